@@ -1,0 +1,32 @@
+"""``missionboard init`` and ``missionboard info``: create a workspace and say what is in it."""
+
+from __future__ import annotations
+
+import typer
+
+from missionboard.cli.context import app_context, console, print_json
+from missionboard.services.workspace import workspace_summary
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("info")(info)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create an empty workspace (or bring an existing one's schema up to date)."""
+    ws = app_context(ctx).workspace(create=True)
+    ws.migrate()
+    console.print(f"workspace ready: {ws.url} (schema {ws.revision()})", highlight=False)
+
+
+def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Count what the workspace holds."""
+    ws = app_context(ctx).workspace()
+    summary = workspace_summary(ws)
+    if json_output:
+        print_json(summary)
+        return
+    console.print(f"workspace: {summary['url']} (schema {summary['schema']})", highlight=False)
+    for name, count in summary["counts"].items():
+        console.print(f"  {name:<16} {count:>10,}", highlight=False)

@@ -1,0 +1,51 @@
+"""One exception hierarchy whose messages are written for the person at the keyboard.
+
+The CLI prints ``str(error)`` on one line and exits with code 2; the web app turns the same
+errors into 4xx responses. Anything that is not a ``MissionboardError`` is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MissionboardError(Exception):
+    """Base of every error a user may see."""
+
+
+class NotFound(MissionboardError):
+    """A mission, project, indicator … that the user named does not exist."""
+
+
+class WorkspaceError(MissionboardError):
+    """The workspace is missing, unreachable or has an unexpected schema."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the format allows."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class InputError(MissionboardError):
+    """A file or value the user gave is invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(file="", line=None, field="", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = problems
+        super().__init__("; ".join(str(p).strip() for p in problems))

@@ -1,0 +1,31 @@
+"""What a workspace holds, at a glance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from missionboard.store import tables as t
+from missionboard.store.workspace import Workspace
+
+COUNTED = {
+    "missions": t.MissionRow,
+    "projects": t.ProjectRow,
+    "actors": t.ActorRow,
+    "participations": t.ParticipationRow,
+    "indicators": t.IndicatorRow,
+    "observations": t.ObservationRow,
+    "links": t.LinkRow,
+    "decisions": t.DecisionRow,
+    "import runs": t.ImportRunRow,
+    "audit events": t.AuditEventRow,
+}
+
+
+def workspace_summary(workspace: Workspace) -> dict[str, Any]:
+    with workspace.reading() as session:
+        counts = {
+            name: session.scalar(select(func.count()).select_from(row)) or 0 for name, row in COUNTED.items()
+        }
+    return {"url": workspace.url, "schema": workspace.revision(), "counts": counts}
