@@ -1,9 +1,80 @@
-"""Commands of the demo group."""
+"""``missionboard demo``: build the demo workspace, show its missions and their quality check."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import typer
+from rich.table import Table
+
+from missionboard.cli.context import app_context, console, errors
+from missionboard.cli.mission import render_report
+from missionboard.demo.build import build_demo
+from missionboard.services.missions import check_mission, list_missions
+from missionboard.store.workspace import Workspace
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("demo")(demo)
+
+
+def demo(
+    ctx: typer.Context,
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        help="Where to build the demo workspace (default: demo-workspace/missionboard.db).",
+    ),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the web app on the demo workspace afterwards."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Build a deterministic demo workspace: missions, a 3,000-project portfolio, indicators."""
+    app = app_context(ctx)
+    path = workspace or (
+        app.settings.workspace
+        if app.settings.workspace.name != "missionboard.db" or app.settings.workspace.parent != Path(".")
+        else Path("demo-workspace/missionboard.db")
+    )
+    started = time.perf_counter()
+    build_demo(path, report=lambda line: errors.print(f"  {line}", highlight=False))
+    console.print(f"demo workspace built at {path} in {time.perf_counter() - started:.1f} s", highlight=False)
+    ws = Workspace.open(f"sqlite:///{path}")
+    try:
+        table = Table("mission", "deadline", "objectives", "quality", "verdict", title="Demo missions")
+        reports = []
+        for version in list_missions(ws):
+            report = check_mission(ws, version.mission)
+            reports.append(report)
+            table.add_row(
+                version.mission_id,
+                str(version.mission.deadline or "—"),
+                str(len(version.mission.objectives)),
+                f"{report.score}/100",
+                report.verdict,
+            )
+        console.print(table)
+        for report in reports:
+            render_report(report)
+    finally:
+        ws.close()
+    console.print(
+        f"\nTry: missionboard --workspace {path} mission show school-meals\n"
+        f"     missionboard --workspace {path} mission check digital-leadership",
+        highlight=False,
+    )
+    if serve:
+        _serve(path, host, port)
+
+
+def _serve(path: Path, host: str, port: int) -> None:
+    try:
+        from missionboard.cli.web import serve_workspace
+    except ImportError:
+        console.print("(the web app is not part of this build yet; nothing to serve)")
+        return
+    serve_workspace(f"sqlite:///{path}", host=host, port=port, demo=True)

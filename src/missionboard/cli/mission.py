@@ -1,9 +1,271 @@
-"""Commands of the mission group."""
+"""``missionboard mission …``: missions as code — validate, import, export, list, show, history, check."""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from missionboard.cli.context import app_context, console, errors, print_json
+from missionboard.domain.missions import Mission
+from missionboard.domain.quality import QualityReport, Severity
+from missionboard.errors import InputError, WorkspaceError
+from missionboard.missionfile import mission_schema, read_mission
+from missionboard.services import missions as service
+
+mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.add_typer(mission_app, name="mission")
+
+
+@mission_app.command("validate")
+def validate(files: list[Path] = typer.Argument(..., help="Mission YAML files.")) -> None:
+    """Check that mission files are well-formed; print every problem with file:line and field."""
+    failed = 0
+    for path, result in service.validate_files(files):
+        if isinstance(result, InputError):
+            failed += 1
+            for problem in result.problems:
+                errors.print(f"[red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[green]✓[/green] {path}: mission '{result.id}' is valid", highlight=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@mission_app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Mission YAML files."),
+    comment: str = typer.Option("", "--comment", "-m", help="Why this change (kept in the history)."),
+) -> None:
+    """Import or update missions (all files in one transaction); a changed mission gets a new version."""
+    app = app_context(ctx)
+    outcomes = service.import_missions(app.workspace(create=True), files, user=app.user, comment=comment)
+    for outcome in outcomes:
+        state = f"version {outcome.version}" if outcome.changed else f"unchanged (version {outcome.version})"
+        console.print(f"{outcome.file}: mission '{outcome.mission_id}' {state}", highlight=False)
+
+
+@mission_app.command("export")
+def export(
+    ctx: typer.Context,
+    mission_id: str = typer.Argument(..., metavar="ID"),
+    version: int | None = typer.Option(
+        None, "--version", "-v", help="An earlier version (default: current)."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Print a mission as YAML (importing it again gives the same mission)."""
+    text = service.export_mission(app_context(ctx).workspace(), mission_id, version)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}", highlight=False)
+    else:
+        sys.stdout.write(text)
+
+
+@mission_app.command("list")
+def list_(ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
+    """List the workspace's missions."""
+    versions = service.list_missions(app_context(ctx).workspace())
+    if format == OutputFormat.JSON:
+        print_json(
+            [
+                {
+                    "id": v.mission_id,
+                    "title": v.mission.title,
+                    "deadline": v.mission.deadline,
+                    "objectives": len(v.mission.objectives),
+                    "version": v.version,
+                    "status": v.mission.status,
+                }
+                for v in versions
+            ]
+        )
+        return
+    table = Table("id", "title", "owner", "deadline", "objectives", "version", title="Missions")
+    for v in versions:
+        m = v.mission
+        table.add_row(
+            escape(m.id),
+            escape(m.title),
+            escape(m.owner),
+            str(m.deadline or "—"),
+            str(len(m.objectives)),
+            str(v.version),
+        )
+    console.print(table)
+    if not versions:
+        console.print("no missions yet: write one as YAML and run 'missionboard mission import FILE'")
+
+
+@mission_app.command("show")
+def show(
+    ctx: typer.Context,
+    mission_id: str = typer.Argument(..., metavar="ID"),
+    version: int | None = typer.Option(None, "--version", "-v"),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Show a mission as a tree: challenge → mission → objectives with their targets."""
+    current = service.get_mission(app_context(ctx).workspace(), mission_id, version)
+    if format == OutputFormat.JSON:
+        print_json({"version": current.version, **json.loads(current.mission.model_dump_json())})
+        return
+    console.print(_tree(current.mission, current.version))
+
+
+def _tree(mission: Mission, version: int) -> Tree:
+    tree = Tree(f"[bold]Challenge:[/bold] {mission.challenge.title}")
+    node = tree.add(
+        f"[bold]{mission.title}[/bold] ({mission.id}, v{version}, {mission.status})\n"
+        f"{mission.statement}\nowner: {mission.owner} · {mission.start or '?'} → {mission.deadline or 'no deadline'}"
+        f" · {mission.geography or 'no geography'}"
+    )
+    for o in mission.objectives:
+        if o.is_measurable:
+            assert o.indicator and o.baseline and o.target
+            target = (
+                f"{o.indicator.name}: {o.baseline.value:g} ({o.baseline.year}) → {o.target.value:g} "
+                f"({o.target.year}) {o.indicator.unit}, {o.direction}"
+            )
+        else:
+            target = "[yellow]not measurable[/yellow]"
+        node.add(f"[bold]{o.id}[/bold] {o.title}\n{target}")
+    return tree
+
+
+@mission_app.command("history")
+def history(
+    ctx: typer.Context,
+    mission_id: str = typer.Argument(..., metavar="ID"),
+    diff: tuple[int, int] | None = typer.Option(
+        None, "--diff", help="Show the differences between two versions: A B."
+    ),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Every version of a mission: who, when, why; with --diff A B, what changed between two versions."""
+    workspace = app_context(ctx).workspace()
+    if diff is not None:
+        result = service.diff_versions(workspace, mission_id, diff[0], diff[1])
+        if format == OutputFormat.JSON:
+            print_json(result.to_dict())
+            return
+        if not result.changes:
+            console.print(f"versions {diff[0]} and {diff[1]} are the same")
+        for change in result.changes:
+            console.print(str(change), highlight=False, markup=False)
+        if result.unified:
+            console.print()
+            sys.stdout.write(result.unified)
+        return
+    versions = service.mission_history(workspace, mission_id)
+    if format == OutputFormat.JSON:
+        print_json(
+            [
+                {"version": v.version, "author": v.author, "at": v.created_at, "comment": v.comment}
+                for v in versions
+            ]
+        )
+        return
+    table = Table("version", "when", "who", "comment", "changes", title=f"History of {mission_id}")
+    previous = None
+    for v in versions:
+        changes = "created"
+        if previous is not None:
+            found = service.diff_versions(workspace, mission_id, previous, v.version).changes
+            changes = "; ".join(str(c) for c in found[:3]) + (
+                f" (+{len(found) - 3} more)" if len(found) > 3 else ""
+            )
+        table.add_row(
+            str(v.version),
+            f"{v.created_at:%Y-%m-%d %H:%M} UTC",
+            escape(v.author),
+            escape(v.comment),
+            escape(changes),
+        )
+        previous = v.version
+    console.print(table)
+
+
+@mission_app.command("diff")
+def diff_(
+    ctx: typer.Context,
+    mission_id: str = typer.Argument(..., metavar="ID"),
+    old: int | None = typer.Argument(None, help="Older version (default: the one before NEW)."),
+    new: int | None = typer.Argument(None, help="Newer version (default: the current one)."),
+) -> None:
+    """A readable diff between two versions of a mission."""
+    result = service.diff_versions(app_context(ctx).workspace(), mission_id, old, new)
+    for change in result.changes:
+        console.print(str(change), highlight=False, markup=False)
+    sys.stdout.write(result.unified)
+
+
+@mission_app.command("check")
+def check(
+    ctx: typer.Context,
+    target: str = typer.Argument(
+        ..., metavar="ID|FILE", help="A mission id in the workspace, or a mission YAML file."
+    ),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Judge a mission against OECD/Mazzucato criteria; findings come with evidence and a suggestion.
+
+    Exits 0 even with findings; non-zero only when the mission cannot be read.
+    """
+    path = Path(target)
+    app = app_context(ctx)
+    if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
+        mission = read_mission(path)
+        try:
+            workspace = app.workspace()
+        except WorkspaceError:
+            workspace = None
+        report = service.check_mission(workspace, mission)
+    else:
+        report = service.check_mission(app.workspace(), target)
+    if format == OutputFormat.JSON:
+        print_json(report.to_dict())
+    else:
+        render_report(report)
+
+
+SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def render_report(report: QualityReport) -> None:
+    console.print(
+        f"[bold]{report.mission}[/bold]: score {report.score}/100 — {report.verdict}", highlight=False
+    )
+    summary = report.to_dict()["criteria"]
+    console.print("  " + "  ".join(f"{name}: {state}" for name, state in summary.items()), highlight=False)
+    for f in report.findings:
+        console.print(
+            f"  [{SEVERITY_STYLE[f.severity]}]{f.severity:<8}[/] {f.criterion}: {f.message}\n"
+            f"           evidence: {f.evidence}\n           suggestion: {f.suggestion}",
+            highlight=False,
+        )
+
+
+@mission_app.command("schema")
+def schema(output: Path | None = typer.Option(None, "--output", "-o")) -> None:
+    """Print the JSON Schema of the mission file format."""
+    text = json.dumps(mission_schema(), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")

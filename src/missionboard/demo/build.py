@@ -1,0 +1,141 @@
+"""Build the demo workspace: missions from YAML, a portfolio through the real importers, indicators."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+
+from missionboard.demo import indicators, portfolio
+from missionboard.errors import WorkspaceError
+from missionboard.services.missions import import_missions
+from missionboard.store import audit
+from missionboard.store import tables as t
+from missionboard.store.workspace import Workspace
+
+DEMO_USER = "demo"
+
+
+@dataclass
+class DemoSummary:
+    workspace: Path
+    data_folder: Path
+    missions: list[str] = field(default_factory=list)
+    steps: list[tuple[str, float, str]] = field(default_factory=list)
+    """(step, seconds, what it did)."""
+
+
+def mission_files() -> list[Path]:
+    folder = resources.files("missionboard.demo") / "missions"
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _is_demo(path: Path) -> bool:
+    try:
+        ws = Workspace.open(f"sqlite:///{path}")
+    except WorkspaceError:
+        return False
+    try:
+        with ws.reading() as session:
+            return (
+                session.scalar(select(t.AuditEventRow.id).where(t.AuditEventRow.action == "demo.build"))
+                is not None
+            )
+    finally:
+        ws.close()
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def build_demo(path: Path, *, report: Callable[[str], None] = lambda _: None) -> DemoSummary:
+    """(Re)build the demo workspace at ``path``; refuses to overwrite a workspace that is not a demo."""
+    if path.exists():
+        if not _is_demo(path):
+            raise WorkspaceError(f"{path} exists and is not a demo workspace; pass another --workspace")
+        _remove(path)
+    data = path.parent / "demo-data"
+    summary = DemoSummary(path, data)
+
+    def step(name: str, started: float, what: str) -> None:
+        summary.steps.append((name, time.perf_counter() - started, what))
+        report(f"{name}: {what} ({time.perf_counter() - started:.1f} s)")
+
+    workspace = Workspace.open(f"sqlite:///{path}", create=True)
+    try:
+        started = time.perf_counter()
+        outcomes = import_missions(workspace, mission_files(), user=DEMO_USER, comment="demo missions")
+        summary.missions = [o.mission_id for o in outcomes]
+        step("missions", started, f"{len(outcomes)} missions imported from YAML")
+
+        started = time.perf_counter()
+        national, development, actors = portfolio.generate_projects()
+        projects_csv, partners_csv = portfolio.write_csv_portfolio(national, data)
+        iati_xml = portfolio.write_iati(development, data / "nordic-development-agency-activities.xml")
+        rates_csv = portfolio.write_rates(data / "rates-eur.csv")
+        observations_csv = indicators.write_observations(data / "indicator-observations.csv")
+        step(
+            "files",
+            started,
+            f"wrote {len(national)} + {len(development)} projects, {len(actors.by_key)} "
+            f"organisations and indicator series to {data}",
+        )
+
+        _load_portfolio(workspace, projects_csv, partners_csv, iati_xml, rates_csv, step)
+        _load_indicators(workspace, observations_csv, step)
+
+        with workspace.transaction() as session:
+            audit.record(
+                session,
+                actor=DEMO_USER,
+                action="demo.build",
+                entity="workspace",
+                entity_id=str(path),
+                after={"missions": summary.missions, "data": str(data)},
+            )
+    finally:
+        workspace.close()
+    return summary
+
+
+def _load_portfolio(
+    workspace: Workspace,
+    projects_csv: Path,
+    partners_csv: Path,
+    iati_xml: Path,
+    rates_csv: Path,
+    step: Callable[[str, float, str], None],
+) -> None:
+    from missionboard.services.ingest import import_rates, ingest_files
+
+    started = time.perf_counter()
+    run = ingest_files(
+        workspace, "csv", [projects_csv], partners=partners_csv, source="nordic-agencies", user=DEMO_USER
+    )
+    step(
+        "ingest csv",
+        started,
+        f"{run.inserted} projects inserted from {projects_csv.name} + {partners_csv.name}",
+    )
+    started = time.perf_counter()
+    run = ingest_files(workspace, "iati", [iati_xml], source="iati", user=DEMO_USER)
+    step("ingest iati", started, f"{run.inserted} activities inserted from {iati_xml.name}")
+    started = time.perf_counter()
+    import_rates(workspace, rates_csv, user=DEMO_USER)
+    step("rates", started, f"exchange rates imported from {rates_csv.name}")
+
+
+def _load_indicators(
+    workspace: Workspace, observations_csv: Path, step: Callable[[str, float, str], None]
+) -> None:
+    from missionboard.monitoring.service import import_indicators
+
+    started = time.perf_counter()
+    result = import_indicators(workspace, observations_csv, user=DEMO_USER)
+    step("indicators", started, f"observations imported from {observations_csv.name}: {result}")

@@ -1,0 +1,853 @@
+"""Generate the demo portfolio as the files agencies really have: a CSV export, a partners file and
+an IATI activity file — so that the demo loads through the same importers a user would use."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from missionboard.demo.themes import THEMES, Theme
+
+REFERENCE_DATE = dt.date(2026, 11, 1)
+"""The demo is generated as of this date, so that it is the same whenever it is built."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    funder: str
+    name: str
+    country: str
+    currency: str
+    instruments: tuple[str, ...]
+    themes: tuple[str, ...]
+    size: int
+    amount: tuple[int, int]
+    """Typical public funding per project, in ``currency``."""
+    cofunding: tuple[float, float] = (0.0, 0.0)
+    """Share of the budget that comes from non-public partners."""
+    scheme: str = ""
+
+
+PROGRAMMES: tuple[Programme, ...] = (
+    Programme(
+        "National Innovation Agency",
+        "Challenge-driven innovation",
+        "SE",
+        "SEK",
+        ("rd_grant",),
+        ("organic-procurement", "food-waste", "low-carbon-menus", "meal-experience", "material-reuse"),
+        380,
+        (800_000, 6_000_000),
+        (0.2, 0.5),
+        "Collaborative R&D grant",
+    ),
+    Programme(
+        "National Innovation Agency",
+        "Innovation procurement pilots",
+        "SE",
+        "SEK",
+        ("pre_commercial_procurement", "public_procurement"),
+        ("organic-procurement", "food-waste", "meal-experience"),
+        140,
+        (500_000, 4_000_000),
+        (0.0, 0.1),
+        "Pre-commercial procurement",
+    ),
+    Programme(
+        "National Innovation Agency",
+        "Digital innovation programme",
+        "SE",
+        "SEK",
+        ("rd_grant",),
+        ("ai-companies", "digital-health", "advanced-manufacturing"),
+        330,
+        (500_000, 5_000_000),
+        (0.3, 0.5),
+        "Innovation project grant",
+    ),
+    Programme(
+        "National Innovation Agency",
+        "Food challenge prize",
+        "SE",
+        "SEK",
+        ("challenge_prize",),
+        ("low-carbon-menus", "food-waste"),
+        40,
+        (250_000, 1_500_000),
+        (0.0, 0.0),
+        "Challenge prize",
+    ),
+    Programme(
+        "Research Council",
+        "Food system transition",
+        "SE",
+        "SEK",
+        ("rd_grant",),
+        ("low-carbon-menus", "meal-experience", "organic-procurement", "digital-health"),
+        230,
+        (2_000_000, 12_000_000),
+        (0.0, 0.15),
+        "Research project",
+    ),
+    Programme(
+        "Research Council of Norway",
+        "Research for green shipping",
+        "NO",
+        "NOK",
+        ("rd_grant",),
+        ("battery-ferries", "ship-efficiency", "maritime-industry", "quantum-space"),
+        300,
+        (3_000_000, 20_000_000),
+        (0.1, 0.4),
+        "Innovation project for the industrial sector",
+    ),
+    Programme(
+        "Enova",
+        "Green maritime transition",
+        "NO",
+        "NOK",
+        ("adoption_subsidy", "infrastructure"),
+        ("battery-ferries", "shore-charging", "ship-efficiency"),
+        260,
+        (5_000_000, 60_000_000),
+        (0.3, 0.6),
+        "Investment support",
+    ),
+    Programme(
+        "Norwegian Public Roads Administration",
+        "Zero-emission procurement",
+        "NO",
+        "NOK",
+        ("public_procurement",),
+        ("battery-ferries", "shore-charging"),
+        80,
+        (20_000_000, 150_000_000),
+        (0.0, 0.2),
+        "Ferry contract with zero-emission requirement",
+    ),
+    Programme(
+        "Norwegian Maritime Authority",
+        "Regulatory sandbox for autonomous and electric ships",
+        "NO",
+        "NOK",
+        ("regulatory_sandbox",),
+        ("battery-ferries", "maritime-industry"),
+        25,
+        (300_000, 2_000_000),
+        (0.2, 0.5),
+        "Regulatory sandbox",
+    ),
+    Programme(
+        "Green Investment Bank",
+        "Green transition loans",
+        "NO",
+        "NOK",
+        ("loan", "equity"),
+        ("battery-ferries", "maritime-industry", "advanced-manufacturing"),
+        90,
+        (10_000_000, 80_000_000),
+        (0.5, 0.7),
+        "Green loan",
+    ),
+    Programme(
+        "Innovation Fund Denmark",
+        "Grand solutions",
+        "DK",
+        "DKK",
+        ("rd_grant",),
+        ("material-reuse", "embodied-carbon", "demolition-waste", "quantum-space", "digital-health"),
+        300,
+        (2_000_000, 15_000_000),
+        (0.15, 0.4),
+        "Grand Solutions",
+    ),
+    Programme(
+        "Danish Environmental Protection Agency",
+        "Circular economy grants",
+        "DK",
+        "DKK",
+        ("rd_grant", "standards_labels"),
+        ("material-reuse", "demolition-waste"),
+        170,
+        (300_000, 3_000_000),
+        (0.2, 0.5),
+        "Environmental technology development",
+    ),
+    Programme(
+        "Danish Environmental Protection Agency",
+        "Sustainable public procurement",
+        "DK",
+        "DKK",
+        ("public_procurement", "advisory"),
+        ("material-reuse", "embodied-carbon"),
+        70,
+        (200_000, 2_000_000),
+        (0.0, 0.1),
+        "Procurement partnership",
+    ),
+    Programme(
+        "Regional Development Fund",
+        "Regional transition",
+        "DK",
+        "DKK",
+        ("infrastructure", "skills", "network"),
+        ("demolition-waste", "material-reuse", "advanced-manufacturing", "maritime-industry"),
+        200,
+        (500_000, 8_000_000),
+        (0.3, 0.5),
+        "Regional fund project",
+    ),
+)
+
+IATI_PROGRAMMES: tuple[Programme, ...] = (
+    Programme(
+        "Nordic Development Agency",
+        "Resilient livelihoods",
+        "KE",
+        "USD",
+        ("skills", "adoption_subsidy", "information"),
+        ("drought-crops", "risk-finance", "early-warning"),
+        170,
+        (150_000, 2_500_000),
+        (0.0, 0.2),
+        "Project-type intervention",
+    ),
+    Programme(
+        "Nordic Development Agency",
+        "Water for resilience",
+        "KE",
+        "USD",
+        ("infrastructure",),
+        ("water-harvesting",),
+        140,
+        (100_000, 3_000_000),
+        (0.0, 0.15),
+        "Project-type intervention",
+    ),
+    Programme(
+        "Nordic Development Agency",
+        "Climate adaptation window",
+        "KE",
+        "USD",
+        ("rd_grant", "platform"),
+        ("early-warning", "drought-crops", "water-harvesting", "digital-health"),
+        90,
+        (200_000, 1_500_000),
+        (0.0, 0.1),
+        "Contribution to specific-purpose programmes",
+    ),
+)
+
+REGIONS = {
+    "SE": (
+        "Stockholm",
+        "Västra Götaland",
+        "Skåne",
+        "Uppsala",
+        "Norrbotten",
+        "Jönköping",
+        "Östergötland",
+        "Dalarna",
+    ),
+    "NO": ("Vestland", "Møre og Romsdal", "Nordland", "Trøndelag", "Rogaland", "Troms", "Agder", "Oslo"),
+    "DK": ("Hovedstaden", "Midtjylland", "Syddanmark", "Nordjylland", "Sjælland"),
+    "KE": ("Turkana", "Marsabit", "Isiolo", "Garissa", "Wajir", "Kitui", "Samburu", "Makueni"),
+    "ET": ("Somali", "Afar", "Oromia"),
+}
+CITIES = {
+    "SE": (
+        "Stockholm",
+        "Gothenburg",
+        "Malmö",
+        "Uppsala",
+        "Luleå",
+        "Umeå",
+        "Linköping",
+        "Örebro",
+        "Jönköping",
+        "Falun",
+        "Kalmar",
+        "Växjö",
+        "Gävle",
+        "Karlstad",
+        "Sundsvall",
+        "Visby",
+        "Halmstad",
+        "Borås",
+    ),
+    "NO": (
+        "Bergen",
+        "Ålesund",
+        "Bodø",
+        "Trondheim",
+        "Stavanger",
+        "Tromsø",
+        "Kristiansand",
+        "Oslo",
+        "Molde",
+        "Haugesund",
+        "Florø",
+        "Harstad",
+        "Narvik",
+        "Stord",
+    ),
+    "DK": (
+        "Copenhagen",
+        "Aarhus",
+        "Odense",
+        "Aalborg",
+        "Esbjerg",
+        "Roskilde",
+        "Vejle",
+        "Horsens",
+        "Kolding",
+        "Herning",
+        "Silkeborg",
+        "Næstved",
+    ),
+    "KE": (
+        "Lodwar",
+        "Marsabit",
+        "Isiolo",
+        "Garissa",
+        "Wajir",
+        "Kitui",
+        "Maralal",
+        "Wote",
+        "Moyale",
+        "Kakuma",
+    ),
+    "ET": ("Jijiga", "Semera", "Negele", "Moyale"),
+}
+COMPANY_STEMS = (
+    "Nord",
+    "Fjord",
+    "Grøn",
+    "Eko",
+    "Blå",
+    "Sol",
+    "Vind",
+    "Havs",
+    "Skog",
+    "Berg",
+    "Elv",
+    "Kyst",
+    "Lys",
+    "Stein",
+    "Ny",
+    "Smart",
+    "Klima",
+    "Sirkel",
+    "Miljø",
+    "Arktis",
+    "Polar",
+    "Vest",
+    "Øst",
+    "Syd",
+)
+COMPANY_TAILS = {
+    "food": ("mat", "foods", "kök", "kitchen", "farm", "mejeri", "grönt", "bageri", "catering"),
+    "maritime": ("marine", "maritime", "ship", "yard", "propulsion", "offshore", "ferje", "batteri", "power"),
+    "construction": ("bygg", "byg", "construct", "beton", "materials", "demolition", "timber", "arkitekter"),
+    "agriculture": ("agro", "seeds", "water", "drill", "solar", "insure", "pastoral"),
+    "digital": ("tech", "data", "soft", "analytics", "robotics", "labs", "sense", "health"),
+}
+LEGAL = {"SE": "AB", "NO": "AS", "DK": "A/S", "KE": "Ltd", "ET": "PLC"}
+THEME_INDUSTRY = {
+    "school-meals": "food",
+    "zero-emission-ferries": "maritime",
+    "circular-construction": "construction",
+    "drought-resilience": "agriculture",
+    "digital-leadership": "digital",
+    None: "digital",
+}
+RESEARCH_FIELDS = (
+    "Food Science",
+    "Maritime Technology",
+    "Building Research",
+    "Dryland Agriculture",
+    "Environmental Research",
+    "Applied Informatics",
+    "Public Health",
+    "Energy Systems",
+    "Water Resources",
+    "Sustainable Materials",
+)
+CIVIL_PATTERNS = (
+    "{city} Residents' Association",
+    "Friends of {region}",
+    "{city} Parents' Council",
+    "{region} Farmers' Cooperative",
+    "{city} Youth Council",
+    "Consumers' Association of {region}",
+    "{city} Fishermen's Association",
+    "{region} Pastoralist Association",
+    "{city} Women's Self-Help Group",
+    "{region} Environmental Network",
+    "{city} Tenants' Union",
+    "Pupils' Council of {city}",
+)
+
+
+@dataclass
+class Organisation:
+    key: str
+    name: str
+    helix: str
+    country: str
+    level: str
+    industry: str | None = None
+
+
+@dataclass
+class DemoProject:
+    id: str
+    programme: Programme
+    theme: Theme
+    title: str
+    abstract: str
+    instrument: str
+    public: int
+    cofunding: int
+    start: dt.date
+    end: dt.date
+    status: str
+    trl: int
+    country: str
+    region: str
+    partners: list[tuple[Organisation, str, float]] = field(default_factory=list)
+
+
+class ActorPool:
+    """Organisations by country and helix type, created on demand so that names repeat realistically."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.by_key: dict[str, Organisation] = {}
+        self.pools: dict[tuple[str, str, str | None], list[Organisation]] = {}
+
+    def _make(self, country: str, helix: str, industry: str | None) -> Organisation:
+        rng = self.rng
+        city = rng.choice(CITIES[country])
+        region = rng.choice(REGIONS[country])
+        for _ in range(50):
+            if helix == "industry":
+                tail = rng.choice(COMPANY_TAILS[industry or "digital"])
+                name = f"{rng.choice(COMPANY_STEMS)}{tail} {LEGAL[country]}"
+                if rng.random() < 0.3:
+                    name = f"{city} {tail.capitalize()} {LEGAL[country]}"
+                level = rng.choice(("local", "regional", "national", "national", "international"))
+            elif helix == "research":
+                pattern = rng.choice(
+                    (
+                        "University of {city}",
+                        "{city} University of Technology",
+                        "Institute of {field}, {city}",
+                        "{country_name} Institute for {field}",
+                        "{region} University College",
+                    )
+                )
+                name = pattern.format(
+                    city=city,
+                    field=rng.choice(RESEARCH_FIELDS),
+                    region=region,
+                    country_name={
+                        "SE": "Swedish",
+                        "NO": "Norwegian",
+                        "DK": "Danish",
+                        "KE": "Kenya",
+                        "ET": "Ethiopian",
+                    }[country],
+                )
+                level = "national" if "Institute for" in name else "regional"
+            elif helix == "government":
+                pattern = rng.choice(
+                    (
+                        "Municipality of {city}",
+                        "{region} Regional Council",
+                        "{city} City Council",
+                        "{region} County Administration",
+                    )
+                )
+                name = pattern.format(city=city, region=region)
+                level = "local" if "Municipality" in name or "City" in name else "regional"
+            else:
+                name = rng.choice(CIVIL_PATTERNS).format(city=city, region=region)
+                level = rng.choice(("local", "local", "regional", "national"))
+            key = f"{country}:{name}"
+            if key not in self.by_key:
+                org = Organisation(key, name, helix, country, level, industry)
+                self.by_key[key] = org
+                return org
+        return self.by_key[key]
+
+    def pick(self, country: str, helix: str, industry: str | None) -> Organisation:
+        """Mostly reuse an organisation already active in the field; sometimes a newcomer."""
+        pool = self.pools.setdefault((country, helix, industry if helix == "industry" else None), [])
+        newcomer = {"industry": 0.45, "research": 0.12, "government": 0.2, "civil_society": 0.45}[helix]
+        if not pool or self.rng.random() < newcomer:
+            org = self._make(country, helix, industry)
+            if org not in pool:
+                pool.append(org)
+            return org
+        # preferential attachment: the first organisations in a pool are the most connected
+        index = int(len(pool) * self.rng.random() ** 2)
+        return pool[index]
+
+
+TITLE_PATTERNS = {
+    "rd_grant": (
+        "Developing {subject}",
+        "{subject_cap}: research and development",
+        "New knowledge on {subject}",
+        "Innovating {subject}",
+    ),
+    "pre_commercial_procurement": (
+        "Pre-commercial procurement of {subject}",
+        "Procuring innovation: {subject}",
+    ),
+    "public_procurement": ("Procurement of {subject}", "Tendering {subject} in public contracts"),
+    "challenge_prize": ("Challenge prize for {subject}",),
+    "adoption_subsidy": ("Support for adopting {subject}", "Investment in {subject}"),
+    "infrastructure": ("Building {subject}", "Infrastructure for {subject}"),
+    "skills": ("Skills and training for {subject}",),
+    "network": ("Network for {subject}",),
+    "advisory": ("Advisory support on {subject}",),
+    "platform": ("Shared platform for {subject}",),
+    "information": ("Information services on {subject}",),
+    "standards_labels": ("Standards and labels for {subject}",),
+    "regulatory_sandbox": ("Regulatory sandbox for {subject}",),
+    "loan": ("Green loan for {subject}",),
+    "equity": ("Growth capital for {subject}",),
+}
+TRL_BY_INSTRUMENT = {
+    "rd_grant": (2, 6),
+    "pre_commercial_procurement": (5, 8),
+    "public_procurement": (8, 9),
+    "challenge_prize": (4, 7),
+    "adoption_subsidy": (8, 9),
+    "infrastructure": (7, 9),
+    "skills": (8, 9),
+    "network": (6, 9),
+    "advisory": (8, 9),
+    "platform": (6, 9),
+    "information": (7, 9),
+    "standards_labels": (6, 8),
+    "regulatory_sandbox": (5, 7),
+    "loan": (7, 9),
+    "equity": (6, 8),
+}
+PARTNER_MIX = {
+    # helix types of partners by instrument (the funder is added separately)
+    "rd_grant": ("research", "industry", "industry", "research", "government", "civil_society"),
+    "pre_commercial_procurement": ("government", "industry", "industry", "research"),
+    "public_procurement": ("government", "industry"),
+    "challenge_prize": ("industry", "civil_society", "research"),
+    "adoption_subsidy": ("industry", "government", "industry"),
+    "infrastructure": ("government", "industry", "civil_society"),
+    "skills": ("research", "industry", "civil_society"),
+    "network": ("industry", "research", "government", "civil_society"),
+    "advisory": ("government", "industry"),
+    "platform": ("research", "government", "civil_society"),
+    "information": ("government", "civil_society", "research"),
+    "standards_labels": ("industry", "research", "government"),
+    "regulatory_sandbox": ("industry", "government", "research"),
+    "loan": ("industry",),
+    "equity": ("industry",),
+}
+
+
+def _abstract(
+    rng: random.Random, theme: Theme, subject: str, place: str, partners: list[Organisation]
+) -> str:
+    kinds = sorted({p.helix.replace("_", " ") for p in partners})
+    lead = partners[0].name if partners else "the consortium"
+    sentences = [
+        rng.choice(theme.contexts),
+        f"This project, led by {lead}, works on {subject} in {place}.",
+        rng.choice(theme.methods),
+    ]
+    if len(theme.methods) > 1 and rng.random() < 0.6:
+        sentences.append(rng.choice([m for m in theme.methods if m != sentences[2]]))
+    sentences.append(
+        f"It brings together {', '.join(kinds)} partners over {rng.choice(('two', 'three', 'four'))} years."
+    )
+    sentences.append(rng.choice(theme.outcomes))
+    sentences.append(
+        rng.choice(
+            (
+                "Findings, data and designs will be shared openly with other public bodies.",
+                "An independent evaluation will follow the project and report on its effects.",
+                "The partners will publish a guide so that others can replicate the approach.",
+                "The project reports progress against agreed milestones every six months.",
+            )
+        )
+    )
+    return " ".join(sentences)
+
+
+def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoProject], ActorPool]:
+    """The CSV portfolio (Nordic agencies) and the IATI portfolio (a development agency)."""
+    rng = random.Random(seed)
+    actors = ActorPool(rng)
+    themes = {t.key: t for t in THEMES}
+
+    def make(programme: Programme, number: int, prefix: str) -> DemoProject:
+        theme = themes[rng.choices(programme.themes, weights=[themes[k].weight for k in programme.themes])[0]]
+        instrument = rng.choice(programme.instruments)
+        subject = rng.choice(theme.subjects)
+        country = programme.country if programme.country != "KE" or rng.random() < 0.8 else "ET"
+        region = rng.choice(REGIONS[country])
+        industry = THEME_INDUSTRY[theme.mission]
+        helixes = PARTNER_MIX[instrument]
+        count = max(1, min(len(helixes) + 1, int(rng.gauss(len(helixes) * 0.8, 1.2))))
+        orgs: list[Organisation] = []
+        for i in range(count):
+            helix = helixes[i % len(helixes)] if i < len(helixes) else rng.choice(helixes)
+            home = country if rng.random() < 0.9 else rng.choice([c for c in CITIES if c != country])
+            org = actors.pick(home, helix, industry)
+            if org not in orgs:
+                orgs.append(org)
+        low, high = programme.amount
+        public = int(round(rng.lognormvariate(0, 0.6) * (low + high) / 3, -3))
+        public = max(low, min(high, public))
+        co_share = rng.uniform(*programme.cofunding)
+        cofunding = int(round(public * co_share / (1 - co_share), -3)) if co_share else 0
+        start = dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 10))
+        end = start + dt.timedelta(days=rng.choice((365, 540, 730, 1095, 1460)))
+        status = "completed" if end < REFERENCE_DATE else ("active" if start <= REFERENCE_DATE else "planned")
+        if status == "active" and rng.random() < 0.03:
+            status = "terminated"
+        lo, hi = TRL_BY_INSTRUMENT[instrument]
+        title = rng.choice(TITLE_PATTERNS[instrument]).format(
+            subject=subject, subject_cap=subject[0].upper() + subject[1:]
+        )
+        if rng.random() < 0.35:
+            title = f"{title} in {region}"
+        project = DemoProject(
+            id=f"{prefix}-{number:05d}",
+            programme=programme,
+            theme=theme,
+            title=title,
+            abstract=_abstract(rng, theme, subject, region, orgs),
+            instrument=instrument,
+            public=public,
+            cofunding=cofunding,
+            start=start,
+            end=end,
+            status=status,
+            trl=rng.randint(lo, hi),
+            country=country,
+            region=region,
+        )
+        shares = [rng.random() + 0.2 for _ in orgs]
+        total = sum(shares)
+        for position, (org, share) in enumerate(zip(orgs, shares, strict=True)):
+            role = "coordinator" if position == 0 else "partner"
+            if (
+                instrument in ("public_procurement", "pre_commercial_procurement")
+                and org.helix == "government"
+            ):
+                role = "implementer"
+            project.partners.append((org, role, round(share / total, 3)))
+        return project
+
+    national = [
+        make(p, n, "".join(w[0] for w in p.funder.split()).upper()) for p in PROGRAMMES for n in range(p.size)
+    ]
+    # the same work funded twice by different agencies: a silo signal the analytics should find
+    for original in rng.sample(national, 12):
+        other = rng.choice(
+            [
+                p
+                for p in PROGRAMMES
+                if p.funder != original.programme.funder and p.country == original.programme.country
+            ]
+            or list(PROGRAMMES)
+        )
+        twin = DemoProject(
+            **{
+                **original.__dict__,
+                "id": f"{''.join(w[0] for w in other.funder.split()).upper()}-D{len(national):05d}",
+                "programme": other,
+                "partners": list(original.partners),
+            }
+        )
+        national.append(twin)
+    development = [make(p, n, "NDA") for p in IATI_PROGRAMMES for n in range(p.size)]
+    return national, development, actors
+
+
+PROJECT_COLUMNS = (
+    "id",
+    "title",
+    "abstract",
+    "funder",
+    "programme",
+    "instrument",
+    "funding_scheme",
+    "budget",
+    "currency",
+    "public_funding",
+    "co_funding",
+    "start",
+    "end",
+    "status",
+    "trl",
+    "country",
+    "region",
+    "sectors",
+)
+PARTNER_COLUMNS = (
+    "project_id",
+    "organisation",
+    "organisation_id",
+    "type",
+    "role",
+    "share",
+    "country",
+    "level",
+)
+
+
+def write_csv_portfolio(projects: list[DemoProject], folder: Path) -> tuple[Path, Path]:
+    """An agency export: one row per project, and a partners file keyed by project id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    projects_csv, partners_csv = folder / "projects.csv", folder / "partners.csv"
+    org_ids: dict[str, str] = {}
+    with projects_csv.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(PROJECT_COLUMNS)
+        for p in projects:
+            writer.writerow(
+                (
+                    p.id,
+                    p.title,
+                    p.abstract,
+                    p.programme.funder,
+                    p.programme.name,
+                    p.instrument,
+                    p.programme.scheme,
+                    p.public + p.cofunding,
+                    p.programme.currency,
+                    p.public,
+                    p.cofunding,
+                    p.start.isoformat(),
+                    p.end.isoformat(),
+                    p.status,
+                    p.trl,
+                    p.country,
+                    p.region,
+                    ";".join(p.theme.sectors),
+                )
+            )
+    with partners_csv.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(PARTNER_COLUMNS)
+        for p in projects:
+            for org, role, share in p.partners:
+                registry = org_ids.setdefault(org.key, f"{org.country}-REG-{len(org_ids) + 100001}")
+                writer.writerow((p.id, org.name, registry, org.helix, role, share, org.country, org.level))
+    return projects_csv, partners_csv
+
+
+IATI_ORG_TYPE = {"government": "10", "research": "80", "industry": "70", "civil_society": "22"}
+IATI_ROLE = {"coordinator": "4", "partner": "4", "implementer": "4"}
+DAC_SECTOR = {
+    "water-harvesting": "14030",
+    "drought-crops": "31161",
+    "early-warning": "43060",
+    "risk-finance": "24030",
+    "digital-health": "12220",
+}
+SDG_TAGS = {
+    "water-harvesting": ("6", "13"),
+    "drought-crops": ("2", "13"),
+    "early-warning": ("13", "1"),
+    "risk-finance": ("1", "13"),
+    "digital-health": ("3",),
+}
+IATI_STATUS = {"planned": "1", "active": "2", "completed": "3", "terminated": "5"}
+
+
+def write_iati(projects: list[DemoProject], path: Path) -> Path:
+    """An IATI 2.03 activity file as a development agency would publish it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reporter = "XM-DEMO-NDA"
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        out.write(
+            f'<iati-activities version="2.03" generated-datetime="{REFERENCE_DATE.isoformat()}T00:00:00Z">\n'
+        )
+        for p in projects:
+            ident = f"{reporter}-{p.id}"
+            parts = [
+                f'<iati-activity last-updated-datetime="{REFERENCE_DATE.isoformat()}T00:00:00Z" xml:lang="en" '
+                f'default-currency="USD" humanitarian="0">',
+                f"<iati-identifier>{ident}</iati-identifier>",
+                f'<reporting-org ref="{reporter}" type="10"><narrative>Nordic Development Agency</narrative></reporting-org>',
+                f"<title><narrative>{escape(p.title)}</narrative></title>",
+                f'<description type="1"><narrative>{escape(p.abstract)}</narrative></description>',
+                f'<participating-org ref="{reporter}" role="1" type="10"><narrative>Nordic Development Agency</narrative></participating-org>',
+            ]
+            for org, role, _share in p.partners:
+                parts.append(
+                    f'<participating-org role="{IATI_ROLE[role]}" type="{IATI_ORG_TYPE[org.helix]}">'
+                    f"<narrative>{escape(org.name)}</narrative></participating-org>"
+                )
+            parts += [
+                f'<activity-status code="{IATI_STATUS[p.status]}"/>',
+                f'<activity-date iso-date="{p.start.isoformat()}" type="{2 if p.start <= REFERENCE_DATE else 1}"/>',
+                f'<activity-date iso-date="{p.end.isoformat()}" type="{4 if p.end <= REFERENCE_DATE else 3}"/>',
+                f'<recipient-country code="{p.country}" percentage="100"/>',
+                f'<sector vocabulary="1" code="{DAC_SECTOR[p.theme.key]}" percentage="100"/>',
+            ]
+            parts += [f'<tag vocabulary="2" code="{goal}"/>' for goal in SDG_TAGS[p.theme.key]]
+            parts += [
+                f'<budget type="1" status="2"><period-start iso-date="{p.start.isoformat()}"/>'
+                f'<period-end iso-date="{p.end.isoformat()}"/><value currency="USD" value-date="{p.start.isoformat()}">'
+                f"{p.public + p.cofunding}</value></budget>",
+                f'<transaction><transaction-type code="2"/><transaction-date iso-date="{p.start.isoformat()}"/>'
+                f'<value currency="USD" value-date="{p.start.isoformat()}">{p.public}</value></transaction>',
+            ]
+            if p.status in ("active", "completed"):
+                paid = p.public if p.status == "completed" else p.public // 2
+                parts.append(
+                    f'<transaction><transaction-type code="3"/><transaction-date iso-date="{p.start.isoformat()}"/>'
+                    f'<value currency="USD" value-date="{p.start.isoformat()}">{paid}</value></transaction>'
+                )
+            parts.append("</iati-activity>")
+            out.write("".join(parts) + "\n")
+        out.write("</iati-activities>\n")
+    return path
+
+
+RATES = {  # units of EUR per unit of currency, yearly averages rounded (ECB reference rates, approximate)
+    "SEK": 0.092,
+    "NOK": 0.089,
+    "DKK": 0.134,
+    "USD": 0.91,
+    "EUR": 1.0,
+}
+
+
+def write_rates(path: Path, years: range = range(2015, 2027)) -> Path:
+    """An exchange-rate table the user would import: currency, reporting currency, year, rate."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(("currency", "reporting_currency", "year", "rate", "source"))
+        for currency, rate in RATES.items():
+            for year in years:
+                drift = 1 + 0.01 * ((year * 7 + len(currency)) % 5 - 2)
+                writer.writerow(
+                    (currency, "EUR", year, round(rate * drift, 5), "demo: approximate ECB yearly averages")
+                )
+    return path
+
+
+def quoted(value: str) -> str:
+    return quoteattr(value)

@@ -1,0 +1,649 @@
+"""The mission quality check: is this a real mission, or a programme wearing a mission's clothes?
+
+Criteria follow the OECD mission-oriented innovation policy toolkit and Mazzucato's five criteria:
+bold and inspirational; targeted, measurable and time-bound; ambitious but realistic; cross-
+disciplinary, cross-sectoral and cross-actor; open to multiple bottom-up solutions. Two more
+come from practice: stakeholder involvement in shaping the mission, and *mission washing*.
+Each finding says which criterion, how severe, what evidence, and what to do about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from missionboard.domain.missions import Direction, Mission, Objective
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Criterion(StrEnum):
+    BOLD = "bold_inspirational"
+    MEASURABLE = "targeted_measurable_time_bound"
+    REALISTIC = "ambitious_realistic"
+    CROSS_SECTORAL = "cross_sectoral"
+    SOLUTION_NEUTRAL = "open_to_multiple_solutions"
+    STAKEHOLDERS = "stakeholder_involvement"
+    WASHING = "mission_washing"
+
+
+PENALTY = {Severity.CRITICAL: 25, Severity.WARNING: 10, Severity.INFO: 2}
+
+MIN_STATEMENT_WORDS = 6
+MAX_STATEMENT_WORDS = 40
+MIN_HORIZON_YEARS = 3
+MAX_HORIZON_YEARS = 20
+MODEST_CHANGE = 0.10
+"""A target less than 10 % away from its baseline is not bold."""
+ACCELERATION_AMBITIOUS = 3.0
+ACCELERATION_UNREALISTIC = 6.0
+MIN_OBSERVATIONS = 3
+TREND_WINDOW_YEARS = 10
+MIN_HELIX_TYPES = 3
+MIN_HELIX_SHARE = 0.05
+
+OUTCOME_MARKERS = re.compile(
+    r"\b(every|all|zero|no|none|net[- ]zero|halve[sd]?|half|double[sd]?|triple[sd]?|free of|eliminat\w*|"
+    r"end\w*|100|fully|entire)\b|\d+\s*%|\bper ?cent\b",
+    re.IGNORECASE,
+)
+ACTIVITY_VERBS = re.compile(
+    r"^\s*(to\s+)?(support|promote|strengthen|enhance|facilitate|foster|contribute|encourage|explore|"
+    r"raise awareness|work towards|help)\b",
+    re.IGNORECASE,
+)
+TECHNOLOGY_TERMS = re.compile(
+    r"\b(hydrogen|batter(?:y|ies)|electric (?:vehicles?|cars?|ferr(?:y|ies)|bus(?:es)?)|nuclear|blockchain|"
+    r"artificial intelligence|AI|machine learning|carbon capture|CCS|biofuels?|biogas|heat pumps?|"
+    r"solar (?:panels?|cells?|pv)|photovoltaics?|wind turbines?|5G|(?:mobile|smartphone) apps?|drones?|"
+    r"autonomous (?:vehicles?|ships?|cars?)|LED|e-fuels?|LNG|CRISPR|gene editing|insect protein|"
+    r"smart meters?|digital twins?)\b",
+)
+PRESCRIBING = re.compile(
+    r"\b(by|through) (using|deploying|installing|rolling out|adopting|building|the (?:use|deployment|"
+    r"installation|roll-out|adoption) of)\b",
+    re.IGNORECASE,
+)
+PERCENT_UNITS = {"%", "percent", "per cent", "percentage", "pct"}
+
+
+@dataclass(frozen=True)
+class PortfolioProfile:
+    """The linked portfolio as the check needs it: counts per helix type, sector, instrument family …"""
+
+    projects: int
+    helix: Mapping[str, int] = field(default_factory=dict)
+    sectors: Mapping[str, int] = field(default_factory=dict)
+    instrument_families: Mapping[str, int] = field(default_factory=dict)
+    funders: Mapping[str, int] = field(default_factory=dict)
+    programmes: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    criterion: Criterion
+    severity: Severity
+    message: str
+    evidence: str
+    suggestion: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    mission: str
+    score: int
+    verdict: str
+    findings: tuple[Finding, ...]
+    assessed: Mapping[Criterion, bool]
+    """Whether there was enough information to judge each criterion."""
+
+    def status(self, criterion: Criterion) -> str:
+        """'pass', 'fail' (a warning or worse) or 'not_assessed'."""
+        if any(f.criterion == criterion and f.severity != Severity.INFO for f in self.findings):
+            return "fail"
+        return "pass" if self.assessed.get(criterion, True) else "not_assessed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mission": self.mission,
+            "score": self.score,
+            "verdict": self.verdict,
+            "criteria": {c.value: self.status(c) for c in Criterion},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _verdict(score: int) -> str:
+    if score >= 80:
+        return "strong mission"
+    if score >= 60:
+        return "adequate, with gaps to close"
+    if score >= 40:
+        return "weak: major gaps"
+    return "mission-washing risk: not yet a mission"
+
+
+def check_mission(
+    mission: Mission,
+    *,
+    observations: Mapping[str, Sequence[tuple[int, float]]] | None = None,
+    portfolio: PortfolioProfile | None = None,
+    today: dt.date | None = None,
+) -> QualityReport:
+    """Judge ``mission``; ``observations`` maps indicator id → (year, value) points."""
+    today = today or dt.date.today()
+    observations = observations or {}
+    findings: list[Finding] = []
+    assessed: dict[Criterion, bool] = dict.fromkeys(Criterion, True)
+    findings += _bold(mission)
+    findings += _measurable(mission, today)
+    realistic, judged = _realistic(mission, observations)
+    findings += realistic
+    assessed[Criterion.REALISTIC] = judged
+    cross, judged = _cross_sectoral(portfolio)
+    findings += cross
+    assessed[Criterion.CROSS_SECTORAL] = judged
+    findings += _solution_neutral(mission)
+    findings += _stakeholders(mission)
+    assessed[Criterion.STAKEHOLDERS] = bool(mission.stakeholders)
+    findings += _washing(mission, portfolio)
+    order = list(Severity)
+    findings.sort(key=lambda f: (order.index(f.severity), list(Criterion).index(f.criterion)))
+    score = max(0, 100 - sum(PENALTY[f.severity] for f in findings))
+    return QualityReport(mission.id, score, _verdict(score), tuple(findings), assessed)
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _bold(mission: Mission) -> list[Finding]:
+    out: list[Finding] = []
+    statement = mission.statement
+    words = _words(statement)
+    if words < MIN_STATEMENT_WORDS:
+        out.append(
+            Finding(
+                Criterion.BOLD,
+                Severity.WARNING,
+                "The statement is too short to say what will be different.",
+                f"{words} words: “{statement}”",
+                "Describe the end state a citizen would notice, e.g. 'By 2030 every public school meal is "
+                "healthy and sustainable'.",
+            )
+        )
+    elif words > MAX_STATEMENT_WORDS:
+        out.append(
+            Finding(
+                Criterion.BOLD,
+                Severity.WARNING,
+                "The statement is long; a mission should fit in one breath.",
+                f"{words} words (aim for at most {MAX_STATEMENT_WORDS})",
+                "Keep the outcome and the deadline in the statement; move the how to the objectives.",
+            )
+        )
+    if ACTIVITY_VERBS.search(statement):
+        verb = ACTIVITY_VERBS.search(statement)
+        out.append(
+            Finding(
+                Criterion.BOLD,
+                Severity.WARNING,
+                "The statement describes activities, not an outcome.",
+                f"it starts with “{verb.group(0).strip() if verb else ''}”",
+                "State the result the mission commits to (what will be true by the deadline), not what the "
+                "agency will do.",
+            )
+        )
+    if not OUTCOME_MARKERS.search(statement) and not re.search(r"\d", statement):
+        out.append(
+            Finding(
+                Criterion.BOLD,
+                Severity.WARNING,
+                "The statement names no concrete, checkable end state.",
+                f"no quantity or universal claim (every, all, zero, halve, a number …) in “{statement}”",
+                "Add the scale of the change, e.g. 'every', 'zero', 'halve' or a number.",
+            )
+        )
+    modest = [
+        (o, change)
+        for o in mission.objectives
+        if o.baseline and o.target and (change := _relative_change(o)) is not None and change < MODEST_CHANGE
+    ]
+    measurable = [o for o in mission.objectives if o.baseline and o.target]
+    if measurable and len(modest) == len(measurable):
+        out.append(
+            Finding(
+                Criterion.BOLD,
+                Severity.WARNING,
+                "Every target is a small step from its baseline: the mission is not bold.",
+                "; ".join(f"{o.id}: {change:.0%} change" for o, change in modest),
+                "Set at least one target that requires the system to change, not just to improve.",
+            )
+        )
+    return out
+
+
+def _relative_change(objective: Objective) -> float | None:
+    assert objective.baseline and objective.target
+    base = objective.baseline.value
+    if base == 0:
+        return None
+    return abs(objective.target.value - base) / abs(base)
+
+
+def _measurable(mission: Mission, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    c = Criterion.MEASURABLE
+    if mission.deadline is None:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The mission has no deadline.",
+                "deadline: missing",
+                "Add a deadline (a date within 5–15 years) so that progress can be judged.",
+            )
+        )
+    if mission.start is None:
+        out.append(
+            Finding(
+                c,
+                Severity.INFO,
+                "The mission has no start date.",
+                "start: missing",
+                "Add the start date so that the required pace can be computed from it.",
+            )
+        )
+    if mission.start and mission.deadline:
+        years = (mission.deadline - mission.start).days / 365.25
+        if years < MIN_HORIZON_YEARS:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    "The horizon is too short for system change; this reads as a project.",
+                    f"{years:.1f} years from {mission.start} to {mission.deadline}",
+                    f"Missions usually run {MIN_HORIZON_YEARS}–{MAX_HORIZON_YEARS} years; extend the deadline "
+                    "or treat this as a project.",
+                )
+            )
+        elif years > MAX_HORIZON_YEARS:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    "The horizon is too long to hold anyone to account.",
+                    f"{years:.1f} years from {mission.start} to {mission.deadline}",
+                    "Set an intermediate deadline within 15 years, with its own targets.",
+                )
+            )
+    if mission.deadline and mission.deadline < today and mission.status.value == "active":
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The deadline has passed but the mission is still active.",
+                f"deadline {mission.deadline}, today {today}",
+                "Close the mission with a final evaluation, or set a new deadline in a new version.",
+            )
+        )
+    if mission.deadline and str(mission.deadline.year) not in mission.statement:
+        out.append(
+            Finding(
+                c,
+                Severity.INFO,
+                "The statement does not name the deadline year.",
+                f"deadline {mission.deadline.year}; statement “{mission.statement}”",
+                f"Start the statement with 'By {mission.deadline.year}, …' so the time-bound promise is visible.",
+            )
+        )
+    if not mission.objectives:
+        out.append(
+            Finding(
+                c,
+                Severity.CRITICAL,
+                "The mission has no objectives.",
+                "objectives: none",
+                "Add 3–6 objectives, each with an indicator, a baseline and a target.",
+            )
+        )
+    for objective in mission.objectives:
+        missing = [
+            name
+            for name, value in (
+                ("indicator", objective.indicator),
+                ("baseline", objective.baseline),
+                ("target", objective.target),
+            )
+            if value is None
+        ]
+        if missing:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"Objective '{objective.id}' is not measurable.",
+                    f"missing: {', '.join(missing)}",
+                    "Give it an indicator (with unit and source), a baseline value and year, and a target "
+                    "value and year.",
+                )
+            )
+            continue
+        assert objective.indicator and objective.baseline and objective.target
+        if objective.target.value == objective.baseline.value:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"Objective '{objective.id}' targets no change.",
+                    f"baseline {objective.baseline.value:g} = target {objective.target.value:g}",
+                    "Set the target to the value the mission must reach.",
+                )
+            )
+        if mission.deadline and objective.target.year > mission.deadline.year:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"Objective '{objective.id}' is due after the mission's deadline.",
+                    f"target year {objective.target.year} > deadline {mission.deadline.year}",
+                    "Bring the target year within the mission's deadline, or move the deadline.",
+                )
+            )
+        if mission.start and objective.baseline.year > mission.start.year + 1:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"Objective '{objective.id}' has a baseline from after the start.",
+                    f"baseline year {objective.baseline.year}, mission start {mission.start.year}",
+                    "Use the last value known when the mission started as the baseline.",
+                )
+            )
+        if objective.indicator.unit.strip().lower() in PERCENT_UNITS:
+            bad = [v for v in (objective.baseline.value, objective.target.value) if not 0 <= v <= 100]
+            if bad:
+                out.append(
+                    Finding(
+                        c,
+                        Severity.CRITICAL,
+                        f"Objective '{objective.id}' has an impossible percentage.",
+                        f"{', '.join(f'{v:g}' for v in bad)} {objective.indicator.unit}",
+                        "Percentages lie between 0 and 100; check the unit or the values.",
+                    )
+                )
+    return out
+
+
+def _slope(points: Sequence[tuple[int, float]]) -> float:
+    """Least-squares change per year."""
+    n = len(points)
+    mean_x = sum(p[0] for p in points) / n
+    mean_y = sum(p[1] for p in points) / n
+    sxx = sum((p[0] - mean_x) ** 2 for p in points)
+    if sxx == 0:
+        return 0.0
+    return sum((p[0] - mean_x) * (p[1] - mean_y) for p in points) / sxx
+
+
+def _realistic(
+    mission: Mission, observations: Mapping[str, Sequence[tuple[int, float]]]
+) -> tuple[list[Finding], bool]:
+    out: list[Finding] = []
+    c = Criterion.REALISTIC
+    judged_any = False
+    for objective in mission.objectives:
+        if not (objective.indicator and objective.baseline and objective.target):
+            continue
+        points = sorted(observations.get(objective.indicator.id, ()))
+        if len(points) < MIN_OBSERVATIONS:
+            out.append(
+                Finding(
+                    c,
+                    Severity.INFO,
+                    f"Realism of '{objective.id}' cannot be judged yet.",
+                    f"{len(points)} observation(s) of {objective.indicator.id}",
+                    f"Import at least {MIN_OBSERVATIONS} years of observations "
+                    "('missionboard indicators import').",
+                )
+            )
+            continue
+        judged_any = True
+        latest_year, latest = points[-1]
+        recent = [p for p in points if p[0] > latest_year - TREND_WINDOW_YEARS]
+        observed = _slope(recent)
+        sign = 1.0 if objective.direction == Direction.INCREASE else -1.0
+        target = objective.target
+        if sign * (latest - target.value) >= 0:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"Objective '{objective.id}' is already achieved.",
+                    f"latest {latest:g} ({latest_year}) vs target {target.value:g} ({target.year})",
+                    "Raise the target: an objective met on day one does not steer anything.",
+                )
+            )
+            continue
+        years_left = target.year - latest_year
+        if years_left <= 0:
+            continue
+        required = (target.value - latest) / years_left
+        toward = sign * observed
+        evidence = (
+            f"needs {required:+.3g}/year from {latest:g} ({latest_year}) to {target.value:g} ({target.year}); "
+            f"observed trend {observed:+.3g}/year over {recent[0][0]}–{latest_year}"
+        )
+        if toward <= 0:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"'{objective.id}': the indicator is moving away from the target.",
+                    evidence,
+                    "Reaching it needs the trend reversed: check the portfolio can do that, or phase the target.",
+                )
+            )
+            continue
+        acceleration = required / observed
+        if acceleration <= 1:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"'{objective.id}' will be met on the current trend: not ambitious.",
+                    f"{evidence} (required acceleration ×{acceleration:.2f})",
+                    "Set a target beyond business as usual, so that the mission adds something.",
+                )
+            )
+        elif acceleration > ACCELERATION_UNREALISTIC:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"'{objective.id}' needs a ×{acceleration:.1f} acceleration: likely unrealistic.",
+                    evidence,
+                    "Check that the portfolio is sized for a step change, or set an intermediate target.",
+                )
+            )
+        elif acceleration > ACCELERATION_AMBITIOUS:
+            out.append(
+                Finding(
+                    c,
+                    Severity.INFO,
+                    f"'{objective.id}' needs a ×{acceleration:.1f} acceleration: ambitious.",
+                    evidence,
+                    "Make sure the instruments behind this objective are strong enough.",
+                )
+            )
+    return out, judged_any
+
+
+def _cross_sectoral(portfolio: PortfolioProfile | None) -> tuple[list[Finding], bool]:
+    c = Criterion.CROSS_SECTORAL
+    if portfolio is None or portfolio.projects == 0:
+        return [
+            Finding(
+                c,
+                Severity.INFO,
+                "No portfolio is linked to the mission yet, so its spread cannot be judged.",
+                "0 linked projects",
+                "Map the portfolio to the mission ('missionboard map --taxonomy mission:ID') and review links.",
+            )
+        ], False
+    out: list[Finding] = []
+    total = sum(portfolio.helix.values())
+    present = sorted(h for h, n in portfolio.helix.items() if total and n / total >= MIN_HELIX_SHARE)
+    if len(present) < MIN_HELIX_TYPES:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The portfolio involves too few kinds of actors.",
+                "helix types with ≥5 % of participations: " + (", ".join(present) or "none"),
+                "Bring in research, industry, government and civil society: consortia, procurement with "
+                "municipalities, citizen panels.",
+            )
+        )
+    families = {f for f, n in portfolio.instrument_families.items() if n > 0}
+    if families and families <= {"supply"}:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "Only supply-side instruments are used.",
+                "instrument families: " + ", ".join(sorted(families)),
+                "Add demand-side instruments (public or pre-commercial procurement, challenge prizes) or "
+                "regulation (standards, sandboxes) to pull solutions into use.",
+            )
+        )
+    sectors = [s for s, n in portfolio.sectors.items() if n > 0]
+    if portfolio.sectors and len(sectors) < 2:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The portfolio sits in a single sector.",
+                f"sectors: {', '.join(sectors)}",
+                "Missions cut across sectors: fund work in the other sectors the challenge touches.",
+            )
+        )
+    return out, True
+
+
+def _solution_neutral(mission: Mission) -> list[Finding]:
+    out: list[Finding] = []
+    c = Criterion.SOLUTION_NEUTRAL
+    terms = sorted({m.group(0) for m in TECHNOLOGY_TERMS.finditer(mission.statement)})
+    prescribing = PRESCRIBING.search(mission.statement)
+    if terms or prescribing:
+        evidence = []
+        if terms:
+            evidence.append("technology named: " + ", ".join(terms))
+        if prescribing:
+            evidence.append(f"prescribes a means: “{prescribing.group(0)}”")
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The statement prescribes a solution instead of leaving it open.",
+                "; ".join(evidence),
+                "State the outcome and let projects compete on how to reach it; name technologies in "
+                "objectives or calls only where the choice is already settled.",
+            )
+        )
+    for objective in mission.objectives:
+        found = sorted({m.group(0) for m in TECHNOLOGY_TERMS.finditer(objective.title)})
+        if (
+            found
+            and len(mission.objectives) > 1
+            and all(TECHNOLOGY_TERMS.search(o.title) for o in mission.objectives)
+        ):
+            out.append(
+                Finding(
+                    c,
+                    Severity.INFO,
+                    f"Objective '{objective.id}' is tied to a technology.",
+                    ", ".join(found),
+                    "Keep at least some objectives technology-neutral so that other solutions can count.",
+                )
+            )
+    return out
+
+
+def _stakeholders(mission: Mission) -> list[Finding]:
+    c = Criterion.STAKEHOLDERS
+    if not mission.stakeholders:
+        return [
+            Finding(
+                c,
+                Severity.INFO,
+                "No stakeholders are recorded as involved in shaping the mission.",
+                "stakeholders: none",
+                "List who co-created the mission (government, research, industry, civil society) — or run a "
+                "consultation.",
+            )
+        ]
+    groups = sorted({s.helix.value for s in mission.stakeholders})
+    if len(groups) < MIN_HELIX_TYPES:
+        return [
+            Finding(
+                c,
+                Severity.WARNING,
+                "The mission was shaped by too few kinds of stakeholders.",
+                "helix groups: " + ", ".join(groups),
+                "Involve at least three of government, research, industry and civil society.",
+            )
+        ]
+    return []
+
+
+def _washing(mission: Mission, portfolio: PortfolioProfile | None) -> list[Finding]:
+    out: list[Finding] = []
+    c = Criterion.WASHING
+    if not any(o.is_measurable for o in mission.objectives):
+        out.append(
+            Finding(
+                c,
+                Severity.CRITICAL,
+                "No objective has a measurable target: a mission in name only.",
+                f"{len(mission.objectives)} objective(s), none with indicator, baseline and target",
+                "Give the mission measurable targets before calling it a mission.",
+            )
+        )
+    if mission.deadline is None:
+        out.append(
+            Finding(
+                c,
+                Severity.CRITICAL,
+                "Without a deadline nobody can be held to the mission.",
+                "deadline: missing",
+                "Commit to a date.",
+            )
+        )
+    programmes = set(mission.programmes)
+    if portfolio is not None and portfolio.projects:
+        programmes |= {p for p, n in portfolio.programmes.items() if n > 0}
+    if len(programmes) == 1:
+        out.append(
+            Finding(
+                c,
+                Severity.CRITICAL,
+                "A single programme is relabelled as a mission.",
+                f"every contribution comes from '{next(iter(programmes))}'",
+                "A mission coordinates several programmes, agencies and instruments; bring in the others "
+                "that touch the challenge.",
+            )
+        )
+    return out

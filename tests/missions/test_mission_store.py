@@ -1,0 +1,107 @@
+"""Missions are versioned in the workspace (SQLite and PostgreSQL): every change is a new version."""
+
+import pytest
+
+from missionboard.domain.missions import Mission
+from missionboard.errors import NotFound
+from missionboard.services import missions as service
+from missionboard.store import audit
+from missionboard.store.workspace import Workspace
+
+BASE = {
+    "id": "ferries",
+    "title": "Zero-emission ferries",
+    "challenge": "Diesel ferries",
+    "statement": "By 2030 every ferry route sails with zero emissions.",
+    "owner": "Ministry",
+    "start": "2021-01-01",
+    "deadline": "2030-12-31",
+    "objectives": [
+        {
+            "id": "routes",
+            "title": "Routes",
+            "indicator": {"id": "ze_routes", "name": "ZE routes", "unit": "%"},
+            "baseline": {"value": 12, "year": 2020},
+            "target": {"value": 100, "year": 2030},
+        }
+    ],
+}
+
+
+def mission(**changes: object) -> Mission:
+    return Mission.model_validate({**BASE, **changes})
+
+
+def test_saving_an_unchanged_mission_adds_no_version(workspace: Workspace) -> None:
+    first = service.save_mission(workspace, mission(), user="anna")
+    again = service.save_mission(workspace, mission(), user="anna")
+    assert first.version == again.version == 1
+    assert len(service.mission_history(workspace, "ferries")) == 1
+
+
+def test_each_change_is_a_new_version_with_author_and_comment(workspace: Workspace) -> None:
+    service.save_mission(workspace, mission(), user="anna")
+    service.save_mission(
+        workspace, mission(title="Zero-emission ferries and fast boats"), user="bo", comment="scope"
+    )
+    history = service.mission_history(workspace, "ferries")
+    assert [(v.version, v.author, v.comment) for v in history] == [(1, "anna", ""), (2, "bo", "scope")]
+    assert service.get_mission(workspace, "ferries").mission.title == "Zero-emission ferries and fast boats"
+    assert service.get_mission(workspace, "ferries", 1).mission.title == "Zero-emission ferries"
+
+
+def test_the_diff_between_versions_lists_changed_fields(workspace: Workspace) -> None:
+    service.save_mission(workspace, mission(), user="anna")
+    objectives = [dict(BASE["objectives"][0], target={"value": 90, "year": 2030})]  # type: ignore[index]
+    service.save_mission(workspace, mission(objectives=objectives), user="bo")
+    diff = service.diff_versions(workspace, "ferries", 1, 2)
+    assert [(c.path, c.before, c.after) for c in diff.changes] == [
+        ("objectives[routes].target.value", 100.0, 90.0)
+    ]
+    assert "-      value: 100.0" in diff.unified and "+      value: 90.0" in diff.unified
+
+
+def test_every_change_is_audited_with_before_and_after(workspace: Workspace) -> None:
+    service.save_mission(workspace, mission(), user="anna")
+    service.save_mission(workspace, mission(owner="Agency"), user="bo")
+    with workspace.reading() as session:
+        events = audit.events(session, entity="mission", entity_id="ferries")
+    assert [(e.action, e.actor) for e in events] == [("mission.create", "anna"), ("mission.update", "bo")]
+    assert events[1].before and events[1].before["owner"] == "Ministry"
+    assert events[1].after and events[1].after["owner"] == "Agency"
+
+
+def test_an_import_with_one_bad_file_writes_nothing(workspace: Workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from missionboard.errors import InputError
+    from missionboard.missionfile import dump_mission
+
+    good = tmp_path / "good.yaml"
+    good.write_text(dump_mission(mission()))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("mission:\n  id: broken\n")
+    with pytest.raises(InputError):
+        service.import_missions(workspace, [good, bad], user="anna")
+    assert service.list_missions(workspace) == []
+
+
+def test_unknown_missions_and_versions_are_not_found(workspace: Workspace) -> None:
+    with pytest.raises(NotFound, match="no mission 'nope'"):
+        service.get_mission(workspace, "nope")
+    service.save_mission(workspace, mission(), user="anna")
+    with pytest.raises(NotFound, match="has no version 7"):
+        service.get_mission(workspace, "ferries", 7)
+
+
+def test_export_returns_the_yaml_of_the_stored_version(workspace: Workspace) -> None:
+    from missionboard.missionfile import parse_mission
+
+    service.save_mission(workspace, mission(), user="anna")
+    assert parse_mission(service.export_mission(workspace, "ferries")) == mission()
+
+
+def test_deleting_a_mission_is_audited(workspace: Workspace) -> None:
+    service.save_mission(workspace, mission(), user="anna")
+    service.delete_mission(workspace, "ferries", user="admin")
+    assert service.list_missions(workspace) == []
+    with workspace.reading() as session:
+        assert audit.events(session, entity="mission")[-1].action == "mission.delete"
