@@ -10,8 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from missionboard.demo import indicators, portfolio
+from missionboard.demo import indicators, portfolio, progress
+from missionboard.demo.portfolio import DemoProject
 from missionboard.errors import WorkspaceError
+from missionboard.missionfile import read_mission
 from missionboard.services.missions import import_missions
 from missionboard.store import audit
 from missionboard.store import tables as t
@@ -79,7 +81,15 @@ def build_demo(path: Path, *, report: Callable[[str], None] = lambda _: None) ->
         projects_csv, partners_csv = portfolio.write_csv_portfolio(national, data)
         iati_xml = portfolio.write_iati(development, data / "nordic-development-agency-activities.xml")
         rates_csv = portfolio.write_rates(data / "rates-eur.csv")
-        observations_csv = indicators.write_observations(data / "indicator-observations.csv")
+        definitions = {
+            o.indicator.id: (o.indicator.name, o.indicator.unit)
+            for path_ in mission_files()
+            for o in read_mission(path_).objectives
+            if o.indicator is not None
+        }
+        observations_csv = indicators.write_observations(
+            data / "indicator-observations.csv", definitions=definitions
+        )
         step(
             "files",
             started,
@@ -89,6 +99,10 @@ def build_demo(path: Path, *, report: Callable[[str], None] = lambda _: None) ->
 
         _load_portfolio(workspace, projects_csv, partners_csv, iati_xml, rates_csv, step)
         _load_indicators(workspace, observations_csv, step)
+        references = [("nordic-agencies", p.id, p) for p in national] + [
+            ("iati", f"XM-DEMO-NDA-{p.id}", p) for p in development
+        ]
+        _load_progress(workspace, references, data / "project-progress.csv", step)
 
         with workspace.transaction() as session:
             audit.record(
@@ -134,8 +148,45 @@ def _load_portfolio(
 def _load_indicators(
     workspace: Workspace, observations_csv: Path, step: Callable[[str, float, str], None]
 ) -> None:
-    from missionboard.monitoring.service import import_indicators
+    from missionboard.monitoring import import_indicators
 
     started = time.perf_counter()
     result = import_indicators(workspace, observations_csv, user=DEMO_USER)
-    step("indicators", started, f"observations imported from {observations_csv.name}: {result}")
+    step(
+        "indicators",
+        started,
+        f"{result.inserted} observations of {len(result.indicators)} indicators imported from {observations_csv.name}",
+    )
+
+
+DECISIONS = {
+    "late": ("pivot", "Two milestones are months late; refocus the pilot on the kitchens already on board."),
+    "underspend": ("stop", "Spending is far below plan and the partners have withdrawn; release the funds."),
+    "healthy": ("scale", "KPIs ahead of plan; extend the approach to three more regions."),
+    "stalled": (
+        "continue",
+        "KPIs stalled after the pilot; continue with a revised plan and review in six months.",
+    ),
+}
+
+
+def _load_progress(
+    workspace: Workspace,
+    projects: list[tuple[str, DemoProject]],
+    path: Path,
+    step: Callable[[str, float, str], None],
+) -> None:
+    from missionboard.monitoring import import_progress, record_decision
+
+    started = time.perf_counter()
+    profiles = progress.write_progress(projects, path)
+    import_progress(workspace, path, user=DEMO_USER)
+    step("progress", started, f"milestones, KPIs and spend for {len(profiles)} projects from {path.name}")
+    started = time.perf_counter()
+    recorded = 0
+    for profile, (decision, rationale) in DECISIONS.items():
+        chosen = [ref for ref, p in sorted(profiles.items()) if p == profile][:2]
+        for ref in chosen:
+            record_decision(workspace, ref, decision, rationale, "Mission board")
+            recorded += 1
+    step("decisions", started, f"{recorded} stage-gate decisions recorded")

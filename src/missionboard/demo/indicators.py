@@ -73,7 +73,9 @@ def _value_at(anchors: tuple[tuple[int, float], ...], year: int) -> float:
     return anchors[-1][1]
 
 
-def observations(seed: int = 2030) -> list[dict[str, object]]:
+def observations(
+    seed: int = 2030, definitions: dict[str, tuple[str, str]] | None = None
+) -> list[dict[str, object]]:
     """Yearly observations 2013–2025 (13 years per indicator), rounded as the source would publish them."""
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
@@ -95,11 +97,15 @@ def observations(seed: int = 2030) -> list[dict[str, object]]:
     return rows
 
 
-def write_observations(path: Path, seed: int = 2030) -> Path:
+def write_observations(
+    path: Path, seed: int = 2030, definitions: dict[str, tuple[str, str]] | None = None
+) -> Path:
     """The long format statistical teams keep: indicator, year, value, geography, source, note."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=["indicator", "year", "value", "geography", "source", "note"])
+        writer = csv.DictWriter(
+            out, fieldnames=["indicator", "name", "unit", "year", "value", "geography", "source", "note"]
+        )
         writer.writeheader()
-        writer.writerows(observations(seed))
+        writer.writerows(observations(seed, definitions))
     return path

@@ -656,9 +656,14 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
             project.partners.append((org, role, round(share / total, 3)))
         return project
 
-    national = [
-        make(p, n, "".join(w[0] for w in p.funder.split()).upper()) for p in PROGRAMMES for n in range(p.size)
-    ]
+    counters: dict[str, int] = {}
+
+    def next_id(funder: str) -> tuple[int, str]:
+        prefix = "".join(w[0] for w in funder.split()).upper()
+        counters[prefix] = counters.get(prefix, 0) + 1
+        return counters[prefix], prefix
+
+    national = [make(p, *next_id(p.funder)) for p in PROGRAMMES for _ in range(p.size)]
     # the same work funded twice by different agencies: a silo signal the analytics should find
     for original in rng.sample(national, 12):
         other = rng.choice(
@@ -669,16 +674,17 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
             ]
             or list(PROGRAMMES)
         )
+        number, prefix = next_id(other.funder)
         twin = DemoProject(
             **{
                 **original.__dict__,
-                "id": f"{''.join(w[0] for w in other.funder.split()).upper()}-D{len(national):05d}",
+                "id": f"{prefix}-{number:05d}",
                 "programme": other,
                 "partners": list(original.partners),
             }
         )
         national.append(twin)
-    development = [make(p, n, "NDA") for p in IATI_PROGRAMMES for n in range(p.size)]
+    development = [make(p, *next_id(p.funder)) for p in IATI_PROGRAMMES for _ in range(p.size)]
     return national, development, actors
 
 

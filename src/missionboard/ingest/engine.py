@@ -1,0 +1,296 @@
+"""The shared import machinery: files → checked, de-duplicated records → one transaction → ImportRun.
+
+``--on-error fail`` (default) aborts at the first bad record or file and leaves the workspace exactly
+as it was; ``--on-error skip`` lands the good records and writes each rejected one, with its reason,
+to the rejects file. ``dry_run`` does every check and every lookup, then rolls back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import hashlib
+import importlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from missionboard.domain.records import ImportedFile, ImportRun
+from missionboard.errors import InputError, Problem
+from missionboard.ingest.base import Meter, ReadOptions, Record, Rejection, normalize_name
+from missionboard.store import portfolio
+from missionboard.store.workspace import Workspace
+
+Reader = Callable[[list[Path], ReadOptions], Iterator[Record | Rejection]]
+
+READERS: dict[str, str] = {
+    "csv": "generic",
+    "xlsx": "generic",
+    "iati": "iati",
+    "360giving": "threesixtygiving",
+    "cordis": "cordis",
+}
+"""Format → the module in this package whose ``read(paths, options)`` reads it."""
+
+
+def reader(format: str) -> Reader:
+    module = importlib.import_module(f"missionboard.ingest.{READERS[format]}")
+    read: Reader = module.read
+    return read
+
+
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv", ".tsv", ".txt"),
+    "xlsx": (".xlsx", ".xlsm"),
+    "iati": (".xml",),
+    "360giving": (".json", ".csv", ".xlsx"),
+    "cordis": (".csv", ".xlsx"),
+}
+DEFAULT_SOURCES = {"iati": "iati", "360giving": "360giving", "cordis": "cordis"}
+ON_ERROR = ("fail", "skip")
+BATCH = 5000
+MAX_STORED_ERRORS = 1000
+
+
+class _DryRun(Exception):
+    """Raised to roll the transaction back at the end of a dry run."""
+
+
+def expand_paths(format: str, paths: list[Path], exclude: tuple[Path | None, ...] = ()) -> list[Path]:
+    """Files named, with folders replaced by the files in them that this format reads (sorted);
+    ``exclude`` (the partners and mapping files) is left out of folders."""
+    if not paths:
+        raise InputError("no file given")
+    skip = {p.resolve() for p in exclude if p is not None}
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in EXTENSIONS[format]
+                and not p.name.startswith(".")
+                and p.resolve() not in skip
+            )
+            if not found:
+                wanted = ", ".join(EXTENSIONS[format])
+                raise InputError(Problem(str(path), None, "", f"folder holds no {wanted} files"))
+            files.extend(found)
+        elif not path.exists():
+            raise InputError(Problem(str(path), None, "", "file not found"))
+        else:
+            files.append(path)
+    return files
+
+
+def describe(path: Path) -> ImportedFile:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return ImportedFile(name=path.name, sha256=digest.hexdigest(), size=path.stat().st_size)
+
+
+def default_source(format: str, paths: list[Path]) -> str:
+    if format in DEFAULT_SOURCES:
+        return DEFAULT_SOURCES[format]
+    return paths[0].stem.strip() or format
+
+
+class RejectsWriter:
+    """Rejected records with their reasons, as CSV (file, line, field, message, record)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._handle: TextIO | None = None
+        self._writer: Any = None
+
+    def write(self, rejection: Rejection) -> None:
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["file", "line", "field", "message", "record"])
+        p = rejection.problem
+        record = json.dumps(rejection.raw, ensure_ascii=False, default=str) if rejection.raw else ""
+        self._writer.writerow([p.file, "" if p.line is None else p.line, p.field, p.message, record])
+
+    def close(self) -> None:
+        if self.path is not None and self._writer is None:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            csv.writer(self._handle).writerow(["file", "line", "field", "message", "record"])
+        if self._handle is not None:
+            self._handle.close()
+
+
+def run_import(
+    workspace: Workspace,
+    format: str,
+    paths: list[Path],
+    *,
+    source: str | None = None,
+    mapping: Path | None = None,
+    partners: Path | None = None,
+    dry_run: bool = False,
+    on_error: str = "fail",
+    rejects: Path | None = None,
+    user: str = "unknown",
+    progress: Callable[[int], None] | None = None,
+    progress_bytes: Callable[[int, int], None] | None = None,
+    encoding: str | None = None,
+) -> ImportRun:
+    """See :func:`missionboard.services.ingest.ingest_files`."""
+    format = format.lower()
+    if format not in READERS:
+        raise InputError(f"unknown format {format!r}: use one of {', '.join(READERS)}")
+    if on_error not in ON_ERROR:
+        raise InputError(f"--on-error must be 'fail' or 'skip', not {on_error!r}")
+    if partners is not None and format not in ("csv", "xlsx"):
+        raise InputError("--partners is for the csv and xlsx formats")
+    if mapping is not None and format not in ("csv", "xlsx"):
+        raise InputError("--mapping is for the csv and xlsx formats")
+    files = expand_paths(format, [Path(p) for p in paths], exclude=(partners, mapping))
+    for extra in (mapping, partners):
+        if extra is not None and not Path(extra).is_file():
+            raise InputError(Problem(str(extra), None, "", "file not found"))
+    described = [describe(p) for p in files]
+    if partners is not None:
+        described.append(describe(Path(partners)))
+    source = (source or default_source(format, files)).strip()
+    if not source or len(source) > 200:
+        raise InputError("--source must be 1 to 200 characters")
+    total = sum(f.size for f in described)
+    options = ReadOptions(
+        source=source,
+        mapping=mapping,
+        partners=partners,
+        encoding=encoding,
+        meter=Meter(total, progress_bytes),
+        extra={"format": format},
+    )
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    run = ImportRun(
+        format=format, source=source, files=described, started_at=started, user=user, dry_run=dry_run
+    )
+    if rejects is not None and not rejects.parent.is_dir():
+        raise InputError(Problem(str(rejects), None, "", "cannot write the rejects file: no such folder"))
+    writer = RejectsWriter(rejects)
+    # A bulk load creates millions of short-lived objects and no reference cycles worth collecting;
+    # the cyclic collector's full passes over them cost a quarter of the CPU time, so it pauses.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with workspace.transaction() as session:
+            run_id = portfolio.start_run(session, run)
+            repository = portfolio.PortfolioRepository(
+                session, user=user, import_run_id=run_id, normalize=normalize_name
+            )
+            items = _prepared(reader(format)(files, options))
+            counts = _consume(items, repository, run, on_error, writer, progress)
+            run.inserted, run.updated, run.unchanged = counts
+            run.seconds = round(time.perf_counter() - clock, 3)
+            if dry_run:
+                raise _DryRun
+            portfolio.finish_run(session, run_id, run)
+    except _DryRun:
+        pass
+    except InputError as exc:
+        # nothing was written: report what was read up to the failure, with no changes
+        run.inserted = run.updated = run.unchanged = 0
+        run.rejected = 1
+        run.errors = [p.as_dict() for p in exc.problems]
+        run.seconds = round(time.perf_counter() - clock, 3)
+        exc.run = run  # type: ignore[attr-defined]
+        raise
+    finally:
+        writer.close()
+        if collecting:
+            gc.enable()
+    if progress_bytes is not None:
+        progress_bytes(total, total)
+    run.seconds = round(time.perf_counter() - clock, 3)
+    return run
+
+
+@dataclass(slots=True)
+class Ready:
+    """A record turned into column values, ready for the repository."""
+
+    values: dict[str, Any]
+    participations: list[Any]
+    file: str
+    line: int | None
+
+
+def _prepared(items: Iterator[Record | Rejection]) -> Iterator[Ready | Rejection]:
+    for item in items:
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            values, participations = portfolio.prepare(item.project, item.participations)
+            yield Ready(values, list(participations), item.file, item.line)
+
+
+def _consume(
+    items: Iterator[Ready | Rejection],
+    repository: portfolio.PortfolioRepository,
+    run: ImportRun,
+    on_error: str,
+    writer: RejectsWriter,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int, int]:
+    seen: dict[tuple[str, str], tuple[str, int | None]] = {}
+    batch: list[portfolio.Prepared] = []
+    inserted = updated = unchanged = 0
+    errors: list[dict[str, Any]] = []
+
+    def rejected(rejection: Rejection) -> None:
+        if on_error == "fail":
+            raise InputError(rejection.problem)
+        run.rejected += 1
+        if len(errors) < MAX_STORED_ERRORS:
+            errors.append(rejection.problem.as_dict())
+        writer.write(rejection)
+
+    def flush() -> None:
+        nonlocal inserted, updated, unchanged
+        counts = repository.upsert_prepared(batch)
+        inserted += counts.inserted
+        updated += counts.updated
+        unchanged += counts.unchanged
+        batch.clear()
+
+    for item in items:
+        if isinstance(item, Rejection):
+            if item.is_record:
+                run.read += 1
+            rejected(item)
+        else:
+            run.read += 1
+            values = item.values
+            key = (values["source"], values["source_id"])
+            first = seen.get(key)
+            if first is not None:
+                where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
+                message = f"duplicate id {key[1]!r}: already read at {where}"
+                rejected(Rejection(Problem(item.file, item.line, "id", message), raw=values["raw"]))
+            else:
+                seen[key] = (item.file, item.line)
+                batch.append((values, item.participations))
+                if len(batch) >= BATCH:
+                    flush()
+        if progress is not None and run.read % 1000 == 0:
+            progress(run.read)
+    if batch:
+        flush()
+    if progress is not None:
+        progress(run.read)
+    run.errors = errors
+    return inserted, updated, unchanged

@@ -1,0 +1,625 @@
+"""Any agency's portfolio export as CSV or XLSX.
+
+Columns are matched by common names (``title``, ``abstract``/``description``/``summary``, ``budget``/
+``amount``, ``funder``, ``start``, ``end``, ``partners`` …) or named in a mapping file
+(``--mapping mapping.yaml``). Partners come either as a delimited column (``Org A (coordinator); Org B``)
+or as a second file (``--partners``) with one row per project and organisation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from missionboard.domain.common import Money
+from missionboard.domain.portfolio import InstrumentType, Participation, ParticipationRole, Stage
+from missionboard.errors import InputError, Problem
+from missionboard.ingest.base import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
+    FieldError,
+    FileRejected,
+    ReadOptions,
+    Record,
+    RecordRejected,
+    Rejection,
+    assemble,
+    bounded,
+    build_project,
+    json_safe,
+    make_actor,
+    org_identifier,
+    parse_amount,
+    parse_currency,
+    parse_date,
+    parse_helix,
+    parse_int,
+    parse_level,
+    parse_role,
+    parse_share,
+    parse_status,
+    split_list,
+)
+from missionboard.ingest.tabular import Row, table_rows
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")
+
+
+# Field → header names recognised automatically (compared after lower-casing and replacing
+# everything but letters and digits by '_'). The first name is the canonical one.
+PROJECT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "project_id", "projectid", "identifier", "project_number", "project_no", "reference",
+           "project_reference", "ref", "grant_id", "grant_number", "award_id", "award_number", "source_id",
+           "case_number", "diarienummer", "dnr", "code", "project_code"),
+    "title": ("title", "project_title", "project_name", "name", "short_title", "titel", "benamning"),
+    "abstract": ("abstract", "description", "summary", "objective", "objectives", "project_description",
+                 "project_summary", "project_abstract", "aim", "aims", "beskrivning", "sammanfattning"),
+    "language": ("language", "lang", "language_code"),
+    "funder": ("funder", "funding_organisation", "funding_organization", "funding_org", "funding_agency",
+               "agency", "donor", "financier", "funding_body", "finansiar"),
+    "programme": ("programme", "program", "funding_programme", "funding_program", "grant_programme",
+                  "call", "call_name", "programme_name", "program_name"),
+    "instrument": ("instrument", "instrument_type", "policy_instrument", "support_type", "type_of_support",
+                   "funding_instrument"),
+    "funding_scheme": ("funding_scheme", "scheme", "grant_type", "funding_type", "action_type", "call_type"),
+    "budget": ("budget", "amount", "total_budget", "total_cost", "total_costs", "cost", "costs",
+               "amount_awarded", "awarded_amount", "grant_amount", "budget_amount", "total_amount", "value",
+               "total_value", "belopp", "budget_total"),
+    "currency": ("currency", "currency_code", "budget_currency", "valuta"),
+    "public_funding": ("public_funding", "public_contribution", "grant", "subsidy", "funding",
+                       "funding_amount", "ec_contribution", "eu_contribution", "contribution",
+                       "public_amount"),
+    "co_funding": ("co_funding", "cofunding", "co_financing", "cofinancing", "private_funding",
+                   "match_funding", "matched_funding", "own_contribution", "cofunding_amount"),
+    "start": ("start", "start_date", "startdate", "begin", "begin_date", "date_start", "planned_start",
+              "from", "from_date", "startdatum"),
+    "end": ("end", "end_date", "enddate", "finish", "finish_date", "date_end", "planned_end", "to",
+            "to_date", "slutdatum"),
+    "status": ("status", "project_status", "state"),
+    "trl": ("trl", "technology_readiness_level", "trl_level", "readiness"),
+    "stage": ("stage", "phase", "maturity", "development_stage"),
+    "country": ("country", "countries", "country_code", "country_codes", "recipient_country", "land"),
+    "region": ("region", "regions", "nuts", "nuts_code", "nuts_codes", "location", "locations"),
+    "sectors": ("sectors", "sector", "fields", "field", "industry", "industries", "research_area"),
+    "topics": ("topics", "topic", "keywords", "keyword", "tags"),
+    "partners": ("partners", "participants", "organisations", "organizations", "consortium",
+                 "consortium_members", "beneficiaries", "recipients"),
+}  # fmt: skip
+
+PARTNER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "project_id": ("project_id", "projectid", "project", "project_ref", "project_reference", "id",
+                   "grant_id", "project_number"),
+    "organisation": ("organisation", "organization", "organisation_name", "organization_name", "name",
+                     "partner", "participant", "org", "org_name"),
+    "organisation_id": ("organisation_id", "organization_id", "org_id", "identifier", "organisation_ref",
+                        "organization_ref", "pic", "registry_number", "registration_number", "ref"),
+    "type": ("type", "helix", "helix_type", "organisation_type", "organization_type", "sector_type",
+             "actor_type", "category"),
+    "role": ("role", "participation_role", "partner_role"),
+    "share": ("share", "budget_share", "percentage", "percent"),
+    "amount": ("amount", "contribution", "budget", "funding", "grant"),
+    "currency": ("currency", "currency_code"),
+    "country": ("country", "country_code"),
+    "level": ("level", "scale", "geographic_level"),
+    "sector": ("sector",),
+}  # fmt: skip
+
+INSTRUMENT_WORDS: dict[str, InstrumentType] = {
+    **{i.value: i for i in InstrumentType},
+    **dict.fromkeys(["grant", "r&d grant", "rd grant", "research grant", "innovation grant", "subsidy grant",
+                     "research and development grant"], InstrumentType.RD_GRANT),
+    **dict.fromkeys(["loan", "soft loan", "credit", "innovation loan"], InstrumentType.LOAN),
+    **dict.fromkeys(["equity", "venture capital", "investment"], InstrumentType.EQUITY),
+    **dict.fromkeys(["tax credit", "tax incentive", "tax relief"], InstrumentType.TAX_INCENTIVE),
+    **dict.fromkeys(["procurement", "public procurement", "ppi", "innovation procurement"],
+                    InstrumentType.PUBLIC_PROCUREMENT),
+    **dict.fromkeys(["pcp", "pre-commercial procurement", "precommercial procurement"],
+                    InstrumentType.PRE_COMMERCIAL_PROCUREMENT),
+    **dict.fromkeys(["prize", "challenge", "challenge prize", "inducement prize", "competition"],
+                    InstrumentType.CHALLENGE_PRIZE),
+    **dict.fromkeys(["sandbox", "regulatory sandbox", "testbed regulation"], InstrumentType.REGULATORY_SANDBOX),
+    **dict.fromkeys(["network", "cluster", "csa", "coordination and support action"], InstrumentType.NETWORK),
+    **dict.fromkeys(["platform"], InstrumentType.PLATFORM),
+    **dict.fromkeys(["advisory", "advice", "consultancy", "mentoring"], InstrumentType.ADVISORY),
+    **dict.fromkeys(["infrastructure", "research infrastructure"], InstrumentType.INFRASTRUCTURE),
+    **dict.fromkeys(["skills", "training", "education", "fellowship"], InstrumentType.SKILLS),
+    **dict.fromkeys(["standard", "standards", "label", "labels", "standards and labels"],
+                    InstrumentType.STANDARDS_LABELS),
+    **dict.fromkeys(["adoption subsidy", "voucher", "innovation voucher", "rebate"],
+                    InstrumentType.ADOPTION_SUBSIDY),
+    **dict.fromkeys(["regulation", "rule", "rules"], InstrumentType.REGULATION),
+    **dict.fromkeys(["information", "awareness", "campaign"], InstrumentType.INFORMATION),
+}  # fmt: skip
+
+
+def parse_instrument(value: str, table: dict[str, str] | None = None) -> InstrumentType | None:
+    """An instrument type from its value or a common name; unknown names give None (kept in raw)."""
+    text = value.strip()
+    if not text:
+        return None
+    if table and text in table:
+        try:
+            return InstrumentType(table[text])
+        except ValueError as exc:
+            allowed = ", ".join(i.value for i in InstrumentType)
+            raise FieldError(
+                f"mapping gives unknown instrument {table[text]!r} (use one of {allowed})"
+            ) from exc
+    key = text.lower().replace("_", " ")
+    return INSTRUMENT_WORDS.get(key) or INSTRUMENT_WORDS.get(key.replace(" ", "_"))
+
+
+_TRL = re.compile(r"^(?:trl\s*[-:]?\s*)?([1-9])$", re.IGNORECASE)
+
+
+def parse_stage(value: str) -> tuple[int | None, Stage | None]:
+    text = value.strip()
+    if not text:
+        return None, None
+    match = _TRL.match(text)
+    if match:
+        return int(match.group(1)), None
+    try:
+        return None, Stage(text.lower())
+    except ValueError as exc:
+        raise FieldError(
+            f"expected a TRL from 1 to 9 or one of research, development, demonstration, deployment, "
+            f"not {text!r}"
+        ) from exc
+
+
+# --- the mapping file ---------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartnersMapping(_Strict):
+    columns: dict[str, str] = {}
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+
+
+class Mapping(_Strict):
+    """``--mapping mapping.yaml``: how a file's columns become project fields."""
+
+    columns: dict[str, str] = {}
+    defaults: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    sheet: str | None = None
+    skip_rows: int = 0
+    delimiter: str | None = None
+    encoding: str | None = None
+    list_separator: str = ";|"
+    partners: PartnersMapping = PartnersMapping()
+
+
+def load_mapping(path: Path | None) -> Mapping:
+    if path is None:
+        return Mapping()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(
+            Problem(path.name, None if line is None else line + 1, "", f"not a valid YAML file: {exc}")
+        ) from exc
+    if not isinstance(document, dict):
+        raise InputError(Problem(path.name, None, "", "the mapping must be a YAML mapping (key: value)"))
+    try:
+        mapping = Mapping.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise InputError(Problem(path.name, None, where, str(error["msg"]))) from exc
+    for name in (*mapping.columns, *mapping.defaults, *mapping.values):
+        if name not in PROJECT_COLUMNS:
+            raise InputError(
+                Problem(path.name, None, name, f"unknown field (fields: {', '.join(PROJECT_COLUMNS)})")
+            )
+    for name in mapping.partners.columns:
+        if name not in PARTNER_COLUMNS:
+            raise InputError(
+                Problem(
+                    path.name,
+                    None,
+                    f"partners.{name}",
+                    f"unknown field (fields: {', '.join(PARTNER_COLUMNS)})",
+                )
+            )
+    return mapping
+
+
+def match_columns(
+    header: list[str], synonyms: dict[str, tuple[str, ...]], explicit: dict[str, str], file: str
+) -> dict[str, str]:
+    """Field → header: explicit names from the mapping first, then recognised common names."""
+    chosen: dict[str, str] = {}
+    for name, column in explicit.items():
+        if column not in header:
+            raise FileRejected(
+                Problem(
+                    file,
+                    1,
+                    column,
+                    f"the mapping names column {column!r} for {name}, but the file has no such column",
+                )
+            )
+        chosen[name] = column
+    by_norm: dict[str, str] = {}
+    for column in header:
+        by_norm.setdefault(_norm(column), column)
+    used = set(chosen.values())
+    for name, names in synonyms.items():
+        if name in chosen:
+            continue
+        for candidate in names:
+            found = by_norm.get(candidate)
+            if found is not None and found not in used:
+                chosen[name] = found
+                used.add(found)
+                break
+    return chosen
+
+
+# --- partners -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PartnerRow:
+    line: int
+    organisation: str
+    participation: dict[str, Any]
+
+
+@dataclass
+class Partners:
+    file: str = ""
+    by_project: dict[str, list[PartnerRow]] = field(default_factory=dict)
+
+
+_PARTNER_ITEM = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<role>[^()]*)\))?\s*(?:\[(?P<type>[^\[\]]*)\])?$")
+
+
+def parse_partner_list(value: str, separators: str) -> list[tuple[str, ParticipationRole, Any]]:
+    """'Org A (coordinator) [research]; Org B' → [(name, role, helix)]; a parenthesis that is not a role
+    stays part of the name."""
+    result = []
+    for item in split_list(value, separators):
+        match = _PARTNER_ITEM.match(item)
+        name, role, helix = item, ParticipationRole.PARTNER, None
+        if match:
+            try:
+                role = parse_role(match.group("role") or "", ParticipationRole.PARTNER)
+                name = match.group("name")
+            except FieldError:
+                name = item.split("[")[0].strip() if match.group("type") else item
+            if match.group("type"):
+                helix = parse_helix(match.group("type"))
+                if not match.group("role"):
+                    name = match.group("name")
+        if name.strip():
+            result.append((name.strip(), role, helix))
+    return result
+
+
+def load_partners(path: Path, mapping: Mapping, options: ReadOptions) -> tuple[Partners, list[Rejection]]:
+    spec = mapping.partners
+    rows = table_rows(
+        path, encoding=spec.encoding or options.encoding, delimiter=spec.delimiter, sheet=spec.sheet
+    )
+    partners = Partners(file=path.name)
+    problems: list[Rejection] = []
+    columns: dict[str, str] | None = None
+    for row in rows:
+        if columns is None:
+            columns = match_columns(row.header, PARTNER_COLUMNS, spec.columns, path.name)
+            for needed in ("project_id", "organisation"):
+                if needed not in columns:
+                    raise FileRejected(
+                        Problem(
+                            path.name,
+                            1,
+                            needed,
+                            f"no {needed} column (looked for: "
+                            f"{', '.join(PARTNER_COLUMNS[needed])}); name it in the mapping under partners.columns",
+                        )
+                    )
+        if row.error:
+            problems.append(Rejection(Problem(path.name, row.line, "", row.error), is_record=False))
+            continue
+        try:
+            entry = _partner_row(row, columns, options.source)
+        except FieldError as exc:
+            column = columns.get(exc.field, exc.field)
+            problems.append(
+                Rejection(Problem(path.name, row.line, column, exc.message), json_safe(row.raw), False)
+            )
+            continue
+        project_id = row.values.get(columns["project_id"], "")
+        partners.by_project.setdefault(project_id, []).append(entry)
+    return partners, problems
+
+
+def _partner_row(row: Row, columns: dict[str, str], source: str) -> PartnerRow:
+    def get(name: str) -> str:
+        column = columns.get(name)
+        return row.values.get(column, "") if column else ""
+
+    def parsed(name: str, parse: Any) -> Any:
+        try:
+            return parse(get(name))
+        except FieldError as exc:
+            exc.field = name
+            raise
+
+    if not get("project_id"):
+        raise FieldError("missing project id", "project_id")
+    name = get("organisation")
+    if not name:
+        raise FieldError("missing organisation name", "organisation")
+    bounded(name, MAX_NAME, "an organisation name")
+    identifier = org_identifier(get("organisation_id"), source)
+    amount = parsed("amount", parse_amount)
+    currency = parsed("currency", parse_currency)
+    if amount is not None and currency is None:
+        raise FieldError(f"amount {amount} has no currency", "currency")
+    return PartnerRow(
+        line=row.line,
+        organisation=name,
+        participation={
+            "actor": {
+                "name": name,
+                "identifiers": dict([identifier]) if identifier else {},
+                "helix": parsed("type", parse_helix),
+                "level": parsed("level", parse_level),
+                "country": get("country") or None,
+                "sector": get("sector") or None,
+            },
+            "role": parsed("role", parse_role),
+            "share": parsed("share", parse_share),
+            "amount": Money(amount=amount, currency=currency) if amount is not None and currency else None,
+        },
+    )
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection]:
+    mapping = load_mapping(options.mapping)
+    partners = Partners()
+    if options.partners is not None:
+        try:
+            partners, problems = load_partners(Path(options.partners), mapping, options)
+        except FileRejected as exc:
+            yield Rejection(exc.problem, is_record=False)
+            return
+        yield from problems
+    ids_seen: set[str] = set()
+    for path in paths:
+        try:
+            yield from _read_file(path, mapping, options, partners, ids_seen)
+        except FileRejected as exc:
+            yield Rejection(exc.problem, is_record=False)
+    for project_id, rows in partners.by_project.items():
+        if project_id not in ids_seen:
+            for row in rows:
+                yield Rejection(
+                    Problem(
+                        partners.file,
+                        row.line,
+                        "project_id",
+                        f"no project with id {project_id!r} in {', '.join(p.name for p in paths)}",
+                    ),
+                    is_record=False,
+                )
+
+
+def _read_file(
+    path: Path, mapping: Mapping, options: ReadOptions, partners: Partners, ids_seen: set[str]
+) -> Iterator[Record | Rejection]:
+    rows = table_rows(
+        path,
+        encoding=mapping.encoding or options.encoding,
+        delimiter=mapping.delimiter,
+        sheet=mapping.sheet,
+        meter=options.meter,
+        skip_rows=mapping.skip_rows,
+    )
+    columns: dict[str, str] | None = None
+    fields: _Fields | None = None
+    for row in rows:
+        if columns is None:
+            columns = _columns_for(path, row.header, mapping)
+            fields = _Fields(columns, mapping)
+        if row.error:
+            yield Rejection(Problem(path.name, row.line, "", row.error))
+            continue
+        project_id = row.values.get(columns["id"], "") if "id" in columns else ""
+        if project_id:
+            ids_seen.add(project_id)
+        try:
+            yield _record(path.name, row, columns, mapping, options.source, partners, fields)
+        except FieldError as exc:
+            yield Rejection(Problem(path.name, row.line, exc.field, exc.message), json_safe(row.raw))
+        except RecordRejected as exc:
+            yield Rejection(exc.problem, exc.raw)
+
+
+def _columns_for(path: Path, header: list[str], mapping: Mapping) -> dict[str, str]:
+    columns = match_columns(header, PROJECT_COLUMNS, mapping.columns, path.name)
+    for needed in ("id", "title"):
+        if needed not in columns and needed not in mapping.defaults:
+            raise FileRejected(
+                Problem(
+                    path.name,
+                    1,
+                    needed,
+                    f"no column for the project {needed} (looked for: {', '.join(PROJECT_COLUMNS[needed][:8])} …); "
+                    f"name it with --mapping (columns: {{{needed}: <your column>}})",
+                )
+            )
+    return columns
+
+
+class _Fields:
+    """Per-file lookups of field → value (column, then mapping default, then value translation)."""
+
+    def __init__(self, columns: dict[str, str], mapping: Mapping) -> None:
+        self.columns = columns
+        self.defaults = mapping.defaults
+        self.translate = {k: v for k, v in mapping.values.items() if k != "instrument"}
+        self.instruments = mapping.values.get("instrument")
+        self.separators = mapping.list_separator
+        self.actors: dict[str, Any] = {}
+        self.mapped = set(columns.values())
+
+    def get(self, values: dict[str, str], name: str) -> str:
+        column = self.columns.get(name)
+        text = values.get(column, "") if column is not None else ""
+        if not text:
+            text = self.defaults.get(name, "")
+        if self.translate:
+            table = self.translate.get(name)
+            if table and text in table:
+                text = table[text]
+        return text
+
+    def actor(self, name: str) -> Any:
+        actor = self.actors.get(name)
+        if actor is None:
+            actor = make_actor(name)
+            if len(self.actors) < 10_000:
+                self.actors[name] = actor
+        return actor
+
+
+def _record(
+    file: str,
+    row: Row,
+    columns: dict[str, str],
+    mapping: Mapping,
+    source: str,
+    partners: Partners,
+    fields: _Fields | None = None,
+) -> Record:
+    fields = fields or _Fields(columns, mapping)
+    values = row.values
+    get = fields.get
+    current = "id"
+    try:
+        project_id = get(values, "id")
+        if not project_id:
+            raise FieldError("missing project id")
+        bounded(project_id, MAX_ID, "an id")
+        current = "title"
+        title = get(values, "title")
+        if not title:
+            raise FieldError("missing title")
+        bounded(title, MAX_TITLE, "a title")
+        current = "abstract"
+        abstract = bounded(get(values, "abstract"), MAX_TEXT, "an abstract")
+        current = "currency"
+        currency = parse_currency(get(values, "currency"))
+        amounts: dict[str, Any] = {}
+        for current in ("budget", "public_funding", "co_funding"):
+            amount = parse_amount(get(values, current))
+            if amount is not None:
+                if currency is None:
+                    raise FieldError(
+                        f"{amount} has no currency (add a currency column or set defaults: currency in --mapping)"
+                    )
+                amounts[current] = {"amount": amount, "currency": currency}
+        current = "trl"
+        trl = parse_int(get(values, "trl"), low=1, high=9)
+        current = "stage"
+        stage_trl, stage = parse_stage(get(values, "stage"))
+        texts: dict[str, str | None] = {}
+        for current, limit in (("funder", MAX_NAME), ("programme", MAX_NAME), ("funding_scheme", 300)):
+            text = get(values, current)
+            texts[current] = bounded(text, limit, f"the {current.replace('_', ' ')}") if text else None
+        current = "instrument"
+        instrument = parse_instrument(get(values, "instrument"), fields.instruments)
+        current = "start"
+        start = parse_date(get(values, "start"))
+        current = "end"
+        end = parse_date(get(values, "end"))
+        if start and end and end < start:
+            raise FieldError(f"end {end} is before start {start}")
+        current = "partners"
+        separators = fields.separators
+        language = get(values, "language") or None
+        mapped = fields.mapped
+        raw = {k: v for k, v in row.raw.items() if k not in mapped}
+        if raw and not row.text_only:
+            raw = json_safe(raw)
+        project = build_project(
+            {
+                "source": source,
+                "source_id": project_id,
+                "title": title,
+                "abstract": abstract,
+                "language": language[:20] if language else None,
+                "funder": texts["funder"],
+                "programme": texts["programme"],
+                "instrument": instrument,
+                "funding_scheme": texts["funding_scheme"],
+                "budget": amounts.get("budget"),
+                "public_funding": amounts.get("public_funding"),
+                "co_funding": amounts.get("co_funding"),
+                "start": start,
+                "end": end,
+                "status": parse_status(get(values, "status")),
+                "trl": trl or stage_trl,
+                "stage": stage,
+                "countries": [
+                    c.upper() if len(c) <= 3 else c for c in split_list(get(values, "country"), ";|,")
+                ],
+                "regions": split_list(get(values, "region"), separators),
+                "sectors": split_list(get(values, "sectors"), separators),
+                "topics": split_list(get(values, "topics"), separators),
+                "raw": raw,
+            }
+        )
+        key = (source, project_id)
+        participations: list[Participation] = []
+        funder = texts["funder"]
+        if funder:
+            participations.append(
+                assemble(
+                    Participation,
+                    {
+                        "project": key,
+                        "actor": fields.actor(funder),
+                        "role": ParticipationRole.FUNDER,
+                        "amount": None,
+                        "share": None,
+                    },
+                )
+            )
+        partner_column = columns.get("partners")
+        if partner_column is not None and values.get(partner_column):
+            for name, role, helix in parse_partner_list(values[partner_column], separators):
+                participations.append(
+                    Participation(project=key, actor=make_actor(name, helix=helix), role=role)
+                )
+    except FieldError as exc:
+        name = exc.field.split(".")[0] if exc.field else current
+        exc.field = columns.get(name, name)
+        raise
+    for partner in partners.by_project.get(project_id, ()):
+        participations.append(Participation.model_validate({"project": key, **partner.participation}))
+    return Record(project=project, participations=participations, file=file, line=row.line)

@@ -1,0 +1,610 @@
+"""IATI activity XML, versions 2.01–2.03: one file, many, or a folder.
+
+Streams with ``lxml.etree.iterparse`` (one ``<iati-activity>`` in memory at a time), never resolves
+entities, never touches the network and refuses documents that declare a DTD or entities.
+Titles and descriptions are kept in every language given; participating organisations become
+actors (IATI organisation type → helix type); budgets, commitments and disbursements keep their
+currency and value date; SDG tags and SDG sector codes are kept as ``source_labels``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from missionboard.domain.common import Money
+from missionboard.domain.missions import HelixType, Level
+from missionboard.domain.portfolio import (
+    InstrumentType,
+    Participation,
+    ParticipationRole,
+    ProjectStatus,
+    SourceLabel,
+)
+from missionboard.errors import Problem
+from missionboard.ingest.base import (
+    MAX_ID,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
+    FieldError,
+    FileRejected,
+    ReadOptions,
+    Record,
+    RecordRejected,
+    Rejection,
+    build_project,
+    make_actor,
+    org_identifier,
+    parse_amount,
+    parse_currency,
+    parse_date,
+)
+from missionboard.ingest.tabular import check_not_empty
+
+SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+STATUS = {
+    "1": ProjectStatus.PLANNED,  # Pipeline/identification
+    "2": ProjectStatus.ACTIVE,  # Implementation
+    "3": ProjectStatus.COMPLETED,  # Finalisation
+    "4": ProjectStatus.COMPLETED,  # Closed
+    "5": ProjectStatus.TERMINATED,  # Cancelled
+    "6": ProjectStatus.TERMINATED,  # Suspended
+}
+ROLES = {
+    "1": ParticipationRole.FUNDER,  # Funding
+    "2": ParticipationRole.COORDINATOR,  # Accountable
+    "3": ParticipationRole.PARTNER,  # Extending
+    "4": ParticipationRole.IMPLEMENTER,  # Implementing
+}
+# IATI OrganisationType → (helix, level)
+ORG_TYPES: dict[str, tuple[HelixType | None, Level | None]] = {
+    "10": (HelixType.GOVERNMENT, Level.NATIONAL),
+    "11": (HelixType.GOVERNMENT, Level.LOCAL),
+    "15": (HelixType.GOVERNMENT, None),
+    "21": (HelixType.CIVIL_SOCIETY, Level.INTERNATIONAL),
+    "22": (HelixType.CIVIL_SOCIETY, Level.NATIONAL),
+    "23": (HelixType.CIVIL_SOCIETY, Level.REGIONAL),
+    "24": (HelixType.CIVIL_SOCIETY, Level.NATIONAL),
+    "30": (HelixType.INDUSTRY, None),  # Public Private Partnership
+    "40": (HelixType.GOVERNMENT, Level.INTERNATIONAL),  # Multilateral
+    "60": (HelixType.CIVIL_SOCIETY, None),  # Foundation
+    "70": (HelixType.INDUSTRY, None),
+    "71": (HelixType.INDUSTRY, None),
+    "72": (HelixType.INDUSTRY, None),
+    "73": (HelixType.INDUSTRY, None),
+    "80": (HelixType.RESEARCH, None),  # Academic, Training and Research
+    "90": (None, None),  # Other
+}
+TRANSACTION_TYPES = {
+    "1": "incoming_funds",
+    "2": "commitment",
+    "3": "disbursement",
+    "4": "expenditure",
+    "5": "interest_payment",
+    "6": "loan_repayment",
+    "7": "reimbursement",
+    "8": "purchase_of_equity",
+    "9": "sale_of_equity",
+    "10": "credit_guarantee",
+    "11": "incoming_commitment",
+    "12": "outgoing_pledge",
+    "13": "incoming_pledge",
+}
+SECTOR_SDG_VOCABULARIES = {"7": "sdg-goal", "8": "sdg-target", "9": "sdg-indicator"}
+TAG_SDG_VOCABULARIES = {"2": "sdg-goal", "3": "sdg-target"}
+_PROLOGUE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection]:
+    for path in paths:
+        try:
+            yield from read_file(path, options)
+        except FileRejected as exc:
+            yield Rejection(exc.problem, is_record=False)
+
+
+def _prologue_check(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    root_at = _first_element(head)
+    if _PROLOGUE.search(head[: root_at if root_at >= 0 else len(head)]):
+        raise FileRejected(
+            Problem(path.name, 1, "", "the document declares a DTD or entities, which IATI files never need; "
+                    "refused for safety (no entity expansion)")
+        )  # fmt: skip
+
+
+def _first_element(head: bytes) -> int:
+    for match in re.finditer(rb"<([^?!])", head):
+        return match.start()
+    return -1
+
+
+def read_file(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:
+    check_not_empty(path)
+    _prologue_check(path)
+    name = path.name
+    root_version: str | None = None
+    root_lang: str | None = None
+    count = 0
+    with options.open(path) as handle:
+        parser = etree.iterparse(
+            handle,
+            events=("start", "end"),
+            tag=("iati-activities", "iati-activity", "iati-organisations"),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        root_seen = False
+        try:
+            for event, element in parser:
+                if not root_seen:
+                    root_seen = True
+                    root_version, root_lang = _check_root(name, element)
+                    continue
+                if event != "end" or element.tag != "iati-activity":
+                    continue
+                count += 1
+                try:
+                    yield _activity(name, element, options.source, root_version, root_lang)
+                except RecordRejected as exc:
+                    yield Rejection(exc.problem, exc.raw)
+                finally:
+                    element.clear(keep_tail=False)
+                    parent = element.getparent()
+                    if parent is not None:
+                        while element.getprevious() is not None:
+                            del parent[0]
+        except etree.XMLSyntaxError as exc:
+            line = exc.position[0] if exc.position else exc.lineno
+            message = str(exc.msg or exc)
+            if "Premature end of data" in message or "end of data" in message or _at_end(path, line):
+                message = f"the XML is truncated (ends before its elements are closed): {message}"
+            elif "Document is empty" in message or "Start tag expected" in message:
+                message = f"not an XML document: {message}"
+            else:
+                message = f"not well-formed XML: {message}"
+            raise FileRejected(Problem(name, line, "", message)) from exc
+    if not root_seen:
+        raise FileRejected(
+            Problem(name, None, "", "no <iati-activities> root element: not an IATI activity file")
+        )
+
+
+def _at_end(path: Path, line: int | None) -> bool:
+    """Whether a parse error sits on the file's last line (a file cut short)."""
+    if line is None:
+        return False
+    with path.open("rb") as handle:
+        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1))
+        ends_with_newline = handle.read(1) == b"\n"
+    return line >= lines + (0 if ends_with_newline else 1)
+
+
+def _check_root(file: str, root: Any) -> tuple[str | None, str | None]:
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if tag == "iati-organisations":
+        raise FileRejected(
+            Problem(file, root.sourceline, "", "this is an IATI organisation file; give an activity file")
+        )
+    if tag != "iati-activities":
+        # the tag filter means the first element seen is an activity without the usual root
+        raise FileRejected(
+            Problem(file, root.sourceline, "", f"the root element is <{tag}>, not <iati-activities>")
+        )
+    version = (root.get("version") or "").strip() or None
+    if version is not None:
+        _check_version(file, root.sourceline, version)
+    return version, root.get(XML_LANG)
+
+
+def _check_version(file: str, line: int | None, version: str) -> None:
+    """Legacy 1.x files are refused (their structure differs); 2.0x and unknown labels (such as the
+    schema tests' 'xx') are read as 2.03."""
+    if version.startswith("1."):
+        message = (
+            f"IATI version {version} is not supported (legacy 1.x): supported versions are "
+            f"{', '.join(SUPPORTED_VERSIONS)}; convert the file to 2.03 first"
+        )
+        raise FileRejected(Problem(file, line, "version", message))
+
+
+def _text(element: Any, default_lang: str | None) -> list[tuple[str, str | None]]:
+    """(text, lang) of each <narrative> of an element; the element's own text where it has none."""
+    result = []
+    for narrative in element.iterchildren("narrative"):
+        text = (narrative.text or "").strip()
+        if text:
+            lang = narrative.get(XML_LANG)
+            result.append((text, lang.strip().lower() if lang else default_lang))
+    if not result and element.text and element.text.strip():
+        result.append((element.text.strip(), default_lang))
+    return result
+
+
+def _pick(texts: list[tuple[str, str | None]], lang: str | None) -> tuple[str, str | None]:
+    for text, text_lang in texts:
+        if text_lang == lang:
+            return text, text_lang
+    return texts[0]
+
+
+def _org(element: Any, default_lang: str | None, source: str) -> dict[str, Any] | None:
+    names = _text(element, default_lang)
+    ref = (element.get("ref") or "").strip()
+    name = names[0][0] if names else ref
+    if not name:
+        return None
+    org_type = (element.get("type") or "").strip()
+    helix, level = ORG_TYPES.get(org_type, (None, None))
+    identifier = org_identifier(ref, "iati") if ref else None
+    return {
+        "name": " ".join(name.split())[:MAX_NAME],
+        "ref": ref or None,
+        "type": org_type or None,
+        "identifiers": dict([identifier]) if identifier else {},
+        "helix": helix,
+        "level": level,
+    }
+
+
+def _org_name(element: Any | None, lang: str | None) -> str | None:
+    if element is None:
+        return None
+    org = _org(element, lang, "iati")
+    return org["name"] if org else None
+
+
+def _amount(file: str, element: Any, what: str) -> Decimal:
+    try:
+        amount = parse_amount((element.text or "").strip(), allow_negative=True)
+    except FieldError as exc:
+        raise RecordRejected(Problem(file, element.sourceline, what, exc.message)) from exc
+    if amount is None:
+        raise RecordRejected(Problem(file, element.sourceline, what, "empty value"))
+    return amount
+
+
+def _date(file: str, element: Any | None, what: str, attribute: str = "iso-date") -> str | None:
+    if element is None:
+        return None
+    value = element.get(attribute)
+    try:
+        date = parse_date(value)
+    except FieldError as exc:
+        raise RecordRejected(Problem(file, element.sourceline, f"{what}/@{attribute}", exc.message)) from exc
+    return date.isoformat() if date else None
+
+
+def _currency(file: str, element: Any, default: str | None, what: str) -> str | None:
+    try:
+        return parse_currency(element.get("currency")) or default
+    except FieldError as exc:
+        raise RecordRejected(Problem(file, element.sourceline, f"{what}/@currency", exc.message)) from exc
+
+
+def _activity(
+    file: str, activity: Any, source: str, root_version: str | None, root_lang: str | None
+) -> Record:
+    line = activity.sourceline
+    if root_version is None:
+        extra_version = next(
+            (v for k, v in activity.attrib.items() if isinstance(k, str) and k.endswith("}version")), None
+        )
+        if extra_version:
+            _check_version_record(file, line, extra_version)
+    lang = (activity.get(XML_LANG) or root_lang or "").strip().lower() or None
+    try:
+        default_currency = parse_currency(activity.get("default-currency"))
+    except FieldError as exc:
+        raise RecordRejected(Problem(file, line, "default-currency", exc.message)) from exc
+
+    identifier = ""
+    reporting: dict[str, Any] | None = None
+    titles: list[tuple[str, str | None]] = []
+    title_count = 0
+    descriptions: list[tuple[int, list[tuple[str, str | None]]]] = []
+    orgs: list[tuple[str, dict[str, Any]]] = []
+    status_code = None
+    dates: dict[str, str | None] = {}
+    countries: list[str] = []
+    regions: list[str] = []
+    sectors: list[str] = []
+    sector_details: list[dict[str, Any]] = []
+    labels: list[SourceLabel] = []
+    topics: list[str] = []
+    markers: list[dict[str, Any]] = []
+    budgets: list[dict[str, Any]] = []
+    transactions: list[dict[str, Any]] = []
+    codes: dict[str, str] = {}
+
+    for child in activity:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag == "iati-identifier":
+            identifier = (child.text or "").strip()
+        elif tag == "reporting-org":
+            reporting = _org(child, lang, source)
+        elif tag == "title":
+            title_count += 1
+            titles.extend(_text(child, lang))
+        elif tag == "description":
+            kind = child.get("type") or "1"
+            descriptions.append((int(kind) if kind.isdigit() else 9, _text(child, lang)))
+        elif tag == "participating-org":
+            org = _org(child, lang, source)
+            if org is not None:
+                orgs.append((child.get("role") or "", org))
+        elif tag == "activity-status":
+            status_code = (child.get("code") or "").strip()
+        elif tag == "activity-date":
+            kind = child.get("type") or ""
+            dates[kind] = _date(file, child, "activity-date")
+        elif tag == "recipient-country":
+            code = (child.get("code") or "").strip().upper()
+            if code and code not in countries:
+                countries.append(code)
+        elif tag == "recipient-region":
+            code = (child.get("code") or "").strip()
+            vocabulary = child.get("vocabulary") or "1"
+            if code:
+                regions.append(code if vocabulary == "1" else f"{vocabulary}:{code}")
+        elif tag == "sector":
+            code = (child.get("code") or "").strip()
+            vocabulary = child.get("vocabulary") or "1"
+            if not code:
+                continue
+            sector_details.append(
+                {"vocabulary": vocabulary, "code": code, "percentage": child.get("percentage")}
+            )
+            if vocabulary in SECTOR_SDG_VOCABULARIES:
+                labels.append(SourceLabel(vocabulary=SECTOR_SDG_VOCABULARIES[vocabulary], code=code))
+            else:
+                sectors.append(code if vocabulary in ("1", "2") else f"{vocabulary}:{code}")
+        elif tag == "tag":
+            code = (child.get("code") or "").strip()
+            vocabulary = child.get("vocabulary") or "1"
+            if not code:
+                continue
+            if vocabulary in TAG_SDG_VOCABULARIES:
+                labels.append(SourceLabel(vocabulary=TAG_SDG_VOCABULARIES[vocabulary], code=code))
+            else:
+                topics.append(f"{vocabulary}:{code}")
+        elif tag == "policy-marker":
+            code = (child.get("code") or "").strip()
+            significance = (child.get("significance") or "").strip()
+            if code:
+                markers.append(
+                    {"vocabulary": child.get("vocabulary") or "1", "code": code, "significance": significance}
+                )
+                if significance not in ("", "0") and (child.get("vocabulary") or "1") == "1":
+                    labels.append(SourceLabel(vocabulary="dac-policy-marker", code=code))
+        elif tag == "budget":
+            value = child.find("value")
+            if value is None:
+                continue
+            budgets.append(
+                {
+                    "type": child.get("type") or "1",
+                    "status": child.get("status"),
+                    "period_start": _date(file, child.find("period-start"), "budget/period-start"),
+                    "period_end": _date(file, child.find("period-end"), "budget/period-end"),
+                    "value": _amount(file, value, "budget/value"),
+                    "currency": _currency(file, value, default_currency, "budget/value"),
+                    "value_date": _date(file, value, "budget/value", "value-date"),
+                }
+            )
+        elif tag == "transaction":
+            kind_element = child.find("transaction-type")
+            value = child.find("value")
+            if kind_element is None or value is None:
+                continue
+            kind = (kind_element.get("code") or "").strip()
+            provider = child.find("provider-org")
+            receiver = child.find("receiver-org")
+            transactions.append(
+                {
+                    "type": TRANSACTION_TYPES.get(kind, kind),
+                    "date": _date(file, child.find("transaction-date"), "transaction/transaction-date"),
+                    "value": _amount(file, value, "transaction/value"),
+                    "currency": _currency(file, value, default_currency, "transaction/value"),
+                    "value_date": _date(file, value, "transaction/value", "value-date"),
+                    "provider": _org_name(provider, lang),
+                    "receiver": _org_name(receiver, lang),
+                }
+            )
+        elif tag in ("default-finance-type", "default-aid-type", "default-flow-type", "collaboration-type",
+                     "default-tied-status", "activity-scope"):  # fmt: skip
+            code = child.get("code")
+            if code:
+                codes[tag] = code
+
+    if not identifier:
+        raise RecordRejected(Problem(file, line, "iati-identifier", "missing or empty activity identifier"))
+    raw_base = {"iati_identifier": identifier}
+    if len(identifier) > MAX_ID:
+        raise RecordRejected(
+            Problem(
+                file, line, "iati-identifier", f"{len(identifier)} characters, more than the {MAX_ID} allowed"
+            ),
+            raw_base,
+        )
+    if title_count > 1:
+        raise RecordRejected(Problem(file, line, "title", "more than one <title> element"), raw_base)
+    if not titles:
+        raise RecordRejected(Problem(file, line, "title", "no title narrative"), raw_base)
+    title, title_lang = _pick(titles, lang)
+    if len(title) > MAX_TITLE:
+        raise RecordRejected(
+            Problem(file, line, "title", f"{len(title):,} characters, more than the {MAX_TITLE:,} allowed"),
+            raw_base,
+        )
+    descriptions.sort(key=lambda d: d[0])
+    abstract_parts = [_pick(texts, title_lang)[0] for _, texts in descriptions if texts]
+    abstract = "\n\n".join(abstract_parts)
+    if len(abstract) > MAX_TEXT:
+        raise RecordRejected(
+            Problem(
+                file, line, "description", f"{len(abstract):,} characters, more than the {MAX_TEXT:,} allowed"
+            ),
+            raw_base,
+        )
+
+    start = dates.get("2") or dates.get("1")
+    end = dates.get("4") or dates.get("3")
+    if start and end and end < start:
+        # publishers mix actual and planned dates; keep a consistent pair, all dates stay in raw
+        planned_end = dates.get("3")
+        end = planned_end if planned_end and planned_end >= start else None
+    budget = _budget_total(budgets)
+    commitments = _totals(transactions, "commitment")
+    disbursements = _totals(transactions, "disbursement")
+    if budget is None and len(commitments) == 1:
+        currency, amount = next(iter(commitments.items()))
+        budget = (amount, currency) if amount >= 0 else None
+    if budget is not None and budget[0] < 0:
+        raise RecordRejected(
+            Problem(
+                file, line, "budget", f"the budgets add up to a negative amount ({budget[0]} {budget[1]})"
+            ),
+            raw_base,
+        )
+    funders = [org for role, org in orgs if role == "1"]
+    funder = funders[0]["name"] if funders else (reporting["name"] if reporting else None)
+    finance = codes.get("default-finance-type", "")
+    instrument = None
+    if finance.startswith("4"):
+        instrument = InstrumentType.LOAN
+    elif finance.startswith("5"):
+        instrument = InstrumentType.EQUITY
+
+    raw = {
+        "iati_identifier": identifier,
+        "version": root_version,
+        "default_currency": default_currency,
+        "last_updated": activity.get("last-updated-datetime"),
+        "hierarchy": activity.get("hierarchy"),
+        "reporting_org": _org_raw(reporting),
+        "participating_orgs": [{"role": role, **_org_raw(org)} for role, org in orgs],
+        "activity_status": status_code,
+        "activity_dates": dates,
+        "sectors": sector_details,
+        "policy_markers": markers,
+        "budgets": [_money_raw(b) for b in budgets],
+        "transactions": [_money_raw(t) for t in transactions],
+        "commitments": {c: str(a) for c, a in commitments.items()},
+        "disbursements": {c: str(a) for c, a in disbursements.items()},
+        **codes,
+    }
+    try:
+        project = build_project(
+            {
+                "source": source,
+                "source_id": identifier,
+                "title": title,
+                "abstract": abstract,
+                "language": title_lang[:20] if title_lang else None,
+                "titles": [{"text": t, "lang": tl} for t, tl in titles],
+                "abstracts": [{"text": t, "lang": tl} for _, texts in descriptions for t, tl in texts],
+                "funder": funder,
+                "instrument": instrument,
+                "funding_scheme": None,
+                "budget": Money(amount=budget[0], currency=budget[1]) if budget else None,
+                "start": start,
+                "end": end,
+                "status": STATUS.get(status_code or "", ProjectStatus.UNKNOWN),
+                "countries": countries,
+                "regions": regions,
+                "sectors": sectors,
+                "topics": topics,
+                "source_labels": labels,
+                "raw": raw,
+            }
+        )
+    except FieldError as exc:
+        field = exc.field or ("activity-date" if "before start" in exc.message else "")
+        raise RecordRejected(Problem(file, line, field, exc.message), raw_base) from exc
+
+    key = (source, identifier)
+    participations: list[Participation] = []
+    for role, org in orgs:
+        participations.append(
+            Participation(
+                project=key,
+                actor=make_actor(
+                    org["name"], identifiers=org["identifiers"], helix=org["helix"], level=org["level"]
+                ),
+                role=ROLES.get(role, ParticipationRole.OTHER),
+            )
+        )
+    if reporting is not None and not funders:
+        participations.append(
+            Participation(
+                project=key,
+                actor=make_actor(
+                    reporting["name"], identifiers=reporting["identifiers"], helix=reporting["helix"],
+                    level=reporting["level"],
+                ),
+                role=ParticipationRole.FUNDER,
+            )
+        )  # fmt: skip
+    return Record(project=project, participations=participations, file=file, line=line)
+
+
+def _check_version_record(file: str, line: int | None, version: str) -> None:
+    try:
+        _check_version(file, line, version)
+    except FileRejected as exc:
+        raise RecordRejected(exc.problem) from exc
+
+
+def _org_raw(org: dict[str, Any] | None) -> dict[str, Any]:
+    if org is None:
+        return {}
+    return {"name": org["name"], "ref": org["ref"], "type": org["type"]}
+
+
+def _money_raw(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in item.items()}
+
+
+def _totals(transactions: list[dict[str, Any]], kind: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for transaction in transactions:
+        if transaction["type"] == kind and transaction["currency"]:
+            currency = transaction["currency"]
+            totals[currency] = totals.get(currency, Decimal(0)) + transaction["value"]
+    return totals
+
+
+def _budget_total(budgets: list[dict[str, Any]]) -> tuple[Decimal, str] | None:
+    """Sum of the activity's budgets, a revised budget replacing the original for the same period;
+    None when there are none or they are in more than one currency."""
+    if not budgets:
+        return None
+    by_period: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    for budget in budgets:
+        period = (budget["period_start"], budget["period_end"])
+        kept = by_period.get(period)
+        if kept is None or (budget["type"] == "2" and kept["type"] != "2"):
+            by_period[period] = budget
+    currencies = {b["currency"] for b in by_period.values()}
+    if len(currencies) != 1 or None in currencies:
+        return None
+    total = sum((b["value"] for b in by_period.values()), Decimal(0))
+    return total, next(iter(currencies))

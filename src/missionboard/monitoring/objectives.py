@@ -1,0 +1,135 @@
+"""One objective against its target: path, latest value, status, forecast and probability, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from missionboard.domain.missions import Mission, Objective
+from missionboard.domain.targets import Assessment, PathKind, StatusRules, TargetStatus, assess, target_path
+from missionboard.monitoring.forecast import Forecast, forecast
+from missionboard.monitoring.indicators import Series, SeriesValue, load_series, unit_key
+from missionboard.store.tables import IndicatorRow
+
+
+def rounded(value: float | None, digits: int = 6) -> float | None:
+    """Round to ``digits`` significant digits for display and JSON (None and non-finite → None)."""
+    if value is None or not math.isfinite(value):
+        return None
+    if value == 0:
+        return 0.0
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    objective: Objective
+    assessment: Assessment
+    series: Series | None
+    latest: SeriesValue | None
+    forecast: Forecast | None
+    probability: float | None
+    note: str | None = None
+
+    @property
+    def status(self) -> TargetStatus:
+        return self.assessment.status
+
+    def to_dict(self) -> dict[str, Any]:
+        o, a = self.objective, self.assessment
+        return {
+            "objective": o.id,
+            "title": o.title,
+            "indicator": o.indicator.id if o.indicator else None,
+            "unit": o.indicator.unit if o.indicator else None,
+            "geography": self.series.geography if self.series else None,
+            "baseline": {"value": o.baseline.value, "year": o.baseline.year} if o.baseline else None,
+            "target": {"value": o.target.value, "year": o.target.year} if o.target else None,
+            "direction": o.direction.value if o.direction else None,
+            "path": a.path.kind.value if a.path else None,
+            "latest": (
+                {
+                    "year": self.latest.year,
+                    "value": self.latest.value,
+                    "source": self.latest.source,
+                    "revision": self.latest.revision,
+                }
+                if self.latest
+                else None
+            ),
+            "expected": rounded(a.expected),
+            "gap": rounded(a.gap, 3),
+            "status": a.status.value,
+            "reason": a.reason if self.note is None else f"{a.reason}; {self.note}",
+            "forecast": (
+                {k: rounded(v) if isinstance(v, float) else v for k, v in self.forecast.to_dict().items()}
+                if self.forecast
+                else None
+            ),
+            "probability": rounded(self.probability, 3),
+            "required_acceleration": rounded(a.required_acceleration, 3),
+            "observed_rate": rounded(a.observed_rate, 4),
+            "required_rate": rounded(a.required_rate, 4),
+            "observations": len(self.series.values) if self.series else 0,
+        }
+
+
+def assess_objective(
+    session: Session,
+    mission: Mission,
+    objective: Objective,
+    *,
+    as_of: dt.date,
+    rules: StatusRules | None = None,
+) -> ObjectiveStatus:
+    """Status, forecast and probability of one objective using only what was known on ``as_of``."""
+    path = target_path(objective)
+    if objective.indicator is None or path is None:
+        return ObjectiveStatus(objective, assess(None, []), None, None, None, None)
+    indicator = objective.indicator
+    row = session.get(IndicatorRow, indicator.id)
+    if row is not None and unit_key(row.unit) != unit_key(indicator.unit):
+        return ObjectiveStatus(
+            objective,
+            Assessment(
+                TargetStatus.NO_DATA,
+                f"the observations of '{indicator.id}' are in {row.unit}, the objective in {indicator.unit}",
+                path=path,
+            ),
+            None,
+            None,
+            None,
+            None,
+        )
+    series = load_series(
+        session,
+        indicator.id,
+        geography=mission.geography,
+        as_of=as_of,
+        preferred_source=(row.source if row is not None else None) or indicator.source,
+    )
+    points = series.points()
+    assessment = assess(path, points, rules=rules)
+    latest = series.values[-1] if series.values else None
+    if assessment.latest is not None:
+        latest = next(v for v in series.values if float(v.year) == assessment.latest.year)
+    if latest is None or assessment.status is TargetStatus.NO_DATA:
+        return ObjectiveStatus(objective, assessment, series, latest, None, None)
+    if latest.year >= path.target_year:
+        return ObjectiveStatus(
+            objective, assessment, series, latest, None, 1.0 if path.reached(latest.value) else 0.0
+        )
+    log_scale = path.kind is PathKind.COMPOUND and all(p.value > 0 for p in points)
+    outlook = forecast(points, path.target_year, log_scale=log_scale)
+    probability = outlook.probability(path.target, path.direction) if outlook else None
+    if outlook is not None:
+        lower = 0.0 if all(p.value >= 0 for p in points) else None
+        upper = (
+            100.0 if unit_key(indicator.unit) == "percent" and all(p.value <= 100 for p in points) else None
+        )
+        outlook = outlook.clipped(lower, upper)
+    return ObjectiveStatus(objective, assessment, series, latest, outlook, probability)

@@ -1,0 +1,111 @@
+"""Use cases of portfolio ingest: import files, list past imports, import and use exchange rates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from missionboard.domain.records import ImportRun
+from missionboard.ingest.engine import run_import
+from missionboard.ingest.rates import RateTable, read_rates
+from missionboard.store import audit, portfolio
+from missionboard.store.portfolio import Rate
+from missionboard.store.workspace import Workspace
+
+FORMATS = ("csv", "xlsx", "iati", "360giving", "cordis")
+
+
+def ingest_files(
+    workspace: Workspace,
+    format: str,
+    paths: list[Path],
+    *,
+    source: str | None = None,
+    mapping: Path | None = None,
+    partners: Path | None = None,
+    dry_run: bool = False,
+    on_error: str = "fail",
+    rejects: Path | None = None,
+    user: str = "unknown",
+    progress: Callable[[int], None] | None = None,
+    progress_bytes: Callable[[int, int], None] | None = None,
+    encoding: str | None = None,
+) -> ImportRun:
+    """Import portfolio files of one format in one transaction and return what happened.
+
+    ``progress`` is called with the number of records read so far; ``progress_bytes`` with the bytes
+    read so far and the total. Raises :class:`~missionboard.errors.InputError` (nothing written) when
+    ``on_error`` is 'fail' and a record or file is bad.
+    """
+    return run_import(
+        workspace,
+        format,
+        [Path(p) for p in paths],
+        source=source,
+        mapping=Path(mapping) if mapping is not None else None,
+        partners=Path(partners) if partners is not None else None,
+        dry_run=dry_run,
+        on_error=on_error,
+        rejects=Path(rejects) if rejects is not None else None,
+        user=user,
+        progress=progress,
+        progress_bytes=progress_bytes,
+        encoding=encoding,
+    )
+
+
+def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, Any]:
+    """The JSON document ``ingest --format json`` prints."""
+    report: dict[str, Any] = {
+        "format": run.format,
+        "source": run.source,
+        "files": [f.model_dump() for f in run.files],
+        "read": run.read,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "errors": run.errors,
+        "seconds": run.seconds,
+        "user": run.user,
+        "started_at": run.started_at.isoformat(),
+        "dry_run": run.dry_run,
+    }
+    if run_id is not None:
+        report["id"] = run_id
+    return report
+
+
+def list_runs(workspace: Workspace, *, limit: int = 50) -> list[tuple[int, ImportRun]]:
+    """Past imports, newest first."""
+    with workspace.reading() as session:
+        return portfolio.list_runs(session, limit=limit)
+
+
+def import_rates(
+    workspace: Workspace, path: Path, *, user: str = "unknown", reporting_currency: str | None = None
+) -> dict[str, int]:
+    """Load a rates file (all rows or none) and upsert it; returns counts."""
+    rates = read_rates(Path(path), reporting_currency=reporting_currency)
+    with workspace.transaction() as session:
+        inserted, updated, unchanged = portfolio.upsert_rates(session, rates)
+        audit.record(
+            session,
+            actor=user,
+            action="rates.import",
+            entity="exchange_rates",
+            entity_id=Path(path).name,
+            after={"rows": len(rates), "inserted": inserted, "updated": updated},
+        )
+    return {"read": len(rates), "inserted": inserted, "updated": updated, "unchanged": unchanged}
+
+
+def list_rates(workspace: Workspace, *, reporting_currency: str | None = None) -> list[Rate]:
+    with workspace.reading() as session:
+        return portfolio.list_rates(session, reporting_currency=reporting_currency)
+
+
+def rate_table(workspace: Workspace) -> RateTable:
+    """The workspace's imported rates, ready for ``convert(amount, currency, reporting, year)``."""
+    return RateTable.of(list_rates(workspace))

@@ -1,0 +1,580 @@
+"""The portfolio repository: the only place projects, actors and participations are written.
+
+Projects are upserted by ``(source, source_id)``: a record whose content hash is unchanged is left
+alone, a changed one is updated (with an audit event naming the fields before → after), a new one is
+inserted. Actors are resolved across sources: official identifiers first, then normalised names;
+every source's original name is kept as an alias. Import runs and exchange rates live here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from missionboard.domain.portfolio import Actor, Participation, Project
+from missionboard.domain.records import ImportedFile, ImportRun
+from missionboard.store import audit
+from missionboard.store.tables import (
+    ActorAliasRow,
+    ActorIdentifierRow,
+    ActorRow,
+    ExchangeRateRow,
+    ImportRunRow,
+    ParticipationRow,
+    ProjectRow,
+    utcnow,
+)
+
+LOOKUP_CHUNK = 500
+COMPARED = (
+    "title",
+    "abstract",
+    "language",
+    "titles",
+    "abstracts",
+    "funder",
+    "programme",
+    "instrument",
+    "funding_scheme",
+    "budget_amount",
+    "budget_currency",
+    "public_amount",
+    "public_currency",
+    "cofunding_amount",
+    "cofunding_currency",
+    "start",
+    "end",
+    "status",
+    "trl",
+    "stage",
+    "countries",
+    "regions",
+    "sectors",
+    "topics",
+    "source_labels",
+    "raw",
+)
+
+
+def project_values(project: Project) -> dict[str, Any]:
+    """The projects-table columns for a domain project (no ids, no timestamps)."""
+    budget, public, cofunding = project.budget, project.public_funding, project.co_funding
+    return {
+        "source": project.source,
+        "source_id": project.source_id,
+        "title": project.title,
+        "abstract": project.abstract,
+        "language": project.language,
+        "titles": [{"text": t.text, "lang": t.lang} for t in project.titles],
+        "abstracts": [{"text": t.text, "lang": t.lang} for t in project.abstracts],
+        "funder": project.funder,
+        "programme": project.programme,
+        "instrument": project.instrument.value if project.instrument else None,
+        "funding_scheme": project.funding_scheme,
+        "budget_amount": budget.amount if budget else None,
+        "budget_currency": budget.currency if budget else None,
+        "public_amount": public.amount if public else None,
+        "public_currency": public.currency if public else None,
+        "cofunding_amount": cofunding.amount if cofunding else None,
+        "cofunding_currency": cofunding.currency if cofunding else None,
+        "start": project.start,
+        "end": project.end,
+        "status": project.status.value,
+        "trl": project.trl,
+        "stage": project.stage.value if project.stage else None,
+        "countries": list(project.countries),
+        "regions": list(project.regions),
+        "sectors": list(project.sectors),
+        "topics": list(project.topics),
+        "source_labels": [{"vocabulary": s.vocabulary, "code": s.code} for s in project.source_labels],
+        "raw": project.raw,
+    }
+
+
+def _participation_summary(participations: Sequence[Participation]) -> list[str]:
+    return sorted(
+        repr(
+            (
+                p.actor.name,
+                sorted(p.actor.identifiers.items()),
+                p.actor.helix,
+                p.actor.level,
+                p.actor.country,
+                p.role,
+                p.amount.amount if p.amount else None,
+                p.amount.currency if p.amount else None,
+                p.share,
+            )
+        )
+        for p in participations
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def content_hash(values: dict[str, Any], participations: Sequence[Participation]) -> str:
+    """SHA-256 of the normalised record and its participants: equal hashes mean nothing changed."""
+    document = repr((tuple(values[k] for k in COMPARED), _participation_summary(participations)))
+    return hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, Decimal) or isinstance(after, Decimal):
+        if before is None or after is None:
+            return before is after
+        return Decimal(before).quantize(Decimal("0.01")) == Decimal(after).quantize(Decimal("0.01"))
+    return bool(before == after)
+
+
+Prepared = tuple[dict[str, Any], Sequence[Participation]]
+"""A project's column values (with ``content_hash``) and its participations."""
+
+
+def prepare(project: Project, participations: Sequence[Participation]) -> Prepared:
+    values = project_values(project)
+    values["content_hash"] = content_hash(values, participations)
+    return values, participations
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ActorRef:
+    """An actor's id, or a placeholder for one created later in the batch (filled in by ``flush``)."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, actor_id: int | None = None) -> None:
+        self.id = actor_id
+
+
+class ActorResolver:
+    """Finds or creates the actor behind a participant, remembering what it has seen in this session.
+
+    New actors are collected and inserted together by ``flush`` (one statement per batch)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.refs: dict[int, ActorRef] = {}
+        self.by_identifier: dict[tuple[str, str], ActorRef] = {}
+        self.schemes: dict[ActorRef, dict[str, str]] = {}
+        self.by_name: dict[str, ActorRef] = {}
+        self.attributes: dict[ActorRef, list[Any]] = {}
+        self.aliases: set[tuple[ActorRef, str, str]] = set()
+        self._new: dict[ActorRef, dict[str, Any]] = {}
+        self._pending_aliases: list[tuple[ActorRef, str, str]] = []
+        self._pending_identifiers: list[tuple[ActorRef, str, str]] = []
+        for actor_id, normalized, helix, level, country, sector in session.execute(
+            select(
+                ActorRow.id,
+                ActorRow.normalized_name,
+                ActorRow.helix,
+                ActorRow.level,
+                ActorRow.country,
+                ActorRow.sector,
+            ).order_by(ActorRow.id)
+        ):
+            ref = self.refs[actor_id] = ActorRef(actor_id)
+            self.by_name.setdefault(normalized, ref)
+            self.attributes[ref] = [helix, level, country, sector]
+        for actor_id, scheme, value in session.execute(
+            select(ActorIdentifierRow.actor_id, ActorIdentifierRow.scheme, ActorIdentifierRow.value)
+        ):
+            ref = self.refs[actor_id]
+            self.by_identifier[(scheme, value)] = ref
+            self.schemes.setdefault(ref, {})[scheme] = value
+        for actor_id, source, name in session.execute(
+            select(ActorAliasRow.actor_id, ActorAliasRow.source, ActorAliasRow.name)
+        ):
+            self.aliases.add((self.refs[actor_id], source, name))
+
+    def resolve(self, actor: Actor, source: str, normalized: str) -> ActorRef:
+        ref = None
+        for key in actor.identifiers.items():
+            ref = self.by_identifier.get(key)
+            if ref is not None:
+                break
+        if ref is None and normalized:
+            candidate = self.by_name.get(normalized)
+            if candidate is not None and not self._conflicts(candidate, actor.identifiers):
+                ref = candidate
+        if ref is None:
+            ref = self._create(actor, normalized)
+        else:
+            self._fill_gaps(ref, actor)
+        for scheme, value in actor.identifiers.items():
+            if (scheme, value) not in self.by_identifier and scheme not in self.schemes.get(ref, {}):
+                self.by_identifier[(scheme, value)] = ref
+                self.schemes.setdefault(ref, {})[scheme] = value
+                self._pending_identifiers.append((ref, scheme, value))
+        alias = (ref, source, actor.name)
+        if alias not in self.aliases:
+            self.aliases.add(alias)
+            self._pending_aliases.append(alias)
+        return ref
+
+    def _conflicts(self, ref: ActorRef, identifiers: dict[str, str]) -> bool:
+        known = self.schemes.get(ref, {})
+        return any(scheme in known and known[scheme] != value for scheme, value in identifiers.items())
+
+    def _create(self, actor: Actor, normalized: str) -> ActorRef:
+        values = {
+            "name": actor.name,
+            "normalized_name": normalized,
+            "helix": actor.helix.value if actor.helix else None,
+            "sector": actor.sector,
+            "level": actor.level.value if actor.level else None,
+            "country": actor.country,
+            "created_at": utcnow(),
+        }
+        ref = ActorRef()
+        self._new[ref] = values
+        self.by_name.setdefault(normalized, ref)
+        self.attributes[ref] = [values["helix"], values["level"], values["country"], values["sector"]]
+        return ref
+
+    def _fill_gaps(self, ref: ActorRef, actor: Actor) -> None:
+        known = self.attributes.setdefault(ref, [None, None, None, None])
+        given = [
+            actor.helix.value if actor.helix else None,
+            actor.level.value if actor.level else None,
+            actor.country,
+            actor.sector,
+        ]
+        changes = {}
+        for index, column in enumerate(("helix", "level", "country", "sector")):
+            if known[index] is None and given[index] is not None:
+                known[index] = given[index]
+                changes[column] = given[index]
+        if not changes:
+            return
+        if ref.id is None:
+            self._new[ref].update(changes)
+        else:
+            self.session.connection().execute(update(ActorRow).where(ActorRow.id == ref.id).values(**changes))
+
+    def flush(self) -> None:
+        """Insert the actors, identifiers and aliases collected since the last flush."""
+        connection = self.session.connection()
+        if self._new:
+            statement = insert(ActorRow).returning(ActorRow.id, sort_by_parameter_order=True)
+            ids = connection.execute(statement, list(self._new.values())).scalars().all()
+            for ref, actor_id in zip(self._new, ids, strict=True):
+                ref.id = int(actor_id)
+                self.refs[ref.id] = ref
+            self._new = {}
+        if self._pending_identifiers:
+            rows = [{"actor_id": r.id, "scheme": k, "value": v} for r, k, v in self._pending_identifiers]
+            connection.execute(insert(ActorIdentifierRow), rows)
+            self._pending_identifiers = []
+        if self._pending_aliases:
+            rows = [{"actor_id": r.id, "source": src, "name": name} for r, src, name in self._pending_aliases]
+            connection.execute(insert(ActorAliasRow), rows)
+            self._pending_aliases = []
+
+
+class PortfolioRepository:
+    """Upserts batches of projects with their participants inside the caller's transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        user: str,
+        import_run_id: int | None,
+        normalize: Callable[[str], str],
+    ) -> None:
+        self.session = session
+        self.user = user
+        self.import_run_id = import_run_id
+        self.normalize = normalize
+        self.actors = ActorResolver(session)
+        self._names: dict[str, str] = {}
+
+    def upsert(self, batch: Sequence[tuple[Project, Sequence[Participation]]]) -> UpsertCounts:
+        return self.upsert_prepared([prepare(project, participations) for project, participations in batch])
+
+    def upsert_prepared(self, batch: Sequence[Prepared]) -> UpsertCounts:
+        """Upsert records already turned into column values (with their content hash) by ``prepare``."""
+        counts = UpsertCounts()
+        if not batch:
+            return counts
+        existing = self._existing({(v["source"], v["source_id"]) for v, _ in batch})
+        now = utcnow()
+        new_rows: list[dict[str, Any]] = []
+        new_parts: list[tuple[tuple[str, str], Sequence[Participation]]] = []
+        changed: list[tuple[int, dict[str, Any], Sequence[Participation]]] = []
+        for values, participations in batch:
+            key = (values["source"], values["source_id"])
+            found = existing.get(key)
+            if found is None:
+                values["import_run_id"] = self.import_run_id
+                values["created_at"] = now
+                values["updated_at"] = now
+                new_rows.append(values)
+                new_parts.append((key, participations))
+            elif found[1] == values["content_hash"]:
+                counts.unchanged += 1
+            else:
+                changed.append((found[0], values, participations))
+        if new_rows:
+            connection = self.session.connection()
+            connection.execute(insert(ProjectRow), new_rows)
+            ids = self._existing({key for key, _ in new_parts})
+            rows: list[dict[str, Any]] = []
+            for key, participations in new_parts:
+                rows.extend(self._participation_rows(ids[key][0], key[0], participations))
+            self._insert_participations(rows)
+            counts.inserted += len(new_rows)
+        for project_id, values, participations in changed:
+            self._update(project_id, values, participations, now)
+            counts.updated += 1
+        self.actors.flush()
+        return counts
+
+    def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+        by_source: dict[str, list[str]] = {}
+        for source, source_id in keys:
+            by_source.setdefault(source, []).append(source_id)
+        found: dict[tuple[str, str], tuple[int, str]] = {}
+        for source, source_ids in by_source.items():
+            for start in range(0, len(source_ids), LOOKUP_CHUNK):
+                chunk = source_ids[start : start + LOOKUP_CHUNK]
+                query = select(ProjectRow.id, ProjectRow.source_id, ProjectRow.content_hash).where(
+                    ProjectRow.source == source, ProjectRow.source_id.in_(chunk)
+                )
+                for project_id, source_id, digest in self.session.execute(query):
+                    found[(source, source_id)] = (project_id, digest)
+        return found
+
+    def _update(
+        self,
+        project_id: int,
+        values: dict[str, Any],
+        participations: Sequence[Participation],
+        now: dt.datetime,
+    ) -> None:
+        row = self.session.execute(select(ProjectRow).where(ProjectRow.id == project_id)).scalar_one()
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for column in COMPARED:
+            old, new = getattr(row, column), values[column]
+            if not _same(old, new):
+                before[column] = _jsonable(old)
+                after[column] = _jsonable(new)
+        old_parts = self._participants(project_id)
+        changes = {column: values[column] for column in COMPARED}
+        changes.update(content_hash=values["content_hash"], import_run_id=self.import_run_id, updated_at=now)
+        self.session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(**changes))
+        self.session.expire(row)
+        self.session.execute(delete(ParticipationRow).where(ParticipationRow.project_id == project_id))
+        self._insert_participations(self._participation_rows(project_id, values["source"], participations))
+        new_parts = self._participants(project_id)
+        if old_parts != new_parts:
+            before["participants"] = old_parts
+            after["participants"] = new_parts
+        audit.record(
+            self.session,
+            actor=self.user,
+            action="project.update",
+            entity="project",
+            entity_id=f"{values['source']}:{values['source_id']}",
+            before=before,
+            after=after,
+        )
+
+    def _participants(self, project_id: int) -> list[list[Any]]:
+        self.actors.flush()
+        rows = self.session.execute(
+            select(ActorRow.name, ParticipationRow.role, ParticipationRow.amount)
+            .join(ActorRow, ActorRow.id == ParticipationRow.actor_id)
+            .where(ParticipationRow.project_id == project_id)
+        )
+        result = [[name, role, _jsonable(amount)] for name, role, amount in rows]
+        return sorted(result, key=lambda r: (r[0], r[1], str(r[2])))
+
+    def _insert_participations(self, rows: list[dict[str, Any]]) -> None:
+        """Rows whose ``actor_id`` is still an ActorRef: new actors are inserted first."""
+        self.actors.flush()
+        for row in rows:
+            row["actor_id"] = row["actor_id"].id
+        if rows:
+            self.session.connection().execute(insert(ParticipationRow), rows)
+
+    def _participation_rows(
+        self, project_id: int, source: str, participations: Sequence[Participation]
+    ) -> list[dict[str, Any]]:
+        merged: dict[tuple[ActorRef, str], dict[str, Any]] = {}
+        for participation in participations:
+            actor = participation.actor
+            normalized = self._names.get(actor.name)
+            if normalized is None:
+                normalized = self.normalize(actor.name)
+                if len(self._names) < 200_000:
+                    self._names[actor.name] = normalized
+            actor_id = self.actors.resolve(actor, source, normalized)
+            key = (actor_id, participation.role.value)
+            amount = participation.amount
+            row = merged.get(key)
+            if row is None:
+                merged[key] = {
+                    "project_id": project_id,
+                    "actor_id": actor_id,
+                    "role": participation.role.value,
+                    "amount": amount.amount if amount else None,
+                    "currency": amount.currency if amount else None,
+                    "share": participation.share,
+                }
+            elif amount is not None and row["currency"] in (None, amount.currency):
+                row["amount"] = (row["amount"] or Decimal(0)) + amount.amount
+                row["currency"] = amount.currency
+                if participation.share is not None:
+                    row["share"] = min(1.0, (row["share"] or 0.0) + participation.share)
+        return list(merged.values())
+
+
+# --- import runs --------------------------------------------------------------------------------
+
+
+def start_run(session: Session, run: ImportRun) -> int:
+    row = ImportRunRow(
+        format=run.format,
+        source=run.source,
+        files=[f.model_dump() for f in run.files],
+        started_at=run.started_at,
+        user=run.user,
+        dry_run=run.dry_run,
+    )
+    session.add(row)
+    session.flush()
+    return int(row.id)
+
+
+def finish_run(session: Session, run_id: int, run: ImportRun) -> None:
+    session.execute(
+        update(ImportRunRow)
+        .where(ImportRunRow.id == run_id)
+        .values(
+            read=run.read,
+            inserted=run.inserted,
+            updated=run.updated,
+            unchanged=run.unchanged,
+            rejected=run.rejected,
+            errors=run.errors,
+            seconds=run.seconds,
+        )
+    )
+    audit.record(
+        session,
+        actor=run.user,
+        action="ingest",
+        entity="import_run",
+        entity_id=str(run_id),
+        after={
+            "format": run.format,
+            "source": run.source,
+            "files": [f.name for f in run.files],
+            "read": run.read,
+            "inserted": run.inserted,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": run.rejected,
+        },
+    )
+
+
+def list_runs(session: Session, *, limit: int = 50) -> list[tuple[int, ImportRun]]:
+    rows = session.scalars(select(ImportRunRow).order_by(ImportRunRow.id.desc()).limit(limit))
+    return [
+        (
+            row.id,
+            ImportRun(
+                format=row.format,
+                source=row.source,
+                files=[ImportedFile.model_validate(f) for f in row.files],
+                read=row.read,
+                inserted=row.inserted,
+                updated=row.updated,
+                unchanged=row.unchanged,
+                rejected=row.rejected,
+                errors=row.errors,
+                started_at=row.started_at,
+                seconds=row.seconds,
+                user=row.user,
+                dry_run=row.dry_run,
+            ),
+        )
+        for row in rows
+    ]
+
+
+# --- exchange rates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    currency: str
+    reporting_currency: str
+    year: int
+    rate: float
+    source: str | None = None
+
+
+def upsert_rates(session: Session, rates: Iterable[Rate]) -> tuple[int, int, int]:
+    """Insert or update rates by (currency, reporting currency, year): (inserted, updated, unchanged)."""
+    inserted = updated = unchanged = 0
+    for rate in rates:
+        row = session.scalars(
+            select(ExchangeRateRow).where(
+                ExchangeRateRow.currency == rate.currency,
+                ExchangeRateRow.reporting_currency == rate.reporting_currency,
+                ExchangeRateRow.year == rate.year,
+            )
+        ).one_or_none()
+        if row is None:
+            session.add(
+                ExchangeRateRow(
+                    currency=rate.currency,
+                    reporting_currency=rate.reporting_currency,
+                    year=rate.year,
+                    rate=rate.rate,
+                    source=rate.source,
+                )
+            )
+            inserted += 1
+        elif row.rate != rate.rate or row.source != rate.source:
+            row.rate, row.source = rate.rate, rate.source
+            updated += 1
+        else:
+            unchanged += 1
+    session.flush()
+    return inserted, updated, unchanged
+
+
+def list_rates(session: Session, *, reporting_currency: str | None = None) -> list[Rate]:
+    query = select(ExchangeRateRow).order_by(
+        ExchangeRateRow.reporting_currency, ExchangeRateRow.currency, ExchangeRateRow.year
+    )
+    if reporting_currency:
+        query = query.where(ExchangeRateRow.reporting_currency == reporting_currency)
+    return [
+        Rate(row.currency, row.reporting_currency, row.year, row.rate, row.source)
+        for row in session.scalars(query)
+    ]
