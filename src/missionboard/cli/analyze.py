@@ -1,9 +1,122 @@
-"""Commands of the analyze group (registered by `register`)."""
+"""``missionboard analyze [MISSION]``: what a mission's portfolio really is, in one report."""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from missionboard.analytics import analyze_portfolio
+from missionboard.cli.context import app_context, console, print_json
+from missionboard.reports import summary
+
+
+class AnalyzeFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("analyze")(analyze)
+
+
+def analyze(
+    ctx: typer.Context,
+    mission: str | None = typer.Argument(
+        None, metavar="[MISSION]", help="Mission id; omit for the whole portfolio."
+    ),
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", help="Goals to cover (default: the mission's objectives, 'mission:<id>')."
+    ),
+    since: int | None = typer.Option(None, "--since", help="Only projects active in or after this year."),
+    output_format: AnalyzeFormat = typer.Option(
+        AnalyzeFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
+    charts: Path | None = typer.Option(None, "--charts", help="Write charts (PNG and SVG) into this folder."),
+    threshold: float = typer.Option(
+        0.5, "--threshold", help="Count proposed links with at least this score (flagged as proposed)."
+    ),
+    currency: str | None = typer.Option(
+        None, "--currency", help="Reporting currency (default: the one the exchange-rates table converts to)."
+    ),
+    max_text_projects: int = typer.Option(
+        20_000,
+        "--max-text-projects",
+        help="Cluster themes and look for overlaps on at most this many projects.",
+    ),
+) -> None:
+    """Coverage and gaps, instrument/stage/helix mix, geography, timeline, leverage, diversity, silos.
+
+    Reads accepted links (and proposed ones scoring at least --threshold, flagged as such). Amounts are
+    converted with the workspace's exchange rates only; anything without a rate is reported apart.
+    """
+    workspace = app_context(ctx).workspace()
+    result = analyze_portfolio(
+        workspace,
+        mission,
+        taxonomy=taxonomy,
+        since=since,
+        threshold=threshold,
+        currency=currency,
+        max_text_projects=max_text_projects,
+    )
+    data = result.to_dict()
+    written: list[Path] = []
+    if charts is not None:
+        from missionboard.reports.charts import write_charts
+
+        written = write_charts(data, charts)
+        data["charts"] = [str(p) for p in written]
+    if output_format is AnalyzeFormat.JSON:
+        print_json(data)
+    elif output_format is AnalyzeFormat.MD:
+        names = [p.name for p in written if p.suffix == ".png"]
+        sys.stdout.write(summary.markdown(data, names) + "\n")
+    else:
+        _render_text(data)
+        if written:
+            console.print(f"wrote {len(written)} chart files to {charts}", highlight=False)
+
+
+def _render_text(data: dict[str, Any]) -> None:
+    # a report written to a file or a pipe gets room for its widest table; a terminal keeps its width
+    previous = console.width
+    if not console.is_terminal:
+        console.width = max(previous, 140)
+    try:
+        _render_tables(data)
+    finally:
+        console.width = previous
+
+
+def _render_tables(data: dict[str, Any]) -> None:
+    console.print(f"[bold]{escape(summary.title(data))}[/bold]")
+    console.print(f"Scope: {escape(data['scope']['description'])}", highlight=False)
+    head = Table(title="Headline figures", show_header=True, title_justify="left")
+    head.add_column("Figure")
+    head.add_column("Value", justify="right")
+    head.add_column("Unit")
+    for label, value, unit in summary.headline(data):
+        head.add_row(escape(label), value, escape(unit))
+    console.print(head)
+    for report in summary.report_tables(data):
+        table = Table(
+            title=report.title, caption=escape(report.note), title_justify="left", caption_justify="left"
+        )
+        for column in report.columns:
+            if column.numeric:  # figures never break across lines
+                table.add_column(
+                    column.header, justify="right", no_wrap=True, min_width=min(len(column.header), 12)
+                )
+            else:
+                table.add_column(column.header, overflow="fold", min_width=8)
+        for cells in report.cells():
+            table.add_row(*(escape(c) for c in cells))
+        console.print(table)

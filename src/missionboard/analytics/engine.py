@@ -1,0 +1,819 @@
+"""Portfolio aggregates in DuckDB: scope, money in the reporting currency, coverage, mixes, leverage.
+
+The workspace tables are loaded once (``loader``); each section below is one or a few SQL statements
+with bound parameters. Amounts are converted with the workspace's ``exchange_rates`` only: the rate
+of the project's start year, or else the nearest year (counted and reported as approximate); amounts
+without any rate are reported per currency and left out of totals — never converted silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from missionboard.analytics.instruments import (
+    infer_instrument,
+    infer_instrument_from_text,
+    normalise_instrument,
+)
+from missionboard.analytics.result import figure, table
+from missionboard.domain import metrics
+from missionboard.domain.portfolio import INSTRUMENT_FAMILY
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal of the analysed taxonomy (a mission objective), with its declared weight if any."""
+
+    code: str
+    title: str
+    weight: float | None = None
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """Run ``sql`` with bound ``params`` and return the rows as dicts."""
+    cursor = con.execute(sql, params) if params is not None else con.execute(sql)
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> dict[str, Any]:
+    found = rows(con, sql, params)
+    return found[0] if found else {}
+
+
+class Engine:
+    """Computes the aggregate sections over the tables ``loader.load_workspace`` created."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        taxonomy: str | None,
+        goals: list[Goal],
+        threshold: float,
+        since: int | None,
+        currency: str | None = None,
+        texts: Callable[[list[int]], dict[int, str]] | None = None,
+        max_text_inference: int = 50_000,
+    ) -> None:
+        self.con = con
+        self.taxonomy = taxonomy
+        self.goals = goals
+        self.threshold = threshold
+        self.since = since
+        self.currency = currency or self._reporting_currency_default()
+        self.texts = texts
+        self.max_text_inference = max_text_inference
+
+    # --- scope and money --------------------------------------------------------------------
+
+    def _reporting_currency_default(self) -> str:
+        found = one(
+            self.con,
+            "SELECT reporting_currency AS c FROM rates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        )
+        if found:
+            return str(found["c"])
+        found = one(
+            self.con,
+            "SELECT budget_currency AS c FROM projects WHERE budget_currency IS NOT NULL "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        )
+        return str(found["c"]) if found else "EUR"
+
+    def build_scope(self) -> dict[str, Any]:
+        """Tables plinks (project → goal), sp (scope projects) and pm (their money, converted)."""
+        con = self.con
+        if self.taxonomy is not None:
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE plinks AS
+                SELECT project_id, goal, max(score) AS score, bool_or(status = 'accepted') AS accepted
+                FROM links
+                WHERE taxonomy = $taxonomy
+                  AND (status = 'accepted' OR (status = 'proposed' AND score >= $threshold))
+                GROUP BY project_id, goal
+                """,
+                {"taxonomy": self.taxonomy, "threshold": self.threshold},
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE scope0 AS "
+                "SELECT project_id AS id, bool_or(accepted) AS accepted FROM plinks GROUP BY 1"
+            )
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE plinks AS SELECT NULL::BIGINT AS project_id, "
+                "NULL::VARCHAR AS goal, NULL::DOUBLE AS score, NULL::BOOLEAN AS accepted WHERE false"
+            )
+            con.execute("CREATE OR REPLACE TEMP TABLE scope0 AS SELECT id, true AS accepted FROM projects")
+        since = self.since
+        if self.taxonomy is None and since is None:
+            # the whole portfolio: a view, not a copy of a million rows
+            con.execute("CREATE OR REPLACE TEMP VIEW sp AS SELECT p.*, true AS accepted FROM projects p")
+        else:
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE sp AS
+                SELECT p.*, s.accepted
+                FROM projects p JOIN scope0 s ON p.id = s.id
+                WHERE $since IS NULL OR coalesce(p.end_year, p.start_year) >= $since
+                """,
+                {"since": since},
+            )
+        undated = one(
+            con,
+            "SELECT count(*) AS n FROM projects p JOIN scope0 s ON p.id = s.id "
+            "WHERE p.start_year IS NULL AND p.end_year IS NULL",
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE fx AS
+            WITH needed AS (
+                SELECT DISTINCT currency, year FROM (
+                    SELECT budget_currency AS currency, start_year AS year FROM sp
+                    UNION ALL SELECT public_currency, start_year FROM sp
+                    UNION ALL SELECT cofunding_currency, start_year FROM sp
+                    UNION ALL SELECT r.currency, sp.start_year FROM participations r JOIN sp ON sp.id = r.project_id
+                ) WHERE currency IS NOT NULL AND currency <> $rc
+            )
+            SELECT n.currency, n.year,
+                   arg_min(r.rate, abs(coalesce(n.year, 9999) - r.year) * 2 + (r.year > coalesce(n.year, 9999))::INT) AS rate,
+                   arg_min(r.year, abs(coalesce(n.year, 9999) - r.year) * 2 + (r.year > coalesce(n.year, 9999))::INT) AS rate_year
+            FROM needed n JOIN rates r ON r.currency = n.currency AND r.reporting_currency = $rc
+            GROUP BY n.currency, n.year
+            """,
+            {"rc": self.currency},
+        )
+
+        def conv(amount: str, currency: str, alias: str) -> str:
+            return (
+                f"CASE WHEN {amount} IS NULL THEN NULL WHEN {currency} = $rc THEN {amount} "
+                f"ELSE {amount} * {alias}.rate END"
+            )
+
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE pm AS
+            SELECT sp.id, sp.start_year, sp.budget_currency,
+                   {conv("sp.budget_amount", "sp.budget_currency", "fb")} AS budget_conv,
+                   {conv("sp.public_amount", "sp.public_currency", "fp")} AS public_conv,
+                   {conv("sp.cofunding_amount", "sp.cofunding_currency", "fc")} AS cofund_conv,
+                   sp.budget_amount IS NOT NULL AND sp.budget_currency IS DISTINCT FROM $rc
+                       AND fb.rate IS NULL AS budget_unconverted,
+                   (fb.rate IS NOT NULL AND fb.rate_year IS DISTINCT FROM sp.start_year)
+                       OR (fp.rate IS NOT NULL AND fp.rate_year IS DISTINCT FROM sp.start_year)
+                       OR (fc.rate IS NOT NULL AND fc.rate_year IS DISTINCT FROM sp.start_year) AS approximate
+            FROM sp
+            LEFT JOIN fx fb ON fb.currency = sp.budget_currency AND fb.year IS NOT DISTINCT FROM sp.start_year
+            LEFT JOIN fx fp ON fp.currency = sp.public_currency AND fp.year IS NOT DISTINCT FROM sp.start_year
+            LEFT JOIN fx fc ON fc.currency = sp.cofunding_currency AND fc.year IS NOT DISTINCT FROM sp.start_year
+            """,
+            {"rc": self.currency},
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE money AS
+            SELECT id,
+                   CASE WHEN budget_conv IS NOT NULL THEN budget_conv
+                        WHEN budget_unconverted THEN NULL
+                        WHEN public_conv IS NOT NULL OR cofund_conv IS NOT NULL
+                             THEN coalesce(public_conv, 0) + coalesce(cofund_conv, 0) END AS budget,
+                   public_conv AS public,
+                   coalesce(cofund_conv, CASE WHEN budget_conv >= public_conv THEN budget_conv - public_conv END)
+                       AS private,
+                   approximate, start_year, budget_currency
+            FROM pm
+            """
+        )
+        # funders of each project: the project's funder field and participations with the funder role
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE pf AS
+            SELECT DISTINCT project_id, funder FROM (
+                SELECT id AS project_id, trim(funder) AS funder FROM sp WHERE trim(coalesce(funder, '')) <> ''
+                UNION ALL
+                SELECT r.project_id, trim(a.name) FROM participations r
+                JOIN sp ON sp.id = r.project_id JOIN actors a ON a.id = r.actor_id
+                WHERE r.is_funder = 1
+            )
+            """
+        )
+        self.participations_money()
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE pa AS
+            SELECT project_id, actor_id, any_value(year) AS year FROM part GROUP BY 1, 2
+            """
+        )
+        counts = one(
+            con,
+            """
+            SELECT count(*) AS projects,
+                   count(*) FILTER (WHERE accepted) AS accepted,
+                   count(*) FILTER (WHERE NOT accepted) AS proposed_only
+            FROM sp
+            """,
+        )
+        return {
+            "projects": figure(counts.get("projects", 0), "projects", self.scope_text()),
+            "accepted": figure(
+                counts.get("accepted", 0), "projects", "projects with at least one accepted link in scope"
+            ),
+            "proposed_only": figure(
+                counts.get("proposed_only", 0),
+                "projects",
+                f"projects in scope only through proposed links with score ≥ {self.threshold} (flagged)",
+            ),
+            "undated": figure(
+                undated.get("n", 0),
+                "projects",
+                "projects in scope with neither start nor end date (left out when --since is given)",
+            ),
+        }
+
+    def scope_text(self) -> str:
+        where = (
+            f"projects linked to taxonomy '{self.taxonomy}' by accepted links, or proposed links with "
+            f"score ≥ {self.threshold}"
+            if self.taxonomy
+            else "all projects in the workspace"
+        )
+        if self.since is not None:
+            where += f", active in or after {self.since}"
+        return where
+
+    # --- sections ---------------------------------------------------------------------------
+
+    def budget(self) -> dict[str, Any]:
+        rc = self.currency
+        totals = one(
+            self.con,
+            """
+            SELECT sum(budget) AS budget, count(budget) AS with_budget, count(*) AS projects,
+                   sum(public) AS public, count(public) AS with_public,
+                   sum(private) AS private, count(private) AS with_private,
+                   count(*) FILTER (WHERE approximate) AS approximate
+            FROM money
+            """,
+        )
+        unconverted = rows(
+            self.con,
+            """
+            SELECT coalesce(sp.budget_currency, '(none)') AS currency, sum(sp.budget_amount) AS amount,
+                   count(*) AS projects
+            FROM pm JOIN sp ON sp.id = pm.id WHERE pm.budget_unconverted GROUP BY 1 ORDER BY 1
+            """,
+        )
+        return {
+            "reporting_currency": rc,
+            "total": figure(
+                totals.get("budget"), rc, "sum of project budgets converted to the reporting currency"
+            ),
+            "public": figure(totals.get("public"), rc, "sum of public funding of projects that state it"),
+            "private": figure(
+                totals.get("private"),
+                rc,
+                "sum of co-funding (stated, or budget minus public funding) — taken as non-public",
+            ),
+            "projects_with_budget": figure(
+                totals.get("with_budget"), "projects", "projects with a convertible budget"
+            ),
+            "projects_without_budget": figure(
+                (totals.get("projects") or 0) - (totals.get("with_budget") or 0),
+                "projects",
+                "projects with no budget, or one in a currency without an exchange rate",
+            ),
+            "approximate_rate_projects": figure(
+                totals.get("approximate"),
+                "projects",
+                "projects converted with the rate of the nearest year because their start year has none",
+            ),
+            "unconverted": table(
+                unconverted,
+                {"amount": "original currency", "projects": "projects"},
+                f"budgets in currencies with no rate to {rc} in exchange_rates; not in any total",
+            ),
+        }
+
+    def coverage(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Per goal: projects, budget (full and split between a project's goals), share, weights; gaps."""
+        rc = self.currency
+        found = {
+            r["goal"]: r
+            for r in rows(
+                self.con,
+                """
+                WITH n AS (SELECT project_id, count(*) AS goals FROM plinks GROUP BY 1)
+                SELECT l.goal,
+                       count(*) AS projects,
+                       count(*) FILTER (WHERE l.accepted) AS accepted,
+                       count(*) FILTER (WHERE NOT l.accepted) AS proposed,
+                       sum(m.budget) AS budget,
+                       sum(m.budget / n.goals) AS budget_split,
+                       avg(l.score) AS mean_score
+                FROM plinks l JOIN sp ON sp.id = l.project_id JOIN money m ON m.id = l.project_id
+                JOIN n ON n.project_id = l.project_id
+                GROUP BY l.goal
+                """,
+            )
+        }
+        goals = list(self.goals) + [
+            Goal(code=g, title=g) for g in sorted(found) if g not in {x.code for x in self.goals}
+        ]
+        total_split = sum((found.get(g.code, {}).get("budget_split") or 0.0) for g in goals)
+        weights = [g.weight for g in goals if g.weight is not None]
+        weight_total = sum(weights)
+        out: list[dict[str, Any]] = []
+        gaps: list[dict[str, Any]] = []
+        expected_even = 1.0 / len(goals) if goals else 0.0
+        for goal in goals:
+            r = found.get(goal.code, {})
+            share = (r.get("budget_split") or 0.0) / total_split if total_split > 0 else 0.0
+            weight_share = (
+                (goal.weight / weight_total) if goal.weight is not None and weight_total > 0 else None
+            )
+            row = {
+                "goal": goal.code,
+                "title": goal.title,
+                "projects": r.get("projects", 0),
+                "accepted": r.get("accepted", 0),
+                "proposed": r.get("proposed", 0),
+                "budget": r.get("budget") or 0.0,
+                "budget_split": r.get("budget_split") or 0.0,
+                "share": share,
+                "weight": goal.weight,
+                "weight_share": weight_share,
+                "budget_to_weight": metrics.gap_ratio(share, weight_share)
+                if weight_share is not None
+                else None,
+            }
+            out.append(row)
+            expected = weight_share if weight_share is not None else expected_even
+            if row["projects"] == 0:
+                gaps.append(
+                    {"goal": goal.code, "title": goal.title, "kind": "orphaned", "reason": "no project"}
+                )
+            elif row["accepted"] == 0:
+                gaps.append(
+                    {
+                        "goal": goal.code,
+                        "title": goal.title,
+                        "kind": "unconfirmed",
+                        "reason": f"only proposed links (score ≥ {self.threshold}), none accepted",
+                    }
+                )
+            elif row["projects"] < 3 or (expected > 0 and share < 0.5 * expected):
+                reason = (
+                    f"{row['projects']} project(s)"
+                    if row["projects"] < 3
+                    else f"budget share {share:.1%} is under half the {'declared weight' if weight_share is not None else 'even share'} {expected:.1%}"
+                )
+                gaps.append({"goal": goal.code, "title": goal.title, "kind": "thin", "reason": reason})
+        coverage = table(
+            out,
+            {
+                "projects": "projects",
+                "accepted": "projects",
+                "proposed": "projects",
+                "budget": rc,
+                "budget_split": rc,
+                "share": "fraction of budget_split",
+                "weight": "declared weight (mission's scale)",
+                "weight_share": "fraction of declared weights",
+                "budget_to_weight": "share ÷ weight_share (1 = as intended)",
+            },
+            "links to each goal (accepted, plus proposed ≥ threshold as 'proposed'); budget counts a "
+            "project's full budget for every goal it serves, budget_split divides it evenly among them",
+        )
+        gap_table = table(
+            gaps,
+            {},
+            "goals with no project (orphaned), only proposed links (unconfirmed), fewer than 3 projects or "
+            "under half their expected budget share (thin); expected = declared weight share, else an even share",
+        )
+        return coverage, gap_table
+
+    def instruments(self) -> dict[str, Any]:
+        rc = self.currency
+        distinct = rows(
+            self.con,
+            "SELECT instrument, funding_scheme, programme, count(*) AS projects FROM sp GROUP BY 1, 2, 3",
+        )
+        mapping: list[dict[str, Any]] = []
+        inferences: list[dict[str, Any]] = []
+        for r in distinct:
+            explicit = normalise_instrument(r["instrument"])
+            if explicit is not None:
+                kind, source, rule = explicit.value, "explicit", ""
+            else:
+                inference = infer_instrument(r["funding_scheme"], r["programme"])
+                if inference is None:
+                    kind, source, rule = "unknown", "unknown", ""
+                else:
+                    kind, source, rule = inference.instrument.value, "inferred", inference.explain()
+                    inferences.append({"instrument": kind, "rule": rule, "projects": r["projects"]})
+            mapping.append(
+                {
+                    "instrument": r["instrument"],
+                    "funding_scheme": r["funding_scheme"],
+                    "programme": r["programme"],
+                    "kind": kind,
+                    "source": source,
+                }
+            )
+        frame = pd.DataFrame(
+            mapping, columns=["instrument", "funding_scheme", "programme", "kind", "source"]
+        ).astype("string")
+        self.con.register("imap", frame)
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE pinst AS
+            SELECT sp.id, imap.kind, imap.source FROM sp JOIN imap
+              ON imap.instrument IS NOT DISTINCT FROM sp.instrument
+             AND imap.funding_scheme IS NOT DISTINCT FROM sp.funding_scheme
+             AND imap.programme IS NOT DISTINCT FROM sp.programme
+            """
+        )
+        inferences += self._infer_from_text()
+        by_type = rows(
+            self.con,
+            """
+            SELECT i.kind AS instrument, count(*) AS projects,
+                   count(*) FILTER (WHERE i.source = 'explicit') AS explicit,
+                   count(*) FILTER (WHERE i.source = 'inferred') AS inferred,
+                   sum(m.budget) AS budget
+            FROM pinst i JOIN money m ON m.id = i.id GROUP BY 1 ORDER BY budget DESC NULLS LAST, 1
+            """,
+        )
+        total = sum(r["budget"] or 0.0 for r in by_type)
+        families: dict[str, dict[str, Any]] = {}
+        for r in by_type:
+            r["share"] = (r["budget"] or 0.0) / total if total > 0 else None
+            family = self._family(r["instrument"])
+            r["family"] = family
+            f = families.setdefault(family, {"family": family, "projects": 0, "budget": 0.0})
+            f["projects"] += r["projects"]
+            f["budget"] += r["budget"] or 0.0
+        for f in families.values():
+            f["share"] = f["budget"] / total if total > 0 else None
+        inferences.sort(key=lambda x: -x["projects"])
+        units = {
+            "projects": "projects",
+            "explicit": "projects",
+            "inferred": "projects",
+            "budget": rc,
+            "share": "fraction of budget",
+        }
+        return {
+            "by_type": table(
+                by_type,
+                units,
+                "instrument field where set, else inferred from funding scheme / programme names, else from "
+                "instrument phrases in the title or abstract",
+            ),
+            "by_family": table(
+                sorted(families.values(), key=lambda f: -f["budget"]),
+                {"projects": "projects", "budget": rc, "share": "fraction of budget"},
+                "instrument types grouped into supply / demand / regulation / systemic (OECD STIP Compass)",
+            ),
+            "inferences": table(
+                inferences[:50],
+                {"projects": "projects"},
+                "rules that inferred an instrument, with the text they matched",
+            ),
+        }
+
+    def _infer_from_text(self) -> list[dict[str, Any]]:
+        """Projects still without an instrument: look for instrument phrases in title and abstract."""
+        if self.texts is None:
+            return []
+        unknown = self.con.execute(
+            "SELECT id FROM pinst WHERE kind = 'unknown' ORDER BY id LIMIT $n", {"n": self.max_text_inference}
+        ).fetchnumpy()["id"]
+        if len(unknown) == 0:
+            return []
+        found: list[tuple[int, str]] = []
+        counts: dict[tuple[str, str], int] = {}
+        for pid, text in self.texts([int(x) for x in unknown]).items():
+            inference = infer_instrument_from_text(text)
+            if inference is not None:
+                found.append((pid, inference.instrument.value))
+                key = (inference.instrument.value, inference.matched.lower())
+                counts[key] = counts.get(key, 0) + 1
+        if not found:
+            return []
+        self.con.register("ptext", pd.DataFrame(found, columns=["id", "kind"]))
+        self.con.execute(
+            "UPDATE pinst SET kind = ptext.kind, source = 'inferred' FROM ptext WHERE pinst.id = ptext.id"
+        )
+        return [
+            {"instrument": kind, "rule": f"'{matched}' in the project's title or abstract", "projects": n}
+            for (kind, matched), n in counts.items()
+        ]
+
+    @staticmethod
+    def _family(kind: str) -> str:
+        normalised = normalise_instrument(kind)
+        return INSTRUMENT_FAMILY[normalised].value if normalised is not None else "unknown"
+
+    def stages(self) -> dict[str, Any]:
+        rc = self.currency
+        by_stage = rows(
+            self.con,
+            """
+            SELECT coalesce(lower(sp.stage),
+                CASE WHEN sp.trl BETWEEN 1 AND 3 THEN 'research' WHEN sp.trl BETWEEN 4 AND 5 THEN 'development'
+                     WHEN sp.trl BETWEEN 6 AND 7 THEN 'demonstration' WHEN sp.trl BETWEEN 8 AND 9 THEN 'deployment'
+                     ELSE 'unknown' END) AS stage,
+                count(*) AS projects, sum(m.budget) AS budget
+            FROM sp JOIN money m ON m.id = sp.id GROUP BY 1
+            """,
+        )
+        order = {"research": 0, "development": 1, "demonstration": 2, "deployment": 3}
+        by_stage.sort(key=lambda r: order.get(r["stage"], 9))
+        total = sum(r["budget"] or 0.0 for r in by_stage)
+        for r in by_stage:
+            r["share"] = (r["budget"] or 0.0) / total if total > 0 else None
+        by_trl = rows(
+            self.con,
+            "SELECT trl, count(*) AS projects, sum(m.budget) AS budget FROM sp JOIN money m ON m.id = sp.id "
+            "WHERE trl IS NOT NULL GROUP BY 1 ORDER BY 1",
+        )
+        return {
+            "by_stage": table(
+                by_stage,
+                {"projects": "projects", "budget": rc, "share": "fraction of budget"},
+                "stage field, else TRL (1–3 research, 4–5 development, 6–7 demonstration, 8–9 deployment)",
+            ),
+            "by_trl": table(by_trl, {"projects": "projects", "budget": rc}, "projects stating a TRL"),
+        }
+
+    def participations_money(self) -> None:
+        """Table part: each non-funder participation with its helix and money in the reporting currency."""
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE part AS
+            SELECT r.project_id, r.actor_id, coalesce(a.helix, 'unknown') AS helix, m.start_year AS year,
+                   CASE WHEN r.amount IS NOT NULL AND (r.currency = $rc OR r.currency IS NULL AND m.budget_currency = $rc)
+                             THEN r.amount
+                        WHEN r.amount IS NOT NULL AND fx.rate IS NOT NULL THEN r.amount * fx.rate
+                        WHEN r.amount IS NULL AND r.share IS NOT NULL THEN m.budget * r.share END AS money
+            FROM participations r JOIN money m ON m.id = r.project_id
+            LEFT JOIN actors a ON a.id = r.actor_id
+            LEFT JOIN fx ON fx.currency = r.currency AND fx.year IS NOT DISTINCT FROM m.start_year
+            WHERE r.is_funder = 0
+            """,
+            {"rc": self.currency},
+        )
+
+    def helix(self) -> dict[str, Any]:
+        rc = self.currency
+        # one row per (project, helix) and per actor: cheaper than count(DISTINCT …) over participations
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE ph AS SELECT project_id, helix FROM part GROUP BY 1, 2"
+        )
+        by_helix = rows(
+            self.con,
+            """
+            WITH p AS (SELECT helix, count(*) AS participations, sum(money) AS money, count(money) AS with_money
+                       FROM part GROUP BY 1),
+                 a AS (SELECT coalesce(a.helix, 'unknown') AS helix, count(*) AS actors
+                       FROM (SELECT DISTINCT actor_id FROM pa) d LEFT JOIN actors a ON a.id = d.actor_id GROUP BY 1),
+                 j AS (SELECT helix, count(*) AS projects FROM ph GROUP BY 1)
+            SELECT p.helix, p.participations, coalesce(a.actors, 0) AS actors, j.projects, p.money, p.with_money
+            FROM p LEFT JOIN a USING (helix) LEFT JOIN j USING (helix)
+            ORDER BY p.participations DESC, p.helix
+            """,
+        )
+        total_p = sum(r["participations"] for r in by_helix)
+        total_m = sum(r["money"] or 0.0 for r in by_helix)
+        for r in by_helix:
+            r["participation_share"] = r["participations"] / total_p if total_p else None
+            r["money_share"] = (r["money"] or 0.0) / total_m if total_m > 0 else None
+        multi = one(
+            self.con,
+            """
+            SELECT count(*) FILTER (WHERE h > 1) AS multi, count(*) AS known FROM (
+              SELECT project_id, count(*) AS h FROM ph WHERE helix <> 'unknown' GROUP BY 1)
+            """,
+        )
+        return {
+            "by_helix": table(
+                by_helix,
+                {
+                    "participations": "participations",
+                    "actors": "actors",
+                    "projects": "projects",
+                    "money": rc,
+                    "with_money": "participations",
+                    "participation_share": "fraction of participations",
+                    "money_share": "fraction of money",
+                },
+                "non-funder participations by the actor's helix; money = the participation's amount, else "
+                "its share of the project budget (participations with neither are counted, not summed)",
+            ),
+            "multi_helix_share": figure(
+                (multi.get("multi") or 0) / multi["known"] if multi.get("known") else None,
+                "fraction of projects",
+                "projects whose participants span more than one helix type, among projects with a known helix",
+            ),
+        }
+
+    def geography(self) -> dict[str, Any]:
+        rc = self.currency
+        out: dict[str, Any] = {}
+        for key, column in (("regions", "regions"), ("countries", "countries")):
+            places = rows(
+                self.con,
+                f"""
+                WITH listed AS (
+                    SELECT sp.id, from_json(coalesce(nullif(sp.{column}, ''), '[]'), '["VARCHAR"]') AS places
+                    FROM sp)
+                SELECT place, count(*) AS projects, sum(m.budget / len(listed.places)) AS budget
+                FROM (SELECT id, places, unnest(places) AS place FROM listed) listed
+                JOIN money m ON m.id = listed.id
+                GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC, 1
+                """,
+            )
+            total = sum(r["budget"] or 0.0 for r in places)
+            for r in places:
+                r["share"] = (r["budget"] or 0.0) / total if total > 0 else None
+            shares = metrics.shares([r["budget"] or 0.0 for r in places])
+            out[key] = table(
+                places[:100],
+                {"projects": "projects", "budget": rc, "share": "fraction of budget"},
+                f"project {column}; a project's budget is split evenly among the places it lists (top 100)",
+            )
+            out[f"{key}_hhi"] = figure(
+                metrics.herfindahl_hirschman(shares) if shares else None,
+                "HHI (0–1)",
+                f"Herfindahl–Hirschman index of budget across {column}: place-based concentration",
+            )
+            out[f"{key}_count"] = figure(len(places), column, f"distinct {column} with at least one project")
+        return out
+
+    def timeline(self) -> dict[str, Any]:
+        rc = self.currency
+        years = rows(
+            self.con,
+            """
+            WITH starts AS (SELECT start_year AS year, count(*) AS n FROM sp WHERE start_year IS NOT NULL GROUP BY 1),
+                 ends AS (SELECT end_year AS year, count(*) AS n FROM sp WHERE end_year IS NOT NULL GROUP BY 1),
+                 spread AS (
+                    SELECT unnest(range(sp.start_year, greatest(coalesce(sp.end_year, sp.start_year), sp.start_year) + 1))
+                               AS year,
+                           m.budget / (greatest(coalesce(sp.end_year, sp.start_year), sp.start_year) - sp.start_year + 1)
+                               AS spend
+                    FROM sp JOIN money m ON m.id = sp.id WHERE sp.start_year IS NOT NULL),
+                 spend AS (SELECT year, sum(spend) AS spend FROM spread GROUP BY 1),
+                 allyears AS (SELECT year FROM starts UNION SELECT year FROM ends UNION SELECT year FROM spend)
+            SELECT y.year, coalesce(s.n, 0) AS starts, coalesce(e.n, 0) AS ends, p.spend
+            FROM allyears y LEFT JOIN starts s USING (year) LEFT JOIN ends e USING (year) LEFT JOIN spend p USING (year)
+            ORDER BY y.year
+            """,
+        )
+        return table(
+            years,
+            {"starts": "projects", "ends": "projects", "spend": f"{rc} per year"},
+            "project start and end years; spend spreads each budget evenly over the calendar years from start to end",
+        )
+
+    def leverage(self) -> dict[str, Any]:
+        rc = self.currency
+        unit = f"{rc} of non-public co-funding per {rc} of public funding"
+        basis = (
+            "projects stating public funding > 0; co-funding = stated co-funding, else budget minus public "
+            "funding; taken as non-public"
+        )
+        total = one(
+            self.con,
+            "SELECT sum(private) AS private, sum(public) AS public, count(*) AS projects FROM money "
+            "WHERE public > 0 AND private IS NOT NULL",
+        )
+
+        def ratio_rows(sql: str) -> list[dict[str, Any]]:
+            found = rows(self.con, sql)
+            for r in found:
+                r["leverage"] = metrics.leverage_ratio(max(r["private"] or 0.0, 0.0), r["public"] or 0.0)
+            return found
+
+        by_goal = ratio_rows(
+            """
+            SELECT l.goal, sum(m.private) AS private, sum(m.public) AS public, count(*) AS projects
+            FROM plinks l JOIN money m ON m.id = l.project_id
+            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY 1
+            """
+        )
+        by_instrument = ratio_rows(
+            """
+            SELECT i.kind AS instrument, sum(m.private) AS private, sum(m.public) AS public, count(*) AS projects
+            FROM pinst i JOIN money m ON m.id = i.id
+            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC
+            """
+        )
+        by_funder = ratio_rows(
+            """
+            WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
+            SELECT f.funder, sum(m.private / n.k) AS private, sum(m.public / n.k) AS public, count(*) AS projects
+            FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
+            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC LIMIT 50
+            """
+        )
+        units = {"private": rc, "public": rc, "projects": "projects", "leverage": unit}
+        return {
+            "total": figure(
+                metrics.leverage_ratio(max(total.get("private") or 0.0, 0.0), total.get("public") or 0.0),
+                unit,
+                basis,
+            ),
+            "public": figure(total.get("public"), rc, basis),
+            "private": figure(total.get("private"), rc, basis),
+            "by_objective": table(by_goal, units, basis + "; per goal of the analysed taxonomy"),
+            "by_instrument": table(by_instrument, units, basis + "; per instrument type"),
+            "by_funder": table(
+                by_funder,
+                units,
+                basis + "; a co-funded project's money is split evenly among its funders (top 50)",
+            ),
+        }
+
+    def concentration(self) -> dict[str, Any]:
+        rc = self.currency
+        funders = rows(
+            self.con,
+            """
+            WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
+            SELECT f.funder, sum(m.budget / n.k) AS budget, count(*) AS projects
+            FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
+            GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC
+            """,
+        )
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE recv AS
+            WITH k AS (SELECT project_id, count(*) AS n, count(money) AS priced FROM part GROUP BY 1)
+            SELECT p.actor_id, sum(coalesce(p.money, CASE WHEN k.priced = 0 THEN m.budget / k.n END)) AS money
+            FROM part p JOIN k USING (project_id) JOIN money m ON m.id = p.project_id
+            GROUP BY 1
+            """
+        )
+        recipient_money = self.con.execute("SELECT coalesce(money, 0) AS money FROM recv").fetchnumpy()[
+            "money"
+        ]
+        recipients = rows(
+            self.con,
+            """
+            SELECT r.actor_id, a.name, r.money FROM recv r LEFT JOIN actors a ON a.id = r.actor_id
+            ORDER BY r.money DESC NULLS LAST, r.actor_id LIMIT 10
+            """,
+        )
+        funder_money = [r["budget"] or 0.0 for r in funders]
+        funder_shares = metrics.shares(funder_money)
+        recipient_shares = metrics.shares(recipient_money.tolist())
+
+        def block(
+            shares: list[float],
+            total: float,
+            count: int,
+            what: str,
+            top: list[dict[str, Any]],
+            money_key: str,
+        ) -> dict[str, Any]:
+            for r in top[:10]:
+                r["share"] = (r[money_key] or 0.0) / total if total > 0 else None
+            return {
+                "hhi": figure(metrics.herfindahl_hirschman(shares) if shares else None, "HHI (0–1)", what),
+                "hhi_points": figure(
+                    metrics.hhi_points(shares) if shares else None, "HHI points (0–10,000)", what
+                ),
+                "equivalent_number": figure(
+                    metrics.equivalent_number(shares) if shares else None, "equal-sized actors (1/HHI)", what
+                ),
+                "count": figure(count, "actors", what),
+                "top": table(top[:10], {money_key: rc, "share": "fraction"}, what + " (top 10)"),
+            }
+
+        return {
+            "funders": block(
+                funder_shares,
+                sum(funder_money),
+                len(funders),
+                "budget by funder (project funder field and funder-role participants; co-funded budgets split evenly)",
+                funders,
+                "budget",
+            ),
+            "recipients": block(
+                recipient_shares,
+                float(recipient_money.sum()),
+                len(recipient_money),
+                "money received by non-funder participants: stated amount, else share × budget, else the "
+                "budget split evenly where no participant of the project states money",
+                recipients,
+                "money",
+            ),
+        }

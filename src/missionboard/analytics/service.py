@@ -1,0 +1,184 @@
+"""The use case: analyse a mission's portfolio (or a taxonomy's, or the whole workspace's)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import duckdb
+from sqlalchemy import func, select
+
+from missionboard.analytics import network, themes
+from missionboard.analytics.engine import Engine, Goal
+from missionboard.analytics.loader import load_workspace
+from missionboard.analytics.result import PortfolioAnalysis
+from missionboard.errors import InputError, NotFound
+from missionboard.store.missions import MissionStore
+from missionboard.store.tables import GoalRow, LinkRow
+from missionboard.store.workspace import Workspace
+
+MISSION_TAXONOMY = "mission:{}"
+
+
+def mission_taxonomy(mission_id: str) -> str:
+    """The taxonomy code under which mapping stores links to a workspace mission's objectives."""
+    return MISSION_TAXONOMY.format(mission_id)
+
+
+def _goals_and_mission(
+    workspace: Workspace, mission_id: str | None, taxonomy: str | None
+) -> tuple[list[Goal], dict[str, Any] | None]:
+    with workspace.reading() as session:
+        mission_info: dict[str, Any] | None = None
+        goals: list[Goal] = []
+        if mission_id is not None:
+            version = MissionStore(session).get(mission_id)
+            mission = version.mission
+            mission_info = {
+                "id": mission.id,
+                "title": mission.title,
+                "version": version.version,
+                "owner": mission.owner,
+                "deadline": mission.deadline.isoformat() if mission.deadline else None,
+                "objectives": len(mission.objectives),
+                "taxonomy": taxonomy,
+            }
+            if taxonomy == mission_taxonomy(mission_id):
+                goals = [Goal(code=o.id, title=o.title, weight=o.weight) for o in mission.objectives]
+        if not goals and taxonomy is not None:
+            goals = [
+                Goal(code=code, title=title)
+                for code, title in session.execute(
+                    select(GoalRow.code, GoalRow.title)
+                    .where(GoalRow.taxonomy_code == taxonomy)
+                    .order_by(GoalRow.id)
+                )
+            ]
+            if not goals and mission_id is None:
+                links = session.scalar(
+                    select(func.count()).select_from(LinkRow).where(LinkRow.taxonomy == taxonomy)
+                )
+                if not links:
+                    raise NotFound(
+                        f"taxonomy '{taxonomy}' has no goals and no links in this workspace "
+                        "(a mission's taxonomy is 'mission:<id>')"
+                    )
+    return goals, mission_info
+
+
+def analyze_portfolio(
+    workspace: Workspace,
+    mission_id: str | None = None,
+    *,
+    taxonomy: str | None = None,
+    since: int | None = None,
+    threshold: float = 0.5,
+    currency: str | None = None,
+    max_text_projects: int = 20_000,
+    overlap_similarity: float = 0.8,
+    max_overlap_projects: int = 10_000,
+    broker_nodes: int = 300,
+    broker_samples: int = 48,
+    themes_count: int | None = None,
+    seed: int = 42,
+) -> PortfolioAnalysis:
+    """Everything a mission owner needs to read their portfolio, as one ``PortfolioAnalysis``.
+
+    Scope: with ``mission_id``, the projects linked to the mission's objectives (taxonomy
+    ``mission:<id>``); with ``taxonomy``, projects linked to that taxonomy's goals; with neither, every
+    project. Links count when accepted, or when proposed with a score ≥ ``threshold`` (flagged as
+    proposed). ``since`` keeps projects active in or after that year.
+    """
+    if not 0.0 <= threshold <= 1.0:
+        raise InputError(f"--threshold must be between 0 and 1, not {threshold}")
+    if currency is not None and (len(currency) != 3 or not currency.isalpha()):
+        raise InputError(f"--currency must be a three-letter code such as EUR, not {currency!r}")
+    if taxonomy is None and mission_id is not None:
+        taxonomy = mission_taxonomy(mission_id)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    cpu: dict[str, float] = {}
+    cpu_mark = [time.process_time()]
+
+    def lap(name: str, since_: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - since_, 3)
+        cpu_now = time.process_time()
+        cpu[name] = round(cpu_now - cpu_mark[0], 3)
+        cpu_mark[0] = cpu_now
+        return now
+
+    goals, mission_info = _goals_and_mission(workspace, mission_id, taxonomy)
+    con = duckdb.connect()
+    try:
+        t = time.perf_counter()
+        cpu_mark[0] = time.process_time()
+        stats = load_workspace(workspace, con, taxonomy=taxonomy)
+        t = lap("load", t)
+        engine = Engine(
+            con,
+            taxonomy=taxonomy,
+            goals=goals,
+            threshold=threshold,
+            since=since,
+            currency=currency.upper() if currency else None,
+            texts=lambda ids: themes.project_texts(workspace, ids),
+        )
+        sections: dict[str, Any] = {"mission": mission_info}
+        scope = engine.build_scope()
+        sections["scope"] = {
+            "taxonomy": taxonomy,
+            "threshold": threshold,
+            "since": since,
+            "description": engine.scope_text(),
+        }
+        sections["projects"] = scope
+        sections["budget"] = engine.budget()
+        sections["coverage"], sections["gaps"] = engine.coverage()
+        sections["instruments"] = engine.instruments()
+        sections["stages"] = engine.stages()
+        sections["helix"] = engine.helix()
+        sections["geography"] = engine.geography()
+        sections["timeline"] = engine.timeline()
+        sections["leverage"] = engine.leverage()
+        sections["concentration"] = engine.concentration()
+        t = lap("aggregates", t)
+        actors, graph = network.actor_network(
+            con, broker_nodes=broker_nodes, broker_samples=broker_samples, seed=seed
+        )
+        funders = network.funder_network(con, samples=broker_samples, seed=seed)
+        sections["network"] = {
+            "silo_index": actors["silo_index"],
+            "brokers": actors["brokers"],
+            "multi_funder_share": funders["multi_funder_share"],
+            "multi_helix_share": sections["helix"]["multi_helix_share"],
+            "actors": actors,
+            "funders": funders,
+        }
+        sections["dynamics"] = network.dynamics(con, graph)
+        t = lap("network", t)
+        sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
+        t = lap("texts", t)
+        embeddings = themes.cached_embeddings(workspace, sample)
+        if embeddings is not None:
+            sample = embeddings.sample(sample)
+        sections["diversity"], sections["themes"], matrix = themes.themes_and_diversity(
+            sample, n_themes=themes_count, seed=seed, embeddings=embeddings
+        )
+        sections["overlaps"] = themes.overlaps(
+            sample, matrix, similarity=overlap_similarity, max_projects=max_overlap_projects
+        )
+        t = lap("themes", t)
+    finally:
+        con.close()
+    timings["total"] = round(time.perf_counter() - started, 3)
+    sections["meta"] = {
+        "engine": f"duckdb {duckdb.__version__}",
+        "load_method": stats.method,
+        "rows_loaded": stats.rows,
+        "seconds": timings,
+        "cpu_seconds": cpu,
+        "reporting_currency": engine.currency,
+    }
+    return PortfolioAnalysis(sections=sections)
