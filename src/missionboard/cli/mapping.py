@@ -1,9 +1,429 @@
-"""Commands of the mapping group (registered by `register`)."""
+"""Mapping commands: classify, map, review, themes, similar, duplicates, and ``taxonomy …``."""
 
 from __future__ import annotations
 
+import json
+import sys
+from contextlib import nullcontext
+from enum import StrEnum
+from pathlib import Path
+from typing import IO
+
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from missionboard.cli.context import AppContext, app_context, console, errors, print_json
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.mapping.taxonomy import BUILTIN, MISSION_PREFIX
+from missionboard.services import mapping as service
+from missionboard.store.workspace import Workspace
+
+taxonomy_app = typer.Typer(help="Taxonomies of goals to map projects to: built-in, missions, your own YAML.")
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class Method(StrEnum):
+    ENSEMBLE = "ensemble"
+    QUERY = "query"
+    SEMANTIC = "semantic"
+    SUPERVISED = "supervised"
+
+
+class Device(StrEnum):
+    CPU = "cpu"
+    CUDA = "cuda"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("classify")(classify)
+    app.command("map")(map_)
+    app.command("review")(review)
+    app.command("themes")(themes)
+    app.command("similar")(similar)
+    app.command("duplicates")(duplicates)
+    app.add_typer(taxonomy_app, name="taxonomy")
+
+
+def _optional_workspace(app: AppContext) -> Workspace | None:
+    """The workspace if one was named and exists; classify and taxonomy commands work without one."""
+    settings = app.settings
+    if settings.database_url or Path(settings.workspace).exists():
+        return app.workspace(create=False)
+    return None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+        disable=not errors.is_terminal,
+    )
+
+
+def classify(
+    ctx: typer.Context,
+    taxonomy: str = typer.Option(
+        ...,
+        "--taxonomy",
+        "-t",
+        help="sdg, eu-missions, a taxonomy YAML file, "
+        "or (with a workspace) mission:ID or an imported taxonomy.",
+    ),
+    input: Path = typer.Option(
+        ..., "--input", "-i", help='JSON lines {"id": …, "text": …}; "-" reads stdin.'
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write JSON lines here (default: stdout)."
+    ),
+    method: Method = typer.Option(Method.ENSEMBLE, "--method", "-m", help="How to score."),
+    device: Device = typer.Option(Device.CPU, "--device", help="Where the embedding model runs."),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Texts scored together."),
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Worker processes (0: one per core for large inputs)."
+    ),
+) -> None:
+    """Map texts to a taxonomy's goals; prints {"id", "labels": [{"goal", "score", "evidence"}]} per line."""
+    app = app_context(ctx)
+    # A workspace is used when one exists: for its taxonomies and its supervised model (map --retrain).
+    workspace = None if Path(taxonomy).is_file() else _optional_workspace(app)
+    if workspace is None and taxonomy.startswith(MISSION_PREFIX):
+        raise NotFound(f"taxonomy {taxonomy!r} needs a workspace (--workspace) holding that mission")
+    mapper = service.make_mapper(taxonomy, method=method.value, device=device.value, workspace=workspace)
+    mapper.load()
+    if str(input) == "-":
+        source: IO[str] = sys.stdin
+        total = None
+        name = "<stdin>"
+    else:
+        try:
+            source = input.open(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputError(Problem(str(input), None, "", "no such file")) from exc
+        with input.open("rb") as counter:
+            total = sum(1 for line in counter if line.strip())
+        name = str(input)
+    sink: IO[str] = output.open("w", encoding="utf-8") if output else sys.stdout
+    written = 0
+    try:
+        with _progress() as progress:
+            task = progress.add_task("classifying", total=total)
+            n_workers = workers or service.auto_workers(device.value, total, batch_size)
+            for record in service.classify_jsonl(
+                mapper,
+                source,
+                name=name,
+                batch_size=batch_size,
+                workers=n_workers,
+                on_batch=lambda n: progress.advance(task, n),
+            ):
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+            sink.flush()
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(name, None, "", "not UTF-8 text")) from exc
+    finally:
+        if source is not sys.stdin:
+            source.close()
+        if output:
+            sink.close()
+    if output:
+        errors.print(f"classified {written} texts → {output}", highlight=False)
+
+
+def map_(
+    ctx: typer.Context,
+    taxonomy: str | None = typer.Option(
+        None, "--taxonomy", "-t", help="sdg, eu-missions, mission:ID, or imported."
+    ),
+    mission: str | None = typer.Option(
+        None, "--mission", help="Map to this mission's objectives (mission:ID)."
+    ),
+    source: str | None = typer.Option(None, "--source", help="Only projects from this source."),
+    retrain: bool = typer.Option(False, "--retrain", help="First retrain the supervised model on decisions."),
+    method: Method = typer.Option(Method.ENSEMBLE, "--method", "-m"),
+    device: Device = typer.Option(Device.CPU, "--device"),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Propose links from the portfolio's projects to goals; analysts' decisions are kept."""
+    app = app_context(ctx)
+    workspace = app.workspace()
+    with _progress() if format == OutputFormat.TEXT else nullcontext() as progress:
+        task = progress.add_task("mapping", total=None) if progress else None
+
+        def report(done: int, total: int) -> None:
+            if progress is not None and task is not None:
+                progress.update(task, completed=done, total=total)
+
+        summary = service.map_projects(
+            workspace,
+            taxonomy,
+            mission_id=mission,
+            source=source,
+            retrain=retrain,
+            user=app.user,
+            method=method.value,
+            device=device.value,
+            on_progress=report,
+        )
+    if format == OutputFormat.JSON:
+        print_json(summary.as_dict())
+        return
+    if summary.retrained:
+        console.print(
+            f"retrained the supervised model on {summary.retrained['examples']} projects "
+            f"(goals: {', '.join(summary.retrained['goals'])})",
+            highlight=False,
+        )
+    console.print(
+        f"{summary.taxonomy}: {summary.projects} projects, {summary.scored} scored, {summary.unchanged} unchanged; "
+        f"links {summary.proposed} new, {summary.updated} re-scored, {summary.withdrawn} withdrawn; "
+        f"{summary.decisions_kept} analyst decisions kept ({summary.seconds:.1f}s)",
+        highlight=False,
+    )
+    if summary.goals:
+        table = Table("goal", "links (proposed + accepted)")
+        for goal, count in sorted(summary.goals.items(), key=lambda kv: service._goal_sort_key(kv[0])):
+            table.add_row(goal, str(count))
+        console.print(table)
+
+
+_KEYS = {"a": "accept", "r": "reject", "g": "reassign", "s": "skip", "q": "quit"}
+
+
+def _read_key(stream: IO[str]) -> str:
+    if stream.isatty():
+        return typer.getchar().lower()
+    line = stream.readline()
+    if not line:
+        return "q"
+    return (line.strip()[:1] or "s").lower()
+
+
+def review(
+    ctx: typer.Context,
+    taxonomy: str | None = typer.Option(None, "--taxonomy", "-t", help="Only links of this taxonomy."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many links in one session."),
+    format: OutputFormat = typer.Option(
+        OutputFormat.TEXT, "--format", help="json: print the queue, no prompts."
+    ),
+) -> None:
+    """Review proposed links, most uncertain first: [a]ccept, [r]eject, re-assi[g]n, [s]kip, [q]uit."""
+    app = app_context(ctx)
+    workspace = app.workspace()
+    queue = service.review_queue(workspace, taxonomy, limit=limit)
+    if format == OutputFormat.JSON:
+        print_json([item.as_dict() for item in queue])
+        return
+    if not queue:
+        console.print("nothing to review: no proposed links" + (f" for {taxonomy}" if taxonomy else ""))
+        return
+    counts = {"accept": 0, "reject": 0, "reassign": 0, "skip": 0}
+    for number, item in enumerate(queue, start=1):
+        _show_item(number, len(queue), item)
+        while True:
+            console.print("[bold]\\[a]ccept  \\[r]eject  re-assi\\[g]n  \\[s]kip  \\[q]uit[/bold] > ", end="")
+            key = _read_key(sys.stdin)
+            console.print(key)
+            action = _KEYS.get(key)
+            if action is not None:
+                break
+            console.print("press a, r, g, s or q", highlight=False)
+        if action == "quit":
+            break
+        if action == "skip":
+            counts["skip"] += 1
+            continue
+        goal = None
+        if action == "reassign":
+            console.print("goal code to assign instead: ", end="")
+            goal = (
+                typer.prompt("", prompt_suffix="") if sys.stdin.isatty() else sys.stdin.readline()
+            ).strip()
+        try:
+            service.review_link(workspace, item.link_id, action, goal=goal, user=app.user)
+        except (InputError, NotFound) as exc:
+            errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            continue
+        counts[action] += 1
+    console.print(
+        f"accepted {counts['accept']}, rejected {counts['reject']}, re-assigned {counts['reassign']}, "
+        f"skipped {counts['skip']}",
+        highlight=False,
+    )
+
+
+def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
+    evidence = item.evidence
+    console.rule(f"{number}/{total} · link {item.link_id} · {item.taxonomy}")
+    console.print(f"[bold]{escape(item.project_title)}[/bold]  (project {item.project_id})", highlight=False)
+    text = item.project_text
+    console.print(escape(text[:600] + ("…" if len(text) > 600 else "")), highlight=False)
+    console.print(
+        f"→ goal [bold]{escape(item.goal)}[/bold] {escape(item.goal_title)} · score {item.score:.2f}",
+        highlight=False,
+    )
+    if evidence.get("query_terms"):
+        console.print("  matched: " + escape(", ".join(evidence["query_terms"][:10])), highlight=False)
+    if evidence.get("target"):
+        target = evidence["target"]
+        console.print(
+            f"  closest target {escape(target['code'])}: {escape(target['title'][:160])}", highlight=False
+        )
+    for sentence in evidence.get("sentences", [])[:1]:
+        console.print(f"  sentence: “{escape(sentence['text'][:200])}”", highlight=False)
+
+
+def themes(
+    ctx: typer.Context,
+    mission: str | None = typer.Option(None, "--mission", help="Only projects linked to this mission."),
+    k: str = typer.Option("auto", "--k", help="Number of themes, or auto."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Cluster projects into themes labelled by their distinctive terms; shows where the portfolio is thin."""
+    if k != "auto" and not k.isdigit():
+        raise InputError(Problem("--k", None, "", f"must be a number or auto, not {k!r}"))
+    result = service.themes(
+        app_context(ctx).workspace(), mission_id=mission, k=None if k == "auto" else int(k)
+    )
+    if format == OutputFormat.JSON:
+        print_json(result)
+        return
+    table = Table("theme", "projects", "share", "distinctive terms", "example")
+    for theme in result["themes"]:
+        example = theme["projects"][0]["title"] if theme["projects"] else ""
+        table.add_row(
+            str(theme["theme"]),
+            str(theme["size"]),
+            f"{theme['share']:.0%}",
+            escape(", ".join(theme["terms"])),
+            escape(example[:60]),
+        )
+    console.print(table)
+    if result["thin"]:
+        console.print(f"thin themes (under half an even share): {', '.join(map(str, result['thin']))}")
+
+
+def similar(
+    ctx: typer.Context,
+    project: str = typer.Argument(
+        ..., metavar="PROJECT_ID", help="Project number, source id or source:source_id."
+    ),
+    k: int = typer.Option(10, "--k", min=1, help="How many."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """The projects whose descriptions are closest to this one."""
+    result = service.similar(app_context(ctx).workspace(), project, k=k)
+    if format == OutputFormat.JSON:
+        print_json(result)
+        return
+    console.print(f"closest to [bold]{escape(result['project']['title'])}[/bold]:", highlight=False)
+    table = Table("similarity", "id", "title", "funder")
+    for row in result["similar"]:
+        table.add_row(
+            f"{row['similarity']:.3f}", str(row["id"]), escape(row["title"][:70]), escape(row["funder"] or "")
+        )
+    console.print(table)
+
+
+def duplicates(
+    ctx: typer.Context,
+    across_funders: bool = typer.Option(False, "--across-funders", help="Only pairs with different funders."),
+    threshold: float = typer.Option(0.92, "--threshold", min=0.0, max=1.0, help="Cosine similarity cut-off."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Near-duplicate project pairs (the same work funded twice is a silo signal)."""
+    pairs = service.duplicates(
+        app_context(ctx).workspace(), across_funders=across_funders, threshold=threshold
+    )
+    if format == OutputFormat.JSON:
+        print_json(pairs)
+        return
+    if not pairs:
+        console.print("no near-duplicate projects found")
+        return
+    table = Table("similarity", "project A", "funder A", "project B", "funder B")
+    for pair in pairs:
+        a, b = pair["a"], pair["b"]
+        table.add_row(
+            f"{pair['similarity']:.3f}",
+            escape(f"{a['id']} {a['title'][:40]}"),
+            escape(a["funder"] or ""),
+            escape(f"{b['id']} {b['title'][:40]}"),
+            escape(b["funder"] or ""),
+        )
+    console.print(table)
+
+
+@taxonomy_app.command("import")
+def taxonomy_import(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="Taxonomy YAML: code, title, goals.")
+) -> None:
+    """Import (or replace) a taxonomy of your own into the workspace."""
+    app = app_context(ctx)
+    result = service.import_taxonomy(app.workspace(create=True), file, user=app.user)
+    verb = "replaced" if result["replaced"] else "imported"
+    console.print(f"{verb} taxonomy '{result['code']}' ({result['goals']} goals)", highlight=False)
+
+
+@taxonomy_app.command("import-aurora")
+def taxonomy_import_aurora(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="Folder of Aurora query_SDG<n>.xml files (Scopus syntax)."),
+    code: str = typer.Option("aurora-sdg", "--code", help="Code of the taxonomy to create."),
+) -> None:
+    """Import Aurora-style SDG queries (TITLE-ABS-KEY, W/n) as a query-only taxonomy."""
+    app = app_context(ctx)
+    result = service.import_aurora(app.workspace(create=True), folder, code=code, user=app.user)
+    console.print(
+        f"imported taxonomy '{result['code']}': {result['goals']} goals, {result['queries']} queries",
+        highlight=False,
+    )
+
+
+@taxonomy_app.command("list")
+def taxonomy_list(
+    ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")
+) -> None:
+    """Every taxonomy you can map to: built-in, workspace missions, imported."""
+    rows = service.list_taxonomies(_optional_workspace(app_context(ctx)))
+    if format == OutputFormat.JSON:
+        print_json(rows)
+        return
+    table = Table("code", "kind", "goals", "sub-goals", "title")
+    for row in rows:
+        table.add_row(row["code"], row["kind"], str(row["goals"]), str(row["children"]), escape(row["title"]))
+    console.print(table)
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., metavar="CODE"),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+    targets: bool = typer.Option(False, "--targets", help="Also list sub-goals (e.g. SDG targets)."),
+) -> None:
+    """A taxonomy's goals (and with --targets their sub-goals), with their queries."""
+    app = app_context(ctx)
+    workspace = None if code in BUILTIN else _optional_workspace(app)
+    taxonomy = service.show_taxonomy(code, workspace)
+    if format == OutputFormat.JSON:
+        print_json(taxonomy.model_dump())
+        return
+    console.print(f"[bold]{escape(taxonomy.code)}[/bold] — {escape(taxonomy.title)}", highlight=False)
+    table = Table("code", "title", "queries")
+    for goal in taxonomy.goals:
+        if goal.parent is not None and not targets:
+            continue
+        indent = "  " if goal.parent else ""
+        table.add_row(indent + goal.code, escape(goal.title[:100]), str(len(goal.queries)))
+    console.print(table)

@@ -1,0 +1,415 @@
+"""Score texts against a taxonomy's goals: queries, semantic similarity, supervised model, ensemble.
+
+``Mapper(taxonomy, method=…)`` is the one entry point. ``Mapper.classify(texts)`` returns, per text,
+the goals it assigns (score at or above the goal's threshold), best first, each with its evidence:
+
+* ``query_terms`` — the words and phrases the goal's queries matched, as written in the text;
+* ``target`` — the most similar target (or the goal itself) and its similarity;
+* ``sentences`` — the sentences of the text closest to the goal, with their similarity;
+* ``methods`` — the score each method gave.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from missionboard.domain.mapping import Taxonomy
+from missionboard.errors import InputError
+from missionboard.mapping.embedding import Embedder, get_embedder
+from missionboard.mapping.prototypes import Prototypes
+from missionboard.mapping.prototypes import build as build_prototypes
+from missionboard.mapping.query import Query, TextIndex, parse
+from missionboard.mapping.supervised import SupervisedModel
+from missionboard.mapping.taxonomy import children, top_goals
+
+METHODS = ("ensemble", "query", "semantic", "supervised")
+Embedded = tuple[np.ndarray, list[list[str]], list[np.ndarray]]  # doc vectors, sentences, sentence vectors
+FEATURES = (
+    "bias",
+    "sim",
+    "zsim",
+    "top3",
+    "sentence",
+    "proto",
+    "rank1",
+    "query",
+    "query_x_proto",
+    "query_rank",
+)
+SEMANTIC_FEATURES = 7  # the first seven: those that do not use the queries
+
+
+@dataclass
+class Label:
+    goal: str
+    score: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"goal": self.goal, "score": round(self.score, 4), "evidence": self.evidence}
+
+
+@dataclass
+class Calibration:
+    """Stacking weights over ``FEATURES`` and per-goal thresholds (fitted on a training split)."""
+
+    weights: list[float]
+    supervised_prior: float = 20.0
+    thresholds: dict[str, float] = field(default_factory=dict)
+    default_threshold: float = 0.5
+    query_threshold: float = 0.35
+    semantic_threshold: float = 0.5
+    fitted_on: str = ""
+    semantic_weights: list[float] = field(default_factory=list)
+    min_label_floor: float = 1.0  # assign the best goal when none passes, if its score is at least this
+
+    def threshold(self, goal: str) -> float:
+        return self.thresholds.get(goal, self.default_threshold)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES),
+            "weights": self.weights,
+            "supervised_prior": self.supervised_prior,
+            "thresholds": self.thresholds,
+            "default_threshold": self.default_threshold,
+            "query_threshold": self.query_threshold,
+            "semantic_threshold": self.semantic_threshold,
+            "fitted_on": self.fitted_on,
+            "semantic_weights": self.semantic_weights,
+            "min_label_floor": self.min_label_floor,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Calibration:
+        return cls(
+            weights=[float(w) for w in data["weights"]],
+            supervised_prior=float(data.get("supervised_prior", 20.0)),
+            thresholds={str(k): float(v) for k, v in data.get("thresholds", {}).items()},
+            default_threshold=float(data.get("default_threshold", 0.5)),
+            query_threshold=float(data.get("query_threshold", 0.35)),
+            semantic_threshold=float(data.get("semantic_threshold", 0.5)),
+            fitted_on=str(data.get("fitted_on", "")),
+            semantic_weights=[float(w) for w in data.get("semantic_weights", [])],
+            min_label_floor=float(data.get("min_label_floor", 1.0)),
+        )
+
+
+# Used where no fitted calibration ships (any taxonomy but the built-in ones before fitting).
+DEFAULT_CALIBRATION = Calibration(weights=[-7.0, 4.0, 0.9, 2.0, 1.5, 3.0, 1.0, 3.0, 0.0, 0.0])
+
+
+def packaged_calibration(code: str) -> Calibration | None:
+    resource = resources.files("missionboard.mapping.taxonomies").joinpath(f"{code}.calibration.json")
+    if not resource.is_file():
+        return None
+    return Calibration.from_dict(json.loads(resource.read_text("utf-8")))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40, 40))))
+
+
+def query_strength(n_terms: int, n_hits: int | None = None) -> float:
+    """0 for no match, rising with the distinct matched words and phrases (and, less, their repeats)."""
+    if n_terms <= 0:
+        return 0.0
+    repeats = max(0, (n_hits or n_terms) - n_terms)
+    return 1.0 - math.exp(-0.6 * (n_terms + 0.5 * min(repeats, 6)))
+
+
+@dataclass
+class TextScores:
+    """Everything the methods computed for a batch of texts (rows) and goals (columns)."""
+
+    sim: np.ndarray
+    zsim: np.ndarray
+    top3: np.ndarray
+    sentence: np.ndarray
+    proto: np.ndarray
+    query: np.ndarray
+    rank1: np.ndarray
+    supervised: np.ndarray | None
+    query_evidence: list[dict[int, list[str]]]
+    vectors: np.ndarray
+    sentences: list[list[str]]
+    sentence_vectors: list[np.ndarray]
+
+    def feature_matrix(self) -> np.ndarray:
+        """(texts, goals, features) in ``FEATURES`` order."""
+        ones = np.ones_like(self.sim)
+        query_rank = (self.query >= self.query.max(axis=1, keepdims=True)) & (self.query > 0)
+        return np.stack(
+            [
+                ones,
+                self.sim,
+                self.zsim,
+                self.top3,
+                self.sentence,
+                self.proto,
+                self.rank1,
+                self.query,
+                self.query * self.proto,
+                query_rank.astype(np.float32),
+            ],
+            axis=-1,
+        )
+
+
+class Mapper:
+    """Maps texts to the goals of one taxonomy with one method (``ensemble`` by default)."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        *,
+        method: str = "ensemble",
+        device: str = "cpu",
+        supervised: SupervisedModel | None = None,
+        calibration: Calibration | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+        if method == "supervised" and supervised is None:
+            raise InputError(
+                f"no supervised model for taxonomy {taxonomy.code!r} yet: review some links and run "
+                "'missionboard map --retrain', or choose another --method"
+            )
+        self.taxonomy = taxonomy
+        self.method = method
+        self.device = device
+        self.supervised = supervised
+        self.calibration = calibration or packaged_calibration(taxonomy.code) or DEFAULT_CALIBRATION
+        self.goals = [g.code for g in top_goals(taxonomy)]
+        self.goal_titles = {g.code: g.title for g in taxonomy.goals}
+        kids = children(taxonomy)
+        self.queries: list[list[Query]] = []
+        for goal in top_goals(taxonomy):
+            texts = list(goal.queries)
+            stack = list(kids.get(goal.code, []))
+            while stack:
+                child = stack.pop(0)
+                texts.extend(child.queries)
+                stack.extend(kids.get(child.code, []))
+            self.queries.append(
+                [parse(q, where=f"taxonomy {taxonomy.code}, goal {goal.code}") for q in texts]
+            )
+        self._embedder = embedder
+        self._prototypes: Prototypes | None = None
+
+    # --- the parts, loaded on first use ---------------------------------------------------------
+
+    @property
+    def needs_embeddings(self) -> bool:
+        return self.method != "query"
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.device)
+        return self._embedder
+
+    @property
+    def prototypes(self) -> Prototypes:
+        if self._prototypes is None:
+            self._prototypes = build_prototypes(self.taxonomy, self.embedder)
+        return self._prototypes
+
+    def load(self) -> None:
+        """Load the model and the goal prototypes now (else on the first text)."""
+        if self.needs_embeddings:
+            _ = self.prototypes
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def query_scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[dict[int, list[str]]]]:
+        scores = np.zeros((len(texts), len(self.goals)), dtype=np.float32)
+        evidence: list[dict[int, list[str]]] = []
+        for i, text in enumerate(texts):
+            index = TextIndex(text)
+            found: dict[int, list[str]] = {}
+            for g, queries in enumerate(self.queries):
+                terms: list[str] = []
+                hits: set[tuple[int, int]] = set()
+                for query in queries:
+                    match = query.match(index)
+                    if match is not None:
+                        seen = {x.lower() for x in terms}
+                        terms.extend(t for t in match.evidence if t.lower() not in seen)
+                        hits.update(match.hits)
+                if terms:
+                    found[g] = terms
+                    scores[i, g] = query_strength(len(terms), len(hits))
+            evidence.append(found)
+        return scores, evidence
+
+    def score(self, texts: Sequence[str], embedded: Embedded | None = None) -> TextScores:
+        """Run every method the chosen one needs; ``embedded`` may come from a cache (same order)."""
+        from threadpoolctl import threadpool_limits
+
+        # Small matrices: one BLAS thread is fastest, and far faster on a busy machine (no spinning).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._score(texts, embedded)
+
+    def _score(self, texts: Sequence[str], embedded: Embedded | None) -> TextScores:
+        n, g = len(texts), len(self.goals)
+        query, query_evidence = self.query_scores(texts)
+        zeros = np.zeros((n, g), dtype=np.float32)
+        if not self.needs_embeddings:
+            return TextScores(
+                zeros,
+                zeros,
+                zeros,
+                zeros,
+                zeros,
+                query,
+                zeros,
+                None,
+                query_evidence,
+                np.zeros((n, 0), np.float32),
+                [[] for _ in texts],
+                [np.zeros((0, 0)) for _ in texts],
+            )
+        protos = self.prototypes
+        docs, sentences, sentence_vectors = (
+            embedded if embedded is not None else self.embedder.encode_documents(texts)
+        )
+        sims = docs @ protos.vectors.T  # (n, prototypes)
+        sim = np.maximum.reduceat(sims, protos.starts, axis=1) if len(protos.items) else zeros
+        top3 = np.zeros((n, g), dtype=np.float32)
+        sentence = np.zeros((n, g), dtype=np.float32)
+        for j in range(g):
+            block = sims[:, protos.goal_slice(j)]
+            k = min(3, block.shape[1])
+            top3[:, j] = -np.sort(-block, axis=1)[:, :k].mean(axis=1)
+        for i, sv in enumerate(sentence_vectors):
+            if len(sv) > 1:
+                s = sv @ protos.vectors.T
+                sentence[i] = np.maximum.reduceat(s.max(axis=0), protos.starts)
+            else:
+                sentence[i] = sim[i]
+        mean = sim.mean(axis=1, keepdims=True)
+        std = sim.std(axis=1, keepdims=True) + 1e-6
+        zsim = (sim - mean) / std
+        rank1 = (sim >= sim.max(axis=1, keepdims=True)).astype(np.float32)
+        supervised = None
+        if self.supervised is not None:
+            supervised = self.supervised.predict(docs, query, self.goals)
+        proto = protos.probabilities(docs).astype(np.float32)
+        return TextScores(
+            sim,
+            zsim,
+            top3,
+            sentence,
+            proto,
+            query,
+            rank1,
+            supervised,
+            query_evidence,
+            docs,
+            sentences,
+            sentence_vectors,
+        )
+
+    def combine(self, scores: TextScores) -> np.ndarray:
+        """The chosen method's score per text and goal, in [0, 1]."""
+        cal = self.calibration
+        if self.method == "query":
+            return scores.query
+        if self.method == "supervised":
+            assert scores.supervised is not None
+            return np.asarray(np.nan_to_num(scores.supervised, nan=0.0), dtype=np.float32)
+        semantic_weights = cal.semantic_weights or cal.weights[:SEMANTIC_FEATURES]
+        features = scores.feature_matrix()
+        semantic = _sigmoid(features[..., :SEMANTIC_FEATURES] @ np.asarray(semantic_weights))
+        if self.method == "semantic":
+            return semantic.astype(np.float32)
+        logit = features @ np.asarray(cal.weights)
+        if scores.supervised is not None and self.supervised is not None:
+            # Blend with the supervised model's calibrated log-odds, trusting it more for goals with
+            # more examples: weight = positives / (positives + supervised_prior).
+            p = np.clip(np.nan_to_num(scores.supervised, nan=0.5), 1e-4, 1 - 1e-4)
+            positives = np.array(
+                [self.supervised.goals[g].positives if g in self.supervised.goals else 0 for g in self.goals],
+                dtype=np.float64,
+            )
+            alpha = positives / (positives + cal.supervised_prior)
+            logit = (1 - alpha) * logit + alpha * np.log(p / (1 - p))
+        return _sigmoid(logit).astype(np.float32)
+
+    def thresholds(self) -> np.ndarray:
+        cal = self.calibration
+        if self.method == "query":
+            return np.full(len(self.goals), cal.query_threshold, dtype=np.float32)
+        if self.method == "semantic":
+            return np.full(len(self.goals), cal.semantic_threshold, dtype=np.float32)
+        if self.method == "supervised":
+            return np.full(len(self.goals), 0.5, dtype=np.float32)
+        return np.array([cal.threshold(g) for g in self.goals], dtype=np.float32)
+
+    def classify(self, texts: Sequence[str], embedded: Embedded | None = None) -> list[list[Label]]:
+        """The goals assigned to each text (best first), with evidence."""
+        return self.decide(self.score(texts, embedded))
+
+    def decide(self, scores: TextScores) -> list[list[Label]]:
+        final = self.combine(scores)
+        cut = self.thresholds()
+        floor = self.calibration.min_label_floor if self.method == "ensemble" else 1.0
+        out: list[list[Label]] = []
+        for i in range(final.shape[0]):
+            order = np.argsort(-final[i], kind="stable")
+            chosen = [int(j) for j in order if final[i, j] >= cut[j] and final[i, j] > 0]
+            if not chosen and len(order) and final[i, order[0]] >= floor:
+                chosen = [int(order[0])]
+            out.append([self.label(scores, final, i, j) for j in chosen])
+        return out
+
+    def label(self, scores: TextScores, final: np.ndarray, i: int, j: int) -> Label:
+        goal = self.goals[j]
+        evidence: dict[str, Any] = {"title": self.goal_titles.get(goal, goal)}
+        methods: dict[str, float] = {}
+        if scores.query[i, j] > 0:
+            methods["query"] = round(float(scores.query[i, j]), 4)
+            evidence["query_terms"] = scores.query_evidence[i].get(j, [])
+        if self.needs_embeddings:
+            methods["semantic"] = round(float(scores.sim[i, j]), 4)
+            evidence.update(self._semantic_evidence(scores, i, j))
+        if scores.supervised is not None and not math.isnan(float(scores.supervised[i, j])):
+            methods["supervised"] = round(float(scores.supervised[i, j]), 4)
+        evidence["methods"] = methods
+        return Label(goal=goal, score=float(final[i, j]), evidence=evidence)
+
+    def _semantic_evidence(self, scores: TextScores, i: int, j: int) -> dict[str, Any]:
+        protos = self.prototypes
+        part = protos.goal_slice(j)
+        doc_sims = scores.vectors[i] @ protos.vectors[part].T
+        items = protos.items[part]
+        # The most similar target: prefer a child target over the goal's own wording.
+        candidates = [k for k in range(len(items)) if items[k].code != items[k].goal] or list(
+            range(len(items))
+        )
+        best = max(candidates, key=lambda k: float(doc_sims[k]))
+        best_item = items[best]
+        out: dict[str, Any] = {
+            "target": {
+                "code": best_item.code,
+                "title": best_item.title,
+                "similarity": round(float(doc_sims[best]), 4),
+            }
+        }
+        sentence_vectors = scores.sentence_vectors[i]
+        if len(sentence_vectors):
+            sims = (sentence_vectors @ protos.vectors[part].T).max(axis=1)
+            top = np.argsort(-sims)[:2]
+            out["sentences"] = [
+                {"text": scores.sentences[i][k][:300], "similarity": round(float(sims[k]), 4)} for k in top
+            ]
+        return out

@@ -1,0 +1,256 @@
+"""Regenerate ``sdg.yaml`` from the UN's official goal and target wording (a maintainer's tool).
+
+Run once from the repository root, with the public sample data beside it::
+
+    python -m missionboard.mapping.taxonomies.generate ../shared/data/sdg src/missionboard/mapping/taxonomies
+    python -m missionboard.mapping.taxonomies.generate vectors src/missionboard/mapping/taxonomies
+
+Sources and attribution (written into the YAML too):
+
+* goal and target wording: United Nations, General Assembly resolution A/RES/71/313 (annex, as revised
+  by the 2025 comprehensive review), from ``sdg-goals-targets-indicators-structured.json``;
+* French and Spanish wording: the official UN translations as maintained by open-sdg/sdg-translations
+  (MIT), kept as example texts so that the semantic method recognises them;
+* the seed queries (``SEED_QUERIES`` below) are missionboard's own.
+
+The YAML it writes is the package data file; nothing reads the sample data at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Boolean keyword queries per goal, in missionboard's query language (docs/mapping.md).
+# English first, then cheap Spanish / French / Nordic stems; accents are folded before matching.
+SEED_QUERIES: dict[str, list[str]] = {
+    "1": [
+        '(poverty OR "poor households" OR "poor people" OR "extreme poor*" OR "social protection" OR '
+        '"cash transfer*" OR "social safety net*" OR microfinance OR "basic income" OR destitut*)',
+        '(pobreza OR "proteccion social" OR "transferencias monetarias" OR microfinanz* OR pauvrete OR '
+        '"protection sociale" OR fattigdom OR fattigdom* OR "social trygghet")',
+    ],
+    "2": [
+        '(hunger OR malnutrition OR undernutrition OR "food security" OR "food insecurity" OR stunting OR '
+        '"smallholder*" OR agricultur* OR farmer* OR crop* OR livestock OR "food system*" OR '
+        '"sustainable farming" OR agroecolog* OR irrigation OR famine OR nutrition*)',
+        '(hambre OR desnutricion OR "seguridad alimentaria" OR agricultor* OR agricola* OR agropecuari* OR '
+        'cultivo* OR "pequenos productores" OR faim OR "securite alimentaire" OR agricole* OR '
+        "landbruk* OR jordbruk* OR matsikkerhet OR livsmedelsforsorjning)",
+    ],
+    "3": [
+        "(health OR healthcare OR disease* OR hospital* OR clinic* OR patient* OR medical OR medicine* OR "
+        "vaccin* OR immunis* OR immuniz* OR malaria OR tuberculosis OR HIV OR AIDS OR epidemic* OR "
+        'pandemic* OR "maternal mortality" OR "child mortality" OR "mental health" OR "well-being" OR '
+        'wellbeing OR "universal health coverage" OR covid* OR nurse* OR physician*)',
+        "(salud OR sanitari* OR enfermedad* OR hospital* OR vacuna* OR sante OR maladie* OR helse OR "
+        "sundhed OR halsa OR sjukdom* OR sykdom*)",
+    ],
+    "4": [
+        "(education* OR school* OR teacher* OR student* OR pupil* OR literacy OR numeracy OR curricul* OR "
+        '"early childhood" OR "vocational training" OR "higher education" OR universit* OR "learning outcomes" OR "e-learning" OR "distance learning" OR '
+        'scholarship* OR "lifelong learning" OR classroom*)',
+        '(educacion OR escuela* OR docente* OR estudiante* OR alfabetizacion OR "formacion profesional" OR '
+        "enseignement OR ecole* OR eleve* OR utdanning OR uddannelse OR utbildning OR skole* OR skola)",
+    ],
+    "5": [
+        '("gender equality" OR "gender equity" OR "women\'s empowerment" OR "empowerment of women" OR '
+        '"women and girls" OR "gender-based violence" OR "violence against women" OR feminis* OR '
+        '"female genital" OR "child marriage" OR "gender gap" OR "gender parity" OR "women entrepreneur*" OR '
+        '"women-led" OR "sexual and reproductive" OR "gender mainstreaming")',
+        '("igualdad de genero" OR "equidad de genero" OR "empoderamiento de la mujer" OR "violencia de genero" '
+        'OR "egalite des sexes" OR "egalite femmes-hommes" OR likestilling OR ligestilling OR jamstalldhet)',
+    ],
+    "6": [
+        '("drinking water" OR "clean water" OR "safe water" OR "water supply" OR sanitation OR hygiene OR '
+        'wastewater OR "waste water" OR "water quality" OR "water resource*" OR "water scarcity" OR WASH OR '
+        'toilet* OR sewage OR sewer* OR "water management" OR "water use efficiency" OR aquifer* OR '
+        'watershed* OR "river basin*" OR desalinat*)',
+        '("agua potable" OR saneamiento OR "aguas residuales" OR "recursos hidricos" OR alcantarillado OR '
+        '"eau potable" OR assainissement OR "eaux usees" OR drikkevann OR drikkevand OR dricksvatten OR '
+        "avlop* OR spildevand)",
+    ],
+    "7": [
+        '("renewable energy" OR "clean energy" OR "energy efficien*" OR electrif* OR electricity OR '
+        '"solar power" OR solar OR photovoltaic* OR "wind power" OR "wind energy" OR "wind turbine*" OR '
+        'geothermal OR hydropower OR "mini-grid*" OR "minigrid*" OR "off-grid" OR "energy access" OR '
+        '"clean cooking" OR "power grid" OR "energy transition" OR biofuel* OR "green hydrogen")',
+        '("energia renovable*" OR "energias renovables" OR "eficiencia energetica" OR electrificacion OR '
+        '"energia solar" OR "energia electrica" OR "energie renouvelable*" OR "efficacite energetique" OR '
+        "fornybar OR vedvarende OR fornybar* OR fotovolta* OR solenergi OR vindkraft)",
+    ],
+    "8": [
+        '(employment OR unemployment OR "decent work" OR "job creation" OR jobs OR "labour market" OR '
+        '"labor market" OR "economic growth" OR entrepreneur* OR SME OR SMEs OR "small business*" OR '
+        '"micro, small" OR "financial inclusion" OR "child labour" OR "child labor" OR "forced labour" OR '
+        '"youth employment" OR tourism OR productivity OR livelihood* OR "access to finance")',
+        '(empleo OR "trabajo decente" OR "crecimiento economico" OR emprendimiento* OR pymes OR mipymes OR '
+        '"inclusion financiera" OR turismo OR emploi OR "croissance economique" OR sysselsetting OR '
+        "beskaeftigelse OR sysselsattning OR arbeidsliv)",
+    ],
+    "9": [
+        '(infrastructure OR industrial* OR industrialization OR innovation OR "research and development" OR '
+        '"R&D" OR manufacturing OR broadband OR "internet access" OR connectivity OR "digital infrastructure" '
+        'OR road* OR railway* OR seaport* OR logistics OR transport* OR startup* OR "value chain*")',
+        "(infraestructura* OR industria* OR innovacion OR carretera* OR vial OR vialidad OR transporte OR "
+        '"investigacion y desarrollo" OR innovation OR infrastructure* OR infrastruktur OR innovasjon OR '
+        "forskning)",
+    ],
+    "10": [
+        '(inequalit* OR "income inequality" OR "social inclusion" OR marginali* OR discriminat* OR '
+        'migrant* OR migration OR refugee* OR remittance* OR "persons with disabilities" OR disabilit* OR '
+        '"people with disabilities" OR minorit* OR indigenous OR "vulnerable groups" OR "equal opportunit*")',
+        '(desigualdad* OR "inclusion social" OR migrante* OR refugiado* OR discapacidad OR remesas OR '
+        'inegalite* OR "inclusion sociale" OR handicap* OR ulikhet OR ulighed OR ojamlikhet OR innvandr*)',
+    ],
+    "11": [
+        '(urban OR city OR cities OR municipal* OR "public transport" OR "urban mobility" OR housing OR slum* '
+        'OR "informal settlement*" OR "smart city" OR "urban planning" OR "disaster risk" OR "cultural heritage" '
+        'OR "green spaces" OR "public spaces" OR "air quality" OR "waste collection" OR "road safety")',
+        '(urbano* OR ciudad* OR municipio* OR municipal* OR vivienda OR "transporte publico" OR movilidad OR '
+        '"riesgo de desastres" OR ville* OR urbain* OR logement OR "transport public" OR byer OR stad* '
+        "OR kommun*)",
+    ],
+    "12": [
+        '("circular economy" OR recycl* OR "waste management" OR "food waste" OR "food loss" OR '
+        '"sustainable consumption" OR "sustainable production" OR "resource efficiency" OR "life cycle" OR '
+        'plastic* OR "hazardous waste" OR chemicals OR reuse OR "sustainable procurement" OR ecolabel* OR '
+        '"extended producer responsibility" OR "sustainability reporting" OR "e-waste")',
+        '("economia circular" OR reciclaje OR residuos OR "produccion sostenible" OR "consumo sostenible" OR '
+        '"economie circulaire" OR recyclage OR dechets OR sirkular* OR cirkular* OR avfall OR affald OR '
+        "atervinning OR gjenvinning)",
+    ],
+    "13": [
+        '("climate change" OR "climate action" OR "climate adaptation" OR "climate mitigation" OR '
+        '"climate resilien*" OR "global warming" OR "greenhouse gas*" OR GHG OR "carbon emission*" OR '
+        '"CO2 emission*" OR decarboni* OR "low-carbon" OR "low carbon" OR "net zero" OR "net-zero" OR '
+        '"climate finance" OR "emission reduction*" OR climate)',
+        '("cambio climatico" OR "accion climatica" OR "gases de efecto invernadero" OR descarboniz* OR '
+        '"changement climatique" OR "gaz a effet de serre" OR klimaendring* OR klima OR klimat OR '
+        "klimatforandring* OR klimaforandring*)",
+    ],
+    "14": [
+        "(ocean* OR marine OR sea OR seas OR coastal OR coral* OR fisher* OR fishing OR aquaculture OR "
+        '"blue economy" OR mangrove* OR "marine protected" OR overfishing OR "ocean acidification" OR '
+        '"marine litter" OR "marine pollution")',
+        '(oceano* OR marino* OR costero* OR pesca OR pesquer* OR acuicultura OR manglar* OR "economia azul" '
+        "OR ocean OR marin* OR peche OR havet OR hav OR fiskeri* OR fiske OR havbruk)",
+    ],
+    "15": [
+        "(biodiversity OR ecosystem* OR forest* OR deforestation OR reforestation OR afforestation OR "
+        '"land degradation" OR desertification OR wildlife OR "protected area*" OR "endangered species" OR '
+        'poaching OR "invasive species" OR wetland* OR "terrestrial ecosystems" OR conservation OR '
+        '"habitat loss" OR "soil erosion" OR "nature-based")',
+        '(biodiversidad OR bosque* OR deforestacion OR reforestacion OR ecosistema* OR "areas protegidas" OR '
+        "desertificacion OR biodiversite OR foret* OR deforestation OR biologisk OR mangfold OR skog* OR "
+        "naturvern OR naturvard)",
+    ],
+    "16": [
+        '(peace* OR conflict* OR violence OR "rule of law" OR justice OR corruption OR governance OR '
+        '"human rights" OR "access to justice" OR "transparency" OR accountab* OR "birth registration" OR '
+        '"legal identity" OR "public institutions" OR "civil society" OR "armed violence" OR trafficking OR '
+        'democra* OR "open data" OR "freedom of information" OR "public sector")',
+        '(paz OR conflicto* OR violencia OR justicia OR corrupcion OR gobernanza OR "derechos humanos" OR '
+        '"fortalecimiento institucional" OR transparencia OR paix OR "droits de l\'homme" OR '
+        "gouvernance OR korrupsjon OR menneskerettigheter OR rattsstat*)",
+    ],
+    "17": [
+        '("global partnership" OR "multi-stakeholder partnership*" OR "south-south" OR "triangular cooperation" '
+        'OR "capacity building" OR "capacity-building" OR "official development assistance" OR ODA OR '
+        '"technology transfer" OR "debt sustainability" OR "domestic resource mobili*" OR "tax revenue" OR '
+        '"statistical capacity" OR "policy coherence" OR "public-private partnership*" OR "trade" OR '
+        '"development finance" OR "open source" OR "digital public good*")',
+        '("cooperacion sur-sur" OR "cooperacion triangular" OR "alianza* publico-privada*" OR '
+        '"fortalecimiento de capacidades" OR "cooperation sud-sud" OR "renforcement des capacites" OR '
+        "partnerskap OR bistand OR utviklingssamarbeid)",
+    ],
+}
+
+ATTRIBUTION = (
+    "Goal and target wording: United Nations, A/RES/71/313 annex as revised by the 2025 comprehensive "
+    "review (reuse with attribution to the UN). French and Spanish wording: official UN translations as "
+    "maintained by open-sdg/sdg-translations (MIT). Seed queries: missionboard."
+)
+
+
+def _translations(folder: Path, language: str, kind: str) -> dict[str, str]:
+    path = folder / "open-sdg-translations" / language / f"global_{kind}.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {str(k): " ".join(str(v).split()) for k, v in data.items()}
+
+
+def build(sdg_folder: Path) -> dict[str, Any]:
+    structured = json.loads((sdg_folder / "sdg-goals-targets-indicators-structured.json").read_text())
+    en_goals = _translations(sdg_folder, "en", "goals")
+    other = {
+        lang: (_translations(sdg_folder, lang, "goals"), _translations(sdg_folder, lang, "targets"))
+        for lang in ("es", "fr")
+    }
+    goals: list[dict[str, Any]] = []
+    for number in sorted(structured, key=int):
+        goal = structured[number]
+        examples = []
+        for lang in ("es", "fr"):
+            g, _ = other[lang]
+            examples.append(f"{g[f'{number}-short']}: {g[f'{number}-title']}")
+        goals.append(
+            {
+                "code": number,
+                "title": en_goals[f"{number}-short"],
+                "description": " ".join(goal["name"].split()),
+                "queries": SEED_QUERIES[number],
+                "examples": examples,
+            }
+        )
+        for code, target in goal["targets"].items():
+            key = code.replace(".", "-") + "-title"
+            t_examples = [other[lang][1][key] for lang in ("es", "fr") if key in other[lang][1]]
+            t_examples += [" ".join(i["description"].split()) for i in target.get("indicators", [])]
+            goals.append(
+                {
+                    "code": code,
+                    "parent": number,
+                    "title": " ".join(target["description"].split()),
+                    "examples": t_examples,
+                }
+            )
+    return {
+        "code": "sdg",
+        "title": "UN Sustainable Development Goals",
+        "description": "The 17 Sustainable Development Goals and their 169 targets. " + ATTRIBUTION,
+        "attribution": ATTRIBUTION,
+        "goals": goals,
+    }
+
+
+def write_vectors(out_folder: Path) -> None:
+    """Embed the built-in taxonomies' prototypes into ``<code>.vectors.npz`` (after any YAML change)."""
+    from missionboard.mapping.embedding import Embedder
+    from missionboard.mapping.prototypes import write_packaged
+    from missionboard.mapping.taxonomy import BUILTIN, builtin
+
+    embedder = Embedder()
+    for code in BUILTIN:
+        builtin.cache_clear()
+        print(write_packaged(builtin(code), embedder, out_folder))
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "vectors":
+        write_vectors(Path(argv[1]))
+        return 0
+    sdg_folder, out_folder = Path(argv[0]), Path(argv[1])
+    document = build(sdg_folder)
+    text = "# Generated by missionboard.mapping.taxonomies.generate — do not edit by hand.\n"
+    text += "# " + ATTRIBUTION + "\n"
+    text += yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
+    (out_folder / "sdg.yaml").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,276 @@
+"""Taxonomies: the built-in ones (package data), workspace missions, and user taxonomies from YAML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from missionboard.domain.mapping import Goal, Taxonomy
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.mapping.query import QuerySyntaxError, parse
+
+BUILTIN = {"sdg": "sdg.yaml", "eu-missions": "eu-missions.yaml"}
+MISSION_PREFIX = "mission:"
+_TAXONOMY_KEYS = {"code", "title", "description", "goals"}
+_IGNORED_KEYS = {"attribution", "version", "licence", "license", "source"}
+
+
+def _validate_queries(taxonomy: Taxonomy, where: str) -> None:
+    problems: list[Problem] = []
+    for i, goal in enumerate(taxonomy.goals):
+        for j, query in enumerate(goal.queries):
+            try:
+                parse(query)
+            except QuerySyntaxError as exc:
+                problems.append(
+                    Problem(where, None, f"goals[{i}].queries[{j}]", str(exc.problems[0].message))
+                )
+    if problems:
+        raise InputError(problems)
+
+
+def taxonomy_from_document(document: Any, where: str) -> Taxonomy:
+    """Validate a parsed YAML/JSON document as a taxonomy; errors name the file and field."""
+    if not isinstance(document, dict):
+        raise InputError(
+            Problem(where, None, "", "a taxonomy file must be a mapping with code, title, goals")
+        )
+    data = {k: v for k, v in document.items() if k not in _IGNORED_KEYS}
+    unknown = sorted(set(data) - _TAXONOMY_KEYS)
+    if unknown:
+        raise InputError(Problem(where, None, unknown[0], "unknown field"))
+    goals = data.get("goals")
+    if isinstance(goals, list):
+        for goal in goals:
+            if isinstance(goal, dict) and "code" in goal:
+                goal["code"] = str(goal["code"])
+                if goal.get("parent") is not None:
+                    goal["parent"] = str(goal["parent"])
+    try:
+        taxonomy = Taxonomy.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(where, None, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()
+        ]
+        raise InputError(problems) from exc
+    if not taxonomy.goals:
+        raise InputError(Problem(where, None, "goals", "a taxonomy needs at least one goal"))
+    _validate_queries(taxonomy, where)
+    return taxonomy
+
+
+def read_taxonomy_file(path: Path) -> Taxonomy:
+    """Read a user taxonomy from YAML (or JSON, which is YAML too)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(Problem(str(path), None, "", "no such file")) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(Problem(str(path), None, "", "not UTF-8 text")) from exc
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(
+            Problem(str(path), line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        ) from exc
+    return taxonomy_from_document(document, str(path))
+
+
+@lru_cache(maxsize=8)
+def builtin(code: str) -> Taxonomy:
+    """A built-in taxonomy, read from the package data."""
+    if code not in BUILTIN:
+        raise NotFound(f"no built-in taxonomy {code!r} (built in: {', '.join(sorted(BUILTIN))})")
+    text = resources.files("missionboard.mapping.taxonomies").joinpath(BUILTIN[code]).read_text("utf-8")
+    return taxonomy_from_document(yaml.safe_load(text), BUILTIN[code])
+
+
+def mission_taxonomy(session: Session, mission_id: str) -> Taxonomy:
+    """A workspace mission as a taxonomy: its objectives are the goals."""
+    from missionboard.store.missions import MissionStore
+
+    mission = MissionStore(session).get(mission_id).mission
+    goals: list[Goal] = []
+    for objective in mission.objectives:
+        queries = list(objective.queries)
+        if objective.keywords:
+            queries.append(" OR ".join(_quote(k) for k in objective.keywords))
+        description = objective.description or ""
+        if objective.indicator is not None:
+            description = f"{description} Indicator: {objective.indicator.name}.".strip()
+        goals.append(
+            Goal(
+                code=objective.id,
+                title=objective.title,
+                description=description,
+                queries=queries,
+                examples=[mission.statement],
+            )
+        )
+    if not goals:
+        raise InputError(f"mission {mission_id!r} has no objectives to map projects to")
+    taxonomy = Taxonomy(
+        code=MISSION_PREFIX + mission.id, title=mission.title, description=mission.statement, goals=goals
+    )
+    _validate_queries(taxonomy, f"mission {mission.id}")
+    return taxonomy
+
+
+def _quote(keyword: str) -> str:
+    keyword = keyword.replace('"', " ").strip()
+    return f'"{keyword}"'
+
+
+def resolve(code: str, session: Session | None = None) -> Taxonomy:
+    """Find a taxonomy by code: built-in, ``mission:ID`` or imported into the workspace."""
+    if code in BUILTIN:
+        return builtin(code)
+    if session is None:
+        if code.startswith(MISSION_PREFIX):
+            raise NotFound(f"taxonomy {code!r} needs a workspace (--workspace) holding that mission")
+        path = Path(code)
+        if path.suffix.lower() in (".yaml", ".yml", ".json") and path.is_file():
+            return read_taxonomy_file(path)
+        raise NotFound(
+            f"unknown taxonomy {code!r}: use one of {', '.join(sorted(BUILTIN))}, a taxonomy YAML file, "
+            "or a workspace taxonomy with --workspace"
+        )
+    if code.startswith(MISSION_PREFIX):
+        return mission_taxonomy(session, code[len(MISSION_PREFIX) :])
+    stored = load_stored(session, code)
+    if stored is None:
+        path = Path(code)
+        if path.suffix.lower() in (".yaml", ".yml", ".json") and path.is_file():
+            return read_taxonomy_file(path)
+        raise NotFound(f"unknown taxonomy {code!r}: 'missionboard taxonomy list' shows the ones you can use")
+    return stored
+
+
+# --- workspace storage of user taxonomies -------------------------------------------------------
+
+
+def load_stored(session: Session, code: str) -> Taxonomy | None:
+    from missionboard.store.tables import GoalRow, TaxonomyRow
+
+    row = session.get(TaxonomyRow, code)
+    if row is None:
+        return None
+    goals = session.scalars(select(GoalRow).where(GoalRow.taxonomy_code == code).order_by(GoalRow.id))
+    return Taxonomy(
+        code=row.code,
+        title=row.title,
+        description=row.description,
+        goals=[
+            Goal(
+                code=g.code,
+                title=g.title,
+                description=g.description,
+                parent=g.parent,
+                queries=list(g.queries or []),
+                examples=list(g.examples or []),
+            )
+            for g in goals
+        ],
+    )
+
+
+def store(session: Session, taxonomy: Taxonomy, *, where: str = "") -> bool:
+    """Insert or replace a user taxonomy; returns True when it replaced one."""
+    from missionboard.store.tables import GoalRow, TaxonomyRow
+
+    if taxonomy.code in BUILTIN or taxonomy.code.startswith(MISSION_PREFIX):
+        raise InputError(
+            Problem(
+                where, None, "code", f"{taxonomy.code!r} is reserved (built-in taxonomies and mission:ID)"
+            )
+        )
+    existing = session.get(TaxonomyRow, taxonomy.code)
+    if existing is not None:
+        session.execute(delete(GoalRow).where(GoalRow.taxonomy_code == taxonomy.code))
+        existing.title = taxonomy.title
+        existing.description = taxonomy.description
+    else:
+        session.add(TaxonomyRow(code=taxonomy.code, title=taxonomy.title, description=taxonomy.description))
+        session.flush()
+    for goal in taxonomy.goals:
+        session.add(
+            GoalRow(
+                taxonomy_code=taxonomy.code,
+                code=goal.code,
+                title=goal.title,
+                description=goal.description,
+                parent=goal.parent,
+                queries=list(goal.queries),
+                examples=list(goal.examples),
+            )
+        )
+    return existing is not None
+
+
+def list_all(session: Session | None) -> list[dict[str, Any]]:
+    """Every taxonomy a user can name: built-in, missions, imported."""
+    from missionboard.store.tables import GoalRow, TaxonomyRow
+
+    out: list[dict[str, Any]] = []
+    for code in sorted(BUILTIN):
+        tax = builtin(code)
+        top = [g for g in tax.goals if g.parent is None]
+        out.append(
+            {
+                "code": code,
+                "title": tax.title,
+                "kind": "built-in",
+                "goals": len(top),
+                "children": len(tax.goals) - len(top),
+            }
+        )
+    if session is None:
+        return out
+    from missionboard.store.missions import MissionStore
+
+    for version in MissionStore(session).list():
+        mission = version.mission
+        out.append(
+            {
+                "code": MISSION_PREFIX + mission.id,
+                "title": mission.title,
+                "kind": "mission",
+                "goals": len(mission.objectives),
+                "children": 0,
+            }
+        )
+    for row in session.scalars(select(TaxonomyRow).order_by(TaxonomyRow.code)):
+        rows = list(session.scalars(select(GoalRow).where(GoalRow.taxonomy_code == row.code)))
+        top_rows = [g for g in rows if g.parent is None]
+        out.append(
+            {
+                "code": row.code,
+                "title": row.title,
+                "kind": "imported",
+                "goals": len(top_rows),
+                "children": len(rows) - len(top_rows),
+            }
+        )
+    return out
+
+
+def top_goals(taxonomy: Taxonomy) -> list[Goal]:
+    """The goals projects are labelled with: those without a parent."""
+    return [g for g in taxonomy.goals if g.parent is None]
+
+
+def children(taxonomy: Taxonomy) -> dict[str, list[Goal]]:
+    out: dict[str, list[Goal]] = {}
+    for g in taxonomy.goals:
+        if g.parent is not None:
+            out.setdefault(g.parent, []).append(g)
+    return out

@@ -1,0 +1,949 @@
+"""Use cases of the mapping area, shared by the CLI, the demo and the web app.
+
+* ``classify_texts`` / ``classify_jsonl``: map free texts, no workspace needed;
+* ``map_projects``: propose links for the workspace's projects, keeping analysts' decisions;
+* ``review_queue`` / ``review_link``: the review loop (decisions feed ``map_projects(retrain=True)``);
+* ``themes``, ``similar``, ``duplicates``: where the portfolio clusters, nearest and near-duplicate projects;
+* ``import_taxonomy``, ``list_taxonomies``, ``show_taxonomy``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.mapping import taxonomy as taxonomies
+from missionboard.mapping.classifier import Embedded, Label, Mapper
+from missionboard.mapping.embedding import MODEL_NAME, Embedder, text_hash
+from missionboard.mapping.supervised import SupervisedModel
+from missionboard.mapping.supervised import train as train_supervised
+from missionboard.store import audit
+from missionboard.store.mapping_tables import EmbeddingRow, MappingModelRow, ScoredRow
+from missionboard.store.tables import LinkRow, ProjectRow
+from missionboard.store.workspace import Workspace
+
+MAX_TEXT_CHARS = 1_000_000
+DECISIONS = ("accept", "reject", "reassign")
+
+
+# --- classify (no workspace) ----------------------------------------------------------------------
+
+
+def make_mapper(
+    taxonomy: str | Taxonomy,
+    *,
+    method: str = "ensemble",
+    device: str = "cpu",
+    workspace: Workspace | None = None,
+) -> Mapper:
+    """A Mapper for a taxonomy code (built-in, a YAML file, or a workspace taxonomy)."""
+    supervised = None
+    if isinstance(taxonomy, str):
+        if workspace is None:
+            taxonomy = taxonomies.resolve(taxonomy)
+        else:
+            with workspace.reading() as session:
+                taxonomy = taxonomies.resolve(taxonomy, session)
+                supervised = load_model(session, taxonomy.code)
+    elif workspace is not None:
+        with workspace.reading() as session:
+            supervised = load_model(session, taxonomy.code)
+    return Mapper(taxonomy, method=method, device=device, supervised=supervised)
+
+
+def classify_texts(
+    taxonomy: str | Taxonomy,
+    texts: Sequence[str],
+    *,
+    method: str = "ensemble",
+    device: str = "cpu",
+    mapper: Mapper | None = None,
+) -> list[list[Label]]:
+    """The goals each text serves (best first), with evidence."""
+    mapper = mapper or make_mapper(taxonomy, method=method, device=device)
+    for i, text in enumerate(texts):
+        _check_text(text, f"text {i + 1}", None)
+    return mapper.classify(list(texts))
+
+
+def _check_text(text: Any, where: str, line: int | None) -> str:
+    if not isinstance(text, str):
+        raise InputError(Problem(where, line, "text", "must be a string"))
+    if not text.strip():
+        raise InputError(Problem(where, line, "text", "is empty"))
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            Problem(where, line, "text", f"is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
+        )
+    return text
+
+
+def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
+    """(line number, id, text) per non-blank line; a bad line raises InputError naming it."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(Problem(name, number, "", f"not valid JSON: {exc.msg}")) from exc
+        if not isinstance(record, dict):
+            raise InputError(
+                Problem(name, number, "", 'each line must be an object like {"id": …, "text": …}')
+            )
+        if "text" not in record:
+            raise InputError(Problem(name, number, "text", "missing"))
+        record_id = record.get("id", number)
+        yield number, record_id, _check_text(record["text"], name, number)
+
+
+def classify_jsonl(
+    mapper: Mapper,
+    lines: Iterable[str],
+    *,
+    name: str = "<input>",
+    batch_size: int = 256,
+    workers: int | ClassifyPool = 1,
+    on_batch: Callable[[int], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream ``{"id", "labels"}`` records for JSON lines ``{"id", "text"}``, in input order.
+
+    With ``workers`` > 1 (or a ``ClassifyPool``), batches are scored by worker processes, at most
+    two batches per worker in flight, so memory stays bounded on any input size.
+    """
+    batches = _batches(read_jsonl(lines, name), batch_size)
+    if isinstance(workers, ClassifyPool):
+        yield from workers.run(batches, on_batch)
+        return
+    if workers <= 1:
+        for batch in batches:
+            yield from _classify_batch(mapper, batch)
+            if on_batch:
+                on_batch(len(batch))
+        return
+    with ClassifyPool(mapper, workers) as pool:
+        yield from pool.run(batches, on_batch)
+
+
+class ClassifyPool:
+    """Worker processes that score batches with copies of one Mapper (reusable across inputs).
+
+    On the CPU the workers are forked after the model is loaded (they share it and start at once);
+    for CUDA each worker is a fresh process that loads the model onto the GPU itself.
+    """
+
+    def __init__(self, mapper: Mapper, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _WORKER_MAPPER
+        self.workers = workers
+        if mapper.device == "cpu" and "fork" in multiprocessing.get_all_start_methods():
+            mapper.load()
+            _WORKER_MAPPER = mapper
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        else:
+            setup = (mapper.taxonomy, mapper.method, mapper.device, mapper.supervised, mapper.calibration)
+            self._pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=setup,
+            )
+
+    def embed(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Document and sentence vectors of texts, computed by the workers in parallel."""
+        size = max(1, -(-len(texts) // self.workers))
+        chunks = [list(texts[i : i + size]) for i in range(0, len(texts), size)]
+        parts = list(self._pool.map(_embed_work, chunks))
+        docs = np.vstack([p[0] for p in parts]) if parts else np.zeros((0, 512), np.float32)
+        return docs, [v for p in parts for v in p[1]]
+
+    def warm_up(self) -> None:
+        """Start every worker (and load its model) now rather than on the first batches."""
+        list(self._pool.map(_work, [[(0, "warm up")]] * self.workers))
+
+    def run(
+        self, batches: Iterable[list[tuple[Any, str]]], on_batch: Callable[[int], None] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        from collections import deque
+        from concurrent.futures import Future
+
+        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        for batch in batches:
+            pending.append(self._pool.submit(_work, batch))
+            if len(pending) >= 2 * self.workers:
+                results = pending.popleft().result()
+                yield from results
+                if on_batch:
+                    on_batch(len(results))
+        while pending:
+            results = pending.popleft().result()
+            yield from results
+            if on_batch:
+                on_batch(len(results))
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def __enter__(self) -> ClassifyPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def auto_workers(device: str, texts: int | None, batch_size: int) -> int:
+    """Worker processes for classify: one per core (at most 8) when the input is large enough."""
+    import os
+
+    if device != "cpu" or (texts is not None and texts < 4 * batch_size):
+        return 1
+    return max(
+        1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
+
+
+def _batches(records: Iterator[tuple[int, Any, str]], size: int) -> Iterator[list[tuple[Any, str]]]:
+    batch: list[tuple[Any, str]] = []
+    for _number, record_id, text in records:
+        batch.append((record_id, text))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_WORKER_MAPPER: Mapper | None = None
+
+
+def _init_worker(
+    taxonomy: Taxonomy, method: str, device: str, supervised: SupervisedModel | None, calibration: Any
+) -> None:
+    global _WORKER_MAPPER
+    _WORKER_MAPPER = Mapper(
+        taxonomy, method=method, device=device, supervised=supervised, calibration=calibration
+    )
+    _WORKER_MAPPER.load()
+
+
+def _embed_work(texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    assert _WORKER_MAPPER is not None
+    docs, _sentences, per_text = _WORKER_MAPPER.embedder.encode_documents(texts)
+    return docs, per_text
+
+
+def _work(batch: list[tuple[Any, str]]) -> list[dict[str, Any]]:
+    assert _WORKER_MAPPER is not None
+    return list(_classify_batch(_WORKER_MAPPER, batch))
+
+
+def _classify_batch(mapper: Mapper, batch: list[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
+    results = mapper.classify([text for _, text in batch])
+    for (record_id, _), labels in zip(batch, results, strict=True):
+        yield {"id": record_id, "labels": [label.as_dict() for label in labels]}
+
+
+# --- the embedding cache --------------------------------------------------------------------------
+
+
+def embed_cached(
+    session: Session, embedder: Embedder, texts: Sequence[str], *, pool: ClassifyPool | None = None
+) -> tuple[Embedded, int]:
+    """Document and sentence vectors for texts, from the workspace cache where present.
+
+    Returns the vectors and how many texts had to be embedded (by ``pool``'s workers if given).
+    New vectors are added to the session.
+    """
+    hashes = [text_hash(t) for t in texts]
+    cached: dict[str, np.ndarray] = {}
+    unique = sorted(set(hashes))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        rows = session.execute(
+            select(EmbeddingRow.text_hash, EmbeddingRow.dim, EmbeddingRow.vector).where(
+                EmbeddingRow.model == embedder.cache_name, EmbeddingRow.text_hash.in_(chunk)
+            )
+        )
+        for h, dim, blob in rows:
+            cached[h] = np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+    missing = [i for i, h in enumerate(hashes) if h not in cached]
+    if missing:
+        seen: set[str] = set()
+        todo = [i for i in missing if not (hashes[i] in seen or seen.add(hashes[i]))]  # type: ignore[func-returns-value]
+        fresh = [texts[i] for i in todo]
+        if pool is not None:
+            docs, per_text = pool.embed(fresh)
+        else:
+            docs, _sentences, per_text = embedder.encode_documents(fresh)
+        for k, i in enumerate(todo):
+            matrix = np.vstack([docs[k : k + 1], per_text[k]]).astype(np.float16)
+            cached[hashes[i]] = matrix.astype(np.float32)
+            session.add(
+                EmbeddingRow(
+                    text_hash=hashes[i],
+                    model=embedder.cache_name,
+                    dim=matrix.shape[1],
+                    vector=matrix.tobytes(),
+                )
+            )
+    docs_out = (
+        np.vstack([cached[h][0] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)
+    )
+    sentences = [embedder.document_sentences(t) for t in texts]
+    sentence_vectors = [cached[h][1:] for h in hashes]
+    return (docs_out, sentences, sentence_vectors), len(set(hashes[i] for i in missing))
+
+
+# --- map ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MapSummary:
+    taxonomy: str
+    method: str
+    projects: int = 0
+    scored: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    proposed: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    decisions_kept: int = 0
+    retrained: dict[str, Any] | None = None
+    seconds: float = 0.0
+    goals: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def project_text_of(title: str | None, abstract: str | None) -> str:
+    """The text a project is mapped on: its title and abstract."""
+    title = (title or "").strip()
+    abstract = (abstract or "").strip()
+    if not abstract:
+        return title
+    return (
+        f"{title}. {abstract}"
+        if title and not title.endswith((".", "!", "?"))
+        else f"{title} {abstract}".strip()
+    )
+
+
+def project_text(row: ProjectRow) -> str:
+    return project_text_of(row.title, row.abstract)
+
+
+def load_model(session: Session, taxonomy: str) -> SupervisedModel | None:
+    row = session.get(MappingModelRow, taxonomy)
+    return SupervisedModel.from_dict(row.model) if row is not None else None
+
+
+def _fingerprint(mapper: Mapper) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(mapper.taxonomy.model_dump(), sort_keys=True).encode())
+    digest.update(json.dumps(mapper.calibration.as_dict(), sort_keys=True).encode())
+    digest.update(mapper.method.encode() + MODEL_NAME.encode())
+    if mapper.supervised is not None:
+        digest.update(mapper.supervised.trained_at.encode())
+    return digest.hexdigest()[:32]
+
+
+def _resolve_taxonomy_code(taxonomy: str | None, mission_id: str | None) -> str:
+    if mission_id:
+        code = taxonomies.MISSION_PREFIX + mission_id
+        if taxonomy and taxonomy != code:
+            raise InputError(
+                f"--mission {mission_id} maps to taxonomy {code}; do not also give --taxonomy {taxonomy}"
+            )
+        return code
+    if not taxonomy:
+        raise InputError(
+            "name a taxonomy (--taxonomy sdg, eu-missions, mission:ID …) or a mission (--mission ID)"
+        )
+    return taxonomy
+
+
+def source_label_goals(row: ProjectRow, taxonomy: str) -> set[str]:
+    """Goals the publisher tagged the project with, for this taxonomy (IATI SDG tags for ``sdg``)."""
+    goals: set[str] = set()
+    for label in row.source_labels or []:
+        if not isinstance(label, dict):
+            continue
+        vocabulary, code = str(label.get("vocabulary", "")), str(label.get("code", ""))
+        if taxonomy == "sdg" and vocabulary in ("sdg-goal", "sdg-target", "sdg-indicator", "sdg"):
+            goals.add(code.split(".")[0])
+        elif vocabulary == taxonomy:
+            goals.add(code)
+    return goals
+
+
+def map_projects(
+    workspace: Workspace,
+    taxonomy: str | None,
+    *,
+    mission_id: str | None = None,
+    source: str | None = None,
+    retrain: bool = False,
+    user: str = "missionboard",
+    method: str = "ensemble",
+    device: str = "cpu",
+    on_progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 256,
+    workers: int | None = None,
+) -> MapSummary:
+    """Propose links from the workspace's projects to a taxonomy's goals.
+
+    Accepted and rejected links are never changed. Projects whose text (and the taxonomy, calibration
+    and model) did not change since the last run are not scored again.
+    """
+    started = time.perf_counter()
+    code = _resolve_taxonomy_code(taxonomy, mission_id)
+    with workspace.reading() as session:
+        resolved = taxonomies.resolve(code, session)
+    summary = MapSummary(taxonomy=resolved.code, method=method)
+    if retrain:
+        summary.retrained = retrain_model(workspace, resolved, user=user, device=device)
+    with workspace.reading() as session:
+        supervised = load_model(session, resolved.code)
+    mapper = Mapper(resolved, method=method, device=device, supervised=supervised)
+    fingerprint = _fingerprint(mapper)
+
+    with workspace.reading() as session:
+        query = select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).order_by(ProjectRow.id)
+        if source:
+            query = query.where(ProjectRow.source == source)
+        projects = [
+            (pid, project_text_of(title, abstract)) for pid, title, abstract in session.execute(query)
+        ]
+        states = {
+            pid: (h, fp)
+            for pid, h, fp in session.execute(
+                select(ScoredRow.project_id, ScoredRow.text_hash, ScoredRow.fingerprint).where(
+                    ScoredRow.taxonomy == resolved.code
+                )
+            )
+        }
+    summary.projects = len(projects)
+    todo = []
+    for pid, text in projects:
+        h = text_hash(text)
+        if states.get(pid) == (h, fingerprint):
+            summary.unchanged += 1
+        elif text.strip():
+            todo.append((pid, text, h))
+    done = 0
+    if workers is None:
+        workers = auto_workers(device, len(todo), batch_size)
+    pool = ClassifyPool(mapper, workers) if workers > 1 and mapper.needs_embeddings else None
+    try:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            with workspace.transaction() as session:
+                texts = [t for _, t, _ in batch]
+                embedded = None
+                if mapper.needs_embeddings:
+                    embedded, n_embedded = embed_cached(session, mapper.embedder, texts, pool=pool)
+                    summary.embedded += n_embedded
+                results = mapper.classify(texts, embedded)
+                _store_links(session, resolved.code, method, batch, results, summary)
+                now = dt.datetime.now(dt.UTC)
+                for pid, _, h in batch:
+                    if pid in states:
+                        session.execute(
+                            update(ScoredRow)
+                            .where(ScoredRow.taxonomy == resolved.code, ScoredRow.project_id == pid)
+                            .values(text_hash=h, fingerprint=fingerprint, scored_at=now)
+                        )
+                    else:
+                        session.add(
+                            ScoredRow(
+                                taxonomy=resolved.code,
+                                project_id=pid,
+                                text_hash=h,
+                                fingerprint=fingerprint,
+                                scored_at=now,
+                            )
+                        )
+            done += len(batch)
+            summary.scored += len(batch)
+            if on_progress:
+                on_progress(done, len(todo))
+    finally:
+        if pool is not None:
+            pool.close()
+    with workspace.reading() as session:
+        for goal, status in session.execute(
+            select(LinkRow.goal, LinkRow.status).where(LinkRow.taxonomy == resolved.code)
+        ):
+            if status != LinkStatus.REJECTED:
+                summary.goals[goal] = summary.goals.get(goal, 0) + 1
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _store_links(
+    session: Session,
+    taxonomy: str,
+    method: str,
+    batch: list[tuple[int, str, str]],
+    results: list[list[Label]],
+    summary: MapSummary,
+) -> None:
+    ids = [pid for pid, _, _ in batch]
+    existing: dict[tuple[int, str], LinkRow] = {
+        (row.project_id, row.goal): row
+        for row in session.scalars(
+            select(LinkRow).where(LinkRow.taxonomy == taxonomy, LinkRow.project_id.in_(ids))
+        )
+    }
+    now = dt.datetime.now(dt.UTC)
+    link_method = LinkMethod(method).value
+    for (pid, _text, h), labels in zip(batch, results, strict=True):
+        wanted = {label.goal: label for label in labels}
+        for goal, label in wanted.items():
+            row = existing.get((pid, goal))
+            if row is None:
+                session.add(
+                    LinkRow(
+                        project_id=pid,
+                        taxonomy=taxonomy,
+                        goal=goal,
+                        score=label.score,
+                        method=link_method,
+                        evidence=label.evidence,
+                        status=LinkStatus.PROPOSED.value,
+                        text_hash=h,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                summary.proposed += 1
+            elif row.status != LinkStatus.PROPOSED.value:
+                summary.decisions_kept += 1
+            else:
+                row.score, row.evidence, row.method, row.text_hash, row.updated_at = (
+                    label.score,
+                    label.evidence,
+                    link_method,
+                    h,
+                    now,
+                )
+                summary.updated += 1
+        for (project_id, goal), row in existing.items():
+            if project_id != pid or goal in wanted:
+                continue
+            if row.status == LinkStatus.PROPOSED.value and row.method != LinkMethod.MANUAL.value:
+                session.delete(row)  # a proposal the new scores no longer support
+                summary.withdrawn += 1
+            elif row.status != LinkStatus.PROPOSED.value:
+                summary.decisions_kept += 1
+
+
+# --- retrain ------------------------------------------------------------------------------------------
+
+
+def training_labels(session: Session, taxonomy: Taxonomy) -> dict[int, dict[str, bool]]:
+    """Per project: goals analysts accepted (True) or rejected (False), and the publisher's tags."""
+    goals = [g.code for g in taxonomies.top_goals(taxonomy)]
+    labels: dict[int, dict[str, bool]] = {}
+    for row in session.scalars(select(ProjectRow).where(ProjectRow.source_labels.is_not(None))):
+        tagged = source_label_goals(row, taxonomy.code) & set(goals)
+        if tagged:
+            labels[row.id] = {g: g in tagged for g in goals}
+    for pid, goal, status in session.execute(
+        select(LinkRow.project_id, LinkRow.goal, LinkRow.status).where(
+            LinkRow.taxonomy == taxonomy.code, LinkRow.status != LinkStatus.PROPOSED.value
+        )
+    ):
+        labels.setdefault(pid, {})[goal] = status == LinkStatus.ACCEPTED.value
+    return labels
+
+
+def retrain_model(
+    workspace: Workspace, taxonomy: Taxonomy, *, user: str, device: str = "cpu"
+) -> dict[str, Any]:
+    """Train the taxonomy's supervised model on reviewed links and source labels; store it."""
+    mapper = Mapper(taxonomy, method="semantic", device=device)
+    with workspace.transaction() as session:
+        labels = training_labels(session, taxonomy)
+        if not labels:
+            raise InputError(
+                f"nothing to learn from for {taxonomy.code!r}: accept or reject some links with "
+                "'missionboard review', or import projects that carry source labels"
+            )
+        ids = sorted(labels)
+        rows = {r.id: r for r in session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)))}
+        texts = [project_text(rows[i]) for i in ids]
+        embedded, _ = embed_cached(session, mapper.embedder, texts)
+        query, _ = mapper.query_scores(texts)
+        model = train_supervised(taxonomy.code, embedded[0], query, mapper.goals, [labels[i] for i in ids])
+        if not model.goals:
+            raise InputError(
+                f"not enough decisions to train {taxonomy.code!r}: each goal needs at least 3 positive and "
+                "3 negative examples (accepted and rejected links, or source labels)"
+            )
+        row = session.get(MappingModelRow, taxonomy.code)
+        document = model.as_dict()
+        if row is None:
+            session.add(
+                MappingModelRow(
+                    taxonomy=taxonomy.code,
+                    model=document,
+                    examples=len(ids),
+                    trained_by=user,
+                    trained_at=dt.datetime.now(dt.UTC),
+                )
+            )
+        else:
+            row.model, row.examples, row.trained_by, row.trained_at = (
+                document,
+                len(ids),
+                user,
+                dt.datetime.now(dt.UTC),
+            )
+        audit.record(
+            session,
+            actor=user,
+            action="mapping.retrain",
+            entity="taxonomy",
+            entity_id=taxonomy.code,
+            after={"examples": len(ids), "goals": sorted(model.goals)},
+        )
+    return {"examples": len(ids), "goals": sorted(model.goals, key=_goal_sort_key)}
+
+
+def _goal_sort_key(code: str) -> tuple[int, str]:
+    head = code.split(".")[0]
+    return (int(head), code) if head.isdigit() else (10**6, code)
+
+
+# --- review -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewItem:
+    link_id: int
+    project_id: int
+    project_title: str
+    project_text: str
+    taxonomy: str
+    goal: str
+    goal_title: str
+    score: float
+    uncertainty: float
+    evidence: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: int = 50) -> list[ReviewItem]:
+    """Proposed links, the most uncertain first (closest to their goal's threshold)."""
+    with workspace.reading() as session:
+        query = (
+            select(LinkRow, ProjectRow.title, ProjectRow.abstract)
+            .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+            .where(LinkRow.status == LinkStatus.PROPOSED.value)
+        )
+        if taxonomy:
+            query = query.where(LinkRow.taxonomy == taxonomy)
+        rows = list(session.execute(query))
+        cache: dict[str, tuple[Taxonomy | None, Mapper | None]] = {}
+        items = []
+        for link, title, abstract in rows:
+            if link.taxonomy not in cache:
+                try:
+                    resolved = taxonomies.resolve(link.taxonomy, session)
+                    cache[link.taxonomy] = (resolved, Mapper(resolved, method="query"))
+                except (NotFound, InputError):
+                    cache[link.taxonomy] = (None, None)
+            tax, mapper = cache[link.taxonomy]
+            threshold = 0.5
+            if mapper is not None:
+                threshold = mapper.calibration.threshold(link.goal)
+            goal_title = (
+                next((g.title for g in tax.goals if g.code == link.goal), link.goal) if tax else link.goal
+            )
+            items.append(
+                ReviewItem(
+                    link_id=link.id,
+                    project_id=link.project_id,
+                    project_title=title,
+                    project_text=project_text_of(title, abstract),
+                    taxonomy=link.taxonomy,
+                    goal=link.goal,
+                    goal_title=goal_title,
+                    score=link.score,
+                    uncertainty=round(abs(link.score - threshold), 4),
+                    evidence=link.evidence or {},
+                )
+            )
+    items.sort(key=lambda i: (i.uncertainty, i.link_id))
+    return items[:limit]
+
+
+def review_link(
+    workspace: Workspace, link_id: int, decision: str, *, goal: str | None = None, user: str
+) -> dict[str, Any]:
+    """Accept, reject or re-assign a link; stored with reviewer and time, and audited."""
+    if decision not in DECISIONS:
+        raise InputError(f"unknown decision {decision!r}: use accept, reject or reassign")
+    if decision == "reassign" and not goal:
+        raise InputError("reassign needs the goal to assign instead")
+    now = dt.datetime.now(dt.UTC)
+    with workspace.transaction() as session:
+        link = session.get(LinkRow, link_id)
+        if link is None:
+            raise NotFound(f"no link {link_id}")
+        before = {"status": link.status, "goal": link.goal, "reviewer": link.reviewer}
+        if decision == "reassign":
+            tax = taxonomies.resolve(link.taxonomy, session)
+            if goal not in {g.code for g in taxonomies.top_goals(tax)}:
+                raise InputError(f"taxonomy {link.taxonomy} has no goal {goal!r}")
+        link.status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
+        link.reviewer, link.reviewed_at, link.updated_at = user, now, now
+        result: dict[str, Any] = {"link": link.id, "status": link.status, "goal": link.goal}
+        audit.record(
+            session,
+            actor=user,
+            action=f"link.{decision}",
+            entity="link",
+            entity_id=str(link.id),
+            before=before,
+            after={"status": link.status, "goal": link.goal, "reviewer": user},
+        )
+        if decision == "reassign":
+            assert goal is not None
+            other = session.scalars(
+                select(LinkRow).where(
+                    LinkRow.project_id == link.project_id,
+                    LinkRow.taxonomy == link.taxonomy,
+                    LinkRow.goal == goal,
+                )
+            ).first()
+            if other is None:
+                other = LinkRow(
+                    project_id=link.project_id,
+                    taxonomy=link.taxonomy,
+                    goal=goal,
+                    score=1.0,
+                    method=LinkMethod.MANUAL.value,
+                    evidence={"reassigned_from": link.goal},
+                    created_at=now,
+                )
+                session.add(other)
+            other.status, other.reviewer, other.reviewed_at, other.updated_at = (
+                LinkStatus.ACCEPTED.value,
+                user,
+                now,
+                now,
+            )
+            session.flush()
+            audit.record(
+                session,
+                actor=user,
+                action="link.accept",
+                entity="link",
+                entity_id=str(other.id),
+                after={"status": other.status, "goal": goal, "reviewer": user, "reassigned_from": link.goal},
+            )
+            result["reassigned_to"] = {"link": other.id, "goal": goal}
+    return result
+
+
+# --- similar, duplicates, themes ----------------------------------------------------------------------
+
+
+def _project_vectors(
+    workspace: Workspace, ids: Sequence[int] | None = None, *, device: str = "cpu"
+) -> tuple[list[ProjectRow], np.ndarray]:
+    from missionboard.mapping.embedding import get_embedder
+
+    with workspace.transaction() as session:
+        query = select(ProjectRow).order_by(ProjectRow.id)
+        if ids is not None:
+            query = query.where(ProjectRow.id.in_(list(ids)))
+        rows = list(session.scalars(query))
+        texts = [project_text(r) or "." for r in rows]
+        if not rows:
+            return [], np.zeros((0, 512), np.float32)
+        embedded, _ = embed_cached(session, get_embedder(device), texts)
+        session.expunge_all()
+    return rows, embedded[0]
+
+
+def find_project(session: Session, ref: str) -> ProjectRow:
+    row = session.get(ProjectRow, int(ref)) if ref.isdigit() else None
+    if row is None:
+        row = session.scalars(select(ProjectRow).where(ProjectRow.source_id == ref)).first()
+    if row is None and ":" in ref:
+        src, _, sid = ref.partition(":")
+        row = session.scalars(
+            select(ProjectRow).where(ProjectRow.source == src, ProjectRow.source_id == sid)
+        ).first()
+    if row is None:
+        raise NotFound(f"no project {ref!r} (give its number, its source id, or source:source_id)")
+    return row
+
+
+def _brief(row: ProjectRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "source_id": row.source_id,
+        "title": row.title,
+        "funder": row.funder,
+    }
+
+
+def similar(workspace: Workspace, project: str, *, k: int = 10) -> dict[str, Any]:
+    """The projects whose text is closest to a project's (cosine similarity of embeddings)."""
+    with workspace.reading() as session:
+        target = find_project(session, project).id
+    rows, vectors = _project_vectors(workspace)
+    index = next(i for i, r in enumerate(rows) if r.id == target)
+    sims = vectors @ vectors[index]
+    order = [int(i) for i in np.argsort(-sims) if int(i) != index][:k]
+    return {
+        "project": _brief(rows[index]),
+        "similar": [{**_brief(rows[i]), "similarity": round(float(sims[i]), 4)} for i in order],
+    }
+
+
+def duplicates(
+    workspace: Workspace, *, across_funders: bool = False, threshold: float = 0.92, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Pairs of projects whose texts are near-identical (cosine ≥ threshold), most similar first."""
+    rows, vectors = _project_vectors(workspace)
+    pairs: list[tuple[float, int, int]] = []
+    block = 1024
+    for start in range(0, len(rows), block):
+        sims = vectors[start : start + block] @ vectors.T
+        for a, b in zip(*np.nonzero(sims >= threshold), strict=True):
+            i, j = start + int(a), int(b)
+            if j <= i:
+                continue
+            if across_funders and (
+                not rows[i].funder or not rows[j].funder or rows[i].funder == rows[j].funder
+            ):
+                continue
+            pairs.append((float(sims[a, b]), i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return [
+        {"similarity": round(s, 4), "a": _brief(rows[i]), "b": _brief(rows[j])} for s, i, j in pairs[:limit]
+    ]
+
+
+def themes(
+    workspace: Workspace, *, mission_id: str | None = None, k: int | None = None, terms: int = 6
+) -> dict[str, Any]:
+    """Cluster projects into themes labelled by their distinctive terms (k chosen by silhouette if None)."""
+    from missionboard.mapping.themes import cluster
+
+    ids = None
+    taxonomy_code = None
+    if mission_id:
+        taxonomy_code = taxonomies.MISSION_PREFIX + mission_id
+        with workspace.reading() as session:
+            taxonomies.resolve(taxonomy_code, session)  # the mission must exist
+            ids = sorted(
+                {
+                    pid
+                    for (pid,) in session.execute(
+                        select(LinkRow.project_id).where(
+                            LinkRow.taxonomy == taxonomy_code, LinkRow.status != LinkStatus.REJECTED.value
+                        )
+                    )
+                }
+            )
+        if not ids:
+            raise InputError(
+                f"no projects are linked to mission {mission_id!r} yet: run "
+                f"'missionboard map --mission {mission_id}' first"
+            )
+    rows, vectors = _project_vectors(workspace, ids)
+    if len(rows) < 2:
+        raise InputError("themes need at least two projects")
+    result = cluster([project_text(r) for r in rows], vectors, k=k, terms=terms)
+    for theme in result["themes"]:
+        theme["projects"] = [_brief(rows[i]) for i in theme.pop("members")[:5]]
+    result["taxonomy"] = taxonomy_code
+    return result
+
+
+# --- taxonomies ---------------------------------------------------------------------------------------
+
+
+def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> dict[str, Any]:
+    taxonomy = taxonomies.read_taxonomy_file(path)
+    with workspace.transaction() as session:
+        replaced = taxonomies.store(session, taxonomy, where=str(path))
+        audit.record(
+            session,
+            actor=user,
+            action="taxonomy.import",
+            entity="taxonomy",
+            entity_id=taxonomy.code,
+            after={"goals": len(taxonomy.goals), "file": str(path)},
+        )
+    return {
+        "code": taxonomy.code,
+        "title": taxonomy.title,
+        "goals": len(taxonomy.goals),
+        "replaced": replaced,
+    }
+
+
+def import_aurora(
+    workspace: Workspace, folder: Path, *, code: str = "aurora-sdg", user: str
+) -> dict[str, Any]:
+    """Import a folder of Aurora SDG query files (Scopus syntax) as a taxonomy of the workspace."""
+    from missionboard.mapping.aurora import read_folder
+
+    taxonomy = read_folder(folder, code=code)
+    with workspace.transaction() as session:
+        replaced = taxonomies.store(session, taxonomy, where=str(folder))
+        audit.record(
+            session,
+            actor=user,
+            action="taxonomy.import",
+            entity="taxonomy",
+            entity_id=taxonomy.code,
+            after={"goals": len(taxonomy.goals), "folder": str(folder), "format": "aurora"},
+        )
+    return {
+        "code": taxonomy.code,
+        "title": taxonomy.title,
+        "goals": len(taxonomy.goals),
+        "queries": sum(len(g.queries) for g in taxonomy.goals),
+        "replaced": replaced,
+    }
+
+
+def list_taxonomies(workspace: Workspace | None) -> list[dict[str, Any]]:
+    if workspace is None:
+        return taxonomies.list_all(None)
+    with workspace.reading() as session:
+        return taxonomies.list_all(session)
+
+
+def show_taxonomy(code: str, workspace: Workspace | None) -> Taxonomy:
+    if workspace is None:
+        return taxonomies.resolve(code)
+    with workspace.reading() as session:
+        return taxonomies.resolve(code, session)
