@@ -20,7 +20,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_generator_is_deterministic() -> None:
     first, second = generate_projects(), generate_projects()
-    assert [(p.id, p.title, p.public) for p in first[0][:50]] == [(p.id, p.title, p.public) for p in second[0][:50]]
+    assert [(p.id, p.title, p.public) for p in first[0][:50]] == [
+        (p.id, p.title, p.public) for p in second[0][:50]
+    ]
 
 
 def test_the_demo_has_realistic_missions_portfolio_and_indicators(demo: Path) -> None:
@@ -38,13 +40,26 @@ def test_the_demo_has_realistic_missions_portfolio_and_indicators(demo: Path) ->
         helix = set(session.scalars(select(t.ActorRow.helix).distinct()))
         assert {"government", "research", "industry", "civil_society"} <= helix
         instruments = set(session.scalars(select(t.ProjectRow.instrument).distinct()))
-        assert {"rd_grant", "loan", "public_procurement", "challenge_prize", "regulatory_sandbox"} <= instruments
-        assert session.scalar(select(func.count()).select_from(t.ProjectRow).where(t.ProjectRow.cofunding_amount > 0)) > 500
+        assert {
+            "rd_grant",
+            "loan",
+            "public_procurement",
+            "challenge_prize",
+            "regulatory_sandbox",
+        } <= instruments
+        assert (
+            session.scalar(
+                select(func.count()).select_from(t.ProjectRow).where(t.ProjectRow.cofunding_amount > 0)
+            )
+            > 500
+        )
         for mission in real:
             for objective in mission.objectives:
                 assert objective.indicator is not None
                 years = session.scalars(
-                    select(t.ObservationRow.year).distinct().where(t.ObservationRow.indicator_id == objective.indicator.id)
+                    select(t.ObservationRow.year)
+                    .distinct()
+                    .where(t.ObservationRow.indicator_id == objective.indicator.id)
                 ).all()
                 assert len(years) >= 8, objective.indicator.id
         sources = set(session.scalars(select(t.ImportRunRow.format).distinct()))
