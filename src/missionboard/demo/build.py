@@ -99,6 +99,7 @@ def build_demo(path: Path, *, report: Callable[[str], None] = lambda _: None) ->
 
         _load_portfolio(workspace, projects_csv, partners_csv, iati_xml, rates_csv, step)
         _load_indicators(workspace, observations_csv, step)
+        _map_missions(workspace, summary.missions, national + development, step)
         references = [("nordic-agencies", p.id, p) for p in national] + [
             ("iati", f"XM-DEMO-NDA-{p.id}", p) for p in development
         ]
@@ -190,3 +191,56 @@ def _load_progress(
             record_decision(workspace, ref, decision, rationale, "Mission board")
             recorded += 1
     step("decisions", started, f"{recorded} stage-gate decisions recorded")
+
+
+REVIEW_SHARE = 0.3
+"""Share of proposed links the demo's analysts have reviewed, so that the review history is not empty."""
+
+
+def _map_missions(
+    workspace: Workspace,
+    missions: list[str],
+    projects: list[DemoProject],
+    step: Callable[[str, float, str], None],
+) -> None:
+    """Map the portfolio to every mission with its objectives' queries, then review a sample of links.
+
+    The demo uses the transparent query method so that it builds in seconds; ``missionboard map
+    --mission ID`` re-scores with the default ensemble. The reviews follow what each project was
+    written about, as an analyst reading it would.
+    """
+    import random
+
+    from missionboard.services.mapping import map_projects, review_link
+
+    started = time.perf_counter()
+    proposed = 0
+    for mission_id in missions:
+        proposed += map_projects(
+            workspace, None, mission_id=mission_id, method="query", user=DEMO_USER
+        ).proposed
+    step("map", started, f"{proposed} links proposed to {len(missions)} missions (query method)")
+
+    started = time.perf_counter()
+    truth = {p.id: (p.theme.mission, p.theme.objective) for p in projects}
+    with workspace.reading() as session:
+        rows = session.execute(
+            select(t.LinkRow.id, t.LinkRow.taxonomy, t.LinkRow.goal, t.ProjectRow.source_id)
+            .join(t.ProjectRow, t.ProjectRow.id == t.LinkRow.project_id)
+            .where(t.LinkRow.status == "proposed")
+            .order_by(t.LinkRow.id)
+        ).all()
+    rng = random.Random(2030)
+    reviewed = {"accept": 0, "reject": 0}
+    for row in rows:
+        if rng.random() >= REVIEW_SHARE:
+            continue
+        mission, objective = truth.get(row.source_id.removeprefix("XM-DEMO-NDA-"), (None, None))
+        decision = "accept" if (f"mission:{mission}", objective) == (row.taxonomy, row.goal) else "reject"
+        review_link(workspace, row.id, decision, user="demo analyst")
+        reviewed[decision] += 1
+    step(
+        "review",
+        started,
+        f"{reviewed['accept']} links accepted and {reviewed['reject']} rejected by analysts",
+    )
