@@ -1,0 +1,505 @@
+"""Accounts for the web app and the API: users, per-mission roles, sessions, API tokens, rate limiting.
+
+Passwords are hashed with argon2id; session ids and API tokens are random and stored only as SHA-256
+digests, so a copy of the database does not let anyone log in. Every change to an account is written to
+the audit log by the person who made it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from missionboard.errors import InputError, MissionboardError, NotFound, Problem
+from missionboard.store import audit
+from missionboard.store.web_tables import (
+    ApiTokenRow,
+    LoginAttemptRow,
+    MissionRoleRow,
+    UserRow,
+    WebSessionRow,
+)
+from missionboard.store.workspace import Workspace
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+MIN_PASSWORD = 10
+SESSION_LIFETIME = dt.timedelta(hours=12)
+RATE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown user like that of a known one.
+_DUMMY_HASH = _hasher.hash("missionboard-timing-equaliser")
+
+
+class Role(StrEnum):
+    """What a user may do on one mission; each role includes the ones before it."""
+
+    VIEWER = "viewer"
+    REVIEWER = "reviewer"
+    EDITOR = "editor"
+    OWNER = "owner"
+
+
+RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.EDITOR: 3, Role.OWNER: 4}
+
+
+class Forbidden(MissionboardError):
+    """The user is known but may not do this."""
+
+
+class AuthenticationFailed(MissionboardError):
+    """Wrong user name or password, or no valid session or token."""
+
+
+class TooManyAttempts(AuthenticationFailed):
+    """Too many failed logins recently for this user or address."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    is_admin: bool
+    is_active: bool
+    roles: dict[str, Role] = field(default_factory=dict)
+
+    def role_on(self, mission_id: str) -> Role | None:
+        return self.roles.get(mission_id)
+
+    def has(self, mission_id: str, needed: Role) -> bool:
+        """True where the user is an admin or holds ``needed`` (or a stronger role) on the mission."""
+        if self.is_admin:
+            return True
+        role = self.roles.get(mission_id)
+        return role is not None and RANK[role] >= RANK[needed]
+
+    def require(self, mission_id: str, needed: Role, doing: str) -> None:
+        if not self.has(mission_id, needed):
+            raise Forbidden(
+                f"{self.username} may not {doing} on mission '{mission_id}': that needs the {needed.value} "
+                "role or higher (ask the mission's owner or a workspace admin)"
+            )
+
+    def require_admin(self, doing: str) -> None:
+        if not self.is_admin:
+            raise Forbidden(f"{self.username} may not {doing}: that needs a workspace admin")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "display_name": self.display_name,
+            "is_admin": self.is_admin,
+            "is_active": self.is_active,
+            "roles": {mission: role.value for mission, role in sorted(self.roles.items())},
+        }
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _account(session: Session, row: UserRow) -> Account:
+    roles = {
+        r.mission_id: Role(r.role)
+        for r in session.scalars(select(MissionRoleRow).where(MissionRoleRow.user_id == row.id))
+    }
+    return Account(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name or row.username,
+        is_admin=row.is_admin,
+        is_active=row.is_active,
+        roles=roles,
+    )
+
+
+def _user_row(session: Session, username: str) -> UserRow:
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise NotFound(f"no user '{username}' (see 'missionboard users list')")
+    return row
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            Problem("account", None, "password", f"must be at least {MIN_PASSWORD} characters long")
+        )
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in reversed(Role))
+        raise InputError(
+            Problem("account", None, "role", f"must be one of {choices} or 'none' (got {role!r})")
+        ) from None
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def create_user(
+    workspace: Workspace,
+    username: str,
+    password: str,
+    *,
+    by: str,
+    admin: bool = False,
+    display_name: str = "",
+) -> Account:
+    """Add a local account. Raises ``InputError`` for a bad name, a short password or a taken name."""
+    if not USERNAME.match(username):
+        raise InputError(
+            Problem("account", None, "username", "use letters, digits, '.', '_', '-' or '@' (at most 100)")
+        )
+    _check_password(password)
+    with workspace.transaction() as session:
+        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+            raise InputError(Problem("account", None, "username", f"'{username}' is already taken"))
+        row = UserRow(
+            username=username,
+            display_name=display_name,
+            password_hash=_hasher.hash(password),
+            is_admin=admin,
+            is_active=True,
+            created_at=_now(),
+        )
+        session.add(row)
+        session.flush()
+        account = _account(session, row)
+        audit.record(
+            session,
+            actor=by,
+            action="user.create",
+            entity="user",
+            entity_id=username,
+            after=account.as_dict(),
+        )
+    return account
+
+
+def get_account(workspace: Workspace, username: str) -> Account:
+    with workspace.reading() as session:
+        return _account(session, _user_row(session, username))
+
+
+def list_users(workspace: Workspace) -> list[Account]:
+    with workspace.reading() as session:
+        return [_account(session, row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
+
+
+def mission_members(workspace: Workspace, mission_id: str) -> list[tuple[str, Role]]:
+    """Who holds which role on a mission, by user name."""
+    with workspace.reading() as session:
+        rows = session.execute(
+            select(UserRow.username, MissionRoleRow.role)
+            .join(MissionRoleRow, MissionRoleRow.user_id == UserRow.id)
+            .where(MissionRoleRow.mission_id == mission_id)
+            .order_by(UserRow.username)
+        )
+        return [(name, Role(role)) for name, role in rows]
+
+
+def set_role(workspace: Workspace, username: str, mission_id: str, role: str | None, *, by: str) -> Account:
+    """Give ``username`` a role on a mission; ``None`` or 'none' removes it."""
+    wanted = None if role in (None, "", "none") else _role(str(role))
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        row = session.scalar(
+            select(MissionRoleRow).where(
+                MissionRoleRow.user_id == user.id, MissionRoleRow.mission_id == mission_id
+            )
+        )
+        before = None if row is None else row.role
+        if wanted is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(MissionRoleRow(user_id=user.id, mission_id=mission_id, role=wanted.value))
+        else:
+            row.role = wanted.value
+        after = None if wanted is None else wanted.value
+        if before != after:
+            audit.record(
+                session,
+                actor=by,
+                action="user.set_role",
+                entity="user",
+                entity_id=username,
+                before={"mission": mission_id, "role": before},
+                after={"mission": mission_id, "role": after},
+            )
+        session.flush()
+        return _account(session, user)
+
+
+def forget_mission(workspace: Workspace, mission_id: str, *, by: str) -> None:
+    """Remove every role on a deleted mission, so that a new mission with the same id starts with none."""
+    with workspace.transaction() as session:
+        rows = session.execute(
+            select(MissionRoleRow, UserRow.username)
+            .join(UserRow, UserRow.id == MissionRoleRow.user_id)
+            .where(MissionRoleRow.mission_id == mission_id)
+        ).all()
+        for row, username in rows:
+            audit.record(
+                session,
+                actor=by,
+                action="user.set_role",
+                entity="user",
+                entity_id=username,
+                before={"mission": mission_id, "role": row.role},
+                after={"mission": mission_id, "role": None},
+            )
+            session.delete(row)
+
+
+def set_admin(workspace: Workspace, username: str, admin: bool, *, by: str) -> Account:
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        if user.is_admin != admin:
+            audit.record(
+                session,
+                actor=by,
+                action="user.set_admin",
+                entity="user",
+                entity_id=username,
+                before={"is_admin": user.is_admin},
+                after={"is_admin": admin},
+            )
+            user.is_admin = admin
+        return _account(session, user)
+
+
+def set_active(workspace: Workspace, username: str, active: bool, *, by: str) -> Account:
+    """Disable or re-enable an account; disabling ends its sessions and tokens stop working."""
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        if user.is_active != active:
+            audit.record(
+                session,
+                actor=by,
+                action="user.set_active",
+                entity="user",
+                entity_id=username,
+                before={"is_active": user.is_active},
+                after={"is_active": active},
+            )
+            user.is_active = active
+            if not active:
+                session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+        return _account(session, user)
+
+
+def set_password(workspace: Workspace, username: str, password: str, *, by: str) -> None:
+    _check_password(password)
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        user.password_hash = _hasher.hash(password)
+        session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+        audit.record(
+            session,
+            actor=by,
+            action="user.set_password",
+            entity="user",
+            entity_id=username,
+            after={"password": "changed"},
+        )
+
+
+# --- logging in ---------------------------------------------------------------------------------
+
+
+def _failures_since(
+    session: Session, since: dt.datetime, *, username: str | None, address: str | None
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(LoginAttemptRow)
+        .where(LoginAttemptRow.at >= since, LoginAttemptRow.success.is_(False))
+    )
+    if username is not None:
+        query = query.where(LoginAttemptRow.username == username)
+    if address is not None:
+        query = query.where(LoginAttemptRow.address == address)
+    return session.scalar(query) or 0
+
+
+def authenticate(workspace: Workspace, username: str, password: str, *, address: str) -> Account:
+    """Check a password, counting failures per user name and per address; refuse when there were too many."""
+    now = _now()
+    since = now - RATE_WINDOW
+    refusal: AuthenticationFailed | None = None
+    account: Account | None = None
+    # The attempt is recorded in the same transaction whatever the outcome; the refusal is raised after
+    # the commit, so that failed attempts count.
+    with workspace.transaction() as session:
+        attempt = LoginAttemptRow(username=username[:100], address=address[:100], at=now, success=False)
+        if (
+            _failures_since(session, since, username=username, address=None) >= MAX_FAILURES_PER_USER
+            or _failures_since(session, since, username=None, address=address) >= MAX_FAILURES_PER_ADDRESS
+        ):
+            minutes = int(RATE_WINDOW.total_seconds() // 60)
+            refusal = TooManyAttempts(f"too many failed logins; try again in {minutes} minutes")
+            session.add(attempt)
+        else:
+            session.add(attempt)
+            row = session.scalar(select(UserRow).where(UserRow.username == username))
+            ok: bool
+            try:
+                ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if ok and row is not None and row.is_active:
+                attempt.success = True
+                # attempts older than a day no longer count towards any limit
+                session.execute(
+                    delete(LoginAttemptRow).where(LoginAttemptRow.at < now - dt.timedelta(days=1))
+                )
+                if _hasher.check_needs_rehash(row.password_hash):
+                    row.password_hash = _hasher.hash(password)
+                account = _account(session, row)
+            else:
+                refusal = AuthenticationFailed("wrong user name or password")
+    if account is None:
+        raise refusal or AuthenticationFailed("wrong user name or password")
+    return account
+
+
+def start_session(workspace: Workspace, account: Account) -> tuple[str, str]:
+    """A new session for ``account``: returns (cookie value, CSRF token). Old expired sessions are purged."""
+    secret = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = _now()
+    with workspace.transaction() as session:
+        session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
+        session.add(
+            WebSessionRow(
+                id=_digest(secret),
+                user_id=account.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
+    return secret, csrf
+
+
+def session_account(workspace: Workspace, secret: str) -> tuple[Account, str] | None:
+    """The account and CSRF token of a live session, or None."""
+    if not secret:
+        return None
+    with workspace.reading() as session:
+        found = session.execute(
+            select(WebSessionRow, UserRow)
+            .join(UserRow, UserRow.id == WebSessionRow.user_id)
+            .where(WebSessionRow.id == _digest(secret))
+        ).first()
+        if found is None:
+            return None
+        web_session, user = found
+        if _aware(web_session.expires_at) < _now() or not user.is_active:
+            return None
+        return _account(session, user), web_session.csrf_token
+
+
+def end_session(workspace: Workspace, secret: str) -> None:
+    with workspace.transaction() as session:
+        session.execute(delete(WebSessionRow).where(WebSessionRow.id == _digest(secret)))
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def create_token(workspace: Workspace, username: str, name: str, *, by: str) -> str:
+    """A new API token for ``username``; the token is returned once and only its digest is kept."""
+    token = "mb_" + secrets.token_urlsafe(32)
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        session.add(
+            ApiTokenRow(user_id=user.id, name=name or "token", token_hash=_digest(token), created_at=_now())
+        )
+        audit.record(
+            session, actor=by, action="token.create", entity="user", entity_id=username, after={"token": name}
+        )
+    return token
+
+
+def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
+    with workspace.reading() as session:
+        user = _user_row(session, username)
+        rows = session.scalars(
+            select(ApiTokenRow).where(ApiTokenRow.user_id == user.id).order_by(ApiTokenRow.id)
+        )
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "created_at": r.created_at,
+                "last_used_at": r.last_used_at,
+                "revoked": r.revoked,
+            }
+            for r in rows
+        ]
+
+
+def revoke_token(workspace: Workspace, username: str, token_id: int, *, by: str) -> None:
+    with workspace.transaction() as session:
+        user = _user_row(session, username)
+        row = session.get(ApiTokenRow, token_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(f"{username} has no token {token_id}")
+        if not row.revoked:
+            row.revoked = True
+            audit.record(
+                session,
+                actor=by,
+                action="token.revoke",
+                entity="user",
+                entity_id=username,
+                before={"token": row.name, "revoked": False},
+                after={"token": row.name, "revoked": True},
+            )
+
+
+def token_account(workspace: Workspace, token: str) -> Account | None:
+    if not token:
+        return None
+    with workspace.transaction() as session:
+        found = session.execute(
+            select(ApiTokenRow, UserRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.token_hash == _digest(token))
+        ).first()
+        if found is None:
+            return None
+        row, user = found
+        if row.revoked or not user.is_active:
+            return None
+        now = _now()
+        if row.last_used_at is None or now - _aware(row.last_used_at) > dt.timedelta(minutes=5):
+            row.last_used_at = now
+        return _account(session, user)

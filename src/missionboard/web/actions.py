@@ -1,0 +1,175 @@
+"""Writes the pages and the API share: each one authorises the caller, then calls the owning service.
+
+Reviewing links, recording decisions and importing files belong to the mapping, monitoring and ingest
+services; this module only checks who may do it and hands over. Where a service is not installed the
+write is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from missionboard.errors import InputError, Problem
+from missionboard.services.accounts import Account, Role
+from missionboard.store.workspace import Workspace
+from missionboard.web import queries
+from missionboard.web.integrations import NotAvailable, service, unavailable
+
+REVIEW_ACTIONS = ("accept", "reject", "reassign")
+DECISIONS = ("continue", "pivot", "scale", "stop")
+UPLOADS = Path(tempfile.gettempdir()) / "missionboard-uploads"
+STAGED = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+def _need(name: str) -> Any:
+    function = service(name)
+    if function is None:
+        raise NotAvailable(unavailable(name))
+    return function
+
+
+def authorise_link(account: Account, taxonomy: str) -> None:
+    """Links of a mission's taxonomy need the reviewer role on it; other taxonomies need an admin."""
+    mission = queries.mission_of_taxonomy(taxonomy)
+    if mission is not None:
+        account.require(mission, Role.REVIEWER, "review links")
+    else:
+        account.require_admin(f"review links of the '{taxonomy}' taxonomy")
+
+
+def review(
+    workspace: Workspace, account: Account, link_id: int, *, action: str, goal: str | None
+) -> dict[str, Any]:
+    """Accept, reject or re-assign one link; returns the link as it is afterwards."""
+    with workspace.reading() as session:
+        link = queries.link_dict(queries.get_link(session, link_id))
+    authorise_link(account, link["taxonomy"])
+    if action not in REVIEW_ACTIONS:
+        raise InputError(Problem("request", None, "action", f"must be one of {', '.join(REVIEW_ACTIONS)}"))
+    if action == "reassign" and not goal:
+        raise InputError(Problem("request", None, "goal", "re-assigning needs the goal to move the link to"))
+    review_link = _need("review_link")
+    result = review_link(workspace, link_id, action, goal=goal, user=account.username)
+    with workspace.reading() as session:
+        after = queries.link_dict(queries.get_link(session, link_id))
+    if isinstance(result, dict) and "reassigned_to" in result:
+        after["reassigned_to"] = result["reassigned_to"]
+    return after
+
+
+def decide(workspace: Workspace, account: Account, project_id: int, *, decision: str, rationale: str) -> None:
+    """Record a stage-gate decision; editors of a mission the project serves (or admins) may."""
+    with workspace.reading() as session:
+        queries.project_detail(session, project_id)
+        missions = queries.projects_missions(session, project_id)
+    if not (account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)):
+        account.require_admin("record decisions on a project outside your missions")
+    if decision not in DECISIONS:
+        raise InputError(Problem("request", None, "decision", f"must be one of {', '.join(DECISIONS)}"))
+    if not rationale:
+        raise InputError(Problem("request", None, "rationale", "say why: a decision needs a rationale"))
+    record_decision = _need("record_decision")
+    record_decision(workspace, str(project_id), decision, rationale, account.username)
+
+
+def _stage(name: str, content: bytes) -> str:
+    if not content:
+        raise InputError(Problem(name or "", None, "file", "choose a file to upload; this one is empty"))
+    if len(content) > MAX_UPLOAD:
+        raise InputError(Problem(name, None, "file", f"is larger than {MAX_UPLOAD // (1024 * 1024)} MiB"))
+    _forget_old_uploads()
+    token = secrets.token_urlsafe(24)
+    folder = UPLOADS / token
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name or "upload")[:120] or "upload"
+    (folder / safe).write_bytes(content)
+    return token
+
+
+def _forget_old_uploads(max_age: float = 24 * 3600) -> None:
+    """Uploads that were checked but never confirmed are removed after a day."""
+    import shutil
+    import time
+
+    if not UPLOADS.is_dir():
+        return
+    cutoff = time.time() - max_age
+    for folder in UPLOADS.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _staged_file(token: str) -> Path:
+    if not STAGED.match(token):
+        raise InputError(Problem("request", None, "staged", "unknown upload; upload the file again"))
+    files = sorted((UPLOADS / token).glob("*"))
+    if not files:
+        raise InputError(Problem("request", None, "staged", "the upload has expired; upload the file again"))
+    return files[0]
+
+
+FORMATS = ("csv", "xlsx", "iati", "360giving", "cordis")
+GUESS = {".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xml": "iati", ".json": "360giving"}
+
+
+def guess_format(name: str) -> str:
+    return GUESS.get(Path(name).suffix.lower(), "csv")
+
+
+def import_upload(
+    workspace: Workspace,
+    account: Account,
+    *,
+    name: str,
+    content: bytes,
+    staged: str,
+    format: str,
+    source: str | None,
+    on_error: str,
+    dry_run: bool,
+) -> tuple[dict[str, Any], str]:
+    """Dry-run an uploaded file (staging it) or import a staged one; returns (report, staged token).
+
+    A dry run that finds bad records returns their problems in the report instead of raising, so the
+    page can show them beside the confirm button.
+    """
+    account.require_admin("import files")
+    ingest_files = _need("ingest_files")
+    if format not in FORMATS:
+        raise InputError(Problem(name, None, "format", f"must be one of {', '.join(FORMATS)}"))
+    if on_error not in ("fail", "skip"):
+        raise InputError(Problem(name, None, "on_error", "must be 'fail' or 'skip'"))
+    token = staged or _stage(name, content)
+    path = _staged_file(token)
+    try:
+        run = ingest_files(
+            workspace,
+            format,
+            [path],
+            source=source,
+            dry_run=dry_run,
+            on_error=on_error,
+            user=account.username,
+        )
+    except InputError as exc:
+        if not dry_run:
+            raise
+        return {
+            "file": path.name,
+            "format": format,
+            "ok": False,
+            "problems": [p.as_dict() for p in exc.problems],
+        }, ""
+    from missionboard.services.ingest import run_report
+
+    report = run_report(run)
+    if not dry_run:
+        for leftover in path.parent.glob("*"):
+            leftover.unlink()
+        path.parent.rmdir()
+    return report, token

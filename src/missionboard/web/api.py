@@ -1,0 +1,503 @@
+"""The JSON API under /api/v1: the same services and the same authorisation as the pages.
+
+Scripts authenticate with ``Authorization: Bearer TOKEN``; a browser session may call it too, sending
+its CSRF token in ``X-CSRF-Token`` on every write. Lists are paginated with ``page`` and ``per_page``
+and say whether their ``total`` is exact.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from missionboard.domain.missions import Mission, MissionVersion
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.missionfile import mission_document, parse_mission
+from missionboard.services import accounts
+from missionboard.services import missions as mission_service
+from missionboard.services.accounts import Account, Role
+from missionboard.store.tables import ImportRunRow
+from missionboard.web import actions, queries
+from missionboard.web.integrations import NotAvailable, service, unavailable
+from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
+
+bearer = HTTPBearer(
+    auto_error=False, description="An API token from the account page or `missionboard users token`"
+)
+router = APIRouter(dependencies=[Depends(bearer), Depends(check_api_csrf)])
+
+MissionId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
+RowId = Annotated[int, Path(ge=1, le=2**62)]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PerPage = Annotated[int, Query(ge=1, le=500)]
+
+
+def _clear(request: Request, mission_id: str | None = None) -> None:
+    from missionboard.web.pages import clear_caches
+
+    clear_caches(request, mission_id)
+
+
+def _version_dict(version: MissionVersion, *, with_mission: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": version.mission_id,
+        "version": version.version,
+        "author": version.author,
+        "created_at": version.created_at.isoformat(),
+        "comment": version.comment,
+    }
+    if with_mission:
+        data["mission"] = mission_document(version.mission)
+    return data
+
+
+def _visible(request: Request, mission_id: str) -> MissionVersion:
+    current = mission_service.get_mission(workspace_of(request), mission_id)
+    if not current.mission.public:
+        require_account(request).require(mission_id, Role.VIEWER, "view this mission")
+    return current
+
+
+def _may_see(account: Account | None, version: MissionVersion) -> bool:
+    return version.mission.public or (account is not None and account.has(version.mission_id, Role.VIEWER))
+
+
+def _visible_missions(request: Request, account: Account | None) -> list[str] | None:
+    """Mission ids whose links the caller may read; None means all (admins)."""
+    if account is not None and account.is_admin:
+        return None
+    return [
+        v.mission_id for v in mission_service.list_missions(workspace_of(request)) if _may_see(account, v)
+    ]
+
+
+# --- who am I ---------------------------------------------------------------------------------------
+
+
+@router.get("/me", summary="The account behind the token or session")
+def me(request: Request) -> dict[str, Any]:
+    return require_account(request).as_dict()
+
+
+# --- missions ----------------------------------------------------------------------------------------
+
+
+@router.get("/missions", summary="Missions the caller may see, with portfolio sizes")
+def list_missions(request: Request) -> dict[str, Any]:
+    account = caller(request).account
+    workspace = workspace_of(request)
+    visible = [v for v in mission_service.list_missions(workspace) if _may_see(account, v)]
+    with workspace.reading() as session:
+        sizes = queries.portfolio_sizes(session, [v.mission_id for v in visible])
+    items = []
+    for version in visible:
+        m = version.mission
+        items.append(
+            {
+                **_version_dict(version, with_mission=False),
+                "title": m.title,
+                "status": m.status.value,
+                "public": m.public,
+                "deadline": m.deadline.isoformat() if m.deadline else None,
+                "objectives": len(m.objectives),
+                "portfolio_size": sizes.get(m.id, 0),
+            }
+        )
+    if account is None and not items:
+        require_account(request)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/missions", status_code=201, summary="Create a mission (workspace admins)")
+def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
+    account = require_account(request)
+    account.require_admin("create missions")
+    workspace = workspace_of(request)
+    try:
+        mission_service.get_mission(workspace, mission.id)
+    except NotFound:
+        version = mission_service.save_mission(workspace, mission, user=account.username, origin="api")
+        _clear(request, mission.id)
+        return _version_dict(version)
+    raise InputError(
+        Problem("request", None, "id", f"a mission '{mission.id}' already exists; PUT to change it")
+    )
+
+
+@router.get("/missions/{mission_id}", summary="One mission (current version or ?version=N)")
+def get_mission(
+    request: Request, mission_id: MissionId, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
+) -> dict[str, Any]:
+    _visible(request, mission_id)
+    return _version_dict(mission_service.get_mission(workspace_of(request), mission_id, version))
+
+
+@router.put("/missions/{mission_id}", summary="Save a new version of a mission (editors, owners, admins)")
+def put_mission(
+    request: Request, mission_id: MissionId, mission: Mission, comment: str = ""
+) -> dict[str, Any]:
+    account = require_account(request)
+    mission_service.get_mission(workspace_of(request), mission_id)
+    account.require(mission_id, Role.EDITOR, "edit this mission")
+    if mission.id != mission_id:
+        raise InputError(Problem("request", None, "id", f"must stay '{mission_id}' (the id cannot change)"))
+    version = mission_service.save_mission(
+        workspace_of(request), mission, user=account.username, origin="api", comment=comment[:2000]
+    )
+    _clear(request, mission_id)
+    return _version_dict(version)
+
+
+class MissionYaml(BaseModel):
+    yaml: str = Field(description="The mission in the YAML format of `missionboard mission import`")
+    comment: str = ""
+
+
+@router.put(
+    "/missions/{mission_id}/yaml", summary="Save a new version from YAML text (editors, owners, admins)"
+)
+def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml) -> dict[str, Any]:
+    account = require_account(request)
+    mission_service.get_mission(workspace_of(request), mission_id)
+    account.require(mission_id, Role.EDITOR, "edit this mission")
+    mission = parse_mission(body.yaml, "<request>")
+    if mission.id != mission_id:
+        raise InputError(Problem("<request>", None, "mission.id", f"must stay '{mission_id}'"))
+    version = mission_service.save_mission(
+        workspace_of(request), mission, user=account.username, origin="api", comment=body.comment[:2000]
+    )
+    _clear(request, mission_id)
+    return _version_dict(version)
+
+
+@router.delete("/missions/{mission_id}", status_code=204, summary="Delete a mission (owners, admins)")
+def delete_mission(request: Request, mission_id: MissionId) -> Response:
+    account = require_account(request)
+    mission_service.get_mission(workspace_of(request), mission_id)
+    account.require(mission_id, Role.OWNER, "delete this mission")
+    mission_service.delete_mission(workspace_of(request), mission_id, user=account.username)
+    accounts.forget_mission(workspace_of(request), mission_id, by=account.username)
+    _clear(request, mission_id)
+    return Response(status_code=204)
+
+
+@router.get("/missions/{mission_id}/check", summary="The mission's quality check")
+def check_mission(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    _visible(request, mission_id)
+    return mission_service.check_mission(workspace_of(request), mission_id).to_dict()
+
+
+@router.get("/missions/{mission_id}/history", summary="Every version of a mission")
+def mission_history(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    _visible(request, mission_id)
+    versions = mission_service.mission_history(workspace_of(request), mission_id)
+    return {"items": [_version_dict(v, with_mission=False) for v in versions], "total": len(versions)}
+
+
+@router.get("/missions/{mission_id}/diff", summary="Differences between two versions")
+def mission_diff(
+    request: Request,
+    mission_id: MissionId,
+    a: Annotated[int | None, Query(ge=1, le=1_000_000, alias="from")] = None,
+    b: Annotated[int | None, Query(ge=1, le=1_000_000, alias="to")] = None,
+) -> dict[str, Any]:
+    _visible(request, mission_id)
+    return mission_service.diff_versions(workspace_of(request), mission_id, a, b).to_dict()
+
+
+class MemberRole(BaseModel):
+    role: Literal["owner", "editor", "reviewer", "viewer", "none"]
+
+
+@router.put(
+    "/missions/{mission_id}/members/{username}", summary="Give a user a role on a mission (owners, admins)"
+)
+def set_member(
+    request: Request, mission_id: MissionId, username: Annotated[str, Path(max_length=100)], body: MemberRole
+) -> dict[str, Any]:
+    account = require_account(request)
+    mission_service.get_mission(workspace_of(request), mission_id)
+    account.require(mission_id, Role.OWNER, "manage this mission's members")
+    return accounts.set_role(
+        workspace_of(request), username, mission_id, body.role, by=account.username
+    ).as_dict()
+
+
+@router.get("/missions/{mission_id}/members", summary="Who holds which role on a mission (owners, admins)")
+def list_members(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    account = require_account(request)
+    mission_service.get_mission(workspace_of(request), mission_id)
+    account.require(mission_id, Role.OWNER, "see this mission's members")
+    members = accounts.mission_members(workspace_of(request), mission_id)
+    return {"items": [{"username": u, "role": r.value} for u, r in members]}
+
+
+def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
+    _visible(request, mission_id)
+    function = service(name)
+    if function is None:
+        raise NotAvailable(unavailable(name))
+    result: dict[str, Any] = function(workspace_of(request), mission_id).to_dict()
+    return result
+
+
+@router.get("/missions/{mission_id}/analytics", summary="Portfolio analytics of a mission (where installed)")
+def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    return _section(request, mission_id, "analyze_portfolio")
+
+
+@router.get(
+    "/missions/{mission_id}/monitoring", summary="Monitoring of a mission's objectives (where installed)"
+)
+def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    return _section(request, mission_id, "monitor_mission")
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+@router.get("/projects", summary="Query projects with search, facets, sorting and pagination")
+def list_projects(
+    request: Request,
+    q: Annotated[str, Query(max_length=500)] = "",
+    funder: Annotated[str, Query(max_length=500)] = "",
+    programme: Annotated[str, Query(max_length=500)] = "",
+    instrument: Annotated[str, Query(max_length=500)] = "",
+    stage: Annotated[str, Query(max_length=500)] = "",
+    region: Annotated[str, Query(max_length=500)] = "",
+    goal: Annotated[str, Query(max_length=500, description="TAXONOMY/GOAL, e.g. sdg/7")] = "",
+    link_status: Annotated[str, Query(pattern="^(|proposed|accepted|rejected|unlinked)$")] = "",
+    sort: Annotated[str, Query(pattern="^(id|title|funder|start|budget)$")] = "id",
+    desc: bool = False,
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    account = require_account(request)
+    view = queries.ProjectFilter.from_params(request.query_params)
+    mission = queries.mission_of_taxonomy(view.goal.rpartition("/")[0])
+    if mission is not None:
+        allowed = _visible_missions(request, account)
+        if allowed is not None and mission not in allowed:
+            account.require(mission, Role.VIEWER, "filter by this mission's goals")
+    with workspace_of(request).reading() as session:
+        return queries.query_projects(session, view).as_dict()
+
+
+@router.get("/projects/{project_id}", summary="One project with its actors, links and decisions")
+def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
+    account = require_account(request)
+    with workspace_of(request).reading() as session:
+        project = queries.project_detail(session, project_id)
+    allowed = _visible_missions(request, account)
+    if allowed is not None:
+        project["links"] = [
+            link
+            for link in project["links"]
+            if queries.mission_of_taxonomy(link["taxonomy"]) in (None, *allowed)
+        ]
+    return project
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["continue", "pivot", "scale", "stop"]
+    rationale: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a stage-gate decision")
+def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict[str, Any]:
+    account = require_account(request)
+    actions.decide(
+        workspace_of(request), account, project_id, decision=body.decision, rationale=body.rationale
+    )
+    _clear(request)
+    with workspace_of(request).reading() as session:
+        return {"decisions": queries.project_detail(session, project_id)["decisions"]}
+
+
+# --- links -------------------------------------------------------------------------------------------
+
+
+@router.get("/links", summary="Links between projects and goals; by_uncertainty gives the review order")
+def list_links(
+    request: Request,
+    taxonomy: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(pattern="^(proposed|accepted|rejected)$")] = None,
+    project_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    goal: Annotated[str | None, Query(max_length=100)] = None,
+    by_uncertainty: bool = False,
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    account = require_account(request)
+    allowed = _visible_missions(request, account)
+    taxonomies = None
+    if taxonomy is not None:
+        mission = queries.mission_of_taxonomy(taxonomy)
+        if mission is not None and allowed is not None and mission not in allowed:
+            account.require(mission, Role.VIEWER, "see this mission's links")
+    elif allowed is not None:
+        with workspace_of(request).reading() as session:
+            from missionboard.store.tables import LinkRow
+
+            every = session.scalars(select(LinkRow.taxonomy).distinct()).all()
+        taxonomies = [t for t in every if queries.mission_of_taxonomy(t) in (None, *allowed)]
+    with workspace_of(request).reading() as session:
+        return queries.query_links(
+            session,
+            taxonomy=taxonomy,
+            taxonomies=taxonomies,
+            status=status,
+            project_id=project_id,
+            goal=goal,
+            by_uncertainty=by_uncertainty,
+            page=page,
+            per_page=per_page,
+        ).as_dict()
+
+
+class ReviewIn(BaseModel):
+    action: Literal["accept", "reject", "reassign"]
+    goal: str | None = Field(
+        default=None, max_length=100, description="For reassign: the goal to move the link to"
+    )
+
+
+@router.post("/links/{link_id}/review", summary="Accept, reject or re-assign a link (reviewers)")
+def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, Any]:
+    account = require_account(request)
+    link = actions.review(workspace_of(request), account, link_id, action=body.action, goal=body.goal)
+    _clear(request)
+    return link
+
+
+# --- imports -----------------------------------------------------------------------------------------
+
+
+@router.get("/imports", summary="Past import runs, newest first (admins)")
+def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
+    require_account(request).require_admin("see import runs")
+    with workspace_of(request).reading() as session:
+        rows = session.scalars(
+            select(ImportRunRow)
+            .order_by(ImportRunRow.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        items = [
+            {
+                "id": r.id,
+                "format": r.format,
+                "source": r.source,
+                "files": r.files,
+                "read": r.read,
+                "inserted": r.inserted,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "rejected": r.rejected,
+                "started_at": r.started_at.isoformat() if r.started_at else None,
+                "seconds": r.seconds,
+                "user": r.user,
+                "dry_run": r.dry_run,
+            }
+            for r in rows
+        ]
+    return {"items": items, "page": page, "per_page": per_page}
+
+
+@router.post("/imports", summary="Import a file (admins); dry_run=true reports without writing")
+async def post_import(
+    request: Request,
+    file: Annotated[UploadFile, File(description="CSV, XLSX, IATI XML, 360Giving JSON or CORDIS file")],
+    format: Annotated[
+        Literal["csv", "xlsx", "iati", "360giving", "cordis"] | None,
+        Form(description="Default: from the file name"),
+    ] = None,
+    dry_run: Annotated[bool, Form()] = True,
+    on_error: Annotated[Literal["fail", "skip"], Form()] = "fail",
+    source: Annotated[str, Form(max_length=200)] = "",
+) -> dict[str, Any]:
+    from starlette.concurrency import run_in_threadpool
+
+    content = await file.read()
+    name = file.filename or "upload"
+
+    def run() -> dict[str, Any]:
+        account = require_account(request)
+        account.require_admin("import files")
+        report, _ = actions.import_upload(
+            workspace_of(request),
+            account,
+            name=name,
+            content=content,
+            staged="",
+            format=format or actions.guess_format(name),
+            source=source or None,
+            on_error=on_error,
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            _clear(request)
+        return json.loads(json.dumps(report, default=str))  # type: ignore[no-any-return]
+
+    return await run_in_threadpool(run)
+
+
+# --- audit -------------------------------------------------------------------------------------------
+
+
+@router.get("/audit", summary="The audit log, newest first (admins)")
+def list_audit(
+    request: Request,
+    entity: Annotated[str, Query(max_length=100)] = "",
+    entity_id: Annotated[str, Query(max_length=300)] = "",
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=100)] = "",
+    page: PageNo = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    require_account(request).require_admin("browse the audit log")
+    with workspace_of(request).reading() as session:
+        return queries.audit_events(
+            session,
+            entity=entity,
+            entity_id=entity_id,
+            actor=actor,
+            action=action,
+            page=page,
+            per_page=per_page,
+        ).as_dict()
+
+
+# --- users -------------------------------------------------------------------------------------------
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1000)
+    display_name: str = Field(default="", max_length=200)
+    admin: bool = False
+
+
+@router.get("/users", summary="Every account (admins)")
+def list_users(request: Request) -> dict[str, Any]:
+    require_account(request).require_admin("list users")
+    return {"items": [u.as_dict() for u in accounts.list_users(workspace_of(request))]}
+
+
+@router.post("/users", status_code=201, summary="Add an account (admins)")
+def create_user(request: Request, body: UserIn) -> dict[str, Any]:
+    account = require_account(request)
+    account.require_admin("add users")
+    return accounts.create_user(
+        workspace_of(request),
+        body.username,
+        body.password,
+        admin=body.admin,
+        display_name=body.display_name,
+        by=account.username,
+    ).as_dict()

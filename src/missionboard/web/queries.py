@@ -1,0 +1,674 @@
+"""Read models the pages and the API share: the portfolio explorer, a project's record, the review queue.
+
+Everything here is built from SQLAlchemy expressions with bound parameters and is written to stay fast
+on a million projects: filters hit indexed columns or use EXISTS on the links index, pages use
+LIMIT/OFFSET on an indexed order, counts stop at ``COUNT_CAP`` and facet options are cached.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, String, and_, cast, exists, func, not_, or_, select, true
+from sqlalchemy.orm import Session
+
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.store.tables import (
+    ActorRow,
+    DecisionRow,
+    GoalRow,
+    ImportRunRow,
+    LinkRow,
+    ParticipationRow,
+    ProjectRow,
+)
+from missionboard.store.workspace import Workspace
+
+COUNT_CAP = 10_000
+MAX_OFFSET = 100_000
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+LINK_STATUSES = ("proposed", "accepted", "rejected", "unlinked")
+SORTS: dict[str, Any] = {
+    "id": ProjectRow.id,
+    "title": ProjectRow.title,
+    "funder": ProjectRow.funder,
+    "start": ProjectRow.start,
+    "budget": ProjectRow.budget_amount,
+}
+EXPORT_COLUMNS = (
+    "id",
+    "source",
+    "source_id",
+    "title",
+    "funder",
+    "programme",
+    "instrument",
+    "stage",
+    "status",
+    "start",
+    "end",
+    "budget_amount",
+    "budget_currency",
+    "countries",
+    "regions",
+)
+
+T = TypeVar("T")
+
+
+class TtlCache:
+    """A thread-safe cache of computed values: one computation per key at a time, stale values served while
+    a fresh one is computed in the background (so a slow figure never stalls every request at once)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._values: dict[Any, tuple[float, Any]] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._refreshing: set[Any] = set()
+        self._lock = threading.Lock()
+
+    def _key_lock(self, key: Any) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _compute(self, key: Any, compute: Callable[[], Any]) -> Any:
+        value = compute()
+        with self._lock:
+            self._values[key] = (time.monotonic(), value)
+        return value
+
+    def _refresh(self, key: Any, compute: Callable[[], Any]) -> None:
+        try:
+            with self._key_lock(key):
+                self._compute(key, compute)
+        except Exception:  # keep serving the stale value; the next request will try again
+            pass
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        with self._lock:
+            hit = self._values.get(key)
+        if hit is not None:
+            if time.monotonic() - hit[0] >= self.seconds:
+                with self._lock:
+                    start = key not in self._refreshing
+                    self._refreshing.add(key)
+                if start:
+                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True).start()
+            value: T = hit[1]
+            return value
+        with self._key_lock(key):
+            with self._lock:
+                hit = self._values.get(key)
+            if hit is not None:  # computed by another request while this one waited
+                cached: T = hit[1]
+                return cached
+            fresh: T = self._compute(key, compute)
+            return fresh
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def drop(self, matches: Callable[[Any], bool]) -> None:
+        """Forget the values whose key ``matches``: the next request computes them afresh."""
+        with self._lock:
+            for key in [k for k in self._values if matches(k)]:
+                del self._values[key]
+
+    def expire(self) -> None:
+        """Mark every value stale: it is still served, while a fresh one is computed in the background."""
+        with self._lock:
+            self._values = {k: (-self.seconds, v) for k, (_, v) in self._values.items()}
+
+
+@dataclass
+class ProjectFilter:
+    """The explorer's current view: search text, facets, order and page."""
+
+    q: str = ""
+    funder: str = ""
+    programme: str = ""
+    instrument: str = ""
+    stage: str = ""
+    region: str = ""
+    goal: str = ""  # "taxonomy/goal", e.g. "mission:ocean/plastics" or "sdg/7"
+    link_status: str = ""
+    sort: str = "id"
+    desc: bool = False
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_params(cls, params: Any) -> ProjectFilter:
+        """Build from query parameters, refusing values that cannot mean anything."""
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for f in fields(cls):
+            raw = params.get(f.name)
+            if raw is None or raw == "":
+                continue
+            raw = str(raw)
+            if f.name in ("page", "per_page"):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    problems.append(Problem("query", None, f.name, f"must be a whole number (got {raw!r})"))
+            elif f.name == "desc":
+                values["desc"] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw.strip()[:500]
+        result = cls(**values)
+        if result.sort not in SORTS:
+            problems.append(Problem("query", None, "sort", f"must be one of {', '.join(SORTS)}"))
+        if result.link_status and result.link_status not in LINK_STATUSES:
+            problems.append(
+                Problem("query", None, "link_status", f"must be one of {', '.join(LINK_STATUSES)}")
+            )
+        if result.goal and "/" not in result.goal:
+            problems.append(Problem("query", None, "goal", "must be TAXONOMY/GOAL, e.g. sdg/7"))
+        if result.page < 1:
+            problems.append(Problem("query", None, "page", "must be 1 or more"))
+        if not 1 <= result.per_page <= 500:
+            problems.append(Problem("query", None, "per_page", "must be between 1 and 500"))
+        elif (result.page - 1) * result.per_page > MAX_OFFSET:
+            problems.append(
+                Problem(
+                    "query", None, "page", f"pages end after {MAX_OFFSET:,} rows; narrow the filters instead"
+                )
+            )
+        if problems:
+            raise InputError(problems)
+        return result
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The non-default parameters of this view (with ``changes``), for links and exports."""
+        default = ProjectFilter()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = changes.get(f.name, getattr(self, f.name))
+            if value != getattr(default, f.name):
+                out[f.name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return out
+
+    @property
+    def active(self) -> bool:
+        return any(
+            getattr(self, name)
+            for name in ("q", "funder", "programme", "instrument", "stage", "region", "goal", "link_status")
+        )
+
+
+@dataclass
+class Page:
+    rows: list[dict[str, Any]]
+    total: int
+    total_capped: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.total > self.page * self.per_page or self.total_capped
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.rows,
+            "total": self.total,
+            "total_is_lower_bound": self.total_capped,
+            "page": self.page,
+            "per_page": self.per_page,
+            "has_next": self.has_next,
+        }
+
+
+def _split_goal(goal: str) -> tuple[str, str]:
+    taxonomy, _, code = goal.rpartition("/")
+    return taxonomy, code
+
+
+def _filtered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
+    if f.q:
+        needle = f.q
+        query = query.where(
+            or_(ProjectRow.title.contains(needle, autoescape=True), ProjectRow.source_id == needle)
+        )
+    for name in ("funder", "programme", "instrument", "stage"):
+        value = getattr(f, name)
+        if value:
+            query = query.where(getattr(ProjectRow, name) == value)
+    if f.region:
+        needle = json.dumps(f.region)
+        query = query.where(
+            or_(
+                cast(ProjectRow.regions, String).contains(needle, autoescape=True),
+                cast(ProjectRow.countries, String).contains(needle, autoescape=True),
+            )
+        )
+    link_conditions = [LinkRow.project_id == ProjectRow.id]
+    if f.goal:
+        taxonomy, code = _split_goal(f.goal)
+        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal == code]
+    if f.link_status == "unlinked":
+        query = query.where(not_(exists().where(and_(*link_conditions))))
+    elif f.link_status:
+        query = query.where(exists().where(and_(*link_conditions, LinkRow.status == f.link_status)))
+    elif f.goal:
+        query = query.where(exists().where(and_(*link_conditions, LinkRow.status != "rejected")))
+    return query
+
+
+def _row_dict(row: ProjectRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "source_id": row.source_id,
+        "title": row.title,
+        "funder": row.funder,
+        "programme": row.programme,
+        "instrument": row.instrument,
+        "stage": row.stage,
+        "status": row.status,
+        "start": row.start.isoformat() if row.start else None,
+        "end": row.end.isoformat() if row.end else None,
+        "budget_amount": float(row.budget_amount) if row.budget_amount is not None else None,
+        "budget_currency": row.budget_currency,
+        "countries": list(row.countries or []),
+        "regions": list(row.regions or []),
+    }
+
+
+def _ordered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
+    column = SORTS[f.sort]
+    primary = column.desc() if f.desc else column.asc()
+    tie = ProjectRow.id.desc() if f.desc else ProjectRow.id.asc()
+    return query.order_by(primary, tie) if f.sort != "id" else query.order_by(primary)
+
+
+def query_projects(session: Session, f: ProjectFilter) -> Page:
+    """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
+    rows = session.scalars(
+        _ordered(_filtered(select(ProjectRow), f), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
+    ).all()
+    offset = (f.page - 1) * f.per_page
+    if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
+        total = offset + len(rows)
+    else:
+        inner = _filtered(select(ProjectRow.id), f).limit(COUNT_CAP + 1).subquery()
+        total = session.scalar(select(func.count()).select_from(inner)) or 0
+    capped = total > COUNT_CAP
+    return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
+
+
+def iter_projects(
+    session: Session, f: ProjectFilter, *, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every project of the view in its order (for exports), streamed in batches."""
+    query = _ordered(_filtered(select(ProjectRow), f), f)
+    if limit is not None:
+        query = query.limit(limit)
+    for row in session.scalars(query.execution_options(yield_per=2000)):
+        yield _row_dict(row)
+
+
+@dataclass
+class Facets:
+    funder: list[str] = field(default_factory=list)
+    programme: list[str] = field(default_factory=list)
+    instrument: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    goal: list[tuple[str, str]] = field(default_factory=list)  # (value "taxonomy/goal", label)
+
+
+FACET_LIMIT = 500
+
+
+def facets(workspace: Workspace) -> Facets:
+    """Values offered in the explorer's filters (distinct values on indexed columns; at most 500 each)."""
+    result = Facets()
+    with workspace.reading() as session:
+        for name in ("funder", "programme", "instrument", "stage"):
+            column = getattr(ProjectRow, name)
+            values = session.scalars(
+                select(column).where(column.is_not(None)).distinct().order_by(column).limit(FACET_LIMIT)
+            )
+            setattr(result, name, [str(v) for v in values])
+        result.region = _regions(session, workspace)
+        titles = {
+            (t, c): title
+            for t, c, title in session.execute(select(GoalRow.taxonomy_code, GoalRow.code, GoalRow.title))
+        }
+        pairs = session.execute(
+            select(LinkRow.taxonomy, LinkRow.goal)
+            .distinct()
+            .order_by(LinkRow.taxonomy, LinkRow.goal)
+            .limit(FACET_LIMIT)
+        )
+        result.goal = [
+            (f"{t}/{g}", f"{t} · {g}" + (f" — {titles[(t, g)][:60]}" if (t, g) in titles else ""))
+            for t, g in pairs
+        ]
+    return result
+
+
+def _regions(session: Session, workspace: Workspace) -> list[str]:
+    values: set[str] = set()
+    for column in (ProjectRow.regions, ProjectRow.countries):
+        if workspace.is_sqlite:
+            each = func.json_each(column).table_valued("value")
+        else:
+            each = func.json_array_elements_text(column).table_valued("value")
+        query = select(each.c.value).select_from(ProjectRow).join(each, true()).distinct().limit(FACET_LIMIT)
+        values.update(str(v) for v in session.scalars(query) if v)
+    return sorted(values)[:FACET_LIMIT]
+
+
+# --- one project ---------------------------------------------------------------------------------
+
+
+def project_detail(session: Session, project_id: int) -> dict[str, Any]:
+    row = session.get(ProjectRow, project_id)
+    if row is None:
+        raise NotFound(f"no project with id {project_id}")
+    data = _row_dict(row)
+    data.update(
+        abstract=row.abstract,
+        language=row.language,
+        funding_scheme=row.funding_scheme,
+        public_amount=float(row.public_amount) if row.public_amount is not None else None,
+        public_currency=row.public_currency,
+        cofunding_amount=float(row.cofunding_amount) if row.cofunding_amount is not None else None,
+        cofunding_currency=row.cofunding_currency,
+        trl=row.trl,
+        sectors=list(row.sectors or []),
+        topics=list(row.topics or []),
+        source_labels=list(row.source_labels or []),
+        raw=row.raw or {},
+        created_at=row.created_at.isoformat() if row.created_at else None,
+        updated_at=row.updated_at.isoformat() if row.updated_at else None,
+    )
+    run = session.get(ImportRunRow, row.import_run_id) if row.import_run_id else None
+    data["import_run"] = (
+        None
+        if run is None
+        else {
+            "id": run.id,
+            "format": run.format,
+            "source": run.source,
+            "files": run.files,
+            "user": run.user,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+        }
+    )
+    data["actors"] = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "helix": a.helix,
+            "country": a.country,
+            "role": p.role,
+            "amount": float(p.amount) if p.amount is not None else None,
+            "currency": p.currency,
+        }
+        for p, a in session.execute(
+            select(ParticipationRow, ActorRow)
+            .join(ActorRow, ActorRow.id == ParticipationRow.actor_id)
+            .where(ParticipationRow.project_id == project_id)
+            .order_by(ParticipationRow.role, ActorRow.name)
+        )
+    ]
+    data["links"] = [
+        link_dict(link)
+        for link in session.scalars(
+            select(LinkRow).where(LinkRow.project_id == project_id).order_by(LinkRow.score.desc())
+        )
+    ]
+    data["decisions"] = [
+        {
+            "id": d.id,
+            "decision": d.decision,
+            "rationale": d.rationale,
+            "by": d.by,
+            "at": d.at.isoformat() if d.at else None,
+            "evidence": d.evidence,
+        }
+        for d in session.scalars(
+            select(DecisionRow).where(DecisionRow.project_id == project_id).order_by(DecisionRow.at.desc())
+        )
+    ]
+    return data
+
+
+def link_dict(link: LinkRow, title: str | None = None) -> dict[str, Any]:
+    data = {
+        "id": link.id,
+        "project_id": link.project_id,
+        "taxonomy": link.taxonomy,
+        "goal": link.goal,
+        "score": link.score,
+        "method": link.method,
+        "evidence": link.evidence or {},
+        "status": link.status,
+        "reviewer": link.reviewer,
+        "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+    }
+    if title is not None:
+        data["project_title"] = title
+    return data
+
+
+# --- links -------------------------------------------------------------------------------------------
+
+
+def mission_taxonomy(mission_id: str) -> str:
+    return f"mission:{mission_id}"
+
+
+def mission_of_taxonomy(taxonomy: str) -> str | None:
+    return taxonomy.split(":", 1)[1] if taxonomy.startswith("mission:") else None
+
+
+def query_links(
+    session: Session,
+    *,
+    taxonomy: str | None = None,
+    taxonomies: list[str] | None = None,
+    status: str | None = None,
+    project_id: int | None = None,
+    goal: str | None = None,
+    by_uncertainty: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Links with their project titles; ``by_uncertainty`` puts scores nearest 0.5 first (the review queue)."""
+    query = select(LinkRow, ProjectRow.title).join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+    count = select(LinkRow.id)
+    conditions = []
+    if taxonomy is not None:
+        conditions.append(LinkRow.taxonomy == taxonomy)
+    if taxonomies is not None:
+        conditions.append(LinkRow.taxonomy.in_(taxonomies))
+    if status:
+        conditions.append(LinkRow.status == status)
+    if project_id is not None:
+        conditions.append(LinkRow.project_id == project_id)
+    if goal:
+        conditions.append(LinkRow.goal == goal)
+    query = query.where(*conditions)
+    count = count.where(*conditions)
+    if by_uncertainty:
+        query = query.order_by(func.abs(LinkRow.score - 0.5), LinkRow.id)
+    else:
+        query = query.order_by(LinkRow.id)
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    total = session.scalar(select(func.count()).select_from(count.limit(COUNT_CAP + 1).subquery())) or 0
+    return Page(
+        [link_dict(link, title) for link, title in rows],
+        min(total, COUNT_CAP),
+        total > COUNT_CAP,
+        page,
+        per_page,
+    )
+
+
+def get_link(session: Session, link_id: int) -> LinkRow:
+    link = session.get(LinkRow, link_id)
+    if link is None:
+        raise NotFound(f"no link with id {link_id}")
+    return link
+
+
+# --- missions' portfolios -------------------------------------------------------------------------
+
+
+def portfolio_size(session: Session, mission_id: str) -> int:
+    """Projects linked (accepted or proposed, not rejected) to a mission (an index-only count)."""
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(LinkRow.project_id))).where(
+                LinkRow.taxonomy == mission_taxonomy(mission_id), LinkRow.status.in_(("accepted", "proposed"))
+            )
+        )
+        or 0
+    )
+
+
+def portfolio_sizes(session: Session, mission_ids: list[str]) -> dict[str, int]:
+    return {mission_id: portfolio_size(session, mission_id) for mission_id in mission_ids}
+
+
+def objective_links(session: Session, mission_id: str) -> dict[str, dict[str, int]]:
+    """For each objective (goal) of a mission: link counts by status."""
+    out: dict[str, dict[str, int]] = {}
+    for goal, status, n in session.execute(
+        select(LinkRow.goal, LinkRow.status, func.count())
+        .where(LinkRow.taxonomy == mission_taxonomy(mission_id))
+        .group_by(LinkRow.goal, LinkRow.status)
+    ):
+        out.setdefault(goal, {})[status] = int(n)
+    return out
+
+
+def top_projects(session: Session, mission_id: str, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
+        .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+        .where(
+            LinkRow.taxonomy == mission_taxonomy(mission_id),
+            LinkRow.goal == goal,
+            LinkRow.status != "rejected",
+        )
+        .order_by(LinkRow.status.asc(), LinkRow.score.desc())
+        .limit(limit)
+    )
+    return [
+        {**link_dict(link, title), "instrument": instrument, "funder": funder}
+        for link, title, instrument, funder in rows
+    ]
+
+
+def mission_decisions(session: Session, mission_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    linked = exists().where(
+        LinkRow.project_id == DecisionRow.project_id,
+        LinkRow.taxonomy == mission_taxonomy(mission_id),
+        LinkRow.status != "rejected",
+    )
+    rows = session.execute(
+        select(DecisionRow, ProjectRow.title)
+        .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
+        .where(linked)
+        .order_by(DecisionRow.at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "id": d.id,
+            "project_id": d.project_id,
+            "project_title": title,
+            "decision": d.decision,
+            "rationale": d.rationale,
+            "by": d.by,
+            "at": d.at.isoformat() if d.at else None,
+        }
+        for d, title in rows
+    ]
+
+
+def projects_missions(session: Session, project_id: int) -> list[str]:
+    """Missions a project is linked to (not rejected)."""
+    rows = session.scalars(
+        select(LinkRow.taxonomy)
+        .where(
+            LinkRow.project_id == project_id, LinkRow.taxonomy.like("mission:%"), LinkRow.status != "rejected"
+        )
+        .distinct()
+    )
+    return [t.split(":", 1)[1] for t in rows]
+
+
+# --- audit log -----------------------------------------------------------------------------------
+
+
+def audit_events(
+    session: Session,
+    *,
+    entity: str = "",
+    entity_id: str = "",
+    actor: str = "",
+    action: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Audit events, newest first, filtered by exact entity, id, actor and action prefix."""
+    from missionboard.store.tables import AuditEventRow
+
+    conditions = []
+    if entity:
+        conditions.append(AuditEventRow.entity == entity)
+    if entity_id:
+        conditions.append(AuditEventRow.entity_id == entity_id)
+    if actor:
+        conditions.append(AuditEventRow.actor == actor)
+    if action:
+        conditions.append(AuditEventRow.action.startswith(action, autoescape=True))
+    rows = session.scalars(
+        select(AuditEventRow)
+        .where(*conditions)
+        .order_by(AuditEventRow.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    total = (
+        session.scalar(
+            select(func.count()).select_from(
+                select(AuditEventRow.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+            )
+        )
+        or 0
+    )
+    items = [
+        {
+            "id": r.id,
+            "at": r.at.isoformat() if r.at else None,
+            "actor": r.actor,
+            "action": r.action,
+            "entity": r.entity,
+            "entity_id": r.entity_id,
+            "before": r.before,
+            "after": r.after,
+        }
+        for r in rows
+    ]
+    return Page(items, min(total, COUNT_CAP), total > COUNT_CAP, page, per_page)
