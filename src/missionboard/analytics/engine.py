@@ -19,6 +19,7 @@ from missionboard.analytics.instruments import (
     infer_instrument,
     infer_instrument_from_text,
     normalise_instrument,
+    text_rule_candidates,
 )
 from missionboard.analytics.result import figure, table
 from missionboard.domain import metrics
@@ -138,7 +139,11 @@ class Engine:
                     SELECT budget_currency AS currency, start_year AS year FROM sp
                     UNION ALL SELECT public_currency, start_year FROM sp
                     UNION ALL SELECT cofunding_currency, start_year FROM sp
-                    UNION ALL SELECT r.currency, sp.start_year FROM participations r JOIN sp ON sp.id = r.project_id
+                    -- participation currencies × start years: a superset of the pairs needed, without
+                    -- joining millions of participations (a rate depends only on currency and year)
+                    UNION ALL SELECT c.currency, y.year
+                    FROM (SELECT DISTINCT currency FROM participations) c
+                    CROSS JOIN (SELECT DISTINCT start_year AS year FROM sp) y
                 ) WHERE currency IS NOT NULL AND currency <> $rc
             )
             SELECT n.currency, n.year,
@@ -499,7 +504,11 @@ class Engine:
             return []
         found: list[tuple[int, str]] = []
         counts: dict[tuple[str, str], int] = {}
-        for pid, text in self.texts([int(x) for x in unknown]).items():
+        texts = self.texts([int(x) for x in unknown])
+        # a vectorised pre-filter first: the exact, ordered rules run only on texts that may match
+        for (pid, text), maybe in zip(texts.items(), text_rule_candidates(list(texts.values())), strict=True):
+            if not maybe:
+                continue
             inference = infer_instrument_from_text(text)
             if inference is not None:
                 found.append((pid, inference.instrument.value))
@@ -786,13 +795,18 @@ class Engine:
         ) -> dict[str, Any]:
             for r in top[:10]:
                 r["share"] = (r[money_key] or 0.0) / total if total > 0 else None
+            # one pass over (up to hundreds of thousands of) shares; points and 1/HHI follow from it
+            # exactly as metrics.hhi_points and metrics.equivalent_number compute them
+            hhi = metrics.herfindahl_hirschman(shares) if shares else None
             return {
-                "hhi": figure(metrics.herfindahl_hirschman(shares) if shares else None, "HHI (0–1)", what),
+                "hhi": figure(hhi, "HHI (0–1)", what),
                 "hhi_points": figure(
-                    metrics.hhi_points(shares) if shares else None, "HHI points (0–10,000)", what
+                    hhi * 10_000.0 if hhi is not None else None, "HHI points (0–10,000)", what
                 ),
                 "equivalent_number": figure(
-                    metrics.equivalent_number(shares) if shares else None, "equal-sized actors (1/HHI)", what
+                    (0.0 if hhi <= 0 else 1.0 / hhi) if hhi is not None else None,
+                    "equal-sized actors (1/HHI)",
+                    what,
                 ),
                 "count": figure(count, "actors", what),
                 "top": table(top[:10], {money_key: rc, "share": "fraction"}, what + " (top 10)"),

@@ -101,6 +101,27 @@ def infer_instrument_from_text(text: str) -> Inference | None:
     return None
 
 
+# One alternation of all text rules, for a vectorised pre-filter (RE2 through Arrow). On ASCII text RE2
+# and Python's ``re`` agree on these patterns (``\b`` only ever touches ASCII letters in them); texts
+# with other characters always go to the exact rules, so the pre-filter never drops a match.
+TEXT_RULES_ANY = "|".join(f"(?:{pattern.pattern})" for _, pattern in TEXT_RULES)
+
+
+def text_rule_candidates(texts: list[str]) -> list[bool]:
+    """For each text, whether ``infer_instrument_from_text`` may find something (never a false ``False``)."""
+    if not texts:
+        return []
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(texts, type=pa.large_string())
+    maybe = pc.or_(
+        pc.match_substring_regex(array, TEXT_RULES_ANY, ignore_case=True),
+        pc.invert(pc.string_is_ascii(array)),
+    )
+    return [bool(x) for x in maybe.to_pylist()]
+
+
 def normalise_instrument(value: str | None) -> InstrumentType | None:
     """An explicit instrument field as an ``InstrumentType`` (accepting '-' or spaces for '_')."""
     if not value:

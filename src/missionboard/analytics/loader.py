@@ -1,13 +1,16 @@
-"""Copy the workspace tables analytics needs into an in-process DuckDB database, in bulk.
+"""Bring the workspace tables analytics needs into an in-process DuckDB database, in bulk.
 
-SQLite workspaces are read through the ADBC SQLite driver straight into Arrow tables (about 2 s for
-4 million participations on one core); other databases (PostgreSQL) are read through SQLAlchemy in
-chunks and handed to DuckDB as pandas frames. Only the columns analytics uses are read, and the
-queries are SQLAlchemy expressions with bound parameters.
+SQLite workspaces are read through the ADBC SQLite driver straight into Arrow tables, on two
+connections in two threads (participations on one, the other tables on the other), and the Arrow
+tables are registered in DuckDB as they are — scanned in place, not copied into DuckDB tables. Other
+databases (PostgreSQL) are read through SQLAlchemy in chunks and handed to DuckDB as pandas frames.
+Only the columns analytics uses are read, and the queries are SQLAlchemy expressions with bound
+parameters.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,7 +126,7 @@ class LoadStats:
 def load_workspace(
     workspace: Workspace, con: duckdb.DuckDBPyConnection, *, taxonomy: str | None = None
 ) -> LoadStats:
-    """Create tables projects, actors, participations, links and rates in ``con``.
+    """Make tables (or registered Arrow views) projects, actors, participations, links, rates in ``con``.
 
     ``links`` holds only links that are not rejected. With a ``taxonomy``, only its links are read,
     and only the projects (and participations) they reach.
@@ -146,17 +149,31 @@ def load_workspace(
     }
     rows: dict[str, int] = {}
     method = "adbc-sqlite" if workspace.is_sqlite and _adbc_available() else "sqlalchemy"
-    adbc_connection = _adbc_connect(workspace) if method == "adbc-sqlite" else None
-    try:
-        for name, (columns, where) in queries.items():
-            if adbc_connection is not None:
-                con.from_arrow(_read_adbc(adbc_connection, workspace, columns, where)).create(name)
-            else:
-                con.from_df(_read_sqlalchemy(workspace, columns, where)).create(name)
+    if method == "adbc-sqlite":
+        # two connections in two threads (the driver releases the GIL while SQLite reads): the
+        # participations on one, everything else on the other
+        groups = [["participations"], [name for name in queries if name != "participations"]]
+
+        connections = [_adbc_connect(workspace) for _ in groups]  # opened one after the other
+
+        def read(connection: Any, names: list[str]) -> dict[str, pa.Table]:
+            return {name: _read_adbc(connection, workspace, *queries[name]) for name in names}
+
+        tables: dict[str, pa.Table] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+                for found in pool.map(read, connections, groups):
+                    tables.update(found)
+        finally:
+            for connection in connections:
+                connection.close()
+        for name in queries:
+            con.register(name, tables[name])
             rows[name] = len(con.table(name))
-    finally:
-        if adbc_connection is not None:
-            adbc_connection.close()
+    else:
+        for name, (columns, where) in queries.items():
+            con.from_df(_read_sqlalchemy(workspace, columns, where)).create(name)
+            rows[name] = len(con.table(name))
     return LoadStats(rows=rows, method=method)
 
 
@@ -172,7 +189,15 @@ def _adbc_connect(workspace: Workspace) -> Any:
     import adbc_driver_sqlite.dbapi as adbc
 
     database = workspace.engine.url.database or ":memory:"
-    return adbc.connect(database)
+    connection = adbc.connect(database)
+    cursor = connection.cursor()
+    try:
+        # wait for a moment's lock (another reader opening the database) instead of failing at once
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.fetchall()
+    finally:
+        cursor.close()
+    return connection
 
 
 def _read_adbc(

@@ -61,10 +61,10 @@ def sample_texts(
     chosen = rows(
         con,
         """
-        SELECT sp.id, m.budget, list(pf.funder) FILTER (WHERE pf.funder IS NOT NULL) AS funders
-        FROM sp JOIN money m ON m.id = sp.id LEFT JOIN pf ON pf.project_id = sp.id
-        GROUP BY sp.id, m.budget
-        ORDER BY hash(sp.id + $seed), sp.id LIMIT $n
+        WITH chosen AS (SELECT id FROM sp ORDER BY hash(id + $seed), id LIMIT $n)
+        SELECT c.id, m.budget, list(pf.funder) FILTER (WHERE pf.funder IS NOT NULL) AS funders
+        FROM chosen c JOIN money m ON m.id = c.id LEFT JOIN pf ON pf.project_id = c.id
+        GROUP BY c.id, m.budget
         """,
         {"seed": seed, "n": max_projects},
     )
