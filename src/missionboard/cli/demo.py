@@ -72,9 +72,6 @@ def demo(
 
 
 def _serve(path: Path, host: str, port: int) -> None:
-    try:
-        from missionboard.cli.web import serve_workspace
-    except ImportError:
-        console.print("(the web app is not part of this build yet; nothing to serve)")
-        return
+    from missionboard.cli.web import serve_workspace
+
     serve_workspace(f"sqlite:///{path}", host=host, port=port, demo=True)
