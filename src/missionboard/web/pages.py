@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from missionboard.domain.missions import Direction, MissionStatus, MissionVersion
+from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
 from missionboard.errors import InputError, MissionboardError, NotFound, Problem
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.services import accounts
@@ -545,7 +545,6 @@ def _edit_form(request: Request, mission_id: str, form: FormData) -> Response:
     current = mission_service.get_mission(workspace_of(request), mission_id)
     rows = int(str(form.get("rows", "0")) or 0)
     values = forms.posted_values(form, min(rows, 200))
-    values["title"] = values["title"]
     mission, errors = forms.mission_from_form(current.mission, values)
     if mission is not None and mission.id != mission_id:
         mission, errors = None, {forms.FORM_ERROR: "the mission id cannot change"}
@@ -553,15 +552,18 @@ def _edit_form(request: Request, mission_id: str, form: FormData) -> Response:
         if forms.FORM_ERROR in errors and "deadline" in errors[forms.FORM_ERROR]:
             errors["deadline"] = errors.pop(forms.FORM_ERROR)
         return _editor(request, current, status_code=422, values=values, errors=errors)
+    return _save_edit(request, current, mission, account.username, str(form.get("comment", "")))
+
+
+def _save_edit(
+    request: Request, current: MissionVersion, mission: Mission, user: str, comment: str
+) -> Response:
+    """Store an edit from the form or the YAML tab; a new version only when something changed."""
     saved = mission_service.save_mission(
-        workspace_of(request),
-        mission,
-        user=account.username,
-        origin="web",
-        comment=str(form.get("comment", "")),
+        workspace_of(request), mission, user=user, origin="web", comment=comment
     )
-    clear_caches(request, mission_id)
-    return redirect(f"/missions/{mission_id}", "saved" if saved.version != current.version else "unchanged")
+    clear_caches(request, mission.id)
+    return redirect(f"/missions/{mission.id}", "saved" if saved.version != current.version else "unchanged")
 
 
 @router.post("/missions/{mission_id}/yaml")
@@ -583,15 +585,7 @@ def _edit_yaml(request: Request, mission_id: str, form: FormData) -> Response:
             )
     except InputError as exc:
         return _editor(request, current, status_code=422, text=text, problems=exc.problems, tab="yaml")
-    saved = mission_service.save_mission(
-        workspace_of(request),
-        mission,
-        user=account.username,
-        origin="web",
-        comment=str(form.get("comment", "")),
-    )
-    clear_caches(request, mission_id)
-    return redirect(f"/missions/{mission_id}", "saved" if saved.version != current.version else "unchanged")
+    return _save_edit(request, current, mission, account.username, str(form.get("comment", "")))
 
 
 @router.post("/missions/{mission_id}/delete")
