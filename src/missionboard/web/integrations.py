@@ -1,7 +1,7 @@
-"""The services of other areas (ingest, mapping, analytics, monitoring), found where they are installed.
+"""The use cases of the other areas (ingest, mapping, analytics, monitoring) that the web app calls.
 
-The web app calls them when they exist and says plainly that a section is not available when they do
-not; it never invents figures of its own.
+They are imported lazily: analytics and mapping pull in scikit-learn and the embedding model, which the
+login page and the explorer do not need.
 """
 
 from __future__ import annotations
@@ -17,38 +17,23 @@ class NotAvailable(MissionboardError):
     """A section or write whose service is not installed."""
 
 
-CANDIDATES: dict[str, tuple[str, ...]] = {
-    "analyze_portfolio": (
-        "missionboard.services.analytics",
-        "missionboard.analytics",
-        "missionboard.analytics.portfolio",
-    ),
-    "monitor_mission": (
-        "missionboard.services.monitoring",
-        "missionboard.monitoring",
-        "missionboard.monitoring.monitor",
-    ),
-    "record_decision": (
-        "missionboard.services.monitoring",
-        "missionboard.services.decisions",
-        "missionboard.monitoring",
-    ),
-    "review_link": ("missionboard.services.mapping", "missionboard.mapping.review", "missionboard.mapping"),
-    "ingest_files": ("missionboard.services.ingest", "missionboard.ingest", "missionboard.ingest.engine"),
+SERVICES: dict[str, str] = {
+    "analyze_portfolio": "missionboard.analytics.service",
+    "monitor_mission": "missionboard.monitoring.board",
+    "record_decision": "missionboard.monitoring.decisions",
+    "review_link": "missionboard.services.mapping",
+    "ingest_files": "missionboard.services.ingest",
 }
+"""Where each area's use case lives; imported on first use so that the app starts fast."""
 
 
 def service(name: str) -> Callable[..., Any] | None:
-    """The named service function, or None where no installed module provides it."""
-    for module_name in CANDIDATES.get(name, ()):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        found = getattr(module, name, None)
-        if callable(found):
-            return found  # type: ignore[no-any-return]
-    return None
+    """The named service function (None for a name no area provides)."""
+    module_name = SERVICES.get(name)
+    if module_name is None:
+        return None
+    found = getattr(importlib.import_module(module_name), name)
+    return found  # type: ignore[no-any-return]
 
 
 def unavailable(name: str) -> str:
