@@ -11,7 +11,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from missionboard.analytics import analyze_portfolio
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.reports import summary
 
@@ -57,6 +56,8 @@ def analyze(
     Reads accepted links (and proposed ones scoring at least --threshold, flagged as such). Amounts are
     converted with the workspace's exchange rates only; anything without a rate is reported apart.
     """
+    from missionboard.analytics import analyze_portfolio  # scikit-learn and DuckDB: loaded only when used
+
     workspace = app_context(ctx).workspace()
     result = analyze_portfolio(
         workspace,

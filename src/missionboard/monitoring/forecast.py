@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import statsmodels.api as sm
-from scipy import stats
 
 from missionboard.domain.missions import Direction
 from missionboard.domain.targets import Point
@@ -60,6 +58,8 @@ class Forecast:
         if self.scale <= 0:
             below = 1.0 if centre <= goal else 0.0
         else:
+            from scipy import stats  # loaded on first use, not at start-up
+
             below = float(stats.t.cdf((goal - centre) / self.scale, self.df))
         return below if direction is Direction.DECREASE else 1.0 - below
 
@@ -111,6 +111,8 @@ def fit(points: Sequence[Point], *, log_scale: bool = False) -> Drift | None:
     root = np.sqrt(steps)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        import statsmodels.api as sm  # heavy: loaded on the first forecast, not at start-up
+
         model = sm.OLS(changes / root, root[:, None]).fit()
     drift = float(model.params[0])
     n = len(changes)
@@ -137,6 +139,8 @@ def forecast(
     h = year - model.last_year
     centre = model.last_value + h * model.drift
     scale = math.sqrt(h * model.sigma**2 + (h * model.drift_se) ** 2)
+    from scipy import stats
+
     q = float(stats.t.ppf(0.5 + level / 2, model.df))
     low, high, value = centre - q * scale, centre + q * scale, centre
     if log_scale:
