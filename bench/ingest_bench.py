@@ -48,19 +48,20 @@ WORDS = [
 ]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from missionboard.store.workspace import Workspace
 from missionboard.services.ingest import ingest_files
 fmt, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 ws = Workspace.open(f"sqlite:///{db}", create=True)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 run = ingest_files(ws, fmt, [path], source="bench")
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"format": fmt, "read": run.read, "inserted": run.inserted, "rejected": run.rejected,
-                  "seconds": round(seconds, 1), "rows_per_s": round(run.read / seconds),
-                  "peak_mb": round(peak_mb)}))
+                  "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                  "rows_per_s": round(run.read / seconds), "peak_mb": round(peak_mb),
+                  "load_average": [round(x, 2) for x in os.getloadavg()]}))
 """
 
 

@@ -181,11 +181,20 @@ def json_safe(value: Any) -> Any:
     return clean(value)
 
 
+_SPLITTERS: dict[str, Callable[[str], list[str]]] = {}
+
+
 def split_list(value: str, separators: str = ";|") -> list[str]:
     """'a; b | c' → ['a', 'b', 'c'] (empty items dropped, order and first occurrence kept)."""
     if not value:
         return []
-    parts = re.split("[" + re.escape(separators) + "]", value)
+    if len(separators) == 1:
+        parts = value.split(separators)
+    else:
+        splitter = _SPLITTERS.get(separators)
+        if splitter is None:
+            splitter = _SPLITTERS[separators] = re.compile("[" + re.escape(separators) + "]").split
+        parts = splitter(value)
     seen: dict[str, None] = {}
     for part in parts:
         part = part.strip()
@@ -207,6 +216,8 @@ def parse_amount(value: Any, *, allow_negative: bool = False) -> Decimal | None:
     """A money amount: '1234.5', '1,234.50', '1 234', '1234,5', '1.234,50' or a number; '' → None."""
     if value is None or value == "":
         return None
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 18:
+        return Decimal(value)  # plain whole numbers, the common case: what the checks below would give
     if isinstance(value, bool):
         raise FieldError(f"not a number: {value!r}")
     if isinstance(value, int | float | Decimal):
@@ -276,10 +287,25 @@ _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: [0-9:.]+)?$")
 _YMD_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
+_DATE_TEXTS: dict[str, dt.date] = {}
+"""Date text → its checked date: portfolios repeat the same few thousand dates a million times."""
+
+
 def parse_date(value: Any) -> dt.date | None:
     """ISO dates (with or without a time) and day-first dates (24/07/2014, 24-07-2014, 24.07.2014)."""
     if value is None or value == "":
         return None
+    if type(value) is str:
+        known = _DATE_TEXTS.get(value)
+        if known is None:
+            known = _parse_date(value)
+            if known is not None and len(_DATE_TEXTS) < 100_000:
+                _DATE_TEXTS[value] = known
+        return known
+    return _parse_date(value)
+
+
+def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return _plausible(value.date(), value.isoformat())
     if isinstance(value, dt.date):
@@ -505,6 +531,23 @@ def org_identifier(value: str, source: str) -> tuple[str, str] | None:
     return (f"{source}-id"[:50], text[:MAX_SCHEME])
 
 
+def _plain_identifiers(identifiers: dict[str, str] | None) -> bool:
+    """Whether identifiers are str → str without surrounding whitespace (what validation keeps as is)."""
+    if not identifiers:
+        return identifiers is None or type(identifiers) is dict
+    if type(identifiers) is not dict:
+        return False
+    for scheme, value in identifiers.items():
+        if (
+            type(scheme) is not str
+            or type(value) is not str
+            or scheme != scheme.strip()
+            or value != value.strip()
+        ):
+            return False
+    return True
+
+
 def make_actor(
     name: str,
     *,
@@ -519,6 +562,27 @@ def make_actor(
     country_code = country.strip().upper() if country else None
     if country_code and len(country_code) > 10:
         country_code = None
+    if (
+        name
+        and not country_code
+        and (helix is None or type(helix) is HelixType)
+        and (level is None or type(level) is Level)
+        and (sector is None or (type(sector) is str and sector == sector.strip()))
+        and _plain_identifiers(identifiers)
+    ):
+        # every field is already what validation would make of it: build the model directly
+        return assemble(
+            Actor,
+            {
+                "name": name,
+                "identifiers": dict(identifiers) if identifiers else {},
+                "helix": helix,
+                "sector": sector,
+                "level": level,
+                "country": None,
+                "aliases": [],
+            },
+        )
     return Actor(
         name=name,
         identifiers=identifiers or {},

@@ -193,7 +193,8 @@ def run_import(
                 session, user=user, import_run_id=run_id, normalize=normalize_name
             )
             items = _prepared(reader(format)(files, options))
-            counts = _consume(items, repository, run, on_error, writer, progress)
+            with portfolio.bulk_load_settings(session):
+                counts = _consume(items, repository, run, on_error, writer, progress)
             run.inserted, run.updated, run.unchanged = counts
             run.seconds = round(time.perf_counter() - clock, 3)
             if dry_run:
@@ -267,27 +268,37 @@ def _consume(
         unchanged += counts.unchanged
         batch.clear()
 
-    for item in items:
-        if isinstance(item, Rejection):
-            if item.is_record:
-                run.read += 1
-            rejected(item)
-        else:
-            run.read += 1
-            values = item.values
-            key = (values["source"], values["source_id"])
-            first = seen.get(key)
-            if first is not None:
-                where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
-                message = f"duplicate id {key[1]!r}: already read at {where}"
-                rejected(Rejection(Problem(item.file, item.line, "id", message), raw=values["raw"]))
+    # counted here and copied to the run (a validated model, slower to assign to) every thousand
+    # records and when the loop ends, also by an error
+    read = run.read
+    try:
+        for item in items:
+            if isinstance(item, Rejection):
+                if item.is_record:
+                    read += 1
+                    run.read = read
+                rejected(item)
             else:
-                seen[key] = (item.file, item.line)
-                batch.append((values, item.participations))
-                if len(batch) >= BATCH:
-                    flush()
-        if progress is not None and run.read % 1000 == 0:
-            progress(run.read)
+                read += 1
+                values = item.values
+                key = (values["source"], values["source_id"])
+                first = seen.get(key)
+                if first is not None:
+                    run.read = read
+                    where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
+                    message = f"duplicate id {key[1]!r}: already read at {where}"
+                    rejected(Rejection(Problem(item.file, item.line, "id", message), raw=values["raw"]))
+                else:
+                    seen[key] = (item.file, item.line)
+                    batch.append((values, item.participations))
+                    if len(batch) >= BATCH:
+                        flush()
+            if read % 1000 == 0:
+                run.read = read
+                if progress is not None:
+                    progress(read)
+    finally:
+        run.read = read
     if batch:
         flush()
     if progress is not None:

@@ -486,6 +486,12 @@ class _Fields:
         self.separators = mapping.list_separator
         self.actors: dict[str, Any] = {}
         self.mapped = set(columns.values())
+        if not self.defaults and not self.translate:
+            self.get = self._column_only  # type: ignore[method-assign]
+
+    def _column_only(self, values: dict[str, str], name: str) -> str:
+        """``get`` for files without defaults or translations (headers are never None)."""
+        return values.get(self.columns.get(name), "")  # type: ignore[arg-type]
 
     def get(self, values: dict[str, str], name: str) -> str:
         column = self.columns.get(name)

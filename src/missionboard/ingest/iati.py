@@ -9,6 +9,7 @@ currency and value date; SDG tags and SDG sector codes are kept as ``source_labe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -17,9 +18,9 @@ from typing import Any
 
 from lxml import etree
 
-from missionboard.domain.common import Money
 from missionboard.domain.missions import HelixType, Level
 from missionboard.domain.portfolio import (
+    Actor,
     InstrumentType,
     Participation,
     ParticipationRole,
@@ -38,12 +39,14 @@ from missionboard.ingest.base import (
     Record,
     RecordRejected,
     Rejection,
+    assemble,
     build_project,
     make_actor,
     org_identifier,
     parse_amount,
     parse_currency,
     parse_date,
+    quick_money,
 )
 from missionboard.ingest.tabular import check_not_empty
 
@@ -279,15 +282,29 @@ def _amount(file: str, element: Any, what: str) -> Decimal:
     return amount
 
 
+_DATES: dict[str, str] = {}
+"""Date attribute text → its checked ISO date: files repeat the same few thousand dates."""
+
+
 def _date(file: str, element: Any | None, what: str, attribute: str = "iso-date") -> str | None:
     if element is None:
         return None
     value = element.get(attribute)
+    if value is None:
+        return None
+    known = _DATES.get(value)
+    if known is not None:
+        return known
     try:
         date = parse_date(value)
     except FieldError as exc:
         raise RecordRejected(Problem(file, element.sourceline, f"{what}/@{attribute}", exc.message)) from exc
-    return date.isoformat() if date else None
+    if date is None:
+        return None
+    text = date.isoformat()
+    if len(_DATES) < 100_000:
+        _DATES[value] = text
+    return text
 
 
 def _currency(file: str, element: Any, default: str | None, what: str) -> str | None:
@@ -363,7 +380,7 @@ def _activity(
             code = (child.get("code") or "").strip()
             vocabulary = child.get("vocabulary") or "1"
             if code:
-                regions.append(code if vocabulary == "1" else f"{vocabulary}:{code}")
+                regions.append(code if vocabulary == "1" else f"{vocabulary}:{code}".strip())
         elif tag == "sector":
             code = (child.get("code") or "").strip()
             vocabulary = child.get("vocabulary") or "1"
@@ -373,18 +390,18 @@ def _activity(
                 {"vocabulary": vocabulary, "code": code, "percentage": child.get("percentage")}
             )
             if vocabulary in SECTOR_SDG_VOCABULARIES:
-                labels.append(SourceLabel(vocabulary=SECTOR_SDG_VOCABULARIES[vocabulary], code=code))
+                labels.append(_label(SECTOR_SDG_VOCABULARIES[vocabulary], code))
             else:
-                sectors.append(code if vocabulary in ("1", "2") else f"{vocabulary}:{code}")
+                sectors.append(code if vocabulary in ("1", "2") else f"{vocabulary}:{code}".strip())
         elif tag == "tag":
             code = (child.get("code") or "").strip()
             vocabulary = child.get("vocabulary") or "1"
             if not code:
                 continue
             if vocabulary in TAG_SDG_VOCABULARIES:
-                labels.append(SourceLabel(vocabulary=TAG_SDG_VOCABULARIES[vocabulary], code=code))
+                labels.append(_label(TAG_SDG_VOCABULARIES[vocabulary], code))
             else:
-                topics.append(f"{vocabulary}:{code}")
+                topics.append(f"{vocabulary}:{code}".strip())
         elif tag == "policy-marker":
             code = (child.get("code") or "").strip()
             significance = (child.get("significance") or "").strip()
@@ -393,7 +410,7 @@ def _activity(
                     {"vocabulary": child.get("vocabulary") or "1", "code": code, "significance": significance}
                 )
                 if significance not in ("", "0") and (child.get("vocabulary") or "1") == "1":
-                    labels.append(SourceLabel(vocabulary="dac-policy-marker", code=code))
+                    labels.append(_label("dac-policy-marker", code))
         elif tag == "budget":
             value = child.find("value")
             if value is None:
@@ -518,15 +535,16 @@ def _activity(
                 "source_id": identifier,
                 "title": title,
                 "abstract": abstract,
-                "language": title_lang[:20] if title_lang else None,
+                "language": title_lang[:20].rstrip() if title_lang else None,
                 "titles": [{"text": t, "lang": tl} for t, tl in titles],
                 "abstracts": [{"text": t, "lang": tl} for _, texts in descriptions for t, tl in texts],
                 "funder": funder,
                 "instrument": instrument,
                 "funding_scheme": None,
-                "budget": Money(amount=budget[0], currency=budget[1]) if budget else None,
-                "start": start,
-                "end": end,
+                "budget": quick_money(budget[0], budget[1]) if budget else None,
+                # dates, not their text, so that build_project takes its checked fast path
+                "start": dt.date.fromisoformat(start) if start else None,
+                "end": dt.date.fromisoformat(end) if end else None,
                 "status": STATUS.get(status_code or "", ProjectStatus.UNKNOWN),
                 "countries": countries,
                 "regions": regions,
@@ -544,26 +562,38 @@ def _activity(
     participations: list[Participation] = []
     for role, org in orgs:
         participations.append(
-            Participation(
-                project=key,
-                actor=make_actor(
+            _participation(
+                key,
+                make_actor(
                     org["name"], identifiers=org["identifiers"], helix=org["helix"], level=org["level"]
                 ),
-                role=ROLES.get(role, ParticipationRole.OTHER),
+                ROLES.get(role, ParticipationRole.OTHER),
             )
         )
     if reporting is not None and not funders:
         participations.append(
-            Participation(
-                project=key,
-                actor=make_actor(
+            _participation(
+                key,
+                make_actor(
                     reporting["name"], identifiers=reporting["identifiers"], helix=reporting["helix"],
                     level=reporting["level"],
                 ),
-                role=ParticipationRole.FUNDER,
+                ParticipationRole.FUNDER,
             )
         )  # fmt: skip
     return Record(project=project, participations=participations, file=file, line=line)
+
+
+def _label(vocabulary: str, code: str) -> SourceLabel:
+    """A SourceLabel from a constant vocabulary and a stripped, non-empty code (as validation makes it)."""
+    return assemble(SourceLabel, {"vocabulary": vocabulary, "code": code})
+
+
+def _participation(key: tuple[str, str], actor: Actor, role: ParticipationRole) -> Participation:
+    """A participation without amount or share; the key's parts are stripped and non-empty."""
+    return assemble(
+        Participation, {"project": key, "actor": actor, "role": role, "amount": None, "share": None}
+    )
 
 
 def _check_version_record(file: str, line: int | None, version: str) -> None:

@@ -11,7 +11,7 @@ Why this model: on the UN SDG series in ``shared/data/indicators`` (CO₂ emissi
 share, 2000–2017, hiding the last 3 or 5 years) it is the only candidate whose 80 % intervals
 cover close to 80 % of the hidden outcomes; OLS on time and Holt/ETS fitted by maximum likelihood
 give intervals that are far too narrow on short annual series (30–45 % coverage), because they
-treat the trend as known and the deviations from it as independent. See ``bench/results/monitoring.md``.
+treat the trend as known and the deviations from it as independent. See the monitoring section of ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations

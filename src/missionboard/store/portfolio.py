@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
 from missionboard.domain.portfolio import Actor, Participation, Project
 from missionboard.domain.records import ImportedFile, ImportRun
@@ -307,6 +311,10 @@ class PortfolioRepository:
         self.normalize = normalize
         self.actors = ActorResolver(session)
         self._names: dict[str, str] = {}
+        # Sources that had no projects when this repository first met them: their only existing
+        # projects are the ones inserted here (kept in _inserted), so most lookups can be skipped.
+        self._fresh: dict[str, bool] = {}
+        self._inserted: set[tuple[str, str]] = set()
 
     def upsert(self, batch: Sequence[tuple[Project, Sequence[Participation]]]) -> UpsertCounts:
         return self.upsert_prepared([prepare(project, participations) for project, participations in batch])
@@ -316,7 +324,7 @@ class PortfolioRepository:
         counts = UpsertCounts()
         if not batch:
             return counts
-        existing = self._existing({(v["source"], v["source_id"]) for v, _ in batch})
+        existing = self._existing(self._maybe_existing({(v["source"], v["source_id"]) for v, _ in batch}))
         now = utcnow()
         new_rows: list[dict[str, Any]] = []
         new_parts: list[tuple[tuple[str, str], Sequence[Participation]]] = []
@@ -335,12 +343,11 @@ class PortfolioRepository:
             else:
                 changed.append((found[0], values, participations))
         if new_rows:
-            connection = self.session.connection()
-            connection.execute(insert(ProjectRow), new_rows)
-            ids = self._existing({key for key, _ in new_parts})
+            new_ids = self._insert_projects(new_rows)
+            self._inserted.update(key for key, _ in new_parts if self._fresh.get(key[0]))
             rows: list[dict[str, Any]] = []
-            for key, participations in new_parts:
-                rows.extend(self._participation_rows(ids[key][0], key[0], participations))
+            for project_id, (key, participations) in zip(new_ids, new_parts, strict=True):
+                rows.extend(self._participation_rows(project_id, key[0], participations))
             self._insert_participations(rows)
             counts.inserted += len(new_rows)
         for project_id, values, participations in changed:
@@ -348,6 +355,43 @@ class PortfolioRepository:
             counts.updated += 1
         self.actors.flush()
         return counts
+
+    def _maybe_existing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The keys that may name a project already stored: all of them, except for fresh sources."""
+        for source in {source for source, _ in keys} - self._fresh.keys():
+            query = select(ProjectRow.id).where(ProjectRow.source == source).limit(1)
+            self._fresh[source] = self.session.execute(query).first() is None
+        if not any(self._fresh.values()):
+            return keys
+        return {key for key in keys if not self._fresh[key[0]] or key in self._inserted}
+
+    def _insert_projects(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert new project rows and return their ids, in order.
+
+        On SQLite the transaction holds the database's only write lock and each row gets the next
+        rowid (largest + 1): when the ids after the insert are exactly the block above the previous
+        largest, they are the new rows' ids in order. Otherwise (and elsewhere) they are looked up."""
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            last = connection.execute(select(func.max(ProjectRow.id))).scalar() or 0
+            bulk_insert(connection, ProjectRow.__table__, rows)
+            count, top = connection.execute(
+                select(func.count(), func.max(ProjectRow.id)).where(ProjectRow.id > last)
+            ).one()
+            if count == len(rows) and top == last + len(rows):
+                first = connection.execute(
+                    select(ProjectRow.source, ProjectRow.source_id).where(ProjectRow.id.in_([last + 1, top]))
+                ).all()
+                ends = [
+                    (rows[0]["source"], rows[0]["source_id"]),
+                    (rows[-1]["source"], rows[-1]["source_id"]),
+                ]
+                if sorted(tuple(r) for r in first) == sorted(set(ends)):
+                    return list(range(last + 1, top + 1))
+        else:
+            bulk_insert(connection, ProjectRow.__table__, rows)
+        ids = self._existing({(row["source"], row["source_id"]) for row in rows})
+        return [ids[(row["source"], row["source_id"])][0] for row in rows]
 
     def _existing(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         by_source: dict[str, list[str]] = {}
@@ -415,8 +459,7 @@ class PortfolioRepository:
         self.actors.flush()
         for row in rows:
             row["actor_id"] = row["actor_id"].id
-        if rows:
-            self.session.connection().execute(insert(ParticipationRow), rows)
+        bulk_insert(self.session.connection(), ParticipationRow.__table__, rows)
 
     def _participation_rows(
         self, project_id: int, source: str, participations: Sequence[Participation]
@@ -448,6 +491,124 @@ class PortfolioRepository:
                 if participation.share is not None:
                     row["share"] = min(1.0, (row["share"] or 0.0) + participation.share)
         return list(merged.values())
+
+
+# --- bulk inserts -------------------------------------------------------------------------------
+
+_json_dumps = json.dumps
+
+
+def _json_text(value: Any) -> Any:
+    """What SQLAlchemy's JSON type binds on SQLite (``json.dumps``), with the empty list and dict short-cut."""
+    if not value:
+        if type(value) is list:
+            return "[]"
+        if type(value) is dict:
+            return "{}"
+    return _json_dumps(value)
+
+
+def _date_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        # date.isoformat() is SQLite's DATE storage format (%04d-%02d-%02d) for plain dates
+        return value.isoformat() if type(value) is dt.date else process(value)
+
+    return convert
+
+
+def _last_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A bind processor that remembers its last input: a batch's timestamps are one object."""
+    last: list[Any] = [None, process(None)]
+
+    def convert(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return convert
+
+
+_BULK_PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
+
+
+def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) in one ``executemany``.
+
+    On SQLite the values are converted here exactly as the column types' bind processors would
+    (JSON text, ISO dates, floats) and handed to the driver as tuples: SQLAlchemy's per-row parameter
+    processing costs more than SQLite's insert itself. The statement is SQLAlchemy's own compiled
+    ``insert(table)``. Other databases, and rows that leave a column to its default, take the plain
+    Core ``executemany``."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = tuple(rows[0])
+    plan = _BULK_PLANS.get((table.name, names)) if dialect.name == "sqlite" else None
+    if plan is None and dialect.name == "sqlite":
+        plan = _bulk_plan(connection, table, names)
+    if plan is None:
+        connection.execute(insert(table), rows)
+        return
+    sql, getter, converters = plan
+    values = [[getter(row)] for row in rows] if len(names) == 1 else [list(getter(row)) for row in rows]
+    for index, convert in converters:
+        for row_values in values:
+            row_values[index] = convert(row_values[index])
+    connection.exec_driver_sql(sql, [tuple(v) for v in values])
+
+
+def _bulk_plan(
+    connection: Connection, table: Table, names: tuple[str, ...]
+) -> tuple[str, Any, list[tuple[int, Any]]] | None:
+    given = set(names)
+    if not given <= set(table.c.keys()):
+        return None
+    for column in table.c:
+        defaulted = column.default is not None or column.server_default is not None
+        if column.name not in given and not column.primary_key and defaulted:
+            return None
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(names):
+        return None
+    converters: list[tuple[int, Any]] = []
+    for index, name in enumerate(order):
+        column_type = table.c[name].type
+        process = column_type._cached_bind_processor(dialect)
+        if process is None:
+            continue
+        if (
+            isinstance(column_type, JSON)
+            and dialect._json_serializer is None
+            and not column_type.none_as_null
+        ):
+            converters.append((index, _json_text))
+        elif isinstance(column_type, Date):
+            converters.append((index, _date_text(process)))
+        elif isinstance(column_type, DateTime):
+            converters.append((index, _last_value(process)))
+        else:
+            converters.append((index, process))
+    plan = (str(compiled), itemgetter(*order), converters)
+    _BULK_PLANS[(table.name, names)] = plan
+    return plan
+
+
+@contextmanager
+def bulk_load_settings(session: Session) -> Iterator[None]:
+    """On SQLite, a 128 MB page cache for the import's connection (the tables and indexes a million-row
+    import writes outgrow the default 2 MB cache); the default size comes back afterwards. Durability
+    settings (journal mode, synchronous) are left as they are."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA cache_size=-131072")  # 128 MB (negative values are KiB)
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, which workspaces use
 
 
 # --- import runs --------------------------------------------------------------------------------
