@@ -64,6 +64,18 @@ def _error(
     )
 
 
+ERROR_STATUS: tuple[tuple[type[MissionboardError], int], ...] = (
+    (CsrfFailed, 403),
+    (Forbidden, 403),
+    (TooManyAttempts, 429),
+    (AuthenticationFailed, 401),
+    (NotFound, 404),
+    (InputError, 422),
+    (NotAvailable, 501),
+)
+"""The HTTP status of each error a user can cause (most specific first); any other one is a 400."""
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -72,37 +84,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
-    @app.exception_handler(CsrfFailed)
-    def _csrf(request: Request, exc: CsrfFailed) -> Response:
-        return _error(request, 403, str(exc))
-
-    @app.exception_handler(Forbidden)
-    def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, 403, str(exc))
-
-    @app.exception_handler(TooManyAttempts)
-    def _too_many(request: Request, exc: TooManyAttempts) -> Response:
-        return _error(request, 429, str(exc))
-
-    @app.exception_handler(AuthenticationFailed)
-    def _auth(request: Request, exc: AuthenticationFailed) -> Response:
-        return _error(request, 401, str(exc))
-
-    @app.exception_handler(NotFound)
-    def _not_found(request: Request, exc: NotFound) -> Response:
-        return _error(request, 404, str(exc))
-
-    @app.exception_handler(InputError)
-    def _input(request: Request, exc: InputError) -> Response:
-        return _error(request, 422, str(exc), [p.as_dict() for p in exc.problems])
-
-    @app.exception_handler(NotAvailable)
-    def _not_available(request: Request, exc: NotAvailable) -> Response:
-        return _error(request, 501, str(exc))
-
     @app.exception_handler(MissionboardError)
-    def _other(request: Request, exc: MissionboardError) -> Response:
-        return _error(request, 400, str(exc))
+    def _user_error(request: Request, exc: MissionboardError) -> Response:
+        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
+        problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
+        return _error(request, status, str(exc), problems)
 
     @app.exception_handler(RequestValidationError)
     def _validation(request: Request, exc: RequestValidationError) -> Response:
