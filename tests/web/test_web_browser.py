@@ -246,6 +246,7 @@ def test_the_keyboard_reaches_the_skip_link_and_the_login_form(
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)  # the form posts, then redirects
     page.wait_for_load_state("networkidle")
     assert (
         page.get_by_role("link", name="Log out").count() + page.get_by_role("button", name="Log out").count()
