@@ -1,0 +1,235 @@
+"""Consultations: how stakeholders and citizens shape a mission draft, and what they said.
+
+A consultation asks a fixed set of questions about one mission version. Participants say which helix
+group and level they speak for (and nothing else about themselves); their answers are free text,
+ratings of each objective's importance and ambition, and proposals of new objectives or solutions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from missionboard.domain.common import DomainModel, NonEmptyText, Slug
+from missionboard.domain.missions import HelixType, Level
+
+LANGUAGES: tuple[str, ...] = ("en", "nb", "sv")
+"""Languages the participation pages are translated into (gettext catalogues ship with the package)."""
+
+MAX_TEXT = 4000
+"""Longest free-text answer or proposal we keep, in characters: long enough for a considered view."""
+
+
+class ConsultationStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Audience(StrEnum):
+    INVITED = "invited"
+    """Only holders of an invitation link may respond, once each."""
+    PUBLIC = "public"
+    """Anyone with the link may respond; flooding limits apply."""
+
+
+class QuestionKind(StrEnum):
+    TEXT = "text"
+    """A free-text question."""
+    RATING = "rating"
+    """Rate every objective's importance and ambition on 1–5 scales."""
+    PROPOSAL = "proposal"
+    """Propose a new objective or a solution."""
+
+
+class Question(DomainModel):
+    id: Slug
+    kind: QuestionKind
+    prompt: NonEmptyText
+    required: bool = False
+
+
+class Consultation(DomainModel):
+    """One round of consultation on a mission version, run by the mission's owner."""
+
+    id: Slug
+    mission_id: Slug
+    mission_version: int = Field(ge=1, description="The mission version put to consultation")
+    title: NonEmptyText
+    purpose: NonEmptyText
+    opens_on: dt.date
+    closes_on: dt.date
+    audience: Audience = Audience.INVITED
+    language: str = "en"
+    questions: list[Question] = Field(min_length=1)
+    status: ConsultationStatus = ConsultationStatus.DRAFT
+    created_by: NonEmptyText
+    created_at: dt.datetime
+    closed_at: dt.datetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Consultation:
+        if self.closes_on < self.opens_on:
+            raise ValueError(f"closes_on {self.closes_on} must not come before opens_on {self.opens_on}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language '{self.language}' is not one of {', '.join(LANGUAGES)}")
+        ids = [q.id for q in self.questions]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"question id '{duplicated[0]}' is used twice")
+        return self
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def accepts_responses(self, today: dt.date) -> bool:
+        return self.status is ConsultationStatus.OPEN and self.opens_on <= today <= self.closes_on
+
+
+class ProposalKind(StrEnum):
+    OBJECTIVE = "objective"
+    SOLUTION = "solution"
+
+
+class Answer(DomainModel):
+    question_id: Slug
+    text: str = Field(max_length=MAX_TEXT)
+
+
+class Rating(DomainModel):
+    """How important an objective is (1 not at all … 5 essential) and how its ambition feels
+    (1 far too timid … 3 about right … 5 unrealistic)."""
+
+    objective_id: Slug
+    importance: int | None = Field(default=None, ge=1, le=5)
+    ambition: int | None = Field(default=None, ge=1, le=5)
+
+
+class Proposal(DomainModel):
+    kind: ProposalKind
+    text: NonEmptyText = Field(max_length=MAX_TEXT)
+
+
+class Channel(StrEnum):
+    INVITED = "invited"
+    PUBLIC = "public"
+    IMPORTED = "imported"
+    """Gathered elsewhere (workshops, paper forms, another survey tool) and imported from CSV."""
+
+
+class Submission(DomainModel):
+    """What a participant sends: only what the synthesis needs, plus their consent."""
+
+    helix: HelixType
+    level: Level
+    consent: bool
+    language: str = "en"
+    answers: list[Answer] = Field(default_factory=list)
+    ratings: list[Rating] = Field(default_factory=list)
+    proposals: list[Proposal] = Field(default_factory=list)
+
+
+class Response(DomainModel):
+    """A stored submission. ``hidden`` responses are kept for the record but left out of the synthesis."""
+
+    id: int
+    consultation_id: Slug
+    channel: Channel
+    helix: HelixType
+    level: Level
+    language: str = "en"
+    answers: list[Answer] = Field(default_factory=list)
+    ratings: list[Rating] = Field(default_factory=list)
+    proposals: list[Proposal] = Field(default_factory=list)
+    consented_at: dt.datetime
+    submitted_at: dt.datetime
+    hidden: bool = False
+    hidden_reason: str | None = None
+    adopted: list[int] = Field(
+        default_factory=list, description="Indexes of proposals turned into mission edits"
+    )
+
+
+class Invitation(DomainModel):
+    """An e-mail-less invitation: the owner hands out the link; only a hash of its token is stored."""
+
+    id: int
+    consultation_id: Slug
+    label: str = Field(default="", description="Who the owner gave it to, in the owner's words")
+    helix: HelixType | None = None
+    created_at: dt.datetime
+    used_at: dt.datetime | None = None
+
+
+# --- synthesis -----------------------------------------------------------------------------------
+
+
+class Quote(DomainModel):
+    response_id: int
+    text: NonEmptyText
+    helix: HelixType
+    level: Level
+
+
+class ThemeSummary(DomainModel):
+    """A cluster of what people said, with who said it."""
+
+    label: NonEmptyText
+    keywords: list[str] = Field(default_factory=list)
+    size: int = Field(ge=0)
+    quotes: list[Quote] = Field(default_factory=list, description="The most representative passages")
+    by_helix: dict[HelixType, int] = Field(default_factory=dict)
+    by_level: dict[Level, int] = Field(default_factory=dict)
+
+
+class Match(DomainModel):
+    code: str
+    title: str
+    score: float
+
+
+class ProposalSummary(DomainModel):
+    response_id: int
+    index: int = Field(ge=0, description="Position of the proposal within its response")
+    kind: ProposalKind
+    text: NonEmptyText
+    helix: HelixType
+    level: Level
+    objectives: list[Match] = Field(default_factory=list, description="Best-matching mission objectives")
+    sdgs: list[Match] = Field(default_factory=list, description="Best-matching Sustainable Development Goals")
+    adopted: bool = False
+
+
+class GroupRating(DomainModel):
+    n: int = Field(ge=0)
+    mean: float | None = None
+
+
+class RatingSummary(DomainModel):
+    """One objective on one criterion: overall and per group, and whether groups disagree."""
+
+    objective_id: Slug
+    objective_title: str
+    criterion: str = Field(description="'importance' or 'ambition'")
+    n: int = Field(ge=0)
+    mean: float | None = None
+    distribution: dict[int, int] = Field(default_factory=dict, description="Count of each score 1–5")
+    by_helix: dict[HelixType, GroupRating] = Field(default_factory=dict)
+    by_level: dict[Level, GroupRating] = Field(default_factory=dict)
+    spread: float = Field(0.0, description="Largest gap between group means (groups with enough answers)")
+    disagreement: bool = False
+
+
+class Synthesis(DomainModel):
+    consultation_id: Slug
+    mission_id: Slug
+    responses: int = Field(ge=0, description="Responses counted (hidden ones excluded)")
+    hidden: int = Field(ge=0)
+    by_helix: dict[HelixType, int] = Field(default_factory=dict)
+    by_level: dict[Level, int] = Field(default_factory=dict)
+    themes: list[ThemeSummary] = Field(default_factory=list)
+    proposals: list[ProposalSummary] = Field(default_factory=list)
+    ratings: list[RatingSummary] = Field(default_factory=list)
+    generated_at: dt.datetime
