@@ -12,7 +12,6 @@ from web_support import ROLES, Web
 
 from missionboard.services import missions as mission_service
 from missionboard.store.audit import events
-from missionboard.web.integrations import service
 
 
 def _edit_form(web: Web) -> dict[str, str]:
@@ -53,13 +52,12 @@ def test_the_missions_page_shows_cards_with_deadline_and_portfolio_size(web: Web
     assert "An internal mission" not in page
 
 
-def test_insights_render_analytics_and_monitoring_or_say_they_are_unavailable(web: Web) -> None:
+def test_insights_render_analytics_monitoring_and_quality_as_one_fragment(web: Web) -> None:
     web.login("viewer")
     fragment = web.client.get("/missions/ocean/insights?fragment=1").text
     assert "Portfolio analytics" in fragment and "Monitoring" in fragment and "Quality check" in fragment
     assert web.client.get("/missions/ocean/insights?part=nonsense&fragment=1").status_code == 422
-    if service("analyze_portfolio") is None:
-        assert "is not available in this installation" in fragment
+    assert "/api/v1/missions/ocean/analytics" in fragment and "/api/v1/missions/ocean/monitoring" in fragment
     assert "<html" not in fragment
 
 
@@ -207,9 +205,7 @@ def test_the_project_page_shows_record_links_evidence_and_decisions(web: Web) ->
 def test_reviewing_on_the_review_page_records_the_decision(web: Web) -> None:
     csrf = web.login("reviewer")
     page = web.client.get("/review?mission=ocean").text
-    assert 'data-key="a"' in page or "not available" in page
-    if service("review_link") is None:
-        return
+    assert 'data-key="a"' in page
     first = re.search(r'data-link="(\d+)"', page)
     assert first is not None
     link_id = first.group(1)
@@ -272,8 +268,6 @@ def test_the_report_is_printable_html(web: Web) -> None:
 
 
 def test_import_runs_a_dry_run_first_and_imports_on_confirmation(web: Web) -> None:
-    if service("ingest_files") is None:
-        pytest.skip("the ingest service is not installed")
     csrf = web.login("admin")
     content = b"source_id,title,funder\nX1,Imported wave energy project,Sea Fund\n"
     dry = web.client.post(

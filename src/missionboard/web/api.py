@@ -23,7 +23,7 @@ from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
 from missionboard.store.tables import ImportRunRow
 from missionboard.web import actions, queries
-from missionboard.web.integrations import NotAvailable, service, unavailable
+from missionboard.web.integrations import service
 from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
 
 bearer = HTTPBearer(
@@ -240,8 +240,6 @@ def list_members(request: Request, mission_id: MissionId) -> dict[str, Any]:
 def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
     _visible(request, mission_id)
     function = service(name)
-    if function is None:
-        raise NotAvailable(unavailable(name))
     result: dict[str, Any] = function(workspace_of(request), mission_id).to_dict()
     return result
 

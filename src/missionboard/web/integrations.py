@@ -27,14 +27,7 @@ SERVICES: dict[str, str] = {
 """Where each area's use case lives; imported on first use so that the app starts fast."""
 
 
-def service(name: str) -> Callable[..., Any] | None:
-    """The named service function (None for a name no area provides)."""
-    module_name = SERVICES.get(name)
-    if module_name is None:
-        return None
-    found = getattr(importlib.import_module(module_name), name)
+def service(name: str) -> Callable[..., Any]:
+    """The named service function, imported on first use."""
+    found = getattr(importlib.import_module(SERVICES[name]), name)
     return found  # type: ignore[no-any-return]
-
-
-def unavailable(name: str) -> str:
-    return f"{name} is not available in this installation (its service module is not installed yet)"

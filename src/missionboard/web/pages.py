@@ -30,7 +30,7 @@ from missionboard.services.accounts import Account, Forbidden, Role
 from missionboard.web import forms, queries
 from missionboard.web.actions import FORMATS
 from missionboard.web.app import templates
-from missionboard.web.integrations import NotAvailable, service, unavailable
+from missionboard.web.integrations import NotAvailable, service
 from missionboard.web.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -189,14 +189,12 @@ def section(request: Request, mission_id: str, key: str) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         function = service(name)
-        if function is None:
-            return {"available": False, "message": unavailable(name)}
         try:
             with HEAVY:
                 result = function(workspace, mission_id).to_dict()
         except MissionboardError as exc:
-            return {"available": True, "error": str(exc)}
-        out: dict[str, Any] = {"available": True, "result": result}
+            return {"error": str(exc)}
+        out: dict[str, Any] = {"result": result}
         if key == "monitoring":
             out["series"] = _indicator_series(workspace, result)
         return out
@@ -327,20 +325,8 @@ def missions_page(request: Request) -> Response:
     if account is None and not visible:
         raise LoginRequired("log in first")
     sizes = tree_data_sizes(request, [v.mission_id for v in visible])
-    monitor = service("monitor_mission")
-    statuses: dict[str, Any] = {}
-    if monitor is not None:
-        for version in visible:
-            statuses[version.mission_id] = section(request, version.mission_id, "monitoring")
-    return render(
-        request,
-        "missions.html",
-        missions=visible,
-        sizes=sizes,
-        statuses=statuses,
-        monitoring_available=monitor is not None,
-        monitoring_message=unavailable("monitor_mission"),
-    )
+    statuses = {v.mission_id: section(request, v.mission_id, "monitoring") for v in visible}
+    return render(request, "missions.html", missions=visible, sizes=sizes, statuses=statuses)
 
 
 @router.get("/missions/new", response_class=HTMLResponse)
@@ -771,8 +757,6 @@ def project_page(request: Request, project_id: int) -> Response:
         project=project,
         health=_project_health(workspace, project_id),
         may_decide=may_decide,
-        decisions_available=service("record_decision") is not None,
-        decisions_message=unavailable("record_decision"),
         kinds=["continue", "pivot", "scale", "stop"],
     )
 
@@ -802,19 +786,17 @@ def _project_health(workspace: Any, project_id: int) -> dict[str, Any]:
     """Health flags and progress as monitoring judges them today (what a decision would freeze)."""
     import datetime as dt
 
-    try:
-        from missionboard.monitoring.decisions import evidence_for
-        from missionboard.monitoring.progress import load_rules
-        from missionboard.store.tables import ProjectRow
-    except ImportError:
-        return {"available": False, "message": unavailable("project health (monitoring)")}
+    from missionboard.monitoring.decisions import evidence_for
+    from missionboard.monitoring.progress import load_rules
+    from missionboard.store.tables import ProjectRow
+
     try:
         with workspace.reading() as session:
             row = session.get(ProjectRow, project_id)
             evidence = evidence_for(session, row, rules=load_rules(), as_of=dt.datetime.now(dt.UTC).date())
     except MissionboardError as exc:
-        return {"available": True, "error": str(exc)}
-    return {"available": True, "evidence": evidence}
+        return {"error": str(exc)}
+    return {"evidence": evidence}
 
 
 # --- review --------------------------------------------------------------------------------------
@@ -856,8 +838,6 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         current=current,
         links=links,
         status=status,
-        review_available=service("review_link") is not None,
-        review_message=unavailable("review_link"),
     )
 
 
@@ -896,8 +876,6 @@ def import_page(request: Request) -> Response:
         report=None,
         staged="",
         formats=FORMATS,
-        available=service("ingest_files") is not None,
-        unavailable_message=unavailable("ingest_files"),
     )
 
 
@@ -940,8 +918,6 @@ def _import(request: Request, form: FormData, name: str, content: bytes) -> Resp
         on_error=str(form.get("on_error", "fail")),
         source=str(form.get("source", "")),
         formats=FORMATS,
-        available=True,
-        unavailable_message="",
     )
 
 
