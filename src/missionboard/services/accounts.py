@@ -277,41 +277,34 @@ def forget_mission(workspace: Workspace, mission_id: str, *, by: str) -> None:
             session.delete(row)
 
 
-def set_admin(workspace: Workspace, username: str, admin: bool, *, by: str) -> Account:
+def _set_flag(workspace: Workspace, username: str, flag: str, value: bool, *, by: str) -> Account:
+    """Change one of an account's yes/no flags, auditing the change; a no-op records nothing."""
     with workspace.transaction() as session:
         user = _user_row(session, username)
-        if user.is_admin != admin:
+        before = getattr(user, flag)
+        if before != value:
             audit.record(
                 session,
                 actor=by,
-                action="user.set_admin",
+                action=f"user.set_{flag.removeprefix('is_')}",
                 entity="user",
                 entity_id=username,
-                before={"is_admin": user.is_admin},
-                after={"is_admin": admin},
+                before={flag: before},
+                after={flag: value},
             )
-            user.is_admin = admin
+            setattr(user, flag, value)
+            if flag == "is_active" and not value:
+                session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
         return _account(session, user)
+
+
+def set_admin(workspace: Workspace, username: str, admin: bool, *, by: str) -> Account:
+    return _set_flag(workspace, username, "is_admin", admin, by=by)
 
 
 def set_active(workspace: Workspace, username: str, active: bool, *, by: str) -> Account:
     """Disable or re-enable an account; disabling ends its sessions and tokens stop working."""
-    with workspace.transaction() as session:
-        user = _user_row(session, username)
-        if user.is_active != active:
-            audit.record(
-                session,
-                actor=by,
-                action="user.set_active",
-                entity="user",
-                entity_id=username,
-                before={"is_active": user.is_active},
-                after={"is_active": active},
-            )
-            user.is_active = active
-            if not active:
-                session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
-        return _account(session, user)
+    return _set_flag(workspace, username, "is_active", active, by=by)
 
 
 def set_password(workspace: Workspace, username: str, password: str, *, by: str) -> None:
