@@ -105,3 +105,16 @@ def test_deleting_a_mission_is_audited(workspace: Workspace) -> None:
     assert service.list_missions(workspace) == []
     with workspace.reading() as session:
         assert audit.events(session, entity="mission")[-1].action == "mission.delete"
+
+
+def test_each_version_remembers_where_the_change_came_from(workspace: Workspace) -> None:
+    service.save_mission(workspace, mission(), user="anna", origin="ferries.yaml")
+    service.save_mission(
+        workspace,
+        mission(solutions=["Shore power at every quay"]),
+        user="anna",
+        origin="consultation:ferries-2026#response-4.0",
+    )
+    history = service.mission_history(workspace, "ferries")
+    assert [v.origin for v in history] == ["ferries.yaml", "consultation:ferries-2026#response-4.0"]
+    assert history[-1].mission.solutions == ["Shore power at every quay"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from missionboard import __version__
-from missionboard.cli import analyze, demo, ingest, mapping, mission, monitor, web, workspace
+from missionboard.cli import analyze, consult, demo, ingest, mapping, mission, monitor, web, workspace
 from missionboard.cli.context import AppContext, errors
 from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
@@ -62,7 +62,7 @@ def root(
     ctx.obj = AppContext(settings=settings)
 
 
-for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, web):
+for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, consult, web):
     module.register(app)
 
 

@@ -145,6 +145,10 @@ def _tree(mission: Mission, version: int) -> Tree:
         else:
             target = "[yellow]not measurable[/yellow]"
         node.add(f"[bold]{o.id}[/bold] {o.title}\n{target}")
+    if mission.solutions:
+        solutions = node.add("[bold]Solutions under consideration[/bold]")
+        for solution in mission.solutions:
+            solutions.add(escape(solution))
     return tree
 
 
@@ -176,12 +180,18 @@ def history(
     if format == OutputFormat.JSON:
         print_json(
             [
-                {"version": v.version, "author": v.author, "at": v.created_at, "comment": v.comment}
+                {
+                    "version": v.version,
+                    "author": v.author,
+                    "at": v.created_at,
+                    "comment": v.comment,
+                    "origin": v.origin,
+                }
                 for v in versions
             ]
         )
         return
-    table = Table("version", "when", "who", "comment", "changes", title=f"History of {mission_id}")
+    table = Table("version", "when", "who", "from", "comment", "changes", title=f"History of {mission_id}")
     previous = None
     for v in versions:
         changes = "created"
@@ -194,6 +204,7 @@ def history(
             str(v.version),
             f"{v.created_at:%Y-%m-%d %H:%M} UTC",
             escape(v.author),
+            escape(v.origin),
             escape(v.comment),
             escape(changes),
         )

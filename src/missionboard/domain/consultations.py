@@ -8,6 +8,8 @@ ratings of each objective's importance and ambition, and proposals of new object
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -233,3 +235,115 @@ class Synthesis(DomainModel):
     proposals: list[ProposalSummary] = Field(default_factory=list)
     ratings: list[RatingSummary] = Field(default_factory=list)
     generated_at: dt.datetime
+
+
+# --- submission rules ------------------------------------------------------------------------------
+
+MAX_LINKS = 3
+"""More links than this in one answer or proposal reads as spam: considered views rarely need them."""
+
+MAX_PROPOSALS = 10
+"""Proposals one response may carry."""
+
+MIN_REPEAT_LENGTH = 20
+"""Texts at least this long (after normalising) count as repeated when sent twice from one client."""
+
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\[url", re.ASCII)
+
+
+def count_links(text: str) -> int:
+    """Web links in ``text`` (http(s)://, www. and BBCode [url])."""
+    return len(_LINK.findall(text))
+
+
+def normalised_text(text: str) -> str:
+    """The text as compared for verbatim repeats: case and whitespace do not matter."""
+    return " ".join(text.casefold().split())
+
+
+def default_questions() -> list[Question]:
+    """Free-text views, ratings of the objectives and proposals: what every consultation asks by default."""
+    return [
+        Question(id="views", kind=QuestionKind.TEXT, prompt="What do you think of this mission?"),
+        Question(
+            id="objectives",
+            kind=QuestionKind.RATING,
+            prompt="How important is each objective, and how ambitious is its target?",
+        ),
+        Question(
+            id="proposals",
+            kind=QuestionKind.PROPOSAL,
+            prompt="Propose a new objective or a solution the mission should pursue.",
+        ),
+    ]
+
+
+def submission_texts(submission: Submission | Response) -> list[tuple[str, str]]:
+    """Every free text in a submission with the field it came from (``answers.<id>``, ``proposals[i]``)."""
+    texts = [(f"answers.{a.question_id}", a.text) for a in submission.answers]
+    texts += [(f"proposals[{i}]", p.text) for i, p in enumerate(submission.proposals)]
+    return texts
+
+
+def submission_problems(
+    consultation: Consultation,
+    objective_ids: Sequence[str],
+    submission: Submission,
+    *,
+    check_spam: bool = True,
+) -> list[tuple[str, str]]:
+    """What is wrong with a submission, as (field, message) pairs; empty when it may be stored.
+
+    ``objective_ids`` are the objectives of the mission version under consultation.
+    """
+    problems: list[tuple[str, str]] = []
+    if not submission.consent:
+        problems.append(("consent", "please agree to how your response is used before sending it"))
+    if submission.language not in LANGUAGES:
+        problems.append(("language", f"'{submission.language}' is not one of {', '.join(LANGUAGES)}"))
+    kinds = {q.kind for q in consultation.questions}
+    seen: set[str] = set()
+    for answer in submission.answers:
+        question = consultation.question(answer.question_id)
+        field = f"answers.{answer.question_id}"
+        if question is None or question.kind is not QuestionKind.TEXT:
+            problems.append((field, f"this consultation has no free-text question '{answer.question_id}'"))
+        elif answer.question_id in seen:
+            problems.append((field, "is answered twice"))
+        seen.add(answer.question_id)
+    answered = {a.question_id for a in submission.answers if a.text.strip()}
+    for question in consultation.questions:
+        if question.required and question.kind is QuestionKind.TEXT and question.id not in answered:
+            problems.append((f"answers.{question.id}", "is required"))
+    if submission.ratings and QuestionKind.RATING not in kinds:
+        problems.append(("ratings", "this consultation does not ask for ratings"))
+    known = set(objective_ids)
+    rated: set[str] = set()
+    for rating in submission.ratings:
+        field = f"ratings.{rating.objective_id}"
+        if rating.objective_id not in known:
+            problems.append((field, f"the mission has no objective '{rating.objective_id}'"))
+        elif rating.objective_id in rated:
+            problems.append((field, "is rated twice"))
+        rated.add(rating.objective_id)
+    if submission.proposals and QuestionKind.PROPOSAL not in kinds:
+        problems.append(("proposals", "this consultation does not ask for proposals"))
+    if len(submission.proposals) > MAX_PROPOSALS:
+        problems.append(("proposals", f"at most {MAX_PROPOSALS} proposals per response"))
+    for field, text in submission_texts(submission):
+        if len(text) > MAX_TEXT:
+            problems.append((field, f"is {len(text)} characters long; at most {MAX_TEXT} are kept"))
+        if check_spam and count_links(text) > MAX_LINKS:
+            problems.append((field, f"has more than {MAX_LINKS} links; please keep to {MAX_LINKS} or fewer"))
+    return problems
+
+
+def repeated_fields(submission: Submission, earlier: Sequence[Response]) -> list[str]:
+    """Fields of ``submission`` whose text repeats verbatim a text of an ``earlier`` response."""
+    before = {
+        normalised_text(text)
+        for response in earlier
+        for _, text in submission_texts(response)
+        if len(normalised_text(text)) >= MIN_REPEAT_LENGTH
+    }
+    return [field for field, text in submission_texts(submission) if normalised_text(text) in before]

@@ -150,6 +150,10 @@ class Mission(DomainModel):
         default_factory=list, description="Funding programmes that contribute to the mission"
     )
     tags: list[str] = Field(default_factory=list)
+    solutions: list[str] = Field(
+        default_factory=list,
+        description="Solutions the mission intends to pursue, e.g. adopted from a consultation",
+    )
 
     @field_validator("challenge", mode="before")
     @classmethod
@@ -182,3 +186,6 @@ class MissionVersion(DomainModel):
     author: str
     created_at: dt.datetime
     comment: str = ""
+    origin: str = Field(
+        "", description="Where the change came from: a file name, 'edit', or a consultation proposal"
+    )

@@ -21,6 +21,7 @@ def _to_version(row: MissionVersionRow) -> MissionVersion:
         author=row.author,
         created_at=row.created_at,
         comment=row.comment,
+        origin=row.origin or "",
     )
 
 
