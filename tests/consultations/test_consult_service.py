@@ -26,7 +26,7 @@ from missionboard.errors import InputError, NotFound
 from missionboard.services import consultations as consult
 from missionboard.services import missions as mission_service
 from missionboard.store import audit
-from missionboard.store.consult_tables import InvitationRow, ResponseRow
+from missionboard.store.consult_tables import ConsultationRow, InvitationRow, ResponseRow, SubmissionLogRow
 from missionboard.store.workspace import Workspace
 
 TODAY = dt.date.today()
@@ -187,6 +187,17 @@ def test_a_response_is_stored_with_a_receipt_that_finds_it_again(ws: Workspace) 
         assert stored is not None
         assert receipt not in (stored.receipt_sha256, stored.client_key_sha256)
         assert stored.client_key_sha256 != "k1"
+
+
+def test_closing_erases_every_trace_of_who_sent_what(ws: Workspace) -> None:
+    consultation = open_one(ws)
+    response, _ = consult.submit_response(ws, consultation.id, submission(), client_key="203.0.113.9")
+    consult.close_consultation(ws, consultation.id, user="owner")
+    with ws.reading() as session:
+        stored = session.get(ResponseRow, response.id)
+        assert stored is not None and stored.client_key_sha256 is None
+        assert session.scalars(select(SubmissionLogRow)).all() == []
+        assert session.get(ConsultationRow, consultation.id).client_secret is None  # type: ignore[union-attr]
 
 
 # --- invited audience ------------------------------------------------------------------------------
@@ -457,7 +468,7 @@ def test_adopting_an_objective_proposal_makes_a_new_mission_version_that_names_i
     assert version.version == 2
     added = version.mission.objective("charge-ferries-from-local-wind-power")
     assert added is not None and added.title == "Charge ferries from local wind power"
-    origin = consult.mission_origin(ws, "ferries", 2)
+    origin = mission_service.get_mission(ws, "ferries", 2).origin
     assert origin == f"consultation:{consultation.id}#response-{response.id}.0"
     assert consult.get_response(ws, consultation.id, response.id).adopted == [0]
     with ws.reading() as session:

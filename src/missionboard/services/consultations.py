@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -103,6 +104,17 @@ class RateLimited(MissionboardError):
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _sender_key(secret: str | None, client: str | None) -> str | None:
+    """A keyed hash of who sent a public response (e.g. their address), for the flooding limits.
+
+    The key is the consultation's own secret, the same for every web worker; closing the consultation
+    erases the secret and every such hash, so nothing kept afterwards can be traced to a sender.
+    """
+    if not client or not secret:
+        return None
+    return hmac.new(bytes.fromhex(secret), client.encode(), hashlib.sha256).hexdigest()
 
 
 def _now() -> dt.datetime:
@@ -268,6 +280,7 @@ def open_consultation(
                 status=consultation.status.value,
                 created_by=consultation.created_by,
                 created_at=consultation.created_at,
+                client_secret=secrets.token_hex(32),
             )
         )
         audit.record(
@@ -337,6 +350,14 @@ def close_consultation(ws: Workspace, consultation_id: str, *, user: str) -> Con
         before = row.status
         row.status = ConsultationStatus.CLOSED.value
         row.closed_at = _now()
+        row.client_secret = None
+        session.execute(
+            update(ResponseRow)
+            .where(ResponseRow.consultation_id == consultation_id)
+            .values(client_key_sha256=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(SubmissionLogRow).where(SubmissionLogRow.consultation_id == consultation_id))
         audit.record(
             session,
             actor=user,
@@ -552,13 +573,13 @@ def submit_response(
 ) -> tuple[Response, str]:
     """Store a participant's response; returns it with the receipt code they keep to see or erase it.
 
-    ``client_key`` (public consultations) should already be a salted hash of the client address; it
-    is hashed again before it is stored.
+    ``client_key`` (public consultations) tells senders apart, e.g. the client's address; only a hash
+    keyed with the consultation's secret is stored, and only until the consultation closes.
     """
     now = now or _now()
-    key = _sha256(client_key) if client_key else None
     with ws.transaction() as session:
         row = _row(session, consultation_id)
+        key = _sender_key(row.client_secret, client_key)
         consultation = _consultation(row)
         _check_accepting(consultation, now.date())
         version = MissionStore(session).get(row.mission_id, row.mission_version)
@@ -750,7 +771,7 @@ def personal_data(ws: Workspace, consultation_id: str, receipt: str) -> dict[str
                 "used_at": _aware(invitation.used_at).isoformat() if invitation.used_at else None,
             },
             "connection": (
-                "a one-way hash of your connection, used only to limit flooding"
+                "a keyed one-way hash of your connection, used only to limit flooding and erased at closing"
                 if row.client_key_sha256
                 else None
             ),
@@ -1186,18 +1207,3 @@ def adopt_proposal(
             },
         )
         return version
-
-
-def mission_origin(ws: Workspace, mission_id: str, version: int) -> str:
-    """Where a mission version came from (file name, 'web', 'consultation:…')."""
-    from missionboard.store.tables import MissionVersionRow
-
-    with ws.reading() as session:
-        origin = session.scalar(
-            select(MissionVersionRow.origin).where(
-                MissionVersionRow.mission_id == mission_id, MissionVersionRow.version == version
-            )
-        )
-    if origin is None:
-        raise NotFound(f"mission '{mission_id}' has no version {version}")
-    return origin

@@ -32,6 +32,9 @@ class ConsultationRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    client_secret: Mapped[str | None] = mapped_column(
+        String(64), doc="Keys the hashes of senders' addresses while open; erased with them at closing"
+    )
 
 
 class InvitationRow(Base):

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from missionboard import __version__
 from missionboard.errors import InputError, MissionboardError, NotFound
 from missionboard.services.accounts import AuthenticationFailed, Forbidden, TooManyAttempts
+from missionboard.services.consultations import AlreadyResponded, RateLimited
 from missionboard.store import web_tables  # noqa: F401  (registers the web tables on the metadata)
 from missionboard.store.workspace import Workspace
 from missionboard.web import charts
@@ -68,8 +69,10 @@ ERROR_STATUS: tuple[tuple[type[MissionboardError], int], ...] = (
     (CsrfFailed, 403),
     (Forbidden, 403),
     (TooManyAttempts, 429),
+    (RateLimited, 429),
     (AuthenticationFailed, 401),
     (NotFound, 404),
+    (AlreadyResponded, 409),
     (InputError, 422),
     (NotAvailable, 501),
 )
@@ -125,7 +128,7 @@ def _prewarm(app: FastAPI) -> None:
 def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bool = False) -> FastAPI:
     """The web app over ``workspace``. ``secure_cookies=False`` only for plain HTTP on loopback;
     ``prewarm`` fills the explorer's facets and the mission trees in the background at start."""
-    from missionboard.web import api, pages
+    from missionboard.web import api, consultations, pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -149,6 +152,7 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bo
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
+    app.include_router(consultations.router)
     _install_error_handlers(app)
 
     @app.middleware("http")

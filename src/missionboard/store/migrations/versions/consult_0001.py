@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("client_secret", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["mission_id"],
             ["missions.id"],
