@@ -104,6 +104,7 @@ def build_demo(path: Path, *, report: Callable[[str], None] = lambda _: None) ->
             ("iati", f"XM-DEMO-NDA-{p.id}", p) for p in development
         ]
         _load_progress(workspace, references, data / "project-progress.csv", step)
+        _load_consultation(workspace, data, step)
 
         with workspace.transaction() as session:
             audit.record(
@@ -191,6 +192,19 @@ def _load_progress(
             record_decision(workspace, ref, decision, rationale, "Mission board")
             recorded += 1
     step("decisions", started, f"{recorded} stage-gate decisions recorded")
+
+
+def _load_consultation(workspace: Workspace, data: Path, step: Callable[[str, float, str], None]) -> None:
+    from missionboard.demo import consultation
+
+    started = time.perf_counter()
+    loaded = consultation.load(workspace, data, user=DEMO_USER)
+    step(
+        "consultation",
+        started,
+        f"'{loaded.consultation}' closed with {loaded.online + len(loaded.hidden)} online and "
+        f"{loaded.imported} workshop responses ({len(loaded.hidden)} hidden as spam)",
+    )
 
 
 REVIEW_SHARE = 0.3
