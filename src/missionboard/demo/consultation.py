@@ -615,6 +615,7 @@ def load(workspace: Workspace, folder: Path, *, user: str = OWNER) -> Loaded:
         audience=Audience.PUBLIC,
         consultation_id=CONSULTATION,
         user=user,
+        now=dt.datetime.combine(OPENS, dt.time(8), dt.UTC) - dt.timedelta(days=3),
     )
     online = [r for r in responses if r.online]
     spam_at = {len(online) // 3: SPAM[0], 2 * len(online) // 3: SPAM[1]}
@@ -641,8 +642,12 @@ def load(workspace: Workspace, folder: Path, *, user: str = OWNER) -> Loaded:
             now=response.submitted,
         )
     workshops = write_csv([r for r in responses if not r.online], folder / "consultation-workshops.csv")
-    imported = consult.import_responses(workspace, CONSULTATION, workshops, user=user)
+    imported = consult.import_responses(
+        workspace, CONSULTATION, workshops, user=user, now=dt.datetime.combine(CLOSES, dt.time(12), dt.UTC)
+    )
     for response_id, reason in hidden:
         consult.hide_response(workspace, CONSULTATION, response_id, reason=reason, user=MODERATOR)
-    consult.close_consultation(workspace, CONSULTATION, user=user)
+    consult.close_consultation(
+        workspace, CONSULTATION, user=user, now=dt.datetime.combine(CLOSES, dt.time(23, 59), dt.UTC)
+    )
     return Loaded(CONSULTATION, len(online), imported, [i for i, _ in hidden])

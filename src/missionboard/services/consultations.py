@@ -239,6 +239,7 @@ def open_consultation(
     consultation_id: str | None = None,
     user: str,
     open_now: bool = True,
+    now: dt.datetime | None = None,
 ) -> Consultation:
     """Put the mission's current version to consultation (as a draft when ``open_now`` is false)."""
     with ws.transaction() as session:
@@ -261,7 +262,7 @@ def open_consultation(
                 questions=list(questions) if questions is not None else default_questions(),
                 status=ConsultationStatus.OPEN if open_now else ConsultationStatus.DRAFT,
                 created_by=user,
-                created_at=_now(),
+                created_at=now or _now(),
             )
         except ValueError as exc:
             raise _input_error(exc) from None
@@ -341,7 +342,9 @@ def list_consultations(ws: Workspace, mission_id: str | None = None) -> list[Con
         return [_consultation(row) for row in session.scalars(query)]
 
 
-def close_consultation(ws: Workspace, consultation_id: str, *, user: str) -> Consultation:
+def close_consultation(
+    ws: Workspace, consultation_id: str, *, user: str, now: dt.datetime | None = None
+) -> Consultation:
     """Stop accepting responses (closing a closed consultation changes nothing)."""
     with ws.transaction() as session:
         row = _row(session, consultation_id, lock=True)
@@ -349,7 +352,7 @@ def close_consultation(ws: Workspace, consultation_id: str, *, user: str) -> Con
             return _consultation(row)
         before = row.status
         row.status = ConsultationStatus.CLOSED.value
-        row.closed_at = _now()
+        row.closed_at = now or _now()
         row.client_secret = None
         session.execute(
             update(ResponseRow)
@@ -1003,8 +1006,13 @@ def _row_submission(
 MAX_IMPORT_PROBLEMS = 50
 
 
-def import_responses(ws: Workspace, consultation_id: str, path: Path, *, user: str) -> int:
-    """Import responses gathered elsewhere (CSV); all rows or none. Returns how many were imported."""
+def import_responses(
+    ws: Workspace, consultation_id: str, path: Path, *, user: str, now: dt.datetime | None = None
+) -> int:
+    """Import responses gathered elsewhere (CSV); all rows or none. Returns how many were imported.
+
+    ``now`` is when they count as received (e.g. the workshop's date); default: the time of import.
+    """
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -1058,7 +1066,7 @@ def import_responses(ws: Workspace, consultation_id: str, path: Path, *, user: s
         raise InputError(problems)
     if not submissions:
         raise InputError(Problem(file, None, "", "holds no responses"))
-    now = _now()
+    now = now or _now()
     with ws.transaction() as session:
         _row(session, consultation_id)
         ids = [
