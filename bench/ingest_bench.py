@@ -60,6 +60,7 @@ seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"format": fmt, "read": run.read, "inserted": run.inserted, "rejected": run.rejected,
                   "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                  "cpu_us_per_record": round(cpu / max(run.read, 1) * 1e6, 1),
                   "rows_per_s": round(run.read / seconds), "peak_mb": round(peak_mb),
                   "load_average": [round(x, 2) for x in os.getloadavg()]}))
 """

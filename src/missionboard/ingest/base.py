@@ -54,6 +54,17 @@ class Record:
     line: int | None
 
 
+@dataclass(slots=True)
+class ColumnRecord:
+    """One project that its reader turned straight into projects-table column values (what
+    ``store.portfolio.project_values`` makes of the same Project): the CSV reader's fast path."""
+
+    values: dict[str, Any]
+    participations: list[Participation]
+    file: str
+    line: int | None
+
+
 class FieldError(ValueError):
     """A value that cannot be used; ``field`` may be filled in by the caller."""
 

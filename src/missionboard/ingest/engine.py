@@ -21,11 +21,11 @@ from typing import Any, TextIO
 
 from missionboard.domain.records import ImportedFile, ImportRun
 from missionboard.errors import InputError, Problem
-from missionboard.ingest.base import Meter, ReadOptions, Record, Rejection, normalize_name
+from missionboard.ingest.base import ColumnRecord, Meter, ReadOptions, Record, Rejection, normalize_name
 from missionboard.store import portfolio
 from missionboard.store.workspace import Workspace
 
-Reader = Callable[[list[Path], ReadOptions], Iterator[Record | Rejection]]
+Reader = Callable[[list[Path], ReadOptions], Iterator[Record | ColumnRecord | Rejection]]
 
 READERS: dict[str, str] = {
     "csv": "generic",
@@ -230,9 +230,12 @@ class Ready:
     line: int | None
 
 
-def _prepared(items: Iterator[Record | Rejection]) -> Iterator[Ready | Rejection]:
+def _prepared(items: Iterator[Record | ColumnRecord | Rejection]) -> Iterator[Ready | Rejection]:
     for item in items:
-        if isinstance(item, Rejection):
+        if isinstance(item, ColumnRecord):
+            values, _ = portfolio.prepare_values(item.values, item.participations)
+            yield Ready(values, item.participations, item.file, item.line)
+        elif isinstance(item, Rejection):
             yield item
         else:
             values, participations = portfolio.prepare(item.project, item.participations)

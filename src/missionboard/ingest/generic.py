@@ -9,8 +9,11 @@ or as a second file (``--partners``) with one row per project and organisation.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +21,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from missionboard.domain.common import Money
-from missionboard.domain.portfolio import InstrumentType, Participation, ParticipationRole, Stage
+from missionboard.domain.portfolio import (
+    InstrumentType,
+    Participation,
+    ParticipationRole,
+    ProjectStatus,
+    Stage,
+    stage_for_trl,
+)
 from missionboard.errors import InputError, Problem
 from missionboard.ingest.base import (
     MAX_ID,
     MAX_NAME,
     MAX_TEXT,
     MAX_TITLE,
+    ColumnRecord,
     FieldError,
     FileRejected,
     ReadOptions,
@@ -398,7 +409,7 @@ def _partner_row(row: Row, columns: dict[str, str], source: str) -> PartnerRow:
 # --- projects -----------------------------------------------------------------------------------
 
 
-def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection]:
+def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | ColumnRecord | Rejection]:
     mapping = load_mapping(options.mapping)
     partners = Partners()
     if options.partners is not None:
@@ -430,7 +441,7 @@ def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection
 
 def _read_file(
     path: Path, mapping: Mapping, options: ReadOptions, partners: Partners, ids_seen: set[str]
-) -> Iterator[Record | Rejection]:
+) -> Iterator[Record | ColumnRecord | Rejection]:
     rows = table_rows(
         path,
         encoding=mapping.encoding or options.encoding,
@@ -438,23 +449,22 @@ def _read_file(
         sheet=mapping.sheet,
         meter=options.meter,
         skip_rows=mapping.skip_rows,
+        cells=True,
     )
-    columns: dict[str, str] | None = None
-    fields: _Fields | None = None
+    plan: _Plan | None = None
     for row in rows:
-        if columns is None:
-            columns = _columns_for(path, row.header, mapping)
-            fields = _Fields(columns, mapping)
+        if plan is None:
+            plan = _Plan(row.header, _columns_for(path, row.header, mapping), mapping)
         if row.error:
             yield Rejection(Problem(path.name, row.line, "", row.error))
             continue
-        project_id = row.values.get(columns["id"], "") if "id" in columns else ""
-        if project_id:
-            ids_seen.add(project_id)
+        cells = row.cells if row.cells is not None else plan.cells_of(row)
+        if plan.id_index is not None and cells[plan.id_index]:
+            ids_seen.add(cells[plan.id_index])
         try:
-            yield _record(path.name, row, columns, mapping, options.source, partners, fields)
+            yield _record(path.name, row, cells, plan, options.source, partners)
         except FieldError as exc:
-            yield Rejection(Problem(path.name, row.line, exc.field, exc.message), json_safe(row.raw))
+            yield Rejection(Problem(path.name, row.line, exc.field, exc.message), plan.raw_record(row))
         except RecordRejected as exc:
             yield Rejection(exc.problem, exc.raw)
 
@@ -475,150 +485,331 @@ def _columns_for(path: Path, header: list[str], mapping: Mapping) -> dict[str, s
     return columns
 
 
-class _Fields:
-    """Per-file lookups of field → value (column, then mapping default, then value translation)."""
+FIELDS = (
+    "id", "title", "abstract", "language", "funder", "programme", "instrument", "funding_scheme", "budget",
+    "currency", "public_funding", "co_funding", "start", "end", "status", "trl", "stage", "country", "region",
+    "sectors", "topics", "partners",
+)  # fmt: skip
+"""The project fields in the order ``_Plan.texts`` gives them (every key of PROJECT_COLUMNS)."""
 
-    def __init__(self, columns: dict[str, str], mapping: Mapping) -> None:
+CACHE_LIMIT = 10_000
+_MISSING = object()
+
+
+class _Plan:
+    """How one file's rows become project fields, worked out once from its header: each field's column
+    position, mapping default and value translation. It also remembers parsed values per column:
+    portfolios repeat the same currencies, statuses, instruments and lists a million times."""
+
+    def __init__(self, header: list[str], columns: dict[str, str], mapping: Mapping) -> None:
+        position = {name: index for index, name in enumerate(header) if name}
+        index = {name: position[column] for name, column in columns.items()}
+        self.header = header
         self.columns = columns
-        self.defaults = mapping.defaults
-        self.translate = {k: v for k, v in mapping.values.items() if k != "instrument"}
+        self.id_index = index.get("id")
+        self.partner_index = index.get("partners")
+        # a missing column reads as the empty text that ``texts`` appends to the cells (index -1)
+        self.pick = itemgetter(*(index.get(name, -1) for name in FIELDS))
+        translate = {k: v for k, v in mapping.values.items() if k != "instrument"}
+        self.adjust: list[tuple[str, dict[str, str] | None]] | None = None
+        if mapping.defaults or translate:
+            self.adjust = [(mapping.defaults.get(name, ""), translate.get(name)) for name in FIELDS]
         self.instruments = mapping.values.get("instrument")
+        self.instrument: Callable[[str], str | None] = partial(_instrument_value, table=self.instruments)
         self.separators = mapping.list_separator
+        mapped = set(columns.values())
+        self.mapped = mapped
+        self.unmapped = [(name, i) for i, name in enumerate(header) if name and name not in mapped]
         self.actors: dict[str, Any] = {}
-        self.mapped = set(columns.values())
-        if not self.defaults and not self.translate:
-            self.get = self._column_only  # type: ignore[method-assign]
+        self.caches: dict[str, dict[Any, Any]] = {
+            name: {} for name in ("currency", "trl", "stage", "instrument", "status", "country", "list")
+        }
 
-    def _column_only(self, values: dict[str, str], name: str) -> str:
-        """``get`` for files without defaults or translations (headers are never None)."""
-        return values.get(self.columns.get(name), "")  # type: ignore[arg-type]
+    def cells_of(self, row: Row) -> list[str]:
+        """A dict row (XLSX) as cells in header order."""
+        values = row.values
+        return [values.get(name, "") for name in self.header]
 
-    def get(self, values: dict[str, str], name: str) -> str:
-        column = self.columns.get(name)
-        text = values.get(column, "") if column is not None else ""
-        if not text:
-            text = self.defaults.get(name, "")
-        if self.translate:
-            table = self.translate.get(name)
+    def raw_record(self, row: Row) -> dict[str, Any]:
+        """The whole row, as a rejection shows it."""
+        if row.cells is None:
+            return json_safe(row.raw)  # type: ignore[no-any-return]
+        return {name: row.cells[i] for i, name in enumerate(self.header) if name}
+
+    def texts(self, cells: list[str]) -> tuple[str, ...]:
+        """Every field's text (column, else mapping default; then translated), in FIELDS order."""
+        cells.append("")
+        texts: tuple[str, ...] = self.pick(cells)
+        if self.adjust is None:
+            return texts
+        adjusted = []
+        for text, (default, table) in zip(texts, self.adjust, strict=True):
+            if not text:
+                text = default
             if table and text in table:
                 text = table[text]
-        return text
+            adjusted.append(text)
+        return tuple(adjusted)
+
+    def parsed(self, kind: str, text: str, parse: Any) -> Any:
+        """``parse(text)``, remembered per distinct text (errors are not remembered)."""
+        cache = self.caches[kind]
+        found = cache.get(text, _MISSING)
+        if found is _MISSING:
+            found = parse(text)
+            if len(cache) < CACHE_LIMIT:
+                cache[text] = found
+        return found
+
+    def listed(self, text: str, separators: str) -> list[str]:
+        if not text:
+            return []
+        cache = self.caches["list"]
+        found = cache.get((text, separators))
+        if found is None:
+            found = tuple(split_list(text, separators))
+            if len(cache) < CACHE_LIMIT:
+                cache[(text, separators)] = found
+        return list(found)
+
+    def countries(self, text: str) -> list[str]:
+        if not text:
+            return []
+        cache = self.caches["country"]
+        found = cache.get(text)
+        if found is None:
+            found = tuple(c.upper() if len(c) <= 3 else c for c in split_list(text, ";|,"))
+            if len(cache) < CACHE_LIMIT:
+                cache[text] = found
+        return list(found)
 
     def actor(self, name: str) -> Any:
         actor = self.actors.get(name)
         if actor is None:
             actor = make_actor(name)
-            if len(self.actors) < 10_000:
+            if len(self.actors) < CACHE_LIMIT:
                 self.actors[name] = actor
         return actor
 
 
+MAX_FUNDING_SCHEME = 300
+STAGE_OF_TRL = {trl: stage_for_trl(trl).value for trl in range(1, 10)}
+
+
+def _instrument_value(text: str, table: dict[str, str] | None) -> str | None:
+    instrument = parse_instrument(text, table)
+    return instrument.value if instrument else None
+
+
+def _stage_values(text: str) -> tuple[int | None, str | None]:
+    trl, stage = parse_stage(text)
+    return trl, stage.value if stage else None
+
+
+def _currency(text: str) -> str | None:
+    return parse_currency(text)
+
+
+def _trl(text: str) -> int | None:
+    return parse_int(text, low=1, high=9)
+
+
+def _status(text: str) -> str:
+    return parse_status(text).value
+
+
+def _no_currency(amount: Decimal) -> FieldError:
+    return FieldError(
+        f"{amount} has no currency (add a currency column or set defaults: currency in --mapping)"
+    )
+
+
 def _record(
-    file: str,
-    row: Row,
-    columns: dict[str, str],
-    mapping: Mapping,
-    source: str,
-    partners: Partners,
-    fields: _Fields | None = None,
-) -> Record:
-    fields = fields or _Fields(columns, mapping)
-    values = row.values
-    get = fields.get
+    file: str, row: Row, cells: list[str], plan: _Plan, source: str, partners: Partners
+) -> Record | ColumnRecord:
+    (
+        project_id, title, abstract, language, funder, programme, instrument_text, scheme, budget_text,
+        currency_text, public_text, cofunding_text, start_text, end_text, status_text, trl_text, stage_text,
+        country_text, region_text, sectors_text, topics_text, _,
+    ) = plan.texts(cells)  # fmt: skip
+    columns = plan.columns
     current = "id"
     try:
-        project_id = get(values, "id")
         if not project_id:
             raise FieldError("missing project id")
-        bounded(project_id, MAX_ID, "an id")
+        if len(project_id) > MAX_ID:
+            bounded(project_id, MAX_ID, "an id")
         current = "title"
-        title = get(values, "title")
         if not title:
             raise FieldError("missing title")
-        bounded(title, MAX_TITLE, "a title")
+        if len(title) > MAX_TITLE:
+            bounded(title, MAX_TITLE, "a title")
         current = "abstract"
-        abstract = bounded(get(values, "abstract"), MAX_TEXT, "an abstract")
+        if len(abstract) > MAX_TEXT:
+            bounded(abstract, MAX_TEXT, "an abstract")
+        caches = plan.caches
         current = "currency"
-        currency = parse_currency(get(values, "currency"))
-        amounts: dict[str, Any] = {}
-        for current in ("budget", "public_funding", "co_funding"):
-            amount = parse_amount(get(values, current))
-            if amount is not None:
-                if currency is None:
-                    raise FieldError(
-                        f"{amount} has no currency (add a currency column or set defaults: currency in --mapping)"
-                    )
-                amounts[current] = {"amount": amount, "currency": currency}
+        currency = None
+        if currency_text:
+            currency = caches["currency"].get(currency_text)
+            if currency is None:
+                currency = plan.parsed("currency", currency_text, _currency)
+        current = "budget"
+        budget = parse_amount(budget_text) if budget_text else None
+        if budget is not None and currency is None:
+            raise _no_currency(budget)
+        current = "public_funding"
+        public = parse_amount(public_text) if public_text else None
+        if public is not None and currency is None:
+            raise _no_currency(public)
+        current = "co_funding"
+        cofunding = parse_amount(cofunding_text) if cofunding_text else None
+        if cofunding is not None and currency is None:
+            raise _no_currency(cofunding)
         current = "trl"
-        trl = parse_int(get(values, "trl"), low=1, high=9)
+        trl = None
+        if trl_text:
+            trl = caches["trl"].get(trl_text)
+            if trl is None:
+                trl = plan.parsed("trl", trl_text, _trl)
         current = "stage"
-        stage_trl, stage = parse_stage(get(values, "stage"))
-        texts: dict[str, str | None] = {}
-        for current, limit in (("funder", MAX_NAME), ("programme", MAX_NAME), ("funding_scheme", 300)):
-            text = get(values, current)
-            texts[current] = bounded(text, limit, f"the {current.replace('_', ' ')}") if text else None
+        stage_trl = stage = None
+        if stage_text:
+            found = caches["stage"].get(stage_text)
+            stage_trl, stage = found if found is not None else plan.parsed("stage", stage_text, _stage_values)
+        current = "funder"
+        if len(funder) > MAX_NAME:
+            bounded(funder, MAX_NAME, "the funder")
+        current = "programme"
+        if len(programme) > MAX_NAME:
+            bounded(programme, MAX_NAME, "the programme")
+        current = "funding_scheme"
+        if len(scheme) > MAX_FUNDING_SCHEME:
+            bounded(scheme, MAX_FUNDING_SCHEME, "the funding scheme")
         current = "instrument"
-        instrument = parse_instrument(get(values, "instrument"), fields.instruments)
+        instrument = None
+        if instrument_text:
+            instrument = caches["instrument"].get(instrument_text, _MISSING)
+            if instrument is _MISSING:
+                instrument = plan.parsed("instrument", instrument_text, plan.instrument)
         current = "start"
-        start = parse_date(get(values, "start"))
+        start = parse_date(start_text) if start_text else None
         current = "end"
-        end = parse_date(get(values, "end"))
+        end = parse_date(end_text) if end_text else None
         if start and end and end < start:
             raise FieldError(f"end {end} is before start {start}")
         current = "partners"
-        separators = fields.separators
-        language = get(values, "language") or None
-        mapped = fields.mapped
-        raw = {k: v for k, v in row.raw.items() if k not in mapped}
-        if raw and not row.text_only:
-            raw = json_safe(raw)
-        project = build_project(
-            {
-                "source": source,
-                "source_id": project_id,
-                "title": title,
-                "abstract": abstract,
-                "language": language[:20] if language else None,
-                "funder": texts["funder"],
-                "programme": texts["programme"],
-                "instrument": instrument,
-                "funding_scheme": texts["funding_scheme"],
-                "budget": amounts.get("budget"),
-                "public_funding": amounts.get("public_funding"),
-                "co_funding": amounts.get("co_funding"),
-                "start": start,
-                "end": end,
-                "status": parse_status(get(values, "status")),
-                "trl": trl or stage_trl,
-                "stage": stage,
-                "countries": [
-                    c.upper() if len(c) <= 3 else c for c in split_list(get(values, "country"), ";|,")
-                ],
-                "regions": split_list(get(values, "region"), separators),
-                "sectors": split_list(get(values, "sectors"), separators),
-                "topics": split_list(get(values, "topics"), separators),
-                "raw": raw,
-            }
-        )
+        separators = plan.separators
+        if row.cells is not None:
+            raw: dict[str, Any] = {name: cells[i] for name, i in plan.unmapped}
+        else:
+            raw = {k: v for k, v in row.raw.items() if k not in plan.mapped}
+            if raw and not row.text_only:
+                raw = json_safe(raw)
+        trl = trl or stage_trl
+        if stage is None and trl is not None:
+            stage = STAGE_OF_TRL[trl]
+        status = "unknown"
+        if status_text:
+            status = caches["status"].get(status_text) or plan.parsed("status", status_text, _status)
+        record: Record | ColumnRecord
+        if (
+            source
+            and source == source.strip()
+            and project_id == project_id.strip()
+            and title == title.strip()
+            and abstract == abstract.strip()
+        ):
+            # what the Project model keeps as it is (else the model below strips or refuses)
+            record = ColumnRecord(
+                {
+                    "source": source,
+                    "source_id": project_id,
+                    "title": title,
+                    "abstract": abstract,
+                    "language": language[:20] if language else None,
+                    "titles": [],
+                    "abstracts": [],
+                    "funder": funder or None,
+                    "programme": programme or None,
+                    "instrument": instrument,
+                    "funding_scheme": scheme or None,
+                    "budget_amount": budget,
+                    "budget_currency": currency if budget is not None else None,
+                    "public_amount": public,
+                    "public_currency": currency if public is not None else None,
+                    "cofunding_amount": cofunding,
+                    "cofunding_currency": currency if cofunding is not None else None,
+                    "start": start,
+                    "end": end,
+                    "status": status,
+                    "trl": trl,
+                    "stage": stage,
+                    "countries": plan.countries(country_text) if country_text else [],
+                    "regions": plan.listed(region_text, separators) if region_text else [],
+                    "sectors": plan.listed(sectors_text, separators) if sectors_text else [],
+                    "topics": plan.listed(topics_text, separators) if topics_text else [],
+                    "source_labels": [],
+                    "raw": raw,
+                },
+                [],
+                file,
+                row.line,
+            )
+        else:
+            # values the model strips or refuses: the model decides, as for every other reader
+            record = Record(
+                build_project(
+                    {
+                        "source": source,
+                        "source_id": project_id,
+                        "title": title,
+                        "abstract": abstract,
+                        "language": language[:20] if language else None,
+                        "funder": funder or None,
+                        "programme": programme or None,
+                        "instrument": InstrumentType(instrument) if instrument else None,
+                        "funding_scheme": scheme or None,
+                        "budget": None if budget is None else {"amount": budget, "currency": currency},
+                        "public_funding": None
+                        if public is None
+                        else {"amount": public, "currency": currency},
+                        "co_funding": None
+                        if cofunding is None
+                        else {"amount": cofunding, "currency": currency},
+                        "start": start,
+                        "end": end,
+                        "status": ProjectStatus(status),
+                        "trl": trl,
+                        "stage": Stage(stage) if stage else None,
+                        "countries": plan.countries(country_text) if country_text else [],
+                        "regions": plan.listed(region_text, separators) if region_text else [],
+                        "sectors": plan.listed(sectors_text, separators) if sectors_text else [],
+                        "topics": plan.listed(topics_text, separators) if topics_text else [],
+                        "raw": raw,
+                    }
+                ),
+                [],
+                file,
+                row.line,
+            )
         key = (source, project_id)
-        participations: list[Participation] = []
-        funder = texts["funder"]
+        participations = record.participations
         if funder:
             participations.append(
                 assemble(
                     Participation,
                     {
                         "project": key,
-                        "actor": fields.actor(funder),
+                        "actor": plan.actor(funder),
                         "role": ParticipationRole.FUNDER,
                         "amount": None,
                         "share": None,
                     },
                 )
             )
-        partner_column = columns.get("partners")
-        if partner_column is not None and values.get(partner_column):
-            for name, role, helix in parse_partner_list(values[partner_column], separators):
+        if plan.partner_index is not None and cells[plan.partner_index]:
+            for name, role, helix in parse_partner_list(cells[plan.partner_index], separators):
                 participations.append(
                     Participation(project=key, actor=make_actor(name, helix=helix), role=role)
                 )
@@ -628,4 +819,4 @@ def _record(
         raise
     for partner in partners.by_project.get(project_id, ()):
         participations.append(Participation.model_validate({"project": key, **partner.participation}))
-    return Record(project=project, participations=participations, file=file, line=row.line)
+    return record

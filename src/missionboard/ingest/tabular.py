@@ -10,11 +10,12 @@ import csv
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from missionboard.errors import Problem
-from missionboard.ingest.base import MAX_TEXT, FileRejected, Meter, MeteredFile, clean
+from missionboard.ingest.base import MAX_TEXT, FileRejected, Meter, clean
 
 csv.field_size_limit(MAX_TEXT + 1)
 
@@ -29,6 +30,8 @@ class Row:
     header: list[str]
     error: str | None = None
     text_only: bool = False
+    cells: list[str] | None = None
+    """With ``csv_rows(cells=True)``: the stripped cells in header order, and empty ``values``/``raw``."""
 
 
 def file_problem(path: Path, message: str, line: int | None = None, field: str = "") -> FileRejected:
@@ -44,9 +47,21 @@ def check_not_empty(path: Path) -> None:
         raise file_problem(path, "file is empty (0 bytes)")
 
 
-def _decoded_lines(handle: Iterable[bytes], path: Path, encoding: str) -> Iterator[str]:
+METER_STEP = 1 << 16
+"""Bytes read between two advances of the progress meter (not one call per line)."""
+
+
+def _decoded_lines(
+    handle: Iterable[bytes], path: Path, encoding: str, meter: Meter | None = None
+) -> Iterator[str]:
     codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    pending = 0
     for number, raw in enumerate(handle, start=1):
+        if meter is not None:
+            pending += len(raw)
+            if pending >= METER_STEP:
+                meter.advance(pending)
+                pending = 0
         try:
             text = raw.decode(codec if number == 1 else encoding)
         except UnicodeDecodeError as exc:
@@ -62,6 +77,8 @@ def _decoded_lines(handle: Iterable[bytes], path: Path, encoding: str) -> Iterat
         if "\x00" in text:
             raise file_problem(path, "contains NUL bytes: not a text file", line=number)
         yield text
+    if meter is not None and pending:
+        meter.advance(pending)
 
 
 def sniff_delimiter(header: str) -> str:
@@ -77,13 +94,17 @@ def csv_rows(
     delimiter: str | None = None,
     meter: Meter | None = None,
     skip_rows: int = 0,
+    cells: bool = False,
 ) -> Iterator[Row]:
     """Rows of a CSV file as {header: value}, the header being the first non-blank line after
-    ``skip_rows`` lines (title lines above a table); raises FileRejected for unreadable files."""
+    ``skip_rows`` lines (title lines above a table); raises FileRejected for unreadable files.
+
+    ``cells=True`` gives each row's stripped cells as a list in header order instead of the two
+    dicts: a million-row import reads its columns by position."""
     check_not_empty(path)
     encoding = encoding or "utf-8"
     with path.open("rb") as handle:
-        lines = _decoded_lines(MeteredFile(handle, meter), path, encoding)
+        lines = _decoded_lines(handle, path, encoding, meter)
         first: str | None = None
         skipped = 0
         for candidate in lines:
@@ -95,14 +116,10 @@ def csv_rows(
             raise file_problem(path, "file has no header line (only blank lines)")
         sep = delimiter or sniff_delimiter(first)
 
-        def all_lines() -> Iterator[str]:
-            yield first
-            yield from lines
-
-        reader = csv.reader(all_lines(), delimiter=sep)
+        reader = csv.reader(chain((first,), lines), delimiter=sep)
         try:
             header = [clean(h) for h in next(reader)]
-            yield from _rows(path, reader, header, skipped)
+            yield from _rows(path, reader, header, skipped, cells)
         except csv.Error as exc:
             message = f"cannot read CSV: {exc}"
             if "field larger than field limit" in str(exc):
@@ -110,14 +127,14 @@ def csv_rows(
             raise file_problem(path, message, line=reader.line_num + skipped) from exc
 
 
-def _rows(path: Path, reader: Any, header: list[str], offset: int) -> Iterator[Row]:
+def _rows(path: Path, reader: Any, header: list[str], offset: int, as_cells: bool = False) -> Iterator[Row]:
     _check_header(path, header)
     width = len(header)
     previous = reader.line_num
     for cells in reader:
         line = previous + 1 + offset
         previous = reader.line_num
-        if not cells or all(not c.strip() for c in cells):
+        if not "".join(cells).strip():  # no cells, or only blank ones
             continue
         if len(cells) != width:
             if len(cells) > width and all(not c.strip() for c in cells[width:]):
@@ -132,8 +149,14 @@ def _rows(path: Path, reader: Any, header: list[str], offset: int) -> Iterator[R
                     "(a truncated line or an unbalanced quote?)",
                 )
                 continue
+        if as_cells:
+            yield Row(line, _NO_VALUES, _NO_VALUES, header, None, True, list(map(str.strip, cells)))
+            continue
         values = {h: c.strip() for h, c in zip(header, cells, strict=True) if h}
         yield Row(line=line, values=values, raw=dict(values), header=header, text_only=True)
+
+
+_NO_VALUES: dict[str, Any] = {}
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -205,14 +228,18 @@ def table_rows(
     prefer: tuple[str, ...] = (),
     meter: Meter | None = None,
     skip_rows: int = 0,
+    cells: bool = False,
 ) -> Iterator[Row]:
-    """CSV or XLSX rows, chosen by the file's extension (XLSX also when the content is a zip)."""
+    """CSV or XLSX rows, chosen by the file's extension (XLSX also when the content is a zip);
+    ``cells`` as for :func:`csv_rows` (XLSX rows always come as dicts)."""
     if path.suffix.lower() in (".xlsx", ".xlsm") or (path.exists() and path.is_file() and _is_zip(path)):
         rows = xlsx_rows(path, sheet=sheet, prefer=prefer, skip_rows=skip_rows)
         if meter is None:
             return rows
         return _metered_after(rows, meter, path)
-    return csv_rows(path, encoding=encoding, delimiter=delimiter, meter=meter, skip_rows=skip_rows)
+    return csv_rows(
+        path, encoding=encoding, delimiter=delimiter, meter=meter, skip_rows=skip_rows, cells=cells
+    )
 
 
 def _metered_after(rows: Iterator[Row], meter: Meter, path: Path) -> Iterator[Row]:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
-from missionboard.domain.portfolio import Actor, Participation, Project
+from missionboard.domain.portfolio import Actor, Participation, ParticipationRole, Project
 from missionboard.domain.records import ImportedFile, ImportRun
 from missionboard.store import audit
 from missionboard.store.tables import (
@@ -103,22 +103,51 @@ def project_values(project: Project) -> dict[str, Any]:
 
 
 def _participation_summary(participations: Sequence[Participation]) -> list[str]:
-    return sorted(
-        repr(
-            (
-                p.actor.name,
-                sorted(p.actor.identifiers.items()),
-                p.actor.helix,
-                p.actor.level,
-                p.actor.country,
-                p.role,
-                p.amount.amount if p.amount else None,
-                p.amount.currency if p.amount else None,
-                p.share,
-            )
+    return sorted(_summary_item(p) for p in participations)
+
+
+_SUMMARIES: dict[tuple[Any, ...], str] = {}
+"""A participant's part of the content hash, remembered for participants without an amount or share:
+an import repeats the same funder on every project."""
+
+
+def _summary_item(p: Participation) -> str:
+    actor = p.actor
+    key: tuple[Any, ...] | None = None
+    if p.amount is None and p.share is None:
+        # values with their types: a plain str equal to a StrEnum member has another repr
+        helix, level, country, role = actor.helix, actor.level, actor.country, p.role
+        key = (
+            actor.name,
+            tuple(actor.identifiers.items()),
+            helix,
+            type(helix),
+            level,
+            type(level),
+            country,
+            type(country),
+            role,
+            type(role),
         )
-        for p in participations
+        found = _SUMMARIES.get(key)
+        if found is not None:
+            return found
+    text = repr(
+        (
+            actor.name,
+            sorted(actor.identifiers.items()),
+            actor.helix,
+            actor.level,
+            actor.country,
+            p.role,
+            p.amount.amount if p.amount else None,
+            p.amount.currency if p.amount else None,
+            p.share,
+        )
     )
+    if key is not None and len(_SUMMARIES) < 100_000:
+        _SUMMARIES[key] = text
+    return text
 
 
 def _jsonable(value: Any) -> Any:
@@ -129,9 +158,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_compared = itemgetter(*COMPARED)
+
+
 def content_hash(values: dict[str, Any], participations: Sequence[Participation]) -> str:
     """SHA-256 of the normalised record and its participants: equal hashes mean nothing changed."""
-    document = repr((tuple(values[k] for k in COMPARED), _participation_summary(participations)))
+    document = repr((_compared(values), _participation_summary(participations)))
     return hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -148,7 +180,12 @@ Prepared = tuple[dict[str, Any], Sequence[Participation]]
 
 
 def prepare(project: Project, participations: Sequence[Participation]) -> Prepared:
-    values = project_values(project)
+    return prepare_values(project_values(project), participations)
+
+
+def prepare_values(values: dict[str, Any], participations: Sequence[Participation]) -> Prepared:
+    """Column values as ``project_values`` gives them (a reader may build them directly), with their
+    content hash added."""
     values["content_hash"] = content_hash(values, participations)
     return values, participations
 
@@ -217,7 +254,9 @@ class ActorResolver:
                 break
         if ref is None and normalized:
             candidate = self.by_name.get(normalized)
-            if candidate is not None and not self._conflicts(candidate, actor.identifiers):
+            if candidate is not None and (
+                not actor.identifiers or not self._conflicts(candidate, actor.identifiers)
+            ):
                 ref = candidate
         if ref is None:
             ref = self._create(actor, normalized)
@@ -255,6 +294,8 @@ class ActorResolver:
         return ref
 
     def _fill_gaps(self, ref: ActorRef, actor: Actor) -> None:
+        if actor.helix is None and actor.level is None and actor.country is None and actor.sector is None:
+            return  # nothing to fill in (a name-only participant, the common case)
         known = self.attributes.setdefault(ref, [None, None, None, None])
         given = [
             actor.helix.value if actor.helix else None,
@@ -292,6 +333,9 @@ class ActorResolver:
             rows = [{"actor_id": r.id, "source": src, "name": name} for r, src, name in self._pending_aliases]
             connection.execute(insert(ActorAliasRow), rows)
             self._pending_aliases = []
+
+
+_ROLE_VALUES = {role: role.value for role in ParticipationRole}
 
 
 class PortfolioRepository:
@@ -473,14 +517,16 @@ class PortfolioRepository:
                 if len(self._names) < 200_000:
                     self._names[actor.name] = normalized
             actor_id = self.actors.resolve(actor, source, normalized)
-            key = (actor_id, participation.role.value)
+            role = participation.role
+            role_value = _ROLE_VALUES.get(role) or role.value
+            key = (actor_id, role_value)
             amount = participation.amount
             row = merged.get(key)
             if row is None:
                 merged[key] = {
                     "project_id": project_id,
                     "actor_id": actor_id,
-                    "role": participation.role.value,
+                    "role": role_value,
                     "amount": amount.amount if amount else None,
                     "currency": amount.currency if amount else None,
                     "share": participation.share,
@@ -498,13 +544,29 @@ class PortfolioRepository:
 _json_dumps = json.dumps
 
 
+_JSON_LISTS: dict[tuple[Any, ...], str] = {}
+"""JSON texts of lists of strings (countries, sectors …), which repeat across a portfolio."""
+
+
 def _json_text(value: Any) -> Any:
-    """What SQLAlchemy's JSON type binds on SQLite (``json.dumps``), with the empty list and dict short-cut."""
-    if not value:
-        if type(value) is list:
+    """What SQLAlchemy's JSON type binds on SQLite (``json.dumps``), with the empty list and dict
+    short-cut and the texts of lists of strings remembered."""
+    if type(value) is list:
+        if not value:
             return "[]"
-        if type(value) is dict:
-            return "{}"
+        if type(value[0]) is str:
+            key = tuple(value)
+            try:
+                text = _JSON_LISTS.get(key)
+            except TypeError:  # an unhashable item further on
+                return _json_dumps(value)
+            if text is None:
+                text = _json_dumps(value)
+                if len(_JSON_LISTS) < 100_000 and all(type(item) is str for item in key):
+                    _JSON_LISTS[key] = text
+            return text
+    if not value and type(value) is dict:
+        return "{}"
     return _json_dumps(value)
 
 
