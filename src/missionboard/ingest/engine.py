@@ -145,7 +145,13 @@ def run_import(
     progress_bytes: Callable[[int, int], None] | None = None,
     encoding: str | None = None,
 ) -> ImportRun:
-    """See :func:`missionboard.services.ingest.ingest_files`."""
+    """Import portfolio files of one format in one transaction and return what happened.
+
+    ``progress`` is called with the number of records read so far; ``progress_bytes`` with the bytes
+    read so far and the total. Raises :class:`~missionboard.errors.InputError` (nothing written) when
+    ``on_error`` is 'fail' and a record or file is bad. The use case is
+    :func:`missionboard.services.ingest.ingest_files`.
+    """
     format = format.lower()
     if format not in READERS:
         raise InputError(f"unknown format {format!r}: use one of {', '.join(READERS)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,43 +15,8 @@ from missionboard.store.workspace import Workspace
 FORMATS = ("csv", "xlsx", "iati", "360giving", "cordis")
 
 
-def ingest_files(
-    workspace: Workspace,
-    format: str,
-    paths: list[Path],
-    *,
-    source: str | None = None,
-    mapping: Path | None = None,
-    partners: Path | None = None,
-    dry_run: bool = False,
-    on_error: str = "fail",
-    rejects: Path | None = None,
-    user: str = "unknown",
-    progress: Callable[[int], None] | None = None,
-    progress_bytes: Callable[[int, int], None] | None = None,
-    encoding: str | None = None,
-) -> ImportRun:
-    """Import portfolio files of one format in one transaction and return what happened.
-
-    ``progress`` is called with the number of records read so far; ``progress_bytes`` with the bytes
-    read so far and the total. Raises :class:`~missionboard.errors.InputError` (nothing written) when
-    ``on_error`` is 'fail' and a record or file is bad.
-    """
-    return run_import(
-        workspace,
-        format,
-        [Path(p) for p in paths],
-        source=source,
-        mapping=Path(mapping) if mapping is not None else None,
-        partners=Path(partners) if partners is not None else None,
-        dry_run=dry_run,
-        on_error=on_error,
-        rejects=Path(rejects) if rejects is not None else None,
-        user=user,
-        progress=progress,
-        progress_bytes=progress_bytes,
-        encoding=encoding,
-    )
+ingest_files = run_import
+"""Import portfolio files of one format in one transaction (see :func:`~missionboard.ingest.engine.run_import`)."""
 
 
 def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, Any]:
