@@ -3,6 +3,7 @@
     .venv/bin/python bench/analytics_bench.py                 # 1,000,000 projects (about 1 min to generate)
     .venv/bin/python bench/analytics_bench.py --scale 0.05    # 50,000 projects
     .venv/bin/python bench/analytics_bench.py --reuse         # keep an existing generated workspace
+    .venv/bin/python bench/analytics_bench.py --reuse --workdir /tmp/bench   # workspace and results there
 
 At scale 1 the workspace holds 1,000,000 projects, 300,000 actors, 4,000,000 participations, a
 mission with 8 objectives and 200,000 links to it. The analysis runs in a child process so that its
@@ -353,14 +354,21 @@ def main() -> None:
         "--mission", action="store_true", help="Also time the analysis of the mission's portfolio"
     )
     parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas cross-check")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=OUT,
+        help=f"Where the generated workspace and results go (default {OUT})",
+    )
     parser.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         path, mission, out = args._child
         analyse(Path(path), None if mission == "-" else mission, Path(out))
         return
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"analytics-{args.scale:g}.db"
+    out = args.workdir
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"analytics-{args.scale:g}.db"
     if not (args.reuse and path.exists()):
         started = time.perf_counter()
         counts = generate(path, args.scale)
@@ -369,7 +377,7 @@ def main() -> None:
     runs = [("whole portfolio", "-")] + ([("mission", MISSION_ID)] if args.mission else [])
     whole: dict[str, object] = {}
     for label, mission in runs:
-        result_file = OUT / f"analytics-result-{MISSION_ID if mission != '-' else 'portfolio'}.json"
+        result_file = out / f"analytics-result-{MISSION_ID if mission != '-' else 'portfolio'}.json"
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, __file__, "--_child", str(path), mission, str(result_file)], check=True

@@ -3,6 +3,7 @@
     .venv/bin/python bench/web_load.py --from bench/out/analytics-1.db      # copy the 1M-project workspace
     .venv/bin/python bench/web_load.py --scale 0.05                         # generate 50,000 projects
     .venv/bin/python bench/web_load.py --reuse --seconds 30 --users 20
+    .venv/bin/python bench/web_load.py --reuse --insights --seconds 5  # first view of the slow fragments
 
 The workspace is the synthetic national portfolio of ``bench/analytics_bench.py`` (1,000,000 projects,
 200,000 links to one mission at scale 1), copied or generated into ``bench/out/web-*.db``. The app runs
@@ -35,10 +36,10 @@ MISSION = "national-mission"
 
 
 def _prepare(args: argparse.Namespace) -> Path:
-    target = OUT / f"web-{args.scale:g}.db"
+    target = args.workdir / f"web-{args.scale:g}.db"
     if args.reuse and target.exists():
         return target
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.workdir.mkdir(parents=True, exist_ok=True)
     if args.source:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
@@ -171,6 +172,31 @@ async def _load(
         )
 
 
+def _insights(base: str, token: str) -> None:
+    """Seconds for each slow fragment of the mission page on first view (computed, then cached).
+
+    Each fragment is requested twice in a row so that both worker processes have computed it (a
+    request goes to either); the first figure is a cold computation, the second cold or cached.
+    """
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
+        for part in ("quality", "analytics", "monitoring"):
+            seconds = []
+            for _ in range(2):
+                started = time.perf_counter()
+                response = client.get(f"/missions/{MISSION}/insights", params={"part": part, "fragment": 1})
+                seconds.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    print(f"insights {part}: HTTP {response.status_code}", flush=True)
+            print(
+                f"insights fragment '{part}' on first view: {seconds[0]:.2f} s, then {seconds[1]:.2f} s; "
+                f"load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+
+
 def _facet_values(path: Path) -> list[tuple[str, str]]:
     """(funder, programme) pairs that occur together, as a user picking from the facets would choose."""
     import sqlite3
@@ -189,13 +215,20 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 1,000,000 projects")
     parser.add_argument("--from", dest="source", help="Copy this generated workspace instead of generating")
-    parser.add_argument("--reuse", action="store_true", help="Reuse bench/out/web-SCALE.db if present")
+    parser.add_argument("--reuse", action="store_true", help="Reuse WORKDIR/web-SCALE.db if present")
+    parser.add_argument("--workdir", type=Path, default=OUT, help=f"Where the workspace goes (default {OUT})")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument(
         "--workers", type=int, default=2, help="Server worker processes (2 = this machine's cores)"
     )
     parser.add_argument("--think", type=float, default=0.0, help="Seconds each user waits between requests")
+    parser.add_argument(
+        "--insights",
+        action="store_true",
+        help="First time each of the mission page's slow fragments (quality, analytics, monitoring) cold, "
+        "one after the other, before the load test",
+    )
     parser.add_argument("--_serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._serve:
@@ -221,6 +254,8 @@ def main() -> None:
         print(
             f"workspace {path} ({path.stat().st_size / 1e6:.0f} MB); server pid {server.pid} on port {port}"
         )
+        if args.insights:
+            _insights(f"http://127.0.0.1:{port}", token)
         asyncio.run(_load(f"http://127.0.0.1:{port}", token, args.users, args.seconds, pairs, args.think))
     finally:
         server.terminate()

@@ -1,7 +1,8 @@
 """Portfolio aggregates in DuckDB: scope, money in the reporting currency, coverage, mixes, leverage.
 
 The workspace tables are loaded once (``loader``); each section below is one or a few SQL statements
-with bound parameters. Amounts are converted with the workspace's ``exchange_rates`` only: the rate
+with bound parameters; figures over single participations (helix mix, money received) come from the
+NumPy arrays of ``participants`` instead, which replace millions-of-rows joins. Amounts are converted with the workspace's ``exchange_rates`` only: the rate
 of the project's start year, or else the nearest year (counted and reported as approximate); amounts
 without any rate are reported per currency and left out of totals — never converted silently.
 """
@@ -9,12 +10,15 @@ without any rate are reported per currency and left out of totals — never conv
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from missionboard.analytics import participants
 from missionboard.analytics.instruments import (
     infer_instrument,
     infer_instrument_from_text,
@@ -70,6 +74,24 @@ class Engine:
         self.currency = currency or self._reporting_currency_default()
         self.texts = texts
         self.max_text_inference = max_text_inference
+        self._participants: participants.Participants | Future[participants.Participants] | None = None
+
+    @property
+    def participants(self) -> participants.Participants:
+        """The participations in scope as arrays (helix mix, money received, the actor network).
+
+        Read after ``build_scope`` on first use, unless the caller set them, or a future of them (built
+        in another thread while the project-level sections run).
+        """
+        if self._participants is None:
+            self._participants = participants.load(self.con, self.currency)
+        elif isinstance(self._participants, Future):
+            self._participants = self._participants.result()
+        return self._participants
+
+    @participants.setter
+    def participants(self, value: participants.Participants | Future[participants.Participants]) -> None:
+        self._participants = value
 
     # --- scope and money --------------------------------------------------------------------
 
@@ -206,13 +228,6 @@ class Engine:
                 JOIN sp ON sp.id = r.project_id JOIN actors a ON a.id = r.actor_id
                 WHERE r.is_funder = 1
             )
-            """
-        )
-        self.participations_money()
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE pa AS
-            SELECT project_id, actor_id, any_value(year) AS year FROM part GROUP BY 1, 2
             """
         )
         counts = one(
@@ -562,55 +577,14 @@ class Engine:
             "by_trl": table(by_trl, {"projects": "projects", "budget": rc}, "projects stating a TRL"),
         }
 
-    def participations_money(self) -> None:
-        """Table part: each non-funder participation with its helix and money in the reporting currency."""
-        self.con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE part AS
-            SELECT r.project_id, r.actor_id, coalesce(a.helix, 'unknown') AS helix, m.start_year AS year,
-                   CASE WHEN r.amount IS NOT NULL AND (r.currency = $rc OR r.currency IS NULL AND m.budget_currency = $rc)
-                             THEN r.amount
-                        WHEN r.amount IS NOT NULL AND fx.rate IS NOT NULL THEN r.amount * fx.rate
-                        WHEN r.amount IS NULL AND r.share IS NOT NULL THEN m.budget * r.share END AS money
-            FROM participations r JOIN money m ON m.id = r.project_id
-            LEFT JOIN actors a ON a.id = r.actor_id
-            LEFT JOIN fx ON fx.currency = r.currency AND fx.year IS NOT DISTINCT FROM m.start_year
-            WHERE r.is_funder = 0
-            """,
-            {"rc": self.currency},
-        )
-
     def helix(self) -> dict[str, Any]:
         rc = self.currency
-        # one row per (project, helix) and per actor: cheaper than count(DISTINCT …) over participations
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE ph AS SELECT project_id, helix FROM part GROUP BY 1, 2"
-        )
-        by_helix = rows(
-            self.con,
-            """
-            WITH p AS (SELECT helix, count(*) AS participations, sum(money) AS money, count(money) AS with_money
-                       FROM part GROUP BY 1),
-                 a AS (SELECT coalesce(a.helix, 'unknown') AS helix, count(*) AS actors
-                       FROM (SELECT DISTINCT actor_id FROM pa) d LEFT JOIN actors a ON a.id = d.actor_id GROUP BY 1),
-                 j AS (SELECT helix, count(*) AS projects FROM ph GROUP BY 1)
-            SELECT p.helix, p.participations, coalesce(a.actors, 0) AS actors, j.projects, p.money, p.with_money
-            FROM p LEFT JOIN a USING (helix) LEFT JOIN j USING (helix)
-            ORDER BY p.participations DESC, p.helix
-            """,
-        )
+        by_helix, multi, known = participants.helix_rows(self.participants)
         total_p = sum(r["participations"] for r in by_helix)
         total_m = sum(r["money"] or 0.0 for r in by_helix)
         for r in by_helix:
             r["participation_share"] = r["participations"] / total_p if total_p else None
             r["money_share"] = (r["money"] or 0.0) / total_m if total_m > 0 else None
-        multi = one(
-            self.con,
-            """
-            SELECT count(*) FILTER (WHERE h > 1) AS multi, count(*) AS known FROM (
-              SELECT project_id, count(*) AS h FROM ph WHERE helix <> 'unknown' GROUP BY 1)
-            """,
-        )
         return {
             "by_helix": table(
                 by_helix,
@@ -627,7 +601,7 @@ class Engine:
                 "its share of the project budget (participations with neither are counted, not summed)",
             ),
             "multi_helix_share": figure(
-                (multi.get("multi") or 0) / multi["known"] if multi.get("known") else None,
+                multi / known if known else None,
                 "fraction of projects",
                 "projects whose participants span more than one helix type, among projects with a known helix",
             ),
@@ -762,25 +736,26 @@ class Engine:
             GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC
             """,
         )
-        self.con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE recv AS
-            WITH k AS (SELECT project_id, count(*) AS n, count(money) AS priced FROM part GROUP BY 1)
-            SELECT p.actor_id, sum(coalesce(p.money, CASE WHEN k.priced = 0 THEN m.budget / k.n END)) AS money
-            FROM part p JOIN k USING (project_id) JOIN money m ON m.id = p.project_id
-            GROUP BY 1
-            """
-        )
-        recipient_money = self.con.execute("SELECT coalesce(money, 0) AS money FROM recv").fetchnumpy()[
-            "money"
+        received, known = participants.received(self.participants)
+        recipient_money = received  # SQL's coalesce(money, 0): an actor with no known money received 0
+        ranked = np.lexsort((self.participants.actor_ids, -received, ~known))[:10]
+        top_ids = [int(self.participants.actor_ids[i]) for i in ranked]
+        names = {
+            int(r["id"]): r["name"]
+            for r in rows(
+                self.con,
+                "SELECT id, name FROM actors WHERE id IN (SELECT unnest($ids::BIGINT[]))",
+                {"ids": top_ids},
+            )
+        }
+        recipients = [
+            {
+                "actor_id": int(self.participants.actor_ids[i]),
+                "name": names.get(int(self.participants.actor_ids[i])),
+                "money": float(received[i]) if known[i] else None,
+            }
+            for i in ranked
         ]
-        recipients = rows(
-            self.con,
-            """
-            SELECT r.actor_id, a.name, r.money FROM recv r LEFT JOIN actors a ON a.id = r.actor_id
-            ORDER BY r.money DESC NULLS LAST, r.actor_id LIMIT 10
-            """,
-        )
         funder_money = [r["budget"] or 0.0 for r in funders]
         funder_shares = metrics.shares(funder_money)
         recipient_shares = metrics.shares(recipient_money.tolist())

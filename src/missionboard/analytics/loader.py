@@ -11,7 +11,7 @@ parameters.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -121,6 +121,8 @@ def _probe_row(columns: list[ColumnElement[Any]]) -> Select[Any]:
 class LoadStats:
     rows: dict[str, int]
     method: str
+    arrow: dict[str, pa.Table] = field(default_factory=dict)
+    """The Arrow tables registered in DuckDB (SQLite workspaces), for readers that take Arrow as is."""
 
 
 def load_workspace(
@@ -169,7 +171,8 @@ def load_workspace(
                 connection.close()
         for name in queries:
             con.register(name, tables[name])
-            rows[name] = len(con.table(name))
+            rows[name] = tables[name].num_rows
+        return LoadStats(rows=rows, method=method, arrow=tables)
     else:
         for name, (columns, where) in queries.items():
             con.from_df(_read_sqlalchemy(workspace, columns, where)).create(name)

@@ -1,8 +1,9 @@
 """Coordination and silos: the actor collaboration network, the funder network, brokers, dynamics.
 
-Edges are built in DuckDB (actors sharing a project; funders sharing a project or an actor); sizes,
-components and modularity are computed over whole edge lists with DuckDB and SciPy, so they scale to
-millions of edges. Betweenness (for brokers) is computed on the most connected actors only — exactly
+Edges are built with NumPy from the participation arrays of ``participants`` (actors sharing a project)
+and with SciPy sparse products (funders sharing a project or an actor); sizes, components (on the
+actor–project graph) and modularity are computed over whole edge lists, so they scale to millions of
+edges, and need no database: ``actor_arrays`` runs in a thread of its own. Betweenness (for brokers) is computed on the most connected actors only — exactly
 when that subgraph is small, else approximately from ``samples`` random sources (Brandes–Pich); the
 result says which. It is Brandes' algorithm in NumPy over a dense adjacency matrix, all sources at
 once, drawing the same sources and giving the same values as ``networkx.betweenness_centrality``
@@ -13,16 +14,20 @@ from __future__ import annotations
 
 import math
 import random
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import networkx as nx
 import numpy as np
+import pyarrow as pa
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from missionboard.analytics.engine import one, rows
+from missionboard.analytics import participants
+from missionboard.analytics.engine import rows
+from missionboard.analytics.participants import Participants
 from missionboard.analytics.result import figure, table
 from missionboard.domain import metrics
 
@@ -56,94 +61,143 @@ def _funder_codes(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _build_graph(con: duckdb.DuckDBPyConnection) -> ActorGraph:
+@dataclass
+class FundedProjects:
+    """The funders of ``pf`` in name order, and its rows as (project id, funder code)."""
+
+    names: list[str]
+    project: np.ndarray
+    code: np.ndarray
+
+
+def funded_projects(con: duckdb.DuckDBPyConnection) -> FundedProjects:
+    """Table ``fcode`` made, and ``pf`` read as codes."""
+    _funder_codes(con)
+    names = [str(r["funder"]) for r in rows(con, "SELECT funder FROM fcode ORDER BY code")]
+    pf = con.execute("SELECT pf.project_id, c.code FROM pf JOIN fcode c USING (funder)").fetchnumpy()
+    return FundedProjects(
+        names=names,
+        project=np.asarray(pf["project_id"], dtype=np.int64),
+        code=np.asarray(pf["code"], dtype=np.int64),
+    )
+
+
+def _build_graph(con: duckdb.DuckDBPyConnection, people: Participants) -> tuple[ActorGraph, np.ndarray]:
+    """``graph_arrays`` over the ``pf`` of ``con``, with ``af`` registered there (see ``register_af``)."""
+    graph, af = graph_arrays(people, funded_projects(con))
+    register_af(con, people, af)
+    return graph, af
+
+
+def register_af(con: duckdb.DuckDBPyConnection, people: Participants, af: np.ndarray) -> None:
+    """Table ``af`` (actor id, funder code, projects) for the brokers and the funder network."""
+    con.register(
+        "af",
+        pa.table({"actor_id": people.actor_ids[af[:, 0]], "code": af[:, 1], "n": af[:, 2]}),
+    )
+
+
+def _communities(people: Participants, funded: FundedProjects) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``af`` (node, funder code, projects), each node's community (main funder) and the community names.
+
+    An actor's main funder is the funder of most of its projects, ties to the first funder by name
+    (the lowest code); '(no funder)' where none. Communities are numbered in name order.
+    """
+    names = funded.names
+    funders = len(names)
+    af = participants.actor_funders(people, funded.project, funded.code, funders)
+    main = participants.main_funder(af, len(people.actor_ids), max(funders, 1))
+    main[main < 0] = funders  # the last label: NO_FUNDER
+    labels = [*names, NO_FUNDER]
+    used = np.flatnonzero(np.bincount(main, minlength=funders + 1))
+    community_names = sorted(labels[int(code)] for code in used)
+    rank = {name: i for i, name in enumerate(community_names)}
+    by_code = np.asarray([rank.get(name, -1) for name in labels], dtype=np.int64)
+    return af, by_code[main], community_names
+
+
+def graph_arrays(
+    people: Participants, funded: FundedProjects, pool: Executor | None = None
+) -> tuple[ActorGraph, np.ndarray]:
     """Actor pairs sharing a project, as arrays indexed by the position of each actor in sorted id order.
 
-    The self-join runs in DuckDB; each joined row is packed into one unsigned 64-bit integer
-    (node u: 24 bits, node v: 24 bits, start year: 16 bits) and the pairs are counted with one NumPy
-    sort — about five times faster than a hash aggregate over millions of nearly unique pairs. Sorting
-    puts each pair's earliest year first, which is the year the pair first collaborated.
+    Pairs are enumerated from the distinct (project, actor) pairs (``participants.pair_keys``); each is
+    packed into one unsigned 64-bit integer (node u: 24 bits, node v: 24 bits, start year: 16 bits) and
+    the pairs are counted with one NumPy sort. Sorting puts each pair's earliest year first, which is the
+    year the pair first collaborated. Also returns ``af`` (node, funder code, projects). Arrays only:
+    it may run in a thread of its own; with a ``pool``, the communities are found there meanwhile.
     """
-    _funder_codes(con)
-    funders = int(con.execute("SELECT count(*) FROM fcode").fetchone()[0])  # type: ignore[index]
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE af AS
-        SELECT pa.actor_id, c.code, count(*) AS n FROM pa JOIN pf USING (project_id) JOIN fcode c USING (funder)
-        GROUP BY 1, 2
-        """
-    )
-    # each actor's main funder: most projects, ties to the first funder by name (the lowest code) —
-    # one integer key per (actor, funder), n·F + (F − 1 − code), so that a plain max picks it
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE node AS
-        WITH main AS (SELECT actor_id, $f - 1 - max(n * $f + ($f - 1 - code)) % $f AS code FROM af GROUP BY 1),
-             n AS (SELECT DISTINCT actor_id FROM pa)
-        SELECT n.actor_id, (row_number() OVER (ORDER BY n.actor_id) - 1)::BIGINT AS ix,
-               coalesce(c.funder, $none) AS community, a.helix
-        FROM n LEFT JOIN main ON main.actor_id = n.actor_id LEFT JOIN fcode c ON c.code = main.code
-        LEFT JOIN actors a ON a.id = n.actor_id
-        """,
-        {"none": NO_FUNDER, "f": max(funders, 1)},
-    )
-    nodes = con.execute(
-        """
-        SELECT actor_id, (dense_rank() OVER (ORDER BY community) - 1)::BIGINT AS community,
-               CASE WHEN helix IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY helix) END::BIGINT AS helix
-        FROM node ORDER BY ix
-        """
-    ).fetchnumpy()
-    names = [r["community"] for r in rows(con, "SELECT DISTINCT community FROM node ORDER BY 1")]
-    node_ids = np.asarray(nodes["actor_id"], dtype=np.int64)
+    found = pool.submit(_communities, people, funded) if pool is not None else None
+    # helix types as ranks of the actor's own helix field (NULL or unknown actor: −1)
+    raw = people.raw_helix_names
+    order = {name: i for i, name in enumerate(sorted(raw))}
+    helix_rank = np.asarray([order[name] for name in raw] + [-1], dtype=np.int64)
+    node_ids = people.actor_ids
     graph = ActorGraph(
         nodes=node_ids,
         u=np.zeros(0, dtype=np.int64),
         v=np.zeros(0, dtype=np.int64),
         w=np.zeros(0, dtype=np.float64),
         first_year=np.zeros(0, dtype=np.int64),
-        community=np.asarray(nodes["community"], dtype=np.int64),
-        community_names=[str(x) for x in names],
-        helix=np.asarray(nodes["helix"], dtype=np.int64),
+        community=np.zeros(0, dtype=np.int64),
+        community_names=[],
+        helix=helix_rank[people.node_helix_raw],
     )
-    if len(node_ids) == 0:
-        return graph
+    if 0 < len(node_ids) < 1 << PACK_NODE_BITS:
+        _pairs(graph, people)
+    af, graph.community, graph.community_names = (
+        found.result() if found is not None else _communities(people, funded)
+    )
     if len(node_ids) >= 1 << PACK_NODE_BITS:
         raise ValueError(f"more than {1 << PACK_NODE_BITS:,} actors: too many for the packed pair keys")
-    packed = con.execute(
-        """
-        WITH p AS (SELECT pa.project_id, node.ix, pa.year FROM pa JOIN node USING (actor_id))
-        SELECT (a.ix::UBIGINT << 40) | (b.ix::UBIGINT << 16)
-               | (CASE WHEN a.year IS NULL THEN $noyear ELSE least(greatest(a.year, 0), $noyear - 1) END)::UBIGINT
-               AS key
-        FROM p a JOIN p b ON a.project_id = b.project_id AND a.ix < b.ix
-        """,
-        {"noyear": NO_YEAR},
-    ).fetchnumpy()["key"]
-    keys = np.asarray(packed, dtype=np.uint64)
-    keys = keys if keys.flags.writeable else keys.copy()
-    keys.sort()  # in place: no second copy of millions of keys
+    return graph, af
+
+
+def _pairs(graph: ActorGraph, people: Participants) -> None:
+    """Fill the edges of ``graph``: u < v, weight = shared projects, first year (−1: none)."""
+    keys = participants.pair_keys(people, PACK_NODE_BITS, PACK_YEAR_BITS)
     if len(keys) == 0:
-        return graph
+        return
+    keys.sort()  # in place: no second copy of millions of keys
     pair = keys >> np.uint64(PACK_YEAR_BITS)
-    starts = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
+    starts = participants.group_starts(pair)
     first = pair[starts]
-    year = (keys[starts] & np.uint64(NO_YEAR)).astype(np.int64)
-    graph.u = (first >> np.uint64(PACK_NODE_BITS)).astype(np.int64)
-    graph.v = (first & np.uint64((1 << PACK_NODE_BITS) - 1)).astype(np.int64)
+    del pair
+    # (the packed fields are far below 2⁶³: int64 views of them are exact, and copy nothing)
+    year = (keys[starts] & np.uint64(NO_YEAR)).view(np.int64)
     graph.w = np.diff(np.r_[starts, len(keys)]).astype(np.float64)
-    graph.first_year = np.where(year == NO_YEAR, -1, year)
-    return graph
+    del keys
+    graph.u = (first >> np.uint64(PACK_NODE_BITS)).view(np.int64)
+    graph.v = (first & np.uint64((1 << PACK_NODE_BITS) - 1)).view(np.int64)
+    year[year == NO_YEAR] = -1
+    graph.first_year = year
 
 
-def components(graph: ActorGraph) -> tuple[int, int]:
-    """Number of connected components and the size of the largest (SciPy, on the whole graph)."""
-    n = len(graph.nodes)
+def components(people: Participants) -> tuple[int, int]:
+    """Number of connected components of the actor network and the size of the largest.
+
+    Computed on the bipartite actor–project graph (fewer edges than the actor pairs): two actors are
+    connected through shared projects exactly when they are in the same bipartite component, and every
+    project there has at least one actor.
+    """
+    n = len(people.actor_ids)
     if n == 0:
         return 0, 0
-    matrix = coo_matrix((np.ones(len(graph.u), dtype=np.int8), (graph.u, graph.v)), shape=(n, n)).tocsr()
-    count, labels = connected_components(matrix, directed=False)
-    return int(count), int(np.bincount(labels).max())
+    projects = len(people.project_ids)
+    # rows n… are the projects, each listing its actors (``pa`` is sorted by project): built in place
+    # (float64 data and int32 indices: what SciPy's graph routines convert to anyway)
+    edges = len(people.pair_node)
+    index = np.int32 if n + projects < 2**31 and edges < 2**31 else np.int64
+    per_project = np.bincount(people.pair_project, minlength=projects)
+    indptr = np.zeros(n + projects + 1, dtype=index)
+    np.cumsum(per_project, out=indptr[n + 1 :])
+    matrix = csr_matrix(
+        (np.ones(edges), people.pair_node.astype(index), indptr), shape=(n + projects, n + projects)
+    )
+    _, labels = connected_components(matrix, directed=False)
+    actor_labels = labels[:n]
+    sizes = np.bincount(actor_labels)
+    return int((sizes > 0).sum()), int(sizes.max())
 
 
 def modularity(
@@ -156,21 +210,63 @@ def modularity(
     m = float(w.sum())
     if m <= 0:
         return None, None
+    groups = int(community.max()) + 1 if len(community) else 0
+    if 0 < groups < 2**31:
+        community = community.astype(np.int32)  # narrower gathers over millions of edges
     cu, cv = community[u], community[v]
     inside = float(w[cu == cv].sum())
-    groups = int(community.max()) + 1 if len(community) else 0
     degree = np.bincount(cu, weights=w, minlength=groups) + np.bincount(cv, weights=w, minlength=groups)
     return inside / m - float(((degree / (2.0 * m)) ** 2).sum()), inside / m
 
 
+@dataclass
+class ActorArrays:
+    """The collaboration network's arrays and whole-graph figures (``actor_arrays``)."""
+
+    graph: ActorGraph
+    af: np.ndarray
+    components: tuple[int, int]
+    modularity: tuple[float | None, float | None]
+    dynamics: dict[str, Any]
+
+
+def actor_arrays(people: Participants, funded: FundedProjects, pool: Executor | None = None) -> ActorArrays:
+    """Everything about the actor network that needs no database: may run in a thread of its own.
+
+    With a ``pool``, the components are computed there, alongside the pairs.
+    """
+    found = pool.submit(components, people) if pool is not None else None
+    graph, af = graph_arrays(people, funded, pool)
+    return ActorArrays(
+        graph=graph,
+        af=af,
+        components=found.result() if found is not None else components(people),
+        modularity=modularity(graph.u, graph.v, graph.w, graph.community),
+        dynamics=dynamics(people, graph),
+    )
+
+
 def actor_network(
-    con: duckdb.DuckDBPyConnection, *, broker_nodes: int = 300, broker_samples: int = 48, seed: int = 42
-) -> tuple[dict[str, Any], ActorGraph]:
-    """Size, density, components, silo index and brokers of the actor collaboration network."""
-    graph = _build_graph(con)
+    con: duckdb.DuckDBPyConnection,
+    people: Participants,
+    arrays: ActorArrays | None = None,
+    *,
+    broker_nodes: int = 300,
+    broker_samples: int = 48,
+    seed: int = 42,
+) -> tuple[dict[str, Any], ActorArrays]:
+    """Size, density, components, silo index and brokers of the actor collaboration network.
+
+    ``arrays`` (computed beforehand by ``actor_arrays``), else computed here. Returns them too: ``af``
+    for ``funder_network`` and the per-year ``dynamics``.
+    """
+    if arrays is None:
+        arrays = actor_arrays(people, funded_projects(con))
+    register_af(con, people, arrays.af)
+    graph = arrays.graph
     nodes, edges = len(graph.nodes), len(graph.u)
-    count, largest = components(graph)
-    q, within = modularity(graph.u, graph.v, graph.w, graph.community)
+    count, largest = arrays.components
+    q, within = arrays.modularity
     brokers, how = _brokers(con, graph, broker_nodes=broker_nodes, samples=broker_samples, seed=seed)
     basis = "actors taking part (not as funder) in projects in scope; linked when they share a project"
     section = {
@@ -209,7 +305,7 @@ def actor_network(
             how,
         ),
     }
-    return section, graph
+    return section, arrays
 
 
 def betweenness(adjacency: np.ndarray, k: int | None = None, *, seed: int = 42) -> np.ndarray:
@@ -333,31 +429,42 @@ def _brokers(
     return out, how
 
 
-def _incidence(con: duckdb.DuckDBPyConnection, sql: str, funders: int) -> csr_matrix:
-    """A binary (row entity × funder) matrix from a query returning (row, code)."""
-    found = con.execute(sql).fetchnumpy()
-    rows_ = np.asarray(found["row"], dtype=np.int64)
-    if len(rows_) == 0:
+def _incidence(entity: np.ndarray, code: np.ndarray, funders: int) -> csr_matrix:
+    """A binary (entity × funder) matrix from (entity id, funder code) rows; entities in id order."""
+    if len(entity) == 0:
         return csr_matrix((0, funders))
-    _, index = np.unique(rows_, return_inverse=True)
-    matrix = coo_matrix(
-        (np.ones(len(index)), (index, np.asarray(found["code"], dtype=np.int64))),
-        shape=(int(index.max()) + 1, funders),
-    ).tocsr()
+    ids = participants.distinct_sorted(entity)
+    index = participants.Positions(ids)(entity)
+    matrix = coo_matrix((np.ones(len(index)), (index, code)), shape=(len(ids), funders)).tocsr()
     matrix.data[:] = 1.0
     return matrix
 
 
-def funder_network(con: duckdb.DuckDBPyConnection, *, samples: int = 48, seed: int = 42) -> dict[str, Any]:
+def funder_network(
+    con: duckdb.DuckDBPyConnection,
+    af: np.ndarray | None = None,
+    funded: FundedProjects | None = None,
+    *,
+    samples: int = 48,
+    seed: int = 42,
+) -> dict[str, Any]:
     """Funders linked by co-funded projects or shared actors; multi-funder share of projects.
 
     Co-funding and sharing are sparse matrix products (projects × funders, actors × funders).
+    ``af``: (node, code, n) rows from ``actor_network``, else read from table ``af``; ``funded``: the
+    rows of ``pf`` as ``funded_projects`` reads them, else read here.
     """
-    _funder_codes(con)
-    funders = [r["funder"] for r in rows(con, "SELECT funder FROM fcode ORDER BY code")]
+    if funded is None:
+        funded = funded_projects(con)
+    funders = funded.names
     f = len(funders)
-    projects = _incidence(con, "SELECT pf.project_id AS row, c.code FROM pf JOIN fcode c USING (funder)", f)
-    actors = _incidence(con, "SELECT actor_id AS row, code FROM af", f)
+    projects = _incidence(funded.project, funded.code, f)
+    if af is None:
+        found = con.execute("SELECT actor_id, code FROM af").fetchnumpy()
+        af = np.stack(
+            [np.asarray(found["actor_id"], dtype=np.int64), np.asarray(found["code"], dtype=np.int64)], axis=1
+        )
+    actors = _incidence(af[:, 0], af[:, 1], f)
     cofunded = (projects.T @ projects).tocoo()
     shared = (actors.T @ actors).tocoo()
     pairs: dict[tuple[int, int], list[int]] = {}
@@ -365,7 +472,7 @@ def funder_network(con: duckdb.DuckDBPyConnection, *, samples: int = 48, seed: i
         for i, j, value in zip(matrix.row, matrix.col, matrix.data, strict=True):
             if i < j:
                 pairs.setdefault((int(i), int(j)), [0, 0])[slot] = int(value)
-    edges = sorted(
+    edges: list[dict[str, Any]] = sorted(
         (
             {"u": funders[i], "v": funders[j], "cofunded_projects": c, "shared_actors": s}
             for (i, j), (c, s) in pairs.items()
@@ -382,13 +489,9 @@ def funder_network(con: duckdb.DuckDBPyConnection, *, samples: int = 48, seed: i
         if n > 2
         else {}
     )
-    multi = one(
-        con,
-        """
-        SELECT count(*) FILTER (WHERE k > 1) AS multi, count(*) AS funded
-        FROM (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
-        """,
-    )
+    # projects with more than one funder (``pf`` holds distinct (project, funder) rows)
+    per_project = np.asarray(projects.sum(axis=1)).ravel()
+    multi = {"multi": int((per_project > 1).sum()), "funded": int((per_project > 0).sum())}
     per_actor = np.asarray(actors.sum(axis=1)).ravel()
     actor_counts = np.asarray(actors.sum(axis=0)).ravel()
     shared_counts = np.asarray(actors[per_actor > 1].sum(axis=0)).ravel() if actors.shape[0] else actor_counts
@@ -451,28 +554,38 @@ def _count_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return present, counts[present]
 
 
-def dynamics(con: duckdb.DuckDBPyConnection, graph: ActorGraph) -> dict[str, Any]:
-    """Per start year: active and new actors (DuckDB), new collaborations and cross-sector pairs (arrays)."""
-    actors_by_year = {
-        r["year"]: r
-        for r in rows(
-            con,
-            """
-            WITH first_actor AS (SELECT actor_id, min(year) AS year FROM pa GROUP BY 1),
-                 new_y AS (SELECT year, count(*) AS new_actors FROM first_actor WHERE year IS NOT NULL GROUP BY 1),
-                 active_y AS (
-                    SELECT year, count(DISTINCT actor_id) AS active_actors FROM pa WHERE year IS NOT NULL GROUP BY 1)
-            SELECT coalesce(a.year, n.year) AS year, coalesce(active_actors, 0) AS active_actors,
-                   coalesce(new_actors, 0) AS new_actors
-            FROM active_y a FULL OUTER JOIN new_y n ON a.year = n.year
-            """,
-        )
-    }
-    dated = graph.first_year >= 0
-    years, new_pairs = _count_values(graph.first_year[dated])
-    hu, hv = graph.helix[graph.u], graph.helix[graph.v]
-    cross = dated & (hu >= 0) & (hv >= 0) & (hu != hv)
-    cross_years, cross_counts = _count_values(graph.first_year[cross])
+def dynamics(people: Participants, graph: ActorGraph) -> dict[str, Any]:
+    """Per start year: active and new actors, new collaborations and cross-sector pairs (arrays).
+
+    Active actors in a year: distinct actors of projects starting then; new: actors whose earliest
+    dated project starts then (``min(year)`` per actor over ``pa``).
+    """
+    pair_year = people.pair_year
+    dated_pairs = pair_year != participants.NO_YEAR
+    node, when = people.pair_node[dated_pairs], pair_year[dated_pairs]
+    actors_by_year: dict[int, dict[str, int]] = {}
+    if len(when):
+        low = int(when.min())
+        width = np.int64(int(when.max()) - low + 1)
+        # distinct (actor, year), sorted: counted per year = active; each actor's first = new
+        seen = participants.distinct_sorted(node * width + (when - low))
+        active_years, active_counts = _count_values(seen % width)
+        first = seen[participants.group_starts(seen // width)] % width
+        new_years, new_counts = _count_values(first)
+        for y, c in zip(active_years.tolist(), active_counts.tolist(), strict=True):
+            actors_by_year[y + low] = {"active_actors": c, "new_actors": 0}
+        for y, c in zip(new_years.tolist(), new_counts.tolist(), strict=True):
+            actors_by_year.setdefault(y + low, {"active_actors": 0, "new_actors": 0})["new_actors"] = c
+    # counted by bincount over year + 1 (undated pairs, −1, fall into bin 0 and are dropped)
+    shifted = graph.first_year + 1
+    years, new_pairs = _count_values(shifted)
+    helix = graph.helix.astype(np.int8) if len(graph.helix) and int(graph.helix.max()) < 127 else graph.helix
+    hu, hv = helix[graph.u], helix[graph.v]
+    cross = (hu >= 0) & (hv >= 0) & (hu != hv)
+    del hu, hv
+    cross_years, cross_counts = _count_values(np.where(cross, shifted, 0))
+    years, new_pairs = years[years > 0] - 1, new_pairs[years > 0]
+    cross_years, cross_counts = cross_years[cross_years > 0] - 1, cross_counts[cross_years > 0]
     pairs_by_year = dict(zip(years.tolist(), new_pairs.tolist(), strict=True))
     cross_by_year = dict(zip(cross_years.tolist(), cross_counts.tolist(), strict=True))
     found = [

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import duckdb
 from sqlalchemy import func, select
 
-from missionboard.analytics import network, themes
+from missionboard.analytics import network, participants, themes
 from missionboard.analytics.engine import Engine, Goal
 from missionboard.analytics.loader import load_workspace
 from missionboard.analytics.result import PortfolioAnalysis
@@ -134,20 +135,44 @@ def analyze_portfolio(
             "description": engine.scope_text(),
         }
         sections["projects"] = scope
-        sections["budget"] = engine.budget()
-        sections["coverage"], sections["gaps"] = engine.coverage()
-        sections["instruments"] = engine.instruments()
-        sections["stages"] = engine.stages()
-        sections["helix"] = engine.helix()
-        sections["geography"] = engine.geography()
-        sections["timeline"] = engine.timeline()
-        sections["leverage"] = engine.leverage()
-        sections["concentration"] = engine.concentration()
+        # the participation arrays and the actor network need no database once their inputs are read:
+        # they run in more threads while DuckDB computes the project-level sections (NumPy and
+        # DuckDB release the GIL), and the sections that need them wait for them
+        inputs = participants.fetch(con, engine.currency, stats.arrow)
+        funded = network.funded_projects(con)
+        arrays_started = time.perf_counter()
+        arrays_seconds: list[float] = []
+
+        def actor_arrays_of(people: Future[participants.Participants]) -> network.ActorArrays:
+            found = network.actor_arrays(people.result(), funded, pool)
+            arrays_seconds.append(round(time.perf_counter() - arrays_started, 3))
+            return found
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            people = pool.submit(participants.build, inputs)
+            del inputs
+            engine.participants = people
+            arrays = pool.submit(actor_arrays_of, people)
+            sections["budget"] = engine.budget()
+            sections["coverage"], sections["gaps"] = engine.coverage()
+            sections["instruments"] = engine.instruments()
+            sections["stages"] = engine.stages()
+            sections["geography"] = engine.geography()
+            sections["timeline"] = engine.timeline()
+            sections["leverage"] = engine.leverage()
+            sections["concentration"] = engine.concentration()
+            sections["helix"] = engine.helix()
+            actor_arrays = arrays.result()
         t = lap("aggregates", t)
-        actors, graph = network.actor_network(
-            con, broker_nodes=broker_nodes, broker_samples=broker_samples, seed=seed
+        actors, actor_arrays = network.actor_network(
+            con,
+            engine.participants,
+            actor_arrays,
+            broker_nodes=broker_nodes,
+            broker_samples=broker_samples,
+            seed=seed,
         )
-        funders = network.funder_network(con, samples=broker_samples, seed=seed)
+        funders = network.funder_network(con, actor_arrays.af, funded, samples=broker_samples, seed=seed)
         sections["network"] = {
             "silo_index": actors["silo_index"],
             "brokers": actors["brokers"],
@@ -156,7 +181,7 @@ def analyze_portfolio(
             "actors": actors,
             "funders": funders,
         }
-        sections["dynamics"] = network.dynamics(con, graph)
+        sections["dynamics"] = actor_arrays.dynamics
         t = lap("network", t)
         sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
         t = lap("texts", t)
@@ -179,6 +204,11 @@ def analyze_portfolio(
         "rows_loaded": stats.rows,
         "seconds": timings,
         "cpu_seconds": cpu,
+        # seconds of the "aggregates" phase in which the participation arrays and the actor network
+        # were computed in worker threads, alongside the project-level sections
+        "overlapped_seconds": {
+            "participants_and_actor_network": arrays_seconds[0] if arrays_seconds else None
+        },
         "reporting_currency": engine.currency,
     }
     return PortfolioAnalysis(sections=sections)
