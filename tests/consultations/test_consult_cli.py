@@ -9,9 +9,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from missionboard.cli.consult import render_markdown
 from missionboard.demo.build import mission_files
-from missionboard.domain.consultations import Answer, Submission
-from missionboard.domain.missions import HelixType, Level
+from missionboard.domain.consultations import (
+    Answer,
+    Audience,
+    Consultation,
+    ConsultationStatus,
+    Match,
+    ProposalKind,
+    ProposalSummary,
+    Submission,
+    Synthesis,
+    default_questions,
+)
+from missionboard.domain.missions import HelixType, Level, Mission
 from missionboard.services import consultations as consult
 from missionboard.store.workspace import Workspace
 
@@ -209,3 +221,46 @@ def test_synthesise_writes_the_report_as_pdf(owner, tmp_path: Path) -> None:  # 
     result = owner("synthesise", cid, "--format", "md", "--pdf", str(pdf))
     assert result.exit_code == 0, result.stderr
     assert pdf.read_bytes().startswith(b"%PDF") and f"wrote {pdf}" in result.stdout
+
+
+def test_participant_words_in_the_markdown_synthesis_cannot_inject_html_links_or_headings() -> None:
+    mission = Mission.model_validate(
+        {"id": "m", "title": "M", "challenge": "c", "statement": "s", "owner": "o", "objectives": []}
+    )
+    consultation = Consultation(
+        id="c",
+        mission_id="m",
+        mission_version=1,
+        title="C",
+        purpose="p",
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2026, 2, 1),
+        audience=Audience.PUBLIC,
+        status=ConsultationStatus.CLOSED,
+        questions=default_questions(),
+        created_by="owner",
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    proposal = ProposalSummary(
+        response_id=1,
+        index=0,
+        kind=ProposalKind.SOLUTION,
+        text="<img src=x onerror=alert(1)> [click](http://evil.example)\n\n# Fake heading",
+        helix=HelixType.INDUSTRY,
+        level=Level.LOCAL,
+        sdgs=[Match(code="2", title="Zero hunger", score=0.4)],
+    )
+    synthesis = Synthesis(
+        consultation_id="c",
+        mission_id="m",
+        responses=1,
+        hidden=0,
+        proposals=[proposal],
+        generated_at=dt.datetime(2026, 2, 2, tzinfo=dt.UTC),
+    )
+    markdown = render_markdown(consultation, mission, synthesis, markdown=True)
+    assert "<img" not in markdown and "&lt;img src=x onerror=alert(1)&gt;" in markdown
+    assert "[click](" not in markdown and r"\[click\](http://evil.example)" in markdown
+    assert "\n# Fake heading" not in markdown and r"\# Fake heading" in markdown
+    text = render_markdown(consultation, mission, synthesis, markdown=False)
+    assert "<img src=x onerror=alert(1)> [click](http://evil.example) # Fake heading" in text

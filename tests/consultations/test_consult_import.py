@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,26 @@ def test_a_file_that_is_not_utf8_is_refused(ws: Workspace, tmp_path: Path) -> No
     path.write_bytes("helix,level,consent,views\nresearch,local,yes,Bør være grønn\n".encode("latin-1"))
     with pytest.raises(InputError, match=r"latin1\.csv: is not UTF-8 text"):
         consult.import_responses(ws, "ferries-workshop", path, user="owner")
+
+
+def test_exported_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    rows = [
+        'civil_society,local,en,yes,"=HYPERLINK(""http://evil.example"",""click"")",4,,@SUM(A1:A9),',
+        "research,national,en,yes,+47 ferries are too few,,,,-cmd|' /C calc'!A0",
+    ]
+    consult.import_responses(ws, "ferries-workshop", write(tmp_path, *rows), user="owner")
+    exported = consult.export_responses(ws, "ferries-workshop")
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+    assert '\'=HYPERLINK("http://evil.example","click")' in cells
+    again = tmp_path / "again.csv"
+    again.write_text(exported, encoding="utf-8")
+    consult.import_responses(ws, "ferries-workshop", again, user="owner")
+    first, second = (
+        consult.list_responses(ws, "ferries-workshop")[:2],
+        consult.list_responses(ws, "ferries-workshop")[2:],
+    )
+    assert [(r.answers, r.proposals) for r in first] == [(r.answers, r.proposals) for r in second]
+    assert second[1].proposals[0].text == "-cmd|' /C calc'!A0"

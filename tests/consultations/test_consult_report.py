@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 
@@ -164,3 +165,44 @@ def test_the_pdf_is_a_pdf(report_input) -> None:  # type: ignore[no-untyped-def]
     pdf = render_consultation_pdf(*report_input)
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 5000
+
+
+def test_near_identical_proposals_are_reported_once_under_their_closest_objective(report_input) -> None:  # type: ignore[no-untyped-def]
+    consultation, mission, synthesis = report_input
+    first = synthesis.proposals[0]
+    again = first.model_copy(
+        update={"response_id": 9, "adopted": False, "text": first.text + " It worked in our county."}
+    )
+    weak = first.model_copy(
+        update={
+            "response_id": 11,
+            "adopted": False,
+            "text": "A state fund for new kitchens.",
+            "objectives": [Match(code="organic-share", title="Raise the organic share", score=0.05)],
+        }
+    )
+    html = render_consultation_html(
+        consultation, mission, synthesis.model_copy(update={"proposals": [first, again, weak]})
+    )
+    title = next(o.title for o in mission.objectives if o.id == "organic-share")
+    assert f"Closest to: {title}" in html and "Not clearly close to any objective" in html
+    assert html.count("Split food tenders into small lots") == 1 and "proposed 2 times" in html
+    assert "(response 4)" in html and "(response 9)" in html
+
+
+def _right_edge(box: Any) -> float:
+    edge = 0.0
+    for child in getattr(box, "children", None) or []:
+        if getattr(child, "width", None) is not None:
+            edge = max(edge, child.position_x + child.width)
+        edge = max(edge, _right_edge(child))
+    return edge
+
+
+def test_a_long_unbroken_proposal_is_wrapped_inside_the_pdf_page(report_input) -> None:  # type: ignore[no-untyped-def]
+    weasyprint = pytest.importorskip("weasyprint")
+    consultation, mission, synthesis = report_input
+    long = synthesis.proposals[0].model_copy(update={"text": "https://example.org/" + "x" * 1500})
+    html = render_consultation_html(consultation, mission, synthesis.model_copy(update={"proposals": [long]}))
+    document = weasyprint.HTML(string=html).render()
+    assert all(_right_edge(page._page_box) <= page.width for page in document.pages)

@@ -294,7 +294,8 @@ def test_a_consultation_runs_from_opening_to_adoption_in_a_real_browser(
         stranger,
         group="Civil society and citizens",
         level="Local",
-        views="I clean the beach near my house every week; most of it is plastic from the sea.",
+        views="I clean the beach near my house every week; most of it is plastic from the sea. Photos: "
+        "https://example.org/beach-photos/" + "x" * 600,
         proposal_kind="A solution the mission should pursue",
         proposal="Put up bins for sea litter at every beach car park.",
         consent="I agree that my response is kept and used",
@@ -303,6 +304,9 @@ def test_a_consultation_runs_from_opening_to_adoption_in_a_real_browser(
     stranger.get_by_role("button", name="Send my response").click()
     expect(stranger.get_by_role("heading", name="Thank you: your response is recorded")).to_be_visible()
     assert [r.channel.value for r in service.list_responses(workspace, public_id)] == ["public"]
+    # A long unbroken string (the photo link) wraps instead of widening the owner's page past the screen.
+    owner.goto(f"{base}/consultations/{public_id}/responses")
+    assert owner.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # The owner imports workshop responses, then hides Bo's response with a reason.
     owner.goto(f"{base}/consultations/{cid}")
@@ -335,6 +339,13 @@ def test_a_consultation_runs_from_opening_to_adoption_in_a_real_browser(
     assert owner.locator("table.ratings tr.disagree").count() >= 1  # workshop groups rate litter differently
     assert "Havnene trenger" not in owner.content()
     shot(owner, "consult-synthesis")
+    # On a phone the wide tables scroll inside their box: no page wider than the screen.
+    owner.set_viewport_size(PHONE)
+    for path in (f"/consultations/{cid}/synthesis", "/missions/ocean/consultations", f"/consultations/{cid}"):
+        owner.goto(f"{base}{path}")
+        assert owner.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    owner.set_viewport_size({"width": 1280, "height": 900})
+    owner.goto(f"{base}/consultations/{cid}/synthesis")
 
     # The owner adopts Anna's proposal and finds the new version, and where it came from, in the history.
     anna_id = stored[0].id

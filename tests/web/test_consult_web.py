@@ -193,10 +193,16 @@ def test_a_draft_is_invisible_to_participants_until_the_owner_opens_it(web: Web)
         },
     )
     assert sent.status_code == 200 and "Draft saved" in sent.text and "Open for responses" in sent.text
+    assert "The link works once you open the consultation" in sent.text
+    assert "Anyone with this link may respond" not in sent.text
     assert _participant(web).get("/c/quiet-draft").status_code == 404
     opened = web.client.post("/consultations/quiet-draft/start", data={"csrf_token": csrf})
     assert opened.status_code == 200 and "Consultation opened." in opened.text
+    assert "Anyone with this link may respond" in opened.text
     assert _participant(web).get("/c/quiet-draft").status_code == 200
+    closed = web.client.post("/consultations/quiet-draft/close", data={"csrf_token": csrf})
+    assert "Anyone with this link may respond" not in closed.text
+    assert "the link now tells visitors it is closed" in closed.text
 
 
 def test_the_new_consultation_form_shows_each_error_next_to_its_field(web: Web) -> None:
@@ -422,6 +428,25 @@ def test_the_anonymous_form_needs_its_double_submit_token(web: Web) -> None:
     blind = stranger.post(f"/c/{cid}", data={"csrf_token": "x", **_answer()})
     assert blind.status_code == 403
     assert service.list_responses(web.workspace, cid) == []
+
+
+def test_a_form_sent_after_its_token_expired_comes_back_with_the_answers_but_without_consent(
+    web: Web,
+) -> None:
+    cid = _open(web, audience="public", language="nb")
+    participant = _participant(web)
+    participant.get(f"/c/{cid}")
+    participant.cookies.clear()  # the cookie expired while the page stayed open
+    long_answer = "Havnene trenger mottak for gamle garn. " * 20
+    stale = participant.post(
+        f"/c/{cid}", data={"csrf_token": "stale", **_answer(**{"answer.views": long_answer})}
+    )
+    assert stale.status_code == 403 and service.list_responses(web.workspace, cid) == []
+    assert html.escape(long_answer.strip(), quote=False) in stale.text
+    assert "Skjemaet hadde vært åpent for lenge" in stale.text
+    assert not re.search(r'id="consent"[^>]*checked', stale.text)
+    again = participant.post(f"/c/{cid}", data={"csrf_token": _form_token(stale.text), **_answer()})
+    assert again.status_code == 200 and len(service.list_responses(web.workspace, cid)) == 1
 
 
 def test_the_participant_cookie_is_http_only_strict_and_scoped_to_participation(web: Web) -> None:
@@ -699,7 +724,9 @@ def test_adopting_a_proposal_writes_a_mission_version_that_names_its_origin(web:
     assert current.origin == f"consultation:{cid}#response-{response_id}.0"
     history = web.client.get(adopted.headers["location"])
     assert "Adopted from consultation" in history.text and cid in history.text
-    assert f'href="/consultations/{cid}/synthesis">consultation:{cid}#response-{response_id}.0' in history.text
+    assert (
+        f'href="/consultations/{cid}/synthesis">consultation:{cid}#response-{response_id}.0' in history.text
+    )
     again = web.client.get(f"/consultations/{cid}/synthesis")
     assert "Adopt as a new objective" not in again.text and "adopted" in again.text
     twice = web.client.post(
@@ -819,3 +846,24 @@ def test_translated_sentences_escape_the_values_they_carry() -> None:
         t="<b>x</b>"
     )
     assert page == "Om oppdraget: &lt;b&gt;x&lt;/b&gt;"
+
+
+def test_a_synthesis_with_many_proposals_folds_them_into_groups_but_opens_a_filtered_one(web: Web) -> None:
+    cid = _open(web)
+    tokens = _invite(web, cid, 14)
+    for n, token in enumerate(tokens):
+        _respond(
+            _participant(web),
+            cid,
+            token,
+            **{
+                "proposal.proposals.kind": "solution",
+                "proposal.proposals.text": f"Idea number {n} for nets.",
+            },
+        )
+    web.login("owner")
+    page = web.client.get(f"/consultations/{cid}/synthesis").text.split('id="proposals"')[1]
+    assert '<details class="proposal-group card"' in page and "open>" not in page.split("<ol")[0]
+    assert page.count('<li class="proposal"') == 14
+    narrowed = web.client.get(f"/consultations/{cid}/synthesis?kind=solution").text.split('id="proposals"')[1]
+    assert re.search(r'<details class="proposal-group card" id="proposals-[a-z-]+" open>', narrowed)

@@ -7,6 +7,8 @@ renders the result; the participation pages are in the web app.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -335,9 +337,25 @@ def _mean(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#!~])")
+
+
+def _words(text: str, *, markdown: bool) -> str:
+    """Participants' words on one line; in Markdown, inert: no HTML, links, emphasis or headings of
+    theirs survive rendering (a report is often pasted into a wiki that renders raw HTML)."""
+    text = " ".join(text.split())
+    if not markdown:
+        return text
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def render_markdown(consultation: Consultation, mission: Mission, s: Synthesis, *, markdown: bool) -> str:
     """The synthesis as Markdown (``markdown``) or as plain text for the terminal (same words)."""
     h1, h2 = ("# ", "## ") if markdown else ("", "")
+
+    def words(text: str) -> str:
+        return _words(text, markdown=markdown)
+
     bullet = "- " if markdown else "  • "
     lines = [
         f"{h1}{consultation.title}",
@@ -354,10 +372,10 @@ def render_markdown(consultation: Consultation, mission: Mission, s: Synthesis, 
         lines.append("no free-text answers to group into themes")
     for theme in s.themes:
         groups = ", ".join(f"{k.value} {v}" for k, v in theme.by_helix.items() if v)
-        lines.append(f"{bullet}{theme.label} — {theme.size} respondents ({groups})")
+        lines.append(f"{bullet}{words(theme.label)} — {theme.size} respondents ({groups})")
         for quote in theme.quotes:
             lines.append(
-                f"    > “{quote.text}” ({quote.helix.value}, {quote.level.value}, #{quote.response_id})"
+                f"    > “{words(quote.text)}” ({quote.helix.value}, {quote.level.value}, #{quote.response_id})"
             )
     lines += ["", f"{h2}Proposals", ""]
     if not s.proposals:
@@ -367,7 +385,7 @@ def render_markdown(consultation: Consultation, mission: Mission, s: Synthesis, 
         sdg = p.sdgs[0].code if p.sdgs else "—"
         mark = " [adopted]" if p.adopted else ""
         lines.append(
-            f"{bullet}#{p.response_id}.{p.index} {p.kind.value}{mark}: {p.text} "
+            f"{bullet}#{p.response_id}.{p.index} {p.kind.value}{mark}: {words(p.text)} "
             f"(closest objective: {best}; SDG {sdg}; {p.helix.value})"
         )
     lines += ["", f"{h2}Ratings", ""]
@@ -377,7 +395,7 @@ def render_markdown(consultation: Consultation, mission: Mission, s: Synthesis, 
         groups = ", ".join(f"{k.value} {_mean(g.mean)} (n={g.n})" for k, g in r.by_helix.items() if g.n)
         flag = " — groups disagree" if r.disagreement else ""
         lines.append(
-            f"{bullet}{r.objective_title} · {r.criterion}: mean {_mean(r.mean)} (n={r.n}){flag}"
+            f"{bullet}{words(r.objective_title)} · {r.criterion}: mean {_mean(r.mean)} (n={r.n}){flag}"
             + (f"; {groups}" if groups else "")
         )
     return "\n".join(lines) + "\n"

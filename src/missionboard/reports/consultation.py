@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from missionboard.consultation.grouping import WEAK_MATCH, proposal_groups
 from missionboard.consultation.synthesis import DISAGREEMENT, MIN_GROUP
 from missionboard.domain.consultations import Consultation, RatingSummary, Synthesis
 from missionboard.domain.missions import HelixType, Level, Mission
@@ -220,8 +221,10 @@ def render_consultation_html(consultation: Consultation, mission: Mission, synth
             helixes=list(HelixType),
             levels=list(Level),
             disagreements=[r for r in synthesis.ratings if r.disagreement],
-            objective_proposals=[p for p in synthesis.proposals if p.kind.value == "objective"],
-            solution_proposals=[p for p in synthesis.proposals if p.kind.value == "solution"],
+            proposal_groups=proposal_groups(
+                synthesis.proposals, [(o.id, o.title) for o in mission.objectives]
+            ),
+            weak_match=WEAK_MATCH,
             themed=themed,
             min_group=MIN_GROUP,
             disagreement_gap=DISAGREEMENT,

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from missionboard.consultation.grouping import closest_objective, proposal_groups
 from missionboard.domain.consultations import (
     LANGUAGES,
     MAX_TEXT,
@@ -72,6 +73,8 @@ MESSAGES = {
     "erased": "Response erased.",
 }
 SCALE = (1, 2, 3, 4, 5)
+OPEN_PROPOSALS = 12
+"""Up to this many proposals shown, every group is open; above, groups start folded so the page stays scannable."""
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -313,6 +316,7 @@ def _admin_page(
         errors=errors or {},
         may_write=may_write,
         accepting=consultation.accepts_responses(dt.date.today()),
+        today=dt.date.today(),
         public_link=f"{str(request.base_url).rstrip('/')}/c/{consultation.id}",
         helixes=[h.value for h in HelixType],
         **({"message": message} if message else {}),
@@ -422,6 +426,7 @@ def _responses(
         mission=current.mission,
         version=current,
         objectives={o.id: o.title for o in current.mission.objectives},
+        prompts={q.id: q.prompt for q in consultation.questions},
         responses=chosen[start : start + RESPONSES_PER_PAGE],
         total=len(chosen),
         counts=_counts(everything),
@@ -493,11 +498,12 @@ def synthesis_page(
     account = _may_read(request, consultation)
     current = _mission_of(request, consultation)
     synthesis = synthesis_of(request, consultation)
+    titles = {o.id: o.title for o in current.mission.objectives}
     proposals = [
         p
         for p in synthesis.proposals
         if (not kind or p.kind.value == kind)
-        and (not objective or (p.objectives and p.objectives[0].code == objective))
+        and (not objective or closest_objective(p, titles) == ("" if objective == "none" else objective))
         and (not adopted or p.adopted == (adopted == "yes"))
     ]
     return _owner_page(
@@ -508,6 +514,8 @@ def synthesis_page(
         version=current,
         synthesis=synthesis,
         proposals=proposals,
+        proposal_groups=proposal_groups(proposals, list(titles.items())),
+        open_groups=len(proposals) <= OPEN_PROPOSALS or bool(kind or objective or adopted),
         filters={"kind": kind, "objective": objective, "adopted": adopted},
         objectives=[(o.id, o.title) for o in current.mission.objectives],
         groups=[h.value for h in HelixType],
@@ -875,20 +883,28 @@ def _respond(request: Request, consultation_id: str, form: FormData) -> Response
     if consultation is None:
         return _not_found(request, lang)
     token = str(form.get("t", ""))
-    if not _check_participant_csrf(request, form):
-        return _public(
-            request,
-            consultation,
-            lang,
-            "consult_public_message.html",
-            status_code=403,
-            reason="csrf",
-            token=token,
-        )
     refused, _invitation = _gate(request, consultation, lang, token)
     if refused is not None:
         return refused
     mission = _mission_of(request, consultation)
+    if not _check_participant_csrf(request, form):
+        # The page was open for hours (the token's cookie expired) or came from elsewhere: show the form
+        # again with what they wrote and a fresh token, so nobody loses a long answer. Consent is left
+        # for them to tick again: a page from elsewhere must not give it on their behalf.
+        kept = {str(k): str(v) for k, v in form.items() if isinstance(v, str) and k != "consent"}
+        return _public(
+            request,
+            consultation,
+            lang,
+            "consult_public_form.html",
+            status_code=403,
+            token=token,
+            csrf=secrets.token_urlsafe(24),
+            values=kept,
+            errors={"form": "csrf"},
+            problems=[],
+            **_form_context(consultation, mission),
+        )
     submission, values, errors, proposal_fields = _read_submission(consultation, mission, form, lang)
     problems: list[tuple[str, str]] = []
     if str(form.get(HONEYPOT_FIELD, "")):
