@@ -10,6 +10,7 @@ from rich.table import Table
 
 from missionboard.cli.context import app_context, console, errors
 from missionboard.cli.mission import render_report
+from missionboard.cli.web import DEMO_PASSWORD, DEMO_USER, ensure_demo_account
 from missionboard.demo.build import build_demo
 from missionboard.services.missions import check_mission, list_missions
 from missionboard.store.workspace import Workspace
@@ -45,6 +46,7 @@ def demo(
     console.print(f"demo workspace built at {path} in {time.perf_counter() - started:.1f} s", highlight=False)
     ws = Workspace.open(f"sqlite:///{path}")
     try:
+        ensure_demo_account(ws)
         table = Table("mission", "deadline", "objectives", "quality", "verdict", title="Demo missions")
         reports = []
         for version in list_missions(ws):
@@ -64,7 +66,8 @@ def demo(
         ws.close()
     console.print(
         f"\nTry: missionboard --workspace {path} mission show school-meals\n"
-        f"     missionboard --workspace {path} mission check digital-leadership",
+        f"     missionboard --workspace {path} mission check digital-leadership\n"
+        f"     missionboard --workspace {path} serve   (log in as {DEMO_USER} / {DEMO_PASSWORD})",
         highlight=False,
     )
     if serve:

@@ -10,6 +10,7 @@ from rich.table import Table
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.errors import InputError, Problem
 from missionboard.services import accounts
+from missionboard.store.workspace import Workspace
 
 users_app = typer.Typer(help="Accounts of the web app and API: add, list, give roles, make API tokens.")
 
@@ -80,23 +81,28 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "missionboard-demo"
 
 
+def ensure_demo_account(workspace: Workspace) -> None:
+    """The demo's admin login, created once (a demo built with --no-serve can be served later)."""
+    from missionboard.errors import NotFound
+
+    try:
+        accounts.get_account(workspace, DEMO_USER)
+    except NotFound:
+        accounts.create_user(
+            workspace, DEMO_USER, DEMO_PASSWORD, admin=True, display_name="Demo admin", by="demo"
+        )
+
+
 def serve_workspace(url: str, *, host: str = "127.0.0.1", port: int = 8000, demo: bool = False) -> None:
     """Serve the workspace at ``url`` (used by ``missionboard demo``): with ``demo``, make sure a demo admin
     account exists and print its login first. Secure cookies unless ``host`` is a loopback address."""
     import uvicorn
 
-    from missionboard.errors import NotFound
-    from missionboard.store.workspace import Workspace
     from missionboard.web import create_app
 
     workspace = Workspace.open(url)
     if demo:
-        try:
-            accounts.get_account(workspace, DEMO_USER)
-        except NotFound:
-            accounts.create_user(
-                workspace, DEMO_USER, DEMO_PASSWORD, admin=True, display_name="Demo admin", by="demo"
-            )
+        ensure_demo_account(workspace)
         console.print(
             f"log in at http://{host}:{port} as [bold]{DEMO_USER}[/bold] / [bold]{DEMO_PASSWORD}[/bold]",
             highlight=False,
