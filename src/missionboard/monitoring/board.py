@@ -18,12 +18,15 @@ move is the smaller of shortfall and surplus.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from missionboard.domain.health import HealthRules, evaluate
@@ -32,7 +35,14 @@ from missionboard.domain.targets import StatusRules, TargetStatus
 from missionboard.errors import InputError, Problem
 from missionboard.monitoring.decisions import MISSION_TAXONOMY, DecisionEntry, decisions_in
 from missionboard.monitoring.objectives import ObjectiveStatus, assess_objective, rounded
-from missionboard.monitoring.progress import load_rules, load_status_rules, project_facts, project_label
+from missionboard.monitoring.progress import (
+    BASICS_COLUMNS,
+    ProjectBasics,
+    load_rules,
+    load_status_rules,
+    project_facts,
+    project_label,
+)
 from missionboard.store.missions import MissionStore
 from missionboard.store.tables import ExchangeRateRow, LinkRow, ProjectRow
 from missionboard.store.workspace import Workspace
@@ -40,6 +50,23 @@ from missionboard.store.workspace import Workspace
 RECENT_DECISIONS = 20
 NEEDS_MONEY = (TargetStatus.OFF_TRACK, TargetStatus.AT_RISK)
 CAN_GIVE = (TargetStatus.ON_TRACK, TargetStatus.ACHIEVED)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the board builds its few objects per linked project.
+
+    They all stay alive until the board is returned, so the collector's repeated full passes over a
+    growing heap free nothing and cost about a third of the time at 200,000 projects. Reference counting
+    frees memory as usual; the collector is switched back on (if it was on) when the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -68,22 +95,28 @@ class MonitorResult:
     notes: list[str] = field(default_factory=list)
 
     def objective_projects(self, objective_id: str) -> list[dict[str, Any]]:
-        out = []
-        for p in self.projects:
-            if objective_id not in p.objectives:
-                continue
-            out.append(
-                {
-                    "project": p.project,
-                    "title": p.title,
-                    "link_status": p.link_status[objective_id],
-                    "amount": rounded(p.amount / len(p.objectives)) if p.amount is not None else None,
-                }
-            )
-        return sorted(out, key=lambda d: -(d["amount"] or 0))
+        return self._projects_by_objective().get(objective_id, [])
+
+    def _projects_by_objective(self) -> dict[str, list[dict[str, Any]]]:
+        """Each objective's projects, largest share first (one pass over the projects for all objectives)."""
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        with _collector_paused():
+            for p in self.projects:
+                amount = rounded(p.amount / len(p.objectives)) if p.amount is not None else None
+                for objective_id in p.objectives:
+                    out[objective_id].append(
+                        {
+                            "project": p.project,
+                            "title": p.title,
+                            "link_status": p.link_status[objective_id],
+                            "amount": amount,
+                        }
+                    )
+            return {o: sorted(rows, key=lambda d: -(d["amount"] or 0)) for o, rows in out.items()}
 
     def to_dict(self) -> dict[str, Any]:
         total = sum(self.funding.values())
+        projects = self._projects_by_objective()
         objectives = []
         for status in self.objectives:
             entry = status.to_dict()
@@ -92,7 +125,7 @@ class MonitorResult:
                 "amount": rounded(amount),
                 "currency": self.currency,
                 "share": rounded(amount / total, 3) if total else None,
-                "projects": self.objective_projects(status.objective.id),
+                "projects": projects.get(status.objective.id, []),
             }
             objectives.append(entry)
         return {
@@ -110,47 +143,86 @@ class MonitorResult:
         }
 
 
-def _rate(session: Session, currency: str, reporting: str, year: int | None) -> float | None:
-    if currency == reporting:
-        return 1.0
-    rows = list(
-        session.scalars(
-            select(ExchangeRateRow).where(
-                ExchangeRateRow.currency == currency, ExchangeRateRow.reporting_currency == reporting
+class Rates:
+    """Exchange rates into one reporting currency, read once; each (currency, year) looked up once.
+
+    A rate is the one imported for the currency of the year nearest to the project's start year (the
+    latest year where the start is unknown; the earlier year where two are equally near); without one,
+    the inverse of a rate from the reporting currency into the currency.
+    """
+
+    def __init__(self, session: Session, reporting: str) -> None:
+        self.reporting = reporting
+        self._direct: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._inverse: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        rows = session.execute(
+            select(
+                ExchangeRateRow.currency,
+                ExchangeRateRow.reporting_currency,
+                ExchangeRateRow.year,
+                ExchangeRateRow.rate,
             )
-        )
-    )
-    if rows:
-        best = min(rows, key=lambda r: abs(r.year - year) if year is not None else -r.year)
-        return best.rate
-    inverse = list(
-        session.scalars(
-            select(ExchangeRateRow).where(
-                ExchangeRateRow.currency == reporting, ExchangeRateRow.reporting_currency == currency
+            .where(
+                or_(ExchangeRateRow.reporting_currency == reporting, ExchangeRateRow.currency == reporting)
             )
+            .order_by(ExchangeRateRow.year, ExchangeRateRow.id)
         )
+        for currency, to, year, rate in rows:
+            if to == reporting:
+                self._direct[currency].append((year, rate))
+            if currency == reporting:
+                self._inverse[to].append((year, rate))
+        self._known: dict[tuple[str, int | None], float | None] = {}
+
+    def rate(self, currency: str, year: int | None) -> float | None:
+        """Units of the reporting currency per unit of ``currency`` (None where no rate is imported)."""
+        key = (currency, year)
+        if key not in self._known:
+            self._known[key] = self._find(currency, year)
+        return self._known[key]
+
+    def _find(self, currency: str, year: int | None) -> float | None:
+        if currency == self.reporting:
+            return 1.0
+
+        def nearest(rows: list[tuple[int, float]]) -> float:
+            return min(rows, key=lambda r: abs(r[0] - year) if year is not None else -r[0])[1]
+
+        if self._direct.get(currency):
+            return nearest(self._direct[currency])
+        if self._inverse.get(currency):
+            rate = nearest(self._inverse[currency])
+            return 1.0 / rate if rate else None
+        return None
+
+
+def linked_ids(mission: Mission) -> Select[Any]:
+    """The ids of the projects with a link (not rejected) to the mission: a subquery for set-based reads."""
+    return select(LinkRow.project_id).where(
+        LinkRow.taxonomy == f"{MISSION_TAXONOMY}{mission.id}", LinkRow.status != "rejected"
     )
-    if inverse:
-        best = min(inverse, key=lambda r: abs(r.year - year) if year is not None else -r.year)
-        return 1.0 / best.rate if best.rate else None
-    return None
 
 
 def _linked_projects(
     session: Session, mission: Mission, notes: list[str]
-) -> tuple[str | None, list[LinkedProject]]:
+) -> tuple[str | None, list[LinkedProject], dict[int, ProjectBasics]]:
+    """The projects linked to the mission's objectives (by project id) and the fields the board reads,
+    in one query by column (no ORM objects, no JSON columns parsed)."""
     known = {o.id for o in mission.objectives}
     rows = session.execute(
-        select(LinkRow, ProjectRow)
+        select(LinkRow.goal, LinkRow.status, *BASICS_COLUMNS)
         .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
         .where(LinkRow.taxonomy == f"{MISSION_TAXONOMY}{mission.id}", LinkRow.status != "rejected")
         .order_by(ProjectRow.id)
     )
-    grouped: dict[int, tuple[ProjectRow, dict[str, str]]] = {}
-    for link, project in rows:
-        if link.goal not in known:
+    grouped: dict[int, tuple[ProjectBasics, dict[str, str]]] = {}
+    for goal, status, *fields in rows:
+        if goal not in known:
             continue
-        grouped.setdefault(project.id, (project, {}))[1][link.goal] = link.status
+        entry = grouped.get(fields[0])
+        if entry is None:
+            entry = grouped[fields[0]] = (ProjectBasics(*fields), {})
+        entry[1][goal] = status
     money: dict[int, tuple[float, str]] = {}
     for pid, (project, _links) in grouped.items():
         if project.budget_amount is not None and project.budget_currency:
@@ -159,26 +231,25 @@ def _linked_projects(
             money[pid] = (float(project.public_amount), project.public_currency)
     currencies = Counter(c for _a, c in money.values())
     currency = min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
+    rates = Rates(session, currency) if currency is not None else None
     missing_rates: set[str] = set()
     out = []
     for pid, (project, links) in grouped.items():
         amount: float | None = None
-        if pid in money and currency is not None:
+        if rates is not None and pid in money:
             value, cur = money[pid]
-            rate = _rate(session, cur, currency, project.start.year if project.start else None)
+            rate = rates.rate(cur, project.start.year if project.start else None)
             if rate is None:
                 missing_rates.add(cur)
             else:
                 amount = value * rate
-        out.append(
-            LinkedProject(project.id, project_label(project), project.title, sorted(links), links, amount)
-        )
+        out.append(LinkedProject(pid, project_label(project), project.title, sorted(links), links, amount))
     if missing_rates:
         notes.append(
             f"projects in {', '.join(sorted(missing_rates))} are left out of the funding sums: "
             f"no exchange rate to {currency} (import one with 'missionboard rates import')"
         )
-    return currency, out
+    return currency, out, {pid: project for pid, (project, _links) in grouped.items()}
 
 
 def _shares(mission: Mission) -> dict[str, float]:
@@ -299,13 +370,13 @@ def monitor_mission(
     health_rules = rules if isinstance(rules, HealthRules) else load_rules(rules)
     if status_rules is None and not isinstance(rules, HealthRules):
         status_rules = load_status_rules(rules)
-    with workspace.reading() as session:
+    with _collector_paused(), workspace.reading() as session:
         mission = MissionStore(session).get(mission_id).mission
         statuses = [
             assess_objective(session, mission, o, as_of=day, rules=status_rules) for o in mission.objectives
         ]
         notes: list[str] = []
-        currency, projects = _linked_projects(session, mission, notes)
+        currency, projects, basics = _linked_projects(session, mission, notes)
         funding: dict[str, float] = defaultdict(float)
         for objective in mission.objectives:
             funding[objective.id] = 0.0
@@ -314,7 +385,7 @@ def monitor_mission(
                 continue
             for goal in p.objectives:
                 funding[goal] += p.amount / len(p.objectives)
-        facts = project_facts(session, [session.get_one(ProjectRow, p.id) for p in projects])
+        facts = project_facts(session, basics.values(), among=linked_ids(mission))
         flagged = []
         for p in projects:
             flags = evaluate(facts[p.id], health_rules, day)
@@ -329,7 +400,7 @@ def monitor_mission(
                         "flags": [{"code": f.code.value, "reason": f.reason} for f in flags],
                     }
                 )
-        decisions = decisions_in(session, project_ids={p.id for p in projects}, as_of=day)[:RECENT_DECISIONS]
+        decisions = decisions_in(session, project_ids=set(basics), as_of=day, limit=RECENT_DECISIONS)
     shares = _shares(mission)
     funding = dict(funding)
     if not projects:

@@ -7,6 +7,7 @@ by the ``monitoring_0001`` migration). A decision that turns out wrong is follow
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from missionboard.domain.decisions import Decision, DecisionKind
 from missionboard.domain.health import HealthRules, evaluate
+from missionboard.domain.missions import Mission
 from missionboard.domain.targets import StatusRules
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.monitoring.objectives import assess_objective
 from missionboard.monitoring.progress import (
+    chunked,
     get_project,
     load_rules,
     load_status_rules,
@@ -63,6 +66,7 @@ def evidence_for(
         .order_by(LinkRow.taxonomy, LinkRow.goal)
     )
     store = MissionStore(session)
+    missions: dict[str, Mission | None] = {}  # a project linked to several objectives reads its mission once
     for link in links:
         mission_id = link.taxonomy[len(MISSION_TAXONOMY) :]
         entry: dict[str, Any] = {
@@ -71,9 +75,13 @@ def evidence_for(
             "link_status": link.status,
             "link_score": link.score,
         }
-        try:
-            mission = store.get(mission_id).mission
-        except NotFound:
+        if mission_id not in missions:
+            try:
+                missions[mission_id] = store.get(mission_id).mission
+            except NotFound:
+                missions[mission_id] = None
+        mission = missions[mission_id]
+        if mission is None:
             objectives.append(entry)
             continue
         objective = mission.objective(link.goal)
@@ -210,21 +218,45 @@ def mission_project_ids(session: Session, mission_id: str) -> set[int]:
 
 
 def decisions_in(
-    session: Session, *, project_ids: set[int] | None = None, as_of: dt.date | None = None
+    session: Session,
+    *,
+    project_ids: Collection[int] | None = None,
+    as_of: dt.date | None = None,
+    limit: int | None = None,
 ) -> list[DecisionEntry]:
-    query = (
-        select(DecisionRow, ProjectRow)
+    """Decisions newest first, on ``project_ids`` only where given, made by ``as_of``; at most ``limit``.
+
+    Two steps so that a mission with 200,000 projects costs neither one bound parameter per project nor
+    the evidence JSON of decisions left out: the order and the filters are worked out on (id, project,
+    time) alone, then only the chosen decisions are read whole.
+    """
+    wanted = set(project_ids) if project_ids is not None else None
+    cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC) if as_of else None
+    chosen: list[int] = []
+    for ident, project_id, at in session.execute(
+        select(DecisionRow.id, DecisionRow.project_id, DecisionRow.at)
         .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
         .order_by(DecisionRow.at.desc(), DecisionRow.id.desc())
-    )
-    if project_ids is not None:
-        query = query.where(DecisionRow.project_id.in_(sorted(project_ids)))
-    cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC) if as_of else None
-    out = []
-    for row, project in session.execute(query):
-        at = _aware(row.at)
-        if cutoff is not None and at > cutoff:
+    ):
+        if wanted is not None and project_id not in wanted:
             continue
+        if cutoff is not None and _aware(at) > cutoff:
+            continue
+        chosen.append(ident)
+        if limit is not None and len(chosen) >= limit:
+            break
+    rows: dict[int, tuple[DecisionRow, ProjectRow]] = {}
+    for chunk in chunked(sorted(chosen)):
+        query = (
+            select(DecisionRow, ProjectRow)
+            .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
+            .where(DecisionRow.id.in_(chunk))
+        )
+        for row, project in session.execute(query):
+            rows[row.id] = (row, project)
+    out = []
+    for ident in chosen:
+        row, project = rows[ident]
         out.append(
             DecisionEntry(
                 id=row.id,
@@ -236,7 +268,7 @@ def decisions_in(
                     rationale=row.rationale,
                     evidence=row.evidence or {},
                     by=row.by,
-                    at=at,
+                    at=_aware(row.at),
                 ),
             )
         )

@@ -6,14 +6,15 @@ import datetime as dt
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import yaml
 from pydantic import Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from missionboard.domain.common import DomainModel
@@ -29,13 +30,14 @@ from missionboard.store.tables import ProjectRow
 from missionboard.store.workspace import Workspace
 
 KINDS = ("milestone", "kpi", "spend")
+T = TypeVar("T")
 DEFAULT_RULES = Path(__file__).with_name("health_rules.yaml")
 
 
 # --- projects ----------------------------------------------------------------------------------
 
 
-def project_label(row: ProjectRow) -> str:
+def project_label(row: Labelled) -> str:
     return f"{row.source}:{row.source_id}"
 
 
@@ -52,6 +54,44 @@ def find_project(session: Session, ref: str) -> ProjectRow | None:
             ProjectRow.source == source.strip(), ProjectRow.source_id == source_id.strip()
         )
     ).one_or_none()
+
+
+@dataclass(frozen=True)
+class ProjectKey:
+    """What a progress import needs of a project it names."""
+
+    id: int
+    source: str
+    source_id: str
+    budget_currency: str | None
+
+
+def find_projects(session: Session, refs: Iterable[str]) -> dict[str, ProjectKey | None]:
+    """Each reference resolved as :func:`find_project` does, with a few queries for all of them (by id,
+    and by source) rather than one per project: a progress file may name 200,000 projects."""
+    refs = set(refs)
+    by_id: dict[int, list[str]] = defaultdict(list)
+    by_source: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for ref in refs:
+        text = ref.strip()
+        if text.isdigit():
+            by_id[int(text)].append(ref)
+        elif ":" in text:
+            source, source_id = text.split(":", 1)
+            by_source[source.strip()][source_id.strip()].append(ref)
+    out: dict[str, ProjectKey | None] = dict.fromkeys(refs)
+    columns = (ProjectRow.id, ProjectRow.source, ProjectRow.source_id, ProjectRow.budget_currency)
+    for chunk in chunked(sorted(by_id)):
+        for row in session.execute(select(*columns).where(ProjectRow.id.in_(chunk))):
+            for ref in by_id[row.id]:
+                out[ref] = ProjectKey(row.id, row.source, row.source_id, row.budget_currency)
+    for source, wanted in by_source.items():
+        for ids in chunked(sorted(wanted)):
+            query = select(*columns).where(ProjectRow.source == source, ProjectRow.source_id.in_(ids))
+            for row in session.execute(query):
+                for ref in wanted[row.source_id]:
+                    out[ref] = ProjectKey(row.id, row.source, row.source_id, row.budget_currency)
+    return out
 
 
 def get_project(session: Session, ref: str) -> ProjectRow:
@@ -247,10 +287,8 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
     files.raise_problems(problems)
     summary = ProgressSummary(file=table.name, read=len(lines))
     with workspace.transaction() as session:
-        projects: dict[str, ProjectRow | None] = {}
+        projects = find_projects(session, {line.project for line in lines})
         for line in lines:
-            if line.project not in projects:
-                projects[line.project] = find_project(session, line.project)
             if projects[line.project] is None:
                 problems.append(
                     Problem(
@@ -259,7 +297,7 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
                 )
         files.raise_problems(problems)
         seen: dict[tuple[Any, ...], ProgressLine] = {}
-        unique: list[tuple[ProgressLine, ProjectRow]] = []
+        unique: list[tuple[ProgressLine, ProjectKey]] = []
         for line in lines:
             row = projects[line.project]
             assert row is not None
@@ -290,11 +328,12 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
         summary.import_run = run_id
         project_ids = sorted({row.id for row in (p for p in projects.values() if p is not None)})
         existing: dict[tuple[Any, ...], ProgressRow] = {}
-        for stored in session.scalars(select(ProgressRow).where(ProgressRow.project_id.in_(project_ids))):
-            key: tuple[Any, ...] = (stored.project_id, stored.kind, stored.name)
-            if stored.kind != "milestone":
-                key = (*key, stored.date)
-            existing[key] = stored
+        for chunk in chunked(project_ids):
+            for stored in session.scalars(select(ProgressRow).where(ProgressRow.project_id.in_(chunk))):
+                key: tuple[Any, ...] = (stored.project_id, stored.kind, stored.name)
+                if stored.kind != "milestone":
+                    key = (*key, stored.date)
+                existing[key] = stored
         kinds: dict[str, int] = defaultdict(int)
         labels: set[str] = set()
         for line, project in unique:
@@ -348,40 +387,168 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
     return summary
 
 
-# --- facts -------------------------------------------------------------------------------------
+# --- facts ---------------------------------------------------------------------------------------
+
+IN_CHUNK = 5000
+"""Ids per IN-list: far below SQLite's and PostgreSQL's bound-parameter limits."""
 
 
-def project_facts(session: Session, projects: Iterable[ProjectRow]) -> dict[int, ProjectFacts]:
-    """Each project's progress facts (all reports; the health rules apply the as-of date)."""
-    rows = {p.id: p for p in projects}
-    reports: dict[int, list[ProgressRow]] = defaultdict(list)
-    if rows:
-        for report in session.scalars(
-            select(ProgressRow).where(ProgressRow.project_id.in_(sorted(rows))).order_by(ProgressRow.id)
-        ):
-            reports[report.project_id].append(report)
-    out: dict[int, ProjectFacts] = {}
-    for pid, project in rows.items():
-        mine = reports.get(pid, [])
-        budget = project.budget_amount if project.budget_amount is not None else project.public_amount
-        currency = project.budget_currency if project.budget_amount is not None else project.public_currency
-        out[pid] = ProjectFacts(
+@dataclass(frozen=True)
+class ProjectBasics:
+    """The project fields the health rules and the board read, loaded by column: reading whole
+    :class:`ProjectRow` objects would parse their JSON columns (titles, raw, …) for nothing."""
+
+    id: int
+    source: str
+    source_id: str
+    title: str
+    start: dt.date | None
+    end: dt.date | None
+    budget_amount: Decimal | None
+    budget_currency: str | None
+    public_amount: Decimal | None
+    public_currency: str | None
+
+
+BASICS_COLUMNS = (
+    ProjectRow.id,
+    ProjectRow.source,
+    ProjectRow.source_id,
+    ProjectRow.title,
+    ProjectRow.start,
+    ProjectRow.end,
+    ProjectRow.budget_amount,
+    ProjectRow.budget_currency,
+    ProjectRow.public_amount,
+    ProjectRow.public_currency,
+)
+"""The columns of :class:`ProjectBasics`, in its field order."""
+
+
+class Labelled(Protocol):
+    @property
+    def source(self) -> str: ...
+    @property
+    def source_id(self) -> str: ...
+
+
+class ProjectLike(Labelled, Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def start(self) -> dt.date | None: ...
+    @property
+    def end(self) -> dt.date | None: ...
+    @property
+    def budget_amount(self) -> Decimal | None: ...
+    @property
+    def budget_currency(self) -> str | None: ...
+    @property
+    def public_amount(self) -> Decimal | None: ...
+    @property
+    def public_currency(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Report:
+    """One progress report line as the health rules need it (read by column, not as an ORM object)."""
+
+    kind: str
+    name: str
+    date: dt.date
+    planned: float | None
+    actual: float | None
+    unit: str | None
+    completed: dt.date | None
+
+
+REPORT_COLUMNS = (
+    ProgressRow.project_id,
+    ProgressRow.kind,
+    ProgressRow.name,
+    ProgressRow.date,
+    ProgressRow.planned,
+    ProgressRow.actual,
+    ProgressRow.unit,
+    ProgressRow.completed,
+)
+
+
+def chunked(values: Sequence[T], size: int | None = None) -> Iterator[list[T]]:
+    """``values`` in slices short enough for one IN-list each (``IN_CHUNK`` unless ``size`` is given)."""
+    size = size or IN_CHUNK
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+def progress_reports(
+    session: Session, project_ids: Collection[int], *, among: Select[Any] | None = None
+) -> dict[int, list[Report]]:
+    """Each project's progress reports in the order they were stored.
+
+    With ``among`` (a query of project ids holding every one of ``project_ids``, such as a mission's
+    links) the reports are read in one query against it; otherwise by slices of ids.
+    """
+    wanted = set(project_ids)
+    out: dict[int, list[Report]] = defaultdict(list)
+    if not wanted:
+        return out
+    if among is not None:
+        queries = [select(*REPORT_COLUMNS).where(ProgressRow.project_id.in_(among))]
+    else:
+        queries = [
+            select(*REPORT_COLUMNS).where(ProgressRow.project_id.in_(chunk))
+            for chunk in chunked(sorted(wanted))
+        ]
+    for query in queries:
+        for r in session.execute(query.order_by(ProgressRow.id)):
+            if r.project_id in wanted:
+                out[r.project_id].append(
+                    Report(r.kind, r.name, r.date, r.planned, r.actual, r.unit, r.completed)
+                )
+    return out
+
+
+def facts_of(project: ProjectLike, reports: Sequence[Report]) -> ProjectFacts:
+    """One project's progress facts from its row and its reports (all reports; the rules apply the date)."""
+    budget = project.budget_amount if project.budget_amount is not None else project.public_amount
+    currency = project.budget_currency if project.budget_amount is not None else project.public_currency
+    if not reports:  # most projects of a large portfolio: the same facts, without three empty scans
+        return ProjectFacts(
             project=project_label(project),
             start=project.start,
             end=project.end,
             budget=float(budget) if budget is not None else None,
             budget_currency=currency,
-            milestones=tuple(Milestone(r.name, r.date, r.completed) for r in mine if r.kind == "milestone"),
-            kpis=tuple(
-                KpiReport(r.name, r.date, r.actual, r.planned, r.unit) for r in mine if r.kind == "kpi"
-            ),
-            spend=tuple(
-                SpendReport(r.date, r.actual, r.planned, r.unit, r.name)
-                for r in mine
-                if r.kind == "spend" and r.actual is not None
-            ),
         )
-    return out
+    return ProjectFacts(
+        project=project_label(project),
+        start=project.start,
+        end=project.end,
+        budget=float(budget) if budget is not None else None,
+        budget_currency=currency,
+        milestones=tuple(Milestone(r.name, r.date, r.completed) for r in reports if r.kind == "milestone"),
+        kpis=tuple(
+            KpiReport(r.name, r.date, r.actual, r.planned, r.unit) for r in reports if r.kind == "kpi"
+        ),
+        spend=tuple(
+            SpendReport(r.date, r.actual, r.planned, r.unit, r.name)
+            for r in reports
+            if r.kind == "spend" and r.actual is not None
+        ),
+    )
+
+
+def project_facts(
+    session: Session, projects: Iterable[ProjectLike], *, among: Select[Any] | None = None
+) -> dict[int, ProjectFacts]:
+    """Each project's progress facts (all reports; the health rules apply the as-of date).
+
+    ``among`` as in :func:`progress_reports`.
+    """
+    rows = {p.id: p for p in projects}
+    reports = progress_reports(session, rows.keys(), among=among)
+    return {pid: facts_of(project, reports.get(pid, ())) for pid, project in rows.items()}
 
 
 def progress_summary(facts: ProjectFacts, as_of: dt.date) -> dict[str, Any]:
