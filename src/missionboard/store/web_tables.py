@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from missionboard.store.tables import Base, utcnow
+from missionboard.store.tables import Base, LinkRow, ProjectRow, utcnow
 
 
 class UserRow(Base):
@@ -71,3 +71,12 @@ class LoginAttemptRow(Base):
     address: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Indexes the web app's pages and the monitoring board need on the core tables (web_0001, web_0002).
+Index("ix_web_projects_instrument", ProjectRow.instrument)
+Index("ix_web_projects_stage", ProjectRow.stage)
+Index("ix_web_projects_start", ProjectRow.start)
+Index("ix_web_projects_funder_programme", ProjectRow.funder, ProjectRow.programme)
+Index("ix_web_links_rank", LinkRow.taxonomy, LinkRow.goal, LinkRow.status, LinkRow.score)
+Index("ix_web_links_portfolio_goal", LinkRow.taxonomy, LinkRow.status, LinkRow.project_id, LinkRow.goal)
