@@ -118,3 +118,48 @@ def test_each_version_remembers_where_the_change_came_from(workspace: Workspace)
     history = service.mission_history(workspace, "ferries")
     assert [v.origin for v in history] == ["ferries.yaml", "consultation:ferries-2026#response-4.0"]
     assert history[-1].mission.solutions == ["Shore power at every quay"]
+
+
+def test_the_quality_check_profiles_the_linked_portfolio_by_funder_sector_and_instrument(
+    workspace: Workspace, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from missionboard.services.ingest import ingest_files
+    from missionboard.services.missions import _portfolio_profile
+    from missionboard.store.tables import LinkRow, ProjectRow
+
+    service.save_mission(workspace, mission(), user="anna")
+    csv = tmp_path / "p.csv"
+    csv.write_text(
+        "id,title,funder,programme,instrument,sectors\n"
+        "P1,Electric ferry,Sea Fund,Ferries,rd_grant,energy;transport\n"
+        "P2,Shore power,Sea Fund,Ferries,rd_grant,energy\n"
+        "P3,Green tender,Ministry,Procurement,public_procurement,transport\n"
+        "P4,Unlinked,Ministry,Procurement,rd_grant,energy\n"
+    )
+    ingest_files(workspace, "csv", [csv], source="t", user="anna")
+    with workspace.transaction() as session:
+        ids = dict(session.execute(select(ProjectRow.source_id, ProjectRow.id)).tuples().all())
+        for source_id, status, score in (
+            ("P1", "accepted", 0.9),
+            ("P2", "proposed", 0.9),
+            ("P3", "accepted", 0.2),
+        ):
+            session.add(
+                LinkRow(
+                    project_id=ids[source_id],
+                    taxonomy="mission:ferries",
+                    goal="routes",
+                    score=score,
+                    method="manual",
+                    status=status,
+                )
+            )
+    with workspace.reading() as session:
+        profile = _portfolio_profile(session, "ferries")
+    assert profile.projects == 3
+    assert profile.funders == {"Sea Fund": 2, "Ministry": 1}
+    assert profile.programmes == {"Ferries": 2, "Procurement": 1}
+    assert profile.sectors == {"energy": 2, "transport": 2}
+    assert profile.instrument_families == {"supply": 2, "demand": 1}

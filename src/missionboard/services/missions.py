@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from missionboard.domain.history import MissionDiff, diff_documents
@@ -225,10 +226,15 @@ def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
         .distinct()
         .subquery()
     )
-    projects = session.execute(
+    # Grouped in the database: a mission may link hundreds of thousands of projects, which share a
+    # few thousand (instrument, funder, programme, sectors) combinations.
+    sectors_text = cast(t.ProjectRow.sectors, Text)
+    combinations = session.execute(
         select(
-            t.ProjectRow.instrument, t.ProjectRow.funder, t.ProjectRow.programme, t.ProjectRow.sectors
-        ).where(t.ProjectRow.id.in_(select(linked.c.project_id)))
+            t.ProjectRow.instrument, t.ProjectRow.funder, t.ProjectRow.programme, sectors_text, func.count()
+        )
+        .where(t.ProjectRow.id.in_(select(linked.c.project_id)))
+        .group_by(t.ProjectRow.instrument, t.ProjectRow.funder, t.ProjectRow.programme, sectors_text)
     ).all()
     helix = Counter(
         {
@@ -244,15 +250,22 @@ def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
     )
     families: Counter[str] = Counter()
     sectors: Counter[str] = Counter()
-    for row in projects:
-        if row.instrument in InstrumentType._value2member_map_:
-            families[INSTRUMENT_FAMILY[InstrumentType(row.instrument)].value] += 1
-        sectors.update(row.sectors or [])
+    funders: Counter[str] = Counter()
+    programmes: Counter[str] = Counter()
+    for instrument, funder, programme, sector_list, n in combinations:
+        if instrument in InstrumentType._value2member_map_:
+            families[INSTRUMENT_FAMILY[InstrumentType(instrument)].value] += n
+        for sector in json.loads(sector_list) if sector_list else []:
+            sectors[sector] += n
+        if funder:
+            funders[funder] += n
+        if programme:
+            programmes[programme] += n
     return PortfolioProfile(
-        projects=len(projects),
+        projects=sum(n for *_, n in combinations),
         helix=helix,
         sectors=sectors,
         instrument_families=families,
-        funders=Counter(r.funder for r in projects if r.funder),
-        programmes=Counter(r.programme for r in projects if r.programme),
+        funders=funders,
+        programmes=programmes,
     )
