@@ -385,7 +385,7 @@ def render_markdown(consultation: Consultation, mission: Mission, s: Synthesis, 
         sdg = p.sdgs[0].code if p.sdgs else "—"
         mark = " [adopted]" if p.adopted else ""
         lines.append(
-            f"{bullet}#{p.response_id}.{p.index} {p.kind.value}{mark}: {words(p.text)} "
+            f"{bullet}response {p.response_id}, proposal {p.index} ({p.kind.value}){mark}: {words(p.text)} "
             f"(closest objective: {best}; SDG {sdg}; {p.helix.value})"
         )
     lines += ["", f"{h2}Ratings", ""]
