@@ -7,8 +7,9 @@
 
 At scale 1 the workspace holds 1,000,000 projects, 300,000 actors, 4,000,000 participations, a
 mission with 8 objectives and 200,000 links to it. The analysis runs in a child process so that its
-peak memory (max RSS) is measured apart from the generator. It prints seconds per phase: load (SQLite
-→ DuckDB), aggregates, network, texts (reading the sampled texts) and themes (TF-IDF + k-means +
+peak memory (max RSS) is measured apart from the generator. It first times making the columnar
+snapshot from scratch (what an import adds at its end), then the analysis with that fresh snapshot and
+cold (tables read from SQLite, as without a snapshot). It prints seconds per phase: load, aggregates, network, texts (reading the sampled texts) and themes (TF-IDF + k-means +
 overlaps: the embedding computation the target excludes).
 """
 
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -227,20 +229,40 @@ def generate(path: Path, scale: float, seed: int = 7) -> dict[str, int]:
     }
 
 
-def analyse(path: Path, mission: str | None, result_file: Path) -> None:
-    """Child process: run the analysis, write its timings and the figures the cross-check needs."""
-    from missionboard.analytics import analyze_portfolio
+def analyse(path: Path, mission: str | None, result_file: Path, mode: str = "snapshot") -> None:
+    """Child process: run the analysis, write its timings and the figures the cross-check needs.
+
+    ``mode``: 'snapshot' (the columnar snapshot, made first if missing or stale), 'cold' (read the
+    tables from SQLite, as without a snapshot) or 'build' (only make the snapshot, from scratch).
+    """
+    from missionboard.analytics import analyze_portfolio, snapshot
+    from missionboard.analytics.loader import refresh_snapshot
     from missionboard.store.workspace import Workspace
 
     workspace = Workspace.open(f"sqlite:///{path}")
+    if mode == "build":
+        snapshot.remove(workspace)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert children_before.ru_utime + children_before.ru_stime == 0
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    data = analyze_portfolio(workspace, mission).to_dict()
+    if mode == "build":
+        loaded = refresh_snapshot(workspace)
+        data: dict[str, object] = {
+            "status": loaded.status if loaded else None,
+            "bytes": snapshot.sizes(workspace),
+        }
+    else:
+        data = analyze_portfolio(workspace, mission, snapshot=mode == "snapshot").to_dict()
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     peak = after.ru_maxrss / 1024
+    # the snapshot is saved by a child process (missing or stale snapshot): count its CPU and memory
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += children.ru_utime + children.ru_stime
+    peak = max(peak, children.ru_maxrss / 1024)
     result_file.write_text(
         json.dumps(
             {
@@ -253,6 +275,17 @@ def analyse(path: Path, mission: str | None, result_file: Path) -> None:
             default=str,
         )
     )
+
+
+def child(path: Path, mission: str, result_file: Path, mode: str) -> tuple[dict[str, Any], float]:
+    """Run ``analyse`` in a child process; its result and the process's wall seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, __file__, "--_child", str(path), mission, str(result_file), mode], check=True
+    )
+    wall = time.perf_counter() - started
+    result: dict[str, Any] = json.loads(result_file.read_text())
+    return result, wall
 
 
 def pandas_crosscheck(path: Path) -> dict[str, object]:
@@ -360,11 +393,11 @@ def main() -> None:
         default=OUT,
         help=f"Where the generated workspace and results go (default {OUT})",
     )
-    parser.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
-        path, mission, out = args._child
-        analyse(Path(path), None if mission == "-" else mission, Path(out))
+        path, mission, out, mode = args._child
+        analyse(Path(path), None if mission == "-" else mission, Path(out), mode)
         return
     out = args.workdir
     out.mkdir(parents=True, exist_ok=True)
@@ -374,27 +407,32 @@ def main() -> None:
         counts = generate(path, args.scale)
         seconds = time.perf_counter() - started
         print(f"generated {counts} in {seconds:.1f} s ({os.path.getsize(path) / 2**20:,.0f} MiB)")
+    built, wall = child(path, "-", out / "analytics-snapshot-build.json", "build")
+    print(
+        f"snapshot build (from scratch, what an import adds at its end): {built['seconds']:.2f} s, "
+        f"process wall {wall:.2f} s, CPU {built['cpu_seconds']:.2f} s, peak RSS {built['peak_mib']:,.0f} MiB, "
+        f"{built['data']['bytes'] / 2**20:,.0f} MiB on disk, 1-min load average "
+        f"{built['load_average'][0]:.1f} → {built['load_average'][1]:.1f} (2 cores)"
+    )
     runs = [("whole portfolio", "-")] + ([("mission", MISSION_ID)] if args.mission else [])
-    whole: dict[str, object] = {}
+    whole: dict[str, Any] = {}
     for label, mission in runs:
-        result_file = out / f"analytics-result-{MISSION_ID if mission != '-' else 'portfolio'}.json"
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, __file__, "--_child", str(path), mission, str(result_file)], check=True
-        )
-        wall = time.perf_counter() - started
-        result = json.loads(result_file.read_text())
-        timings = result["data"]["meta"]["seconds"]
-        excluded = timings.get("texts", 0) + timings.get("themes", 0)
-        print(
-            f"analyze ({label}): {result['seconds']:.2f} s in analyze_portfolio "
-            f"({result['seconds'] - excluded:.2f} s without texts+themes), process wall {wall:.2f} s, "
-            f"CPU {result['cpu_seconds']:.2f} s, peak RSS {result['peak_mib']:,.0f} MiB, "
-            f"1-min load average {result['load_average'][0]:.1f} → {result['load_average'][1]:.1f} "
-            f"(2 cores); phases {timings}; CPU per phase {result['data']['meta']['cpu_seconds']}"
-        )
-        if mission == "-":
-            whole = result["data"]
+        for mode, how in (("snapshot", "fresh snapshot"), ("cold", "cold: no snapshot, rows from SQLite")):
+            name = MISSION_ID if mission != "-" else "portfolio"
+            result, wall = child(path, mission, out / f"analytics-result-{name}-{mode}.json", mode)
+            meta = result["data"]["meta"]
+            timings = meta["seconds"]
+            excluded = timings.get("texts", 0) + timings.get("themes", 0)
+            print(
+                f"analyze ({label}, {how}): {result['seconds']:.2f} s in analyze_portfolio "
+                f"({result['seconds'] - excluded:.2f} s without texts+themes), process wall {wall:.2f} s, "
+                f"CPU {result['cpu_seconds']:.2f} s, peak RSS {result['peak_mib']:,.0f} MiB, "
+                f"1-min load average {result['load_average'][0]:.1f} → {result['load_average'][1]:.1f} "
+                f"(2 cores); load method {meta['load_method']}; phases {timings}; "
+                f"CPU per phase {meta['cpu_seconds']}"
+            )
+            if mission == "-" and mode == "snapshot":
+                whole = result["data"]
     if not args.no_pandas:
         check = pandas_crosscheck(path)
         print(f"pandas cross-check: {check['seconds_total']:.2f} s (load {check['seconds_load']:.2f} s)")

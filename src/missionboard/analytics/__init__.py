@@ -1,6 +1,27 @@
-"""Portfolio analytics: coverage, gaps, mixes, leverage, diversity, networks and dynamics."""
+"""Portfolio analytics: coverage, gaps, mixes, leverage, diversity, networks and dynamics.
 
-from missionboard.analytics.result import PortfolioAnalysis
-from missionboard.analytics.service import analyze_portfolio, mission_taxonomy
+The public names are imported on first use, so that a process that only needs the loader (the child
+that saves a snapshot) does not import the whole analysis stack (scikit-learn, SciPy).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from missionboard.analytics.result import PortfolioAnalysis
+    from missionboard.analytics.service import analyze_portfolio, mission_taxonomy
 
 __all__ = ["PortfolioAnalysis", "analyze_portfolio", "mission_taxonomy"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PortfolioAnalysis":
+        from missionboard.analytics.result import PortfolioAnalysis
+
+        return PortfolioAnalysis
+    if name in ("analyze_portfolio", "mission_taxonomy"):
+        from missionboard.analytics import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -481,7 +481,7 @@ class Engine:
             f["budget"] += r["budget"] or 0.0
         for f in families.values():
             f["share"] = f["budget"] / total if total > 0 else None
-        inferences.sort(key=lambda x: -x["projects"])
+        inferences.sort(key=lambda x: (-x["projects"], x["instrument"], x["rule"]))  # ties in a fixed order
         units = {
             "projects": "projects",
             "explicit": "projects",
@@ -696,7 +696,7 @@ class Engine:
             """
             SELECT i.kind AS instrument, sum(m.private) AS private, sum(m.public) AS public, count(*) AS projects
             FROM pinst i JOIN money m ON m.id = i.id
-            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC
+            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC, 1
             """
         )
         by_funder = ratio_rows(
@@ -704,7 +704,7 @@ class Engine:
             WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
             SELECT f.funder, sum(m.private / n.k) AS private, sum(m.public / n.k) AS public, count(*) AS projects
             FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
-            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC LIMIT 50
+            WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC, 1 LIMIT 50
             """
         )
         units = {"private": rc, "public": rc, "projects": "projects", "leverage": unit}
@@ -733,7 +733,7 @@ class Engine:
             WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
             SELECT f.funder, sum(m.budget / n.k) AS budget, count(*) AS projects
             FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
-            GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC
+            GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC, 1
             """,
         )
         received, known = participants.received(self.participants)

@@ -13,6 +13,7 @@ import gc
 import hashlib
 import importlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -222,8 +223,23 @@ def run_import(
             gc.enable()
     if progress_bytes is not None:
         progress_bytes(total, total)
+    if not dry_run and (run.inserted or run.updated):
+        _refresh_analytics_snapshot(workspace)
     run.seconds = round(time.perf_counter() - clock, 3)
     return run
+
+
+def _refresh_analytics_snapshot(workspace: Workspace) -> None:
+    """Save the analytics snapshot of the portfolio just written, so the next analysis starts fast.
+
+    The import is committed already: a snapshot that cannot be saved is only logged (analysis makes it).
+    """
+    from missionboard.analytics.loader import refresh_snapshot
+
+    try:
+        refresh_snapshot(workspace)
+    except Exception as exc:  # never fail a committed import over a cache
+        logging.getLogger(__name__).warning("analytics snapshot not saved after the import: %s", exc)
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
 from missionboard.domain.portfolio import Actor, Participation, ParticipationRole, Project
 from missionboard.domain.records import ImportedFile, ImportRun
-from missionboard.store import audit
+from missionboard.store import analytics_tables, audit
 from missionboard.store.tables import (
     ActorAliasRow,
     ActorIdentifierRow,
@@ -359,6 +359,7 @@ class PortfolioRepository:
         # projects are the ones inserted here (kept in _inserted), so most lookups can be skipped.
         self._fresh: dict[str, bool] = {}
         self._inserted: set[tuple[str, str]] = set()
+        self._counted = False  # whether this transaction's writes bumped the portfolio's data version
 
     def upsert(self, batch: Sequence[tuple[Project, Sequence[Participation]]]) -> UpsertCounts:
         return self.upsert_prepared([prepare(project, participations) for project, participations in batch])
@@ -398,6 +399,9 @@ class PortfolioRepository:
             self._update(project_id, values, participations, now)
             counts.updated += 1
         self.actors.flush()
+        if (counts.inserted or counts.updated) and not self._counted:
+            analytics_tables.bump(self.session)  # the analytics snapshot is stale from this commit on
+            self._counted = True
         return counts
 
     def _maybe_existing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
