@@ -269,7 +269,27 @@ def _filtered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
     return query
 
 
-def _row_dict(row: ProjectRow) -> dict[str, Any]:
+ROW_COLUMNS = (
+    ProjectRow.id,
+    ProjectRow.source,
+    ProjectRow.source_id,
+    ProjectRow.title,
+    ProjectRow.funder,
+    ProjectRow.programme,
+    ProjectRow.instrument,
+    ProjectRow.stage,
+    ProjectRow.status,
+    ProjectRow.start,
+    ProjectRow.end,
+    ProjectRow.budget_amount,
+    ProjectRow.budget_currency,
+    ProjectRow.countries,
+    ProjectRow.regions,
+)
+"""What a list of projects shows: only these columns are read (the record's other JSON columns are large)."""
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
         "source": row.source,
@@ -298,8 +318,8 @@ def _ordered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
 
 def query_projects(session: Session, f: ProjectFilter) -> Page:
     """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
-    rows = session.scalars(
-        _ordered(_filtered(select(ProjectRow), f), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
+    rows = session.execute(
+        _ordered(_filtered(select(*ROW_COLUMNS), f), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
     ).all()
     offset = (f.page - 1) * f.per_page
     if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
@@ -315,10 +335,10 @@ def iter_projects(
     session: Session, f: ProjectFilter, *, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every project of the view in its order (for exports), streamed in batches."""
-    query = _ordered(_filtered(select(ProjectRow), f), f)
+    query = _ordered(_filtered(select(*ROW_COLUMNS), f), f)
     if limit is not None:
         query = query.limit(limit)
-    for row in session.scalars(query.execution_options(yield_per=2000)):
+    for row in session.execute(query.execution_options(yield_per=2000)):
         yield _row_dict(row)
 
 
