@@ -177,3 +177,15 @@ def test_pages_carry_security_headers(web: Web) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_health_check_says_only_whether_the_worker_is_up_and_warm(web_workspace) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from missionboard.web import create_app
+
+    with TestClient(create_app(web_workspace, secure_cookies=False, prewarm=True)) as client:
+        response = client.get("/healthz")
+        assert response.status_code == 200 and set(response.json()) == {"status", "warm"}
+        client.app.state.warm.wait(30)  # type: ignore[attr-defined]
+        assert client.get("/healthz").json() == {"status": "ok", "warm": True}

@@ -123,6 +123,8 @@ def _prewarm(app: FastAPI) -> None:
         pages.prewarm(app)
     except Exception as exc:  # a cold cache is slower, not broken
         logging.getLogger("missionboard.web").warning("prewarming the caches failed: %s", exc)
+    finally:
+        app.state.warm.set()
 
 
 def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bool = False) -> FastAPI:
@@ -149,11 +151,19 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bo
     app.state.config = WebConfig(secure_cookies=secure_cookies)
     app.state.cache = TtlCache(300)
     app.state.facets = TtlCache(300)
+    app.state.warm = threading.Event()
+    if not prewarm:
+        app.state.warm.set()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.include_router(consultations.router)
     _install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz(request: Request) -> dict[str, Any]:
+        """For load balancers and scripts: this worker answers, and whether its caches are filled yet."""
+        return {"status": "ok", "warm": request.app.state.warm.is_set()}
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
