@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import MISSION, PASSWORD, ROLES, Web
+from web_support import CHROMIUM, MISSION, PASSWORD, ROLES, Web
 
 from missionboard.missionfile import parse_mission
 from missionboard.services import accounts
@@ -177,3 +181,60 @@ def web(web_workspace: Workspace) -> Iterator[Web]:
 @pytest.fixture
 def anonymous(web: Web) -> TestClient:
     return web.client
+
+
+# --- real headless Chromium (the browser tests) ----------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(seed_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Workspace]]:
+    """The app served by uvicorn on 127.0.0.1 in a background thread, over a copy of the seed workspace."""
+    import uvicorn
+
+    from missionboard.web import create_app
+
+    target = tmp_path_factory.mktemp("browser") / "browser.db"
+    shutil.copy(seed_workspace, target)
+    workspace = Workspace.open(f"sqlite:///{target}")
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(workspace, secure_cookies=False), host="127.0.0.1", port=port, log_level="warning"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", workspace
+    instance.should_exit = True
+    thread.join(timeout=10)
+    workspace.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield instance
+        instance.close()

@@ -16,81 +16,23 @@ import datetime as dt
 import io
 import os
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from web_support import PASSWORD
+from web_support import PASSWORD, needs_chromium
 
 from missionboard.services import consultations as service
 from missionboard.services import missions as mission_service
 from missionboard.store.audit import events
 from missionboard.store.workspace import Workspace
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(
     os.environ.get("MISSIONBOARD_SCREENSHOTS")
     or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(seed_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Workspace]]:
-    """The app served by uvicorn on 127.0.0.1 in a background thread, over a copy of the seed workspace."""
-    import uvicorn
-
-    from missionboard.web import create_app
-
-    target = tmp_path_factory.mktemp("consult-browser") / "browser.db"
-    shutil.copy(seed_workspace, target)
-    workspace = Workspace.open(f"sqlite:///{target}")
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(workspace, secure_cookies=False), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", workspace
-    instance.should_exit = True
-    thread.join(timeout=10)
-    workspace.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield instance
-        instance.close()
+pytestmark = needs_chromium
 
 
 def _context(browser: Any, *, phone: bool = False, javascript: bool = True) -> Any:

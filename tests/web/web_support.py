@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from missionboard.services import accounts
@@ -13,6 +15,10 @@ from missionboard.store.workspace import Workspace
 PASSWORD = "correct horse battery"
 MISSION = "ocean"
 ROLES = ("owner", "editor", "reviewer", "viewer")
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+)
 
 
 @dataclass
