@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from missionboard.cli.context import app_context, console, print_json
+from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.domain.consultations import LANGUAGES, Audience, Consultation, Synthesis
 from missionboard.domain.missions import HelixType, Mission
 from missionboard.errors import InputError, Problem
@@ -27,11 +27,6 @@ from missionboard.services import consultations as service
 consult_app = typer.Typer(
     help="Consultations: ask stakeholders and citizens about a mission, moderate, synthesise, adopt proposals."
 )
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 class ExportFormat(StrEnum):
@@ -43,18 +38,6 @@ class ReportFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
     MD = "md"
-
-
-class AudienceChoice(StrEnum):
-    INVITED = "invited"
-    PUBLIC = "public"
-
-
-class HelixChoice(StrEnum):
-    GOVERNMENT = "government"
-    RESEARCH = "research"
-    INDUSTRY = "industry"
-    CIVIL_SOCIETY = "civil_society"
 
 
 def register(app: typer.Typer) -> None:
@@ -87,8 +70,8 @@ def open_(
         None, "--opens", help="First day responses are accepted (default: today)."
     ),
     closes: str = typer.Option(..., "--closes", help="Last day responses are accepted (YYYY-MM-DD)."),
-    audience: AudienceChoice = typer.Option(
-        AudienceChoice.INVITED,
+    audience: Audience = typer.Option(
+        Audience.INVITED,
         "--audience",
         help="invited: one response per invitation link; public: anyone.",
     ),
@@ -106,7 +89,7 @@ def open_(
         purpose=purpose,
         opens_on=_date(opens, "--opens") if opens else dt.date.today(),
         closes_on=_date(closes, "--closes"),
-        audience=Audience(audience.value),
+        audience=audience,
         language=language,
         consultation_id=consultation_id,
         user=app.user,
@@ -198,7 +181,7 @@ def invite(
     labels: list[str] = typer.Option(
         ..., "--label", help="Who gets the link, in your words (repeat for each person; erasable)."
     ),
-    helix: HelixChoice | None = typer.Option(None, "--helix", help="The group these invitees speak for."),
+    helix: HelixType | None = typer.Option(None, "--helix", help="The group these invitees speak for."),
     base_url: str = typer.Option(
         "http://127.0.0.1:8000", "--base-url", help="Where the web app is reached by participants."
     ),
@@ -211,7 +194,7 @@ def invite(
         consultation_id,
         labels,
         user=app.user,
-        helix=HelixType(helix.value) if helix else None,
+        helix=helix,
     )
     links = [
         {

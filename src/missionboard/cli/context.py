@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -12,6 +13,14 @@ from rich.console import Console
 
 from missionboard.settings import Settings
 from missionboard.store.workspace import Workspace
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of the commands that print either a Rich rendering or JSON."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 console = Console()
 errors = Console(stderr=True)

@@ -14,18 +14,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from missionboard.cli.context import AppContext, app_context, console, errors, print_json
+from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.mapping.taxonomy import BUILTIN, MISSION_PREFIX
 from missionboard.services import mapping as service
 from missionboard.store.workspace import Workspace
 
 taxonomy_app = typer.Typer(help="Taxonomies of goals to map projects to: built-in, missions, your own YAML.")
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 class Method(StrEnum):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -12,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from missionboard.cli.context import app_context, console, errors, print_json
+from missionboard.cli.context import OutputFormat, app_context, console, errors, print_json
 from missionboard.domain.missions import Mission
 from missionboard.domain.quality import QualityReport, Severity
 from missionboard.errors import InputError, WorkspaceError
@@ -20,11 +19,6 @@ from missionboard.missionfile import mission_schema, read_mission
 from missionboard.services import missions as service
 
 mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 def register(app: typer.Typer) -> None:

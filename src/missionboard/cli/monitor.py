@@ -13,18 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from missionboard import monitoring
-from missionboard.cli.context import app_context, console, print_json
+from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.errors import InputError, Problem
 
 indicators_app = typer.Typer(
     help="Indicator observations: import series, list them, show one with its history."
 )
 progress_app = typer.Typer(help="Project progress: milestones, KPIs and spend.")
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
 
 
 class DecisionChoice(StrEnum):
