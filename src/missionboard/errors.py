@@ -50,3 +50,21 @@ class InputError(MissionboardError):
             problems = [problems]
         self.problems: list[Problem] = problems
         super().__init__("; ".join(str(p).strip() for p in problems))
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another process holds the workspace's write lock for longer than we wait (the busy timeout).
+
+    The web answers 503 with ``Retry-After``; the CLI prints one line and exits 2. Nothing was written.
+    """
+
+    retry_after = 5
+    """Seconds a client should wait before trying again."""
+
+
+class WorkspaceReadOnly(WorkspaceError):
+    """The workspace cannot be written: a read-only file, folder or database, or ``--read-only``."""
+
+
+class WorkspaceFull(WorkspaceError):
+    """The disk (or the database's quota) is full: the write was rolled back, nothing was lost."""

@@ -101,7 +101,7 @@ def test_the_analysis_is_the_same_with_and_without_the_snapshot(
     assert _without_meta(again) == _without_meta(without)
     if portfolio.is_sqlite:
         assert again["meta"]["load_method"] == "arrow-snapshot (fresh)"
-        assert without["meta"]["load_method"] == "adbc-sqlite"
+        assert without["meta"]["load_method"] == "sqlite3-arrow"
 
 
 def test_the_first_analysis_saves_the_snapshot_and_the_next_reads_it(sqlite_portfolio: Workspace) -> None:
@@ -245,7 +245,7 @@ def test_reading_without_the_snapshot_never_loses_a_later_write_of_the_same_proc
     import sqlite3
 
     _import(sqlite_workspace, tmp_path, PROJECTS)
-    analyze_portfolio(sqlite_workspace, snapshot=False)  # ADBC (its own SQLite) in this very process
+    analyze_portfolio(sqlite_workspace, snapshot=False)  # read through the workspace's own connection
     changed = [list(row) for row in PROJECTS]
     changed[1][HEADER.index("budget")] = "700000"
     _import(sqlite_workspace, tmp_path, changed)

@@ -1,7 +1,16 @@
-"""Open a workspace (SQLite file or PostgreSQL URL), bring its schema up to date, run transactions."""
+"""Open a workspace (SQLite file or PostgreSQL URL), bring its schema up to date, run transactions.
+
+Several processes use one workspace at once (web workers, CLI commands, imports). On SQLite every
+write transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock first, waiting for it up to
+the busy timeout, so a writer never fails half-way because another one committed after it had read.
+A lock that is not had in time, a read-only database and a full disk become ``WorkspaceBusy``,
+``WorkspaceReadOnly`` and ``WorkspaceFull``: one clear line, nothing written.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,14 +20,32 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from missionboard.errors import WorkspaceError
+from missionboard.errors import WorkspaceBusy, WorkspaceError, WorkspaceFull, WorkspaceReadOnly
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = int(os.environ.get("MISSIONBOARD_BUSY_TIMEOUT_MS", "10000"))
+"""How long a SQLite writer waits for another process's write lock before giving up (WorkspaceBusy)."""
+BEGIN = "missionboard_begin"
+"""Execution option: the BEGIN statement a SQLite transaction starts with (IMMEDIATE for writers)."""
+
+_open_sqlite_files: dict[str, int] = {}
+_open_files_lock = threading.Lock()
+
+
+def sqlite_files_open_here() -> frozenset[str]:
+    """Real paths of the SQLite files this process holds as workspaces.
+
+    No other SQLite library (ADBC, DuckDB's scanner …) may open one of them in this process: closing
+    it would drop the POSIX locks of the workspace's connections, and a later process would then
+    delete the WAL file under them.
+    """
+    with _open_files_lock:
+        return frozenset(_open_sqlite_files)
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -28,13 +55,44 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
-def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+def _sqlite_connected(read_only: bool) -> Any:
+    def connected(dbapi_connection: Any, _record: Any) -> None:
+        # the driver must not open transactions of its own: ``_sqlite_begin`` says how each one starts
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return connected
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get(BEGIN, "BEGIN"))
+
+
+def translate(exc: DBAPIError, url: str) -> WorkspaceError | None:
+    """The workspace error a database error stands for (busy, read-only, full), or None for others."""
+    original = exc.orig
+    reason = (str(original) if original is not None else str(exc)).strip().splitlines()[0:1]
+    text = reason[0].lower() if reason else ""
+    code = getattr(original, "sqlstate", None) or ""
+    if "database is locked" in text or "database is busy" in text or "database table is locked" in text:
+        return WorkspaceBusy(
+            f"the workspace {url} is busy: another process is writing to it; try again in a few seconds"
+        )
+    if code in ("55P03", "40P01", "40001") or "lock timeout" in text or "could not obtain lock" in text:
+        return WorkspaceBusy(f"the workspace {url} is busy: {reason[0] if reason else 'locked'}; try again")
+    if "readonly database" in text or "read-only" in text or code == "25006":
+        return WorkspaceReadOnly(f"the workspace {url} is read-only: nothing was written")
+    if "disk is full" in text or "database or disk is full" in text or code in ("53100", "53200"):
+        return WorkspaceFull(f"the disk of the workspace {url} is full: nothing was written")
+    return None
 
 
 def safe_url(url: str) -> str:
@@ -48,9 +106,19 @@ def safe_url(url: str) -> str:
 class Workspace:
     """One workspace database. Every write goes through ``transaction()``: all or nothing."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self.engine = engine
+        self.read_only = read_only
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writers = sessionmaker(
+            engine.execution_options(**{BEGIN: "BEGIN IMMEDIATE"}), expire_on_commit=False
+        )
+        self._file: str | None = None
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._file = os.path.realpath(database)
+            with _open_files_lock:
+                _open_sqlite_files[self._file] = _open_sqlite_files.get(self._file, 0) + 1
 
     @property
     def url(self) -> str:
@@ -61,8 +129,12 @@ class Workspace:
         return self.engine.dialect.name == "sqlite"
 
     @classmethod
-    def open(cls, url: str, *, create: bool = False) -> Workspace:
-        """Open the workspace at ``url``; create (and migrate) it only when ``create`` is set."""
+    def open(cls, url: str, *, create: bool = False, read_only: bool = False) -> Workspace:
+        """Open the workspace at ``url``; create (and migrate) it only when ``create`` is set.
+
+        ``read_only`` opens it for reading alone: every write fails with ``WorkspaceReadOnly`` and the
+        schema is not migrated (it must be current).
+        """
         try:
             parsed = make_url(url)
         except ArgumentError as exc:
@@ -84,9 +156,16 @@ class Workspace:
         except (ArgumentError, ImportError) as exc:
             raise WorkspaceError(f"cannot use database URL {safe_url(url)}: {exc}") from exc
         if is_sqlite:
-            event.listen(engine, "connect", _enable_sqlite_pragmas)
-        workspace = cls(engine)
-        workspace._prepare_schema(create=create)
+            event.listen(engine, "connect", _sqlite_connected(read_only))
+            event.listen(engine, "begin", _sqlite_begin)
+        elif read_only:
+            engine = engine.execution_options(postgresql_readonly=True)
+        workspace = cls(engine, read_only=read_only)
+        try:
+            workspace._prepare_schema(create=create and not read_only)
+        except BaseException:
+            workspace.close()
+            raise
         return workspace
 
     def _prepare_schema(self, *, create: bool) -> None:
@@ -106,6 +185,11 @@ class Workspace:
             raise WorkspaceError(
                 f"{self.url} is not a missionboard workspace yet: run 'missionboard init' to create it"
             )
+        if self.read_only:
+            raise WorkspaceReadOnly(
+                f"{self.url} needs a schema upgrade, which a read-only workspace cannot do: "
+                "open it once for writing"
+            )
         self.migrate()
 
     def migrate(self) -> None:
@@ -122,11 +206,18 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed together, or rolled back together on any error."""
-        session = self._sessions()
+        """A session whose work is committed together, or rolled back together on any error.
+
+        On SQLite it holds the write lock from its first statement (``BEGIN IMMEDIATE``): keep it short.
+        """
+        if self.read_only:
+            raise WorkspaceReadOnly(f"the workspace {self.url} is open read-only: nothing was written")
+        session = self._writers()
         try:
             with session.begin():
                 yield session
+        except DBAPIError as exc:
+            raise self._translated(exc) from exc
         finally:
             session.close()
 
@@ -136,9 +227,23 @@ class Workspace:
         session = self._sessions()
         try:
             yield session
+        except DBAPIError as exc:
+            raise self._translated(exc) from exc
         finally:
             session.rollback()
             session.close()
 
+    def _translated(self, exc: DBAPIError) -> Exception:
+        found = translate(exc, self.url)
+        return found if found is not None else exc
+
     def close(self) -> None:
         self.engine.dispose()
+        if self._file is not None:
+            with _open_files_lock:
+                left = _open_sqlite_files.get(self._file, 0) - 1
+                if left > 0:
+                    _open_sqlite_files[self._file] = left
+                else:
+                    _open_sqlite_files.pop(self._file, None)
+            self._file = None
