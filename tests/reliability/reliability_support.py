@@ -82,10 +82,12 @@ def seed(url: str, *, users: int = 4) -> Seeded:
         for name in names:
             accounts.set_role(workspace, name, MISSION, "editor", by="seed")
         with workspace.transaction() as session:
+            # ids come from the database (a PostgreSQL sequence does not move for explicit ids): in
+            # insertion order they are 1 … PROJECTS in a new workspace, as the tests expect
+            projects: list[ProjectRow] = []
             for i in range(1, PROJECTS + 1):
-                session.add(
+                projects.append(
                     ProjectRow(
-                        id=i,
                         source="seed",
                         source_id=f"S{i:04d}",
                         title=f"{'Beach litter cleanup' if i % 2 else 'Fishing gear recycling'} {i}",
@@ -101,7 +103,9 @@ def seed(url: str, *, users: int = 4) -> Seeded:
                         content_hash=f"{i:064d}",
                     )
                 )
-            session.flush()
+                session.add(projects[-1])
+                session.flush()
+            assert [p.id for p in projects] == list(range(1, PROJECTS + 1))
             for i in range(1, PROJECTS + 1):
                 session.add(
                     LinkRow(
@@ -114,6 +118,7 @@ def seed(url: str, *, users: int = 4) -> Seeded:
                         status="proposed",
                     )
                 )
+                session.flush()
         token = accounts.create_token(workspace, "admin", "reliability", by="seed")
     finally:
         workspace.close()

@@ -14,6 +14,8 @@ import hashlib
 import importlib
 import json
 import logging
+import pickle
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,6 +57,8 @@ DEFAULT_SOURCES = {"iati": "iati", "360giving": "360giving", "cordis": "cordis"}
 ON_ERROR = ("fail", "skip")
 BATCH = 5000
 MAX_STORED_ERRORS = 1000
+STAGE_IN_MEMORY = 20_000
+"""Records kept in memory between reading and writing an import; past this they go to a temporary file."""
 
 
 class _DryRun(Exception):
@@ -148,6 +152,9 @@ def run_import(
 ) -> ImportRun:
     """Import portfolio files of one format in one transaction and return what happened.
 
+    The files are read and checked before the write transaction starts, so the workspace is locked
+    only while the staged records are written.
+
     ``progress`` is called with the number of records read so far; ``progress_bytes`` with the bytes
     read so far and the total. Raises :class:`~missionboard.errors.InputError` (nothing written) when
     ``on_error`` is 'fail' and a record or file is bad. The use case is
@@ -194,19 +201,22 @@ def run_import(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with workspace.transaction() as session:
-            run_id = portfolio.start_run(session, run)
-            repository = portfolio.PortfolioRepository(
-                session, user=user, import_run_id=run_id, normalize=normalize_name
-            )
-            items = _prepared(reader(format)(files, options))
-            with portfolio.bulk_load_settings(session):
-                counts = _consume(items, repository, run, on_error, writer, progress)
-            run.inserted, run.updated, run.unchanged = counts
-            run.seconds = round(time.perf_counter() - clock, 3)
-            if dry_run:
-                raise _DryRun
-            portfolio.finish_run(session, run_id, run)
+        # first every file is read, checked and prepared, with no lock on the workspace; only then
+        # does one short write transaction upsert what was staged (other writers wait only for that)
+        with _Staged() as staged:
+            _stage(_prepared(reader(format)(files, options)), staged, run, on_error, writer, progress)
+            with workspace.transaction() as session:
+                run_id = portfolio.start_run(session, run)
+                repository = portfolio.PortfolioRepository(
+                    session, user=user, import_run_id=run_id, normalize=normalize_name
+                )
+                with portfolio.bulk_load_settings(session):
+                    counts = _write(staged, repository)
+                run.inserted, run.updated, run.unchanged = counts
+                run.seconds = round(time.perf_counter() - clock, 3)
+                if dry_run:
+                    raise _DryRun
+                portfolio.finish_run(session, run_id, run)
     except _DryRun:
         pass
     except InputError as exc:
@@ -264,17 +274,63 @@ def _prepared(items: Iterator[Record | ColumnRecord | Rejection]) -> Iterator[Re
             yield Ready(values, list(participations), item.file, item.line)
 
 
-def _consume(
+class _Staged:
+    """Prepared records between reading and writing: in memory, and spilled to a temporary file (pickled
+    batches) past ``STAGE_IN_MEMORY`` records, so that a million-row import stays within bounded memory."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[portfolio.Prepared]] = []
+        self.records = 0
+        self._spill: Any = None
+        self._spilled = 0
+
+    def __enter__(self) -> _Staged:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def add(self, batch: list[portfolio.Prepared]) -> None:
+        self.records += len(batch)
+        if self.records <= STAGE_IN_MEMORY:
+            self.batches.append(batch)
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(prefix="missionboard-import-")  # noqa: SIM115 (closed by __exit__)
+        pickle.dump(batch, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
+        self._spilled += 1
+
+    def __iter__(self) -> Iterator[list[portfolio.Prepared]]:
+        yield from self.batches
+        if self._spill is not None:
+            self._spill.seek(0)
+            for _ in range(self._spilled):
+                yield pickle.load(self._spill)
+
+
+def _write(staged: _Staged, repository: portfolio.PortfolioRepository) -> tuple[int, int, int]:
+    inserted = updated = unchanged = 0
+    for batch in staged:
+        counts = repository.upsert_prepared(batch)
+        inserted += counts.inserted
+        updated += counts.updated
+        unchanged += counts.unchanged
+    return inserted, updated, unchanged
+
+
+def _stage(
     items: Iterator[Ready | Rejection],
-    repository: portfolio.PortfolioRepository,
+    staged: _Staged,
     run: ImportRun,
     on_error: str,
     writer: RejectsWriter,
     progress: Callable[[int], None] | None,
-) -> tuple[int, int, int]:
+) -> None:
+    """Read every record: rejections and duplicate ids are handled here, the rest staged in batches."""
     seen: dict[tuple[str, str], tuple[str, int | None]] = {}
     batch: list[portfolio.Prepared] = []
-    inserted = updated = unchanged = 0
     errors: list[dict[str, Any]] = []
 
     def rejected(rejection: Rejection) -> None:
@@ -284,14 +340,6 @@ def _consume(
         if len(errors) < MAX_STORED_ERRORS:
             errors.append(rejection.problem.as_dict())
         writer.write(rejection)
-
-    def flush() -> None:
-        nonlocal inserted, updated, unchanged
-        counts = repository.upsert_prepared(batch)
-        inserted += counts.inserted
-        updated += counts.updated
-        unchanged += counts.unchanged
-        batch.clear()
 
     # counted here and copied to the run (a validated model, slower to assign to) every thousand
     # records and when the loop ends, also by an error
@@ -317,7 +365,8 @@ def _consume(
                     seen[key] = (item.file, item.line)
                     batch.append((values, item.participations))
                     if len(batch) >= BATCH:
-                        flush()
+                        staged.add(batch)
+                        batch = []
             if read % 1000 == 0:
                 run.read = read
                 if progress is not None:
@@ -325,8 +374,7 @@ def _consume(
     finally:
         run.read = read
     if batch:
-        flush()
+        staged.add(batch)
     if progress is not None:
         progress(run.read)
     run.errors = errors
-    return inserted, updated, unchanged
