@@ -9,6 +9,8 @@ SQLite library opens the file in a process that holds workspace connections.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -20,30 +22,36 @@ from missionboard.store.workspace import Workspace
 pytestmark = pytest.mark.slow
 
 
-def _decisions(database: Path) -> list[str]:
+def _decisions(url: str) -> list[str]:
     """Read by a process of its own: what any other process would see."""
-    import subprocess
-    import sys
-
     code = (
-        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-        "print('\\n'.join(r[0] for r in c.execute('select rationale from decisions order by id')))"
+        "import sys; from sqlalchemy import create_engine, text; c = create_engine(sys.argv[1]).connect(); "
+        "print('\\n'.join(r[0] for r in c.execute(text('select rationale from decisions order by id'))))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(database)], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
     return done.stdout.splitlines()
 
 
-def test_a_web_write_after_analytics_and_a_cli_command_is_seen_by_every_other_process(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'workspace.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_a_web_write_after_analytics_and_a_cli_command_is_seen_by_every_other_process(
+    url: str, tmp_path: Path
+) -> None:
     database = tmp_path / "workspace.db"
-    seeded = seed(f"sqlite:///{database}")
+    seeded = seed(url)
     auth = {"Authorization": f"Bearer {seeded.token}"}
     with serving(seeded.url, tmp_path) as server, httpx.Client(base_url=server.base, headers=auth) as web:
         assert web.get(f"/api/v1/missions/{MISSION}").status_code == 200
         analytics = web.get(f"/api/v1/missions/{MISSION}/analytics", timeout=120)
         assert analytics.status_code == 200, analytics.text
-        assert analytics.json()["meta"]["load_method"] == "sqlite3-arrow"
+        assert analytics.json()["meta"]["load_method"] == (
+            "sqlite3-arrow" if url.startswith("sqlite") else "sqlalchemy"
+        )
         browser = login(server.base, "editor0")
         page = browser.get(f"/missions/{MISSION}")
         assert page.status_code == 200, page.text
@@ -68,16 +76,18 @@ def test_a_web_write_after_analytics_and_a_cli_command_is_seen_by_every_other_pr
         )
         assert second.status_code == 201, second.text
 
-        assert _decisions(database) == ["after cli", "from cli", "web again"]
+        assert _decisions(url) == ["after cli", "from cli", "web again"]
         assert browser.get(f"/missions/{MISSION}").status_code == 200
-        wal = open_files(server.pids(), str(database) + "-wal")
-        assert wal, "the server holds no connection to the WAL file"
-        assert not [target for target in wal if target.endswith("(deleted)")]
-        assert not [lib for lib in mapped_libraries(server.pids()) if "adbc" in lib.lower()]
+        if url.startswith("sqlite"):
+            wal = open_files(server.pids(), str(database) + "-wal")
+            assert wal, "the server holds no connection to the WAL file"
+            assert not [target for target in wal if target.endswith("(deleted)")]
+            assert not [lib for lib in mapped_libraries(server.pids()) if "adbc" in lib.lower()]
     # after the server stopped, the writes are still there, and the file is sound
-    assert _decisions(database) == ["after cli", "from cli", "web again"]
-    with sqlite3.connect(database) as check:
-        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _decisions(url) == ["after cli", "from cli", "web again"]
+    if url.startswith("sqlite"):
+        with sqlite3.connect(database) as check:
+            assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_adbc_refuses_a_file_this_process_holds_as_a_workspace(tmp_path: Path) -> None:

@@ -72,6 +72,14 @@ def _sqlite_connected(read_only: bool) -> Any:
     return connected
 
 
+def _postgres_connected(dbapi_connection: Any, _record: Any) -> None:
+    # a writer that waits for another's row or table lock gives up as a SQLite writer does
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SELECT set_config('lock_timeout', %s, false)", (f"{BUSY_TIMEOUT_MS:d}ms",))
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(connection.get_execution_options().get(BEGIN, "BEGIN"))
 
@@ -158,8 +166,10 @@ class Workspace:
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_connected(read_only))
             event.listen(engine, "begin", _sqlite_begin)
-        elif read_only:
-            engine = engine.execution_options(postgresql_readonly=True)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _postgres_connected)
+            if read_only:
+                engine = engine.execution_options(postgresql_readonly=True)
         workspace = cls(engine, read_only=read_only)
         try:
             workspace._prepare_schema(create=create and not read_only)
