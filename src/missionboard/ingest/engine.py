@@ -14,8 +14,6 @@ import hashlib
 import importlib
 import json
 import logging
-import pickle
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,8 +55,8 @@ DEFAULT_SOURCES = {"iati": "iati", "360giving": "360giving", "cordis": "cordis"}
 ON_ERROR = ("fail", "skip")
 BATCH = 5000
 MAX_STORED_ERRORS = 1000
-STAGE_IN_MEMORY = 20_000
-"""Records kept in memory between reading and writing an import; past this they go to a temporary file."""
+STAGE_IN_MEMORY = 50_000
+"""Records read and checked before an import takes the write lock; larger imports hold it while reading the rest."""
 
 
 class _DryRun(Exception):
@@ -201,22 +199,29 @@ def run_import(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # first every file is read, checked and prepared, with no lock on the workspace; only then
-        # does one short write transaction upsert what was staged (other writers wait only for that)
-        with _Staged() as staged:
-            _stage(_prepared(reader(format)(files, options)), staged, run, on_error, writer, progress)
-            with workspace.transaction() as session:
-                run_id = portfolio.start_run(session, run)
-                repository = portfolio.PortfolioRepository(
-                    session, user=user, import_run_id=run_id, normalize=normalize_name
-                )
-                with portfolio.bulk_load_settings(session):
-                    counts = _write(staged, repository)
-                run.inserted, run.updated, run.unchanged = counts
-                run.seconds = round(time.perf_counter() - clock, 3)
-                if dry_run:
-                    raise _DryRun
-                portfolio.finish_run(session, run_id, run)
+        # the first STAGE_IN_MEMORY records are read, checked and prepared with no lock on the workspace;
+        # a file that ends by then is written in one short transaction (other writers wait only for
+        # that). Larger imports go on reading inside the transaction, in bounded memory.
+        staging = _Staging(_prepared(reader(format)(files, options)), run, on_error, writer, progress)
+        staged: list[portfolio.Prepared] = []
+        staging.read(staged.extend, limit=STAGE_IN_MEMORY)
+        with workspace.transaction() as session:
+            run_id = portfolio.start_run(session, run)
+            repository = portfolio.PortfolioRepository(
+                session, user=user, import_run_id=run_id, normalize=normalize_name
+            )
+            with portfolio.bulk_load_settings(session):
+                counts = _Counts()
+                for start in range(0, len(staged), BATCH):
+                    counts.add(repository.upsert_prepared(staged[start : start + BATCH]))
+                staged.clear()
+                staging.read(lambda batch: counts.add(repository.upsert_prepared(batch)), limit=None)
+            staging.finish()
+            run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
+            run.seconds = round(time.perf_counter() - clock, 3)
+            if dry_run:
+                raise _DryRun
+            portfolio.finish_run(session, run_id, run)
     except _DryRun:
         pass
     except InputError as exc:
@@ -274,107 +279,95 @@ def _prepared(items: Iterator[Record | ColumnRecord | Rejection]) -> Iterator[Re
             yield Ready(values, list(participations), item.file, item.line)
 
 
-class _Staged:
-    """Prepared records between reading and writing: in memory, and spilled to a temporary file (pickled
-    batches) past ``STAGE_IN_MEMORY`` records, so that a million-row import stays within bounded memory."""
+@dataclass
+class _Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
-    def __init__(self) -> None:
-        self.batches: list[list[portfolio.Prepared]] = []
-        self.records = 0
-        self._spill: Any = None
-        self._spilled = 0
-
-    def __enter__(self) -> _Staged:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._spill is not None:
-            self._spill.close()
-            self._spill = None
-
-    def add(self, batch: list[portfolio.Prepared]) -> None:
-        self.records += len(batch)
-        if self.records <= STAGE_IN_MEMORY:
-            self.batches.append(batch)
-            return
-        if self._spill is None:
-            self._spill = tempfile.TemporaryFile(prefix="missionboard-import-")  # noqa: SIM115 (closed by __exit__)
-        pickle.dump(batch, self._spill, protocol=pickle.HIGHEST_PROTOCOL)
-        self._spilled += 1
-
-    def __iter__(self) -> Iterator[list[portfolio.Prepared]]:
-        yield from self.batches
-        if self._spill is not None:
-            self._spill.seek(0)
-            for _ in range(self._spilled):
-                yield pickle.load(self._spill)
+    def add(self, counts: Any) -> None:
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
 
 
-def _write(staged: _Staged, repository: portfolio.PortfolioRepository) -> tuple[int, int, int]:
-    inserted = updated = unchanged = 0
-    for batch in staged:
-        counts = repository.upsert_prepared(batch)
-        inserted += counts.inserted
-        updated += counts.updated
-        unchanged += counts.unchanged
-    return inserted, updated, unchanged
+class _Staging:
+    """Reads an import's records in batches: rejections and duplicate ids are handled here, the rest
+    handed on. ``read`` can stop after ``limit`` records and be called again to go on."""
 
+    def __init__(
+        self,
+        items: Iterator[Ready | Rejection],
+        run: ImportRun,
+        on_error: str,
+        writer: RejectsWriter,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.items = items
+        self.run = run
+        self.on_error = on_error
+        self.writer = writer
+        self.progress = progress
+        self.seen: dict[tuple[str, str], tuple[str, int | None]] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.done = False
 
-def _stage(
-    items: Iterator[Ready | Rejection],
-    staged: _Staged,
-    run: ImportRun,
-    on_error: str,
-    writer: RejectsWriter,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Read every record: rejections and duplicate ids are handled here, the rest staged in batches."""
-    seen: dict[tuple[str, str], tuple[str, int | None]] = {}
-    batch: list[portfolio.Prepared] = []
-    errors: list[dict[str, Any]] = []
-
-    def rejected(rejection: Rejection) -> None:
-        if on_error == "fail":
+    def rejected(self, rejection: Rejection) -> None:
+        if self.on_error == "fail":
             raise InputError(rejection.problem)
-        run.rejected += 1
-        if len(errors) < MAX_STORED_ERRORS:
-            errors.append(rejection.problem.as_dict())
-        writer.write(rejection)
+        self.run.rejected += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(rejection.problem.as_dict())
+        self.writer.write(rejection)
 
-    # counted here and copied to the run (a validated model, slower to assign to) every thousand
-    # records and when the loop ends, also by an error
-    read = run.read
-    try:
-        for item in items:
-            if isinstance(item, Rejection):
-                if item.is_record:
-                    read += 1
-                    run.read = read
-                rejected(item)
-            else:
-                read += 1
-                values = item.values
-                key = (values["source"], values["source_id"])
-                first = seen.get(key)
-                if first is not None:
-                    run.read = read
-                    where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
-                    message = f"duplicate id {key[1]!r}: already read at {where}"
-                    rejected(Rejection(Problem(item.file, item.line, "id", message), raw=values["raw"]))
+    def read(self, take: Callable[[list[portfolio.Prepared]], object], *, limit: int | None) -> None:
+        """Hand batches of accepted records to ``take`` until the records end or ``limit`` were taken."""
+        run = self.run
+        batch: list[portfolio.Prepared] = []
+        taken = 0
+        # counted here and copied to the run (a validated model, slower to assign to) every thousand
+        # records and when the loop ends, also by an error
+        read = run.read
+        try:
+            while not self.done and (limit is None or taken < limit):
+                item = next(self.items, None)
+                if item is None:
+                    self.done = True
+                    break
+                if isinstance(item, Rejection):
+                    if item.is_record:
+                        read += 1
+                        run.read = read
+                    self.rejected(item)
                 else:
-                    seen[key] = (item.file, item.line)
-                    batch.append((values, item.participations))
-                    if len(batch) >= BATCH:
-                        staged.add(batch)
-                        batch = []
-            if read % 1000 == 0:
-                run.read = read
-                if progress is not None:
-                    progress(read)
-    finally:
-        run.read = read
-    if batch:
-        staged.add(batch)
-    if progress is not None:
-        progress(run.read)
-    run.errors = errors
+                    read += 1
+                    values = item.values
+                    key = (values["source"], values["source_id"])
+                    first = self.seen.get(key)
+                    if first is not None:
+                        run.read = read
+                        where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
+                        message = f"duplicate id {key[1]!r}: already read at {where}"
+                        self.rejected(
+                            Rejection(Problem(item.file, item.line, "id", message), raw=values["raw"])
+                        )
+                    else:
+                        self.seen[key] = (item.file, item.line)
+                        batch.append((values, item.participations))
+                        taken += 1
+                        if len(batch) >= BATCH:
+                            take(batch)
+                            batch = []
+                if read % 1000 == 0:
+                    run.read = read
+                    if self.progress is not None:
+                        self.progress(read)
+        finally:
+            run.read = read
+        if batch:
+            take(batch)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.run.read)
+        self.run.errors = self.errors
