@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from missionboard.domain.missions import Mission
 from missionboard.errors import InputError, Problem
+from missionboard.ingest import safeyaml
 
 DATE_FIELDS = {"start", "deadline"}
 
@@ -33,28 +34,6 @@ def mission_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": {**schema.pop("$defs", {}), "Mission": schema},
     }
-
-
-def _line_of(node: yaml.Node | None) -> int | None:
-    return None if node is None else node.start_mark.line + 1
-
-
-def _node_at(root: yaml.Node, path: tuple[int | str, ...]) -> yaml.Node:
-    """The deepest YAML node along ``path`` (falls back to the nearest existing parent)."""
-    node = root
-    for part in path:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    child = value
-                    break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            return node
-        node = child
-    return node
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -75,52 +54,60 @@ def _expectation(error: Any) -> str:
         message = message[len("Value error, ") :]
     given = error.get("input")
     if kind not in ("model_type",) and not isinstance(given, dict | list) and given is not None:
-        return f"{message} (got {given!r})"
+        return f"{message} (got {_shown(given)})"
     return message
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as the message quotes it: repr, cut to ``limit`` characters (a 2 MB id, a number of
+    5,000 digits, whose repr Python refuses to make)."""
+    if isinstance(value, int) and value.bit_length() > 1000:
+        return f"a number of {value.bit_length() * 3 // 10:,} digits or more"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def parse_mission(text: str, filename: str = "<text>") -> Mission:
     """Parse mission YAML text; raise ``InputError`` listing every problem with its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise InputError(
-            Problem(filename, line, "", f"not valid YAML: {exc.problem or exc.context}")
-        ) from exc
+    root, data = safeyaml.load(text, filename)
     if root is None:
         raise InputError(Problem(filename, None, "", "the file is empty; expected a 'mission:' mapping"))
-    data = yaml.SafeLoader(text).get_single_data()
     prefix: tuple[int | str, ...] = ("mission",)
     if not isinstance(data, dict):
-        raise InputError(Problem(filename, _line_of(root), "", "expected a mapping with a 'mission:' key"))
+        raise InputError(
+            Problem(filename, safeyaml.line_of(root), "", "expected a mapping with a 'mission:' key")
+        )
     if "mission" in data:
         extra = sorted(str(k) for k in data if k != "mission")
         if extra:
-            node = _node_at(root, (extra[0],))
+            node = safeyaml.node_at(root, (extra[0],))
             raise InputError(
                 Problem(
-                    filename, _line_of(node), extra[0], "unexpected top-level key; only 'mission' is allowed"
+                    filename,
+                    safeyaml.line_of(node),
+                    extra[0],
+                    "unexpected top-level key; only 'mission' is allowed",
                 )
             )
         body = data["mission"]
     elif "id" in data and "title" in data:  # an unwrapped mission body is accepted too
         body, prefix = data, ()
     else:
-        raise InputError(Problem(filename, _line_of(root), "mission", "is required but missing"))
+        raise InputError(Problem(filename, safeyaml.line_of(root), "mission", "is required but missing"))
     if not isinstance(body, dict):
-        node = _node_at(root, prefix)
-        raise InputError(Problem(filename, _line_of(node), "mission", "expected a mapping of mission fields"))
+        node = safeyaml.node_at(root, prefix)
+        raise InputError(
+            Problem(filename, safeyaml.line_of(node), "mission", "expected a mapping of mission fields")
+        )
     try:
         return Mission.model_validate(body)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
             loc = tuple(error["loc"])
-            node = _node_at(root, prefix + loc)
+            node = safeyaml.node_at(root, prefix + loc)
             problems.append(
-                Problem(filename, _line_of(node), _field_path(("mission", *loc)), _expectation(error))
+                Problem(filename, safeyaml.line_of(node), _field_path(("mission", *loc)), _expectation(error))
             )
         raise InputError(problems) from exc
 

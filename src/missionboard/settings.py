@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WORKSPACE = Path("missionboard.db")
+MiB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -22,6 +23,16 @@ class Settings(BaseSettings):
     workspace: Path = Field(default=DEFAULT_WORKSPACE, description="SQLite workspace file")
     user: str | None = Field(default=None, description="Who is acting; defaults to the login name")
     debug: bool = False
+    body_limit: int = Field(
+        default=2 * MiB,
+        gt=0,
+        description="Largest request body, in bytes, the web app reads (forms, JSON); larger ones get 413",
+    )
+    import_body_limit: int = Field(
+        default=512 * MiB,
+        gt=0,
+        description="Largest upload, in bytes, an admin may import through the web app or the API",
+    )
 
     def url(self) -> str:
         if self.database_url:

@@ -87,7 +87,7 @@ def test_a_mapping_file_names_columns_defaults_and_value_translations(
     assert participants(sqlite_workspace, "2023-01234") == [("Energimyndigheten", "funder", None)]
 
 
-def test_a_mapping_with_an_unknown_field_is_refused_by_name(
+def test_a_mapping_with_an_unknown_field_is_refused_by_name_and_line(
     sqlite_workspace: Workspace, tmp_path: Path
 ) -> None:
     import pytest
@@ -97,7 +97,7 @@ def test_a_mapping_with_an_unknown_field_is_refused_by_name(
     projects, _ = portfolio_files(tmp_path)
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text("columns:\n  budjet: Amount\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"mapping.yaml: budjet: unknown field"):
+    with pytest.raises(InputError, match=r"mapping.yaml:2: budjet: unknown field"):
         ingest_files(sqlite_workspace, "csv", [projects], mapping=mapping)
 
 

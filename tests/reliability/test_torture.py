@@ -37,7 +37,7 @@ from reliability_support import (
 pytestmark = pytest.mark.slow
 
 SECONDS = float(os.environ.get("MISSIONBOARD_TORTURE_SECONDS", "60"))
-IMPORT_ROWS = 150
+IMPORT_ROWS = int(os.environ.get("MISSIONBOARD_TORTURE_IMPORT_ROWS", "400"))
 
 VERIFY = r"""
 import json, sys

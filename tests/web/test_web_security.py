@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 
+import pytest
 from web_support import PASSWORD, Web
 
 from missionboard.services import accounts
@@ -189,3 +193,63 @@ def test_the_health_check_says_only_whether_the_worker_is_up_and_warm(web_worksp
         assert response.status_code == 200 and set(response.json()) == {"status", "warm"}
         client.app.state.warm.wait(30)  # type: ignore[attr-defined]
         assert client.get("/healthz").json() == {"status": "ok", "warm": True}
+
+
+# --- the caller's address: the TCP peer, unless serve is told which proxies to trust -----------------
+
+
+def _attempt_addresses(workspace) -> list[str]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from missionboard.store.web_tables import LoginAttemptRow
+
+    with workspace.reading() as session:
+        return list(session.scalars(select(LoginAttemptRow.address).order_by(LoginAttemptRow.id)))
+
+
+def _failed_login(client, forwarded_for: str) -> int:  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login",
+        data={"username": "editor", "password": "wrong", "csrf_token": token},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+    return int(response.status_code)
+
+
+def test_the_app_itself_never_takes_the_address_from_x_forwarded_for(web: Web) -> None:
+    for n in range(accounts.MAX_FAILURES_PER_USER):
+        assert _failed_login(web.client, f"203.0.113.{n}") == 401
+    assert set(_attempt_addresses(web.workspace)) == {"testclient"}
+    assert _failed_login(web.client, "198.51.100.1") == 429  # a new claimed address does not reset the lock
+
+
+@pytest.mark.parametrize(("trusted", "seen"), [(None, "127.0.0.1"), ("127.0.0.1", "203.0.113.7")])
+def test_the_server_trusts_x_forwarded_for_only_from_proxies_named_with_forwarded_allow_ips(
+    web_workspace, trusted: str | None, seen: str
+) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+    import uvicorn
+
+    from missionboard.cli.web import server_options
+    from missionboard.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    options = server_options("127.0.0.1", port, trusted)
+    server = uvicorn.Server(uvicorn.Config(create_app(web_workspace, secure_cookies=False), **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert _failed_login(client, "203.0.113.7") == 401
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert _attempt_addresses(web_workspace) == [seen]

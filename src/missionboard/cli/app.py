@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from missionboard import __version__
 from missionboard.cli import analyze, consult, demo, ingest, mapping, mission, monitor, web, workspace
 from missionboard.cli.context import AppContext, errors
 from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
+from missionboard.store.workspace import safe_url, translate
 
 app = typer.Typer(
     name="missionboard",
@@ -21,6 +27,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+_opened_url = "(unknown)"
+"""The workspace the running command names, for error messages."""
 
 
 def _version(value: bool) -> None:
@@ -45,6 +55,12 @@ def root(
         help="Database URL, e.g. postgresql+psycopg://host/db (env MISSIONBOARD_DATABASE_URL).",
     ),
     user: str | None = typer.Option(None, "--user", help="Who is acting, for history and audit."),
+    read_only: bool = typer.Option(
+        False,
+        "--read-only",
+        help="Open the workspace for reading only (reading commands work, writes exit 2). "
+        "A SQLite file this process may not write is opened so without it.",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
@@ -59,7 +75,9 @@ def root(
     if user is not None:
         overrides["user"] = user
     settings = Settings().model_copy(update=overrides)
-    ctx.obj = AppContext(settings=settings)
+    ctx.obj = AppContext(settings=settings, read_only=read_only)
+    global _opened_url
+    _opened_url = safe_url(settings.url())
 
 
 for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, consult, web):
@@ -67,7 +85,12 @@ for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, cons
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: MissionboardError → one line on stderr and exit code 2; tracebacks only with --debug."""
+    """Entry point: an error the user can act on → one line and exit code 2; tracebacks only with --debug.
+
+    That line goes to stderr; with ``--format json`` (or ``info --json``) it is one JSON object on
+    stdout instead: ``{"error": "…", "kind": "WorkspaceBusy"}``. A database error that escapes a command
+    (busy, read-only, full) is reported the same way, as the workspace error it stands for.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("MISSIONBOARD_DEBUG", "") not in ("", "0")
     try:
@@ -75,12 +98,58 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
-    except MissionboardError as exc:
-        if debug:
+    except Exception as exc:
+        error = _user_error(exc)
+        if error is None or debug:
             raise
-        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        _report(error, as_json=_wants_json(args))
         return 2
     return 0
+
+
+def _user_error(exc: BaseException) -> MissionboardError | None:
+    """The MissionboardError ``exc`` is, or the workspace error a database error stands for (busy,
+    read-only, full), looked for along the chain of a SQLAlchemy error; None for anything else (a bug)."""
+    if isinstance(exc, MissionboardError):
+        return exc
+    if not (isinstance(exc, SQLAlchemyError) or _is_driver_error(exc)):
+        return None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) or _is_driver_error(current):
+            wrapped = current if isinstance(current, DBAPIError) else OperationalError(None, None, current)
+            found = translate(wrapped, _opened_url)
+            if found is not None:
+                return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """An error of a database driver that no SQLAlchemy call wrapped (sqlite3 or psycopg used directly)."""
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
+
+
+def _wants_json(args: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON output (``--format json``, ``-f json``, ``info --json``)."""
+    for i, arg in enumerate(args):
+        if arg in ("--format=json", "-fjson", "--json"):
+            return True
+        if arg in ("--format", "-f") and i + 1 < len(args) and args[i + 1] == "json":
+            return True
+    return False
+
+
+def _report(error: MissionboardError, *, as_json: bool) -> None:
+    message = " ".join(str(error).split())
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"error": message, "kind": type(error).__name__}, ensure_ascii=False) + "\n"
+        )
+        return
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
+from missionboard.store import presence
 from missionboard.store.workspace import Workspace
 
 
@@ -25,17 +32,68 @@ class OutputFormat(StrEnum):
 console = Console()
 errors = Console(stderr=True)
 
+KINDS = {"ingest": "import", "map": "map", "analyze": "analyze", "decide": "decide", "serve": "serve"}
+"""How a command shows in ``missionboard info`` of other processes (any other: ``cli``)."""
+
 
 @dataclass
 class AppContext:
     settings: Settings
+    read_only: bool = False
+    command: typer.Context | None = field(default=None, repr=False)
+    """The context of the command being run (set by ``app_context``)."""
     _workspace: Workspace | None = field(default=None, repr=False)
 
     def workspace(self, *, create: bool = False) -> Workspace:
-        """The workspace named by --workspace/--database-url; created only where ``create`` is set."""
+        """The workspace named by --workspace/--database-url; created only where ``create`` is set.
+
+        It is opened read-only with --read-only, or when it is a SQLite file this process may not write.
+        While the command runs, other processes see it in ``missionboard info``.
+        """
         if self._workspace is None:
-            self._workspace = Workspace.open(self.settings.url(), create=create)
+            url = self.settings.url()
+            read_only = self.read_only or self._sqlite_not_writable()
+            if read_only:
+                self._workspace = Workspace.open(url, read_only=True)
+            else:
+                self._workspace = Workspace.open(url, create=create)
+            self._announce(url)
         return self._workspace
+
+    def long_write(self, kind: str, detail: dict[str, Any] | None = None) -> None:
+        """Announce a long write (import, map …); say on stderr when a web server will have to wait for it."""
+        self.workspace()
+        if self.command is not None:
+            self.command.find_root().with_resource(presence.announce(self.settings.url(), kind, detail))
+        servers = [p for p in presence.others(self.settings.url()) if p.is_server]
+        if servers:
+            errors.print(
+                f"[yellow]note:[/yellow] {escape(servers[0].describe())} uses this workspace: "
+                f"web users will wait while this {kind} writes",
+                highlight=False,
+                soft_wrap=True,
+            )
+
+    def serving(self, host: str, port: int, workers: int) -> AbstractContextManager[presence.Presence]:
+        """While the block runs, ``missionboard info`` of other processes names this web server."""
+        return presence.announce(
+            self.settings.url(), "serve", {"address": f"{host}:{port}", "workers": workers}
+        )
+
+    def _announce(self, url: str) -> None:
+        if self.command is None:
+            return
+        path = self.command.command_path.split()
+        kind = KINDS.get(path[1], "cli") if len(path) > 1 else "cli"
+        self.command.find_root().with_resource(presence.announce(url, kind, {}))
+
+    def _sqlite_not_writable(self) -> bool:
+        if self.settings.database_url:
+            return False
+        path = Path(self.settings.workspace)
+        if not path.exists():
+            return False
+        return not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK))
 
     @property
     def user(self) -> str:
@@ -47,9 +105,51 @@ def app_context(ctx: typer.Context) -> AppContext:
     if not isinstance(obj, AppContext):  # a command invoked without the root callback (tests)
         obj = AppContext(settings=Settings())
         ctx.find_root().obj = obj
+    obj.command = ctx
     return obj
 
 
 def print_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout, nothing else."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file in the same folder, then a rename.
+
+    On any failure the file keeps what it held before and no temporary file is left behind.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise MissionboardError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    temporary = Path(name)
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise MissionboardError(f"cannot write {path}: {exc.strerror or exc}; it was left as it was") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_stdout(text: str) -> None:
+    """Write a finished document to stdout in one go (the caller made all of it before writing any)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise MissionboardError(f"cannot write to standard output: {exc.strerror or exc}") from exc

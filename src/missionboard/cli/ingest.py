@@ -78,6 +78,8 @@ def _make_command(format: str) -> Callable[..., None]:
     ) -> None:
         app = app_context(ctx)
         workspace = app.workspace(create=True)
+        if not dry_run:
+            app.long_write("import", {"format": format, "file": ", ".join(str(p) for p in paths)[:200]})
         kwargs: dict[str, Any] = {
             "source": source,
             "mapping": mapping,

@@ -144,14 +144,30 @@ def map_(
         None, "--mission", help="Map to this mission's objectives (mission:ID)."
     ),
     source: str | None = typer.Option(None, "--source", help="Only projects from this source."),
-    retrain: bool = typer.Option(False, "--retrain", help="First retrain the supervised model on decisions."),
+    retrain: bool = typer.Option(
+        False,
+        "--retrain",
+        help="First retrain the supervised model on decisions; shows how many links each goal would gain "
+        "and lose, and stops before a large change unless --yes.",
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        "-y",
+        help="Apply a retrain even when it would link over 30 % of the portfolio to one goal "
+        "or more than double a goal's links.",
+    ),
     method: Method = typer.Option(Method.ENSEMBLE, "--method", "-m"),
     device: Device = typer.Option(Device.CPU, "--device"),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
-    """Propose links from the portfolio's projects to goals; analysts' decisions are kept."""
+    """Propose links from the portfolio's projects to goals; analysts' decisions are kept.
+
+    With --retrain nothing changes until the whole new mapping is known; it is then stored in one
+    transaction. Example: missionboard map --mission school-meals --retrain --yes
+    """
     app = app_context(ctx)
-    workspace = app.workspace()
+    app.long_write("map", {"taxonomy": f"mission:{mission}" if mission else taxonomy})
     with _progress() if format == OutputFormat.TEXT else nullcontext() as progress:
         task = progress.add_task("mapping", total=None) if progress else None
 
@@ -159,20 +175,68 @@ def map_(
             if progress is not None and task is not None:
                 progress.update(task, completed=done, total=total)
 
-        summary = service.map_projects(
-            workspace,
-            taxonomy,
-            mission_id=mission,
-            source=source,
-            retrain=retrain,
-            user=app.user,
-            method=method.value,
-            device=device.value,
-            on_progress=report,
-        )
+        if retrain:
+            plan = service.plan_retrain(
+                app.workspace(),
+                taxonomy,
+                mission_id=mission,
+                source=source,
+                method=method.value,
+                device=device.value,
+                on_progress=report,
+            )
+        else:
+            summary = service.map_projects(
+                app.workspace(),
+                taxonomy,
+                mission_id=mission,
+                source=source,
+                user=app.user,
+                method=method.value,
+                device=device.value,
+                on_progress=report,
+            )
+    if retrain:
+        if format == OutputFormat.TEXT:
+            _render_plan(plan)
+        if plan.too_large and not yes:
+            if format == OutputFormat.JSON:
+                print_json({"error": _refusal(plan), "kind": "InputError", "plan": plan.as_dict()})
+                raise typer.Exit(2)
+            raise InputError(_refusal(plan))
+        summary = service.apply_retrain(app.workspace(), plan, user=app.user, confirmed=yes)
     if format == OutputFormat.JSON:
-        print_json(summary.as_dict())
+        print_json({**summary.as_dict(), **({"plan": plan.as_dict()} if retrain else {})})
         return
+    _render_summary(summary)
+
+
+def _refusal(plan: service.RetrainPlan) -> str:
+    return (
+        f"retraining {plan.taxonomy} was not applied: {'; '.join(plan.too_large)}; "
+        "nothing was changed. Review the change, then run again with --yes"
+    )
+
+
+def _render_plan(plan: service.RetrainPlan) -> None:
+    console.print(
+        f"retrained on {plan.examples} projects (goals: {', '.join(plan.goals_trained)}); "
+        f"{len(plan.scored)} of {plan.portfolio} projects scored again. Links per goal would change:",
+        highlight=False,
+    )
+    table = Table("goal", "links now", "added", "withdrawn", "links after")
+    for change in plan.changes:
+        if change.added or change.withdrawn:
+            table.add_row(
+                change.goal, str(change.before), f"+{change.added}", f"-{change.withdrawn}", str(change.after)
+            )
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print("  no link would be added or withdrawn", highlight=False)
+
+
+def _render_summary(summary: service.MapSummary) -> None:
     if summary.retrained:
         console.print(
             f"retrained the supervised model on {summary.retrained['examples']} projects "

@@ -11,7 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from missionboard.cli.context import OutputFormat, app_context, console, errors, print_json
+from missionboard.cli.context import (
+    OutputFormat,
+    app_context,
+    console,
+    errors,
+    print_json,
+    write_atomically,
+    write_stdout,
+)
 from missionboard.domain.missions import Mission
 from missionboard.domain.quality import QualityReport, Severity
 from missionboard.errors import InputError, WorkspaceError
@@ -61,15 +69,24 @@ def export(
     version: int | None = typer.Option(
         None, "--version", "-v", help="An earlier version (default: current)."
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write to this file instead of stdout, atomically: on failure it keeps what it held.",
+    ),
 ) -> None:
-    """Print a mission as YAML (importing it again gives the same mission)."""
+    """Print a mission as YAML (importing it again gives the same mission).
+
+    Nothing is written until the whole export is ready, so a failed export prints nothing.
+    Example: missionboard mission export school-meals --output school-meals.yaml
+    """
     text = service.export_mission(app_context(ctx).workspace(), mission_id, version)
     if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}", highlight=False)
+        write_atomically(output, text)
+        errors.print(f"wrote {output}", highlight=False)
     else:
-        sys.stdout.write(text)
+        write_stdout(text)
 
 
 @mission_app.command("list")
@@ -269,8 +286,8 @@ def render_report(report: QualityReport) -> None:
 @mission_app.command("schema")
 def schema(output: Path | None = typer.Option(None, "--output", "-o")) -> None:
     """Print the JSON Schema of the mission file format."""
-    text = json.dumps(mission_schema(), indent=2)
+    text = json.dumps(mission_schema(), indent=2) + "\n"
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_atomically(output, text)
     else:
-        sys.stdout.write(text + "\n")
+        write_stdout(text)

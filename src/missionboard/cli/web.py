@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -31,6 +32,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def server_options(host: str, port: int, forwarded_allow_ips: str | None = None) -> dict[str, Any]:
+    """How uvicorn is to listen. Proxy headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are trusted only
+    from the addresses in ``forwarded_allow_ips`` and ignored when it is not given: otherwise any client
+    could pick the address that login throttling, rate limits and the audit log see."""
+    allowed = (forwarded_allow_ips or "").strip()
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": bool(allowed),
+        "forwarded_allow_ips": allowed or None,
+    }
+
+
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -43,6 +58,14 @@ def serve(
     ),
     workers: int = typer.Option(
         1, "--workers", min=1, max=32, help="Worker processes (use the number of CPU cores under load)."
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help=(
+            "Behind a reverse proxy: comma-separated addresses (or '*') of the proxies whose X-Forwarded-For "
+            "and X-Forwarded-Proto are trusted. Default: none; the headers are ignored."
+        ),
     ),
 ) -> None:
     """Serve the web app and the JSON API (docs at /api/docs)."""
@@ -59,8 +82,10 @@ def serve(
     console.print(f"missionboard on http://{host}:{port}  (workspace {workspace.url})", highlight=False)
     if not accounts.list_users(workspace):
         console.print("no accounts yet: add one with 'missionboard users add NAME --admin'", highlight=False)
+    options = server_options(host, port, forwarded_allow_ips)
+    ctx.with_resource(context.serving(host, port, workers))  # 'missionboard info' names this server
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, **options)
         return
     import os
 
@@ -70,10 +95,8 @@ def serve(
     uvicorn.run(
         "missionboard.web.app:from_environment",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
-        log_level="warning",
+        **options,
     )
 
 
@@ -109,7 +132,7 @@ def serve_workspace(url: str, *, host: str = "127.0.0.1", port: int = 8000, demo
         )
     app = create_app(workspace, secure_cookies=not _is_loopback(host), prewarm=True)
     console.print(f"missionboard on http://{host}:{port}  (Ctrl-C to stop)", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, **server_options(host, port))
 
 
 @users_app.command("add")
@@ -194,10 +217,29 @@ def users_token(
     ctx: typer.Context,
     username: str = typer.Argument(...),
     name: str = typer.Option("script", "--name", help="What the token is for."),
+    expires: str | None = typer.Option(
+        None,
+        "--expires",
+        help="When it stops working: 30d, 12h, 2w from now, or a date YYYY-MM-DD (00:00 UTC). Default: never.",
+    ),
+    read_only: bool = typer.Option(
+        False, "--read-only", help="It may only read (GET); any write is refused with 403."
+    ),
 ) -> None:
-    """Create an API token for scripts; it is printed once and only its hash is stored."""
+    """Create an API token for scripts; it is printed once and only its hash is stored.
+
+    Example: missionboard users token ana --name nightly --expires 30d --read-only
+    """
     context = app_context(ctx)
     if not name.strip():
         raise InputError(Problem("users token", None, "--name", "must not be empty"))
-    token = accounts.create_token(context.workspace(), username, name.strip(), by=context.user)
+    expires_at = None if expires is None else accounts.parse_expiry(expires)
+    token = accounts.create_token(
+        context.workspace(),
+        username,
+        name.strip(),
+        by=context.user,
+        expires_at=expires_at,
+        read_only=read_only,
+    )
     typer.echo(token)

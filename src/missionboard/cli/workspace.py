@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.services.workspace import workspace_summary
+from missionboard.store.presence import Presence
 
 
 def register(app: typer.Typer) -> None:
@@ -21,12 +23,18 @@ def init(ctx: typer.Context) -> None:
 
 
 def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Count what the workspace holds."""
-    ws = app_context(ctx).workspace()
-    summary = workspace_summary(ws)
+    """Count what the workspace holds, and say who else has it open (web server, imports, commands)."""
+    app = app_context(ctx)
+    summary = workspace_summary(app.workspace(), app.settings.url())
     if json_output:
         print_json(summary)
         return
     console.print(f"workspace: {summary['url']} (schema {summary['schema']})", highlight=False)
     for name, count in summary["counts"].items():
         console.print(f"  {name:<16} {count:>10,}", highlight=False)
+    if not summary["in_use"]:
+        console.print("in use by: no other process", highlight=False)
+        return
+    console.print("in use by:", highlight=False)
+    for entry in summary["in_use"]:
+        console.print(f"  {escape(Presence.from_dict(entry).describe())}", highlight=False)

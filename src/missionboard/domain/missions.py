@@ -65,7 +65,7 @@ class Indicator(DomainModel):
 class Measure(DomainModel):
     """A value of an indicator in a given year (a baseline or a target)."""
 
-    value: float
+    value: float = Field(allow_inf_nan=False)
     year: int
 
     @field_validator("year")
@@ -87,7 +87,7 @@ class Objective(DomainModel):
     target: Measure | None = None
     direction: Direction | None = None
     weight: float | None = Field(
-        default=None, ge=0, description="Share of effort the mission intends, any scale"
+        default=None, ge=0, allow_inf_nan=False, description="Share of effort the mission intends, any scale"
     )
     keywords: list[str] = Field(default_factory=list)
     queries: list[str] = Field(

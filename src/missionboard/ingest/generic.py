@@ -17,7 +17,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from missionboard.domain.common import Money
@@ -30,6 +29,7 @@ from missionboard.domain.portfolio import (
     stage_for_trl,
 )
 from missionboard.errors import InputError, Problem
+from missionboard.ingest import safeyaml
 from missionboard.ingest.base import (
     MAX_ID,
     MAX_NAME,
@@ -221,31 +221,45 @@ def load_mapping(path: Path | None) -> Mapping:
     if path is None:
         return Mapping()
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise InputError(
-            Problem(path.name, None if line is None else line + 1, "", f"not a valid YAML file: {exc}")
-        ) from exc
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Problem(path.name, line, "", "not a valid YAML file: not UTF-8 text")) from exc
+    except OSError as exc:
+        raise InputError(Problem(path.name, None, "", f"cannot read the mapping: {exc.strerror}")) from exc
+    root, document = safeyaml.load(text, path.name)
+    if document is None:
+        document = {}
     if not isinstance(document, dict):
         raise InputError(Problem(path.name, None, "", "the mapping must be a YAML mapping (key: value)"))
+
+    def line(*where: int | str) -> int | None:
+        return None if root is None else safeyaml.line_of(safeyaml.node_at(root, where))
+
     try:
         mapping = Mapping.model_validate(document)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
-        raise InputError(Problem(path.name, None, where, str(error["msg"]))) from exc
-    for name in (*mapping.columns, *mapping.defaults, *mapping.values):
-        if name not in PROJECT_COLUMNS:
-            raise InputError(
-                Problem(path.name, None, name, f"unknown field (fields: {', '.join(PROJECT_COLUMNS)})")
-            )
+        raise InputError(Problem(path.name, line(*error["loc"]), where, str(error["msg"]))) from exc
+    for section in ("columns", "defaults", "values"):
+        for name in getattr(mapping, section):
+            if name not in PROJECT_COLUMNS:
+                raise InputError(
+                    Problem(
+                        path.name,
+                        line(section, name),
+                        name,
+                        f"unknown field (fields: {', '.join(PROJECT_COLUMNS)})",
+                    )
+                )
     for name in mapping.partners.columns:
         if name not in PARTNER_COLUMNS:
             raise InputError(
                 Problem(
                     path.name,
-                    None,
+                    line("partners", "columns", name),
                     f"partners.{name}",
                     f"unknown field (fields: {', '.join(PARTNER_COLUMNS)})",
                 )

@@ -48,6 +48,7 @@ from missionboard.ingest.base import (
     parse_date,
     quick_money,
 )
+from missionboard.ingest.safezip import prologue_declares_dtd
 from missionboard.ingest.tabular import check_not_empty
 
 SUPPORTED_VERSIONS = ("2.01", "2.02", "2.03")
@@ -117,18 +118,12 @@ def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection
 def _prologue_check(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(8192)
-    root_at = _first_element(head)
-    if _PROLOGUE.search(head[: root_at if root_at >= 0 else len(head)]):
+    declares = prologue_declares_dtd(head)  # None: no element in the first 8 KB, search them all
+    if declares or (declares is None and _PROLOGUE.search(head.replace(b"\x00", b""))):
         raise FileRejected(
             Problem(path.name, 1, "", "the document declares a DTD or entities, which IATI files never need; "
                     "refused for safety (no entity expansion)")
         )  # fmt: skip
-
-
-def _first_element(head: bytes) -> int:
-    for match in re.finditer(rb"<([^?!])", head):
-        return match.start()
-    return -1
 
 
 def read_file(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:
@@ -172,6 +167,9 @@ def read_file(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:
                             del parent[0]
         except etree.XMLSyntaxError as exc:
             line = exc.position[0] if exc.position else exc.lineno
+            line = (
+                line if isinstance(line, int) and line >= 1 else None
+            )  # libxml2 gives 0 when it cannot tell
             message = str(exc.msg or exc)
             if "Premature end of data" in message or "end of data" in message or _at_end(path, line):
                 message = f"the XML is truncated (ends before its elements are closed): {message}"

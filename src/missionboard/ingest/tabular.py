@@ -16,6 +16,7 @@ from typing import Any
 
 from missionboard.errors import Problem
 from missionboard.ingest.base import MAX_TEXT, FileRejected, Meter, clean
+from missionboard.ingest.safezip import open_workbook
 
 csv.field_size_limit(MAX_TEXT + 1)
 
@@ -176,15 +177,11 @@ def xlsx_rows(
     check_not_empty(path)
     if not zipfile.is_zipfile(path):
         raise file_problem(path, "not an XLSX workbook (not a zip archive; truncated or another format?)")
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise file_problem(path, f"cannot open the workbook: {exc}") from exc
+    workbook = open_workbook(path)
     try:
         names = workbook.sheetnames
+        if not names:
+            raise file_problem(path, "the workbook has no sheets")
         if sheet is not None:
             if sheet not in names:
                 raise file_problem(path, f"no sheet named {sheet!r} (sheets: {', '.join(names)})")
@@ -193,30 +190,44 @@ def xlsx_rows(
             lowered = {n.lower(): n for n in names}
             chosen = next((lowered[p] for p in prefer if p in lowered), names[0])
         worksheet = workbook[chosen]
-        rows = worksheet.iter_rows(values_only=True)
+        if not hasattr(worksheet, "iter_rows"):
+            raise file_problem(path, f"sheet {chosen!r} is a chart, not a table")
         header: list[str] | None = None
-        number = 0
-        try:
-            for cells in rows:
-                number += 1
-                if header is None:
-                    if number > skip_rows and cells and any(clean(c) for c in cells):
-                        header = [clean(c) for c in cells]
-                        while header and not header[-1]:
-                            header.pop()
-                        _check_header(path, header)
-                    continue
-                if not cells or all(clean(c) == "" for c in cells):
-                    continue
-                raw = {h: c for h, c in zip(header, cells, strict=False) if h and c is not None}
-                values = {h: clean(c) for h, c in raw.items()}
-                yield Row(line=number, values=values, raw=raw, header=header)
-        except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-            raise file_problem(path, f"cannot read sheet {chosen!r}: {exc}", line=number or None) from exc
+        for number, cells in _sheet_cells(path, chosen, worksheet.iter_rows(values_only=True)):
+            if header is None:
+                if number > skip_rows and cells and any(clean(c) for c in cells):
+                    header = [clean(c) for c in cells]
+                    while header and not header[-1]:
+                        header.pop()
+                    _check_header(path, header)
+                continue
+            if not cells or all(clean(c) == "" for c in cells):
+                continue
+            raw = {h: c for h, c in zip(header, cells, strict=False) if h and c is not None}
+            values = {h: clean(c) for h, c in raw.items()}
+            yield Row(line=number, values=values, raw=raw, header=header)
         if header is None:
             raise file_problem(path, f"sheet {chosen!r} has no header row")
     finally:
         workbook.close()
+
+
+def _sheet_cells(
+    path: Path, sheet: str, rows: Iterator[tuple[Any, ...]]
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, cells) from openpyxl, whose parser's errors become one problem on that row."""
+    number = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # what openpyxl meets in a broken sheet: ValueError (a number of
+            # 5,000 digits), zlib.error, XMLSyntaxError, TypeError, OverflowError (a date serial) …
+            message = f"cannot read sheet {sheet!r}: {type(exc).__name__}: {exc}"
+            raise file_problem(path, message[:300], line=number + 1) from exc
+        number += 1
+        yield number, cells
 
 
 def table_rows(

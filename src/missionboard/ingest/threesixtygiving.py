@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from missionboard.domain.missions import HelixType
 from missionboard.domain.portfolio import Participation, ParticipationRole
@@ -38,6 +38,7 @@ from missionboard.ingest.base import (
     parse_currency,
     parse_date,
 )
+from missionboard.ingest.safezip import open_workbook
 from missionboard.ingest.tabular import check_not_empty, table_rows
 
 # Flat column (letters and digits only, lower case) → (path in the grant document)
@@ -125,6 +126,10 @@ def _looks_like_json(path: Path) -> bool:
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+MAX_DEPTH = 32
+"""Lists and objects nested in one grant (real grants nest 3 deep: grant → list → organisation)."""
+
+
 class _JsonStream:
     """A JSON text read in 1 MB pieces: values are decoded one at a time from a buffer that only
     holds what has not been consumed yet, so memory stays bounded by the largest single grant."""
@@ -155,13 +160,16 @@ class _JsonStream:
         try:
             piece = self.decoder.decode(chunk, final=self.eof)
         except UnicodeDecodeError as exc:
-            line = self.base_line + self.text.count("\n") + chunk[: exc.start].count(b"\n")
+            # exc.object is what the decoder held back from the last chunk, then this one; at the
+            # end of the file, only the bytes of a character cut short
+            decoded = bytes(exc.object)
+            line = self.base_line + self.text.count("\n") + decoded[: exc.start].count(b"\n")
             raise FileRejected(
                 Problem(
                     self.name,
                     line,
                     "",
-                    f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x}); JSON must be UTF-8",
+                    f"not valid UTF-8 (byte 0x{decoded[exc.start]:02x}); JSON must be UTF-8",
                 )
             ) from exc
         self.read_bytes += len(chunk)
@@ -203,6 +211,8 @@ class _JsonStream:
         while True:
             try:
                 value, end = self.json.raw_decode(self.text, self.pos)
+            except RecursionError:
+                self.fail(f"nested more than {MAX_DEPTH} levels deep")
             except json.JSONDecodeError as exc:
                 if self.eof or len(self.text) - self.pos > self.MAX_VALUE:
                     line = self.base_line + self.text.count("\n", 0, exc.pos)
@@ -211,16 +221,57 @@ class _JsonStream:
                     raise FileRejected(Problem(self.name, line, "", f"{prefix}: {exc.msg}")) from exc
                 self._fill()
                 continue
+            except ValueError as exc:  # int() refuses numbers of more than 4,300 digits
+                self.fail(f"a number too long to read ({str(exc).split(';')[0]})")
             if end >= len(self.text) and not self.eof and isinstance(value, int | float):
                 self._fill()  # a number at the end of the buffer may continue in the next piece
                 continue
+            if _deeper_than(value, MAX_DEPTH):
+                self.fail(f"nested more than {MAX_DEPTH} levels deep")
+            if _ESCAPED_NON_TEXT.search(self.text, self.pos, end) and (bad := _non_text(value)):
+                self.fail(f"the text {bad} cannot be stored (a NUL character or half of a surrogate pair)")
             self.pos = end
             return value
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         truncated = self.eof and self.pos >= len(self.text)
         prefix = "the JSON is truncated or not valid" if truncated else "not valid JSON"
         raise FileRejected(Problem(self.name, self.line(), "", f"{prefix}: {message}"))
+
+
+_ESCAPED_NON_TEXT = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+"""JSON escapes that decode to what a database cannot store: NUL and (unless paired) surrogates."""
+_NON_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _non_text(value: Any) -> str | None:
+    """The first string (shown shortened) in ``value`` holding NUL or a lone surrogate, else None."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _NON_TEXT.search(item):
+                return ascii(item[:40])
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep (counted without recursion: the
+    readers after this one recurse once per level)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _json_grants(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:
@@ -327,13 +378,9 @@ def _flat_grants(path: Path, options: ReadOptions) -> Iterator[Record | Rejectio
 def _grants_sheet(path: Path) -> str | None:
     """The first worksheet whose first row has an Identifier column (publishers often put a read-me
     sheet first); None to let the reader choose ('grants', else the first sheet)."""
-    import zipfile
-
-    import openpyxl
-
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # unreadable workbooks are reported by the reader itself
+        workbook = open_workbook(path)
+    except FileRejected:  # unreadable or refused workbooks are reported by the reader itself
         return None
     try:
         for worksheet in workbook.worksheets:
@@ -343,7 +390,7 @@ def _grants_sheet(path: Path) -> str | None:
                     return str(worksheet.title)
                 if keys:
                     break
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except Exception:  # a broken sheet is reported, with its row, by the reader itself
         return None
     finally:
         workbook.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from missionboard.domain.mapping import Goal, Taxonomy
 from missionboard.errors import InputError, NotFound, Problem
+from missionboard.ingest import safeyaml
 from missionboard.mapping.query import QuerySyntaxError, parse
 
 BUILTIN = {"sdg": "sdg.yaml", "eu-missions": "eu-missions.yaml"}
@@ -22,67 +24,75 @@ _TAXONOMY_KEYS = {"code", "title", "description", "goals"}
 _IGNORED_KEYS = {"attribution", "version", "licence", "license", "source"}
 
 
-def _validate_queries(taxonomy: Taxonomy, where: str) -> None:
+def _validate_queries(taxonomy: Taxonomy, where: str, root: yaml.Node | None = None) -> None:
     problems: list[Problem] = []
     for i, goal in enumerate(taxonomy.goals):
         for j, query in enumerate(goal.queries):
             try:
                 parse(query)
             except QuerySyntaxError as exc:
+                line = _line(root, ("goals", i, "queries", j))
                 problems.append(
-                    Problem(where, None, f"goals[{i}].queries[{j}]", str(exc.problems[0].message))
+                    Problem(where, line, f"goals[{i}].queries[{j}]", str(exc.problems[0].message))
                 )
     if problems:
         raise InputError(problems)
 
 
-def taxonomy_from_document(document: Any, where: str) -> Taxonomy:
-    """Validate a parsed YAML/JSON document as a taxonomy; errors name the file and field."""
+def _line(root: yaml.Node | None, path: tuple[int | str, ...]) -> int | None:
+    """The line of the value at ``path`` in the file's YAML (None for a document without one)."""
+    return None if root is None else safeyaml.line_of(safeyaml.node_at(root, path))
+
+
+def taxonomy_from_document(document: Any, where: str, root: yaml.Node | None = None) -> Taxonomy:
+    """Validate a parsed YAML/JSON document as a taxonomy; errors name the file and field, and the
+    line where ``root`` (the document's YAML nodes) is given."""
     if not isinstance(document, dict):
         raise InputError(
-            Problem(where, None, "", "a taxonomy file must be a mapping with code, title, goals")
+            Problem(where, _line(root, ()), "", "a taxonomy file must be a mapping with code, title, goals")
         )
     data = {k: v for k, v in document.items() if k not in _IGNORED_KEYS}
-    unknown = sorted(set(data) - _TAXONOMY_KEYS)
+    unknown = sorted(str(k) for k in set(data) - _TAXONOMY_KEYS)
     if unknown:
-        raise InputError(Problem(where, None, unknown[0], "unknown field"))
+        raise InputError(Problem(where, _line(root, (unknown[0],)), unknown[0], "unknown field"))
     goals = data.get("goals")
     if isinstance(goals, list):
         for goal in goals:
-            if isinstance(goal, dict) and "code" in goal:
-                goal["code"] = str(goal["code"])
-                if goal.get("parent") is not None:
-                    goal["parent"] = str(goal["parent"])
+            if isinstance(goal, dict):  # codes such as 1, 1.2 or 2030-01 read as numbers or dates
+                for key in ("code", "parent"):
+                    if isinstance(goal.get(key), int | float | dt.date) and not isinstance(goal[key], bool):
+                        goal[key] = str(goal[key])
     try:
         taxonomy = Taxonomy.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(where, None, ".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()
+            Problem(where, _line(root, tuple(err["loc"])), ".".join(str(p) for p in err["loc"]), err["msg"])
+            for err in exc.errors()
         ]
         raise InputError(problems) from exc
     if not taxonomy.goals:
-        raise InputError(Problem(where, None, "goals", "a taxonomy needs at least one goal"))
-    _validate_queries(taxonomy, where)
+        raise InputError(
+            Problem(where, _line(root, ("goals",)), "goals", "a taxonomy needs at least one goal")
+        )
+    _validate_queries(taxonomy, where, root)
     return taxonomy
 
 
 def read_taxonomy_file(path: Path) -> Taxonomy:
     """Read a user taxonomy from YAML (or JSON, which is YAML too)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(Problem(str(path), None, "", "no such file")) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(Problem(str(path), None, "", "not UTF-8 text")) from exc
+    except IsADirectoryError as exc:
+        raise InputError(Problem(str(path), None, "", "is a folder, not a taxonomy file")) from exc
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(
-            Problem(str(path), line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
-        ) from exc
-    return taxonomy_from_document(document, str(path))
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Problem(str(path), line, "", "not UTF-8 text")) from exc
+    root, document = safeyaml.load(text, str(path))
+    return taxonomy_from_document(document, str(path), root)
 
 
 @lru_cache(maxsize=8)

@@ -1,25 +1,33 @@
-"""Accounts for the web app and the API: users, per-mission roles, sessions, API tokens, rate limiting.
+"""Accounts for the web app and the API: users, per-mission roles, sessions, API tokens, login throttling.
 
-Passwords are hashed with argon2id; session ids and API tokens are random and stored only as SHA-256
-digests, so a copy of the database does not let anyone log in. Every change to an account is written to
-the audit log by the person who made it.
+Passwords are hashed with argon2id and must not be one of the most common passwords; session ids and API
+tokens are random and stored only as SHA-256 digests, so a copy of the database does not let anyone log
+in. API tokens may expire and may be read-only. Failed logins slow further tries down for a while (an
+exponential backoff with a cap), never for ever. Every change to an account is written to the audit log
+by the person who made it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
+import string
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from missionboard.errors import InputError, MissionboardError, NotFound, Problem
+from missionboard.domain.missions import MissionVersion
+from missionboard.errors import InputError, MissionboardError, NotFound, Problem, WorkspaceError
+from missionboard.services import missions as mission_service
 from missionboard.store import audit
 from missionboard.store.web_tables import (
     ApiTokenRow,
@@ -33,9 +41,18 @@ from missionboard.store.workspace import Workspace
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 MIN_PASSWORD = 10
 SESSION_LIFETIME = dt.timedelta(hours=12)
-RATE_WINDOW = dt.timedelta(minutes=15)
+FAILURE_MEMORY = dt.timedelta(minutes=15)
+"""Failed logins older than this no longer count towards any lockout."""
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
+"""Failed logins (within ``FAILURE_MEMORY``) allowed per user name and per address before the backoff."""
+FIRST_LOCKOUT = dt.timedelta(seconds=30)
+MAX_LOCKOUT = dt.timedelta(minutes=5)
+"""The wait after the allowed failures doubles with each further failure, up to ``MAX_LOCKOUT``."""
+TOKEN_USE_NOTED = dt.timedelta(minutes=5)
+"""How stale a token's ``last_used_at`` may get: noting every call would make each read a write."""
+EXPIRY = re.compile(r"^(\d{1,5})([hdw])$")
+EXPIRY_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user like that of a known one.
@@ -63,7 +80,11 @@ class AuthenticationFailed(MissionboardError):
 
 
 class TooManyAttempts(AuthenticationFailed):
-    """Too many failed logins recently for this user or address."""
+    """Too many failed logins recently for this user or address; ``retry_after`` says for how many seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -91,6 +112,10 @@ class Account:
                 f"{self.username} may not {doing} on mission '{mission_id}': that needs the {needed.value} "
                 "role or higher (ask the mission's owner or a workspace admin)"
             )
+
+    def may_see(self, version: MissionVersion) -> bool:
+        """Public missions for everyone, others for their members and admins."""
+        return version.mission.public or self.has(version.mission_id, Role.VIEWER)
 
     def require_admin(self, doing: str) -> None:
         if not self.is_admin:
@@ -146,6 +171,35 @@ def _check_password(password: str) -> None:
         raise InputError(
             Problem("account", None, "password", f"must be at least {MIN_PASSWORD} characters long")
         )
+    if is_common_password(password):
+        raise InputError(
+            Problem(
+                "account",
+                None,
+                "password",
+                "is one of the most common passwords (or one with digits or symbols added); choose another",
+            )
+        )
+
+
+_PADDING = string.digits + string.punctuation + string.whitespace
+
+
+def is_common_password(password: str) -> bool:
+    """True where the password, ignoring case and digits or symbols added before or after it, is among the
+    30,000 most common passwords (the list zxcvbn ships, from real leaks), so 'Password123!' counts."""
+    common = _common_passwords()
+    lowered = password.lower()
+    core = lowered.strip(_PADDING)
+    return lowered in common or (len(core) >= 4 and core in common)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # imported late: the module holds several word lists (about 2 MB) that only a password change needs
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def _role(role: str) -> Role:
@@ -199,6 +253,18 @@ def create_user(
             after=account.as_dict(),
         )
     return account
+
+
+def visible_missions(workspace: Workspace, account: Account | None) -> frozenset[str] | None:
+    """Ids of the missions whose objectives, links and decision evidence ``account`` may see (anonymous
+    callers: ``None`` as account); ``None`` means every mission, past and present (workspace admins)."""
+    if account is not None and account.is_admin:
+        return None
+    return frozenset(
+        version.mission_id
+        for version in mission_service.list_missions(workspace)
+        if version.mission.public or (account is not None and account.may_see(version))
+    )
 
 
 def get_account(workspace: Workspace, username: str) -> Account:
@@ -326,60 +392,91 @@ def set_password(workspace: Workspace, username: str, password: str, *, by: str)
 # --- logging in ---------------------------------------------------------------------------------
 
 
-def _failures_since(
-    session: Session, since: dt.datetime, *, username: str | None, address: str | None
-) -> int:
-    query = (
-        select(func.count())
-        .select_from(LoginAttemptRow)
-        .where(LoginAttemptRow.at >= since, LoginAttemptRow.success.is_(False))
+def lockout(failures: int, allowed: int) -> dt.timedelta:
+    """How long to wait after the last of ``failures`` recent failed logins, where ``allowed`` are free:
+    none up to the allowance, then ``FIRST_LOCKOUT`` doubling with each further failure, at most
+    ``MAX_LOCKOUT``."""
+    if failures < allowed:
+        return dt.timedelta(0)
+    doublings = min(failures - allowed, 16)  # 30 s * 2**16 is far past the cap already
+    return min(FIRST_LOCKOUT * (1 << doublings), MAX_LOCKOUT)
+
+
+def _wait(session: Session, now: dt.datetime, column: Any, value: str, allowed: int) -> dt.timedelta:
+    failures, last = session.execute(
+        select(func.count(), func.max(LoginAttemptRow.at)).where(
+            column == value, LoginAttemptRow.at >= now - FAILURE_MEMORY, LoginAttemptRow.success.is_(False)
+        )
+    ).one()
+    if last is None:
+        return dt.timedelta(0)
+    return max(_aware(last) + lockout(int(failures), allowed) - now, dt.timedelta(0))
+
+
+def login_wait(workspace: Workspace, username: str, address: str) -> dt.timedelta:
+    """How long a login for ``username`` from ``address`` would be refused now (zero: it would be tried)."""
+    with workspace.reading() as session:
+        return _login_wait(session, _now(), username[:100], address[:100])
+
+
+def _login_wait(session: Session, now: dt.datetime, username: str, address: str) -> dt.timedelta:
+    return max(
+        _wait(session, now, LoginAttemptRow.username, username, MAX_FAILURES_PER_USER),
+        _wait(session, now, LoginAttemptRow.address, address, MAX_FAILURES_PER_ADDRESS),
     )
-    if username is not None:
-        query = query.where(LoginAttemptRow.username == username)
-    if address is not None:
-        query = query.where(LoginAttemptRow.address == address)
-    return session.scalar(query) or 0
 
 
 def authenticate(workspace: Workspace, username: str, password: str, *, address: str) -> Account:
-    """Check a password, counting failures per user name and per address; refuse when there were too many."""
+    """Check a password, counting failures per user name and per address.
+
+    After too many recent failures, tries are refused with ``TooManyAttempts`` until the backoff of
+    ``lockout`` has passed; a refused try is not checked and not counted, so a lockout always ends. A
+    successful login forgets the user name's failures.
+    """
     now = _now()
-    since = now - RATE_WINDOW
+    name, where = username[:100], address[:100]
     refusal: AuthenticationFailed | None = None
     account: Account | None = None
     # The attempt is recorded in the same transaction whatever the outcome; the refusal is raised after
     # the commit, so that failed attempts count.
     with workspace.transaction() as session:
-        attempt = LoginAttemptRow(username=username[:100], address=address[:100], at=now, success=False)
-        if (
-            _failures_since(session, since, username=username, address=None) >= MAX_FAILURES_PER_USER
-            or _failures_since(session, since, username=None, address=address) >= MAX_FAILURES_PER_ADDRESS
-        ):
-            minutes = int(RATE_WINDOW.total_seconds() // 60)
-            refusal = TooManyAttempts(f"too many failed logins; try again in {minutes} minutes")
-            session.add(attempt)
-        else:
-            session.add(attempt)
-            row = session.scalar(select(UserRow).where(UserRow.username == username))
-            ok: bool
-            try:
-                ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if ok and row is not None and row.is_active:
-                attempt.success = True
-                # attempts older than a day no longer count towards any limit
-                session.execute(
-                    delete(LoginAttemptRow).where(LoginAttemptRow.at < now - dt.timedelta(days=1))
+        wait = _login_wait(session, now, name, where)
+        if wait > dt.timedelta(0):
+            seconds = max(1, int(-(-wait.total_seconds() // 1)))
+            raise TooManyAttempts(
+                f"too many failed logins; try again in {_duration(seconds)}", retry_after=seconds
+            )
+        attempt = LoginAttemptRow(username=name, address=where, at=now, success=False)
+        session.add(attempt)
+        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        ok: bool
+        try:
+            ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and row is not None and row.is_active:
+            attempt.success = True
+            # attempts older than a day no longer count towards any limit
+            session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < now - dt.timedelta(days=1)))
+            session.execute(
+                delete(LoginAttemptRow).where(
+                    LoginAttemptRow.username == name, LoginAttemptRow.success.is_(False)
                 )
-                if _hasher.check_needs_rehash(row.password_hash):
-                    row.password_hash = _hasher.hash(password)
-                account = _account(session, row)
-            else:
-                refusal = AuthenticationFailed("wrong user name or password")
+            )
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            account = _account(session, row)
+        else:
+            refusal = AuthenticationFailed("wrong user name or password")
     if account is None:
         raise refusal or AuthenticationFailed("wrong user name or password")
     return account
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
 
 
 def start_session(workspace: Workspace, account: Account) -> tuple[str, str]:
@@ -427,21 +524,85 @@ def end_session(workspace: Workspace, secret: str) -> None:
 # --- API tokens -----------------------------------------------------------------------------------
 
 
-def create_token(workspace: Workspace, username: str, name: str, *, by: str) -> str:
-    """A new API token for ``username``; the token is returned once and only its digest is kept."""
+@dataclass(frozen=True)
+class TokenGrant:
+    """What an API token lets its bearer do: act as ``account``, only reading where ``read_only``."""
+
+    account: Account
+    name: str
+    read_only: bool
+    expires_at: dt.datetime | None
+
+
+def parse_expiry(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
+    """When a token given ``--expires TEXT`` stops working: ``30d``, ``12h`` or ``2w`` from ``now``, or a
+    date ``YYYY-MM-DD`` (at 00:00 UTC that day). Raises ``InputError`` for anything else or a past time."""
+    now = now or _now()
+    value = text.strip().lower()
+    found = EXPIRY.match(value)
+    if found is not None:
+        moment = now + dt.timedelta(**{EXPIRY_UNITS[found.group(2)]: int(found.group(1))})
+    else:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise InputError(
+                Problem("token", None, "expires", f"use 30d, 12h, 2w or a date YYYY-MM-DD (got {text!r})")
+            ) from None
+        moment = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    if moment <= now:
+        raise InputError(
+            Problem("token", None, "expires", f"{moment:%Y-%m-%d %H:%M} UTC is not in the future")
+        )
+    return moment
+
+
+def create_token(
+    workspace: Workspace,
+    username: str,
+    name: str,
+    *,
+    by: str,
+    expires_at: dt.datetime | None = None,
+    read_only: bool = False,
+) -> str:
+    """A new API token for ``username``; the token is returned once and only its digest is kept.
+
+    Without ``expires_at`` it works until revoked; with ``read_only`` it may only read (GET, HEAD).
+    """
+    now = _now()
+    if expires_at is not None and _aware(expires_at) <= now:
+        raise InputError(Problem("token", None, "expires", "must be in the future"))
     token = "mb_" + secrets.token_urlsafe(32)
     with workspace.transaction() as session:
         user = _user_row(session, username)
         session.add(
-            ApiTokenRow(user_id=user.id, name=name or "token", token_hash=_digest(token), created_at=_now())
+            ApiTokenRow(
+                user_id=user.id,
+                name=name or "token",
+                token_hash=_digest(token),
+                created_at=now,
+                expires_at=None if expires_at is None else _aware(expires_at),
+                read_only=read_only,
+            )
         )
         audit.record(
-            session, actor=by, action="token.create", entity="user", entity_id=username, after={"token": name}
+            session,
+            actor=by,
+            action="token.create",
+            entity="user",
+            entity_id=username,
+            after={
+                "token": name,
+                "expires_at": None if expires_at is None else _aware(expires_at).isoformat(),
+                "read_only": read_only,
+            },
         )
     return token
 
 
 def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
+    now = _now()
     with workspace.reading() as session:
         user = _user_row(session, username)
         rows = session.scalars(
@@ -454,6 +615,9 @@ def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
                 "created_at": r.created_at,
                 "last_used_at": r.last_used_at,
                 "revoked": r.revoked,
+                "expires_at": None if r.expires_at is None else _aware(r.expires_at),
+                "expired": r.expires_at is not None and _aware(r.expires_at) <= now,
+                "read_only": r.read_only,
             }
             for r in rows
         ]
@@ -478,21 +642,53 @@ def revoke_token(workspace: Workspace, username: str, token_id: int, *, by: str)
             )
 
 
-def token_account(workspace: Workspace, token: str) -> Account | None:
+def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
+    """What ``token`` grants now; raises ``AuthenticationFailed`` saying why where it grants nothing
+    (unknown, revoked, expired, or the account is disabled).
+
+    It only reads, so a script's reads go on while another process writes and on a read-only workspace;
+    when the token was last used is noted at most every ``TOKEN_USE_NOTED`` and skipped where the
+    workspace cannot take the write.
+    """
+    unknown = AuthenticationFailed("the API token is unknown, revoked or belongs to a disabled account")
     if not token:
-        return None
-    with workspace.transaction() as session:
+        raise unknown
+    now = _now()
+    with workspace.reading() as session:
         found = session.execute(
             select(ApiTokenRow, UserRow)
             .join(UserRow, UserRow.id == ApiTokenRow.user_id)
             .where(ApiTokenRow.token_hash == _digest(token))
         ).first()
         if found is None:
-            return None
+            raise unknown
         row, user = found
         if row.revoked or not user.is_active:
-            return None
-        now = _now()
-        if row.last_used_at is None or now - _aware(row.last_used_at) > dt.timedelta(minutes=5):
-            row.last_used_at = now
-        return _account(session, user)
+            raise unknown
+        expires_at = None if row.expires_at is None else _aware(row.expires_at)
+        if expires_at is not None and expires_at <= now:
+            raise AuthenticationFailed(
+                f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC; make a new one"
+            )
+        grant = TokenGrant(_account(session, user), row.name, row.read_only, expires_at)
+        stale = row.last_used_at is None or now - _aware(row.last_used_at) > TOKEN_USE_NOTED
+        token_id = row.id
+    if stale and not workspace.read_only:
+        _note_token_use(workspace, token_id, now)
+    return grant
+
+
+def _note_token_use(workspace: Workspace, token_id: int, now: dt.datetime) -> None:
+    try:
+        with workspace.transaction() as session:
+            session.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now))
+    except (WorkspaceError, OperationalError):
+        pass  # bookkeeping only: a busy, full or read-only workspace must not refuse the call
+
+
+def token_account(workspace: Workspace, token: str) -> Account | None:
+    """The account an API token acts for, or None where it grants nothing now."""
+    try:
+        return resolve_token(workspace, token).account
+    except AuthenticationFailed:
+        return None

@@ -45,6 +45,7 @@ from missionboard.domain.consultations import (
     submission_problems,
 )
 from missionboard.domain.missions import HelixType, Level, Mission, MissionVersion, Objective
+from missionboard.domain.spreadsheets import protected, unprotected
 from missionboard.errors import InputError, MissionboardError, NotFound, Problem
 from missionboard.missionfile import mission_document
 from missionboard.store import audit
@@ -825,22 +826,6 @@ EXPORT_ONLY = ("id", "channel", "submitted_at", "hidden", "hidden_reason", "adop
 TRUE = {"yes", "y", "true", "1", "ja", "j"}
 FALSE = {"no", "n", "false", "0", "nei", "nej"}
 CRITERIA = ("importance", "ambition")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet reads as the start of a formula: exported cells starting so get a leading ``'``."""
-
-
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text: participants' words must never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _uncell(value: str) -> str:
-    """The text ``_cell`` protected (so an export imports back as it was)."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
 
 
 def _columns(consultation: Consultation, mission: Mission, proposals: int = 1) -> list[str]:
@@ -899,7 +884,7 @@ def export_responses(ws: Workspace, consultation_id: str, fmt: str = "csv") -> s
             texts = [p.text for p in r.proposals if p.kind is kind]
             for n, text in enumerate(texts, 1):
                 line[f"proposal_{kind.value}" + ("" if n == 1 else f".{n}")] = text
-        writer.writerow({key: _cell(value) for key, value in line.items()})
+        writer.writerow({key: protected(value) for key, value in line.items()})
     return out.getvalue()
 
 
@@ -1065,7 +1050,7 @@ def import_responses(
                 )
                 continue
             submission, row_problems = _row_submission(
-                file, line, dict(zip(header, map(_uncell, cells), strict=True)), consultation
+                file, line, dict(zip(header, map(unprotected, cells), strict=True)), consultation
             )
             problems += row_problems
             if submission is not None:

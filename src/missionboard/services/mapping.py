@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy
@@ -415,9 +415,14 @@ def map_projects(
     code = _resolve_taxonomy_code(taxonomy, mission_id)
     with workspace.reading() as session:
         resolved = taxonomies.resolve(code, session)
+    if retrain:  # callers of the library decide; the CLI shows the plan and asks (--yes) first
+        plan = plan_retrain(
+            workspace, code, source=source, method=method, device=device, on_progress=on_progress
+        )
+        summary = apply_retrain(workspace, plan, user=user, confirmed=True)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary
     summary = MapSummary(taxonomy=resolved.code, method=method)
-    if retrain:
-        summary.retrained = retrain_model(workspace, resolved, user=user, device=device)
     with workspace.reading() as session:
         supervised = load_model(session, resolved.code)
     mapper = Mapper(resolved, method=method, device=device, supervised=supervised)
@@ -574,12 +579,194 @@ def training_labels(session: Session, taxonomy: Taxonomy) -> dict[int, dict[str,
     return labels
 
 
-def retrain_model(
-    workspace: Workspace, taxonomy: Taxonomy, *, user: str, device: str = "cpu"
-) -> dict[str, Any]:
-    """Train the taxonomy's supervised model on reviewed links and source labels; store it."""
-    mapper = Mapper(taxonomy, method="semantic", device=device)
+RETRAIN_MAX_SHARE = 0.30
+"""A retrain may not, unless confirmed, link more than this share of the whole portfolio to one goal …"""
+RETRAIN_MAX_GROWTH = 2.0
+"""… nor multiply a goal's links (proposed and accepted) by more than this."""
+
+
+@dataclass(frozen=True)
+class GoalChange:
+    """What a retrain would do to one goal's links (proposed and accepted; rejected ones do not count)."""
+
+    goal: str
+    before: int
+    added: int
+    withdrawn: int
+
+    @property
+    def after(self) -> int:
+        return self.before + self.added - self.withdrawn
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "after": self.after}
+
+
+@dataclass
+class RetrainPlan:
+    """A retrained model and the links it would propose, computed without changing any link.
+
+    ``too_large`` names each goal whose change passes a limit (``RETRAIN_MAX_SHARE`` of the portfolio,
+    or ``RETRAIN_MAX_GROWTH`` times its links); such a plan is applied only when confirmed.
+    """
+
+    taxonomy: str
+    method: str
+    portfolio: int
+    examples: int
+    goals_trained: list[str]
+    changes: list[GoalChange]
+    too_large: list[str]
+    model: SupervisedModel = field(repr=False)
+    fingerprint: str = field(repr=False)
+    scored: list[tuple[int, str, str, list[Label]]] = field(repr=False, default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.taxonomy,
+            "method": self.method,
+            "portfolio": self.portfolio,
+            "examples": self.examples,
+            "goals_trained": self.goals_trained,
+            "projects_scored": len(self.scored),
+            "changes": [change.as_dict() for change in self.changes],
+            "too_large": self.too_large,
+        }
+
+
+def plan_retrain(
+    workspace: Workspace,
+    taxonomy: str | None,
+    *,
+    mission_id: str | None = None,
+    source: str | None = None,
+    method: str = "ensemble",
+    device: str = "cpu",
+    on_progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 256,
+) -> RetrainPlan:
+    """Train the taxonomy's supervised model on reviewed links and source labels, and score the projects
+    (of ``source``, or all) with it: how many links each goal would gain and lose.
+
+    Writes no link, score or model; only the embedding cache (vectors by text hash) may grow.
+    """
+    code = _resolve_taxonomy_code(taxonomy, mission_id)
+    with workspace.reading() as session:
+        resolved = taxonomies.resolve(code, session)
+    model, examples = _train(workspace, resolved, device=device)
+    mapper = Mapper(resolved, method=method, device=device, supervised=model)
+    with workspace.reading() as session:
+        query = select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).order_by(ProjectRow.id)
+        if source:
+            query = query.where(ProjectRow.source == source)
+        todo = [
+            (pid, text, text_hash(text))
+            for pid, title, abstract in session.execute(query)
+            if (text := project_text_of(title, abstract)).strip()
+        ]
+        portfolio = session.scalar(select(func.count()).select_from(ProjectRow)) or 0
+        before: dict[str, int] = {}
+        for goal, count in session.execute(
+            select(LinkRow.goal, func.count())
+            .where(LinkRow.taxonomy == resolved.code, LinkRow.status != LinkStatus.REJECTED.value)
+            .group_by(LinkRow.goal)
+        ):
+            before[goal] = count
+    added: dict[str, int] = {}
+    withdrawn: dict[str, int] = {}
+    scored: list[tuple[int, str, str, list[Label]]] = []
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start : start + batch_size]
+        texts = [t for _, t, _ in batch]
+        embedded = None
+        if mapper.needs_embeddings:
+            with workspace.transaction() as session:  # the embedding cache only
+                embedded, _ = embed_cached(session, mapper.embedder, texts)
+        results = mapper.classify(texts, embedded)
+        with workspace.reading() as session:
+            _count_changes(session, resolved.code, batch, results, added, withdrawn)
+        scored.extend((pid, text, h, labels) for (pid, text, h), labels in zip(batch, results, strict=True))
+        if on_progress:
+            on_progress(len(scored), len(todo))
+    goals = sorted(set(before) | set(added) | set(withdrawn), key=_goal_sort_key)
+    changes = [GoalChange(g, before.get(g, 0), added.get(g, 0), withdrawn.get(g, 0)) for g in goals]
+    return RetrainPlan(
+        taxonomy=resolved.code,
+        method=method,
+        portfolio=portfolio,
+        examples=examples,
+        goals_trained=sorted(model.goals, key=_goal_sort_key),
+        changes=changes,
+        too_large=[reason for c in changes if (reason := _too_large(c, portfolio))],
+        model=model,
+        fingerprint=_fingerprint(mapper),
+        scored=scored,
+    )
+
+
+def apply_retrain(
+    workspace: Workspace, plan: RetrainPlan, *, user: str, confirmed: bool = False
+) -> MapSummary:
+    """Store the plan's model and links in one transaction (analysts' decisions are kept).
+
+    A plan with ``too_large`` changes raises ``InputError`` unless ``confirmed``.
+    """
+    if plan.too_large and not confirmed:
+        raise InputError(
+            f"retraining {plan.taxonomy!r} was not applied: {'; '.join(plan.too_large)} "
+            "(check the change, then confirm it with --yes)"
+        )
+    started = time.perf_counter()
+    summary = MapSummary(taxonomy=plan.taxonomy, method=plan.method)
+    summary.retrained = {"examples": plan.examples, "goals": plan.goals_trained}
     with workspace.transaction() as session:
+        _store_model(session, plan.taxonomy, plan.model, plan.examples, user=user)
+        known = {pid for pid, _, _, _ in plan.scored}
+        states = {
+            pid
+            for (pid,) in session.execute(
+                select(ScoredRow.project_id).where(ScoredRow.taxonomy == plan.taxonomy)
+            )
+        }
+        alive = set(session.scalars(select(ProjectRow.id))) & known  # projects deleted since are skipped
+        now = dt.datetime.now(dt.UTC)
+        for start in range(0, len(plan.scored), 500):
+            chunk = [item for item in plan.scored[start : start + 500] if item[0] in alive]
+            batch = [(pid, text, h) for pid, text, h, _ in chunk]
+            _store_links(session, plan.taxonomy, plan.method, batch, [r for *_, r in chunk], summary)
+            for pid, _, h in batch:
+                if pid in states:
+                    session.execute(
+                        update(ScoredRow)
+                        .where(ScoredRow.taxonomy == plan.taxonomy, ScoredRow.project_id == pid)
+                        .values(text_hash=h, fingerprint=plan.fingerprint, scored_at=now)
+                    )
+                else:
+                    session.add(
+                        ScoredRow(
+                            taxonomy=plan.taxonomy,
+                            project_id=pid,
+                            text_hash=h,
+                            fingerprint=plan.fingerprint,
+                            scored_at=now,
+                        )
+                    )
+            summary.scored += len(batch)
+        summary.projects = summary.scored
+        session.flush()
+        for goal, status in session.execute(
+            select(LinkRow.goal, LinkRow.status).where(LinkRow.taxonomy == plan.taxonomy)
+        ):
+            if status != LinkStatus.REJECTED.value:
+                summary.goals[goal] = summary.goals.get(goal, 0) + 1
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _train(workspace: Workspace, taxonomy: Taxonomy, *, device: str) -> tuple[SupervisedModel, int]:
+    """The supervised model learnt from reviewed links and source labels (not stored), and its examples."""
+    mapper = Mapper(taxonomy, method="semantic", device=device)
+    with workspace.reading() as session:
         labels = training_labels(session, taxonomy)
         if not labels:
             raise InputError(
@@ -589,42 +776,86 @@ def retrain_model(
         ids = sorted(labels)
         rows = {r.id: r for r in session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)))}
         texts = [project_text(rows[i]) for i in ids]
+    with workspace.transaction() as session:  # the embedding cache only
         embedded, _ = embed_cached(session, mapper.embedder, texts)
-        query, _ = mapper.query_scores(texts)
-        model = train_supervised(taxonomy.code, embedded[0], query, mapper.goals, [labels[i] for i in ids])
-        if not model.goals:
-            raise InputError(
-                f"not enough decisions to train {taxonomy.code!r}: each goal needs at least 3 positive and "
-                "3 negative examples (accepted and rejected links, or source labels)"
-            )
-        row = session.get(MappingModelRow, taxonomy.code)
-        document = model.as_dict()
-        if row is None:
-            session.add(
-                MappingModelRow(
-                    taxonomy=taxonomy.code,
-                    model=document,
-                    examples=len(ids),
-                    trained_by=user,
-                    trained_at=dt.datetime.now(dt.UTC),
-                )
-            )
-        else:
-            row.model, row.examples, row.trained_by, row.trained_at = (
-                document,
-                len(ids),
-                user,
-                dt.datetime.now(dt.UTC),
-            )
-        audit.record(
-            session,
-            actor=user,
-            action="mapping.retrain",
-            entity="taxonomy",
-            entity_id=taxonomy.code,
-            after={"examples": len(ids), "goals": sorted(model.goals)},
+    query, _ = mapper.query_scores(texts)
+    model = train_supervised(taxonomy.code, embedded[0], query, mapper.goals, [labels[i] for i in ids])
+    if not model.goals:
+        raise InputError(
+            f"not enough decisions to train {taxonomy.code!r}: each goal needs at least 3 positive and "
+            "3 negative examples (accepted and rejected links, or source labels)"
         )
-    return {"examples": len(ids), "goals": sorted(model.goals, key=_goal_sort_key)}
+    # the model as it will be read back from the workspace, so the plan scores what ``map`` will
+    return SupervisedModel.from_dict(model.as_dict()), len(ids)
+
+
+def _store_model(
+    session: Session, taxonomy: str, model: SupervisedModel, examples: int, *, user: str
+) -> None:
+    row = session.get(MappingModelRow, taxonomy)
+    document = model.as_dict()
+    now = dt.datetime.now(dt.UTC)
+    if row is None:
+        session.add(
+            MappingModelRow(
+                taxonomy=taxonomy, model=document, examples=examples, trained_by=user, trained_at=now
+            )
+        )
+    else:
+        row.model, row.examples, row.trained_by, row.trained_at = document, examples, user, now
+    audit.record(
+        session,
+        actor=user,
+        action="mapping.retrain",
+        entity="taxonomy",
+        entity_id=taxonomy,
+        after={"examples": examples, "goals": sorted(model.goals)},
+    )
+
+
+def _count_changes(
+    session: Session,
+    taxonomy: str,
+    batch: list[tuple[int, str, str]],
+    results: list[list[Label]],
+    added: dict[str, int],
+    withdrawn: dict[str, int],
+) -> None:
+    """Count, per goal, the links ``_store_links`` would add and withdraw for this batch."""
+    ids = [pid for pid, _, _ in batch]
+    existing: dict[int, dict[str, tuple[str, str]]] = {}
+    for pid, goal, status, method in session.execute(
+        select(LinkRow.project_id, LinkRow.goal, LinkRow.status, LinkRow.method).where(
+            LinkRow.taxonomy == taxonomy, LinkRow.project_id.in_(ids)
+        )
+    ):
+        existing.setdefault(pid, {})[goal] = (status, method)
+    for (pid, _, _), labels in zip(batch, results, strict=True):
+        wanted = {label.goal for label in labels}
+        have = existing.get(pid, {})
+        for goal in wanted - set(have):
+            added[goal] = added.get(goal, 0) + 1
+        for goal, (status, method) in have.items():
+            if (
+                goal not in wanted
+                and status == LinkStatus.PROPOSED.value
+                and method != LinkMethod.MANUAL.value
+            ):
+                withdrawn[goal] = withdrawn.get(goal, 0) + 1
+
+
+def _too_large(change: GoalChange, portfolio: int) -> str | None:
+    """Why this change needs confirming, or None: only growing goals are held back."""
+    if change.after <= change.before:
+        return None
+    if portfolio and change.after > RETRAIN_MAX_SHARE * portfolio:
+        return (
+            f"goal {change.goal} would be linked to {change.after} of {portfolio} projects "
+            f"({change.after / portfolio:.0%}, over {RETRAIN_MAX_SHARE:.0%} of the portfolio)"
+        )
+    if change.after > RETRAIN_MAX_GROWTH * change.before:
+        return f"goal {change.goal} would go from {change.before} to {change.after} links (more than double)"
+    return None
 
 
 def _goal_sort_key(code: str) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from alembic import command
 from alembic.config import Config
@@ -80,6 +81,22 @@ def _postgres_connected(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()
 
 
+def _read_only_sqlite_url(database: str) -> str:
+    """A SQLite URL that opens ``database`` without writing anything, not even the WAL's -shm file.
+
+    In a folder this process may write, ``mode=ro``: the file is read as other processes change it.
+    Where the folder (or the file) cannot be written, no -shm file can be made and SQLite must be told
+    the file is ``immutable``: nobody can change it there.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return f"sqlite:///{database}"
+    path = os.path.realpath(database)
+    frozen = not os.access(os.path.dirname(path), os.W_OK) or not os.access(path, os.W_OK)
+    if frozen and os.path.exists(f"{path}-wal") and os.path.exists(f"{path}-shm"):
+        frozen = False  # SQLite reads the WAL read-only where both of its files are there already
+    return f"sqlite:///file:{quote(path)}?{'immutable=1' if frozen else 'mode=ro'}&uri=true"
+
+
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(connection.get_execution_options().get(BEGIN, "BEGIN"))
 
@@ -123,7 +140,9 @@ class Workspace:
         )
         self._file: str | None = None
         database = engine.url.database if engine.dialect.name == "sqlite" else None
-        if database and database != ":memory:" and not database.startswith("file:"):
+        if database and database.startswith("file:"):
+            database = unquote(database.removeprefix("file:").split("?", 1)[0])
+        if database and database != ":memory:":
             self._file = os.path.realpath(database)
             with _open_files_lock:
                 _open_sqlite_files[self._file] = _open_sqlite_files.get(self._file, 0) + 1
@@ -159,6 +178,8 @@ class Workspace:
                     )
                 if create:
                     path.parent.mkdir(parents=True, exist_ok=True)
+        if is_sqlite and read_only:
+            url = _read_only_sqlite_url(parsed.database or "")
         try:
             engine = create_engine(url, future=True, pool_pre_ping=not is_sqlite)
         except (ArgumentError, ImportError) as exc:

@@ -24,12 +24,13 @@ from missionboard.services.accounts import Account, Role
 from missionboard.store.tables import ImportRunRow
 from missionboard.web import actions, queries
 from missionboard.web.integrations import service
+from missionboard.web.responses import COMMON, errors
 from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
 
 bearer = HTTPBearer(
     auto_error=False, description="An API token from the account page or `missionboard users token`"
 )
-router = APIRouter(dependencies=[Depends(bearer), Depends(check_api_csrf)])
+router = APIRouter(dependencies=[Depends(bearer), Depends(check_api_csrf)], responses=errors(*COMMON))
 
 MissionId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
@@ -69,11 +70,8 @@ def _may_see(account: Account | None, version: MissionVersion) -> bool:
 
 def _visible_missions(request: Request, account: Account | None) -> list[str] | None:
     """Mission ids whose links the caller may read; None means all (admins)."""
-    if account is not None and account.is_admin:
-        return None
-    return [
-        v.mission_id for v in mission_service.list_missions(workspace_of(request)) if _may_see(account, v)
-    ]
+    visible = accounts.visible_missions(workspace_of(request), account)
+    return None if visible is None else sorted(visible)
 
 
 # --- who am I ---------------------------------------------------------------------------------------
@@ -113,7 +111,9 @@ def list_missions(request: Request) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.post("/missions", status_code=201, summary="Create a mission (workspace admins)")
+@router.post(
+    "/missions", status_code=201, summary="Create a mission (workspace admins)", responses=errors(403)
+)
 def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     account = require_account(request)
     account.require_admin("create missions")
@@ -129,7 +129,11 @@ def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     )
 
 
-@router.get("/missions/{mission_id}", summary="One mission (current version or ?version=N)")
+@router.get(
+    "/missions/{mission_id}",
+    summary="One mission (current version or ?version=N)",
+    responses=errors(403, 404),
+)
 def get_mission(
     request: Request, mission_id: MissionId, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
 ) -> dict[str, Any]:
@@ -137,7 +141,11 @@ def get_mission(
     return _version_dict(mission_service.get_mission(workspace_of(request), mission_id, version))
 
 
-@router.put("/missions/{mission_id}", summary="Save a new version of a mission (editors, owners, admins)")
+@router.put(
+    "/missions/{mission_id}",
+    summary="Save a new version of a mission (editors, owners, admins)",
+    responses=errors(403, 404),
+)
 def put_mission(
     request: Request, mission_id: MissionId, mission: Mission, comment: str = ""
 ) -> dict[str, Any]:
@@ -159,7 +167,9 @@ class MissionYaml(BaseModel):
 
 
 @router.put(
-    "/missions/{mission_id}/yaml", summary="Save a new version from YAML text (editors, owners, admins)"
+    "/missions/{mission_id}/yaml",
+    summary="Save a new version from YAML text (editors, owners, admins)",
+    responses=errors(403, 404),
 )
 def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml) -> dict[str, Any]:
     account = require_account(request)
@@ -175,7 +185,12 @@ def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml)
     return _version_dict(version)
 
 
-@router.delete("/missions/{mission_id}", status_code=204, summary="Delete a mission (owners, admins)")
+@router.delete(
+    "/missions/{mission_id}",
+    status_code=204,
+    summary="Delete a mission (owners, admins)",
+    responses=errors(403, 404),
+)
 def delete_mission(request: Request, mission_id: MissionId) -> Response:
     account = require_account(request)
     mission_service.get_mission(workspace_of(request), mission_id)
@@ -186,20 +201,24 @@ def delete_mission(request: Request, mission_id: MissionId) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/missions/{mission_id}/check", summary="The mission's quality check")
+@router.get("/missions/{mission_id}/check", summary="The mission's quality check", responses=errors(403, 404))
 def check_mission(request: Request, mission_id: MissionId) -> dict[str, Any]:
     _visible(request, mission_id)
     return mission_service.check_mission(workspace_of(request), mission_id).to_dict()
 
 
-@router.get("/missions/{mission_id}/history", summary="Every version of a mission")
+@router.get(
+    "/missions/{mission_id}/history", summary="Every version of a mission", responses=errors(403, 404)
+)
 def mission_history(request: Request, mission_id: MissionId) -> dict[str, Any]:
     _visible(request, mission_id)
     versions = mission_service.mission_history(workspace_of(request), mission_id)
     return {"items": [_version_dict(v, with_mission=False) for v in versions], "total": len(versions)}
 
 
-@router.get("/missions/{mission_id}/diff", summary="Differences between two versions")
+@router.get(
+    "/missions/{mission_id}/diff", summary="Differences between two versions", responses=errors(403, 404)
+)
 def mission_diff(
     request: Request,
     mission_id: MissionId,
@@ -215,7 +234,9 @@ class MemberRole(BaseModel):
 
 
 @router.put(
-    "/missions/{mission_id}/members/{username}", summary="Give a user a role on a mission (owners, admins)"
+    "/missions/{mission_id}/members/{username}",
+    summary="Give a user a role on a mission (owners, admins)",
+    responses=errors(403, 404),
 )
 def set_member(
     request: Request, mission_id: MissionId, username: Annotated[str, Path(max_length=100)], body: MemberRole
@@ -228,7 +249,11 @@ def set_member(
     ).as_dict()
 
 
-@router.get("/missions/{mission_id}/members", summary="Who holds which role on a mission (owners, admins)")
+@router.get(
+    "/missions/{mission_id}/members",
+    summary="Who holds which role on a mission (owners, admins)",
+    responses=errors(403, 404),
+)
 def list_members(request: Request, mission_id: MissionId) -> dict[str, Any]:
     account = require_account(request)
     mission_service.get_mission(workspace_of(request), mission_id)
@@ -244,13 +269,19 @@ def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
     return result
 
 
-@router.get("/missions/{mission_id}/analytics", summary="Portfolio analytics of a mission (where installed)")
+@router.get(
+    "/missions/{mission_id}/analytics",
+    summary="Portfolio analytics of a mission (where installed)",
+    responses=errors(403, 404, 501),
+)
 def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, "analyze_portfolio")
 
 
 @router.get(
-    "/missions/{mission_id}/monitoring", summary="Monitoring of a mission's objectives (where installed)"
+    "/missions/{mission_id}/monitoring",
+    summary="Monitoring of a mission's objectives (where installed)",
+    responses=errors(403, 404, 501),
 )
 def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, "monitor_mission")
@@ -259,7 +290,11 @@ def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any
 # --- projects ----------------------------------------------------------------------------------------
 
 
-@router.get("/projects", summary="Query projects with search, facets, sorting and pagination")
+@router.get(
+    "/projects",
+    summary="Query projects with search, facets, sorting and pagination",
+    responses=errors(403),
+)
 def list_projects(
     request: Request,
     q: Annotated[str, Query(max_length=500)] = "",
@@ -286,19 +321,16 @@ def list_projects(
         return queries.query_projects(session, view).as_dict()
 
 
-@router.get("/projects/{project_id}", summary="One project with its actors, links and decisions")
+@router.get(
+    "/projects/{project_id}",
+    summary="One project with its actors, links and decisions",
+    responses=errors(403, 404),
+)
 def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
     account = require_account(request)
-    with workspace_of(request).reading() as session:
-        project = queries.project_detail(session, project_id)
     allowed = _visible_missions(request, account)
-    if allowed is not None:
-        project["links"] = [
-            link
-            for link in project["links"]
-            if queries.mission_of_taxonomy(link["taxonomy"]) in (None, *allowed)
-        ]
-    return project
+    with workspace_of(request).reading() as session:
+        return queries.project_detail(session, project_id, missions=allowed)
 
 
 class DecisionIn(BaseModel):
@@ -306,21 +338,31 @@ class DecisionIn(BaseModel):
     rationale: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/projects/{project_id}/decisions", status_code=201, summary="Record a stage-gate decision")
+@router.post(
+    "/projects/{project_id}/decisions",
+    status_code=201,
+    summary="Record a stage-gate decision",
+    responses=errors(403, 404, 501),
+)
 def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict[str, Any]:
     account = require_account(request)
     actions.decide(
         workspace_of(request), account, project_id, decision=body.decision, rationale=body.rationale
     )
     _clear(request)
+    allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
-        return {"decisions": queries.project_detail(session, project_id)["decisions"]}
+        return {"decisions": queries.project_detail(session, project_id, missions=allowed)["decisions"]}
 
 
 # --- links -------------------------------------------------------------------------------------------
 
 
-@router.get("/links", summary="Links between projects and goals; by_uncertainty gives the review order")
+@router.get(
+    "/links",
+    summary="Links between projects and goals; by_uncertainty gives the review order",
+    responses=errors(403),
+)
 def list_links(
     request: Request,
     taxonomy: Annotated[str | None, Query(max_length=100)] = None,
@@ -365,7 +407,11 @@ class ReviewIn(BaseModel):
     )
 
 
-@router.post("/links/{link_id}/review", summary="Accept, reject or re-assign a link (reviewers)")
+@router.post(
+    "/links/{link_id}/review",
+    summary="Accept, reject or re-assign a link (reviewers)",
+    responses=errors(403, 404, 501),
+)
 def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, Any]:
     account = require_account(request)
     link = actions.review(workspace_of(request), account, link_id, action=body.action, goal=body.goal)
@@ -376,7 +422,7 @@ def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, A
 # --- imports -----------------------------------------------------------------------------------------
 
 
-@router.get("/imports", summary="Past import runs, newest first (admins)")
+@router.get("/imports", summary="Past import runs, newest first (admins)", responses=errors(403))
 def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
     require_account(request).require_admin("see import runs")
     with workspace_of(request).reading() as session:
@@ -407,7 +453,11 @@ def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> 
     return {"items": items, "page": page, "per_page": per_page}
 
 
-@router.post("/imports", summary="Import a file (admins); dry_run=true reports without writing")
+@router.post(
+    "/imports",
+    summary="Import a file (admins); dry_run=true reports without writing",
+    responses=errors(403, 501),
+)
 async def post_import(
     request: Request,
     file: Annotated[UploadFile, File(description="CSV, XLSX, IATI XML, 360Giving JSON or CORDIS file")],
@@ -448,7 +498,7 @@ async def post_import(
 # --- audit -------------------------------------------------------------------------------------------
 
 
-@router.get("/audit", summary="The audit log, newest first (admins)")
+@router.get("/audit", summary="The audit log, newest first (admins)", responses=errors(403))
 def list_audit(
     request: Request,
     entity: Annotated[str, Query(max_length=100)] = "",
@@ -481,13 +531,13 @@ class UserIn(BaseModel):
     admin: bool = False
 
 
-@router.get("/users", summary="Every account (admins)")
+@router.get("/users", summary="Every account (admins)", responses=errors(403))
 def list_users(request: Request) -> dict[str, Any]:
     require_account(request).require_admin("list users")
     return {"items": [u.as_dict() for u in accounts.list_users(workspace_of(request))]}
 
 
-@router.post("/users", status_code=201, summary="Add an account (admins)")
+@router.post("/users", status_code=201, summary="Add an account (admins)", responses=errors(403))
 def create_user(request: Request, body: UserIn) -> dict[str, Any]:
     account = require_account(request)
     account.require_admin("add users")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,19 +16,35 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from missionboard import __version__
-from missionboard.errors import InputError, MissionboardError, NotFound
+from missionboard.errors import (
+    InputError,
+    MissionboardError,
+    NotFound,
+    WorkspaceBusy,
+    WorkspaceFull,
+    WorkspaceReadOnly,
+)
 from missionboard.services.accounts import AuthenticationFailed, Forbidden, TooManyAttempts
 from missionboard.services.consultations import AlreadyResponded, RateLimited
+from missionboard.settings import Settings
 from missionboard.store import web_tables  # noqa: F401  (registers the web tables on the metadata)
-from missionboard.store.workspace import Workspace
+from missionboard.store.workspace import Workspace, translate
 from missionboard.web import charts
 from missionboard.web.integrations import NotAvailable
+from missionboard.web.limits import BodyLimit, Upload
 from missionboard.web.queries import TtlCache
-from missionboard.web.security import SECURITY_HEADERS, CsrfFailed, LoginRequired, WebConfig, caller
+from missionboard.web.security import (
+    SECURITY_HEADERS,
+    CsrfFailed,
+    LoginRequired,
+    WebConfig,
+    caller,
+    require_account,
+)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -41,13 +58,19 @@ def _is_api(request: Request) -> bool:
 
 
 def _error(
-    request: Request, status: int, message: str, problems: list[dict[str, Any]] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    problems: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
+    headers = dict(headers or {})
     if _is_api(request):
         body: dict[str, Any] = {"error": message}
         if problems:
             body["problems"] = problems
-        headers = {"www-authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["www-authenticate"] = "Bearer"
         return JSONResponse(body, status_code=status, headers=headers)
     who = getattr(request.state, "caller", None)
     return templates.TemplateResponse(
@@ -62,6 +85,7 @@ def _error(
             "path": request.url.path,
         },
         status_code=status,
+        headers=headers,
     )
 
 
@@ -75,45 +99,98 @@ ERROR_STATUS: tuple[tuple[type[MissionboardError], int], ...] = (
     (AlreadyResponded, 409),
     (InputError, 422),
     (NotAvailable, 501),
+    (WorkspaceBusy, 503),
+    (WorkspaceReadOnly, 503),
+    (WorkspaceFull, 507),
 )
-"""The HTTP status of each error a user can cause (most specific first); any other one is a 400."""
+"""The HTTP status of each error a user can cause (most specific first); any other one is a 400.
+
+A read-only workspace answers 503 rather than 409: the request was fine, the server cannot take writes
+now (as during maintenance), and reading still works."""
+
+WORKSPACE_LINES: tuple[tuple[type[MissionboardError], str], ...] = (
+    (WorkspaceBusy, "the workspace is busy: another process is writing to it; try again in a few seconds"),
+    (WorkspaceReadOnly, "the workspace is read-only: nothing was written; reading still works"),
+    (WorkspaceFull, "the workspace's disk is full: nothing was written"),
+)
+"""What the web says when the workspace cannot take a write: one line, without the server's file path
+or database URL that the CLI's message names."""
+
+log = logging.getLogger("missionboard.web")
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    def _login_required(request: Request, exc: LoginRequired) -> Response:
+def answer(request: Request, exc: Exception) -> Response:
+    """The response for any error: a user's or the workspace's gets its status and one line (the API as
+    JSON ``{"error": …}``, pages as the error page); anything else is a bug, logged with its traceback
+    and answered with a generic 500."""
+    if isinstance(exc, LoginRequired):
         if _is_api(request):
             return _error(request, 401, str(exc))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-
-    @app.exception_handler(MissionboardError)
-    def _user_error(request: Request, exc: MissionboardError) -> Response:
+    if isinstance(exc, DBAPIError) and not isinstance(exc, DataError):
+        exc = translate(exc, request.app.state.workspace.url) or exc  # a lock, read-only file, full disk
+    if isinstance(exc, MissionboardError):
         status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
         problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
-        return _error(request, status, str(exc), problems)
-
-    @app.exception_handler(RequestValidationError)
-    def _validation(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {
-                "file": "",
-                "line": None,
-                "field": ".".join(str(p) for p in e.get("loc", ())),
-                "message": e.get("msg", ""),
-            }
-            for e in exc.errors()
-        ]
-        return _error(request, 422, "the request is not valid", problems)
-
-    @app.exception_handler(DataError)
-    def _data(request: Request, exc: DataError) -> Response:
+        message = next((line for kind, line in WORKSPACE_LINES if isinstance(exc, kind)), str(exc))
+        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, WorkspaceBusy) else None
+        return _error(request, status, message, problems, headers)
+    if isinstance(exc, RequestValidationError):
+        return _error(request, 422, "the request is not valid", _validation_problems(exc))
+    if isinstance(exc, DataError):
         # e.g. a NUL character or an out-of-range number that the database refuses to store or compare
         return _error(request, 422, "the request holds a value the database cannot store or compare")
+    if isinstance(exc, OverflowError) and "convert" in str(exc):
+        # an id or page number beyond 64 bits: "Python int too large to convert to SQLite INTEGER"
+        return _error(request, 422, "a number in the request is out of range")
+    if isinstance(exc, StarletteHTTPException):
+        return _error(request, exc.status_code, str(exc.detail), headers=exc.headers)
+    log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=exc)
+    message = "something went wrong on our side; it has been logged"
+    try:
+        return _error(request, 500, message)
+    except Exception:  # the error page itself failed: plain JSON still carries the headers
+        return JSONResponse({"error": message}, status_code=500)
 
-    @app.exception_handler(StarletteHTTPException)
-    def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error(request, exc.status_code, str(exc.detail))
+
+def _validation_problems(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": "",
+            "line": None,
+            "field": ".".join(str(p) for p in e.get("loc", ())),
+            "message": e.get("msg", ""),
+        }
+        for e in exc.errors()
+    ]
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    handled = (MissionboardError, RequestValidationError, DBAPIError, OverflowError, StarletteHTTPException)
+    for kind in handled:
+        app.add_exception_handler(kind, answer)
+
+
+def _may_import(request: Request) -> None:
+    require_account(request).require_admin("import files")
+
+
+def _uploads(settings: Settings) -> list[Upload]:
+    """The routes that take large bodies, and who may send one (checked before reading it)."""
+    from missionboard.web import consultations
+
+    imports = settings.import_body_limit
+    return [
+        Upload("POST", re.compile(r"/api/v1/imports"), imports, _may_import),
+        Upload("POST", re.compile(r"/import"), imports, _may_import),
+        Upload(
+            "POST",
+            re.compile(r"/consultations/[^/]+/import"),
+            max(settings.body_limit, consultations.IMPORT_LIMIT + consultations.FORM_ENVELOPE),
+            consultations.may_import,
+        ),
+    ]
 
 
 def _prewarm(app: FastAPI) -> None:
@@ -127,10 +204,19 @@ def _prewarm(app: FastAPI) -> None:
         app.state.warm.set()
 
 
-def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bool = False) -> FastAPI:
+def create_app(
+    workspace: Workspace,
+    *,
+    secure_cookies: bool = True,
+    prewarm: bool = False,
+    settings: Settings | None = None,
+) -> FastAPI:
     """The web app over ``workspace``. ``secure_cookies=False`` only for plain HTTP on loopback;
-    ``prewarm`` fills the explorer's facets and the mission trees in the background at start."""
+    ``prewarm`` fills the explorer's facets and the mission trees in the background at start;
+    ``settings`` (default: from the environment) gives the request-body limits."""
     from missionboard.web import api, consultations, pages
+
+    settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -165,12 +251,18 @@ def create_app(workspace: Workspace, *, secure_cookies: bool = True, prewarm: bo
         """For load balancers and scripts: this worker answers, and whether its caches are filled yet."""
         return {"status": "ok", "warm": request.app.state.warm.is_set()}
 
+    # Added first, so it runs inside the headers middleware below: its refusals carry the headers too.
+    app.add_middleware(BodyLimit, limit=settings.body_limit, uploads=_uploads(settings), refuse=answer)
+
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
         if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
             response: Response = _error(request, 400, "the address holds a NUL character")
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # the last resort: a bug, answered 500 with the headers, and logged
+                response = answer(request, exc)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.url.path.startswith("/static/"):

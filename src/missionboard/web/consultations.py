@@ -64,6 +64,8 @@ HONEYPOT_FIELD = "website"
 """A field people never see (hidden by CSS, skipped by screen readers and the keyboard); bots fill it in."""
 RESPONSES_PER_PAGE = 50
 IMPORT_LIMIT = 20 * 1024 * 1024
+FORM_ENVELOPE = 1024 * 1024
+"""Room for the form's other fields and multipart boundaries around an imported file."""
 MESSAGES = {
     "opened": "Consultation opened.",
     "drafted": "Draft saved: participants cannot respond until you open it.",
@@ -589,6 +591,13 @@ def export(request: Request, consultation_id: str, fmt: str) -> Response:
         media_type=media,
         headers={"content-disposition": f'attachment; filename="{consultation_id}-responses.{fmt}"'},
     )
+
+
+def may_import(request: Request) -> None:
+    """Whether the caller may import responses into the consultation the path names: checked from the
+    headers before the upload is read (see web/limits.py)."""
+    consultation_id = request.url.path.split("/")[2]
+    _may_write(require_account(request), _consultation(request, consultation_id), "import responses")
 
 
 @router.post("/consultations/{consultation_id}/import")

@@ -6,10 +6,7 @@ the caller on the server, and redirect (303) to a page that shows the result.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
 from missionboard.errors import InputError, MissionboardError, NotFound, Problem
 from missionboard.missionfile import dump_mission, parse_mission
+from missionboard.reports import spreadsheets
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Forbidden, Role
@@ -660,15 +658,9 @@ def explorer_page(request: Request) -> Response:
     with workspace.reading() as session:
         page = queries.query_projects(session, view)
     facets = request.app.state.facets.get("facets", lambda: queries.facets(workspace))
-    if hidden:
-        facets = dataclasses.replace(
-            facets,
-            goal=[
-                (v, label)
-                for v, label in facets.goal
-                if queries.mission_of_taxonomy(v.rpartition("/")[0]) not in hidden
-            ],
-        )
+    visible = accounts.visible_missions(workspace, account)
+    if visible is not None:  # goals of hidden (or deleted) missions are not offered
+        facets = dataclasses.replace(facets, goal=queries.visible_goals(facets.goal, visible))
     return render(
         request,
         "explorer.html",
@@ -689,49 +681,30 @@ def explorer_csv(request: Request) -> Response:
     workspace = workspace_of(request)
 
     def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(queries.EXPORT_COLUMNS)
         with workspace.reading() as session:
-            for n, row in enumerate(queries.iter_projects(session, view), start=1):
-                writer.writerow([_cell(row[c]) for c in queries.EXPORT_COLUMNS])
-                if n % 1000 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+            rows = queries.iter_projects(session, view)
+            yield from spreadsheets.csv_chunks(queries.EXPORT_COLUMNS, map(_export_row, rows))
 
     return StreamingResponse(
         lines(),
-        media_type="text/csv; charset=utf-8",
+        media_type=spreadsheets.CSV_MEDIA_TYPE,
         headers={"content-disposition": 'attachment; filename="projects.csv"'},
     )
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return "" if value is None else value
+def _export_row(row: dict[str, Any]) -> list[Any]:
+    return [row[c] for c in queries.EXPORT_COLUMNS]
 
 
 @router.get("/projects/export.xlsx")
 def explorer_xlsx(request: Request) -> Response:
-    from openpyxl import Workbook
-
     view = export_view(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("projects")
-    sheet.append(list(queries.EXPORT_COLUMNS))
     with workspace_of(request).reading() as session:
-        for row in queries.iter_projects(session, view, limit=XLSX_LIMIT):
-            sheet.append([_cell(row[c]) for c in queries.EXPORT_COLUMNS])
-    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        data = handle.read()
+        rows = queries.iter_projects(session, view, limit=XLSX_LIMIT)
+        data = spreadsheets.xlsx_bytes("projects", queries.EXPORT_COLUMNS, map(_export_row, rows))
     return Response(
         data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=spreadsheets.XLSX_MEDIA_TYPE,
         headers={"content-disposition": 'attachment; filename="projects.xlsx"'},
     )
 
@@ -740,22 +713,19 @@ def explorer_xlsx(request: Request) -> Response:
 def project_page(request: Request, project_id: int) -> Response:
     account = require_account(request)
     workspace = workspace_of(request)
+    visible = accounts.visible_missions(workspace, account)  # the rest leave no trace on the page
     with workspace.reading() as session:
-        project = queries.project_detail(session, project_id)
+        project = queries.project_detail(session, project_id, missions=visible)
         missions = queries.projects_missions(session, project_id)
-    if not account.is_admin:  # links to missions the user may not see stay hidden
-        visible = {v.mission_id for v in mission_service.list_missions(workspace) if may_see(account, v)}
-        project["links"] = [
-            link
-            for link in project["links"]
-            if queries.mission_of_taxonomy(link["taxonomy"]) in (None, *visible)
-        ]
+    health = _project_health(workspace, project_id)
+    if "evidence" in health:
+        health["evidence"] = queries.visible_evidence(health["evidence"], visible)
     may_decide = account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)
     return render(
         request,
         "project.html",
         project=project,
-        health=_project_health(workspace, project_id),
+        health=health,
         may_decide=may_decide,
         kinds=["continue", "pivot", "scale", "stop"],
     )

@@ -1,5 +1,9 @@
 """Read models the pages and the API share: the portfolio explorer, a project's record, the review queue.
 
+What a caller may see of missions is passed in as ``missions``: the ids of the missions they may see, or
+None for all (workspace admins). A mission's links, its objectives in a decision's evidence and its goals
+among the explorer's filters are left out for everyone else, so a private mission leaves no trace.
+
 Everything here is built from SQLAlchemy expressions with bound parameters and is written to stay fast
 on a million projects: filters hit indexed columns or use EXISTS on the links index, pages use
 LIMIT/OFFSET on an indexed order, counts stop at ``COUNT_CAP`` and facet options are cached.
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -398,7 +402,11 @@ def _regions(session: Session, workspace: Workspace) -> list[str]:
 # --- one project ---------------------------------------------------------------------------------
 
 
-def project_detail(session: Session, project_id: int) -> dict[str, Any]:
+def project_detail(
+    session: Session, project_id: int, *, missions: Collection[str] | None = None
+) -> dict[str, Any]:
+    """A project's record with its actors, links and decisions, as a caller who may see ``missions``
+    (None: every mission) sees it."""
     row = session.get(ProjectRow, project_id)
     if row is None:
         raise NotFound(f"no project with id {project_id}")
@@ -454,6 +462,7 @@ def project_detail(session: Session, project_id: int) -> dict[str, Any]:
         for link in session.scalars(
             select(LinkRow).where(LinkRow.project_id == project_id).order_by(LinkRow.score.desc())
         )
+        if shows_taxonomy(link.taxonomy, missions)
     ]
     data["decisions"] = [
         {
@@ -462,13 +471,41 @@ def project_detail(session: Session, project_id: int) -> dict[str, Any]:
             "rationale": d.rationale,
             "by": d.by,
             "at": d.at.isoformat() if d.at else None,
-            "evidence": d.evidence,
+            "evidence": visible_evidence(d.evidence, missions),
         }
         for d in session.scalars(
             select(DecisionRow).where(DecisionRow.project_id == project_id).order_by(DecisionRow.at.desc())
         )
     ]
     return data
+
+
+def shows_taxonomy(taxonomy: str, missions: Collection[str] | None) -> bool:
+    """Whether links of ``taxonomy`` show to a caller who may see ``missions``: a mission's taxonomy only
+    where they may see that mission (a deleted mission's to admins only), other taxonomies (SDGs …) always."""
+    if missions is None:
+        return True
+    mission = mission_of_taxonomy(taxonomy)
+    return mission is None or mission in missions
+
+
+def visible_evidence(evidence: Any, missions: Collection[str] | None) -> Any:
+    """A decision's evidence (``monitoring.decisions.evidence_for``) without the objectives of missions the
+    caller may not see; the project's own health flags and progress stay."""
+    if missions is None or not isinstance(evidence, dict):
+        return evidence
+    shown = dict(evidence)
+    if "objectives" in shown:
+        objectives = shown["objectives"] if isinstance(shown["objectives"], list) else []
+        shown["objectives"] = [
+            o for o in objectives if isinstance(o, dict) and str(o.get("mission", "")) in missions
+        ]
+    return shown
+
+
+def visible_goals(goals: list[tuple[str, str]], missions: Collection[str] | None) -> list[tuple[str, str]]:
+    """The explorer's goal filter options ("taxonomy/goal", label) a caller who may see ``missions`` sees."""
+    return [(value, label) for value, label in goals if shows_taxonomy(value.rpartition("/")[0], missions)]
 
 
 def link_dict(link: LinkRow, title: str | None = None) -> dict[str, Any]:

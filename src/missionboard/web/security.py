@@ -3,7 +3,12 @@
 Pages authenticate with a session cookie (HTTP-only, SameSite=Lax, Secure unless the app serves plain
 HTTP on loopback) and every form carries the session's CSRF token. Scripts authenticate with
 ``Authorization: Bearer <token>``; such requests carry no cookie and so need no CSRF token. A browser
-calling the API with its cookie must send the token in ``X-CSRF-Token``.
+calling the API with its cookie must send the token in ``X-CSRF-Token``. A read-only token may only read:
+any other method is refused with 403; an expired token is refused with 401.
+
+The caller's address is the TCP peer as the server hands it over. The app never reads
+``X-Forwarded-For`` itself: only ``missionboard serve --forwarded-allow-ips`` makes uvicorn replace the
+peer by the address a trusted proxy reports.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from fastapi import Request
 
 from missionboard.errors import MissionboardError
 from missionboard.services import accounts
-from missionboard.services.accounts import Account
+from missionboard.services.accounts import Account, AuthenticationFailed, Forbidden
 from missionboard.store.workspace import Workspace
 
 SESSION_COOKIE = "mb_session"
@@ -23,6 +28,7 @@ LOGIN_CSRF_COOKIE = "mb_login_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class LoginRequired(MissionboardError):
@@ -46,6 +52,7 @@ class Caller:
     account: Account | None
     via: str  # "session", "token" or "anonymous"
     csrf: str = ""
+    read_only: bool = False  # a read-only API token
 
     @property
     def name(self) -> str:
@@ -58,6 +65,7 @@ def workspace_of(request: Request) -> Workspace:
 
 
 def client_address(request: Request) -> str:
+    """The peer's address, for login throttling, rate limits and the audit log (never a header's claim)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -70,10 +78,13 @@ def caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     result = Caller(None, "anonymous")
     if header.lower().startswith("bearer "):
-        account = accounts.token_account(workspace, header[7:].strip())
-        if account is None:
-            raise LoginRequired("the API token is unknown, revoked or belongs to a disabled account")
-        result = Caller(account, "token")
+        try:
+            grant = accounts.resolve_token(workspace, header[7:].strip())
+        except AuthenticationFailed as exc:
+            raise LoginRequired(str(exc)) from None
+        if grant.read_only and request.method.upper() not in SAFE_METHODS:
+            raise Forbidden(f"the API token '{grant.name}' is read-only: it may not {request.method} here")
+        result = Caller(grant.account, "token", read_only=grant.read_only)
     else:
         cookie = request.cookies.get(SESSION_COOKIE, "")
         found = accounts.session_account(workspace, cookie) if cookie else None

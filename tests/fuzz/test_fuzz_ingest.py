@@ -1,0 +1,381 @@
+"""Every reader, through the import engine into a real SQLite workspace, fed mutated samples, random
+bytes and hostile values: each file is imported correctly or refused with an InputError naming it
+(and its line), and a refused import leaves every table exactly as it was."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fuzz_support import NASTY_TEXT, encoded, fuzz, mutated, nasty_text
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from ingest_fuzz_support import (
+    CORDIS,
+    CORDIS_ORGS,
+    CSV,
+    GRANTS,
+    GRANTS_CSV,
+    GRANTS_JSON,
+    IATI,
+    ROWS,
+    digest,
+    import_or_refuse,
+    member,
+    replace_member,
+    xlsx_bytes,
+)
+
+from missionboard.errors import InputError
+from missionboard.services.ingest import ingest_files
+from missionboard.store.workspace import Workspace
+
+FAST = fuzz(40)
+SHEET = "xl/worksheets/sheet1.xml"
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """One workspace for all examples of a module: what a good file imported stays, as in real use."""
+    ws = Workspace.open(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'workspace.db'}", create=True)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("files")
+
+
+def write(folder: Path, data: bytes, suffix: str) -> Path:
+    path = folder / f"fuzz{next(_names)}{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def test_the_seeds_import_cleanly(workspace: Workspace, folder: Path) -> None:
+    for format, data, suffix, count in [
+        ("csv", CSV.encode(), ".csv", 3),
+        ("xlsx", xlsx_bytes(ROWS), ".xlsx", 3),
+        ("iati", IATI.encode(), ".xml", 2),
+        ("360giving", GRANTS_JSON.encode(), ".json", 2),
+        ("360giving", GRANTS_CSV.encode(), ".csv", 2),
+        ("cordis", CORDIS.encode(), ".csv", 2),
+    ]:
+        run = ingest_files(workspace, format, [write(folder, data, suffix)], source=f"seed-{format}{suffix}")
+        assert (run.read, run.rejected) == (count, 0), format
+
+
+# --- mutated samples and random bytes, per format ----------------------------------------------
+
+CASES = {
+    "csv": (".csv", CSV.encode()),
+    "iati": (".xml", IATI.encode()),
+    "360giving": (".json", GRANTS_JSON.encode()),
+    "360giving-csv": (".csv", GRANTS_CSV.encode()),
+    "cordis": (".csv", CORDIS.encode()),
+}
+XML_BITS = [b"<!DOCTYPE a [<!ENTITY e 'x'>]>", b"&e;", b"</iati-activity>", b"<iati-activity>", b"]]>",
+            b"<![CDATA[", b"&#0;", b"&#x110000;", b"<?pi?>", b"\x00", b'"', b"<", b"&"]  # fmt: skip
+JSON_BITS = [b"[" * 3000, b"{", b"}", b"]", b",", b'"', b"\\u0000", b"\\ud800", b"1e999999", b"9" * 5000,
+             b"NaN", b"-Infinity", b"null", b'"\\', b"\xff"]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+@FAST
+@given(data=st.data())
+def test_a_mutated_sample_is_imported_or_refused_precisely(
+    workspace: Workspace, folder: Path, case: str, data: st.DataObject
+) -> None:
+    suffix, seed = CASES[case]
+    extra = XML_BITS if case == "iati" else JSON_BITS if suffix == ".json" else None
+    content = data.draw(mutated(seed, extra), label="file")
+    format = case.split("-")[0]
+    on_error = data.draw(st.sampled_from(["fail", "skip"]), label="on_error")
+    import_or_refuse(
+        workspace, format, write(folder, content, suffix), on_error=on_error, source=f"fuzz-{case}"
+    )
+
+
+@pytest.mark.parametrize("case", [*CASES, "xlsx"])
+@FAST
+@given(content=st.binary(max_size=400) | encoded(nasty_text(300)))
+def test_random_bytes_are_refused_or_imported(
+    workspace: Workspace, folder: Path, case: str, content: bytes
+) -> None:
+    suffix = ".xlsx" if case == "xlsx" else CASES[case][0]
+    import_or_refuse(workspace, case.split("-")[0], write(folder, content, suffix), source=f"bytes-{case}")
+
+
+# --- hostile values in well-formed files --------------------------------------------------------
+
+HEADER = ROWS[0]
+COLUMNS = [
+    "id",
+    "title",
+    "budget",
+    "currency",
+    "start",
+    "end",
+    "status",
+    "trl",
+    "country",
+    "sectors",
+    "abstract",
+]
+
+
+@FAST
+@given(
+    column=st.sampled_from(COLUMNS),
+    value=st.sampled_from(NASTY_TEXT) | nasty_text(),
+    row=st.integers(1, 3),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    bom=st.booleans(),
+)
+def test_a_hostile_csv_value_is_imported_or_refused_naming_row_and_column(
+    workspace: Workspace, folder: Path, column: str, value: str, row: int, delimiter: str, bom: bool
+) -> None:
+    import csv
+    import io
+
+    rows = [list(r) for r in ROWS]
+    rows[row][HEADER.index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    content = (codecs.BOM_UTF8 if bom else b"") + out.getvalue().encode("utf-8", errors="surrogatepass")
+    path = write(folder, content, ".csv")
+    run = import_or_refuse(workspace, "csv", path, source="hostile-csv", on_error="skip")
+    assume(run is not None)
+    assert run is not None
+    if run.rejected and column != "id":
+        error = run.errors[0]
+        assert error["line"] is not None and error["line"] >= 2
+
+
+cell_values = st.one_of(
+    nasty_text(),
+    st.integers(-(10**30), 10**30),
+    st.floats(),
+    st.datetimes(),
+    st.dates(),
+    st.booleans(),
+    st.none(),
+)
+
+
+@FAST
+@given(column=st.sampled_from(COLUMNS), value=cell_values, row=st.integers(1, 3))
+def test_a_hostile_xlsx_cell_is_imported_or_refused_naming_row_and_column(
+    workspace: Workspace, folder: Path, column: str, value: object, row: int
+) -> None:
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    rows: list[list[object]] = [list(r) for r in ROWS]
+    rows[row][HEADER.index(column)] = value
+    try:
+        content = xlsx_bytes(rows)
+    except (IllegalCharacterError, ValueError, TypeError):
+        assume(False)  # openpyxl cannot write it, so no workbook holds it
+        return
+    run = import_or_refuse(
+        workspace, "xlsx", write(folder, content, ".xlsx"), source="hostile-xlsx", on_error="skip"
+    )
+    if run is not None and run.rejected:
+        assert run.errors[0]["line"] == row + 1
+
+
+SHEET_BITS = [b'<c r="A2" t="n"><v>' + b"9" * 5000 + b"</v></c>", b'<c r="B2" t="d"><v>99999-99-99</v></c>',
+              b'<c r="B2" s="1"><v>1e308</v></c>', b'<c r="B2" t="s"><v>999</v></c>', b'<c r="ZZZZZ9"><v>1</v></c>',
+              b'<row r="0">', b'<row r="99999999999">', b"<c r='A1' t='b'><v>2</v></c>", b"\x00", b"&#0;",
+              b"<!DOCTYPE x>", b"</sheetData>", b"<c>"]  # fmt: skip
+
+
+@FAST
+@given(data=st.data())
+def test_a_workbook_with_a_mutated_sheet_is_imported_or_refused(
+    workspace: Workspace, folder: Path, data: st.DataObject
+) -> None:
+    workbook = xlsx_bytes(ROWS)
+    name = data.draw(st.sampled_from([SHEET, "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml"]))
+    content = replace_member(workbook, name, data.draw(mutated(member(workbook, name), SHEET_BITS)))
+    format = data.draw(st.sampled_from(["xlsx", "360giving", "cordis"]))
+    import_or_refuse(workspace, format, write(folder, content, ".xlsx"), source=f"sheet-{format}")
+
+
+@FAST
+@given(data=mutated(xlsx_bytes(ROWS)))
+def test_a_workbook_with_mutated_bytes_is_refused_or_imported(
+    workspace: Workspace, folder: Path, data: bytes
+) -> None:
+    import_or_refuse(workspace, "xlsx", write(folder, data, ".xlsx"), source="xlsx-bytes")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | nasty_text(12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(nasty_text(6), inner, max_size=3),
+    max_leaves=15,
+)
+GRANT_KEYS = ["id", "title", "description", "currency", "amountAwarded", "awardDate", "plannedDates",
+              "recipientOrganization", "fundingOrganization", "grantProgramme", "dateModified"]  # fmt: skip
+
+
+@FAST
+@given(
+    key=st.sampled_from(GRANT_KEYS), value=json_values | st.sampled_from(NASTY_TEXT), which=st.integers(0, 1)
+)
+def test_a_hostile_360giving_json_value_is_imported_or_refused(
+    workspace: Workspace, folder: Path, key: str, value: object, which: int
+) -> None:
+    document = json.loads(GRANTS_JSON)
+    document["grants"][which][key] = value
+    text = json.dumps(document, indent=1, allow_nan=True)
+    run = import_or_refuse(workspace, "360giving", write(folder, text.encode(), ".json"), on_error="skip")
+    if run is not None and run.rejected:
+        assert run.errors[0]["line"] is not None
+
+
+IATI_ATTRIBUTES = {"iso-date": "2020-01-01", "percentage": "100", "currency": "EUR", "code": "SE",
+                   "default-currency": "EUR", "type": "2", "version": "2.03"}  # fmt: skip
+
+
+@FAST
+@given(attribute=st.sampled_from(sorted(IATI_ATTRIBUTES)), value=st.sampled_from(NASTY_TEXT) | nasty_text(),
+       index=st.integers(0, 3))  # fmt: skip
+def test_a_hostile_iati_attribute_is_imported_or_refused(
+    workspace: Workspace, folder: Path, attribute: str, value: str, index: int
+) -> None:
+    from xml.sax.saxutils import quoteattr
+
+    pieces = IATI.split(f'{attribute}="')
+    assume(len(pieces) > 1)
+    index = index % (len(pieces) - 1) + 1
+    tail = pieces[index].split('"', 1)[1]
+    pieces[index] = quoteattr(value)[1:-1] + '"' + tail
+    text = f'{attribute}="'.join(pieces)
+    import_or_refuse(
+        workspace, "iati", write(folder, text.encode("utf-8", "surrogatepass"), ".xml"), on_error="skip"
+    )
+
+
+# --- named hostile files --------------------------------------------------------------------------
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{(f"&lol{i - 1};" if i > 1 else "&lol;") * 10}">' for i in range(1, 10))
+    + ']>\n<iati-activities version="2.03"><iati-activity><iati-identifier>&lol9;</iati-identifier>'
+    "</iati-activity></iati-activities>"
+)
+HOSTILE_FILES = {
+    "iati billion laughs": ("iati", ".xml", BILLION_LAUGHS.encode()),
+    "iati external entity": (
+        "iati",
+        ".xml",
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<iati-activities version="2.03"><iati-activity><iati-identifier>&x;</iati-identifier>'
+        b"</iati-activity></iati-activities>",
+    ),
+    "iati parameter entity": (
+        "iati",
+        ".xml",
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY % p SYSTEM "http://x/">%p;]><iati-activities/>',
+    ),
+    "iati utf-16 doctype": (
+        "iati",
+        ".xml",
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "y">]><iati-activities/>'.encode(
+            "utf-16"
+        ),
+    ),
+    "iati deep nesting": (
+        "iati",
+        ".xml",
+        b'<iati-activities version="2.03"><iati-activity><iati-identifier>A'
+        b"</iati-identifier>" + b"<x>" * 100_000 + b"</x>" * 100_000 + b"</iati-activity></iati-activities>",
+    ),
+    "iati huge number": ("iati", ".xml", IATI.replace(">100000<", ">" + "9" * 5000 + "<").encode()),
+    "iati date 99999-99-99": (
+        "iati",
+        ".xml",
+        IATI.replace('iso-date="2020-01-01"', 'iso-date="99999-99-99"').encode(),
+    ),
+    "iati truncated": ("iati", ".xml", IATI.encode()[: len(IATI) // 2]),
+    "iati NUL": ("iati", ".xml", IATI.replace("Grids", "Gr\x00ids").encode()),
+    "json deep nesting": ("360giving", ".json", b'{"grants": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"),
+    "json deep nesting in a grant": (
+        "360giving",
+        ".json",
+        b'{"grants": [{"id": "a", "title": "t", "x": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"}]}",
+    ),
+    "json huge number": ("360giving", ".json", GRANTS_JSON.replace("152505", "9" * 5000).encode()),
+    "json huge exponent": ("360giving", ".json", GRANTS_JSON.replace("152505", "1e999999999").encode()),
+    "json NaN": ("360giving", ".json", GRANTS_JSON.replace("152505", "NaN").encode()),
+    "json lone surrogate": ("360giving", ".json", GRANTS_JSON.replace("Wind", "\\ud800").encode()),
+    "json NUL escape": ("360giving", ".json", GRANTS_JSON.replace("Wind", "W\\u0000ind").encode()),
+    "json utf-16": ("360giving", ".json", GRANTS_JSON.encode("utf-16")),
+    "json latin-1": ("360giving", ".json", GRANTS_JSON.replace("Wind", "Vänd").encode("latin-1")),
+    "json grants not a list": ("360giving", ".json", b'{"grants": {"id": 1}}'),
+    "json truncated": ("360giving", ".json", GRANTS_JSON.encode()[:-40]),
+    "json date 99999-99-99": (
+        "360giving",
+        ".json",
+        GRANTS_JSON.replace("2014-07-24", "99999-99-99").encode(),
+    ),
+    "csv NUL": ("csv", ".csv", CSV.replace("Hydrogen", "Hyd\x00rogen").encode()),
+    "csv utf-16": ("csv", ".csv", CSV.encode("utf-16")),
+    "csv unclosed quote": ("csv", ".csv", CSV.replace('"Smart', '"Smart"x"').encode()),
+    "csv huge budget": ("csv", ".csv", CSV.replace("1000000", "9" * 5000).encode()),
+    "csv exponent budget": ("csv", ".csv", CSV.replace("1000000", "1e999999999").encode()),
+    "csv date 99999-99-99": ("csv", ".csv", CSV.replace("2023-01-01", "99999-99-99").encode()),
+    "csv formula": ("csv", ".csv", CSV.replace("Hydrogen valleys", '=HYPERLINK("http://x")').encode()),
+    "csv only a BOM": ("csv", ".csv", codecs.BOM_UTF8),
+    "csv header only": ("csv", ".csv", CSV.splitlines()[0].encode()),
+    "cordis huge cost": ("cordis", ".csv", CORDIS.replace("1499998,1499998", "9" * 5000 + ",1").encode()),
+    "cordis org table alone": ("cordis", ".csv", CORDIS_ORGS.encode()),
+    "cordis date 99999-99-99": ("cordis", ".csv", CORDIS.replace("2024-02-01", "99999-99-99").encode()),
+    "360giving csv huge amount": ("360giving", ".csv", GRANTS_CSV.replace("152505", "9" * 5000).encode()),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_FILES)
+def test_a_hostile_file_is_refused_or_imported_quickly(workspace: Workspace, folder: Path, case: str) -> None:
+    import time
+
+    format, suffix, content = HOSTILE_FILES[case]
+    started = time.monotonic()
+    for on_error in ("fail", "skip"):
+        import_or_refuse(
+            workspace, format, write(folder, content, suffix), on_error=on_error, source=f"h-{case}"
+        )
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["iati billion laughs", "iati external entity", "iati parameter entity", "iati utf-16 doctype",
+     "json deep nesting in a grant", "csv NUL", "iati truncated", "json truncated"],
+)  # fmt: skip
+def test_a_hostile_file_is_refused_naming_the_file(workspace: Workspace, folder: Path, case: str) -> None:
+    format, suffix, content = HOSTILE_FILES[case]
+    path = write(folder, content, suffix)
+    before = digest(workspace)
+    with pytest.raises(InputError) as caught:
+        ingest_files(workspace, format, [path])
+    assert digest(workspace) == before
+    assert caught.value.problems[0].file == path.name
+
+
+def test_a_grants_file_in_a_foreign_encoding_is_named(workspace: Workspace, folder: Path) -> None:
+    path = write(folder, GRANTS_JSON.replace("Wind", "Vänd").encode("latin-1"), ".json")
+    with pytest.raises(InputError) as caught:
+        ingest_files(workspace, "360giving", [path])
+    assert caught.value.problems[0].line is not None
+
+
+def test_the_grants_sample_is_a_dict_of_two(workspace: Workspace) -> None:
+    assert len(GRANTS["grants"]) == 2
