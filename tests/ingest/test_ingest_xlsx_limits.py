@@ -277,3 +277,53 @@ def test_a_member_truncated_inside_the_archive_is_refused_without_a_traceback(tm
     with pytest.raises(InputError) as caught:
         safezip.open_workbook(tmp_path / "cut.xlsx")
     assert caught.value.problems[0].file == "cut.xlsx"
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        (b'<c r="B2"><v>' + b"9" * 5000 + b"</v></c>", "ValueError"),
+        (b'<c r="B2" t="d"><v>99999-99-99</v></c>', "ValueError"),
+        (b'<c r="B2" t="s"><v>7</v></c>', "IndexError"),
+    ],
+)
+def test_a_cell_openpyxl_cannot_read_is_refused_with_its_row(
+    sqlite_workspace: Workspace, tmp_path: Path, cell: bytes, reason: str
+) -> None:
+    members = workbook_members(tmp_path)
+    sheet = members[SHEET]
+    start = sheet.index(b'<c r="B2"')
+    end = sheet.index(b"</c>", start) + len(b"</c>")
+    path = write_zip(tmp_path / "cells.xlsx", {**members, SHEET: sheet[:start] + cell + sheet[end:]})
+    before = snapshot(sqlite_workspace)
+    with pytest.raises(InputError) as caught:
+        ingest_files(sqlite_workspace, "xlsx", [path])
+    assert snapshot(sqlite_workspace) == before
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line) == ("cells.xlsx", 2)
+    assert problem.message.startswith(f"cannot read sheet 'Sheet': {reason}")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "refused"),
+    [
+        (
+            "xl/worksheets/sheet1.dat",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>',
+            True,
+        ),
+        ("xl/media/evil.png", b"\xef\xbb\xbf  <!DOCTYPE x SYSTEM 'http://x/'><a/>", True),
+        ("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, False),
+        ("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0<!DOCTYPE" + b"\x00" * 100, False),
+    ],
+)
+def test_every_member_that_starts_as_xml_is_checked_whatever_its_name(
+    tmp_path: Path, name: str, data: bytes, refused: bool
+) -> None:
+    path = write_zip(tmp_path / "w.xlsx", {**workbook_members(tmp_path), name: data})
+    if not refused:
+        safezip.check_archive(path)
+        return
+    with pytest.raises(InputError) as caught:
+        safezip.check_archive(path)
+    assert caught.value.problems[0].field == name

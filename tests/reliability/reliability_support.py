@@ -217,7 +217,7 @@ class Server:
 
 
 @contextmanager
-def serving(url: str, folder: Path, *, workers: int = 1) -> Iterator[Server]:
+def serving(url: str, folder: Path, *, workers: int = 1, read_only: bool = False) -> Iterator[Server]:
     """``missionboard serve`` on a free loopback port until the block ends; waits for /healthz."""
     port = free_port()
     log = folder / f"serve-{port}.log"
@@ -227,6 +227,7 @@ def serving(url: str, folder: Path, *, workers: int = 1) -> Iterator[Server]:
                 *missionboard(),
                 "--database-url",
                 url,
+                *(["--read-only"] if read_only else []),
                 "serve",
                 "--port",
                 str(port),

@@ -98,6 +98,7 @@ def test_five_failed_logins_lock_the_user_name_for_a_while(web: Web) -> None:
     locked = web.client.post("/login", data={"username": "editor", "password": PASSWORD, "csrf_token": token})
     assert locked.status_code == 429
     assert "too many failed logins" in locked.text
+    assert int(locked.headers["retry-after"]) > 0
 
 
 def test_every_form_post_needs_the_sessions_csrf_token(web: Web) -> None:

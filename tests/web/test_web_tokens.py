@@ -233,3 +233,22 @@ def test_a_token_only_reads_to_authenticate_so_it_works_on_a_read_only_workspace
     finally:
         read_only.close()
     assert response.status_code == 200, response.text
+
+
+def test_the_account_page_makes_a_read_only_token_with_an_expiry(web: Web) -> None:
+    csrf = web.login("admin")
+    page = web.client.post(
+        "/account/tokens", data={"csrf_token": csrf, "name": "dashboard", "expires": "30d", "read_only": "1"}
+    )
+    assert page.status_code == 200
+    listed = {t["name"]: t for t in accounts.list_tokens(web.workspace, "admin")}
+    assert listed["dashboard"]["read_only"] is True
+    assert listed["dashboard"]["expires_at"] is not None
+    assert "read-only" in page.text
+
+
+def test_the_account_page_refuses_an_expiry_it_cannot_read(web: Web) -> None:
+    csrf = web.login("admin")
+    page = web.client.post("/account/tokens", data={"csrf_token": csrf, "name": "x", "expires": "soon"})
+    assert page.status_code == 422
+    assert "dashboard" not in {t["name"] for t in accounts.list_tokens(web.workspace, "admin")}

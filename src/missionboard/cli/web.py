@@ -79,7 +79,8 @@ def serve(
     if not secure and not _is_loopback(host):
         console.print("[yellow]warning:[/yellow] cookies are not marked Secure; serve behind HTTPS.")
     app = create_app(workspace, secure_cookies=secure, prewarm=True)
-    console.print(f"missionboard on http://{host}:{port}  (workspace {workspace.url})", highlight=False)
+    mode = ", read-only: reads and API tokens only" if workspace.read_only else ""
+    console.print(f"missionboard on http://{host}:{port}  (workspace {workspace.url}{mode})", highlight=False)
     if not accounts.list_users(workspace):
         console.print("no accounts yet: add one with 'missionboard users add NAME --admin'", highlight=False)
     options = server_options(host, port, forwarded_allow_ips)
@@ -92,6 +93,7 @@ def serve(
     # Each worker process opens the workspace itself, from the environment.
     os.environ["MISSIONBOARD_DATABASE_URL"] = context.settings.url()
     os.environ["MISSIONBOARD_SECURE_COOKIES"] = "1" if secure else "0"
+    os.environ["MISSIONBOARD_READ_ONLY"] = "1" if workspace.read_only else "0"
     uvicorn.run(
         "missionboard.web.app:from_environment",
         factory=True,

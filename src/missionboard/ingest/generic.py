@@ -224,8 +224,8 @@ def load_mapping(path: Path | None) -> Mapping:
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(Problem(path.name, line, "", "not a valid YAML file: not UTF-8 text")) from exc
+        at = raw[: exc.start].count(b"\n") + 1
+        raise InputError(Problem(path.name, at, "", "not a valid YAML file: not UTF-8 text")) from exc
     except OSError as exc:
         raise InputError(Problem(path.name, None, "", f"cannot read the mapping: {exc.strerror}")) from exc
     root, document = safeyaml.load(text, path.name)

@@ -73,6 +73,8 @@ def _decoded_lines(
                 "UTF-8 or give its encoding, e.g. --encoding cp1252",
                 line=number,
             ) from exc
+        except UnicodeError as exc:  # codecs such as punycode fail without saying where
+            raise file_problem(path, f"cannot be read as {encoding} text: {exc}"[:300], line=number) from exc
         except LookupError as exc:
             raise file_problem(path, f"unknown encoding {encoding!r}") from exc
         if "\x00" in text:

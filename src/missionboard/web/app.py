@@ -134,7 +134,8 @@ def answer(request: Request, exc: Exception) -> Response:
         status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
         problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
         message = next((line for kind, line in WORKSPACE_LINES if isinstance(exc, kind)), str(exc))
-        headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, WorkspaceBusy) else None
+        retry_after = getattr(exc, "retry_after", None)  # busy workspace, throttled login, rate limit
+        headers = {"retry-after": str(retry_after)} if isinstance(retry_after, int) else None
         return _error(request, status, message, problems, headers)
     if isinstance(exc, RequestValidationError):
         return _error(request, 422, "the request is not valid", _validation_problems(exc))
@@ -170,6 +171,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     handled = (MissionboardError, RequestValidationError, DBAPIError, OverflowError, StarletteHTTPException)
     for kind in handled:
         app.add_exception_handler(kind, answer)
+    # Unexpected errors are answered by the headers middleware in create_app; this catches what fails
+    # outside it (Starlette's ServerErrorMiddleware), so even that 500 carries the security headers.
+    app.add_exception_handler(Exception, _outermost)
+
+
+def _outermost(request: Request, exc: Exception) -> Response:
+    response = answer(request, exc)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _may_import(request: Request) -> None:
@@ -277,13 +288,15 @@ def create_app(
 def from_environment() -> FastAPI:
     """The app for uvicorn's ``--factory`` with several worker processes: the workspace and cookie
     setting come from ``MISSIONBOARD_DATABASE_URL``/``MISSIONBOARD_WORKSPACE`` and
-    ``MISSIONBOARD_SECURE_COOKIES`` (set by ``missionboard serve --workers N``)."""
+    ``MISSIONBOARD_SECURE_COOKIES`` and ``MISSIONBOARD_READ_ONLY`` (set by ``missionboard serve --workers N``)."""
     import os
 
     from missionboard.settings import Settings
 
     secure = os.environ.get("MISSIONBOARD_SECURE_COOKIES", "1") not in ("0", "false", "no")
-    return create_app(Workspace.open(Settings().url()), secure_cookies=secure, prewarm=True)
+    read_only = os.environ.get("MISSIONBOARD_READ_ONLY", "0") in ("1", "true", "yes")
+    workspace = Workspace.open(Settings().url(), read_only=read_only)
+    return create_app(workspace, secure_cookies=secure, prewarm=True)
 
 
 __all__ = ["caller", "create_app", "from_environment", "templates"]

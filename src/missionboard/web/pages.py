@@ -283,6 +283,8 @@ def _login(request: Request, form: FormData) -> Response:
             error=str(exc),
             username=username,
         )
+        if isinstance(exc, accounts.TooManyAttempts):
+            response.headers["retry-after"] = str(exc.retry_after)
         return response
     secret, _csrf = accounts.start_session(workspace_of(request), account)
     done = redirect(next_url)
@@ -909,11 +911,14 @@ async def account_token_post(request: Request) -> Response:
 
 def _new_token(request: Request, form: FormData) -> Response:
     account = check_csrf(request, form)
+    expires = str(form.get("expires", "")).strip()
     token = accounts.create_token(
         workspace_of(request),
         account.username,
-        str(form.get("name", "")).strip() or "script",
+        str(form.get("name", "")).strip()[:100] or "script",
         by=account.username,
+        expires_at=accounts.parse_expiry(expires) if expires else None,
+        read_only=form.get("read_only") == "1",
     )
     tokens = accounts.list_tokens(workspace_of(request), account.username)
     return render(request, "account.html", tokens=tokens, new_token=token)
