@@ -149,17 +149,20 @@ def digest(workspace: Workspace) -> dict[str, str]:
     return result
 
 
-def import_or_refuse(workspace: Workspace, format: str, path: Path, **options: Any) -> ImportRun | None:
-    """The rule for every file: a run whose counts add up, or an InputError naming this file (with
-    its line where the problem is in a record) that left the workspace exactly as it was."""
+def import_or_refuse(
+    workspace: Workspace, format: str, path: Path, *others: Path, **options: Any
+) -> ImportRun | None:
+    """The rule for every file: a run whose counts add up, or an InputError naming this file (or
+    one of the ``others`` imported with it), with its line where the problem is in a record, that
+    left the workspace exactly as it was."""
     before = digest(workspace)
     try:
-        run = ingest_files(workspace, format, [path], **options)
+        run = ingest_files(workspace, format, [path, *others], **options)
     except InputError as exc:
         assert digest(workspace) == before
         assert exc.problems
         for problem in exc.problems:
-            assert path.name in problem.file, problem
+            assert any(p.name in problem.file for p in (path, *others)), problem
             assert problem.message.strip() and len(problem.message) < 2000, problem
             assert problem.line is None or problem.line >= 1, problem
         return None

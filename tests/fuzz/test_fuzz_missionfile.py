@@ -75,6 +75,11 @@ HOSTILE = {
     "billion laughs": billion_laughs(),
     "billion laughs in the body": "mission: &m\n  id: x\n  tags: &t [a, a, a, a, a, a, a, a, a, a]\n"
     + "".join(f"  k{i}: &t{i} [{', '.join(['*t' if i == 0 else f'*t{i - 1}'] * 10)}]\n" for i in range(8)),
+    "merge key bomb": "m0: &m0 {"
+    + ", ".join(f"k{i}: v" for i in range(10))
+    + "}\n"
+    + "".join(f"m{i}: &m{i} {{<<: [{', '.join([f'*m{i - 1}'] * 10)}]}}\n" for i in range(1, 8))
+    + "mission: *m7\n",
     "recursive alias": "mission: &m\n  id: x\n  title: t\n  self: *m\n",
     "recursive list": "mission:\n  id: x\n  tags: &t [a, *t]\n",
     "deep flow nesting": "mission: " + "[" * 5000 + "]" * 5000 + "\n",

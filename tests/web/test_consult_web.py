@@ -867,3 +867,29 @@ def test_a_synthesis_with_many_proposals_folds_them_into_groups_but_opens_a_filt
     assert page.count('<li class="proposal"') == 14
     narrowed = web.client.get(f"/consultations/{cid}/synthesis?kind=solution").text.split('id="proposals"')[1]
     assert re.search(r'<details class="proposal-group card" id="proposals-[a-z-]+" open>', narrowed)
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 5000, "1e3", "-1"])
+def test_odd_numbers_in_the_owner_forms_are_not_a_500(web: Web, number: str) -> None:
+    cid = _open(web)
+    token = _invite(web, cid)[0]
+    _respond(_participant(web), cid, token)
+    response_id = service.list_responses(web.workspace, cid)[0].id
+    csrf = web.login("owner")
+    invited = web.client.post(
+        f"/consultations/{cid}/invitations", data={"csrf_token": csrf, "count": number}, follow_redirects=False
+    )
+    assert invited.status_code in (200, 303, 422), invited.text[:300]
+    hidden = web.client.post(
+        f"/consultations/{cid}/responses/{response_id}/hide",
+        data={"csrf_token": csrf, "reason": "spam", "page": number},
+        follow_redirects=False,
+    )
+    assert hidden.status_code in (200, 303), hidden.text[:300]
+
+
+@pytest.mark.parametrize("token", ["é", "\ufffd"])
+def test_an_odd_participant_csrf_token_is_refused_not_a_500(web: Web, token: str) -> None:
+    cid = _open(web, audience="public")
+    response = _participant(web).post(f"/c/{cid}", data={"csrf_token": token, **_answer()})
+    assert response.status_code in (200, 400, 403, 422), response.text[:300]

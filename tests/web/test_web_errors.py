@@ -340,3 +340,42 @@ def test_malformed_json_is_a_client_error(web: Web, body: bytes) -> None:
     response = web.client.put("/api/v1/missions/ocean/yaml", content=body, headers=headers)
     assert 400 <= response.status_code < 500, response.text[:300]
     assert_headers(response)
+
+
+@pytest.mark.parametrize("rows", ["abc", "1e3", " ", "²", "9" * 5000, "-4"])
+def test_a_row_count_that_is_not_a_number_is_not_a_500(web: Web, rows: str) -> None:
+    csrf = web.login("admin")
+    response = web.client.post("/missions/ocean/edit", data={"csrf_token": csrf, "title": "T", "rows": rows})
+    assert response.status_code in (200, 303, 422), response.text[:300]
+    assert_headers(response)
+
+
+@pytest.mark.parametrize("token", ["é", "\ufffd\ufffd", "😀" * 40])
+def test_a_csrf_token_with_odd_characters_on_the_login_form_is_refused_not_a_500(web: Web, token: str) -> None:
+    web.client.cookies.clear()
+    for cookie, sent in ((token, "abc"), ("abc", token)):
+        response = web.client.post(
+            "/login",
+            data={"username": "admin", "password": "x", "csrf_token": sent},
+            headers=[(b"cookie", f"mb_login_csrf={cookie}".encode())],
+        )
+        assert response.status_code == 403, response.text[:300]
+        assert_headers(response)
+
+
+def test_a_csrf_token_with_odd_characters_on_a_logged_in_form_is_refused_not_a_500(web: Web) -> None:
+    web.login("admin")
+    response = web.client.post("/missions/ocean/delete", data={"csrf_token": "é"})
+    assert response.status_code == 403, response.text[:300]
+    assert_headers(response)
+
+
+def test_a_csrf_header_with_odd_bytes_on_a_session_api_call_is_refused_not_a_500(web: Web) -> None:
+    web.login("admin")
+    response = web.client.post(
+        "/api/v1/projects/1/decisions",
+        json={"decision": "stop", "rationale": "x"},
+        headers=[(b"x-csrf-token", b"\xe9\xe9")],
+    )
+    assert response.status_code == 403, response.text[:300]
+    assert_headers(response)

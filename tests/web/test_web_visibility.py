@@ -192,3 +192,48 @@ def test_decision_evidence_keeps_the_projects_own_facts_and_only_visible_objecti
     assert shown["flags"] == evidence["flags"]
     assert shown["objectives"] == [{"mission": "a", "objective": "x"}]
     assert queries.visible_evidence(evidence, None) is evidence
+
+
+ONLY_HIDDEN = 42
+"""A project whose only link is to the hidden mission."""
+
+
+@pytest.fixture
+def hidden_only(world: Web) -> Web:
+    with world.workspace.transaction() as session:
+        session.add(
+            LinkRow(
+                project_id=ONLY_HIDDEN,
+                taxonomy="mission:hidden-harbour",
+                goal="zeta-goal",
+                score=0.9,
+                method="query",
+                status="accepted",
+            )
+        )
+    return world
+
+
+@pytest.mark.parametrize(("user", "accepted", "unlinked"), [("outsider", 0, 1), ("admin", 1, 0)])
+def test_filtering_by_link_status_counts_only_the_links_the_caller_may_see(
+    hidden_only: Web, user: str, accepted: int, unlinked: int
+) -> None:
+    def found(status: str) -> int:
+        params = {"q": f"P{ONLY_HIDDEN:03d}", "link_status": status}
+        response = hidden_only.client.get("/api/v1/projects", params=params, headers=hidden_only.token(user))
+        assert response.status_code == 200, response.text
+        return int(response.json()["total"])
+
+    assert found("accepted") == accepted
+    assert found("unlinked") == unlinked
+
+
+def test_the_explorer_export_counts_only_visible_links_for_a_user_without_roles(hidden_only: Web) -> None:
+    hidden_only.login("outsider")
+    query = {"q": f"P{ONLY_HIDDEN:03d}", "link_status": "accepted"}
+    exported = hidden_only.client.get("/projects/export.csv", params=query)
+    assert exported.status_code == 200
+    assert f"P{ONLY_HIDDEN:03d}" not in exported.text
+    page = hidden_only.client.get("/projects", params=query)
+    assert page.status_code == 200
+    assert f'href="/projects/{ONLY_HIDDEN}"' not in page.text

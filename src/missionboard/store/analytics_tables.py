@@ -14,6 +14,9 @@ from missionboard.store.tables import Base
 
 PORTFOLIO = "portfolio"
 """The group of the projects, actors and participations tables."""
+CHANGES = "changes"
+"""Every write transaction of the workspace (``Workspace.transaction``): what caches of other processes
+compare to know that something changed."""
 
 
 class DataVersionRow(Base):
@@ -30,6 +33,21 @@ def bump(session: Session, name: str = PORTFOLIO) -> None:
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         session.execute(insert(DataVersionRow).values(name=name, version=1))
+
+
+def count_change(session: Session) -> None:
+    """Count one more write transaction (``CHANGES``), race-free on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    statement = upsert(DataVersionRow).values(name=CHANGES, version=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DataVersionRow.name], set_={"version": DataVersionRow.version + 1}
+        )
+    )
 
 
 def version(session: Session, name: str = PORTFOLIO) -> int:

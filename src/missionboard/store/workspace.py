@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlalchemy.orm import Session, sessionmaker
 
 from missionboard.errors import WorkspaceBusy, WorkspaceError, WorkspaceFull, WorkspaceReadOnly
+from missionboard.store import analytics_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = int(os.environ.get("MISSIONBOARD_BUSY_TIMEOUT_MS", "10000"))
@@ -247,6 +248,7 @@ class Workspace:
         try:
             with session.begin():
                 yield session
+                analytics_tables.count_change(session)  # other processes' caches see that it changed
         except DBAPIError as exc:
             raise self._translated(exc) from exc
         finally:
@@ -263,6 +265,11 @@ class Workspace:
         finally:
             session.rollback()
             session.close()
+
+    def changes(self) -> int:
+        """How many write transactions the workspace has committed: a cheap stamp for caches."""
+        with self.reading() as session:
+            return analytics_tables.version(session, analytics_tables.CHANGES)
 
     def _translated(self, exc: DBAPIError) -> Exception:
         found = translate(exc, self.url)

@@ -313,12 +313,11 @@ def list_projects(
     account = require_account(request)
     view = queries.ProjectFilter.from_params(request.query_params)
     mission = queries.mission_of_taxonomy(view.goal.rpartition("/")[0])
-    if mission is not None:
-        allowed = _visible_missions(request, account)
-        if allowed is not None and mission not in allowed:
-            account.require(mission, Role.VIEWER, "filter by this mission's goals")
+    allowed = _visible_missions(request, account)
+    if mission is not None and allowed is not None and mission not in allowed:
+        account.require(mission, Role.VIEWER, "filter by this mission's goals")
     with workspace_of(request).reading() as session:
-        return queries.query_projects(session, view).as_dict()
+        return queries.query_projects(session, view, allowed).as_dict()
 
 
 @router.get(

@@ -246,8 +246,8 @@ def create_app(
     )
     app.state.workspace = workspace
     app.state.config = WebConfig(secure_cookies=secure_cookies)
-    app.state.cache = TtlCache(300)
-    app.state.facets = TtlCache(300)
+    app.state.cache = TtlCache(300, stamp=workspace.changes)  # follows writes of other processes
+    app.state.facets = TtlCache(300, stamp=workspace.changes)
     app.state.warm = threading.Event()
     if not prewarm:
         app.state.warm.set()

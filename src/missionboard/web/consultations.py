@@ -52,10 +52,16 @@ from missionboard.errors import InputError, NotFound, Problem
 from missionboard.services import consultations as service
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
-from missionboard.web import i18n
+from missionboard.web import forms, i18n
 from missionboard.web.integrations import NotAvailable
 from missionboard.web.pages import HEAVY, check_csrf, clear_caches, redirect, render
-from missionboard.web.security import CSRF_FIELD, client_address, require_account, workspace_of
+from missionboard.web.security import (
+    CSRF_FIELD,
+    client_address,
+    require_account,
+    same_secret,
+    workspace_of,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -344,8 +350,8 @@ def _invite(request: Request, consultation_id: str, form: FormData) -> Response:
     _may_write(account, consultation, "invite participants")
     labels = [line.strip() for line in str(form.get("labels", "")).splitlines() if line.strip()]
     count = str(form.get("count", "")).strip()
-    if not labels and count.isdigit():
-        labels = [""] * min(int(count), 500)
+    if not labels and count:
+        labels = [""] * forms.whole_number(count, default=0, highest=500)
     if not labels:
         return _admin_page(
             request,
@@ -455,7 +461,7 @@ def _moderate(
     reason = str(form.get("reason", "")).strip()
     back = f"/consultations/{consultation_id}/responses"
     show = str(form.get("show", "all"))
-    page = int(str(form.get("page", "1"))) if str(form.get("page", "1")).isdigit() else 1
+    page = forms.whole_number(form.get("page"), default=1, highest=1_000_000, lowest=1)
     query = {"show": show, "page": page}
     if action in ("hide", "unhide"):
         if not reason:
@@ -635,7 +641,7 @@ def _participant_csrf(request: Request) -> str:
 def _check_participant_csrf(request: Request, form: FormData) -> bool:
     cookie = request.cookies.get(PARTICIPANT_CSRF_COOKIE, "")
     sent = str(form.get(CSRF_FIELD, ""))
-    return bool(cookie and sent and secrets.compare_digest(cookie, sent))
+    return same_secret(sent, cookie)
 
 
 def client_key(request: Request) -> str:

@@ -96,6 +96,15 @@ def posted_values(form: Any, rows: int) -> dict[str, Any]:
     return values
 
 
+def whole_number(value: object, *, default: int, highest: int, lowest: int = 0) -> int:
+    """A form field that should hold a count or a page number: ASCII digits only, kept within
+    ``lowest``–``highest``; anything else (a file part, '²', 5,000 digits, '1e3') gives ``default``."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > 12 or not text.isascii() or not text.isdigit():
+        return default
+    return max(lowest, min(int(text), highest))
+
+
 def _number(value: str, name: str, errors: dict[str, str], *, whole: bool = False) -> float | int | None:
     if value == "":
         return None

@@ -124,7 +124,7 @@ def _content_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
             text = value.decode("latin-1").strip()
-            if not text.isdigit() or len(text) > 20:
+            if not text.isascii() or not text.isdigit() or len(text) > 20:
                 raise BadLength()
             return int(text)
     return None

@@ -38,6 +38,7 @@ from missionboard.web.security import (
     caller,
     client_address,
     require_account,
+    same_secret,
     workspace_of,
 )
 
@@ -94,13 +95,12 @@ def redirect(url: str, msg: str | None = None) -> RedirectResponse:
 
 def check_csrf(request: Request, form: FormData) -> Account:
     """The logged-in account, once the form's CSRF token matches its session."""
-    import secrets
 
     who = caller(request)
     if who.account is None:
         raise LoginRequired("log in first")
     sent = str(form.get(CSRF_FIELD, ""))
-    if who.via != "session" or not sent or not secrets.compare_digest(sent, who.csrf):
+    if who.via != "session" or not same_secret(sent, who.csrf):
         raise CsrfFailed("the form's security token is missing or out of date; reload the page and try again")
     return who.account
 
@@ -136,12 +136,14 @@ def _refuse_hidden_goal(account: Account, view: queries.ProjectFilter, hidden: s
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
 
 
-def export_view(request: Request) -> queries.ProjectFilter:
-    """The explorer view to export, once the caller may see everything it filters by."""
+def export_view(request: Request) -> tuple[queries.ProjectFilter, set[str] | None]:
+    """The explorer view to export, once the caller may see everything it filters by, and the missions
+    whose links count in it (None: all)."""
     account = require_account(request)
     view = queries.ProjectFilter.from_params(request.query_params)
     _refuse_hidden_goal(account, view, hidden_missions(request, account))
-    return view
+    visible = accounts.visible_missions(workspace_of(request), account)
+    return view, None if visible is None else set(visible)
 
 
 def hidden_missions(request: Request, account: Account) -> set[str]:
@@ -259,11 +261,10 @@ async def login_post(request: Request) -> Response:
 
 
 def _login(request: Request, form: FormData) -> Response:
-    import secrets
 
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = str(form.get(CSRF_FIELD, ""))
-    if not cookie or not sent or not secrets.compare_digest(cookie, sent):
+    if not same_secret(sent, cookie):
         raise CsrfFailed("the login form's security token is missing or out of date; reload the page")
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -529,7 +530,7 @@ def _edit_form(request: Request, mission_id: str, form: FormData) -> Response:
     account = check_csrf(request, form)
     account.require(mission_id, Role.EDITOR, "edit this mission")
     current = mission_service.get_mission(workspace_of(request), mission_id)
-    rows = int(str(form.get("rows", "0")) or 0)
+    rows = forms.whole_number(form.get("rows"), default=0, highest=200)
     values = forms.posted_values(form, min(rows, 200))
     mission, errors = forms.mission_from_form(current.mission, values)
     if mission is not None and mission.id != mission_id:
@@ -657,10 +658,10 @@ def explorer_page(request: Request) -> Response:
         view, problems = queries.ProjectFilter(), exc.problems
     hidden = hidden_missions(request, account)
     _refuse_hidden_goal(account, view, hidden)
-    with workspace.reading() as session:
-        page = queries.query_projects(session, view)
-    facets = request.app.state.facets.get("facets", lambda: queries.facets(workspace))
     visible = accounts.visible_missions(workspace, account)
+    with workspace.reading() as session:
+        page = queries.query_projects(session, view, visible)
+    facets = request.app.state.facets.get("facets", lambda: queries.facets(workspace))
     if visible is not None:  # goals of hidden (or deleted) missions are not offered
         facets = dataclasses.replace(facets, goal=queries.visible_goals(facets.goal, visible))
     return render(
@@ -679,12 +680,12 @@ def explorer_page(request: Request) -> Response:
 
 @router.get("/projects/export.csv")
 def explorer_csv(request: Request) -> Response:
-    view = export_view(request)
+    view, visible = export_view(request)
     workspace = workspace_of(request)
 
     def lines() -> Iterator[str]:
         with workspace.reading() as session:
-            rows = queries.iter_projects(session, view)
+            rows = queries.iter_projects(session, view, visible=visible)
             yield from spreadsheets.csv_chunks(queries.EXPORT_COLUMNS, map(_export_row, rows))
 
     return StreamingResponse(
@@ -700,9 +701,9 @@ def _export_row(row: dict[str, Any]) -> list[Any]:
 
 @router.get("/projects/export.xlsx")
 def explorer_xlsx(request: Request) -> Response:
-    view = export_view(request)
+    view, visible = export_view(request)
     with workspace_of(request).reading() as session:
-        rows = queries.iter_projects(session, view, limit=XLSX_LIMIT)
+        rows = queries.iter_projects(session, view, visible=visible, limit=XLSX_LIMIT)
         data = spreadsheets.xlsx_bytes("projects", queries.EXPORT_COLUMNS, map(_export_row, rows))
     return Response(
         data,

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, String, and_, cast, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store.tables import (
@@ -69,12 +70,36 @@ class TtlCache:
     """A thread-safe cache of computed values: one computation per key at a time, stale values served while
     a fresh one is computed in the background (so a slow figure never stalls every request at once)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, stamp: Callable[[], int] | None = None, every: float = 1.0) -> None:
         self.seconds = seconds
         self._values: dict[Any, tuple[float, Any]] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._refreshing: set[Any] = set()
         self._lock = threading.Lock()
+        self._stamp = stamp
+        self._every = every
+        self._seen: tuple[float, int] | None = None
+
+    def _follow_writes(self) -> None:
+        """At most every ``every`` seconds, read the workspace's change stamp: when another process (a web
+        worker, a CLI command) wrote since, every value is marked stale and refreshed in the background,
+        so a figure is never older than one refresh after a write anywhere."""
+        if self._stamp is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if self._seen is not None and now - self._seen[0] < self._every:
+                return
+            previous = self._seen
+            self._seen = (now, previous[1] if previous else -1)
+        try:
+            stamp = self._stamp()
+        except Exception:  # a busy or unreachable workspace: keep what we have, look again later
+            return
+        with self._lock:
+            self._seen = (now, stamp)
+        if previous is not None and previous[1] != stamp:
+            self.expire()
 
     def _key_lock(self, key: Any) -> threading.Lock:
         with self._lock:
@@ -97,6 +122,7 @@ class TtlCache:
                 self._refreshing.discard(key)
 
     def get(self, key: Any, compute: Callable[[], T]) -> T:
+        self._follow_writes()
         with self._lock:
             hit = self._values.get(key)
         if hit is not None:
@@ -242,7 +268,9 @@ def _split_goal(goal: str) -> tuple[str, str]:
     return taxonomy, code
 
 
-def _filtered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
+def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | None) -> Select[Any]:
+    """``query`` narrowed to the view ``f``; only links a caller who may see ``visible`` missions (None:
+    all) sees count, so a filter by link status tells nothing of a hidden mission's links."""
     if f.q:
         needle = f.q
         query = query.where(
@@ -260,7 +288,14 @@ def _filtered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
                 cast(ProjectRow.countries, String).contains(needle, autoescape=True),
             )
         )
-    link_conditions = [LinkRow.project_id == ProjectRow.id]
+    link_conditions: list[ColumnElement[bool]] = [LinkRow.project_id == ProjectRow.id]
+    if visible is not None:
+        link_conditions.append(
+            or_(
+                not_(LinkRow.taxonomy.startswith("mission:")),
+                LinkRow.taxonomy.in_([mission_taxonomy(m) for m in sorted(visible)]),
+            )
+        )
     if f.goal:
         taxonomy, code = _split_goal(f.goal)
         link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal == code]
@@ -320,26 +355,28 @@ def _ordered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
     return query.order_by(primary, tie) if f.sort != "id" else query.order_by(primary)
 
 
-def query_projects(session: Session, f: ProjectFilter) -> Page:
+def query_projects(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> Page:
     """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
     rows = session.execute(
-        _ordered(_filtered(select(*ROW_COLUMNS), f), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
+        _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
+        .limit(f.per_page)
+        .offset((f.page - 1) * f.per_page)
     ).all()
     offset = (f.page - 1) * f.per_page
     if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
         total = offset + len(rows)
     else:
-        inner = _filtered(select(ProjectRow.id), f).limit(COUNT_CAP + 1).subquery()
+        inner = _filtered(select(ProjectRow.id), f, visible).limit(COUNT_CAP + 1).subquery()
         total = session.scalar(select(func.count()).select_from(inner)) or 0
     capped = total > COUNT_CAP
     return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
 
 
 def iter_projects(
-    session: Session, f: ProjectFilter, *, limit: int | None = None
+    session: Session, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every project of the view in its order (for exports), streamed in batches."""
-    query = _ordered(_filtered(select(*ROW_COLUMNS), f), f)
+    query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
     if limit is not None:
         query = query.limit(limit)
     for row in session.execute(query.execution_options(yield_per=2000)):

@@ -101,12 +101,25 @@ def require_account(request: Request) -> Account:
     return account
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a token someone sent with the one we hold; any text, never an error.
+
+    ``secrets.compare_digest`` refuses non-ASCII ``str``: compared as UTF-8 bytes, a forged token with
+    odd characters is simply wrong.
+    """
+    if not sent or not expected:
+        return False
+    return secrets.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def check_api_csrf(request: Request) -> None:
     """Cookie-authenticated unsafe API calls must carry the CSRF header; token-authenticated ones need not."""
     who = caller(request)
     if request.method in UNSAFE_METHODS and who.via == "session":
         sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not secrets.compare_digest(sent, who.csrf):
+        if not same_secret(sent, who.csrf):
             raise CsrfFailed("missing or wrong X-CSRF-Token header")
 
 
