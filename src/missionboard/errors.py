@@ -52,6 +52,11 @@ class InputError(MissionboardError):
         super().__init__("; ".join(str(p).strip() for p in problems))
 
 
+class EditConflict(MissionboardError):
+    """Someone saved a newer version of what the user edited since they opened it: saving would silently
+    undo their change. The web answers 409; nothing was written."""
+
+
 class WorkspaceBusy(WorkspaceError):
     """Another process holds the workspace's write lock for longer than we wait (the busy timeout).
 

@@ -110,3 +110,12 @@ def test_a_yaml_bomb_taxonomy_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_taxonomy_file(write(tmp_path, "\n".join(lines).encode()))
     assert "YAML bomb" in caught.value.problems[0].message
+
+
+def test_thousands_of_duplicate_codes_give_one_short_message() -> None:
+    goals = [{"code": f"g{i % 2000}", "title": "t"} for i in range(4000)]
+    with pytest.raises(InputError) as caught:
+        taxonomy_from_document({"code": "x", "title": "x", "goals": goals}, "t.yaml")
+    message = caught.value.problems[0].message
+    assert message.startswith("Value error, goal codes used more than once: g0, g1")
+    assert len(message) <= 300

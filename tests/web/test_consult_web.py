@@ -877,7 +877,9 @@ def test_odd_numbers_in_the_owner_forms_are_not_a_500(web: Web, number: str) -> 
     response_id = service.list_responses(web.workspace, cid)[0].id
     csrf = web.login("owner")
     invited = web.client.post(
-        f"/consultations/{cid}/invitations", data={"csrf_token": csrf, "count": number}, follow_redirects=False
+        f"/consultations/{cid}/invitations",
+        data={"csrf_token": csrf, "count": number},
+        follow_redirects=False,
     )
     assert invited.status_code in (200, 303, 422), invited.text[:300]
     hidden = web.client.post(

@@ -380,3 +380,54 @@ def test_deleting_a_mission_removes_its_roles(web: Web) -> None:
     assert web.client.delete("/api/v1/missions/ocean", headers=web.token("owner")).status_code == 204
     me = web.client.get("/api/v1/me", headers=web.token("viewer")).json()
     assert me["roles"] == {}
+
+
+def _ocean_yaml(web: Web, title: str) -> str:
+    from missionboard.missionfile import dump_mission
+
+    mission = mission_service.get_mission(web.workspace, "ocean").mission
+    return dump_mission(mission.model_copy(update={"title": title}))
+
+
+def test_a_mission_edit_from_a_stale_version_is_refused_with_409_and_nothing_is_lost(web: Web) -> None:
+    headers = web.token("editor")
+    opened = web.client.get("/api/v1/missions/ocean", headers=headers)
+    etag = opened.headers["etag"]
+    first = web.client.put(
+        "/api/v1/missions/ocean/yaml",
+        json={"yaml": _ocean_yaml(web, "First editor's title")},
+        headers={**headers, "If-Match": etag},
+    )
+    assert first.status_code == 200, first.text
+    second = web.client.put(
+        "/api/v1/missions/ocean/yaml",
+        json={"yaml": _ocean_yaml(web, "Second editor's title")},
+        headers={**headers, "If-Match": etag},
+    )
+    assert second.status_code == 409, second.text
+    assert "reload" in second.json()["error"]
+    assert mission_service.get_mission(web.workspace, "ocean").mission.title == "First editor's title"
+
+
+def test_a_mission_edit_without_a_base_version_applies_to_the_latest(web: Web) -> None:
+    response = web.client.put(
+        "/api/v1/missions/ocean/yaml", json={"yaml": _ocean_yaml(web, "Plain")}, headers=web.token("editor")
+    )
+    assert response.status_code == 200
+
+
+def test_the_edit_form_refuses_to_undo_a_version_saved_while_it_was_open(web: Web) -> None:
+    csrf = web.login("editor")
+    stale = mission_service.get_mission(web.workspace, "ocean").version
+    web.client.put(
+        "/api/v1/missions/ocean/yaml",
+        json={"yaml": _ocean_yaml(web, "Saved meanwhile")},
+        headers=web.token("admin"),
+    )
+    page = web.client.post(
+        "/missions/ocean/yaml",
+        data={"csrf_token": csrf, "yaml": _ocean_yaml(web, "Mine"), "base_version": str(stale)},
+    )
+    assert page.status_code == 409
+    assert "while you edited" in page.text
+    assert mission_service.get_mission(web.workspace, "ocean").mission.title == "Saved meanwhile"

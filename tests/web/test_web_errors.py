@@ -351,7 +351,9 @@ def test_a_row_count_that_is_not_a_number_is_not_a_500(web: Web, rows: str) -> N
 
 
 @pytest.mark.parametrize("token", ["é", "\ufffd\ufffd", "😀" * 40])
-def test_a_csrf_token_with_odd_characters_on_the_login_form_is_refused_not_a_500(web: Web, token: str) -> None:
+def test_a_csrf_token_with_odd_characters_on_the_login_form_is_refused_not_a_500(
+    web: Web, token: str
+) -> None:
     web.client.cookies.clear()
     for cookie, sent in ((token, "abc"), ("abc", token)):
         response = web.client.post(

@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from web_support import ROLES, Web
 
+from missionboard.services import accounts
 from missionboard.services import missions as mission_service
+from missionboard.services.accounts import Role
 from missionboard.store.audit import events
 
 
@@ -358,3 +360,17 @@ def test_prewarming_fills_the_facets_and_mission_trees_at_start(web_workspace) -
             time.sleep(0.05)
     assert "facets" in app.state.facets._values
     assert any(isinstance(k, tuple) and k[:2] == ("tree", "ocean") for k in app.state.cache._values)
+
+
+def test_an_admin_cannot_give_a_role_on_a_mission_that_does_not_exist(web: Web) -> None:
+    csrf = web.login("admin")
+    data = {
+        "csrf_token": csrf,
+        "action": "role",
+        "username": "outsider",
+        "mission": "not-yet",
+        "role": "owner",
+    }
+    response = web.client.post("/admin/users", data=data, follow_redirects=False)
+    assert response.status_code == 404
+    assert not accounts.get_account(web.workspace, "outsider").has("not-yet", Role.VIEWER)

@@ -613,6 +613,8 @@ def validation_message(exc: ValidationError) -> tuple[str, str]:
     location = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")
+    if len(message) > 300:  # a validator that quotes a 1 MB value
+        message = message[:299] + "…"
     return location, message
 
 

@@ -171,6 +171,8 @@ def read_file(path: Path, options: ReadOptions) -> Iterator[Record | Rejection]:
                 line if isinstance(line, int) and line >= 1 else None
             )  # libxml2 gives 0 when it cannot tell
             message = str(exc.msg or exc)
+            if len(message) > 200:  # libxml2 quotes the tag: a 5,000-letter name made a 10 KB message
+                message = message[:199] + "…"
             if "Premature end of data" in message or "end of data" in message or _at_end(path, line):
                 message = f"the XML is truncated (ends before its elements are closed): {message}"
             elif "Document is empty" in message or "Start tag expected" in message:

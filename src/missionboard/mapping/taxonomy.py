@@ -44,6 +44,11 @@ def _line(root: yaml.Node | None, path: tuple[int | str, ...]) -> int | None:
     return None if root is None else safeyaml.line_of(safeyaml.node_at(root, path))
 
 
+def _short(message: str, limit: int = 300) -> str:
+    """A message cut to ``limit`` characters (a list of 20,000 duplicate goal codes is no message)."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def taxonomy_from_document(document: Any, where: str, root: yaml.Node | None = None) -> Taxonomy:
     """Validate a parsed YAML/JSON document as a taxonomy; errors name the file and field, and the
     line where ``root`` (the document's YAML nodes) is given."""
@@ -66,7 +71,12 @@ def taxonomy_from_document(document: Any, where: str, root: yaml.Node | None = N
         taxonomy = Taxonomy.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(where, _line(root, tuple(err["loc"])), ".".join(str(p) for p in err["loc"]), err["msg"])
+            Problem(
+                where,
+                _line(root, tuple(err["loc"])),
+                ".".join(str(p) for p in err["loc"]),
+                _short(err["msg"]),
+            )
             for err in exc.errors()
         ]
         raise InputError(problems) from exc

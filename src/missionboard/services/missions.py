@@ -16,7 +16,7 @@ from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
 from missionboard.domain.quality import PortfolioProfile, QualityReport
 from missionboard.domain.quality import check_mission as judge
-from missionboard.errors import InputError, MissionboardError, Problem
+from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import mission_document, parse_mission, read_mission
 from missionboard.store import audit
 from missionboard.store import tables as t
@@ -94,10 +94,30 @@ def _save(
 
 
 def save_mission(
-    workspace: Workspace, mission: Mission, *, user: str, origin: str = "edit", comment: str = ""
+    workspace: Workspace,
+    mission: Mission,
+    *,
+    user: str,
+    origin: str = "edit",
+    comment: str = "",
+    base_version: int | None = None,
 ) -> MissionVersion:
-    """Store an edited mission; a new version is written only when something changed."""
+    """Store an edited mission; a new version is written only when something changed.
+
+    ``base_version`` is the version the editor started from: when another one was saved since, the edit
+    is refused with ``EditConflict`` instead of silently undoing the other's change.
+    """
     with workspace.transaction() as session:
+        if base_version is not None:
+            store = MissionStore(session)
+            if store.exists(mission.id):
+                latest = store.get(mission.id)
+                if latest.version != base_version:
+                    raise EditConflict(
+                        f"mission '{mission.id}' was saved as version {latest.version} by {latest.author} "
+                        f"while you edited version {base_version}: nothing was saved; reload it, make your "
+                        "change again and save"
+                    )
         return _save(session, mission, user=user, origin=origin, comment=comment)[0]
 
 

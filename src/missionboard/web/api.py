@@ -135,16 +135,32 @@ def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     responses=errors(403, 404),
 )
 def get_mission(
-    request: Request, mission_id: MissionId, version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
+    request: Request,
+    response: Response,
+    mission_id: MissionId,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> dict[str, Any]:
     _visible(request, mission_id)
-    return _version_dict(mission_service.get_mission(workspace_of(request), mission_id, version))
+    found = mission_service.get_mission(workspace_of(request), mission_id, version)
+    response.headers["etag"] = f'"{found.version}"'  # send it back as If-Match to refuse a stale edit
+    return _version_dict(found)
+
+
+def _base_version(request: Request, stated: int | None = None) -> int | None:
+    """The version an edit started from: ``If-Match: "N"`` (the ``etag`` of GET /missions/ID) or the body's
+    ``base_version``; None when the client states neither (the edit then applies to whatever is latest)."""
+    header = request.headers.get("if-match", "").strip().removeprefix("W/").strip('"')
+    if header and header != "*":
+        if not (header.isascii() and header.isdigit() and len(header) <= 9):
+            raise InputError(Problem("request", None, "If-Match", 'must be a mission version, e.g. "3"'))
+        return int(header)
+    return stated
 
 
 @router.put(
     "/missions/{mission_id}",
-    summary="Save a new version of a mission (editors, owners, admins)",
-    responses=errors(403, 404),
+    summary='Save a new version of a mission (editors, owners, admins); If-Match: "N" refuses a stale edit',
+    responses=errors(403, 404, 409),
 )
 def put_mission(
     request: Request, mission_id: MissionId, mission: Mission, comment: str = ""
@@ -155,7 +171,12 @@ def put_mission(
     if mission.id != mission_id:
         raise InputError(Problem("request", None, "id", f"must stay '{mission_id}' (the id cannot change)"))
     version = mission_service.save_mission(
-        workspace_of(request), mission, user=account.username, origin="api", comment=comment[:2000]
+        workspace_of(request),
+        mission,
+        user=account.username,
+        origin="api",
+        comment=comment[:2000],
+        base_version=_base_version(request),
     )
     _clear(request, mission_id)
     return _version_dict(version)
@@ -164,12 +185,18 @@ def put_mission(
 class MissionYaml(BaseModel):
     yaml: str = Field(description="The mission in the YAML format of `missionboard mission import`")
     comment: str = ""
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000_000,
+        description="The version this edit started from: refused with 409 if a newer one was saved since",
+    )
 
 
 @router.put(
     "/missions/{mission_id}/yaml",
     summary="Save a new version from YAML text (editors, owners, admins)",
-    responses=errors(403, 404),
+    responses=errors(403, 404, 409),
 )
 def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml) -> dict[str, Any]:
     account = require_account(request)
@@ -179,7 +206,12 @@ def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml)
     if mission.id != mission_id:
         raise InputError(Problem("<request>", None, "mission.id", f"must stay '{mission_id}'"))
     version = mission_service.save_mission(
-        workspace_of(request), mission, user=account.username, origin="api", comment=body.comment[:2000]
+        workspace_of(request),
+        mission,
+        user=account.username,
+        origin="api",
+        comment=body.comment[:2000],
+        base_version=_base_version(request, body.base_version),
     )
     _clear(request, mission_id)
     return _version_dict(version)

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from missionboard import __version__
 from missionboard.errors import (
+    EditConflict,
     InputError,
     MissionboardError,
     NotFound,
@@ -97,6 +98,7 @@ ERROR_STATUS: tuple[tuple[type[MissionboardError], int], ...] = (
     (AuthenticationFailed, 401),
     (NotFound, 404),
     (AlreadyResponded, 409),
+    (EditConflict, 409),
     (InputError, 422),
     (NotAvailable, 501),
     (WorkspaceBusy, 503),

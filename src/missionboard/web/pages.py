@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
-from missionboard.errors import InputError, MissionboardError, NotFound, Problem
+from missionboard.errors import EditConflict, InputError, MissionboardError, NotFound, Problem
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.reports import spreadsheets
 from missionboard.services import accounts
@@ -539,15 +539,25 @@ def _edit_form(request: Request, mission_id: str, form: FormData) -> Response:
         if forms.FORM_ERROR in errors and "deadline" in errors[forms.FORM_ERROR]:
             errors["deadline"] = errors.pop(forms.FORM_ERROR)
         return _editor(request, current, status_code=422, values=values, errors=errors)
-    return _save_edit(request, current, mission, account.username, str(form.get("comment", "")))
+    try:
+        return _save_edit(request, current, mission, account.username, form)
+    except EditConflict as exc:
+        return _editor(request, current, status_code=409, values=values, errors={forms.FORM_ERROR: str(exc)})
 
 
 def _save_edit(
-    request: Request, current: MissionVersion, mission: Mission, user: str, comment: str
+    request: Request, current: MissionVersion, mission: Mission, user: str, form: FormData
 ) -> Response:
-    """Store an edit from the form or the YAML tab; a new version only when something changed."""
+    """Store an edit from the form or the YAML tab; a new version only when something changed, and none
+    when another was saved since the editor opened (``base_version``): ``EditConflict``."""
+    base = forms.whole_number(form.get("base_version"), default=0, highest=1_000_000_000)
     saved = mission_service.save_mission(
-        workspace_of(request), mission, user=user, origin="web", comment=comment
+        workspace_of(request),
+        mission,
+        user=user,
+        origin="web",
+        comment=str(form.get("comment", "")),
+        base_version=base or None,
     )
     clear_caches(request, mission.id)
     return redirect(f"/missions/{mission.id}", "saved" if saved.version != current.version else "unchanged")
@@ -572,7 +582,11 @@ def _edit_yaml(request: Request, mission_id: str, form: FormData) -> Response:
             )
     except InputError as exc:
         return _editor(request, current, status_code=422, text=text, problems=exc.problems, tab="yaml")
-    return _save_edit(request, current, mission, account.username, str(form.get("comment", "")))
+    try:
+        return _save_edit(request, current, mission, account.username, form)
+    except EditConflict as exc:
+        problem = Problem("<editor>", None, "", str(exc))
+        return _editor(request, current, status_code=409, text=text, problems=[problem], tab="yaml")
 
 
 @router.post("/missions/{mission_id}/delete")
@@ -992,13 +1006,14 @@ def _users(request: Request, form: FormData) -> Response:
                 raise Forbidden("you cannot disable yourself")
             accounts.set_active(workspace, username, action == "enable", by=account.username)
         elif action == "role":
-            accounts.set_role(
-                workspace,
-                username,
-                str(form.get("mission", "")).strip(),
-                str(form.get("role", "")),
-                by=account.username,
-            )
+            mission_id = str(form.get("mission", "")).strip()
+            role = str(form.get("role", ""))
+            if role not in (
+                "",
+                "none",
+            ):  # a role on a mission that does not exist would wait for one to be made
+                mission_service.get_mission(workspace, mission_id)
+            accounts.set_role(workspace, username, mission_id, role, by=account.username)
         else:
             raise InputError(Problem("request", None, "action", f"unknown action {action!r}"))
     except InputError as exc:
