@@ -507,7 +507,7 @@ partners:
 """
 
 
-@fuzz(60)
+@fuzz(30)
 @given(
     data=mutated(MAPPING.encode(), [b"&a ", b"*a", b"\x07", b"- ", b": ", b"{", b"[", b"!!binary ", b"\t"])
 )

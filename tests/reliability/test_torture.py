@@ -120,7 +120,12 @@ def _guarded(ledger: Ledger, name: str, body: Callable[[], None]) -> Callable[[]
     return run
 
 
-def _torture(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _torture(
+    url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    record_property: Callable[[str, object], None],
+) -> None:
     seeded = seed(url)
     ledger = Ledger()
     admin = {"Authorization": f"Bearer {seeded.token}"}
@@ -249,14 +254,16 @@ def _torture(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         + sum(ledger.logins.values())
     )
     waits = sorted(ledger.waits)
+    line = (
+        f"{SECONDS:.0f} s: {acknowledged} acknowledged writes verified "
+        f"({len(ledger.decisions)} decisions, {len(ledger.versions)} mission versions, {len(ledger.reviews)} "
+        f"reviews, {len(ledger.imported)} imported projects, {sum(ledger.logins.values())} logins); "
+        f"{ledger.busy} busy answers; web wait p50 {waits[len(waits) // 2] if waits else 0:.2f} s, "
+        f"longest {waits[-1] if waits else 0:.2f} s; {dict(sorted(ledger.statuses.items()))}"
+    )
+    record_property("report", line)
     with capsys.disabled():
-        print(
-            f"\n[torture {url.split(':')[0]}] {SECONDS:.0f} s: {acknowledged} acknowledged writes verified "
-            f"({len(ledger.decisions)} decisions, {len(ledger.versions)} mission versions, {len(ledger.reviews)} "
-            f"reviews, {len(ledger.imported)} imported projects, {sum(ledger.logins.values())} logins); "
-            f"{ledger.busy} busy answers; web wait p50 {waits[len(waits) // 2] if waits else 0:.2f} s, "
-            f"longest {waits[-1] if waits else 0:.2f} s; {dict(sorted(ledger.statuses.items()))}"
-        )
+        print(f"\n[torture {url.split(':')[0]}] {line}")
     assert not ledger.failures, "\n".join(ledger.failures[:20])
     assert not lost, f"{len(lost)} acknowledged writes lost: {lost[:20]}"
     assert len(ledger.decisions) > 0 and len(ledger.versions) > 0 and len(ledger.imported) > 0
@@ -268,13 +275,16 @@ def _torture(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_sqlite_loses_no_acknowledged_write_under_concurrent_web_and_cli_writers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
 ) -> None:
-    _torture(f"sqlite:///{tmp_path / 'workspace.db'}", tmp_path, capsys)
+    _torture(f"sqlite:///{tmp_path / 'workspace.db'}", tmp_path, capsys, record_property)
 
 
 @pytest.mark.postgres
 def test_postgres_loses_no_acknowledged_write_under_concurrent_web_and_cli_writers(
-    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    postgres_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    record_property: Callable[[str, object], None],
 ) -> None:
-    _torture(postgres_url, tmp_path, capsys)
+    _torture(postgres_url, tmp_path, capsys, record_property)
