@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import CHROMIUM, MISSION, PASSWORD, ROLES, Web
+from web_support import CHROMIUM, MISSION, PASSWORD, ROLES, START, Clock, Web
 
 from missionboard.missionfile import parse_mission
 from missionboard.services import accounts
@@ -138,6 +138,14 @@ def _seed(path: Path) -> None:
             )
         )
     ws.close()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The accounts service's clock, standing still at ``START`` until a test advances it."""
+    found = Clock(START)
+    monkeypatch.setattr(accounts, "_now", found)
+    return found
 
 
 @pytest.fixture(scope="session", autouse=True)

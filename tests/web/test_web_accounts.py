@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 from typer.testing import CliRunner
+from web_support import START, Clock
 
 from missionboard.errors import InputError, NotFound
 from missionboard.services import accounts
@@ -133,28 +134,6 @@ def test_the_demo_is_served_with_a_printed_demo_login(
 
 
 # --- login throttling: a lockout slows guessing down and always ends ---------------------------------
-
-START = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """Stands in for the accounts service's clock."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **step: float) -> None:
-        self.now += dt.timedelta(**step)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    found = Clock(START)
-    monkeypatch.setattr(accounts, "_now", found)
-    return found
 
 
 def _fail(workspace: Workspace, times: int, *, user: str = "ana", address: str = "10.0.0.1") -> None:

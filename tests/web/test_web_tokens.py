@@ -10,34 +10,12 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
-from web_support import Web
+from web_support import START, Clock, Web
 
 import missionboard.store
 from missionboard.errors import InputError
 from missionboard.services import accounts
 from missionboard.store.workspace import Workspace
-
-START = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """Stands in for the accounts service's clock."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **step: float) -> None:
-        self.now += dt.timedelta(**step)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    found = Clock(START)
-    monkeypatch.setattr(accounts, "_now", found)
-    return found
 
 
 def _bearer(token: str) -> dict[str, str]:

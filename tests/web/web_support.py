@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,22 @@ CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
 )
+
+
+START = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """Stands in for the accounts service's clock (the ``clock`` fixture)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **step: float) -> None:
+        self.now += dt.timedelta(**step)
 
 
 @dataclass
