@@ -333,3 +333,20 @@ def test_every_member_that_starts_as_xml_is_checked_whatever_its_name(
     with pytest.raises(InputError) as caught:
         safezip.check_archive(path)
     assert caught.value.problems[0].field == name
+
+
+def test_rows_past_a_stale_declared_sheet_size_are_imported_not_dropped(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "title"])
+    for i in range(1, 49):
+        book.active.append([f"P-{i}", f"Project {i}"])
+    book.save(tmp_path / "full.xlsx")
+    with zipfile.ZipFile(tmp_path / "full.xlsx") as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    declared = members[SHEET].split(b"<dimension ref=", 1)[1].split(b"/>", 1)[0]
+    members[SHEET] = members[SHEET].replace(b"<dimension ref=" + declared, b'<dimension ref="A1:B2"', 1)
+    stale = write_zip(tmp_path / "stale.xlsx", members)
+    run = ingest_files(sqlite_workspace, "xlsx", [stale])
+    assert run.inserted == 48

@@ -50,10 +50,16 @@ def open_workbook(path: Path) -> Workbook:
     import openpyxl  # late: see TYPE_CHECKING above
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises a dozen types (KeyError, TypeError …) for broken parts
         message = f"cannot open the workbook: {type(exc).__name__}: {exc}"[:300]
         raise FileRejected(Problem(path.name, None, "", message)) from exc
+    for worksheet in workbook.worksheets:
+        # read every row there is: a read-only sheet otherwise stops at the size the file declares
+        # (its <dimension>), which tools that write XLSX often leave stale, and silently drops the rest
+        if hasattr(worksheet, "reset_dimensions"):
+            worksheet.reset_dimensions()
+    return workbook
 
 
 def check_archive(path: Path) -> None:

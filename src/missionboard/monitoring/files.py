@@ -14,6 +14,7 @@ from typing import Any
 
 from missionboard.domain.records import ImportedFile
 from missionboard.errors import InputError, Problem
+from missionboard.ingest.safezip import open_workbook
 
 MAX_PROBLEMS = 25
 
@@ -93,19 +94,24 @@ def _read_csv(path: Path) -> Table:
 
 
 def _read_xlsx(path: Path) -> Table:
-    from openpyxl import load_workbook
-
+    workbook = open_workbook(path)  # zip bombs, DTDs and unreadable files refused, naming the file
+    rows: list[tuple[int, list[Any]]] = []
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for corrupt or empty files
-        raise InputError(Problem(path.name, None, "", f"not a readable .xlsx workbook ({exc})")) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        iterator = sheet.iter_rows(values_only=True)
-        header = next(iterator, None)
-        if header is None:
-            raise InputError(Problem(path.name, None, "", "the first sheet is empty"))
-        rows = [(i, list(cells)) for i, cells in enumerate(iterator, start=2)]
+        if not workbook.worksheets or not hasattr(workbook.worksheets[0], "iter_rows"):
+            raise InputError(Problem(path.name, None, "", "the first sheet is not a table"))
+        iterator = workbook.worksheets[0].iter_rows(values_only=True)
+        try:
+            header = next(iterator, None)
+            if header is None:
+                raise InputError(Problem(path.name, None, "", "the first sheet is empty"))
+            for i, cells in enumerate(iterator, start=2):
+                rows.append((i, list(cells)))
+        except InputError:
+            raise
+        except Exception as exc:  # a cell openpyxl cannot read (a 5,000-digit number, a broken date …)
+            line = len(rows) + 2
+            message = f"unreadable cell: {type(exc).__name__}: {exc}"[:300]
+            raise InputError(Problem(path.name, line, "", message)) from exc
     finally:
         workbook.close()
     return _table(path, list(header), rows)
