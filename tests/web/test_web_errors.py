@@ -381,3 +381,11 @@ def test_a_csrf_header_with_odd_bytes_on_a_session_api_call_is_refused_not_a_500
     )
     assert response.status_code == 403, response.text[:300]
     assert_headers(response)
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/api/v1/openapi.json"])
+def test_head_answers_like_get_without_a_body(web: Web, path: str) -> None:
+    response = web.client.head(path)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert_headers(response)

@@ -266,6 +266,7 @@ def create_app(
 
     # Added first, so it runs inside the headers middleware below: its refusals carry the headers too.
     app.add_middleware(BodyLimit, limit=settings.body_limit, uploads=_uploads(settings), refuse=answer)
+    app.add_middleware(HeadAsGet)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -285,6 +286,26 @@ def create_app(
         return response
 
     return app
+
+
+class HeadAsGet:
+    """``HEAD`` answers as ``GET`` would, without the body (RFC 9110): probes and link checkers use it, and
+    the routes declare GET only. Uvicorn sends no body for a HEAD request; this drops it for any server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def from_environment() -> FastAPI:
