@@ -163,3 +163,54 @@ def test_the_quality_check_profiles_the_linked_portfolio_by_funder_sector_and_in
     assert profile.programmes == {"Ferries": 2, "Procurement": 1}
     assert profile.sectors == {"energy": 2, "transport": 2}
     assert profile.instrument_families == {"supply": 2, "demand": 1}
+
+
+def test_a_mission_created_by_several_at_once_is_created_once_and_the_others_are_refused(
+    workspace: Workspace, database_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from missionboard.errors import InputError
+
+    def create(i: int) -> str:
+        own = Workspace.open(database_url)  # a process of its own would have its own connections
+        try:
+            changed = mission().model_copy(update={"title": f"Creator {i}"})
+            service.create_mission(own, changed, user=f"user{i}")
+            return "created"
+        except InputError as error:
+            assert "already exists" in str(error)
+            return "refused"
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(create, range(6)))
+    assert outcomes.count("created") == 1
+    assert len(service.mission_history(workspace, "ferries")) == 1
+
+
+def test_edits_from_one_version_by_several_at_once_save_one_and_refuse_the_others(
+    workspace: Workspace, database_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from missionboard.errors import EditConflict
+
+    base = service.save_mission(workspace, mission(), user="anna").version
+
+    def edit(i: int) -> str:
+        own = Workspace.open(database_url)
+        try:
+            changed = mission().model_copy(update={"title": f"Editor {i}"})
+            service.save_mission(own, changed, user=f"user{i}", base_version=base)
+            return "saved"
+        except EditConflict:
+            return "refused"
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(edit, range(6)))
+    assert outcomes.count("saved") == 1
+    assert [v.version for v in service.mission_history(workspace, "ferries")] in ([1, 2], [2, 1])

@@ -431,3 +431,36 @@ def test_the_edit_form_refuses_to_undo_a_version_saved_while_it_was_open(web: We
     assert page.status_code == 409
     assert "while you edited" in page.text
     assert mission_service.get_mission(web.workspace, "ocean").mission.title == "Saved meanwhile"
+
+
+@pytest.mark.parametrize("base", ["", "0", "-1", "abc", "1.0", "٣", "9" * 23])
+def test_the_editor_refuses_a_base_version_it_cannot_read_instead_of_skipping_the_check(
+    web: Web, base: str
+) -> None:
+    csrf = web.login("editor")
+    before = mission_service.get_mission(web.workspace, "ocean").version
+    page = web.client.post(
+        "/missions/ocean/yaml",
+        data={"csrf_token": csrf, "yaml": _ocean_yaml(web, "Mine"), "base_version": base},
+    )
+    assert page.status_code == 422
+    assert mission_service.get_mission(web.workspace, "ocean").version == before
+
+
+@pytest.mark.parametrize("header", ["", "abc", '"0"', '"1.5"'])
+def test_an_if_match_header_that_is_not_a_version_is_refused(web: Web, header: str) -> None:
+    response = web.client.put(
+        "/api/v1/missions/ocean/yaml",
+        json={"yaml": _ocean_yaml(web, "Mine")},
+        headers={**web.token("editor"), "If-Match": header},
+    )
+    assert response.status_code == 422
+
+
+def test_two_admins_creating_the_same_mission_get_one_201_and_one_refusal(web: Web) -> None:
+    body = mission_service.get_mission(web.workspace, "ocean").mission.model_dump(mode="json")
+    body["id"] = "twin"
+    first = web.client.post("/api/v1/missions", json=body, headers=web.token("admin"))
+    second = web.client.post("/api/v1/missions", json={**body, "title": "Other"}, headers=web.token("admin"))
+    assert (first.status_code, second.status_code) == (201, 422)
+    assert mission_service.get_mission(web.workspace, "twin").version == 1

@@ -8,12 +8,14 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from web_support import ROLES, Web
 
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Role
 from missionboard.store.audit import events
+from missionboard.store.tables import ImportRunRow
 
 
 def _edit_form(web: Web) -> dict[str, str]:
@@ -374,3 +376,52 @@ def test_an_admin_cannot_give_a_role_on_a_mission_that_does_not_exist(web: Web) 
     response = web.client.post("/admin/users", data=data, follow_redirects=False)
     assert response.status_code == 404
     assert not accounts.get_account(web.workspace, "outsider").has("not-yet", Role.VIEWER)
+
+
+def test_a_staged_upload_confirmed_twice_at_once_is_imported_once(web: Web) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    csrf = web.login("admin")
+    content = b"source_id,title,funder\n" + b"".join(b"R%d,Race %d,Fund\n" % (i, i) for i in range(300))
+    dry = web.client.post(
+        "/import",
+        data={"csrf_token": csrf, "format": "csv", "source": "race"},
+        files={"file": ("race.csv", content, "text/csv")},
+    )
+    staged = re.search(r'name="staged" value="([^"]+)"', dry.text)
+    assert staged is not None
+    confirm = {
+        "csrf_token": csrf,
+        "staged": staged.group(1),
+        "confirm": "1",
+        "format": "csv",
+        "source": "race",
+    }
+
+    def confirm_once(_: int) -> int:
+        client = TestClient(web.client.app, base_url="http://127.0.0.1", cookies=dict(web.client.cookies))
+        return client.post("/import", data=confirm).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(confirm_once, range(4)))
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 422}, statuses
+    with web.workspace.reading() as session:
+        runs = session.scalars(select(ImportRunRow).where(ImportRunRow.source == "race")).all()
+    assert len(runs) == 1
+
+
+def test_an_api_dry_run_keeps_no_copy_of_the_upload(web: Web) -> None:
+    from missionboard.web import actions
+
+    before = set(actions.UPLOADS.iterdir()) if actions.UPLOADS.is_dir() else set()
+    response = web.client.post(
+        "/api/v1/imports",
+        headers=web.token("admin"),
+        data={"format": "csv", "dry_run": "true"},
+        files={"file": ("dry.csv", b"source_id,title\nD1,Dry\n", "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    assert set(actions.UPLOADS.iterdir()) - before == set()

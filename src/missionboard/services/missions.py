@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Text, cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from missionboard.domain.history import MissionDiff, diff_documents
@@ -108,17 +109,39 @@ def save_mission(
     is refused with ``EditConflict`` instead of silently undoing the other's change.
     """
     with workspace.transaction() as session:
-        if base_version is not None:
-            store = MissionStore(session)
-            if store.exists(mission.id):
-                latest = store.get(mission.id)
-                if latest.version != base_version:
-                    raise EditConflict(
-                        f"mission '{mission.id}' was saved as version {latest.version} by {latest.author} "
-                        f"while you edited version {base_version}: nothing was saved; reload it, make your "
-                        "change again and save"
-                    )
+        # the mission's row is locked first (PostgreSQL; SQLite writers hold the database's write lock):
+        # two saves of one mission never compute the same next version, nor check a stale base version
+        current = session.scalar(
+            select(t.MissionRow.current_version).where(t.MissionRow.id == mission.id).with_for_update()
+        )
+        if base_version is not None and current is not None and current != base_version:
+            latest = MissionStore(session).get(mission.id)
+            raise EditConflict(
+                f"mission '{mission.id}' was saved as version {latest.version} by {latest.author} "
+                f"while you edited version {base_version}: nothing was saved; reload it, make your "
+                "change again and save"
+            )
         return _save(session, mission, user=user, origin=origin, comment=comment)[0]
+
+
+def create_mission(
+    workspace: Workspace, mission: Mission, *, user: str, origin: str = "edit", comment: str = ""
+) -> MissionVersion:
+    """Store a new mission; refused when one with its id exists, also when two are created at once
+    (the second would otherwise silently become version 2 of the first)."""
+    exists = InputError(
+        Problem("request", None, "id", f"a mission '{mission.id}' already exists; edit it instead")
+    )
+    try:
+        with workspace.transaction() as session:
+            if MissionStore(session).exists(mission.id):
+                raise exists
+            saved, changed = _save(session, mission, user=user, origin=origin, comment=comment)
+            if not changed or saved.version != 1:  # created by another transaction since the check
+                raise exists  # (PostgreSQL reads each statement afresh): rolled back
+            return saved
+    except IntegrityError as error:  # PostgreSQL: another transaction created it since this one looked
+        raise exists from error
 
 
 def save_mission_yaml(

@@ -140,6 +140,8 @@ def import_upload(
     if on_error not in ("fail", "skip"):
         raise InputError(Problem(name, None, "on_error", "must be 'fail' or 'skip'"))
     token = staged or _stage(name, content)
+    if not dry_run:
+        return _import_staged(workspace, account, token, format, source, on_error, ingest_files), token
     path = _staged_file(token)
     try:
         run = ingest_files(
@@ -147,13 +149,12 @@ def import_upload(
             format,
             [path],
             source=source,
-            dry_run=dry_run,
+            dry_run=True,
             on_error=on_error,
             user=account.username,
         )
     except InputError as exc:
-        if not dry_run:
-            raise
+        _discard(UPLOADS / token)  # nothing to confirm
         return {
             "file": path.name,
             "format": format,
@@ -162,9 +163,54 @@ def import_upload(
         }, ""
     from missionboard.services.ingest import run_report
 
-    report = run_report(run)
-    if not dry_run:
-        for leftover in path.parent.glob("*"):
-            leftover.unlink()
-        path.parent.rmdir()
-    return report, token
+    return run_report(run), token
+
+
+def _import_staged(
+    workspace: Workspace,
+    account: Account,
+    token: str,
+    format: str,
+    source: str | None,
+    on_error: str,
+    ingest_files: Any,
+) -> dict[str, Any]:
+    """Import a staged upload exactly once: it is claimed first by an atomic rename, so a second confirm
+    (a double click, two tabs) finds it gone instead of importing it again. A failed import puts it back."""
+    from missionboard.services.ingest import run_report
+
+    _staged_file(token)  # a clear error for an unknown or expired upload
+    claimed = UPLOADS / f".claimed-{token}-{secrets.token_hex(4)}"
+    try:
+        (UPLOADS / token).rename(claimed)
+    except FileNotFoundError as exc:
+        raise InputError(
+            Problem(
+                "request", None, "staged", "this upload was imported already (or expired); upload it again"
+            )
+        ) from exc
+    path = sorted(claimed.glob("*"))[0]
+    try:
+        run = ingest_files(
+            workspace, format, [path], source=source, dry_run=False, on_error=on_error, user=account.username
+        )
+    except BaseException:
+        try:
+            claimed.rename(UPLOADS / token)  # the user may correct the options and confirm again
+        except OSError:
+            _discard(claimed)
+        raise
+    _discard(claimed)
+    return run_report(run)
+
+
+def discard_upload(token: str) -> None:
+    """Remove a staged upload nobody will confirm (the API's dry runs)."""
+    if STAGED.match(token):
+        _discard(UPLOADS / token)
+
+
+def _discard(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)

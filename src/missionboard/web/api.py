@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from missionboard.domain.missions import Mission, MissionVersion
-from missionboard.errors import InputError, NotFound, Problem
+from missionboard.errors import InputError, Problem
 from missionboard.missionfile import mission_document, parse_mission
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
@@ -117,16 +117,11 @@ def list_missions(request: Request) -> dict[str, Any]:
 def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     account = require_account(request)
     account.require_admin("create missions")
-    workspace = workspace_of(request)
-    try:
-        mission_service.get_mission(workspace, mission.id)
-    except NotFound:
-        version = mission_service.save_mission(workspace, mission, user=account.username, origin="api")
-        _clear(request, mission.id)
-        return _version_dict(version)
-    raise InputError(
-        Problem("request", None, "id", f"a mission '{mission.id}' already exists; PUT to change it")
+    version = mission_service.create_mission(
+        workspace_of(request), mission, user=account.username, origin="api"
     )
+    _clear(request, mission.id)
+    return _version_dict(version)
 
 
 @router.get(
@@ -149,12 +144,14 @@ def get_mission(
 def _base_version(request: Request, stated: int | None = None) -> int | None:
     """The version an edit started from: ``If-Match: "N"`` (the ``etag`` of GET /missions/ID) or the body's
     ``base_version``; None when the client states neither (the edit then applies to whatever is latest)."""
-    header = request.headers.get("if-match", "").strip().removeprefix("W/").strip('"')
-    if header and header != "*":
-        if not (header.isascii() and header.isdigit() and len(header) <= 9):
-            raise InputError(Problem("request", None, "If-Match", 'must be a mission version, e.g. "3"'))
-        return int(header)
-    return stated
+    if "if-match" not in request.headers:
+        return stated
+    header = request.headers["if-match"].strip().removeprefix("W/").strip('"')
+    if header == "*":  # any version: the edit applies to whatever is latest
+        return stated
+    if not (header.isascii() and header.isdigit() and len(header) <= 9 and int(header) >= 1):
+        raise InputError(Problem("request", None, "If-Match", 'must be a mission version, e.g. "3"'))
+    return int(header)
 
 
 @router.put(
@@ -508,7 +505,7 @@ async def post_import(
     def run() -> dict[str, Any]:
         account = require_account(request)
         account.require_admin("import files")
-        report, _ = actions.import_upload(
+        report, token = actions.import_upload(
             workspace_of(request),
             account,
             name=name,
@@ -519,6 +516,8 @@ async def post_import(
             on_error=on_error,
             dry_run=dry_run,
         )
+        if dry_run and token:
+            actions.discard_upload(token)  # the API has no confirm step: nothing will use the copy
         if not dry_run:
             _clear(request)
         return json.loads(json.dumps(report, default=str))  # type: ignore[no-any-return]

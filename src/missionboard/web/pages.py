@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
-from missionboard.errors import EditConflict, InputError, MissionboardError, NotFound, Problem
+from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.reports import spreadsheets
 from missionboard.services import accounts
@@ -349,19 +349,7 @@ def _new_mission(request: Request, form: FormData) -> Response:
     workspace = workspace_of(request)
     try:
         mission = parse_mission(text, "<editor>")
-        try:
-            mission_service.get_mission(workspace, mission.id)
-            raise InputError(
-                Problem(
-                    "<editor>",
-                    None,
-                    "mission.id",
-                    f"a mission '{mission.id}' already exists; edit it instead",
-                )
-            )
-        except NotFound:
-            pass
-        mission_service.save_mission(
+        mission_service.create_mission(
             workspace, mission, user=account.username, origin="web", comment="created in the web app"
         )
     except InputError as exc:
@@ -541,8 +529,11 @@ def _edit_form(request: Request, mission_id: str, form: FormData) -> Response:
         return _editor(request, current, status_code=422, values=values, errors=errors)
     try:
         return _save_edit(request, current, mission, account.username, form)
-    except EditConflict as exc:
-        return _editor(request, current, status_code=409, values=values, errors={forms.FORM_ERROR: str(exc)})
+    except (EditConflict, InputError) as exc:
+        status = 409 if isinstance(exc, EditConflict) else 422
+        return _editor(
+            request, current, status_code=status, values=values, errors={forms.FORM_ERROR: str(exc)}
+        )
 
 
 def _save_edit(
@@ -550,14 +541,20 @@ def _save_edit(
 ) -> Response:
     """Store an edit from the form or the YAML tab; a new version only when something changed, and none
     when another was saved since the editor opened (``base_version``): ``EditConflict``."""
-    base = forms.whole_number(form.get("base_version"), default=0, highest=1_000_000_000)
+    base = None
+    if "base_version" in form:  # the editor's forms always send it; a script's post may not
+        base = forms.whole_number(form.get("base_version"), default=0, highest=1_000_000_000)
+        if base < 1:
+            raise InputError(
+                Problem("<editor>", None, "base_version", "must be the version the edit started from")
+            )
     saved = mission_service.save_mission(
         workspace_of(request),
         mission,
         user=user,
         origin="web",
         comment=str(form.get("comment", "")),
-        base_version=base or None,
+        base_version=base,
     )
     clear_caches(request, mission.id)
     return redirect(f"/missions/{mission.id}", "saved" if saved.version != current.version else "unchanged")
@@ -587,6 +584,8 @@ def _edit_yaml(request: Request, mission_id: str, form: FormData) -> Response:
     except EditConflict as exc:
         problem = Problem("<editor>", None, "", str(exc))
         return _editor(request, current, status_code=409, text=text, problems=[problem], tab="yaml")
+    except InputError as exc:
+        return _editor(request, current, status_code=422, text=text, problems=exc.problems, tab="yaml")
 
 
 @router.post("/missions/{mission_id}/delete")
