@@ -464,3 +464,11 @@ def test_two_admins_creating_the_same_mission_get_one_201_and_one_refusal(web: W
     second = web.client.post("/api/v1/missions", json={**body, "title": "Other"}, headers=web.token("admin"))
     assert (first.status_code, second.status_code) == (201, 422)
     assert mission_service.get_mission(web.workspace, "twin").version == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/api/v1/missions"), ("PUT", "/api/v1/missions/ocean")]
+)
+def test_an_anonymous_write_is_401_before_its_body_is_judged(web: Web, method: str, path: str) -> None:
+    response = web.client.request(method, path, json={"id": ""})
+    assert response.status_code == 401

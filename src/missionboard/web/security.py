@@ -115,8 +115,12 @@ def same_secret(sent: str, expected: str) -> bool:
 
 
 def check_api_csrf(request: Request) -> None:
-    """Cookie-authenticated unsafe API calls must carry the CSRF header; token-authenticated ones need not."""
+    """Unsafe API calls need an account — checked here, before the body is read and validated, so an
+    anonymous write is a 401, not a list of what its body got wrong — and cookie-authenticated ones must
+    carry the CSRF header; token-authenticated ones need not."""
     who = caller(request)
+    if request.method in UNSAFE_METHODS and who.account is None:
+        raise LoginRequired("log in first")
     if request.method in UNSAFE_METHODS and who.via == "session":
         sent = request.headers.get(CSRF_HEADER, "")
         if not same_secret(sent, who.csrf):
