@@ -287,3 +287,30 @@ def test_a_csv_field_beyond_the_size_limit_is_named(sqlite_workspace: Workspace,
     problem = only_problem(sqlite_workspace, "csv", path)
     assert problem.line == 4
     assert problem.message.startswith("a field is longer than 1,000,000 characters")
+
+
+@pytest.mark.parametrize("target", ["workspace", "input", "folder"])
+def test_the_rejects_file_may_not_be_the_workspace_an_input_or_a_folder(
+    sqlite_workspace: Workspace, tmp_path: Path, target: str
+) -> None:
+    path = write_csv(tmp_path / "p.csv", PROJECT_HEADER, with_field(1, "title", ""))
+    database = Path(str(sqlite_workspace.engine.url.database))
+    rejects = {"workspace": database, "input": path, "folder": tmp_path}[target]
+    before_input, before = path.read_bytes(), snapshot(sqlite_workspace)
+    with pytest.raises(InputError, match="--rejects"):
+        ingest_files(sqlite_workspace, "csv", [path], on_error="skip", rejects=rejects)
+    assert path.read_bytes() == before_input
+    assert snapshot(sqlite_workspace) == before
+
+
+def test_the_rejects_file_is_replaced_whole_when_the_import_ends(
+    sqlite_workspace: Workspace, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "p.csv", PROJECT_HEADER, with_field(1, "title", ""))
+    rejects = tmp_path / "rejects.csv"
+    rejects.write_text("an older run's rejects\n")
+    ingest_files(sqlite_workspace, "csv", [path], on_error="skip", rejects=rejects)
+    lines = rejects.read_text().splitlines()
+    assert lines[0] == "file,line,field,message,record"
+    assert len(lines) == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -86,3 +86,30 @@ def test_export_output_that_cannot_be_written_keeps_the_file_and_leaves_no_tempo
     assert "No space left on device" in result.stderr
     assert target.read_text() == OLD
     assert leftovers(tmp_path) == []
+
+
+def test_export_output_through_a_symbolic_link_replaces_its_target_and_keeps_the_link(
+    imported, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "real.yaml"
+    target.write_text(OLD)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    assert imported("mission", "export", "school-meals", "--output", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert target.read_text() == imported("mission", "export", "school-meals").stdout
+
+
+def test_export_output_to_a_pipe_writes_into_it_and_never_replaces_it(imported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert imported("mission", "export", "school-meals", "--output", str(fifo)).exit_code == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert "school-meals" in received[0]

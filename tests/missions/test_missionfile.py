@@ -101,3 +101,13 @@ def test_the_json_schema_is_generated_from_the_model() -> None:
     mission = schema["$defs"]["Mission"]
     assert {"id", "title", "challenge", "statement", "owner"} <= set(mission["required"])
     assert "objectives" in mission["properties"]
+
+
+@pytest.mark.parametrize("key", ["title", "id"])
+def test_a_key_given_twice_is_refused_with_both_lines_not_silently_overwritten(key: str) -> None:
+    from missionboard.errors import InputError
+    from missionboard.missionfile import parse_mission
+
+    text = f"mission:\n  id: dup\n  title: One\n  statement: By 2030 x.\n  {key}: other\n"
+    with pytest.raises(InputError, match=rf"dup.yaml:5: .*'{key}' appears twice \(first on line"):
+        parse_mission(text, "dup.yaml")

@@ -73,3 +73,14 @@ def test_a_write_lock_held_past_the_busy_timeout_is_workspace_busy(
     run_import(workspace, "csv", [_csv(tmp_path / "a.csv", 3, "a")], source="a")
     assert _count(workspace) == 3
     workspace.close()
+
+
+@pytest.mark.parametrize("content", [b"id,title\n1,a\n", b"SQLite format 3\x00" + b"\x01" * 5000])
+def test_a_file_that_is_not_a_workspace_database_is_one_clear_error(tmp_path: Path, content: bytes) -> None:
+    from missionboard.errors import WorkspaceError
+
+    path = tmp_path / "not-a-workspace.db"
+    path.write_bytes(content)
+    with pytest.raises(WorkspaceError, match="not a missionboard workspace|cannot reach"):
+        Workspace.open(f"sqlite:///{path}")
+    assert path.read_bytes() == content

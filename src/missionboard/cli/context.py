@@ -117,8 +117,18 @@ def print_json(data: Any) -> None:
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all: a temporary file in the same folder, then a rename.
 
-    On any failure the file keeps what it held before and no temporary file is left behind.
+    On any failure the file keeps what it held before and no temporary file is left behind. A symbolic
+    link is followed (its target is replaced, the link stays); a device or a pipe (``/dev/stdout``, a
+    FIFO) is written to as it is, never replaced by a file.
     """
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file() and not path.is_dir():
+        try:
+            with path.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise MissionboardError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        return
     folder = path.parent if str(path.parent) else Path(".")
     try:
         mode = path.stat().st_mode & 0o7777

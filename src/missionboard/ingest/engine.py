@@ -14,9 +14,10 @@ import hashlib
 import importlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -105,31 +106,65 @@ def default_source(format: str, paths: list[Path]) -> str:
     return paths[0].stem.strip() or format
 
 
+def _check_rejects_path(rejects: Path, workspace: Workspace, inputs: list[Path]) -> None:
+    """The rejects file must be a new or ordinary file that is neither an input nor the workspace."""
+    where = Problem(str(rejects), None, "--rejects", "")
+    if not rejects.parent.is_dir():
+        raise InputError(replace(where, message="cannot write the rejects file: no such folder"))
+    if rejects.is_dir():
+        raise InputError(replace(where, message="is a folder: name a file to write the rejected records to"))
+    target = rejects.resolve()
+    database = workspace.engine.url.database if workspace.is_sqlite else None
+    protected = {Path(p).resolve() for p in inputs}
+    if database and database != ":memory:" and not database.startswith("file:"):
+        base = Path(database).resolve()
+        protected |= {base, *(Path(f"{base}{suffix}") for suffix in ("-wal", "-shm", "-journal"))}
+    if target in protected:
+        raise InputError(
+            replace(
+                where, message="is the workspace or a file being imported: name another file for the rejects"
+            )
+        )
+
+
 class RejectsWriter:
-    """Rejected records with their reasons, as CSV (file, line, field, message, record)."""
+    """Rejected records with their reasons, as CSV (file, line, field, message, record).
+
+    Written to a temporary file beside the target and renamed over it when the import ends, so the
+    rejects of an earlier run stay whole until the new ones are.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._handle: TextIO | None = None
         self._writer: Any = None
+        self._temporary: Path | None = None
+
+    def _open(self) -> Any:
+        assert self.path is not None
+        self._temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._handle = self._temporary.open("w", encoding="utf-8", newline="")
+        writer = csv.writer(self._handle)
+        writer.writerow(["file", "line", "field", "message", "record"])
+        return writer
 
     def write(self, rejection: Rejection) -> None:
         if self.path is None:
             return
         if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["file", "line", "field", "message", "record"])
+            self._writer = self._open()
         p = rejection.problem
         record = json.dumps(rejection.raw, ensure_ascii=False, default=str) if rejection.raw else ""
         self._writer.writerow([p.file, "" if p.line is None else p.line, p.field, p.message, record])
 
     def close(self) -> None:
-        if self.path is not None and self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            csv.writer(self._handle).writerow(["file", "line", "field", "message", "record"])
-        if self._handle is not None:
-            self._handle.close()
+        if self.path is None:
+            return
+        if self._writer is None:
+            self._writer = self._open()
+        assert self._handle is not None and self._temporary is not None
+        self._handle.close()
+        os.replace(self._temporary, self.path)
 
 
 def run_import(
@@ -191,8 +226,8 @@ def run_import(
     run = ImportRun(
         format=format, source=source, files=described, started_at=started, user=user, dry_run=dry_run
     )
-    if rejects is not None and not rejects.parent.is_dir():
-        raise InputError(Problem(str(rejects), None, "", "cannot write the rejects file: no such folder"))
+    if rejects is not None:
+        _check_rejects_path(rejects, workspace, [*files, *(p for p in (partners, mapping) if p is not None)])
     writer = RejectsWriter(rejects)
     # A bulk load creates millions of short-lived objects and no reference cycles worth collecting;
     # the cyclic collector's full passes over them cost a quarter of the CPU time, so it pauses.

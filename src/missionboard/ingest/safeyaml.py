@@ -84,6 +84,7 @@ def _check_size(root: yaml.Node, filename: str) -> None:
         if isinstance(node, yaml.SequenceNode):
             total += sum(size(child, depth + 1) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
+            _refuse_duplicate_keys(node, filename)
             total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
         open_nodes.discard(key)
         if total > MAX_NODES:
@@ -94,6 +95,22 @@ def _check_size(root: yaml.Node, filename: str) -> None:
         return total
 
     size(root, 0)
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode, filename: str) -> None:
+    """A key twice in one mapping: YAML's loaders keep the last silently, so a second ``title:`` or
+    ``id:`` would quietly replace the first. Refused with both lines."""
+    first: dict[str, yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        if key.value in first:
+            raise _invalid(
+                filename,
+                line_of(key),
+                f"the key {key.value[:40]!r} appears twice (first on line {line_of(first[key.value])})",
+            )
+        first[key.value] = key
 
 
 def _construct(root: yaml.Node, filename: str) -> Any:

@@ -205,8 +205,16 @@ class Workspace:
             with self.engine.connect() as connection:
                 current = set(MigrationContext.configure(connection).get_current_heads())
                 has_tables = bool(inspect(connection).get_table_names())
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        except DBAPIError as exc:
+            found = translate(exc, self.url)
+            if found is not None:
+                raise found from exc
+            reason = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig else str(exc)
+            if self.is_sqlite and not isinstance(exc, OperationalError):
+                raise WorkspaceError(
+                    f"{self.url} is not a missionboard workspace (not a SQLite database, or a damaged one): "
+                    f"{reason}"
+                ) from exc
             raise WorkspaceError(f"cannot reach the workspace database {self.url}: {reason}") from exc
         heads = set(ScriptDirectory.from_config(_alembic_config(self.engine)).get_heads())
         if current == heads:
