@@ -350,3 +350,26 @@ def test_rows_past_a_stale_declared_sheet_size_are_imported_not_dropped(
     stale = write_zip(tmp_path / "stale.xlsx", members)
     run = ingest_files(sqlite_workspace, "xlsx", [stale])
     assert run.inserted == 48
+
+
+@pytest.mark.parametrize("first", ["notes", "hidden"])
+def test_the_portfolio_sheet_is_found_behind_a_notes_or_hidden_sheet(
+    sqlite_workspace: Workspace, tmp_path: Path, first: str
+) -> None:
+    book = openpyxl.Workbook()
+    leading = book.active
+    leading.title = "Notes"
+    if first == "notes":
+        leading.append(["Read me: the projects are on the next sheet."])
+    else:
+        leading.append(["id", "title"])
+        leading.append(["H-1", "Hidden draft"])
+        leading.sheet_state = "hidden"
+    projects = book.create_sheet("Projects")
+    projects.append(["id", "title"])
+    for i in range(1, 6):
+        projects.append([f"P-{i}", f"Project {i}"])
+    book.active = 1
+    book.save(tmp_path / "two.xlsx")
+    run = ingest_files(sqlite_workspace, "xlsx", [tmp_path / "two.xlsx"])
+    assert run.inserted == 5

@@ -214,7 +214,7 @@ def map_(
 def _refusal(plan: service.RetrainPlan) -> str:
     return (
         f"retraining {plan.taxonomy} was not applied: {'; '.join(plan.too_large)}; "
-        "nothing was changed. Review the change, then run again with --yes"
+        "no link, score or model was changed (only the embedding cache was filled). Review the change, then run again with --yes"
     )
 
 

@@ -190,7 +190,7 @@ def xlsx_rows(
             chosen = sheet
         else:
             lowered = {n.lower(): n for n in names}
-            chosen = next((lowered[p] for p in prefer if p in lowered), names[0])
+            chosen = next((lowered[p] for p in prefer if p in lowered), None) or _first_table(workbook)
         worksheet = workbook[chosen]
         if not hasattr(worksheet, "iter_rows"):
             raise file_problem(path, f"sheet {chosen!r} is a chart, not a table")
@@ -212,6 +212,32 @@ def xlsx_rows(
             raise file_problem(path, f"sheet {chosen!r} has no header row")
     finally:
         workbook.close()
+
+
+def _first_table(workbook: Any) -> str:
+    """The sheet to read when none is named: the first visible one that looks like a table (a header and
+    at least one row among its first rows), so that a leading notes sheet or a hidden sheet is passed
+    over instead of read as the portfolio; the first visible sheet when none does."""
+    visible = [
+        ws.title
+        for ws in workbook.worksheets
+        if getattr(ws, "sheet_state", "visible") == "visible" and hasattr(ws, "iter_rows")
+    ]
+    for name in visible:
+        try:
+            filled = sum(
+                1
+                for cells in workbook[name].iter_rows(values_only=True, max_row=TABLE_PROBE_ROWS)
+                if cells and any(clean(c) for c in cells)
+            )
+        except Exception:  # a broken sheet: reading it reports the problem with its row
+            return name
+        if filled >= 2:
+            return name
+    return visible[0] if visible else workbook.sheetnames[0]
+
+
+TABLE_PROBE_ROWS = 50
 
 
 def _sheet_cells(
