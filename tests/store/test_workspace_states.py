@@ -81,6 +81,6 @@ def test_a_file_that_is_not_a_workspace_database_is_one_clear_error(tmp_path: Pa
 
     path = tmp_path / "not-a-workspace.db"
     path.write_bytes(content)
-    with pytest.raises(WorkspaceError, match="not a missionboard workspace|cannot reach"):
+    with pytest.raises(WorkspaceError, match=r"not a missionboard workspace|cannot reach"):
         Workspace.open(f"sqlite:///{path}")
     assert path.read_bytes() == content
