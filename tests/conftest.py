@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -113,3 +114,21 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path):  # type: ignore[no-
 
     run.workspace = default_workspace  # type: ignore[attr-defined]
     return run
+
+
+# Reliability tests report what they verified (e.g. how many acknowledged writes) at the end of the run,
+# also under pytest-xdist, where a test's own output is not shown: through ``record_property("report", …)``.
+# The hook lives here, in the root conftest: under xdist the controller loads no other conftest.
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    lines = [
+        f"{report.nodeid}: {value}"
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "call") == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "report"
+    ]
+    if lines:
+        terminalreporter.section("reliability")
+        for line in lines:
+            terminalreporter.write_line(line)
