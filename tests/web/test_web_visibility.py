@@ -237,3 +237,17 @@ def test_the_explorer_export_counts_only_visible_links_for_a_user_without_roles(
     page = hidden_only.client.get("/projects", params=query)
     assert page.status_code == 200
     assert f'href="/projects/{ONLY_HIDDEN}"' not in page.text
+
+
+def test_reviewing_a_link_of_a_hidden_mission_answers_as_if_it_did_not_exist(hidden_only: Web) -> None:
+    with hidden_only.workspace.reading() as session:
+        link_id = session.scalars(
+            select(LinkRow.id).where(
+                LinkRow.taxonomy == "mission:hidden-harbour", LinkRow.project_id == ONLY_HIDDEN
+            )
+        ).first()
+    response = hidden_only.client.post(
+        f"/api/v1/links/{link_id}/review", json={"action": "accept"}, headers=hidden_only.token("outsider")
+    )
+    assert response.status_code == 404
+    assert _traces(response.text) == []

@@ -62,7 +62,8 @@ class AppContext:
 
     def long_write(self, kind: str, detail: dict[str, Any] | None = None) -> None:
         """Announce a long write (import, map …); say on stderr when a web server will have to wait for it."""
-        self.workspace()
+        if self.workspace().read_only:
+            return  # the write will be refused: nothing to announce, no one will wait
         if self.command is not None:
             self.command.find_root().with_resource(presence.announce(self.settings.url(), kind, detail))
         servers = [p for p in presence.others(self.settings.url()) if p.is_server]

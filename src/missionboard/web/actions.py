@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from missionboard.errors import InputError, Problem
+from missionboard.errors import InputError, NotFound, Problem
 from missionboard.services.accounts import Account, Role
 from missionboard.store.workspace import Workspace
 from missionboard.web import queries
@@ -38,12 +38,29 @@ def authorise_link(account: Account, taxonomy: str) -> None:
         account.require_admin(f"review links of the '{taxonomy}' taxonomy")
 
 
+def _refuse_hidden(workspace: Workspace, account: Account, link: dict[str, Any]) -> None:
+    """A link of a mission the caller may not see is answered as if it did not exist: a 403 naming the
+    mission would tell an outsider that the private mission exists, and which projects it holds."""
+    from missionboard.services import missions as mission_service
+
+    mission = queries.mission_of_taxonomy(link["taxonomy"])
+    if mission is None or account.is_admin or account.has(mission, Role.VIEWER):
+        return
+    try:
+        public = mission_service.get_mission(workspace, mission).mission.public
+    except NotFound:
+        public = False
+    if not public:
+        raise NotFound(f"no link with id {link['id']}")
+
+
 def review(
     workspace: Workspace, account: Account, link_id: int, *, action: str, goal: str | None
 ) -> dict[str, Any]:
     """Accept, reject or re-assign one link; returns the link as it is afterwards."""
     with workspace.reading() as session:
         link = queries.link_dict(queries.get_link(session, link_id))
+    _refuse_hidden(workspace, account, link)
     authorise_link(account, link["taxonomy"])
     if action not in REVIEW_ACTIONS:
         raise InputError(Problem("request", None, "action", f"must be one of {', '.join(REVIEW_ACTIONS)}"))
