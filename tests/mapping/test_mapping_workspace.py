@@ -153,7 +153,14 @@ def test_mission_objectives_are_a_taxonomy(portfolio: tuple[Workspace, dict[str,
         owner="Ministry",
         objectives=[
             Objective(id="electrify", title="Electrify rural schools", keywords=["mini-grid", "solar"]),
-            Objective(id="water", title="Safe water in schools", queries=['"drinking water" OR borehole*']),
+            # A title that says what the objective is about: with two goals the similarity's z-score is
+            # ±1, so a vague title ("Safe water in schools", sims 0.353 vs 0.357 to the two goals) left
+            # the link to the last bits of the CPU's rounding.
+            Objective(
+                id="water",
+                title="Safe drinking water for schools and villages",
+                queries=['"drinking water" OR borehole*'],
+            ),
         ],
     )
     with workspace.transaction() as session:
