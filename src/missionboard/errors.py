@@ -57,6 +57,12 @@ class EditConflict(MissionboardError):
     undo their change. The web answers 409; nothing was written."""
 
 
+class DecisionConflict(EditConflict):
+    """A stage-gate decision that the decisions already standing rule out: the same outcome at the same
+    gate twice, a second stop, a decision on a stopped project, a second ruling on an appeal. The web
+    answers 409, the CLI exits 2; nothing was written."""
+
+
 class WorkspaceBusy(WorkspaceError):
     """Another process holds the workspace's write lock for longer than we wait (the busy timeout).
 

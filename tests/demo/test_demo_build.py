@@ -74,3 +74,30 @@ def test_rebuilding_the_demo_replaces_it_but_another_workspace_is_never_overwrit
     Workspace.open(f"sqlite:///{other}", create=True).close()
     with pytest.raises(WorkspaceError, match="is not a demo workspace"):
         build_demo(other)
+
+
+def test_the_demos_stage_gate_decisions_follow_from_its_data(demo: Path) -> None:
+    """No stop on a project whose milestones were all done, no decision on a project that had ended,
+    every decision taken at a scheduled gate with its criteria; a stop terminates and releases money."""
+    from missionboard.monitoring import list_decisions
+
+    ws = Workspace.open(f"sqlite:///{demo}")
+    try:
+        entries = list_decisions(ws)
+        assert len(entries) >= 10
+        for entry in entries:
+            decision = entry.decision
+            assert decision.gate is not None and len(decision.criteria) == 3
+            facts = decision.evidence["project"]
+            assert decision.on is not None and facts["end"] >= decision.on.isoformat()
+            if decision.decision.value == "stop":
+                assert decision.evidence["progress"]["milestones"]["overdue"] > 0
+                assert not decision.criteria[0].met
+        stops = [e for e in entries if e.decision.decision.value == "stop"]
+        with ws.reading() as session:
+            for stop in stops:
+                project = session.get(t.ProjectRow, stop.project_id)
+                assert project is not None and project.status == "terminated"
+                assert stop.decision.amount is not None and stop.decision.amount > 0
+    finally:
+        ws.close()

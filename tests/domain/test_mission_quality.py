@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+import pytest
+
 from missionboard.domain.missions import Mission
-from missionboard.domain.quality import Criterion, PortfolioProfile, Severity, check_mission
+from missionboard.domain.quality import Criterion, PortfolioProfile, Severity, StartYear, check_mission
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -201,3 +203,53 @@ def test_every_finding_has_evidence_and_a_suggestion_and_json_has_the_contract_k
     for finding in data["findings"]:
         assert set(finding) == {"criterion", "severity", "message", "evidence", "suggestion"}
         assert finding["evidence"] and finding["suggestion"]
+
+
+def _split(relabelled: int, new: int, relabelled_money: float, new_money: float) -> PortfolioProfile:
+    return PortfolioProfile(
+        projects=relabelled + new,
+        helix=BALANCED.helix,
+        sectors=BALANCED.sectors,
+        instrument_families=BALANCED.instrument_families,
+        programmes=BALANCED.programmes,
+        split_at=dt.date(2022, 1, 1),
+        start_years=(
+            StartYear(2020, relabelled_projects=relabelled, relabelled_money=relabelled_money),
+            StartYear(2023, new_projects=new, new_money=new_money),
+        ),
+        currency="EUR",
+    )
+
+
+@pytest.mark.parametrize(
+    ("relabelled", "new", "relabelled_money", "new_money", "severity"),
+    [
+        (62, 38, 620.0, 380.0, Severity.CRITICAL),  # 62 % of projects and money started before the mission
+        (20, 80, 600.0, 400.0, Severity.CRITICAL),  # few projects, but most of the money
+        (40, 60, 400.0, 600.0, Severity.WARNING),
+        (29, 71, 290.0, 710.0, None),
+    ],
+)
+def test_washing_flags_a_portfolio_by_its_share_of_projects_or_money_started_before_the_mission(
+    relabelled: int, new: int, relabelled_money: float, new_money: float, severity: Severity | None
+) -> None:
+    report = check_mission(
+        good(), portfolio=_split(relabelled, new, relabelled_money, new_money), today=TODAY
+    )
+    found = [
+        f.severity for f in report.findings if f.criterion == Criterion.WASHING and "relabelled" in f.message
+    ]
+    assert found == ([severity] if severity else [])
+    assert report.relabelling is not None
+    assert report.relabelling.relabelled_projects == relabelled
+
+
+def test_a_mostly_relabelled_portfolio_is_never_a_strong_mission() -> None:
+    report = check_mission(good(), portfolio=_split(62, 38, 620.0, 380.0), today=TODAY)
+    assert report.verdict != "strong mission"
+
+
+def test_relabelling_is_not_judged_without_a_start_date_or_with_a_profile_split_at_another_date() -> None:
+    portfolio = _split(62, 38, 620.0, 380.0)
+    assert check_mission(good(start=None), portfolio=portfolio, today=TODAY).relabelling is None
+    assert check_mission(good(start="2021-01-01"), portfolio=portfolio, today=TODAY).relabelling is None

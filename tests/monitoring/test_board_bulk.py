@@ -37,6 +37,7 @@ test:late,spend,total,2024-09-30,600000,900000,SEK,,
 test:kpis,kpi,Trees,2021-01-31,1000,10,trees,,
 test:kpis,spend,total,2023-01-31,,100,EUR,,
 test:done,milestone,Report,2019-12-31,,,,2019-11-30,
+test:ended,kpi,Homes,2019-03-31,100,,homes,,
 """
 
 
@@ -93,7 +94,7 @@ def portfolio(workspace: Workspace, add_mission: Callable[..., object], write: W
             ("SEK", "EUR", 2020, 0.11),  # a 2019 start is as near to 2018 as to 2020
             ("SEK", "EUR", 2024, 0.1),
             ("EUR", "NOK", 2021, 11.5),  # NOK only through the inverse rate
-            ("EUR", "NOK", 2023, 0.0),  # an unusable inverse rate
+            ("EUR", "NOK", 2023, 0.0),  # not a rate: ignored, the 2021 one stands in
             ("USD", "GBP", 2022, 0.8),  # not into the reporting currency
         ):
             session.add(ExchangeRateRow(currency=currency, reporting_currency=to, year=year, rate=rate))
@@ -143,14 +144,18 @@ def portfolio(workspace: Workspace, add_mission: Callable[..., object], write: W
 
 
 def _rate_one_by_one(session: Session, currency: str, reporting: str, year: int | None) -> float | None:
-    """One project's rate, read with its own queries (ties go to the earlier year)."""
+    """One project's rate, read with its own queries (ties go to the earlier year; a zero rate is none)."""
     if currency == reporting:
         return 1.0
     for source, target, invert in ((currency, reporting, False), (reporting, currency, True)):
         rows = list(
             session.scalars(
                 select(ExchangeRateRow)
-                .where(ExchangeRateRow.currency == source, ExchangeRateRow.reporting_currency == target)
+                .where(
+                    ExchangeRateRow.currency == source,
+                    ExchangeRateRow.reporting_currency == target,
+                    ExchangeRateRow.rate > 0,
+                )
                 .order_by(ExchangeRateRow.year)
             )
         )
@@ -195,7 +200,7 @@ def _board_one_by_one(workspace: Workspace, mission_id: str, as_of: dt.date) -> 
                     amount = value * rate
             mine = links[pid]
             projects.append(LinkedProject(pid, project_label(row), row.title, sorted(mine), mine, amount))
-            flags = evaluate(project_facts(session, [row])[pid], rules, as_of)
+            flags = evaluate(project_facts(session, [row])[pid], rules, as_of, mission)
             if flags:
                 flagged.append((project_label(row), [(f.code.value, f.reason) for f in flags]))
         everything = decisions_in(session, as_of=as_of)
@@ -218,8 +223,8 @@ def test_the_bulk_board_says_what_reading_one_project_at_a_time_says(portfolio: 
         (f["project"], [(g["code"], g["reason"]) for g in f["flags"]]) for f in result.flagged
     ] == expected["flagged"]
     assert [d.id for d in result.decisions] == expected["decisions"]
-    assert expected["missing"] == ["NOK", "USD"]  # NOK: the nearest inverse rate of 'nok-zero' is zero
-    assert any(note.startswith("projects in NOK, USD are left out") for note in result.notes)
+    assert expected["missing"] == ["USD"]  # USD has rates only to GBP, and GBP none to EUR
+    assert any("no possible conversion to EUR: 1 in USD" in note for note in result.notes)
     # the cases the portfolio is there for did happen
     amounts = {p.project: p.amount for p in result.projects}
     assert amounts["test:tied"] == pytest.approx(2e6 * 0.09)  # 2018 and 2020 are as near: the earlier
@@ -282,7 +287,7 @@ def test_each_currency_and_year_is_looked_up_once(portfolio: Workspace) -> None:
         assert rates.rate("SEK", 2030) == pytest.approx(0.1)
         assert rates.rate("SEK", None) == pytest.approx(0.1)
         assert rates.rate("NOK", 2022) == pytest.approx(1 / 11.5)
-        assert rates.rate("NOK", 2023) is None  # the nearest inverse rate is zero
+        assert rates.rate("NOK", 2023) == pytest.approx(1 / 11.5)  # a zero rate is no rate
         assert rates.rate("USD", 2022) is None
         assert rates.rate("EUR", None) == 1.0
         for currency, year in (("SEK", 2019), ("NOK", 2023), ("USD", 2022)):

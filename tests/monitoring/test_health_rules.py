@@ -138,8 +138,9 @@ def test_a_kpi_not_reported_for_the_window_is_stalled() -> None:
 
 
 def test_an_ended_project_without_results_is_flagged_after_the_grace_period() -> None:
-    ended = facts(start=dt.date(2022, 1, 1), end=AS_OF - dt.timedelta(days=91))
-    recent = facts(start=dt.date(2022, 1, 1), end=AS_OF - dt.timedelta(days=90))
+    planned = [KpiReport("Homes", dt.date(2023, 1, 1), None, 100)]  # monitored: a plan, no result
+    ended = facts(start=dt.date(2022, 1, 1), end=AS_OF - dt.timedelta(days=91), kpis=planned)
+    recent = facts(start=dt.date(2022, 1, 1), end=AS_OF - dt.timedelta(days=90), kpis=planned)
     reported = facts(
         start=dt.date(2022, 1, 1),
         end=AS_OF - dt.timedelta(days=91),
@@ -148,6 +149,13 @@ def test_an_ended_project_without_results_is_flagged_after_the_grace_period() ->
     assert codes(ended) == [FlagCode.ENDED_WITHOUT_RESULTS]
     assert codes(recent) == []
     assert codes(reported) == []
+
+
+def test_an_ended_project_with_no_progress_record_is_flagged_only_when_unreported_is_on() -> None:
+    silent = facts(start=dt.date(2022, 1, 1), end=AS_OF - dt.timedelta(days=91))
+    strict = HealthRules.model_validate({"ended_without_results": {"unreported": True}})
+    assert codes(silent) == []
+    assert codes(silent, strict) == [FlagCode.ENDED_WITHOUT_RESULTS]
 
 
 def test_a_rule_switched_off_raises_no_flag() -> None:

@@ -115,7 +115,7 @@ def test_decisions_are_listed_per_mission_newest_first(
 ) -> None:
     add_mission(workspace)
     add_project(workspace, "in", links={"renewables": "accepted"})
-    add_project(workspace, "out")
+    add_project(workspace, "out", end=dt.date(2035, 12, 31))  # a stop needs a project not yet ended
     record_decision(workspace, "test:in", "continue", "On plan", "Board")
     record_decision(workspace, "test:out", "stop", "No results", "Board")
     record_decision(workspace, "test:in", "scale", "Works well", "Board")
@@ -150,12 +150,14 @@ def test_a_decision_needs_a_known_kind_a_rationale_and_a_project(
 def test_the_database_refuses_to_change_or_delete_a_decision(
     workspace: Workspace, add_project: Callable[..., int]
 ) -> None:
-    add_project(workspace, "p1")
+    add_project(workspace, "p1", end=dt.date(2035, 12, 31))
     record_decision(workspace, "test:p1", "stop", "Nothing delivered", "Board")
     for statement in (
         update(DecisionRow).values(decision="continue"),
         delete(DecisionRow),
         text("UPDATE decisions SET rationale = 'rewritten'"),
+        text("UPDATE decision_details SET plan = 'rewritten'"),
+        text("DELETE FROM decision_details"),
     ):
         with pytest.raises(DBAPIError, match="append-only"), workspace.transaction() as session:
             session.execute(statement)

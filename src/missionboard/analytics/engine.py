@@ -28,6 +28,7 @@ from missionboard.analytics.instruments import (
 from missionboard.analytics.result import figure, table
 from missionboard.domain import metrics
 from missionboard.domain.portfolio import INSTRUMENT_FAMILY
+from missionboard.domain.portfolio_rule import PortfolioRule, RateTable, reporting_currency
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Engine:
         threshold: float,
         since: int | None,
         currency: str | None = None,
+        objectives_only: bool = False,
         texts: Callable[[list[int]], dict[int, str]] | None = None,
         max_text_inference: int = 50_000,
     ) -> None:
@@ -70,6 +72,9 @@ class Engine:
         self.taxonomy = taxonomy
         self.goals = goals
         self.threshold = threshold
+        self.rule = PortfolioRule(threshold)
+        # a mission's portfolio counts links to the objectives the mission has now (domain.portfolio_rule)
+        self.objectives_only = objectives_only
         self.since = since
         self.currency = currency or self._reporting_currency_default()
         self.texts = texts
@@ -96,18 +101,71 @@ class Engine:
     # --- scope and money --------------------------------------------------------------------
 
     def _reporting_currency_default(self) -> str:
-        found = one(
+        """The workspace's reporting currency, else the most common project currency (one rule:
+        ``domain.portfolio_rule.reporting_currency``; a mission's declared currency is passed in)."""
+        targets = {
+            str(r["c"]): int(r["n"])
+            for r in rows(self.con, "SELECT reporting_currency AS c, count(*) AS n FROM rates GROUP BY 1")
+        }
+        projects = (
+            {}
+            if targets
+            else {
+                str(r["c"]): int(r["n"])
+                for r in rows(
+                    self.con,
+                    "SELECT coalesce(budget_currency, public_currency) AS c, count(*) AS n FROM projects "
+                    "WHERE coalesce(budget_currency, public_currency) IS NOT NULL GROUP BY 1",
+                )
+            }
+        )
+        found, _source = reporting_currency(None, targets, projects)
+        return found or "EUR"
+
+    def _exchange_rates(self) -> None:
+        """Table fx (currency, year, rate, rate_year, approximate, via): the rate into the reporting
+        currency of each (currency, start year) the scope needs — direct, inverse or cross, nearest year
+        (``domain.portfolio_rule.RateTable``; a few rows per currency and year)."""
+        needed = rows(
             self.con,
-            "SELECT reporting_currency AS c FROM rates GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            """
+            SELECT DISTINCT currency, year FROM (
+                SELECT budget_currency AS currency, start_year AS year FROM sp
+                UNION ALL SELECT public_currency, start_year FROM sp
+                UNION ALL SELECT cofunding_currency, start_year FROM sp
+                -- participation currencies × start years: a superset of the pairs needed, without
+                -- joining millions of participations (a rate depends only on currency and year)
+                UNION ALL SELECT c.currency, y.year
+                FROM (SELECT DISTINCT currency FROM participations) c
+                CROSS JOIN (SELECT DISTINCT start_year AS year FROM sp) y
+            ) WHERE currency IS NOT NULL AND currency <> $rc
+            """,
+            {"rc": self.currency},
+        )
+        table = RateTable.of(
+            (r["currency"], r["reporting_currency"], r["year"], r["rate"])
+            for r in rows(self.con, "SELECT currency, reporting_currency, year, rate FROM rates")
+        )
+        found = []
+        for n in needed:
+            c = table.convert(n["currency"], self.currency, n["year"])
+            if c is not None:
+                found.append((n["currency"], n["year"], c.rate, c.rate_year, c.approximate, c.via))
+        columns = {
+            "currency": "VARCHAR",
+            "year": "BIGINT",
+            "rate": "DOUBLE",
+            "rate_year": "BIGINT",
+            "approximate": "BOOLEAN",
+            "via": "VARCHAR",
+        }
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE fx ("
+            + ", ".join(f"{name} {kind}" for name, kind in columns.items())
+            + ")"
         )
         if found:
-            return str(found["c"])
-        found = one(
-            self.con,
-            "SELECT budget_currency AS c FROM projects WHERE budget_currency IS NOT NULL "
-            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-        )
-        return str(found["c"]) if found else "EUR"
+            self.con.executemany("INSERT INTO fx VALUES (?, ?, ?, ?, ?, ?)", found)
 
     def build_scope(self) -> dict[str, Any]:
         """Tables plinks (project → goal), sp (scope projects) and pm (their money, converted)."""
@@ -119,10 +177,17 @@ class Engine:
                 SELECT project_id, goal, max(score) AS score, bool_or(status = 'accepted') AS accepted
                 FROM links
                 WHERE taxonomy = $taxonomy
+                  -- the portfolio rule (domain.portfolio_rule.PortfolioRule.counts)
                   AND (status = 'accepted' OR (status = 'proposed' AND score >= $threshold))
+                  AND (NOT $objectives_only OR list_contains($goals, goal))
                 GROUP BY project_id, goal
                 """,
-                {"taxonomy": self.taxonomy, "threshold": self.threshold},
+                {
+                    "taxonomy": self.taxonomy,
+                    "threshold": self.threshold,
+                    "objectives_only": self.objectives_only,
+                    "goals": [g.code for g in self.goals],
+                },
             )
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE scope0 AS "
@@ -153,29 +218,7 @@ class Engine:
             "SELECT count(*) AS n FROM projects p JOIN scope0 s ON p.id = s.id "
             "WHERE p.start_year IS NULL AND p.end_year IS NULL",
         )
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE fx AS
-            WITH needed AS (
-                SELECT DISTINCT currency, year FROM (
-                    SELECT budget_currency AS currency, start_year AS year FROM sp
-                    UNION ALL SELECT public_currency, start_year FROM sp
-                    UNION ALL SELECT cofunding_currency, start_year FROM sp
-                    -- participation currencies × start years: a superset of the pairs needed, without
-                    -- joining millions of participations (a rate depends only on currency and year)
-                    UNION ALL SELECT c.currency, y.year
-                    FROM (SELECT DISTINCT currency FROM participations) c
-                    CROSS JOIN (SELECT DISTINCT start_year AS year FROM sp) y
-                ) WHERE currency IS NOT NULL AND currency <> $rc
-            )
-            SELECT n.currency, n.year,
-                   arg_min(r.rate, abs(coalesce(n.year, 9999) - r.year) * 2 + (r.year > coalesce(n.year, 9999))::INT) AS rate,
-                   arg_min(r.year, abs(coalesce(n.year, 9999) - r.year) * 2 + (r.year > coalesce(n.year, 9999))::INT) AS rate_year
-            FROM needed n JOIN rates r ON r.currency = n.currency AND r.reporting_currency = $rc
-            GROUP BY n.currency, n.year
-            """,
-            {"rc": self.currency},
-        )
+        self._exchange_rates()
 
         def conv(amount: str, currency: str, alias: str) -> str:
             return (
@@ -192,9 +235,13 @@ class Engine:
                    {conv("sp.cofunding_amount", "sp.cofunding_currency", "fc")} AS cofund_conv,
                    sp.budget_amount IS NOT NULL AND sp.budget_currency IS DISTINCT FROM $rc
                        AND fb.rate IS NULL AS budget_unconverted,
-                   (fb.rate IS NOT NULL AND fb.rate_year IS DISTINCT FROM sp.start_year)
-                       OR (fp.rate IS NOT NULL AND fp.rate_year IS DISTINCT FROM sp.start_year)
-                       OR (fc.rate IS NOT NULL AND fc.rate_year IS DISTINCT FROM sp.start_year) AS approximate
+                   sp.budget_amount IS NULL AND (
+                       (sp.public_amount IS NOT NULL AND sp.public_currency IS DISTINCT FROM $rc
+                           AND fp.rate IS NULL)
+                       OR (sp.cofunding_amount IS NOT NULL AND sp.cofunding_currency IS DISTINCT FROM $rc
+                           AND fc.rate IS NULL)) AS parts_unconverted,
+                   coalesce(fb.approximate, false) OR coalesce(fp.approximate, false)
+                       OR coalesce(fc.approximate, false) AS approximate
             FROM sp
             LEFT JOIN fx fb ON fb.currency = sp.budget_currency AND fb.year IS NOT DISTINCT FROM sp.start_year
             LEFT JOIN fx fp ON fp.currency = sp.public_currency AND fp.year IS NOT DISTINCT FROM sp.start_year
@@ -206,8 +253,10 @@ class Engine:
             """
             CREATE OR REPLACE TEMP TABLE money AS
             SELECT id,
+                   -- a project's money: its budget, else public funding plus co-funding; none of it
+                   -- when a stated part has no rate (domain.portfolio_rule.convert_money)
                    CASE WHEN budget_conv IS NOT NULL THEN budget_conv
-                        WHEN budget_unconverted THEN NULL
+                        WHEN budget_unconverted OR parts_unconverted THEN NULL
                         WHEN public_conv IS NOT NULL OR cofund_conv IS NOT NULL
                              THEN coalesce(public_conv, 0) + coalesce(cofund_conv, 0) END AS budget,
                    public_conv AS public,
@@ -284,10 +333,26 @@ class Engine:
         unconverted = rows(
             self.con,
             """
-            SELECT coalesce(sp.budget_currency, '(none)') AS currency, sum(sp.budget_amount) AS amount,
-                   count(*) AS projects
-            FROM pm JOIN sp ON sp.id = pm.id WHERE pm.budget_unconverted GROUP BY 1 ORDER BY 1
+            -- per currency of the stated money that has no rate (the budget, else public funding and
+            -- co-funding), as domain.portfolio_rule.convert_money lists them
+            SELECT currency, sum(amount) AS amount, count(*) AS projects FROM (
+                SELECT coalesce(sp.budget_currency, '(none)') AS currency, sp.budget_amount AS amount
+                FROM pm JOIN sp ON sp.id = pm.id WHERE pm.budget_unconverted
+                UNION ALL
+                SELECT coalesce(sp.public_currency, '(none)'), sp.public_amount
+                FROM pm JOIN sp ON sp.id = pm.id LEFT JOIN fx ON fx.currency = sp.public_currency
+                    AND fx.year IS NOT DISTINCT FROM sp.start_year
+                WHERE pm.parts_unconverted AND sp.public_amount IS NOT NULL
+                    AND sp.public_currency IS DISTINCT FROM $rc AND fx.rate IS NULL
+                UNION ALL
+                SELECT coalesce(sp.cofunding_currency, '(none)'), sp.cofunding_amount
+                FROM pm JOIN sp ON sp.id = pm.id LEFT JOIN fx ON fx.currency = sp.cofunding_currency
+                    AND fx.year IS NOT DISTINCT FROM sp.start_year
+                WHERE pm.parts_unconverted AND sp.cofunding_amount IS NOT NULL
+                    AND sp.cofunding_currency IS DISTINCT FROM $rc AND fx.rate IS NULL
+            ) GROUP BY 1 ORDER BY 1
             """,
+            {"rc": rc},
         )
         return {
             "reporting_currency": rc,
@@ -345,6 +410,16 @@ class Engine:
         goals = list(self.goals) + [
             Goal(code=g, title=g) for g in sorted(found) if g not in {x.code for x in self.goals}
         ]
+        # proposals the portfolio rule leaves out: a goal with only these is a gap that says so
+        below = {
+            r["goal"]: r["n"]
+            for r in rows(
+                self.con,
+                "SELECT goal, count(DISTINCT project_id) AS n FROM links WHERE taxonomy = $taxonomy "
+                "AND status = 'proposed' AND score < $threshold GROUP BY goal",
+                {"taxonomy": self.taxonomy, "threshold": self.threshold},
+            )
+        }
         total_split = sum((found.get(g.code, {}).get("budget_split") or 0.0) for g in goals)
         weights = [g.weight for g in goals if g.weight is not None]
         weight_total = sum(weights)
@@ -375,9 +450,13 @@ class Engine:
             out.append(row)
             expected = weight_share if weight_share is not None else expected_even
             if row["projects"] == 0:
-                gaps.append(
-                    {"goal": goal.code, "title": goal.title, "kind": "orphaned", "reason": "no project"}
-                )
+                reason = "no project"
+                if below.get(goal.code):
+                    reason = (
+                        f"no project counts; {below[goal.code]} proposed with score under "
+                        f"{self.threshold:g} (review them)"
+                    )
+                gaps.append({"goal": goal.code, "title": goal.title, "kind": "orphaned", "reason": reason})
             elif row["accepted"] == 0:
                 gaps.append(
                     {

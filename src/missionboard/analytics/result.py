@@ -14,6 +14,7 @@ from typing import Any
 KEYS = (
     "mission",
     "scope",
+    "portfolio",
     "projects",
     "budget",
     "coverage",

@@ -7,14 +7,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import duckdb
+import numpy as np
 from sqlalchemy import func, select
 
-from missionboard.analytics import network, participants, themes
+from missionboard.analytics import network, participants, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
 from missionboard.analytics.loader import load_workspace
 from missionboard.analytics.result import PortfolioAnalysis
+from missionboard.domain.portfolio_rule import DEFAULT_RULE, CurrencySource, PortfolioRule, currency_text
 from missionboard.errors import InputError, NotFound
 from missionboard.store.missions import MissionStore
+from missionboard.store.portfolio_scope import mission_currency
 from missionboard.store.tables import GoalRow, LinkRow
 from missionboard.store.workspace import Workspace
 
@@ -27,14 +30,18 @@ def mission_taxonomy(mission_id: str) -> str:
 
 
 def _goals_and_mission(
-    workspace: Workspace, mission_id: str | None, taxonomy: str | None
-) -> tuple[list[Goal], dict[str, Any] | None]:
+    workspace: Workspace, mission_id: str | None, taxonomy: str | None, currency: str | None = None
+) -> tuple[list[Goal], dict[str, Any] | None, tuple[str | None, CurrencySource]]:
     with workspace.reading() as session:
         mission_info: dict[str, Any] | None = None
         goals: list[Goal] = []
+        chosen: tuple[str | None, CurrencySource] = (
+            (currency, CurrencySource.CHOSEN) if currency else (None, CurrencySource.WORKSPACE)
+        )
         if mission_id is not None:
             version = MissionStore(session).get(mission_id)
             mission = version.mission
+            chosen = mission_currency(session, mission, chosen=currency)
             mission_info = {
                 "id": mission.id,
                 "title": mission.title,
@@ -64,7 +71,7 @@ def _goals_and_mission(
                         f"taxonomy '{taxonomy}' has no goals and no links in this workspace "
                         "(a mission's taxonomy is 'mission:<id>')"
                     )
-    return goals, mission_info
+    return goals, mission_info, chosen
 
 
 def analyze_portfolio(
@@ -73,7 +80,7 @@ def analyze_portfolio(
     *,
     taxonomy: str | None = None,
     since: int | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     currency: str | None = None,
     max_text_projects: int = 20_000,
     overlap_similarity: float = 0.8,
@@ -88,12 +95,21 @@ def analyze_portfolio(
 
     Scope: with ``mission_id``, the projects linked to the mission's objectives (taxonomy
     ``mission:<id>``); with ``taxonomy``, projects linked to that taxonomy's goals; with neither, every
-    project. Links count when accepted, or when proposed with a score ≥ ``threshold`` (flagged as
-    proposed). ``since`` keeps projects active in or after that year. ``snapshot=False`` reads a SQLite
-    workspace's tables from the database even where a fresh columnar snapshot is at hand.
+    project. Links count by the portfolio rule (``domain.portfolio_rule``: accepted, or proposed with a
+    score ≥ 0.5, flagged as proposed); ``threshold`` overrides the rule's threshold for this analysis and
+    is reported as such. Money is in the mission's reporting currency unless ``currency`` is given.
+    ``since`` keeps projects active in or after that year. ``snapshot=False`` reads a SQLite workspace's
+    tables from the database even where a fresh columnar snapshot is at hand. Diversity is measured on
+    the workspace's shared themes (``theme_sets``: computed once, stored, the same for every scope);
+    ``themes_count`` replaces them with a set of that many themes.
     """
-    if not 0.0 <= threshold <= 1.0:
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(f"--threshold must be between 0 and 1, not {threshold}")
+    rule = (
+        PortfolioRule(threshold, override=threshold != DEFAULT_RULE.threshold)
+        if threshold is not None
+        else DEFAULT_RULE
+    )
     if currency is not None and (len(currency) != 3 or not currency.isalpha()):
         raise InputError(f"--currency must be a three-letter code such as EUR, not {currency!r}")
     if taxonomy is None and mission_id is not None:
@@ -112,7 +128,9 @@ def analyze_portfolio(
         cpu_mark[0] = cpu_now
         return now
 
-    goals, mission_info = _goals_and_mission(workspace, mission_id, taxonomy)
+    goals, mission_info, (chosen_currency, currency_source) = _goals_and_mission(
+        workspace, mission_id, taxonomy, currency.upper() if currency else None
+    )
     con = duckdb.connect()
     try:
         t = time.perf_counter()
@@ -123,18 +141,30 @@ def analyze_portfolio(
             con,
             taxonomy=taxonomy,
             goals=goals,
-            threshold=threshold,
+            threshold=rule.threshold,
             since=since,
-            currency=currency.upper() if currency else None,
+            currency=chosen_currency,
+            objectives_only=mission_id is not None and taxonomy == mission_taxonomy(mission_id),
             texts=lambda ids: themes.project_texts(workspace, ids),
         )
         sections: dict[str, Any] = {"mission": mission_info}
         scope = engine.build_scope()
         sections["scope"] = {
             "taxonomy": taxonomy,
-            "threshold": threshold,
+            "threshold": rule.threshold,
             "since": since,
             "description": engine.scope_text(),
+        }
+        if chosen_currency is None:
+            currency_source = CurrencySource.WORKSPACE
+        sections["portfolio"] = {
+            **rule.to_dict(),
+            "currency": engine.currency,
+            "currency_source": currency_source.value,
+            "conversion": (
+                f"money in {currency_text(engine.currency, currency_source)}; rate of each project's "
+                "start year, else the nearest year; direct, inverse or cross rates"
+            ),
         }
         sections["projects"] = scope
         # the participation arrays and the actor network need no database once their inputs are read:
@@ -187,14 +217,24 @@ def analyze_portfolio(
         t = lap("network", t)
         sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
         t = lap("texts", t)
-        embeddings = themes.cached_embeddings(workspace, sample)
-        if embeddings is not None:
-            sample = embeddings.sample(sample)
-        sections["diversity"], sections["themes"], matrix = themes.themes_and_diversity(
-            sample, n_themes=themes_count, seed=seed, embeddings=embeddings
+        # the workspace's shared themes (computed once, stored; every scope is measured on them)
+        theme_set = theme_sets.shared_themes(workspace, k=themes_count, seed=seed)
+        t = lap("theme_set", t)
+        in_scope = con.execute(
+            "SELECT id, coalesce(budget, 'NaN'::DOUBLE) AS budget FROM money ORDER BY id"
+        ).fetchnumpy()
+        sections["diversity"], sections["themes"] = themes.scope_diversity(
+            theme_set,
+            np.asarray(in_scope["id"], dtype=np.int64),
+            np.asarray(in_scope["budget"], dtype=float),
+            lambda ids: themes.titles_of(workspace, ids),
         )
+        vectorised = themes.vectorise(sample.texts)
         sections["overlaps"] = themes.overlaps(
-            sample, matrix, similarity=overlap_similarity, max_projects=max_overlap_projects
+            sample,
+            vectorised[0] if vectorised is not None else None,
+            similarity=overlap_similarity,
+            max_projects=max_overlap_projects,
         )
         t = lap("themes", t)
     finally:
@@ -214,5 +254,7 @@ def analyze_portfolio(
             "participants_and_actor_network": arrays_seconds[0] if arrays_seconds else None
         },
         "reporting_currency": engine.currency,
+        # whether this call computed the shared themes, reused them, or assigned new projects to them
+        "theme_set": theme_set.status,
     }
     return PortfolioAnalysis(sections=sections)

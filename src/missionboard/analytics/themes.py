@@ -1,30 +1,29 @@
-"""Solution themes, their diversity, and near-duplicate projects funded by different funders.
+"""Diversity of a scope over the workspace's shared themes, and near-duplicate projects funded apart.
 
-Themes are clusters of project texts (title and abstract): TF-IDF vectors (scikit-learn) grouped by
-k-means. Disparity between two themes is the cosine distance between their centroids, so Stirling's
-Δ rewards portfolios that spread money over themes that really differ. Near-duplicates are pairs of
-projects whose TF-IDF cosine similarity reaches a threshold, found by sparse matrix products in
-blocks, reported only where the two projects share no funder.
-
-On large portfolios both run on a deterministic sample of the projects in scope (``max_projects``);
-the result states the sample size.
+The themes are computed once per workspace (``theme_sets``) and every scope is measured on them.
+Disparity between two themes is the cosine distance between their centroids, so Stirling's Δ rewards
+portfolios that spread money over themes that really differ. Near-duplicates are pairs of projects
+whose TF-IDF cosine similarity reaches a threshold, found by sparse matrix products in blocks, reported
+only where the two projects share no funder; they run on a deterministic sample of the projects in
+scope (``max_projects``), and the result states the sample size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
+from missionboard.analytics.theme_sets import ThemeSet, shared_themes
 from missionboard.domain import metrics
 from missionboard.store.tables import ProjectRow
 from missionboard.store.workspace import Workspace
@@ -160,7 +159,8 @@ def cached_embeddings(
     )
 
 
-def _vectorise(texts: list[str]) -> tuple[csr_matrix, TfidfVectorizer] | None:
+def vectorise(texts: list[str]) -> tuple[csr_matrix, TfidfVectorizer] | None:
+    """TF-IDF vectors of the texts (for near-duplicates), or None where there are no usable words."""
     if not texts:
         return None
     vectorizer = TfidfVectorizer(
@@ -173,88 +173,89 @@ def _vectorise(texts: list[str]) -> tuple[csr_matrix, TfidfVectorizer] | None:
     return csr_matrix(matrix), vectorizer
 
 
-def themes_and_diversity(
-    sample: TextSample,
-    *,
-    n_themes: int | None = None,
-    seed: int = 42,
-    embeddings: Embeddings | None = None,
-) -> tuple[dict[str, Any], dict[str, Any], csr_matrix | None]:
-    """Themes (clusters of project texts) and Stirling diversity of the budget over them.
+def scope_diversity(
+    theme_set: ThemeSet,
+    ids: np.ndarray,
+    budgets: np.ndarray,
+    titles: Callable[[list[int]], dict[int, str]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stirling diversity of one scope (its project ``ids`` and converted ``budgets``, NaN where unknown)
+    over the workspace's shared themes, and the scope's theme table.
 
-    With ``embeddings`` (cached by mapping; one row per project of ``sample``, see ``Embeddings.sample``)
-    the themes are clusters of those vectors; otherwise of TF-IDF vectors. Labels always come from the
-    TF-IDF terms.
+    Every scope is measured on the same themes, so the figures compare across missions, funders and
+    years; variety counts the themes with at least one project of the scope, so a scope never has more
+    variety than a larger scope containing it.
     """
-    if embeddings is not None and len(embeddings.vectors) != len(sample.ids):
-        raise ValueError("embeddings must have one row per project of the sample")
-    vectorised = _vectorise(sample.texts)
-    space = (
-        f"sentence embeddings ({embeddings.model}) cached by 'map'" if embeddings is not None else "TF-IDF"
-    )
+    ids = np.asarray(ids, dtype=np.int64)
+    budgets = np.asarray(budgets, dtype=float)
+    k = theme_set.k
+    theme = theme_set.themes_of(ids)
+    in_theme = theme > 0
     basis = (
-        f"{space} of title and abstract, k-means themes; {len(sample.ids):,} of {sample.population:,} projects"
-        + (" (deterministic sample)" if len(sample.ids) < sample.population else "")
+        f"the workspace's shared themes (generation {theme_set.generation}: k = {k}, {theme_set.space}; "
+        f"{theme_set.chosen_by.get('rule', '')}); {int(in_theme.sum()):,} of {len(ids):,} projects in scope "
+        "have a theme"
     )
-    if vectorised is None or len(sample.ids) < 2:
-        section = _diversity_section(metrics.diversity([1.0], [[0.0]]), basis, "a single theme")
-        if not sample.ids:  # nothing to measure: no figure rather than a misleading "perfectly even"
-            for key in ("balance", "disparity", "stirling", "shannon_entropy"):
-                section[key]["value"] = None
-            section["variety"]["value"] = 0
-        return section, table([], {}, basis), None
-    matrix, vectorizer = vectorised
-    n = matrix.shape[0]
-    k = n_themes or max(2, min(12, round((n / 2) ** 0.5)))
-    k = max(1, min(k, n))
-    if n <= 5000:
-        model: KMeans | MiniBatchKMeans = KMeans(n_clusters=k, n_init=3, random_state=seed)
-    else:
-        model = MiniBatchKMeans(n_clusters=k, n_init=1, random_state=seed, batch_size=4096)
-    features = embeddings.vectors if embeddings is not None else matrix
-    labels = model.fit_predict(features)
-    centroids = np.asarray(model.cluster_centers_)
-    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-    unit = centroids / np.where(norms > 0, norms, 1.0)
-    distance = np.clip(1.0 - unit @ unit.T, 0.0, 1.0)
-    np.fill_diagonal(distance, 0.0)
-    budgets = np.array([b if b is not None else np.nan for b in sample.budgets], dtype=float)
-    priced = ~np.isnan(budgets)
-    by_budget = priced.mean() >= 0.5 and np.nansum(budgets) > 0
-    weights = np.where(priced, budgets, 0.0) if by_budget else np.ones(n)
+    if k == 0 or not in_theme.any():
+        section = _diversity_section(metrics.diversity([1.0], [[0.0]]), basis, "no themes")
+        for key in ("balance", "disparity", "stirling", "shannon_entropy"):
+            section[key]["value"] = None
+        section["variety"]["value"] = 0
+        section["themes"] = figure(k, "themes", basis)
+        section["theme_set"] = theme_set.evidence()
+        return section, table([], {}, basis)
+    labels = theme[in_theme] - 1
+    money = budgets[in_theme]
+    priced = ~np.isnan(money)
+    by_budget = bool(priced.mean() >= 0.5 and np.nansum(money) > 0)
+    weights = np.where(priced, money, 0.0) if by_budget else np.ones(len(labels))
     totals = np.bincount(labels, weights=weights, minlength=k)
     counts = np.bincount(labels, minlength=k)
     p = metrics.shares(totals.tolist())
     if not p:
         p = metrics.shares(counts.astype(float).tolist())
         by_budget = False
-    result = metrics.diversity(p, distance.tolist())
-    terms = np.array(vectorizer.get_feature_names_out())
-    theme_rows = []
-    for c in range(k):
-        members = np.flatnonzero(labels == c)
-        weights_of_terms = (
-            np.asarray(matrix[members].mean(axis=0)).ravel() if len(members) else np.zeros(len(terms))
-        )
-        top = terms[np.argsort(-weights_of_terms)[:5]]
-        theme_rows.append(
-            {
-                "theme": c,
-                "label": ", ".join(top.tolist()),
-                "projects": int(counts[c]),
-                "share": p[c] if p else None,
-                "example": next((sample.titles[i] for i in range(n) if labels[i] == c), ""),
-            }
-        )
+    result = metrics.diversity(p, theme_set.distances.tolist())
     weighting = "budget" if by_budget else "project counts (too few budgets known)"
     section = _diversity_section(result, basis, f"shares of {weighting} across themes")
-    section["themes"] = figure(k, "themes", basis)
-    theme_table = table(
-        sorted(theme_rows, key=lambda r: -(r["share"] or 0)),
-        {"projects": "projects (in the sample)", "share": f"fraction of {weighting}"},
-        basis + "; label = the theme's strongest TF-IDF terms",
+    section["variety"] = figure(
+        int((counts > 0).sum()), "themes", f"shared themes with at least one project in scope; {basis}"
     )
-    return section, theme_table, matrix
+    section["themes"] = figure(k, "themes", f"themes of the whole workspace; {basis}")
+    section["theme_set"] = theme_set.evidence()
+    scope_ids = ids[in_theme]
+    first = {c: int(scope_ids[labels == c].min()) for c in range(k) if counts[c] > 0}
+    names = titles(sorted(first.values()))
+    theme_rows = [
+        {
+            "theme": c + 1,
+            "label": theme_set.labels[c],
+            "projects": int(counts[c]),
+            "share": p[c],
+            "example": names.get(first[c], "") if c in first else "",
+        }
+        for c in range(k)
+        if counts[c] > 0
+    ]
+    theme_table = table(
+        sorted(theme_rows, key=lambda r: (-(r["share"] or 0), r["theme"])),
+        {"projects": "projects (in scope)", "share": f"fraction of {weighting}"},
+        basis + "; label = the theme's most distinctive TF-IDF terms in the workspace",
+    )
+    return section, theme_table
+
+
+def titles_of(workspace: Workspace, ids: list[int]) -> dict[int, str]:
+    """The titles of the given projects."""
+    found: dict[int, str] = {}
+    with workspace.reading() as session:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            for pid, title in session.execute(
+                select(ProjectRow.id, ProjectRow.title).where(ProjectRow.id.in_(chunk))
+            ):
+                found[pid] = title or ""
+    return found
 
 
 def _diversity_section(d: metrics.StirlingDiversity, basis: str, weighting: str) -> dict[str, Any]:
@@ -338,4 +339,66 @@ def overlaps(
     return {
         "count": figure(total, "project pairs", basis),
         "pairs": table(pairs, {"similarity": "cosine similarity (0–1)"}, basis + f" (top {limit})"),
+    }
+
+
+def themes_report(
+    workspace: Workspace,
+    *,
+    mission_id: str | None = None,
+    k: int | None = None,
+    recompute: bool = False,
+    terms: int = 6,
+    examples: int = 5,
+) -> dict[str, Any]:
+    """The workspace's shared themes (the ones ``analyze`` measures diversity on), with their sizes in
+    the whole workspace or, with ``mission_id``, in the mission's portfolio.
+
+    ``k`` fixes the number of themes and ``recompute`` forces a new set: either replaces the shared set,
+    so that ``analyze`` then uses it too.
+    """
+    from missionboard.store.missions import MissionStore  # only for --mission
+    from missionboard.store.portfolio_scope import mission_taxonomy, portfolio_project_ids
+
+    theme_set = shared_themes(workspace, k=k, recompute=recompute)
+    taxonomy = None
+    if mission_id is not None:
+        with workspace.reading() as session:
+            mission = MissionStore(session).get(mission_id).mission
+            ids = np.array(sorted(session.scalars(portfolio_project_ids(mission))), dtype=np.int64)
+        taxonomy = mission_taxonomy(mission_id)
+        scope = f"the projects in the portfolio of mission '{mission_id}'"
+    else:
+        ids = theme_set.project_ids
+        scope = "every project of the workspace"
+    theme = theme_set.themes_of(ids)
+    counts = np.bincount(theme, minlength=theme_set.k + 1)
+    in_theme = int(counts[1:].sum())
+    members: dict[int, list[int]] = {}
+    for c in range(1, theme_set.k + 1):
+        members[c] = [int(i) for i in ids[theme == c][:examples]]
+    names = titles_of(workspace, sorted({i for found in members.values() for i in found}))
+    themes_out: list[dict[str, Any]] = [
+        {
+            "theme": c,
+            "label": theme_set.labels[c - 1],
+            "size": int(counts[c]),
+            "share": round(int(counts[c]) / in_theme, 4) if in_theme else 0.0,
+            "terms": theme_set.terms[c - 1][:terms],
+            "projects": [{"id": i, "title": names.get(i, "")} for i in members[c]],
+        }
+        for c in range(1, theme_set.k + 1)
+        if counts[c] > 0
+    ]
+    themes_out.sort(key=lambda t: (-t["size"], t["theme"]))
+    k_present = len(themes_out)
+    return {
+        "k": theme_set.k,
+        "projects": len(ids),
+        "without_theme": int(counts[0]),
+        "scope": scope,
+        "taxonomy": taxonomy,
+        "themes": themes_out,
+        "thin": [t["theme"] for t in themes_out if t["share"] < 0.5 / max(1, k_present)],
+        "theme_set": {**theme_set.evidence(), "status": theme_set.status},
     }

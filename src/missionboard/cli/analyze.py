@@ -39,22 +39,28 @@ def analyze(
         AnalyzeFormat.TEXT, "--format", "-f", help="text, json or md."
     ),
     charts: Path | None = typer.Option(None, "--charts", help="Write charts (PNG and SVG) into this folder."),
-    threshold: float = typer.Option(
-        0.5, "--threshold", help="Count proposed links with at least this score (flagged as proposed)."
+    threshold: float | None = typer.Option(
+        None,
+        "--threshold",
+        help="Override the portfolio rule for this analysis: count proposed links from this score "
+        "(default: the rule's 0.5; an override is reported with every figure).",
     ),
     currency: str | None = typer.Option(
-        None, "--currency", help="Reporting currency (default: the one the exchange-rates table converts to)."
+        None,
+        "--currency",
+        help="Reporting currency (default: the mission's, else the one most exchange rates convert to).",
     ),
     max_text_projects: int = typer.Option(
         20_000,
         "--max-text-projects",
-        help="Cluster themes and look for overlaps on at most this many projects.",
+        help="Look for near-duplicate projects among at most this many (themes are the workspace's shared ones).",
     ),
 ) -> None:
     """Coverage and gaps, instrument/stage/helix mix, geography, timeline, leverage, diversity, silos.
 
-    Reads accepted links (and proposed ones scoring at least --threshold, flagged as such). Amounts are
-    converted with the workspace's exchange rates only; anything without a rate is reported apart.
+    Counts a mission's portfolio by the one rule every view uses: links accepted, or proposed with a
+    score of at least 0.5 (flagged as proposed); rejected never. Amounts are converted with the
+    workspace's exchange rates only (direct, inverse or cross); anything without a rate is reported apart.
     """
     from missionboard.analytics import analyze_portfolio  # scikit-learn and DuckDB: loaded only when used
 
@@ -100,6 +106,7 @@ def _render_text(data: dict[str, Any]) -> None:
 def _render_tables(data: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(summary.title(data))}[/bold]")
     console.print(f"Scope: {escape(data['scope']['description'])}", highlight=False)
+    console.print(escape(summary.portfolio_line(data)), highlight=False)
     head = Table(title="Headline figures", show_header=True, title_justify="left")
     head.add_column("Figure")
     head.add_column("Value", justify="right")

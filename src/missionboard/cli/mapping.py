@@ -344,15 +344,30 @@ def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
 
 def themes(
     ctx: typer.Context,
-    mission: str | None = typer.Option(None, "--mission", help="Only projects linked to this mission."),
-    k: str = typer.Option("auto", "--k", help="Number of themes, or auto."),
+    mission: str | None = typer.Option(
+        None, "--mission", help="Size the themes over this mission's portfolio (same themes)."
+    ),
+    k: str = typer.Option(
+        "auto",
+        "--k",
+        help="Number of themes, or auto (chosen by silhouette); a number replaces the shared set.",
+    ),
+    recompute: bool = typer.Option(False, "--recompute", help="Compute the shared themes afresh now."),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
-    """Cluster projects into themes labelled by their distinctive terms; shows where the portfolio is thin."""
+    """The workspace's shared themes (the ones 'analyze' uses), labelled by their distinctive terms.
+
+    Themes are computed once per workspace and stored; shows where the portfolio is thin.
+
+    Example: missionboard themes --mission clean-power
+    """
     if k != "auto" and not k.isdigit():
         raise InputError(Problem("--k", None, "", f"must be a number or auto, not {k!r}"))
     result = service.themes(
-        app_context(ctx).workspace(), mission_id=mission, k=None if k == "auto" else int(k)
+        app_context(ctx).workspace(),
+        mission_id=mission,
+        k=None if k == "auto" else int(k),
+        recompute=recompute,
     )
     if format == OutputFormat.JSON:
         print_json(result)
@@ -368,6 +383,13 @@ def themes(
             escape(example[:60]),
         )
     console.print(table)
+    evidence = result["theme_set"]
+    console.print(
+        f"k = {evidence['k']} ({escape(str(evidence['chosen_by'].get('rule', '')))}); "
+        f"{escape(evidence['space'])}; computed {evidence['computed_at']} from {evidence['projects']:,} "
+        f"projects ({evidence['status']})",
+        highlight=False,
+    )
     if result["thin"]:
         console.print(f"thin themes (under half an even share): {', '.join(map(str, result['thin']))}")
 

@@ -1,9 +1,11 @@
-"""Monitoring commands: ``indicators import|list|show``, ``progress import``, ``decide``, ``decisions``,
-``monitor``. Each parses its arguments, calls one service in ``missionboard.monitoring``, renders."""
+"""Monitoring commands: ``indicators import|list|show``, ``progress import``, ``gate add|list|calendar``,
+``decide``, ``decisions``, ``appeal lodge|rule``, ``monitor``. Each parses its arguments, calls one service
+in ``missionboard.monitoring``, renders."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,11 @@ indicators_app = typer.Typer(
     help="Indicator observations: import series, list them, show one with its history."
 )
 progress_app = typer.Typer(help="Project progress: milestones, KPIs and spend.")
+gate_app = typer.Typer(
+    help="Stage-gates: schedule a project's gates (date, go/no-go criteria, evidence), list them, "
+    "and a mission's gate calendar."
+)
+appeal_app = typer.Typer(help="Appeals against stage-gate decisions: lodge one, rule on it.")
 
 
 class DecisionChoice(StrEnum):
@@ -44,6 +51,8 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.add_typer(indicators_app, name="indicators")
     app.add_typer(progress_app, name="progress")
+    app.add_typer(gate_app, name="gate")
+    app.add_typer(appeal_app, name="appeal")
     app.command("decide")(decide)
     app.command("decisions")(decisions)
     app.command("monitor")(monitor)
@@ -191,25 +200,64 @@ def decide(
     project: str = typer.Argument(..., help="SOURCE:SOURCE_ID or the numeric project id."),
     decision: DecisionChoice = typer.Option(..., "--decision", help="continue, pivot, scale or stop."),
     rationale: str = typer.Option(..., "--rationale", help="Why: kept with the decision for good."),
+    gate: str | None = typer.Option(None, "--gate", help="The gate it is taken at (see 'gate list')."),
+    met: str | None = typer.Option(
+        None, "--met", help="The gate's criteria that were met, by number: '1,3', 'all' or 'none'."
+    ),
+    plan: str | None = typer.Option(None, "--plan", help="A pivot's new plan (default: the rationale)."),
+    amount: str | None = typer.Option(None, "--amount", help="Money a scale adds to the budget."),
+    currency: str | None = typer.Option(
+        None, "--currency", help="Currency of --amount (default and only choice: the budget's)."
+    ),
+    on: str | None = typer.Option(None, "--on", help="When it takes effect, YYYY-MM-DD (default today)."),
     by: str | None = typer.Option(None, "--by", help="Who decided (default: the acting user)."),
     rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
-    """Record a stage-gate decision; the evidence shown now (health, progress, objectives) is frozen into it."""
+    """Record a stage-gate decision; the evidence shown now (health, progress, objectives) is frozen into it.
+
+    A stop terminates the project on --on and releases the budget not yet paid to the mission; a pivot
+    records its plan; a scale adds --amount to the budget. The same outcome at the same gate twice, or any
+    decision on a stopped project, is refused (exit 2).
+
+    Example: missionboard decide nordic:P17 --gate G2 --met 1,2 --decision stop --rationale "No pilot"
+    """
     app = app_context(ctx)
     record = monitoring.record_decision(
-        app.workspace(), project, decision.value, rationale, by or app.user, rules=rules
+        app.workspace(),
+        project,
+        decision.value,
+        rationale,
+        by or app.user,
+        rules=rules,
+        gate=gate,
+        met=_met(met),
+        plan=plan,
+        amount=amount,
+        currency=currency,
+        on=_date(on, "--on"),
     )
     if format is OutputFormat.JSON:
         print_json(record.model_dump(mode="json"))
         return
     label = f"{record.project[0]}:{record.project[1]}"
     console.print(
-        f"recorded: [bold]{record.decision.value}[/bold] {escape(label)} by {escape(record.by)} "
-        f"at {record.at:%Y-%m-%d %H:%M} UTC",
+        f"recorded: [bold]{record.decision.value}[/bold] {escape(label)}"
+        + (f" at gate {escape(record.gate)}" if record.gate else "")
+        + f" by {escape(record.by)} at {record.at:%Y-%m-%d %H:%M} UTC",
         highlight=False,
         soft_wrap=True,
     )
+    for result in record.criteria:
+        mark = "met" if result.met else "not met"
+        console.print(f"  criterion {mark}: {escape(result.criterion)}", highlight=False, soft_wrap=True)
+    if record.plan:
+        console.print(f"  new plan: {escape(record.plan)}", highlight=False, soft_wrap=True)
+    if record.amount is not None:
+        what = "released to the mission" if record.decision.value == "stop" else "added to the budget"
+        console.print(
+            f"  {record.amount:,.0f} {record.currency or ''} {what}", highlight=False, soft_wrap=True
+        )
     flags = record.evidence.get("flags", [])
     for flag in flags:
         console.print(
@@ -225,27 +273,49 @@ def decide(
             )
 
 
+def _met(value: str | None) -> set[int] | str:
+    """'1,3' → {1, 3}; 'none' → {}; 'all' stays 'all' (every criterion of the gate)."""
+    if value is None or value.strip().lower() in ("", "none"):
+        return set()
+    if value.strip().lower() == "all":
+        return "all"
+    try:
+        return {int(part) for part in value.replace(" ", "").split(",") if part}
+    except ValueError:
+        raise InputError(
+            Problem("", None, "--met", f"'{value}' is not a list of criterion numbers such as 1,3")
+        ) from None
+
+
 def decisions(
     ctx: typer.Context,
     mission: str | None = typer.Argument(None, help="Only decisions on projects linked to this mission."),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
-    """List stage-gate decisions, newest first (the log is append-only)."""
+    """List stage-gate decisions, newest first (the log is append-only), with their gates and appeals."""
     entries = monitoring.list_decisions(app_context(ctx).workspace(), mission)
     if format is OutputFormat.JSON:
         print_json([e.to_dict() for e in entries])
         return
-    table = Table("#", "when", "project", "decision", "by", "rationale", "flags then", title="Decisions")
+    table = Table(
+        "#", "on", "project", "gate", "decision", "by", "rationale", "appeal", "flags then", title="Decisions"
+    )
     for e in entries:
         d = e.decision
         flags = ", ".join(f["code"] for f in d.evidence.get("flags", [])) or "—"
+        appeal = "—"
+        if e.appeals:
+            last = e.appeals[-1]
+            appeal = f"#{last['id']} {last['outcome'] or 'open'}"
         table.add_row(
             str(e.id),
-            f"{d.at:%Y-%m-%d}",
+            f"{d.on or d.at.date()}",
             escape(f"{d.project[0]}:{d.project[1]}"),
-            d.decision.value,
+            escape(d.gate or "—"),
+            d.decision.value + ("" if e.standing else " (overturned)"),
             escape(d.by),
             escape(d.rationale),
+            appeal,
             flags,
         )
     console.print(table)
@@ -253,6 +323,138 @@ def decisions(
         console.print(
             "no decisions yet: record one with 'missionboard decide PROJECT --decision … --rationale …'"
         )
+
+
+# --- gates and appeals --------------------------------------------------------------------------
+
+
+@gate_app.command("add")
+def gate_add(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="SOURCE:SOURCE_ID or the numeric project id."),
+    name: str = typer.Option(..., "--name", help="The gate's name, unique per project, e.g. G1."),
+    date: str = typer.Option(..., "--date", help="When the gate is held, YYYY-MM-DD."),
+    criterion: list[str] = typer.Option(
+        ..., "--criterion", help="A go/no-go criterion set at award (repeat for each)."
+    ),
+    evidence: list[str] = typer.Option(
+        [], "--evidence", help="Evidence the project must bring to the gate (repeat for each)."
+    ),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Schedule a stage-gate for a project: its date, go/no-go criteria and the evidence required.
+
+    Example: missionboard gate add nordic:P17 --name G1 --date 2026-06-30 --criterion "Pilot running"
+    """
+    app = app_context(ctx)
+    day = _date(date, "--date")
+    assert day is not None
+    gate = monitoring.schedule_gate(app.workspace(), project, name, day, criterion, evidence, user=app.user)
+    if format is OutputFormat.JSON:
+        print_json(gate.model_dump(mode="json"))
+        return
+    console.print(
+        f"scheduled: gate {escape(gate.name)} for {escape(':'.join(gate.project))} on {gate.due} "
+        f"with {len(gate.criteria)} criteria",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@gate_app.command("list")
+def gate_list(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="SOURCE:SOURCE_ID or the numeric project id."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Where the gates stood on this date."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """List one project's gates with their criteria and where each stands."""
+    _render_gates(monitoring.project_gates(app_context(ctx).workspace(), project, as_of=_date(as_of)), format)
+
+
+@gate_app.command("calendar")
+def gate_calendar(
+    ctx: typer.Context,
+    mission: str = typer.Argument(..., help="Mission id."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Where the gates stood on this date."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """A mission's gate calendar: what is overdue, due soon, scheduled, decided or cancelled."""
+    calendar = monitoring.gate_calendar(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    _render_gates(calendar, format)
+
+
+def _render_gates(calendar: monitoring.GateCalendar, format: OutputFormat) -> None:
+    if format is OutputFormat.JSON:
+        print_json(calendar.to_dict())
+        return
+    counts = ", ".join(f"{n} {state}" for state, n in calendar.counts().items() if n)
+    table = Table("due", "state", "project", "gate", "criteria", "evidence required", "decision")
+    for g in calendar.gates:
+        decided = g.decision
+        table.add_row(
+            g.due.isoformat(),
+            g.state.value,
+            escape(g.project),
+            escape(g.name),
+            escape("; ".join(g.criteria)),
+            escape("; ".join(g.evidence) or "—"),
+            f"{decided['decision']} on {decided['on']} ({decided['criteria_met']}/{decided['criteria']} met)"
+            if decided
+            else "—",
+        )
+    title = f"Gates of {calendar.mission}" if calendar.mission else "Gates"
+    console.print(f"[bold]{escape(title)}[/bold] as of {calendar.as_of}: {counts or 'none'}", highlight=False)
+    if calendar.gates:
+        console.print(table)
+
+
+@appeal_app.command("lodge")
+def appeal_lodge(
+    ctx: typer.Context,
+    decision: int = typer.Argument(..., help="The decision's number (see 'missionboard decisions')."),
+    reason: str = typer.Option(..., "--reason", help="Why the decision should be overturned."),
+    by: str | None = typer.Option(None, "--by", help="Who appeals (default: the acting user)."),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Lodge an appeal against a decision; it stays open until ruled on."""
+    app = app_context(ctx)
+    appeal = monitoring.lodge_appeal(app.workspace(), decision, reason, user=by or app.user)
+    if format is OutputFormat.JSON:
+        print_json(appeal.model_dump(mode="json"))
+        return
+    console.print(
+        f"lodged: appeal against decision #{appeal.decision_id} by {escape(appeal.by)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@appeal_app.command("rule")
+def appeal_rule(
+    ctx: typer.Context,
+    appeal: int = typer.Argument(
+        ..., help="The appeal's number (see 'missionboard decisions --format json')."
+    ),
+    outcome: str = typer.Option(..., "--outcome", help="upheld or overturned."),
+    ruling: str = typer.Option(..., "--ruling", help="The reasons for the ruling."),
+    by: str | None = typer.Option(
+        None, "--by", help="Who rules (not who decided; default: the acting user)."
+    ),
+    format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
+) -> None:
+    """Rule on an appeal: upheld keeps the decision; overturned undoes what it did to the project."""
+    app = app_context(ctx)
+    result = monitoring.rule_appeal(app.workspace(), appeal, outcome, ruling, user=by or app.user)
+    if format is OutputFormat.JSON:
+        print_json(result.model_dump(mode="json"))
+        return
+    console.print(
+        f"ruled: decision #{result.decision_id} {result.outcome.value if result.outcome else ''} "
+        f"by {escape(result.ruled_by or '')}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # --- monitor ------------------------------------------------------------------------------------
@@ -266,9 +468,18 @@ def monitor(
     move: float | None = typer.Option(None, "--move", help="What-if: move this amount …"),
     source: str | None = typer.Option(None, "--from", help="… from this objective …"),
     target: str | None = typer.Option(None, "--to", help="… to this objective."),
+    effect: list[str] = typer.Option(
+        [],
+        "--effect",
+        help="What-if: your assumed effect, OBJECTIVE=VALUE in the indicator's unit per million of the "
+        "reporting currency (repeatable); without one no effect is assumed — none is estimated for you.",
+    ),
     rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
-    """The mission board: objectives vs targets with forecasts, funding, flagged projects, decisions, suggestions."""
+    """The mission board: objectives vs targets with forecasts, funding, flagged projects, decisions, suggestions.
+
+    Example: missionboard monitor clean-air --move 2000000 --from emissions --to renewables --effect renewables=0.5
+    """
     given = [
         name for name, value in (("--move", move), ("--from", source), ("--to", target)) if value is not None
     ]
@@ -277,13 +488,44 @@ def monitor(
         raise InputError(Problem("", None, missing[0], "a what-if needs --move AMOUNT --from OBJ --to OBJ"))
     what_if = (float(move), str(source), str(target)) if len(given) == 3 else None  # type: ignore[arg-type]
     result = monitoring.monitor_mission(
-        app_context(ctx).workspace(), mission, as_of=_date(as_of), move=what_if, rules=rules
+        app_context(ctx).workspace(),
+        mission,
+        as_of=_date(as_of),
+        move=what_if,
+        rules=rules,
+        effects=_effects(effect),
     )
     data = result.to_dict()
     if format is OutputFormat.JSON:
         print_json(data)
         return
     _render(data)
+
+
+def _outcome_line(o: dict[str, Any]) -> str:
+    """The forecast before → after a what-if move, with the assumption it rests on beside it."""
+    if o["probability_after"] is None:
+        return f"forecast unchanged — {escape(o['assumption'])}"
+    before = f"{_num(o['forecast_before'])}, P {o['probability_before']:.0%} {o['status_before']}"
+    after = f"{_num(o['forecast_after'])}, P {o['probability_after']:.0%} {o['status_after']}"
+    return f"forecast {o['year']}: {before} → {after} ({escape(o['assumption'])})"
+
+
+def _effects(given: list[str]) -> dict[str, float]:
+    """Parse repeated ``--effect OBJECTIVE=VALUE`` options."""
+    effects: dict[str, float] = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name.strip() or not math.isfinite(number):
+            raise InputError(Problem("", None, "--effect", f"write OBJECTIVE=NUMBER, not '{item}'"))
+        if name.strip() in effects:
+            raise InputError(Problem("", None, "--effect", f"'{name.strip()}' is given twice"))
+        effects[name.strip()] = number
+    return effects
 
 
 def _render(data: dict[str, Any]) -> None:
@@ -387,5 +629,7 @@ def _render(data: dict[str, Any]) -> None:
                 f"{before['intended_share']:.0%}",
             )
         console.print(mix)
+        for o in m.get("outcomes", []):
+            console.print(f"  {escape(o['objective'])}: {_outcome_line(o)}", highlight=False, soft_wrap=True)
     for note in data["notes"]:
         console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False, soft_wrap=True)

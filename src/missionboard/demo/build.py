@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from missionboard.demo import gates as gate_rules
 from missionboard.demo import indicators, portfolio, progress
 from missionboard.demo.portfolio import DemoProject
 from missionboard.errors import WorkspaceError
@@ -161,37 +165,98 @@ def _load_indicators(
     )
 
 
-DECISIONS = {
-    "late": ("pivot", "Two milestones are months late; refocus the pilot on the kitchens already on board."),
-    "underspend": ("stop", "Spending is far below plan and the partners have withdrawn; release the funds."),
-    "healthy": ("scale", "KPIs ahead of plan; extend the approach to three more regions."),
-    "stalled": (
-        "continue",
-        "KPIs stalled after the pilot; continue with a revised plan and review in six months.",
-    ),
-}
-
-
 def _load_progress(
     workspace: Workspace,
     projects: list[tuple[str, DemoProject]],
     path: Path,
     step: Callable[[str, float, str], None],
 ) -> None:
-    from missionboard.monitoring import import_progress, record_decision
+    from missionboard.monitoring import import_progress
 
     started = time.perf_counter()
     profiles = progress.write_progress(projects, path)
     import_progress(workspace, path, user=DEMO_USER)
     step("progress", started, f"milestones, KPIs and spend for {len(profiles)} projects from {path.name}")
     started = time.perf_counter()
+    gated, recorded = _gates_and_decisions(workspace, sorted(profiles))
+    step(
+        "decisions",
+        started,
+        f"{gated} stage-gates scheduled; {recorded} decisions taken at them from the projects' reports",
+    )
+
+
+BOARD = "Mission board"
+
+
+def _gates_and_decisions(workspace: Workspace, refs: list[str]) -> tuple[int, int]:
+    """Gates for every reported project running on the reference date, and the board's decision at the
+    latest gate each has passed, following from the project's progress then (``demo.gates.judge``)."""
+    from missionboard.monitoring import (
+        list_decisions,
+        lodge_appeal,
+        record_decision,
+        rule_appeal,
+        schedule_gate,
+    )
+    from missionboard.monitoring.progress import find_project, progress_summary, project_facts
+
+    day = portfolio.REFERENCE_DATE
+    running: list[tuple[str, list[tuple[str, dt.date]], dict[str, Any], Decimal | None, str | None]] = []
+    with workspace.reading() as session:
+        for ref in refs:
+            row = find_project(session, ref)
+            if row is None or row.status != "active" or row.start is None or row.end is None:
+                continue
+            dates = gate_rules.gate_dates(row.start, row.end, day)
+            if not dates:
+                continue
+            summary = progress_summary(project_facts(session, [row])[row.id], day)
+            running.append((ref, dates, summary, row.budget_amount or row.public_amount, row.budget_currency))
+    gated = 0
+    for ref, dates, _summary, _budget, _currency in running:
+        for name, due in dates:
+            schedule_gate(
+                workspace,
+                ref,
+                name,
+                due,
+                gate_rules.CRITERIA,
+                gate_rules.EVIDENCE,
+                user="Mission secretariat",
+            )
+            gated += 1
     recorded = 0
-    for profile, (decision, rationale) in DECISIONS.items():
-        chosen = [ref for ref, p in sorted(profiles.items()) if p == profile][:2]
-        for ref in chosen:
-            record_decision(workspace, ref, decision, rationale, "Mission board")
-            recorded += 1
-    step("decisions", started, f"{recorded} stage-gate decisions recorded")
+    for ref, dates, summary, budget, currency in running:
+        passed = [name for name, due in dates if due <= day]
+        if not passed:
+            continue
+        met, kind, rationale = gate_rules.judge(summary)
+        extra: dict[str, Any] = {}
+        if kind == "scale" and budget is not None:
+            extra = {"amount": (budget / 5).quantize(Decimal(1000)), "currency": currency}
+        if kind == "pivot":
+            extra = {"plan": "Concentrate on the sites already on board; reschedule the late milestones."}
+        record_decision(workspace, ref, kind, rationale, BOARD, gate=passed[-1], met=met, on=day, **extra)
+        recorded += 1
+    stopped = [e for e in list_decisions(workspace) if e.decision.decision.value == "stop"]
+    if stopped:
+        # the first stopped project appeals; an appeals body that took no part in the decision upholds it
+        appeal = lodge_appeal(
+            workspace,
+            stopped[-1].id,
+            "The partners are back on board since the gate.",
+            user="Project coordinator",
+        )
+        assert appeal.id is not None
+        rule_appeal(
+            workspace,
+            appeal.id,
+            "upheld",
+            "No new evidence of progress was brought to the gate.",
+            user="Appeals committee",
+        )
+    return gated, recorded
 
 
 def _load_consultation(workspace: Workspace, data: Path, step: Callable[[str, float, str], None]) -> None:

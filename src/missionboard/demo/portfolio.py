@@ -617,7 +617,12 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
         public = max(low, min(high, public))
         co_share = rng.uniform(*programme.cofunding)
         cofunding = int(round(public * co_share / (1 - co_share), -3)) if co_share else 0
-        start = dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 10))
+        # Funding grew once the missions were launched (2021–2024): start dates lean towards recent
+        # years (density rising linearly), so about a quarter to a half of each mission's portfolio
+        # started before it — relabelled work the quality check reports. Same draw, other dates.
+        start = dt.date(2016, 1, 1) + dt.timedelta(
+            days=int(365 * 10 * (rng.randrange(0, 365 * 10) / 3650) ** 0.5)
+        )
         end = start + dt.timedelta(days=rng.choice((365, 540, 730, 1095, 1460)))
         status = "completed" if end < REFERENCE_DATE else ("active" if start <= REFERENCE_DATE else "planned")
         if status == "active" and rng.random() < 0.03:

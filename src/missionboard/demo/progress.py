@@ -49,7 +49,12 @@ def write_progress(projects: list[tuple[str, DemoProject]], path: Path, seed: in
             )[0]
             profiles[ref] = profile
             if profile == "silent" and p.status == "completed":
-                continue  # finished without reporting anything: the health rules should notice
+                # finished without reporting a result: its milestones were agreed at award, none was
+                # reported done (no random draw here, so the other projects' data stay as they were)
+                for i, name in enumerate(MILESTONES):
+                    due = _date(p.start, p.end, (i + 1) / (len(MILESTONES) + 0.5))
+                    writer.writerow((ref, "milestone", name, due.isoformat(), "", "", "", "", ""))
+                continue
             last = min(REFERENCE_DATE, p.end)
             for i, name in enumerate(MILESTONES):
                 due = _date(p.start, p.end, (i + 1) / (len(MILESTONES) + 0.5))
@@ -65,9 +70,6 @@ def write_progress(projects: list[tuple[str, DemoProject]], path: Path, seed: in
                 when = p.start + dt.timedelta(days=91 * quarter)
                 if when > last:
                     break
-                planned = (
-                    target * min(1.0, when.toordinal() - p.start.toordinal()) / max(1, (p.end - p.start).days)
-                )
                 planned = round(target * min(1.0, (when - p.start).days / max(1, (p.end - p.start).days)))
                 achieved = planned * rng.uniform(0.85, 1.1)
                 if profile == "stalled" and quarter > 3:

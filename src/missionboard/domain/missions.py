@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from missionboard.domain.common import DomainModel, NonEmptyText, Slug
+from missionboard.domain.common import CurrencyCode, DomainModel, NonEmptyText, Slug
 
 EARLIEST_YEAR = 1950
 LATEST_YEAR = 2100
@@ -89,6 +89,11 @@ class Objective(DomainModel):
     weight: float | None = Field(
         default=None, ge=0, allow_inf_nan=False, description="Share of effort the mission intends, any scale"
     )
+    path: Literal["linear", "compound"] | None = Field(
+        default=None,
+        description="Required path and forecast scale: the same change (linear) or the same rate (compound) "
+        "each year; chosen from the observed series when absent",
+    )
     keywords: list[str] = Field(default_factory=list)
     queries: list[str] = Field(
         default_factory=list, description="Boolean keyword queries for mapping projects"
@@ -115,6 +120,8 @@ class Objective(DomainModel):
                     f"direction is '{self.direction}' but the target ({self.target.value:g}) is "
                     f"{'below' if implied == Direction.DECREASE else 'above'} the baseline ({self.baseline.value:g})"
                 )
+            if self.path == "compound" and min(self.baseline.value, self.target.value) <= 0:
+                raise ValueError("a compound path needs a positive baseline and target (use path: linear)")
         return self
 
     @property
@@ -142,6 +149,9 @@ class Mission(DomainModel):
     start: dt.date | None = None
     deadline: dt.date | None = None
     geography: str | None = None
+    currency: CurrencyCode | None = Field(
+        default=None, description="Reporting currency of the mission's portfolio (ISO 4217, e.g. EUR)"
+    )
     status: MissionStatus = MissionStatus.ACTIVE
     public: bool = False
     objectives: list[Objective] = Field(default_factory=list)

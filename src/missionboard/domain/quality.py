@@ -16,7 +16,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from missionboard.domain.missions import Direction, Mission, Objective
+from missionboard.domain.missions import Mission, Objective
+from missionboard.domain.prescriptive import Kind, prescriptions, technologies
+from missionboard.domain.targets import Point, TargetStatus, assess, start_year_of, target_path
 
 
 class Severity(StrEnum):
@@ -46,7 +48,6 @@ MODEST_CHANGE = 0.10
 ACCELERATION_AMBITIOUS = 3.0
 ACCELERATION_UNREALISTIC = 6.0
 MIN_OBSERVATIONS = 3
-TREND_WINDOW_YEARS = 10
 MIN_HELIX_TYPES = 3
 MIN_HELIX_SHARE = 0.05
 
@@ -60,19 +61,25 @@ ACTIVITY_VERBS = re.compile(
     r"raise awareness|work towards|help)\b",
     re.IGNORECASE,
 )
-TECHNOLOGY_TERMS = re.compile(
-    r"\b(hydrogen|batter(?:y|ies)|electric (?:vehicles?|cars?|ferr(?:y|ies)|bus(?:es)?)|nuclear|blockchain|"
-    r"artificial intelligence|AI|machine learning|carbon capture|CCS|biofuels?|biogas|heat pumps?|"
-    r"solar (?:panels?|cells?|pv)|photovoltaics?|wind turbines?|5G|(?:mobile|smartphone) apps?|drones?|"
-    r"autonomous (?:vehicles?|ships?|cars?)|LED|e-fuels?|LNG|CRISPR|gene editing|insect protein|"
-    r"smart meters?|digital twins?)\b",
-)
-PRESCRIBING = re.compile(
-    r"\b(by|through) (using|deploying|installing|rolling out|adopting|building|the (?:use|deployment|"
-    r"installation|roll-out|adoption) of)\b",
-    re.IGNORECASE,
-)
 PERCENT_UNITS = {"%", "percent", "per cent", "percentage", "pct"}
+RELABELLED_WARNING = 0.30
+"""From this share of linked projects or money started before the mission, the portfolio is partly relabelled."""
+RELABELLED_CRITICAL = 0.50
+"""Above this share the portfolio is mostly relabelled: mission washing (critical)."""
+CAPPING_CRITERIA = frozenset({Criterion.SOLUTION_NEUTRAL, Criterion.WASHING})
+"""A failed (warning or worse) finding of these keeps the verdict below "strong", whatever the score."""
+
+
+@dataclass(frozen=True)
+class StartYear:
+    """Linked projects and their money by the year they started: new (started on or after the mission's
+    start) or relabelled (started before it: existing work counted towards the mission)."""
+
+    year: int
+    new_projects: int = 0
+    relabelled_projects: int = 0
+    new_money: float = 0.0
+    relabelled_money: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,89 @@ class PortfolioProfile:
     instrument_families: Mapping[str, int] = field(default_factory=dict)
     funders: Mapping[str, int] = field(default_factory=dict)
     programmes: Mapping[str, int] = field(default_factory=dict)
+    rule: str = ""
+    """Which links make up the portfolio, in words (e.g. "accepted links, and proposed ones scoring ≥ 0.5")."""
+    split_at: dt.date | None = None
+    """The mission start that ``start_years`` splits new from relabelled at (None: not split)."""
+    start_years: tuple[StartYear, ...] = ()
+    undated: int = 0
+    """Linked projects without a start date (neither new nor relabelled)."""
+    currency: str | None = None
+    """The currency of the money in ``start_years``."""
+    unconverted: int = 0
+    """Dated linked projects whose money cannot be converted into ``currency``: not in the money."""
+
+
+@dataclass(frozen=True)
+class Relabelling:
+    """How much of the linked portfolio existed before the mission: the mission-washing figures."""
+
+    mission_start: dt.date
+    rule: str
+    projects: int
+    """Linked projects with a start date."""
+    relabelled_projects: int
+    currency: str | None
+    new_money: float
+    relabelled_money: float
+    undated: int
+    unconverted: int
+    by_year: tuple[StartYear, ...]
+
+    @property
+    def project_share(self) -> float:
+        return self.relabelled_projects / self.projects if self.projects else 0.0
+
+    @property
+    def money_share(self) -> float | None:
+        total = self.new_money + self.relabelled_money
+        return self.relabelled_money / total if total > 0 else None
+
+    @property
+    def share(self) -> float:
+        """The larger of the project and the money share: relabelling either way counts."""
+        return max(self.project_share, self.money_share or 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mission_start": self.mission_start.isoformat(),
+            "rule": self.rule,
+            "projects": self.projects,
+            "relabelled_projects": self.relabelled_projects,
+            "relabelled_project_share": round(self.project_share, 4),
+            "currency": self.currency,
+            "new_money": self.new_money,
+            "relabelled_money": self.relabelled_money,
+            "relabelled_money_share": None if self.money_share is None else round(self.money_share, 4),
+            "undated_projects": self.undated,
+            "unconverted_projects": self.unconverted,
+            "by_start_year": [asdict(y) for y in self.by_year],
+        }
+
+
+def relabelling(mission: Mission, portfolio: PortfolioProfile | None) -> Relabelling | None:
+    """The relabelling figures, or None when they cannot be had (no start date, nothing linked, or a
+    profile split at another date than the mission's start)."""
+    if (
+        mission.start is None
+        or portfolio is None
+        or portfolio.split_at != mission.start
+        or not portfolio.start_years
+    ):
+        return None
+    years = tuple(sorted(portfolio.start_years, key=lambda y: y.year))
+    return Relabelling(
+        mission_start=mission.start,
+        rule=portfolio.rule,
+        projects=sum(y.new_projects + y.relabelled_projects for y in years),
+        relabelled_projects=sum(y.relabelled_projects for y in years),
+        currency=portfolio.currency,
+        new_money=sum(y.new_money for y in years),
+        relabelled_money=sum(y.relabelled_money for y in years),
+        undated=portfolio.undated,
+        unconverted=portfolio.unconverted,
+        by_year=years,
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +197,8 @@ class QualityReport:
     findings: tuple[Finding, ...]
     assessed: Mapping[Criterion, bool]
     """Whether there was enough information to judge each criterion."""
+    relabelling: Relabelling | None = None
+    """Linked projects and money started before the mission (None: no start date or no portfolio)."""
 
     def status(self, criterion: Criterion) -> str:
         """'pass', 'fail' (a warning or worse) or 'not_assessed'."""
@@ -121,11 +213,17 @@ class QualityReport:
             "verdict": self.verdict,
             "criteria": {c.value: self.status(c) for c in Criterion},
             "findings": [f.to_dict() for f in self.findings],
+            "relabelling": None if self.relabelling is None else self.relabelling.to_dict(),
         }
 
 
-def _verdict(score: int) -> str:
-    if score >= 80:
+def _verdict(score: int, findings: Sequence[Finding]) -> str:
+    capped = any(
+        f.severity == Severity.CRITICAL
+        or (f.severity == Severity.WARNING and f.criterion in CAPPING_CRITERIA)
+        for f in findings
+    )
+    if score >= 80 and not capped:
         return "strong mission"
     if score >= 60:
         return "adequate, with gaps to close"
@@ -157,11 +255,12 @@ def check_mission(
     findings += _solution_neutral(mission)
     findings += _stakeholders(mission)
     assessed[Criterion.STAKEHOLDERS] = bool(mission.stakeholders)
-    findings += _washing(mission, portfolio)
+    relabelled = relabelling(mission, portfolio)
+    findings += _washing(mission, portfolio, relabelled)
     order = list(Severity)
     findings.sort(key=lambda f: (order.index(f.severity), list(Criterion).index(f.criterion)))
     score = max(0, 100 - sum(PENALTY[f.severity] for f in findings))
-    return QualityReport(mission.id, score, _verdict(score), tuple(findings), assessed)
+    return QualityReport(mission.id, score, _verdict(score, findings), tuple(findings), assessed, relabelled)
 
 
 def _words(text: str) -> int:
@@ -386,46 +485,43 @@ def _measurable(mission: Mission, today: dt.date) -> list[Finding]:
     return out
 
 
-def _slope(points: Sequence[tuple[int, float]]) -> float:
-    """Least-squares change per year."""
-    n = len(points)
-    mean_x = sum(p[0] for p in points) / n
-    mean_y = sum(p[1] for p in points) / n
-    sxx = sum((p[0] - mean_x) ** 2 for p in points)
-    if sxx == 0:
-        return 0.0
-    return sum((p[0] - mean_x) * (p[1] - mean_y) for p in points) / sxx
-
-
 def _realistic(
     mission: Mission, observations: Mapping[str, Sequence[tuple[int, float]]]
 ) -> tuple[list[Finding], bool]:
+    """Ambition against the same forecast and status rule as monitoring (``domain.targets.assess``).
+
+    "Not ambitious" exactly when monitoring would call the objective on track on its current trend;
+    otherwise the required acceleration over the forecast's trend says how ambitious it is.
+    """
     out: list[Finding] = []
     c = Criterion.REALISTIC
     judged_any = False
     for objective in mission.objectives:
         if not (objective.indicator and objective.baseline and objective.target):
             continue
-        points = sorted(observations.get(objective.indicator.id, ()))
-        if len(points) < MIN_OBSERVATIONS:
+        series = sorted(observations.get(objective.indicator.id, ()))
+        if len(series) < MIN_OBSERVATIONS:
             out.append(
                 Finding(
                     c,
                     Severity.INFO,
                     f"Realism of '{objective.id}' cannot be judged yet.",
-                    f"{len(points)} observation(s) of {objective.indicator.id}",
+                    f"{len(series)} observation(s) of {objective.indicator.id}",
                     f"Import at least {MIN_OBSERVATIONS} years of observations "
                     "('missionboard indicators import').",
                 )
             )
             continue
         judged_any = True
-        latest_year, latest = points[-1]
-        recent = [p for p in points if p[0] > latest_year - TREND_WINDOW_YEARS]
-        observed = _slope(recent)
-        sign = 1.0 if objective.direction == Direction.INCREASE else -1.0
+        points = [Point(float(year), float(value)) for year, value in series]
+        first = target_path(objective)
+        assert first is not None  # baseline and target are set
+        start = start_year_of(mission.start, first)
+        path = target_path(objective, points, start_year=start)
+        judged = assess(path, points, start_year=start)
+        latest_year, latest = series[-1]
         target = objective.target
-        if sign * (latest - target.value) >= 0:
+        if path is not None and path.reached(latest):
             out.append(
                 Finding(
                     c,
@@ -436,16 +532,25 @@ def _realistic(
                 )
             )
             continue
-        years_left = target.year - latest_year
-        if years_left <= 0:
-            continue
-        required = (target.value - latest) / years_left
-        toward = sign * observed
+        if judged.forecast is None or judged.probability is None:
+            continue  # the target year has passed, or too few points since the baseline to forecast
+        acceleration = judged.required_acceleration
         evidence = (
-            f"needs {required:+.3g}/year from {latest:g} ({latest_year}) to {target.value:g} ({target.year}); "
-            f"observed trend {observed:+.3g}/year over {recent[0][0]}–{latest_year}"
+            f"P(target met in {target.year}) {judged.probability:.0%} on the {judged.forecast.basis} "
+            f"(forecast {judged.forecast.value:.3g} in {target.year} vs target {target.value:g}; "
+            f"same forecast as 'monitor')"
         )
-        if toward <= 0:
+        if judged.status is TargetStatus.ON_TRACK:
+            out.append(
+                Finding(
+                    c,
+                    Severity.WARNING,
+                    f"'{objective.id}' will be met on the current trend: not ambitious.",
+                    evidence,
+                    "Set a target beyond business as usual, so that the mission adds something.",
+                )
+            )
+        elif acceleration is None:
             out.append(
                 Finding(
                     c,
@@ -453,18 +558,6 @@ def _realistic(
                     f"'{objective.id}': the indicator is moving away from the target.",
                     evidence,
                     "Reaching it needs the trend reversed: check the portfolio can do that, or phase the target.",
-                )
-            )
-            continue
-        acceleration = required / observed
-        if acceleration <= 1:
-            out.append(
-                Finding(
-                    c,
-                    Severity.WARNING,
-                    f"'{objective.id}' will be met on the current trend: not ambitious.",
-                    f"{evidence} (required acceleration ×{acceleration:.2f})",
-                    "Set a target beyond business as usual, so that the mission adds something.",
                 )
             )
         elif acceleration > ACCELERATION_UNREALISTIC:
@@ -545,14 +638,17 @@ def _cross_sectoral(portfolio: PortfolioProfile | None) -> tuple[list[Finding], 
 def _solution_neutral(mission: Mission) -> list[Finding]:
     out: list[Finding] = []
     c = Criterion.SOLUTION_NEUTRAL
-    terms = sorted({m.group(0) for m in TECHNOLOGY_TERMS.finditer(mission.statement)})
-    prescribing = PRESCRIBING.search(mission.statement)
-    if terms or prescribing:
-        evidence = []
-        if terms:
-            evidence.append("technology named: " + ", ".join(terms))
-        if prescribing:
-            evidence.append(f"prescribes a means: “{prescribing.group(0)}”")
+    found = prescriptions(mission.statement)
+    if found:
+        evidence = [
+            f"{label}: " + ", ".join(f"“{p.words}”" for p in found if p.kind == kind)
+            for kind, label in (
+                (Kind.TECHNOLOGY, "technology named"),
+                (Kind.PROGRAMME, "delivery programme named"),
+                (Kind.MEANS, "prescribes a means"),
+            )
+            if any(p.kind == kind for p in found)
+        ]
         out.append(
             Finding(
                 c,
@@ -564,18 +660,14 @@ def _solution_neutral(mission: Mission) -> list[Finding]:
             )
         )
     for objective in mission.objectives:
-        found = sorted({m.group(0) for m in TECHNOLOGY_TERMS.finditer(objective.title)})
-        if (
-            found
-            and len(mission.objectives) > 1
-            and all(TECHNOLOGY_TERMS.search(o.title) for o in mission.objectives)
-        ):
+        named = technologies(objective.title)
+        if named and len(mission.objectives) > 1 and all(technologies(o.title) for o in mission.objectives):
             out.append(
                 Finding(
                     c,
                     Severity.INFO,
                     f"Objective '{objective.id}' is tied to a technology.",
-                    ", ".join(found),
+                    ", ".join(named),
                     "Keep at least some objectives technology-neutral so that other solutions can count.",
                 )
             )
@@ -609,7 +701,9 @@ def _stakeholders(mission: Mission) -> list[Finding]:
     return []
 
 
-def _washing(mission: Mission, portfolio: PortfolioProfile | None) -> list[Finding]:
+def _washing(
+    mission: Mission, portfolio: PortfolioProfile | None, relabelled: Relabelling | None
+) -> list[Finding]:
     out: list[Finding] = []
     c = Criterion.WASHING
     if not any(o.is_measurable for o in mission.objectives):
@@ -646,4 +740,50 @@ def _washing(mission: Mission, portfolio: PortfolioProfile | None) -> list[Findi
                 "that touch the challenge.",
             )
         )
+    if relabelled is not None and relabelled.share >= RELABELLED_WARNING:
+        out.append(_relabelled_finding(relabelled))
     return out
+
+
+def _relabelled_finding(r: Relabelling) -> Finding:
+    mostly = r.share > RELABELLED_CRITICAL
+    money = ""
+    if r.money_share is not None:
+        money = (
+            f" and {_amount(r.relabelled_money)} of {_amount(r.new_money + r.relabelled_money)} {r.currency} "
+            f"({r.money_share:.0%})"
+        )
+    years = "; ".join(
+        f"{y.year}: {_amount(y.new_money)} new / {_amount(y.relabelled_money)} relabelled"
+        for y in r.by_year
+        if y.new_money or y.relabelled_money
+    )
+    notes = [f"portfolio: {r.rule}"] if r.rule else []
+    if r.undated:
+        notes.append(f"{r.undated} linked project(s) without a start date not counted")
+    if r.unconverted:
+        notes.append(
+            f"money of {r.unconverted} project(s) with no exchange rate into {r.currency} not counted"
+        )
+    return Finding(
+        Criterion.WASHING,
+        Severity.CRITICAL if mostly else Severity.WARNING,
+        (
+            "Most of the linked portfolio started before the mission: existing work relabelled, not new."
+            if mostly
+            else "Much of the linked portfolio started before the mission: partly relabelled."
+        ),
+        f"{r.relabelled_projects} of {r.projects} linked projects ({r.project_share:.0%}){money} started before "
+        f"the mission's start {r.mission_start}"
+        + (f"; by start year ({r.currency}): {years}" if years else "")
+        + (f" ({'; '.join(notes)})" if notes else ""),
+        "Count projects towards the mission only where it changed them (new calls, redirected scope, new "
+        "partners); fund new work that the mission needs rather than relabelling what was running.",
+    )
+
+
+def _amount(value: float) -> str:
+    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"

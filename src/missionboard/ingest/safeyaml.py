@@ -6,10 +6,16 @@ strings from 1 KB) or refer to themselves, and documents nested past :data:`MAX_
 the Python data. Every failure is one :class:`~missionboard.errors.InputError` naming the file and,
 where YAML knows it, the line: a control character, an impossible date (``2024-13-45``), a number of
 5,000 digits, an unhashable key.
+
+Scalars are read as YAML 1.2 (core schema) reads them, not as PyYAML's YAML 1.1 does: only
+``true``/``false`` (and ``True``, ``TRUE``, ``False``, ``FALSE``) are booleans, so a country code such
+as ``NO``, ``Y`` or ``ON`` stays text (``geography: NO`` is Norway, not False); ``010`` is ten, not
+eight; ``1:30`` is text, not ninety; ``1e3`` is a number. Dates (``2030-12-31``) are still dates.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -21,11 +27,51 @@ MAX_NODES = 100_000
 MAX_DEPTH = 64
 """Mappings and lists nested in one another (a mission file nests 4 deep)."""
 
+_YAML_1_1_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+class Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 core-schema booleans and numbers (see the module's docstring)."""
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML_1_1_ONLY]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # "010" is ten in YAML 1.2
+
+
+Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
 
 def load(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
     """The document's node tree (for lines) and its data; (None, None) for an empty document."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _invalid(filename, mark.line + 1 if mark else None, str(exc.problem or exc.context)) from exc
@@ -115,7 +161,7 @@ def _refuse_duplicate_keys(node: yaml.MappingNode, filename: str) -> None:
 
 def _construct(root: yaml.Node, filename: str) -> Any:
     try:
-        return yaml.SafeLoader("").construct_document(root)
+        return Loader("").construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _invalid(filename, mark.line + 1 if mark else None, str(exc.problem or exc.context)) from exc
@@ -137,7 +183,7 @@ def _failing_scalar(root: yaml.Node) -> yaml.ScalarNode | None:
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             try:
-                yaml.SafeLoader("").construct_object(node)
+                Loader("").construct_object(node)
             except (ValueError, OverflowError, TypeError, yaml.YAMLError):
                 return node
         elif isinstance(node, yaml.SequenceNode):

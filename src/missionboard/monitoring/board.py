@@ -1,39 +1,49 @@
 """The mission board: objectives against targets, the money behind them, flagged projects, decisions,
 rebalancing suggestions and a what-if — everything as it was known on one date.
 
-Funding per objective comes from the mission's links (taxonomy ``mission:<id>``, goal = objective id,
-every link not rejected). A project linked to several objectives of the mission counts an equal share
-towards each, so nothing is counted twice. Amounts are the project budget (public funding where no
-budget is given), converted into the mission's most common currency with the imported exchange rates
-(the rate of the project's start year, or the nearest year); projects without a rate are left out and
-named in ``notes``.
+Funding per objective comes from the mission's portfolio (``domain.portfolio_rule``: links accepted, or
+proposed with score ≥ 0.5, to an objective of the mission). A project linked to several objectives of
+the mission counts an equal share towards each, so nothing is counted twice. Amounts are the project
+budget (public funding plus co-funding where no budget is given), converted into the portfolio's
+reporting currency (the mission's, else the workspace's) with the imported exchange rates — direct,
+inverse or cross, rate of the project's start year or the nearest year; projects with no possible
+conversion are left out of the sums and counted per currency in ``notes``.
 
 Rebalancing: each objective's intended share is its weight (equal weights where none are given).
 An objective that is ``off_track`` or ``at_risk`` and funded below its intended share can receive; an
 objective that is ``on_track`` or ``achieved`` and funded above its share can give. Receivers are
 served worst status first, largest shortfall first, from the donor with the largest surplus; each
-move is the smaller of shortfall and surplus.
+move is the smaller of shortfall and surplus. Money that stage-gate stops released from the mission's
+projects is reckoned off the objectives it funded and served to receivers before any donor (``suggest``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from missionboard.domain.health import HealthRules, evaluate
+from missionboard.domain.forecasting import calibrated
+from missionboard.domain.health import HealthRules, HealthSummary, assess
 from missionboard.domain.missions import Mission
-from missionboard.domain.targets import StatusRules, TargetStatus
+from missionboard.domain.portfolio_rule import (
+    DEFAULT_RULE,
+    ProjectMoney,
+    RateTable,
+    convert_money,
+    currency_text,
+)
+from missionboard.domain.targets import StatusRules, TargetStatus, status_for_probability
 from missionboard.errors import InputError, Problem
-from missionboard.monitoring.decisions import MISSION_TAXONOMY, DecisionEntry, decisions_in
+from missionboard.monitoring.decisions import DecisionEntry, decisions_in
 from missionboard.monitoring.objectives import ObjectiveStatus, assess_objective, rounded
 from missionboard.monitoring.progress import (
     BASICS_COLUMNS,
@@ -44,7 +54,13 @@ from missionboard.monitoring.progress import (
     project_label,
 )
 from missionboard.store.missions import MissionStore
-from missionboard.store.tables import ExchangeRateRow, LinkRow, ProjectRow
+from missionboard.store.portfolio_scope import (
+    mission_currency,
+    portfolio_links,
+    portfolio_project_ids,
+    rate_table,
+)
+from missionboard.store.tables import ProjectRow
 from missionboard.store.workspace import Workspace
 
 RECENT_DECISIONS = 20
@@ -93,6 +109,10 @@ class MonitorResult:
     suggestions: list[dict[str, Any]]
     move: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    released: dict[str, Any] = field(default_factory=dict)
+    """Money standing stops released from the mission's projects (``released_money``)."""
+    health: HealthSummary = field(default_factory=HealthSummary)
+    """Projects judged for health, those that ended before the mission began, the unmonitored."""
 
     def objective_projects(self, objective_id: str) -> list[dict[str, Any]]:
         return self._projects_by_objective().get(objective_id, [])
@@ -133,11 +153,14 @@ class MonitorResult:
             "title": self.mission.title,
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
+            "portfolio": {**DEFAULT_RULE.to_dict(), "currency": self.currency},
             "funding_total": rounded(total),
             "objectives": objectives,
             "flagged_projects": self.flagged,
+            "health": self.health.to_dict(),
             "decisions": [d.to_dict(evidence=False) for d in self.decisions],
             "suggestions": self.suggestions,
+            "released": {"currency": self.currency, **self.released},
             "move": self.move,
             "notes": self.notes,
         }
@@ -146,110 +169,85 @@ class MonitorResult:
 class Rates:
     """Exchange rates into one reporting currency, read once; each (currency, year) looked up once.
 
-    A rate is the one imported for the currency of the year nearest to the project's start year (the
-    latest year where the start is unknown; the earlier year where two are equally near); without one,
-    the inverse of a rate from the reporting currency into the currency.
+    The one conversion rule of ``domain.portfolio_rule.RateTable``: the rate of the project's start year,
+    else the nearest year (the earlier of two equally near; the latest where the start is unknown);
+    direct, else the inverse of a rate the other way, else a cross rate through a third currency.
     """
 
-    def __init__(self, session: Session, reporting: str) -> None:
+    def __init__(self, session: Session, reporting: str, table: RateTable | None = None) -> None:
         self.reporting = reporting
-        self._direct: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._inverse: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        rows = session.execute(
-            select(
-                ExchangeRateRow.currency,
-                ExchangeRateRow.reporting_currency,
-                ExchangeRateRow.year,
-                ExchangeRateRow.rate,
-            )
-            .where(
-                or_(ExchangeRateRow.reporting_currency == reporting, ExchangeRateRow.currency == reporting)
-            )
-            .order_by(ExchangeRateRow.year, ExchangeRateRow.id)
-        )
-        for currency, to, year, rate in rows:
-            if to == reporting:
-                self._direct[currency].append((year, rate))
-            if currency == reporting:
-                self._inverse[to].append((year, rate))
-        self._known: dict[tuple[str, int | None], float | None] = {}
+        self.table = table if table is not None else rate_table(session)
 
     def rate(self, currency: str, year: int | None) -> float | None:
         """Units of the reporting currency per unit of ``currency`` (None where no rate is imported)."""
-        key = (currency, year)
-        if key not in self._known:
-            self._known[key] = self._find(currency, year)
-        return self._known[key]
-
-    def _find(self, currency: str, year: int | None) -> float | None:
-        if currency == self.reporting:
-            return 1.0
-
-        def nearest(rows: list[tuple[int, float]]) -> float:
-            return min(rows, key=lambda r: abs(r[0] - year) if year is not None else -r[0])[1]
-
-        if self._direct.get(currency):
-            return nearest(self._direct[currency])
-        if self._inverse.get(currency):
-            rate = nearest(self._inverse[currency])
-            return 1.0 / rate if rate else None
-        return None
+        found = self.table.convert(currency, self.reporting, year)
+        return found.rate if found is not None else None
 
 
 def linked_ids(mission: Mission) -> Select[Any]:
-    """The ids of the projects with a link (not rejected) to the mission: a subquery for set-based reads."""
-    return select(LinkRow.project_id).where(
-        LinkRow.taxonomy == f"{MISSION_TAXONOMY}{mission.id}", LinkRow.status != "rejected"
-    )
+    """The ids of the projects in the mission's portfolio (``domain.portfolio_rule``): a subquery for
+    set-based reads."""
+    return portfolio_project_ids(mission)
 
 
 def _linked_projects(
     session: Session, mission: Mission, notes: list[str]
 ) -> tuple[str | None, list[LinkedProject], dict[int, ProjectBasics]]:
-    """The projects linked to the mission's objectives (by project id) and the fields the board reads,
-    in one query by column (no ORM objects, no JSON columns parsed)."""
-    known = {o.id for o in mission.objectives}
+    """The projects in the mission's portfolio (by project id), their money in the portfolio's reporting
+    currency and the fields the board reads, in one query by column (no ORM objects, no JSON columns)."""
+    links = portfolio_links(mission).subquery()
     rows = session.execute(
-        select(LinkRow.goal, LinkRow.status, *BASICS_COLUMNS)
-        .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
-        .where(LinkRow.taxonomy == f"{MISSION_TAXONOMY}{mission.id}", LinkRow.status != "rejected")
+        select(
+            links.c.goal,
+            links.c.status,
+            ProjectRow.cofunding_amount,
+            ProjectRow.cofunding_currency,
+            *BASICS_COLUMNS,
+        )
+        .join(ProjectRow, ProjectRow.id == links.c.project_id)
         .order_by(ProjectRow.id)
     )
-    grouped: dict[int, tuple[ProjectBasics, dict[str, str]]] = {}
-    for goal, status, *fields in rows:
-        if goal not in known:
-            continue
+    grouped: dict[int, tuple[ProjectBasics, dict[str, str], tuple[Any, Any]]] = {}
+    for goal, status, cofunding, cofunding_currency, *fields in rows:
         entry = grouped.get(fields[0])
         if entry is None:
-            entry = grouped[fields[0]] = (ProjectBasics(*fields), {})
-        entry[1][goal] = status
-    money: dict[int, tuple[float, str]] = {}
-    for pid, (project, _links) in grouped.items():
-        if project.budget_amount is not None and project.budget_currency:
-            money[pid] = (float(project.budget_amount), project.budget_currency)
-        elif project.public_amount is not None and project.public_currency:
-            money[pid] = (float(project.public_amount), project.public_currency)
-    currencies = Counter(c for _a, c in money.values())
-    currency = min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
-    rates = Rates(session, currency) if currency is not None else None
-    missing_rates: set[str] = set()
+            entry = grouped[fields[0]] = (ProjectBasics(*fields), {}, (cofunding, cofunding_currency))
+        if entry[1].get(goal) != "accepted":
+            entry[1][goal] = status
+    table = rate_table(session)
+    currency, source = mission_currency(session, mission, table)
+    notes.append(f"Portfolio: {DEFAULT_RULE.describe()}; money in {currency_text(currency, source)}.")
+    unconverted: dict[str, int] = defaultdict(int)
     out = []
-    for pid, (project, links) in grouped.items():
-        amount: float | None = None
-        if rates is not None and pid in money:
-            value, cur = money[pid]
-            rate = rates.rate(cur, project.start.year if project.start else None)
-            if rate is None:
-                missing_rates.add(cur)
-            else:
-                amount = value * rate
-        out.append(LinkedProject(pid, project_label(project), project.title, sorted(links), links, amount))
-    if missing_rates:
-        notes.append(
-            f"projects in {', '.join(sorted(missing_rates))} are left out of the funding sums: "
-            f"no exchange rate to {currency} (import one with 'missionboard rates import')"
+    for pid, (project, links_, (cofunding, cofunding_currency)) in grouped.items():
+        stated = ProjectMoney(
+            _float(project.budget_amount),
+            project.budget_currency,
+            _float(project.public_amount),
+            project.public_currency,
+            _float(cofunding),
+            cofunding_currency,
         )
-    return currency, out, {pid: project for pid, (project, _links) in grouped.items()}
+        converted = convert_money(stated, currency, project.start.year if project.start else None, table)
+        for code, _amount in converted.unconverted:
+            unconverted[code] += 1
+        out.append(
+            LinkedProject(
+                pid, project_label(project), project.title, sorted(links_), links_, converted.amount
+            )
+        )
+    if unconverted:
+        notes.append(
+            "projects left out of the funding sums, no possible conversion to "
+            f"{currency}: "
+            + ", ".join(f"{n} in {code}" for code, n in sorted(unconverted.items()))
+            + " (import a rate with 'missionboard rates import')"
+        )
+    return currency, out, {pid: project for pid, (project, _links, _c) in grouped.items()}
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _shares(mission: Mission) -> dict[str, float]:
@@ -260,16 +258,62 @@ def _shares(mission: Mission) -> dict[str, float]:
     return {o: w / total for o, w in weights.items()}
 
 
+def released_money(session: Session, projects: list[LinkedProject], day: dt.date) -> dict[str, Any]:
+    """The money standing stops (in effect by ``day``) released from the mission's projects, in the
+    reporting currency: each stopped project's converted budget times the share of it the stop released,
+    split over its objectives as its funding is."""
+    from missionboard.monitoring.gates import releases  # gates reads decisions, as the board does
+
+    found = releases(session, [p.id for p in projects], as_of=day)
+    by_objective: dict[str, float] = {}
+    rows = []
+    for p in projects:
+        release = found.get(p.id)
+        if release is None or p.amount is None:
+            continue
+        amount = p.amount * release.share
+        for goal in p.objectives:
+            by_objective[goal] = by_objective.get(goal, 0.0) + amount / len(p.objectives)
+        rows.append(
+            {
+                "project": p.project,
+                "decision": release.decision_id,
+                "on": release.on.isoformat(),
+                "amount": rounded(amount),
+                "objectives": p.objectives,
+            }
+        )
+    return {
+        "amount": rounded(sum(by_objective.values())),
+        "by_objective": {o: rounded(v) for o, v in by_objective.items()},
+        "projects": rows,
+    }
+
+
 def suggest(
-    statuses: list[ObjectiveStatus], funding: dict[str, float], shares: dict[str, float], currency: str | None
+    statuses: list[ObjectiveStatus],
+    funding: dict[str, float],
+    shares: dict[str, float],
+    currency: str | None,
+    released: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rebalancing moves from well-funded on-track objectives to under-funded off-track ones."""
+    """Rebalancing moves: money released by stopped projects first, then from well-funded on-track
+    objectives, to under-funded off-track ones.
+
+    ``released`` is, per objective, money stops released from its projects: it stays the mission's money
+    (``total`` is unchanged) but no longer funds that objective, so each objective's gap is reckoned on
+    what remains committed to it. Receivers draw on the released pool before any donor; what no receiver
+    needs is listed as released and not yet reassigned.
+    """
     total = sum(funding.values())
     if total <= 0:
         return []
+    freed = {o: v for o, v in (released or {}).items() if v > 0}
+    committed = {o: v - freed.get(o, 0.0) for o, v in funding.items()}
+    pool = sum(freed.values())
     severity = {TargetStatus.OFF_TRACK: 0, TargetStatus.AT_RISK: 1}
     gaps = {
-        s.objective.id: shares.get(s.objective.id, 0) * total - funding.get(s.objective.id, 0)
+        s.objective.id: shares.get(s.objective.id, 0) * total - committed.get(s.objective.id, 0)
         for s in statuses
     }
     receivers = sorted(
@@ -281,18 +325,39 @@ def suggest(
     out: list[dict[str, Any]] = []
     for receiver in receivers:
         need = gaps[receiver.objective.id]
+        to_id = receiver.objective.id
+        state = receiver.status.value.replace("_", " ")
+        if need > 0.005 * total and pool >= 0.5:  # released money is offered however small
+            amount = min(need, pool)
+            pool -= amount
+            need -= amount
+            sum_text = f"{rounded(amount, 3):,.0f} {currency or ''}".strip()
+            reason = (
+                f"'{to_id}' is {state} with {committed.get(to_id, 0) / total:.0%} of the funding "
+                f"committed against {shares.get(to_id, 0):.0%} intended; stopped projects released this money"
+            )
+            out.append(
+                {
+                    "from": "released",
+                    "to": to_id,
+                    "amount": rounded(amount, 3),
+                    "currency": currency,
+                    "reason": reason,
+                    "message": f"Give {sum_text} released from stopped projects to '{to_id}': {reason}",
+                }
+            )
         while need > 0.005 * total and any(v > 0.005 * total for v in surplus.values()):
             giver = max(surplus, key=lambda o: surplus[o])
             amount = min(need, surplus[giver])
             surplus[giver] -= amount
             need -= amount
-            to_id, from_id = receiver.objective.id, giver
+            from_id = giver
             sum_text = f"{rounded(amount, 3):,.0f} {currency or ''}".strip()
             reason = (
-                f"'{to_id}' is {receiver.status.value.replace('_', ' ')} with "
-                f"{funding.get(to_id, 0) / total:.0%} of the funding against {shares.get(to_id, 0):.0%} "
+                f"'{to_id}' is {state} with "
+                f"{committed.get(to_id, 0) / total:.0%} of the funding against {shares.get(to_id, 0):.0%} "
                 f"intended; '{from_id}' is {donors[from_id].status.value.replace('_', ' ')} with "
-                f"{funding.get(from_id, 0) / total:.0%} against {shares.get(from_id, 0):.0%}"
+                f"{committed.get(from_id, 0) / total:.0%} against {shares.get(from_id, 0):.0%}"
             )
             out.append(
                 {
@@ -304,13 +369,38 @@ def suggest(
                     "message": f"Move {sum_text} from '{from_id}' to '{to_id}': {reason}",
                 }
             )
+    if pool >= 0.5:
+        sum_text = f"{rounded(pool, 3):,.0f} {currency or ''}".strip()
+        out.append(
+            {
+                "from": "released",
+                "to": None,
+                "amount": rounded(pool, 3),
+                "currency": currency,
+                "reason": "no objective that is off track or at risk is funded below its intended share",
+                "message": f"Released: {sum_text} from stopped projects, not yet reassigned to an objective",
+            }
+        )
     return out
 
 
 def what_if(
-    funding: dict[str, float], move: tuple[float, str, str], currency: str | None, shares: dict[str, float]
+    funding: dict[str, float],
+    move: tuple[float, str, str],
+    currency: str | None,
+    shares: dict[str, float],
+    *,
+    statuses: Sequence[ObjectiveStatus] = (),
+    effects: Mapping[str, float] | None = None,
+    rules: StatusRules | None = None,
 ) -> dict[str, Any]:
+    """The funding mix after moving money, and, where the user states an effect per million of the
+    reporting currency, the objectives' forecasts and probabilities under that assumption.
+
+    No effect is ever estimated from the history: without ``effects`` the outcome says none is assumed.
+    """
     amount, source, target = move
+    effects = dict(effects or {})
     problems = []
     for name, ident in (("--from", source), ("--to", target)):
         if ident not in funding:
@@ -319,6 +409,13 @@ def what_if(
         problems.append(Problem("", None, "--to", "must name a different objective than --from"))
     if amount <= 0:
         problems.append(Problem("", None, "--move", "the amount must be positive"))
+    for ident in effects:
+        if ident not in (source, target):
+            problems.append(
+                Problem(
+                    "", None, "--effect", f"'{ident}' is neither --from nor --to: the move does not touch it"
+                )
+            )
     if problems:
         raise InputError(problems)
     if amount > funding[source] + 1e-9:
@@ -353,6 +450,53 @@ def what_if(
         "to": target,
         "before": mix(funding),
         "after": mix(after),
+        "outcomes": [
+            _outcome(status, change, effects.get(status.objective.id), currency, rules)
+            for status in statuses
+            for change in [{source: -amount, target: amount}.get(status.objective.id)]
+            if change is not None
+        ],
+    }
+
+
+def _outcome(
+    status: ObjectiveStatus,
+    change: float,
+    effect: float | None,
+    currency: str | None,
+    rules: StatusRules | None,
+) -> dict[str, Any]:
+    """One objective's forecast before and after the move, under the user's stated effect (if any)."""
+    unit = status.objective.indicator.unit if status.objective.indicator else ""
+    per = f"per million {currency or 'of the reporting currency'}"
+    entry: dict[str, Any] = {
+        "objective": status.objective.id,
+        "change": rounded(change),
+        "effect_per_million": effect,
+        "assumption": (
+            f"assumed by the user: {effect:+g} {unit} {per}, not estimated from the data"
+            if effect is not None
+            else "no effect assumed"
+        ),
+        "status_before": status.status.value,
+        "probability_before": rounded(status.probability, 3),
+        "forecast_before": rounded(status.forecast.value) if status.forecast else None,
+        "year": status.forecast.year if status.forecast else None,
+    }
+    path, outlook = status.assessment.path, status.forecast
+    if effect is None or outlook is None or path is None or status.probability is None:
+        return entry | {"status_after": None, "probability_after": None, "forecast_after": None}
+    shift = effect * change / 1_000_000
+    probability = calibrated(outlook.probability(path.target, path.direction, shift=shift))
+    assert probability is not None  # the path has a direction: it has a forecast probability
+    after = status.status
+    if after in (TargetStatus.ON_TRACK, TargetStatus.AT_RISK, TargetStatus.OFF_TRACK):
+        after = status_for_probability(probability, rules)
+    return entry | {
+        "shift": rounded(shift),
+        "forecast_after": rounded(outlook.value + shift),
+        "probability_after": rounded(probability, 3),
+        "status_after": after.value,
     }
 
 
@@ -364,8 +508,17 @@ def monitor_mission(
     move: tuple[float, str, str] | None = None,
     rules: HealthRules | Path | None = None,
     status_rules: StatusRules | None = None,
+    effects: Mapping[str, float] | None = None,
 ) -> MonitorResult:
-    """The mission board as it was known on ``as_of`` (default today)."""
+    """The mission board as it was known on ``as_of`` (default today).
+
+    ``effects`` (objective → indicator units per million of the reporting currency) are the user's
+    assumptions for the what-if ``move``; none is ever inferred.
+    """
+    if effects and move is None:
+        raise InputError(
+            Problem("", None, "--effect", "an effect needs a what-if: --move AMOUNT --from --to")
+        )
     day = as_of or dt.datetime.now(dt.UTC).date()
     health_rules = rules if isinstance(rules, HealthRules) else load_rules(rules)
     if status_rules is None and not isinstance(rules, HealthRules):
@@ -387,8 +540,11 @@ def monitor_mission(
                 funding[goal] += p.amount / len(p.objectives)
         facts = project_facts(session, basics.values(), among=linked_ids(mission))
         flagged = []
+        health = HealthSummary()
         for p in projects:
-            flags = evaluate(facts[p.id], health_rules, day)
+            judged = assess(facts[p.id], health_rules, day, mission=mission)
+            health.add(judged)
+            flags = judged.flags
             if flags:
                 flagged.append(
                     {
@@ -397,10 +553,11 @@ def monitor_mission(
                         "title": p.title,
                         "objectives": p.objectives,
                         "reasons": [f"{f.code.value.replace('_', ' ')}: {f.reason}" for f in flags],
-                        "flags": [{"code": f.code.value, "reason": f.reason} for f in flags],
+                        "flags": [f.to_dict() for f in flags],
                     }
                 )
         decisions = decisions_in(session, project_ids=set(basics), as_of=day, limit=RECENT_DECISIONS)
+        released = released_money(session, projects, day)
     shares = _shares(mission)
     funding = dict(funding)
     if not projects:
@@ -413,10 +570,14 @@ def monitor_mission(
         funding=funding,
         projects=projects,
         flagged=flagged,
+        health=health,
         decisions=decisions,
-        suggestions=suggest(statuses, funding, shares, currency),
+        suggestions=suggest(statuses, funding, shares, currency, released["by_objective"]),
         notes=notes,
+        released=released,
     )
     if move is not None:
-        result.move = what_if(funding, move, currency, shares)
+        result.move = what_if(
+            funding, move, currency, shares, statuses=statuses, effects=effects, rules=status_rules
+        )
     return result

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,19 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from missionboard.domain.decisions import Decision, DecisionKind
+from missionboard.domain.decisions import (
+    AppealOutcome,
+    CriterionResult,
+    Decision,
+    DecisionKind,
+    criteria_results,
+    released_amount,
+)
 from missionboard.domain.health import HealthRules, evaluate
 from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio import ProjectStatus
 from missionboard.domain.targets import StatusRules
-from missionboard.errors import InputError, NotFound, Problem
+from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
 from missionboard.monitoring.objectives import assess_objective
 from missionboard.monitoring.progress import (
     chunked,
@@ -33,6 +42,8 @@ from missionboard.monitoring.progress import (
 )
 from missionboard.store import audit
 from missionboard.store.missions import MissionStore
+from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow, GateRow, ProgressRow
+from missionboard.store.portfolio_scope import counts, portfolio_project_ids
 from missionboard.store.tables import DecisionRow, LinkRow, ProjectRow
 from missionboard.store.workspace import Workspace
 
@@ -61,7 +72,7 @@ def evidence_for(
         .where(
             LinkRow.project_id == project.id,
             LinkRow.taxonomy.startswith(MISSION_TAXONOMY),
-            LinkRow.status != "rejected",
+            counts(),  # the portfolio rule (domain.portfolio_rule)
         )
         .order_by(LinkRow.taxonomy, LinkRow.goal)
     )
@@ -128,25 +139,52 @@ def record_decision(
     by: str,
     *,
     rules: HealthRules | Path | None = None,
+    gate: str | None = None,
+    met: Collection[int] | str = (),
+    plan: str | None = None,
+    amount: Decimal | float | str | None = None,
+    currency: str | None = None,
+    on: dt.date | None = None,
 ) -> Decision:
-    """Record a stage-gate decision with the evidence shown now frozen into it (one transaction, audited)."""
-    try:
-        kind = DecisionKind(decision.strip().lower())
-    except ValueError:
-        choices = ", ".join(k.value for k in DecisionKind)
-        raise InputError(Problem("", None, "decision", f"'{decision}' is not one of {choices}")) from None
+    """Record a stage-gate decision with the evidence shown now frozen into it, and act on it.
+
+    At ``gate`` each of its criteria is recorded as met (its 1-based number in ``met``, or ``"all"``) or
+    not. A stop
+    ends the project's funding on ``on`` (default today): status ``terminated``, end date ``on``, and the
+    budget not yet paid by then (budget minus the latest cumulative spend reported on or before ``on``)
+    released to the mission. A pivot records ``plan`` (the rationale where none is given); a scale adds
+    ``amount`` to the budget. One transaction with its audit event: all of it lands, or none.
+    Raises ``DecisionConflict`` for a decision the standing ones rule out (see :func:`_refuse_conflicts`).
+    """
+    kind = _kind(decision)
     if not rationale or not rationale.strip():
         raise InputError(Problem("", None, "rationale", "say why: a decision needs a rationale"))
     if not by or not by.strip():
         raise InputError(Problem("", None, "by", "say who decided"))
+    today = dt.datetime.now(dt.UTC).date()
+    day = on or today
+    if day > today:
+        raise InputError(Problem("", None, "on", f"{day} is in the future: a decision takes effect by today"))
+    money = _added_money(kind, amount)
+    if met and met != "none" and gate is None:
+        raise InputError(Problem("", None, "met", "criteria are judged at a gate: name it (--gate)"))
     health_rules = rules if isinstance(rules, HealthRules) else load_rules(rules)
     status_rules = None if isinstance(rules, HealthRules) else load_status_rules(rules)
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
-        project = get_project(session, project_ref)
-        evidence = evidence_for(
-            session, project, rules=health_rules, as_of=now.date(), status_rules=status_rules
-        )
+        project = _locked(session, get_project(session, project_ref))
+        gate_row = _gate(session, project, gate) if gate is not None else None
+        _refuse_conflicts(session, project, kind, gate_row)
+        results: tuple[CriterionResult, ...] = ()
+        if gate_row is not None:
+            criteria = tuple(gate_row.criteria)
+            numbers = _numbers(met, len(criteria))
+            try:
+                results = criteria_results(criteria, numbers)
+            except ValueError as exc:
+                raise InputError(Problem("", None, "met", str(exc))) from None
+        evidence = evidence_for(session, project, rules=health_rules, as_of=day, status_rules=status_rules)
+        detail = _act(session, project, kind, day=day, money=money, currency=currency)
         try:
             record = Decision(
                 project=(project.source, project.source_id),
@@ -155,6 +193,12 @@ def record_decision(
                 evidence=evidence,
                 by=by,
                 at=now,
+                gate=gate_row.name if gate_row else None,
+                criteria=results,
+                plan=(plan or rationale).strip() if kind is DecisionKind.PIVOT else None,
+                amount=detail.amount,
+                currency=detail.currency,
+                on=day,
             )
         except ValidationError as exc:
             raise InputError(str(exc.errors()[0]["msg"])) from exc
@@ -168,20 +212,227 @@ def record_decision(
         )
         session.add(row)
         session.flush()
+        detail.decision_id = row.id
+        detail.gate_id = gate_row.id if gate_row else None
+        detail.criteria = [r.model_dump() for r in results]
+        detail.plan = record.plan
+        session.add(detail)
         audit.record(
             session,
             actor=by,
             action="decide",
             entity="decision",
             entity_id=str(row.id),
+            before=detail.before or None,
             after={
                 "project": project_label(project),
                 "decision": record.decision.value,
                 "rationale": record.rationale,
                 "flags": [f["code"] for f in evidence["flags"]],
+                "gate": record.gate,
+                "criteria_met": [r.criterion for r in results if r.met],
+                "criteria_not_met": [r.criterion for r in results if not r.met],
+                "plan": record.plan,
+                "amount": str(record.amount) if record.amount is not None else None,
+                "currency": record.currency,
+                "on": day.isoformat(),
+                "status": project.status,
+                "end": project.end.isoformat() if project.end else None,
             },
         )
     return record
+
+
+def _numbers(met: Collection[int] | str, count: int) -> set[int]:
+    """The numbers of the criteria met: given, or ``"all"`` / ``"none"``."""
+    if not isinstance(met, str):
+        return {int(n) for n in met}
+    if met.strip().lower() == "all":
+        return set(range(1, count + 1))
+    if met.strip().lower() in ("", "none"):
+        return set()
+    raise InputError(Problem("", None, "met", f"'{met}' is not a list of criterion numbers, 'all' or 'none'"))
+
+
+def _kind(decision: str) -> DecisionKind:
+    try:
+        return DecisionKind(decision.strip().lower())
+    except ValueError:
+        choices = ", ".join(k.value for k in DecisionKind)
+        raise InputError(Problem("", None, "decision", f"'{decision}' is not one of {choices}")) from None
+
+
+def _added_money(kind: DecisionKind, amount: Decimal | float | str | None) -> Decimal | None:
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        return None
+    if kind is not DecisionKind.SCALE:
+        raise InputError(
+            Problem("", None, "amount", "only a scale adds money; a stop works out what it releases")
+        )
+    try:
+        value = Decimal(str(amount).strip())
+    except InvalidOperation:
+        raise InputError(Problem("", None, "amount", f"'{amount}' is not a number")) from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(Problem("", None, "amount", "the added money must be a positive amount"))
+    return value
+
+
+def _locked(session: Session, project: ProjectRow) -> ProjectRow:
+    """The project row again, locked until the transaction ends (PostgreSQL; SQLite's write transaction
+    already holds the whole database), so that two decisions on one project are checked one after the other."""
+    return session.scalars(
+        select(ProjectRow)
+        .where(ProjectRow.id == project.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _gate(session: Session, project: ProjectRow, name: str) -> GateRow:
+    row = session.scalars(
+        select(GateRow).where(GateRow.project_id == project.id, GateRow.name == name.strip())
+    ).one_or_none()
+    if row is None:
+        raise NotFound(
+            f"no gate '{name}' for project {project_label(project)} "
+            f"(see 'missionboard gate list {project_label(project)}')"
+        )
+    return row
+
+
+def overturned_ids(session: Session, decision_ids: Collection[int]) -> set[int]:
+    """Those of ``decision_ids`` that an appeal overturned: they no longer stand."""
+    out: set[int] = set()
+    for chunk in chunked(sorted(set(decision_ids))):
+        out.update(
+            session.scalars(
+                select(AppealRow.decision_id).where(
+                    AppealRow.decision_id.in_(chunk), AppealRow.outcome == AppealOutcome.OVERTURNED.value
+                )
+            )
+        )
+    return out
+
+
+def standing_decisions(
+    session: Session, project_id: int
+) -> list[tuple[DecisionRow, DecisionDetailRow | None]]:
+    """The project's decisions that stand (not overturned on appeal), oldest first, with their details."""
+    rows = session.execute(
+        select(DecisionRow, DecisionDetailRow)
+        .outerjoin(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
+        .where(DecisionRow.project_id == project_id)
+        .order_by(DecisionRow.at, DecisionRow.id)
+    ).all()
+    gone = overturned_ids(session, [d.id for d, _ in rows])
+    return [(d, detail) for d, detail in rows if d.id not in gone]
+
+
+def _refuse_conflicts(
+    session: Session, project: ProjectRow, kind: DecisionKind, gate: GateRow | None
+) -> None:
+    """A decision the standing ones rule out is refused: any decision on a project a standing stop ended
+    (appeal the stop to reopen it), and a second identical decision (same project, gate and outcome)."""
+    for row, detail in standing_decisions(session, project.id):
+        if row.decision == DecisionKind.STOP.value:
+            when = detail.decided_on if detail is not None else _aware(row.at).date()
+            raise DecisionConflict(
+                f"project {project_label(project)} was stopped on {when} by decision #{row.id}: "
+                f"no further decision is taken on it; appeal that decision to reopen it"
+            )
+        same_gate = (detail.gate_id if detail is not None else None) == (gate.id if gate else None)
+        if gate is not None and same_gate and row.decision == kind.value:
+            raise DecisionConflict(
+                f"decision #{row.id} already records '{kind.value}' at gate '{gate.name}' for project "
+                f"{project_label(project)}: an identical decision is refused"
+            )
+    if kind is DecisionKind.STOP and project.status == ProjectStatus.TERMINATED.value:
+        raise InputError(
+            Problem("", None, "decision", f"project {project_label(project)} is already terminated")
+        )
+
+
+def _budget(project: ProjectRow) -> tuple[Decimal | None, str | None]:
+    """The project's budget as the board counts it: its budget, or its public funding where none is given."""
+    if project.budget_amount is not None:
+        return project.budget_amount, project.budget_currency
+    return project.public_amount, project.public_currency
+
+
+def paid_by(session: Session, project: ProjectRow, day: dt.date, currency: str | None) -> Decimal:
+    """What was paid by ``day``: per spend line, the latest cumulative actual reported on or before it,
+    summed over lines in the budget's currency (or with no currency given)."""
+    latest: dict[str, tuple[dt.date, float]] = {}
+    for name, date, actual, unit in session.execute(
+        select(ProgressRow.name, ProgressRow.date, ProgressRow.actual, ProgressRow.unit).where(
+            ProgressRow.project_id == project.id,
+            ProgressRow.kind == "spend",
+            ProgressRow.date <= day,
+            ProgressRow.actual.is_not(None),
+        )
+    ):
+        if unit and currency and unit.strip().upper() != currency:
+            continue
+        if actual is not None and (name not in latest or date > latest[name][0]):
+            latest[name] = (date, actual)
+    return sum((Decimal(str(actual)) for _date, actual in latest.values()), Decimal(0))
+
+
+def _act(
+    session: Session,
+    project: ProjectRow,
+    kind: DecisionKind,
+    *,
+    day: dt.date,
+    money: Decimal | None,
+    currency: str | None,
+) -> DecisionDetailRow:
+    """Apply the decision to the project and return its detail row (decision and gate still to be set)."""
+    budget, budget_currency = _budget(project)
+    before = {
+        "status": project.status,
+        "end": project.end.isoformat() if project.end else None,
+        "budget": str(budget) if budget is not None else None,
+    }
+    detail = DecisionDetailRow(decided_on=day, criteria=[], before=before)
+    if kind is DecisionKind.STOP:
+        if project.end is not None and project.end < day:
+            raise InputError(
+                Problem(
+                    "",
+                    None,
+                    "decision",
+                    f"project {project_label(project)} ended on {project.end}: there is no further "
+                    "funding to stop",
+                )
+            )
+        paid = paid_by(session, project, day, budget_currency)
+        detail.paid = paid
+        detail.amount = released_amount(budget, paid)
+        detail.currency = budget_currency if budget is not None else None
+        project.status = ProjectStatus.TERMINATED.value
+        project.end = day
+    elif kind is DecisionKind.SCALE and money is not None:
+        wanted = (currency or budget_currency or "").strip().upper() or None
+        if wanted is None:
+            raise InputError(Problem("", None, "currency", "say in which currency the money is added"))
+        if budget_currency is not None and wanted != budget_currency:
+            raise InputError(
+                Problem(
+                    "",
+                    None,
+                    "currency",
+                    f"the project's budget is in {budget_currency}: add money in {budget_currency}",
+                )
+            )
+        detail.amount, detail.currency = money, wanted
+        if project.budget_amount is None:
+            project.budget_amount = (project.public_amount or Decimal(0)) + money
+            project.budget_currency = wanted
+        else:
+            project.budget_amount = project.budget_amount + money
+    return detail
 
 
 @dataclass(frozen=True)
@@ -190,6 +441,13 @@ class DecisionEntry:
     project_id: int
     title: str
     decision: Decision
+    appeals: list[dict[str, Any]] = field(default_factory=list)
+    """Appeals against it, oldest first: ``{id, by, reason, lodged_at, outcome, ruled_by, ruling, ruled_at}``."""
+
+    @property
+    def standing(self) -> bool:
+        """False once an appeal overturned it."""
+        return not any(a["outcome"] == AppealOutcome.OVERTURNED.value for a in self.appeals)
 
     def to_dict(self, *, evidence: bool = True) -> dict[str, Any]:
         d = self.decision
@@ -201,6 +459,14 @@ class DecisionEntry:
             "rationale": d.rationale,
             "by": d.by,
             "at": d.at.isoformat(),
+            "on": d.on.isoformat() if d.on else None,
+            "gate": d.gate,
+            "criteria": [c.model_dump() for c in d.criteria],
+            "plan": d.plan,
+            "amount": float(d.amount) if d.amount is not None else None,
+            "currency": d.currency,
+            "standing": self.standing,
+            "appeals": self.appeals,
         }
         if evidence:
             out["evidence"] = d.evidence
@@ -208,13 +474,9 @@ class DecisionEntry:
 
 
 def mission_project_ids(session: Session, mission_id: str) -> set[int]:
-    return set(
-        session.scalars(
-            select(LinkRow.project_id).where(
-                LinkRow.taxonomy == f"{MISSION_TAXONOMY}{mission_id}", LinkRow.status != "rejected"
-            )
-        )
-    )
+    """The projects in the mission's portfolio (``domain.portfolio_rule``)."""
+    mission = MissionStore(session).get(mission_id).mission
+    return set(session.scalars(portfolio_project_ids(mission)))
 
 
 def decisions_in(
@@ -245,18 +507,25 @@ def decisions_in(
         chosen.append(ident)
         if limit is not None and len(chosen) >= limit:
             break
-    rows: dict[int, tuple[DecisionRow, ProjectRow]] = {}
+    rows: dict[int, tuple[DecisionRow, ProjectRow, DecisionDetailRow | None, str | None]] = {}
+    appeals: dict[int, list[dict[str, Any]]] = {ident: [] for ident in chosen}
     for chunk in chunked(sorted(chosen)):
         query = (
-            select(DecisionRow, ProjectRow)
+            select(DecisionRow, ProjectRow, DecisionDetailRow, GateRow.name)
             .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
+            .outerjoin(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
+            .outerjoin(GateRow, GateRow.id == DecisionDetailRow.gate_id)
             .where(DecisionRow.id.in_(chunk))
         )
-        for row, project in session.execute(query):
-            rows[row.id] = (row, project)
+        for found in session.execute(query):
+            rows[found[0].id] = (found[0], found[1], found[2], found[3])
+        for appeal in session.scalars(
+            select(AppealRow).where(AppealRow.decision_id.in_(chunk)).order_by(AppealRow.id)
+        ):
+            appeals[appeal.decision_id].append(appeal_dict(appeal))
     out = []
     for ident in chosen:
-        row, project = rows[ident]
+        row, project, detail, gate = rows[ident]
         out.append(
             DecisionEntry(
                 id=row.id,
@@ -269,10 +538,31 @@ def decisions_in(
                     evidence=row.evidence or {},
                     by=row.by,
                     at=_aware(row.at),
+                    gate=gate,
+                    criteria=tuple(CriterionResult(**c) for c in detail.criteria) if detail else (),
+                    plan=detail.plan if detail else None,
+                    amount=detail.amount if detail else None,
+                    currency=detail.currency if detail else None,
+                    on=detail.decided_on if detail else _aware(row.at).date(),
                 ),
+                appeals=appeals[ident],
             )
         )
     return out
+
+
+def appeal_dict(row: AppealRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "decision": row.decision_id,
+        "by": row.by,
+        "reason": row.reason,
+        "lodged_at": _aware(row.lodged_at).isoformat(),
+        "outcome": row.outcome,
+        "ruled_by": row.ruled_by,
+        "ruling": row.ruling,
+        "ruled_at": _aware(row.ruled_at).isoformat() if row.ruled_at else None,
+    }
 
 
 def list_decisions(

@@ -9,9 +9,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from missionboard.domain.forecasting import Forecast
 from missionboard.domain.missions import Mission, Objective
-from missionboard.domain.targets import Assessment, PathKind, StatusRules, TargetStatus, assess, target_path
-from missionboard.monitoring.forecast import Forecast, forecast
+from missionboard.domain.targets import (
+    Assessment,
+    StatusRules,
+    TargetStatus,
+    assess,
+    start_year_of,
+    target_path,
+)
 from missionboard.monitoring.indicators import Series, SeriesValue, load_series, unit_key
 from missionboard.store.tables import IndicatorRow
 
@@ -33,7 +40,10 @@ class ObjectiveStatus:
     latest: SeriesValue | None
     forecast: Forecast | None
     probability: float | None
+    """P(target met in the target year), within 1 %–99 %; the status follows from it (domain.targets)."""
     note: str | None = None
+    start_year: int | None = None
+    """The forecast's break: the mission's start year, else the baseline year."""
 
     @property
     def status(self) -> TargetStatus:
@@ -51,6 +61,8 @@ class ObjectiveStatus:
             "target": {"value": o.target.value, "year": o.target.year} if o.target else None,
             "direction": o.direction.value if o.direction else None,
             "path": a.path.kind.value if a.path else None,
+            "path_choice": a.path.choice.evidence if a.path and a.path.choice else None,
+            "start_year": self.start_year,
             "latest": (
                 {
                     "year": self.latest.year,
@@ -113,23 +125,21 @@ def assess_objective(
         preferred_source=(row.source if row is not None else None) or indicator.source,
     )
     points = series.points()
-    assessment = assess(path, points, rules=rules)
+    start_year = start_year_of(mission.start, path)
+    path = target_path(objective, points, start_year=start_year)
+    assessment = assess(path, points, rules=rules, start_year=start_year)
     latest = series.values[-1] if series.values else None
     if assessment.latest is not None:
         latest = next(v for v in series.values if float(v.year) == assessment.latest.year)
-    if latest is None or assessment.status is TargetStatus.NO_DATA:
-        return ObjectiveStatus(objective, assessment, series, latest, None, None)
-    if latest.year >= path.target_year:
-        return ObjectiveStatus(
-            objective, assessment, series, latest, None, 1.0 if path.reached(latest.value) else 0.0
-        )
-    log_scale = path.kind is PathKind.COMPOUND and all(p.value > 0 for p in points)
-    outlook = forecast(points, path.target_year, log_scale=log_scale)
-    probability = outlook.probability(path.target, path.direction) if outlook else None
+    if latest is None or assessment.status is TargetStatus.NO_DATA or path is None:
+        return ObjectiveStatus(objective, assessment, series, latest, None, None, start_year=start_year)
+    outlook = assessment.forecast
     if outlook is not None:
         lower = 0.0 if all(p.value >= 0 for p in points) else None
         upper = (
             100.0 if unit_key(indicator.unit) == "percent" and all(p.value <= 100 for p in points) else None
         )
         outlook = outlook.clipped(lower, upper)
-    return ObjectiveStatus(objective, assessment, series, latest, outlook, probability)
+    return ObjectiveStatus(
+        objective, assessment, series, latest, outlook, assessment.probability, start_year=start_year
+    )

@@ -18,7 +18,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from missionboard.domain.common import DomainModel
-from missionboard.domain.health import HealthRules, KpiReport, Milestone, ProjectFacts, SpendReport
+from missionboard.domain.health import (
+    HealthRules,
+    KpiReport,
+    Milestone,
+    MissionDates,
+    ProjectFacts,
+    SpendReport,
+    mission_window,
+    timing,
+)
 from missionboard.domain.records import ImportRun
 from missionboard.domain.targets import StatusRules
 from missionboard.errors import InputError, NotFound, Problem
@@ -148,6 +157,8 @@ class StatusThresholds(DomainModel):
     off_track_gap: float = Field(default=StatusRules.off_track_gap, ge=0, le=1)
     max_acceleration: float = Field(default=StatusRules.max_acceleration, gt=0)
     trend_years: int = Field(default=StatusRules.trend_years, ge=2)
+    on_track_probability: float = Field(default=StatusRules.on_track_probability, gt=0, lt=1)
+    at_risk_probability: float = Field(default=StatusRules.at_risk_probability, gt=0, lt=1)
 
 
 def load_status_rules(path: Path | None = None) -> StatusRules:
@@ -551,11 +562,19 @@ def project_facts(
     return {pid: facts_of(project, reports.get(pid, ())) for pid, project in rows.items()}
 
 
-def progress_summary(facts: ProjectFacts, as_of: dt.date) -> dict[str, Any]:
-    """A compact account of a project's progress on ``as_of`` (for decisions' evidence and the board)."""
+def progress_summary(
+    facts: ProjectFacts, as_of: dt.date, *, mission: MissionDates | None = None
+) -> dict[str, Any]:
+    """A compact account of a project's progress on ``as_of`` (for decisions' evidence and the board).
+
+    With ``mission``, milestones count as overdue only when due inside the project's time in the
+    mission (as the health rules judge them), and the account says where the project lies
+    (``timing``) and its window.
+    """
+    window = mission_window(facts, mission)
     milestones = list(facts.milestones)
     done = [m for m in milestones if m.completed is not None and m.completed <= as_of]
-    overdue = [m for m in milestones if m not in done and m.due < as_of]
+    overdue = [m for m in milestones if m not in done and m.due < as_of and window.holds(m.due)]
     latest_kpis: dict[str, KpiReport] = {}
     for report in sorted((k for k in facts.kpis if k.date <= as_of), key=lambda k: k.date):
         latest_kpis[report.name] = report
@@ -563,7 +582,16 @@ def progress_summary(facts: ProjectFacts, as_of: dt.date) -> dict[str, Any]:
     latest_spend: dict[str, SpendReport] = {}
     for spent in spend:
         latest_spend[spent.line] = spent
-    return {
+    placed: dict[str, Any] = {}
+    if mission is not None:
+        placed = {
+            "timing": timing(facts, mission, as_of).value,
+            "window": {
+                "start": window.start.isoformat() if window.start else None,
+                "end": window.end.isoformat() if window.end else None,
+            },
+        }
+    return placed | {
         "milestones": {"total": len(milestones), "completed": len(done), "overdue": len(overdue)},
         "kpis": [
             {

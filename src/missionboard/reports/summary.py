@@ -60,6 +60,14 @@ def _v(section: Any) -> Any:
     return section.get("value") if isinstance(section, dict) else None
 
 
+def portfolio_line(data: dict[str, Any]) -> str:
+    """The line under the figures saying which projects count and in which currency money is shown."""
+    block = data.get("portfolio")
+    if not block:
+        return f"Money in {data['budget']['reporting_currency']}."
+    return f"Portfolio: {block['rule']}. Money in {block['conversion'].removeprefix('money in ')}."
+
+
 def headline(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(label, value, unit) rows for the figures a mission owner looks at first."""
     rc = data["budget"]["reporting_currency"]
@@ -267,7 +275,7 @@ def title(data: dict[str, Any]) -> str:
 
 def markdown(data: dict[str, Any], charts: list[str] | None = None) -> str:
     """A markdown report: headline figures, then every table with what it was computed from."""
-    lines = [f"# {title(data)}", "", f"Scope: {data['scope']['description']}.", ""]
+    lines = [f"# {title(data)}", "", f"Scope: {data['scope']['description']}.", "", portfolio_line(data), ""]
     lines += ["| Figure | Value | Unit |", "|---|---:|---|"]
     lines += [f"| {label.strip()} | {value} | {unit} |" for label, value, unit in headline(data)]
     lines.append("")

@@ -1081,39 +1081,25 @@ def duplicates(
 
 
 def themes(
-    workspace: Workspace, *, mission_id: str | None = None, k: int | None = None, terms: int = 6
+    workspace: Workspace,
+    *,
+    mission_id: str | None = None,
+    k: int | None = None,
+    terms: int = 6,
+    recompute: bool = False,
 ) -> dict[str, Any]:
-    """Cluster projects into themes labelled by their distinctive terms (k chosen by silhouette if None)."""
-    from missionboard.mapping.themes import cluster
+    """The workspace's shared themes, the ones ``analyze`` uses (computed once and stored; k chosen by
+    silhouette unless given), sized over the workspace or the mission's portfolio."""
+    from missionboard.analytics.themes import themes_report  # scikit-learn: loaded only when used
 
-    ids = None
-    taxonomy_code = None
-    if mission_id:
-        taxonomy_code = taxonomies.MISSION_PREFIX + mission_id
-        with workspace.reading() as session:
-            taxonomies.resolve(taxonomy_code, session)  # the mission must exist
-            ids = sorted(
-                {
-                    pid
-                    for (pid,) in session.execute(
-                        select(LinkRow.project_id).where(
-                            LinkRow.taxonomy == taxonomy_code, LinkRow.status != LinkStatus.REJECTED.value
-                        )
-                    )
-                }
-            )
-        if not ids:
-            raise InputError(
-                f"no projects are linked to mission {mission_id!r} yet: run "
-                f"'missionboard map --mission {mission_id}' first"
-            )
-    rows, vectors = _project_vectors(workspace, ids)
-    if len(rows) < 2:
+    result = themes_report(workspace, mission_id=mission_id, k=k, recompute=recompute, terms=terms)
+    if result["projects"] < 2 and mission_id is None:
         raise InputError("themes need at least two projects")
-    result = cluster([project_text(r) for r in rows], vectors, k=k, terms=terms)
-    for theme in result["themes"]:
-        theme["projects"] = [_brief(rows[i]) for i in theme.pop("members")[:5]]
-    result["taxonomy"] = taxonomy_code
+    if mission_id is not None and not result["projects"]:
+        raise InputError(
+            f"no projects are linked to mission {mission_id!r} yet: run "
+            f"'missionboard map --mission {mission_id}' first"
+        )
     return result
 
 

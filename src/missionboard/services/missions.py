@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, case, cast, extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from missionboard.domain.history import MissionDiff, diff_documents
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
-from missionboard.domain.quality import PortfolioProfile, QualityReport
+from missionboard.domain.portfolio_rule import DEFAULT_RULE, ProjectMoney, convert_money
+from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
 from missionboard.domain.quality import check_mission as judge
 from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import mission_document, parse_mission, read_mission
+from missionboard.monitoring.indicators import load_series
 from missionboard.store import audit
 from missionboard.store import tables as t
 from missionboard.store.missions import MissionStore
+from missionboard.store.portfolio_scope import mission_currency, portfolio_project_ids, rate_table
 from missionboard.store.workspace import Workspace
-
-LINK_THRESHOLD = 0.5
-"""Proposed links at or above this score count towards a mission's portfolio profile."""
 
 
 @dataclass(frozen=True)
@@ -223,52 +225,39 @@ def check_mission(workspace: Workspace | None, mission: Mission | str) -> Qualit
         return judge(mission)
     with workspace.reading() as session:
         observations = _observations(session, mission)
-        portfolio = _portfolio_profile(session, mission.id)
+        portfolio = _portfolio_profile(session, mission, start=mission.start)
     return judge(mission, observations=observations, portfolio=portfolio)
 
 
 def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[int, float]]]:
-    """Per indicator, the newest revision of each year's value (mission geography preferred)."""
+    """Per indicator, the yearly series exactly as ``monitor`` reads it today (the same geography,
+    source preference and revisions), so the quality check and monitoring judge the same numbers."""
     out: dict[str, list[tuple[int, float]]] = {}
+    today = dt.date.today()
     for objective in mission.objectives:
         if objective.indicator is None:
             continue
-        rows = session.execute(
-            select(
-                t.ObservationRow.year,
-                t.ObservationRow.value,
-                t.ObservationRow.geography,
-                t.ObservationRow.revision,
-            )
-            .where(t.ObservationRow.indicator_id == objective.indicator.id)
-            .order_by(t.ObservationRow.year, t.ObservationRow.revision)
-        ).all()
-        geographies = {r.geography for r in rows}
-        wanted = (
-            mission.geography
-            if mission.geography in geographies
-            else ("" if "" in geographies else (sorted(geographies)[0] if geographies else ""))
+        row = session.get(t.IndicatorRow, objective.indicator.id)
+        series = load_series(
+            session,
+            objective.indicator.id,
+            geography=mission.geography,
+            as_of=today,
+            preferred_source=(row.source if row is not None else None) or objective.indicator.source,
         )
-        by_year: dict[int, float] = {}
-        for row in rows:
-            if row.geography == wanted:
-                by_year[row.year] = row.value  # later revisions overwrite earlier ones
-        out[objective.indicator.id] = sorted(by_year.items())
+        out[objective.indicator.id] = [(v.year, v.value) for v in series.values]
     return out
 
 
-def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
-    taxonomy = f"mission:{mission_id}"
-    linked = (
-        select(t.LinkRow.project_id)
-        .where(
-            t.LinkRow.taxonomy == taxonomy,
-            (t.LinkRow.status == "accepted")
-            | ((t.LinkRow.status == "proposed") & (t.LinkRow.score >= LINK_THRESHOLD)),
-        )
-        .distinct()
-        .subquery()
-    )
+def _portfolio_profile(
+    session: Session, mission: Mission | str, *, start: dt.date | None = None
+) -> PortfolioProfile:
+    """The portfolio's profile (the one rule of ``domain.portfolio_rule``); with ``start``, also its
+    projects and money by start year, split into new (started on or after ``start``) and relabelled
+    (started before), the money in the mission's reporting currency."""
+    if isinstance(mission, str):
+        mission = MissionStore(session).get(mission).mission
+    linked = portfolio_project_ids(mission).subquery()
     # Grouped in the database: a mission may link hundreds of thousands of projects, which share a
     # few thousand (instrument, funder, programme, sectors) combinations.
     sectors_text = cast(t.ProjectRow.sectors, Text)
@@ -296,7 +285,7 @@ def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
     funders: Counter[str] = Counter()
     programmes: Counter[str] = Counter()
     for instrument, funder, programme, sector_list, n in combinations:
-        if instrument in InstrumentType._value2member_map_:
+        if instrument and instrument in InstrumentType._value2member_map_:
             families[INSTRUMENT_FAMILY[InstrumentType(instrument)].value] += n
         for sector in json.loads(sector_list) if sector_list else []:
             sectors[sector] += n
@@ -304,6 +293,7 @@ def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
             funders[funder] += n
         if programme:
             programmes[programme] += n
+    split = _by_start_year(session, mission, linked, start) if start is not None else None
     return PortfolioProfile(
         projects=sum(n for *_, n in combinations),
         helix=helix,
@@ -311,4 +301,88 @@ def _portfolio_profile(session: Session, mission_id: str) -> PortfolioProfile:
         instrument_families=families,
         funders=funders,
         programmes=programmes,
+        rule=DEFAULT_RULE.describe(),
+        split_at=start,
+        start_years=split.years if split else (),
+        undated=split.undated if split else 0,
+        currency=split.currency if split else None,
+        unconverted=split.unconverted if split else 0,
     )
+
+
+@dataclass(frozen=True)
+class _Split:
+    years: tuple[StartYear, ...]
+    undated: int
+    currency: str | None
+    unconverted: int
+    """Dated projects whose money has no conversion into ``currency`` (counted, money left out)."""
+
+
+def _by_start_year(session: Session, mission: Mission, linked: Any, start: dt.date) -> _Split:
+    """Portfolio projects and money per (start year, before ``start`` or not), grouped in the database
+    (a few dozen rows however many projects are linked). Money and conversion follow
+    ``domain.portfolio_rule``: the budget, else public funding plus co-funding, converted into the
+    mission's reporting currency at the rate of the start year; a group's sums convert as its projects
+    would one by one, since they share the year and the currencies."""
+    rates = rate_table(session)
+    currency, _ = mission_currency(session, mission, rates)
+    p = t.ProjectRow
+    year = extract("year", p.start)
+    before = case((p.start < start, 1), else_=0)
+    in_portfolio = p.id.in_(select(linked.c.project_id))
+    with_budget = session.execute(
+        select(year, before, func.count(), func.sum(p.budget_amount), p.budget_currency)
+        .where(in_portfolio, p.budget_amount.is_not(None))
+        .group_by(year, before, p.budget_currency)
+    ).all()
+    without = session.execute(
+        select(
+            year,
+            before,
+            func.count(),
+            func.sum(p.public_amount),
+            p.public_currency,
+            func.sum(p.cofunding_amount),
+            p.cofunding_currency,
+        )
+        .where(in_portfolio, p.budget_amount.is_(None))
+        .group_by(year, before, p.public_currency, p.cofunding_currency)
+    ).all()
+    years: defaultdict[int, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+    undated = unconverted = 0
+    for y, relabelled, n, *stated in [*with_budget, *without]:
+        if y is None:
+            undated += n
+            continue
+        slot, kind = years[int(y)], "relabelled" if relabelled else "new"
+        slot[f"{kind}_projects"] += n
+        converted = convert_money(_stated(stated), currency, int(y), rates)
+        if converted.amount is not None:
+            slot[f"{kind}_money"] += converted.amount
+        elif converted.unconverted:
+            unconverted += n
+    return _Split(
+        tuple(
+            StartYear(
+                y,
+                new_projects=int(v["new_projects"]),
+                relabelled_projects=int(v["relabelled_projects"]),
+                new_money=v["new_money"],
+                relabelled_money=v["relabelled_money"],
+            )
+            for y, v in sorted(years.items())
+        ),
+        undated,
+        currency,
+        unconverted,
+    )
+
+
+def _stated(sums: Sequence[Any]) -> ProjectMoney:
+    """A group's money as ``ProjectMoney``: (budget, currency) or (public, currency, co-funding, currency)."""
+    amounts = [float(v) if v is not None else None for v in sums[0::2]]
+    currencies = [str(v) if v is not None else None for v in sums[1::2]]
+    if len(amounts) == 1:
+        return ProjectMoney(amounts[0], currencies[0])
+    return ProjectMoney(None, None, amounts[0], currencies[0], amounts[1], currencies[1])

@@ -25,10 +25,12 @@ from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 from missionboard.domain.portfolio import Actor, Participation, ParticipationRole, Project
 from missionboard.domain.records import ImportedFile, ImportRun
 from missionboard.store import analytics_tables, audit
+from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow
 from missionboard.store.tables import (
     ActorAliasRow,
     ActorIdentifierRow,
     ActorRow,
+    DecisionRow,
     ExchangeRateRow,
     ImportRunRow,
     ParticipationRow,
@@ -464,6 +466,11 @@ class PortfolioRepository:
         now: dt.datetime,
     ) -> None:
         row = self.session.execute(select(ProjectRow).where(ProjectRow.id == project_id)).scalar_one()
+        stopped_on = self._standing_stop(project_id)
+        if stopped_on is not None:
+            # A standing stop decision outranks the source: the project stays terminated on that date.
+            values = {**values, "status": "terminated"}
+            values["end"] = min(values["end"], stopped_on) if values["end"] is not None else stopped_on
         before: dict[str, Any] = {}
         after: dict[str, Any] = {}
         for column in COMPARED:
@@ -491,6 +498,19 @@ class PortfolioRepository:
             before=before,
             after=after,
         )
+
+    def _standing_stop(self, project_id: int) -> dt.date | None:
+        """The date a stop decision (not overturned on appeal) ended the project, if one did."""
+        overturned = select(AppealRow.decision_id).where(AppealRow.outcome == "overturned")
+        return self.session.execute(
+            select(func.min(DecisionDetailRow.decided_on))
+            .join(DecisionRow, DecisionRow.id == DecisionDetailRow.decision_id)
+            .where(
+                DecisionRow.project_id == project_id,
+                DecisionRow.decision == "stop",
+                DecisionRow.id.not_in(overturned),
+            )
+        ).scalar()
 
     def _participants(self, project_id: int) -> list[list[Any]]:
         self.actors.flush()

@@ -7,9 +7,11 @@ write is refused with a clear message.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -75,19 +77,92 @@ def review(
     return after
 
 
-def decide(workspace: Workspace, account: Account, project_id: int, *, decision: str, rationale: str) -> None:
+def decide(
+    workspace: Workspace,
+    account: Account,
+    project_id: int,
+    *,
+    decision: str,
+    rationale: str,
+    gate: str | None = None,
+    met: Collection[int] = (),
+    plan: str | None = None,
+    amount: str | float | None = None,
+    currency: str | None = None,
+) -> None:
     """Record a stage-gate decision; editors of a mission the project serves (or admins) may."""
-    with workspace.reading() as session:
-        queries.project_detail(session, project_id)
-        missions = queries.projects_missions(session, project_id)
-    if not (account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)):
-        account.require_admin("record decisions on a project outside your missions")
+    _require_on_project(workspace, account, project_id, Role.EDITOR, "record decisions")
     if decision not in DECISIONS:
         raise InputError(Problem("request", None, "decision", f"must be one of {', '.join(DECISIONS)}"))
     if not rationale:
         raise InputError(Problem("request", None, "rationale", "say why: a decision needs a rationale"))
     record_decision = _need("record_decision")
-    record_decision(workspace, str(project_id), decision, rationale, account.username)
+    record_decision(
+        workspace,
+        str(project_id),
+        decision,
+        rationale,
+        account.username,
+        gate=gate or None,
+        met=met,
+        plan=plan or None,
+        amount=amount,
+        currency=currency or None,
+    )
+
+
+def _require_on_project(
+    workspace: Workspace, account: Account, project_id: int, role: Role, doing: str
+) -> list[str]:
+    """The missions the project serves, once the caller holds ``role`` on one of them (or is an admin)."""
+    with workspace.reading() as session:
+        queries.project_detail(session, project_id)
+        missions = queries.projects_missions(session, project_id)
+    if not (account.is_admin or any(account.has(m, role) for m in missions)):
+        account.require_admin(f"{doing} on a project outside your missions (needs the {role.value} role)")
+    return missions
+
+
+def schedule_gate(
+    workspace: Workspace,
+    account: Account,
+    project_id: int,
+    *,
+    name: str,
+    due: str,
+    criteria: list[str],
+    evidence: list[str],
+) -> None:
+    """Schedule a stage-gate for a project; editors of a mission the project serves (or admins) may."""
+    _require_on_project(workspace, account, project_id, Role.EDITOR, "schedule gates")
+    try:
+        day = dt.date.fromisoformat(due.strip())
+    except ValueError:
+        raise InputError(
+            Problem("request", None, "due", f"'{due}' is not a date: write YYYY-MM-DD")
+        ) from None
+    schedule = _need("schedule_gate")
+    schedule(workspace, str(project_id), name, day, criteria, evidence, user=account.username)
+
+
+def lodge_appeal(workspace: Workspace, account: Account, decision_id: int, *, reason: str) -> int:
+    """Lodge an appeal against a decision; editors of a mission the project serves (or admins) may.
+    Returns the project's id."""
+    project_id = int(_need("decision_project")(workspace, decision_id))
+    _require_on_project(workspace, account, project_id, Role.EDITOR, "appeal decisions")
+    lodge = _need("lodge_appeal")
+    lodge(workspace, decision_id, reason, user=account.username)
+    return project_id
+
+
+def rule_appeal(workspace: Workspace, account: Account, appeal_id: int, *, outcome: str, ruling: str) -> int:
+    """Rule on an appeal; owners of a mission the project serves (or admins) may, but not who decided.
+    Returns the project's id."""
+    project_id = int(_need("appeal_project")(workspace, appeal_id))
+    _require_on_project(workspace, account, project_id, Role.OWNER, "rule on appeals")
+    rule = _need("rule_appeal")
+    rule(workspace, appeal_id, outcome, ruling, user=account.username)
+    return project_id
 
 
 def _stage(name: str, content: bytes) -> str:

@@ -7,6 +7,7 @@ and say whether their ``total`` is exact.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from missionboard.domain.missions import Mission, MissionVersion
+from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import InputError, Problem
 from missionboard.missionfile import mission_document, parse_mission
 from missionboard.services import accounts
@@ -24,6 +26,7 @@ from missionboard.services.accounts import Account, Role
 from missionboard.store.tables import ImportRunRow
 from missionboard.web import actions, queries
 from missionboard.web.integrations import service
+from missionboard.web.pages import portfolio_figures
 from missionboard.web.responses import COMMON, errors
 from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
 
@@ -85,13 +88,12 @@ def me(request: Request) -> dict[str, Any]:
 # --- missions ----------------------------------------------------------------------------------------
 
 
-@router.get("/missions", summary="Missions the caller may see, with portfolio sizes")
+@router.get("/missions", summary="Missions the caller may see, with their portfolios' sizes and money")
 def list_missions(request: Request) -> dict[str, Any]:
     account = caller(request).account
     workspace = workspace_of(request)
     visible = [v for v in mission_service.list_missions(workspace) if _may_see(account, v)]
-    with workspace.reading() as session:
-        sizes = queries.portfolio_sizes(session, [v.mission_id for v in visible])
+    portfolios = {v.mission_id: portfolio_figures(request, v) for v in visible}
     items = []
     for version in visible:
         m = version.mission
@@ -103,12 +105,14 @@ def list_missions(request: Request) -> dict[str, Any]:
                 "public": m.public,
                 "deadline": m.deadline.isoformat() if m.deadline else None,
                 "objectives": len(m.objectives),
-                "portfolio_size": sizes.get(m.id, 0),
+                "portfolio_size": portfolios[m.id]["projects"],
+                "portfolio_money": portfolios[m.id]["money"],
+                "portfolio": portfolios[m.id]["portfolio"],
             }
         )
     if account is None and not items:
         require_account(request)
-    return {"items": items, "total": len(items)}
+    return {"items": items, "total": len(items), "portfolio_rule": DEFAULT_RULE.describe()}
 
 
 @router.post(
@@ -299,6 +303,18 @@ def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
 
 
 @router.get(
+    "/missions/{mission_id}/portfolio",
+    summary="The mission's portfolio: projects per objective and money, by the one portfolio rule",
+    responses=errors(403, 404),
+)
+def mission_portfolio(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    current = _visible(request, mission_id)
+    found = dict(portfolio_figures(request, current))
+    found.pop("line", None)
+    return found
+
+
+@router.get(
     "/missions/{mission_id}/analytics",
     summary="Portfolio analytics of a mission (where installed)",
     responses=errors(403, 404, 501),
@@ -364,23 +380,135 @@ def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
 class DecisionIn(BaseModel):
     decision: Literal["continue", "pivot", "scale", "stop"]
     rationale: str = Field(min_length=1, max_length=5000)
+    gate: str | None = Field(None, max_length=200, description="The gate it is taken at")
+    met: list[Annotated[int, Field(ge=1, le=1000)]] = Field(
+        default_factory=list, max_length=1000, description="Numbers (from 1) of the gate's criteria met"
+    )
+    plan: str | None = Field(None, max_length=5000, description="A pivot's new plan")
+    amount: Annotated[float, Field(gt=0, lt=1e15)] | None = Field(None, description="Money a scale adds")
+    currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")
 
 
 @router.post(
     "/projects/{project_id}/decisions",
     status_code=201,
-    summary="Record a stage-gate decision",
-    responses=errors(403, 404, 501),
+    summary="Record a stage-gate decision (a stop terminates the project and releases its unpaid budget)",
+    responses=errors(403, 404, 409, 422, 501),
 )
 def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict[str, Any]:
     account = require_account(request)
     actions.decide(
-        workspace_of(request), account, project_id, decision=body.decision, rationale=body.rationale
+        workspace_of(request),
+        account,
+        project_id,
+        decision=body.decision,
+        rationale=body.rationale,
+        gate=body.gate,
+        met=set(body.met),
+        plan=body.plan,
+        amount=str(body.amount) if body.amount is not None else None,
+        currency=body.currency,
     )
     _clear(request)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
         return {"decisions": queries.project_detail(session, project_id, missions=allowed)["decisions"]}
+
+
+# --- stage-gates and appeals ------------------------------------------------------------------------
+
+
+class GateIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    due: dt.date
+    criteria: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(min_length=1, max_length=50)
+    evidence: list[Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+@router.get(
+    "/missions/{mission_id}/gates",
+    summary="A mission's gate calendar: what is overdue, due, scheduled, decided or cancelled",
+    responses=errors(403, 404),
+)
+def get_mission_gates(
+    request: Request, mission_id: MissionId, as_of: dt.date | None = None
+) -> dict[str, Any]:
+    _visible(request, mission_id)
+    calendar = service("gate_calendar")(workspace_of(request), mission_id, as_of=as_of)
+    return calendar.to_dict()  # type: ignore[no-any-return]
+
+
+@router.get("/projects/{project_id}/gates", summary="One project's gates", responses=errors(403, 404))
+def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None = None) -> dict[str, Any]:
+    require_account(request)
+    calendar = service("project_gates")(workspace_of(request), str(project_id), as_of=as_of)
+    return calendar.to_dict()  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/projects/{project_id}/gates",
+    status_code=201,
+    summary="Schedule a stage-gate for a project (date, go/no-go criteria, evidence required)",
+    responses=errors(403, 404, 422, 501),
+)
+def post_gate(request: Request, project_id: RowId, body: GateIn) -> dict[str, Any]:
+    account = require_account(request)
+    actions.schedule_gate(
+        workspace_of(request),
+        account,
+        project_id,
+        name=body.name,
+        due=body.due.isoformat(),
+        criteria=body.criteria,
+        evidence=body.evidence,
+    )
+    calendar = service("project_gates")(workspace_of(request), str(project_id))
+    return calendar.to_dict()  # type: ignore[no-any-return]
+
+
+class AppealIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class RulingIn(BaseModel):
+    outcome: Literal["upheld", "overturned"]
+    ruling: str = Field(min_length=1, max_length=5000)
+
+
+def _project_decisions(request: Request, project_id: int) -> dict[str, Any]:
+    from missionboard.monitoring.decisions import decisions_in
+
+    with workspace_of(request).reading() as session:
+        entries = decisions_in(session, project_ids={project_id})
+    return {"project_id": project_id, "decisions": [e.to_dict(evidence=False) for e in entries]}
+
+
+@router.post(
+    "/decisions/{decision_id}/appeals",
+    status_code=201,
+    summary="Lodge an appeal against a decision (editors of a mission the project serves)",
+    responses=errors(403, 404, 409, 422),
+)
+def post_appeal(request: Request, decision_id: RowId, body: AppealIn) -> dict[str, Any]:
+    account = require_account(request)
+    project_id = actions.lodge_appeal(workspace_of(request), account, decision_id, reason=body.reason)
+    return _project_decisions(request, project_id)
+
+
+@router.post(
+    "/appeals/{appeal_id}/ruling",
+    summary="Rule on an appeal: upheld or overturned (owners, not who decided)",
+    responses=errors(403, 404, 409, 422),
+)
+def post_ruling(request: Request, appeal_id: RowId, body: RulingIn) -> dict[str, Any]:
+    account = require_account(request)
+    project_id = actions.rule_appeal(
+        workspace_of(request), account, appeal_id, outcome=body.outcome, ruling=body.ruling
+    )
+    _clear(request)
+    return _project_decisions(request, project_id)
 
 
 # --- links -------------------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ SERVICES: dict[str, str] = {
     "analyze_portfolio": "missionboard.analytics.service",
     "monitor_mission": "missionboard.monitoring.board",
     "record_decision": "missionboard.monitoring.decisions",
+    "schedule_gate": "missionboard.monitoring.gates",
+    "gate_calendar": "missionboard.monitoring.gates",
+    "project_gates": "missionboard.monitoring.gates",
+    "lodge_appeal": "missionboard.monitoring.gates",
+    "rule_appeal": "missionboard.monitoring.gates",
+    "decision_project": "missionboard.monitoring.gates",
+    "appeal_project": "missionboard.monitoring.gates",
     "review_link": "missionboard.services.mapping",
     "ingest_files": "missionboard.services.ingest",
 }

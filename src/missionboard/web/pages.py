@@ -19,12 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
+from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.reports import spreadsheets
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Forbidden, Role
+from missionboard.services.portfolio import read_portfolio
 from missionboard.web import forms, queries
 from missionboard.web.actions import FORMATS
 from missionboard.web.app import templates
@@ -55,6 +57,9 @@ MESSAGES = {
     "user": "User updated.",
     "imported": "Import finished.",
     "decision": "Decision recorded.",
+    "gate": "Gate scheduled.",
+    "appeal": "Appeal lodged.",
+    "ruling": "Appeal ruled on.",
     "password": "Password changed.",
 }
 XLSX_LIMIT = 100_000
@@ -325,9 +330,17 @@ def missions_page(request: Request) -> Response:
     visible = [v for v in mission_service.list_missions(workspace) if may_see(account, v)]
     if account is None and not visible:
         raise LoginRequired("log in first")
-    sizes = tree_data_sizes(request, [v.mission_id for v in visible])
+    portfolios = {v.mission_id: portfolio_figures(request, v) for v in visible}
     statuses = {v.mission_id: section(request, v.mission_id, "monitoring") for v in visible}
-    return render(request, "missions.html", missions=visible, sizes=sizes, statuses=statuses)
+    return render(
+        request,
+        "missions.html",
+        missions=visible,
+        sizes={m: p["projects"] for m, p in portfolios.items()},
+        portfolios=portfolios,
+        portfolio_rule=DEFAULT_RULE.describe(),
+        statuses=statuses,
+    )
 
 
 @router.get("/missions/new", response_class=HTMLResponse)
@@ -365,15 +378,17 @@ def tree_data(request: Request, current: MissionVersion, limit: int = 5) -> dict
 
 def _tree_data(cache: Any, workspace: Any, current: MissionVersion, limit: int = 5) -> dict[str, Any]:
     mission_id = current.mission_id
-    objectives = [o.id for o in current.mission.objectives]
+    mission = current.mission
+    objectives = [o.id for o in mission.objectives]
 
     def compute() -> dict[str, Any]:
         with workspace.reading() as session:
             return {
-                "counts": queries.objective_links(session, mission_id),
-                "tops": {o: queries.top_projects(session, mission_id, o, limit=limit) for o in objectives},
-                "size": queries.portfolio_size(session, mission_id),
-                "decisions": queries.mission_decisions(session, mission_id, limit=limit * 4),
+                "counts": queries.objective_links(session, mission),
+                "tops": {o: queries.top_projects(session, mission, o, limit=limit) for o in objectives},
+                "size": queries.portfolio_size(session, mission),
+                "decisions": queries.mission_decisions(session, mission, limit=limit * 4),
+                "portfolio": _portfolio_figures(cache, workspace, current),
             }
 
     return cache.get(("tree", mission_id, current.version, limit), compute)  # type: ignore[no-any-return]
@@ -387,12 +402,20 @@ def prewarm(app: Any) -> None:
         _tree_data(app.state.cache, workspace, version)
 
 
-def tree_data_sizes(request: Request, mission_ids: list[str]) -> dict[str, int]:
-    def compute() -> dict[str, int]:
-        with workspace_of(request).reading() as session:
-            return queries.portfolio_sizes(session, mission_ids)
+def portfolio_figures(request: Request, current: MissionVersion) -> dict[str, Any]:
+    """The mission's portfolio as every view reports it (``services.portfolio``): projects, money in the
+    reporting currency, the rule and the conversion, per objective."""
+    return _portfolio_figures(request.app.state.cache, workspace_of(request), current)
 
-    return cached(request, ("tree", "_sizes", tuple(mission_ids)), compute)  # type: ignore[no-any-return]
+
+def _portfolio_figures(cache: Any, workspace: Any, current: MissionVersion) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        with workspace.reading() as session:
+            found = read_portfolio(session, current.mission)
+        return {**found.to_dict(), "line": found.line()}
+
+    key = ("tree", current.mission_id, current.version, "portfolio")
+    return cache.get(key, compute)  # type: ignore[no-any-return]
 
 
 @router.get("/missions/{mission_id}", response_class=HTMLResponse)
@@ -743,8 +766,21 @@ def project_page(request: Request, project_id: int) -> Response:
         project=project,
         health=health,
         may_decide=may_decide,
+        may_rule=account.is_admin or any(account.has(m, Role.OWNER) for m in missions),
         kinds=["continue", "pivot", "scale", "stop"],
+        **_project_gates(workspace, project_id),
     )
+
+
+def _project_gates(workspace: Any, project_id: int) -> dict[str, Any]:
+    """The project's gates and its decisions with their gates, criteria and appeals (no evidence: the
+    page shows that, filtered, from ``project.decisions``)."""
+    from missionboard.monitoring.decisions import decisions_in
+
+    calendar = service("project_gates")(workspace, str(project_id))
+    with workspace.reading() as session:
+        log = [e.to_dict(evidence=False) for e in decisions_in(session, project_ids={project_id})]
+    return {"gates": calendar.to_dict()["gates"], "decision_log": log}
 
 
 @router.post("/projects/{project_id}/decisions")
@@ -757,15 +793,96 @@ def _decide(request: Request, project_id: int, form: FormData) -> Response:
     from missionboard.web.actions import decide
 
     account = check_csrf(request, form)
+    met = {int(str(v)) for v in form.getlist("met") if str(v).isdigit()}
     decide(
         workspace_of(request),
         account,
         project_id,
         decision=str(form.get("decision", "")),
         rationale=str(form.get("rationale", "")).strip(),
+        gate=str(form.get("gate", "")).strip() or None,
+        met=met,
+        plan=str(form.get("plan", "")).strip() or None,
+        amount=str(form.get("amount", "")).strip() or None,
+        currency=str(form.get("currency", "")).strip() or None,
     )
     clear_caches(request)
     return redirect(f"/projects/{project_id}", "decision")
+
+
+@router.post("/projects/{project_id}/gates")
+async def project_gate_post(request: Request, project_id: int) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_schedule_gate, request, project_id, form)
+
+
+def _schedule_gate(request: Request, project_id: int, form: FormData) -> Response:
+    from missionboard.web.actions import schedule_gate
+
+    account = check_csrf(request, form)
+    schedule_gate(
+        workspace_of(request),
+        account,
+        project_id,
+        name=str(form.get("name", "")).strip(),
+        due=str(form.get("due", "")),
+        criteria=str(form.get("criteria", "")).splitlines(),
+        evidence=str(form.get("evidence", "")).splitlines(),
+    )
+    clear_caches(request)
+    return redirect(f"/projects/{project_id}", "gate")
+
+
+@router.post("/decisions/{decision_id}/appeals")
+async def decision_appeal_post(request: Request, decision_id: int) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_appeal, request, decision_id, form)
+
+
+def _appeal(request: Request, decision_id: int, form: FormData) -> Response:
+    from missionboard.web.actions import lodge_appeal
+
+    account = check_csrf(request, form)
+    reason = str(form.get("reason", "")).strip()
+    project_id = lodge_appeal(workspace_of(request), account, decision_id, reason=reason)
+    return redirect(f"/projects/{project_id}", "appeal")
+
+
+@router.post("/appeals/{appeal_id}/ruling")
+async def appeal_ruling_post(request: Request, appeal_id: int) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_ruling, request, appeal_id, form)
+
+
+def _ruling(request: Request, appeal_id: int, form: FormData) -> Response:
+    from missionboard.web.actions import rule_appeal
+
+    account = check_csrf(request, form)
+    project_id = rule_appeal(
+        workspace_of(request),
+        account,
+        appeal_id,
+        outcome=str(form.get("outcome", "")),
+        ruling=str(form.get("ruling", "")).strip(),
+    )
+    clear_caches(request)
+    return redirect(f"/projects/{project_id}", "ruling")
+
+
+@router.get("/missions/{mission_id}/gates", response_class=HTMLResponse)
+def mission_gates_page(request: Request, mission_id: str, as_of: str = "") -> Response:
+    """The mission's gate calendar: what is overdue, due, scheduled, decided or cancelled."""
+    import datetime as dt
+
+    current = visible_mission(request, mission_id)
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise InputError(
+            Problem("request", None, "as_of", f"'{as_of}' is not a date: write YYYY-MM-DD")
+        ) from None
+    calendar = service("gate_calendar")(workspace_of(request), mission_id, as_of=day)
+    return render(request, "mission_gates.html", mission=current.mission, calendar=calendar.to_dict())
 
 
 def _project_health(workspace: Any, project_id: int) -> dict[str, Any]:

@@ -18,11 +18,14 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, and_, cast, exists, func, not_, or_, select, true
+from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import InputError, NotFound, Problem
+from missionboard.store import portfolio_scope
 from missionboard.store.tables import (
     ActorRow,
     DecisionRow,
@@ -303,8 +306,8 @@ def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | N
         query = query.where(not_(exists().where(and_(*link_conditions))))
     elif f.link_status:
         query = query.where(exists().where(and_(*link_conditions, LinkRow.status == f.link_status)))
-    elif f.goal:
-        query = query.where(exists().where(and_(*link_conditions, LinkRow.status != "rejected")))
+    elif f.goal:  # the goal's projects as the portfolio rule counts them (the tree's "explore" link)
+        query = query.where(exists().where(and_(*link_conditions, portfolio_scope.counts())))
     return query
 
 
@@ -627,42 +630,52 @@ def get_link(session: Session, link_id: int) -> LinkRow:
 # --- missions' portfolios -------------------------------------------------------------------------
 
 
-def portfolio_size(session: Session, mission_id: str) -> int:
-    """Projects linked (accepted or proposed, not rejected) to a mission (an index-only count)."""
-    return int(
-        session.scalar(
-            select(func.count(func.distinct(LinkRow.project_id))).where(
-                LinkRow.taxonomy == mission_taxonomy(mission_id), LinkRow.status.in_(("accepted", "proposed"))
-            )
-        )
-        or 0
-    )
+def portfolio_size(session: Session, mission: Mission) -> int:
+    """Projects in the mission's portfolio (``domain.portfolio_rule``; an index-only count)."""
+    return portfolio_scope.portfolio_size(session, mission)
 
 
-def portfolio_sizes(session: Session, mission_ids: list[str]) -> dict[str, int]:
-    return {mission_id: portfolio_size(session, mission_id) for mission_id in mission_ids}
+def portfolio_sizes(session: Session, missions: list[Mission]) -> dict[str, int]:
+    return {mission.id: portfolio_size(session, mission) for mission in missions}
 
 
-def objective_links(session: Session, mission_id: str) -> dict[str, dict[str, int]]:
-    """For each objective (goal) of a mission: link counts by status."""
+def objective_links(session: Session, mission: Mission) -> dict[str, dict[str, int]]:
+    """For each objective of a mission: projects by how their link counts under the portfolio rule —
+    ``accepted``, ``proposed`` (counted, score ≥ threshold), ``below_threshold`` (proposed, not counted)
+    and ``rejected``."""
+    counted = portfolio_scope.counts(DEFAULT_RULE)
     out: dict[str, dict[str, int]] = {}
-    for goal, status, n in session.execute(
-        select(LinkRow.goal, LinkRow.status, func.count())
-        .where(LinkRow.taxonomy == mission_taxonomy(mission_id))
+    for goal, status, n_counted, n_left_out in session.execute(
+        select(
+            LinkRow.goal,
+            LinkRow.status,
+            func.count(func.distinct(case((counted, LinkRow.project_id)))),
+            func.count(func.distinct(case((not_(counted), LinkRow.project_id)))),
+        )
+        .where(
+            LinkRow.taxonomy == mission_taxonomy(mission.id),
+            LinkRow.goal.in_([o.id for o in mission.objectives]),
+        )
         .group_by(LinkRow.goal, LinkRow.status)
     ):
-        out.setdefault(goal, {})[status] = int(n)
+        found = out.setdefault(goal, {})
+        if status == "proposed":
+            found["proposed"] = int(n_counted)
+            found["below_threshold"] = int(n_left_out)
+        else:
+            found[status] = int(n_counted) + int(n_left_out)
     return out
 
 
-def top_projects(session: Session, mission_id: str, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+def top_projects(session: Session, mission: Mission, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The strongest projects of an objective in the portfolio: accepted first, then by score."""
     rows = session.execute(
         select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
         .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
         .where(
-            LinkRow.taxonomy == mission_taxonomy(mission_id),
+            LinkRow.taxonomy == mission_taxonomy(mission.id),
             LinkRow.goal == goal,
-            LinkRow.status != "rejected",
+            portfolio_scope.counts(),
         )
         .order_by(LinkRow.status.asc(), LinkRow.score.desc())
         .limit(limit)
@@ -673,16 +686,12 @@ def top_projects(session: Session, mission_id: str, goal: str, limit: int = 5) -
     ]
 
 
-def mission_decisions(session: Session, mission_id: str, limit: int = 20) -> list[dict[str, Any]]:
-    linked = exists().where(
-        LinkRow.project_id == DecisionRow.project_id,
-        LinkRow.taxonomy == mission_taxonomy(mission_id),
-        LinkRow.status != "rejected",
-    )
+def mission_decisions(session: Session, mission: Mission, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest decisions on projects in the mission's portfolio."""
     rows = session.execute(
         select(DecisionRow, ProjectRow.title)
         .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
-        .where(linked)
+        .where(DecisionRow.project_id.in_(portfolio_scope.portfolio_project_ids(mission)))
         .order_by(DecisionRow.at.desc())
         .limit(limit)
     )
@@ -701,12 +710,10 @@ def mission_decisions(session: Session, mission_id: str, limit: int = 20) -> lis
 
 
 def projects_missions(session: Session, project_id: int) -> list[str]:
-    """Missions a project is linked to (not rejected)."""
+    """Missions whose portfolio holds the project (links that count by ``domain.portfolio_rule``)."""
     rows = session.scalars(
         select(LinkRow.taxonomy)
-        .where(
-            LinkRow.project_id == project_id, LinkRow.taxonomy.like("mission:%"), LinkRow.status != "rejected"
-        )
+        .where(LinkRow.project_id == project_id, LinkRow.taxonomy.like("mission:%"), portfolio_scope.counts())
         .distinct()
     )
     return [t.split(":", 1)[1] for t in rows]

@@ -33,7 +33,8 @@ WHY = {
     401: "No valid session or API token",
     403: "The caller lacks the role for this action (or a cookie session sent no CSRF header)",
     404: "The mission, project, link … does not exist",
-    409: "Someone saved a newer version since the one this edit started from (`If-Match`); nothing was saved",
+    409: "A conflict with what is stored (a newer version saved since the one this edit started from, "
+    "`If-Match`; a stage-gate decision that the standing ones rule out); nothing was saved",
     413: "The request body is larger than this address accepts",
     422: "A parameter or the body is not valid; `problems` says which",
     501: "The service behind this route is not installed",

@@ -1,0 +1,610 @@
+"""The workspace's themes: computed once per corpus, stored, and shared by ``themes`` and ``analyze``.
+
+A theme set clusters every project of the corpus (``workspace``: all projects) into themes. Every scope
+— a mission, a funder, a year, the whole workspace — is then measured on the same themes, so that its
+variety, balance and disparity compare with any other scope's.
+
+Rules (docs/analytics.md, "Themes and diversity"):
+
+* **Space.** Cached sentence embeddings (written by ``map``) where they cover ≥ 90 % of the fitted
+  projects, else TF-IDF of title and abstract reduced to ≤ 100 dimensions by truncated SVD (LSA), rows
+  L2-normalised. Nothing is embedded here.
+* **Fitted on** every project, or a fixed pseudo-random sample of ``MAX_FIT`` of them on larger corpora.
+* **k** is chosen from the data: the k in 2 … min(20, n/5) with the highest mean cosine silhouette of
+  k-means (seeded) on a fixed sample of at most 2,000 fitted projects; ties go to the smaller k. Corpora
+  of fewer than 10 projects get k = min(2, n). ``--k`` fixes k instead (stated in ``chosen_by``).
+* **Assignment.** Fitted projects take their k-means cluster. Any other project (beyond the sample, or
+  imported after the set was computed) takes the theme whose term profile (its members' mean TF-IDF, top
+  300 terms) its own terms match best; a project with no matching term is in no theme (theme 0).
+* **Reuse.** The set is stored with a stamp (projects, highest project id, portfolio data version, time)
+  and reused until the corpus has changed materially: projects added since plus projects removed since
+  exceed 10 % of the projects it was computed from. Smaller changes are assigned by term profile and
+  stored, the themes kept.
+* **Storing and concurrency.** A new set's project → theme rows are written under a generation number
+  of their own (handed out by a counter), 50,000 per transaction, so that no write lock is held for
+  long; then one short transaction, holding the theme writers' lock, publishes the set (stamp and
+  themes); then the replaced generation's rows are deleted, again in batches. Readers only ever read
+  the published generation. A process that finds that another one published a set since it started
+  keeps that set and deletes its own rows.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from missionboard.store import analytics_tables as stored
+from missionboard.store.analytics_tables import ThemeRow, ThemeSetRow
+from missionboard.store.tables import ProjectRow
+from missionboard.store.workspace import Workspace
+
+CORPUS = "workspace"
+"""The corpus of the shared themes: every project of the workspace."""
+MAX_FIT = 20_000
+"""Projects k-means is fitted on (a fixed pseudo-random sample beyond this)."""
+MAX_K = 20
+SILHOUETTE_SAMPLE = 2_000
+MIN_PROJECTS_TO_CHOOSE = 10
+"""Below this many projects k is not chosen by silhouette but set to min(2, n)."""
+RECOMPUTE_SHARE = 0.10
+"""Recompute when projects added plus removed since exceed this share of the projects it was computed from."""
+PROFILE_TERMS = 300
+LABEL_TERMS = 5
+NO_THEME = 0
+
+_cache: dict[tuple[str, str], tuple[tuple[int, int], ThemeSet]] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ThemeSet:
+    """A stored set of themes: theme ``i`` (1 … k) has ``labels[i-1]``; ``distances`` are between themes."""
+
+    corpus: str
+    generation: int
+    k: int
+    space: str
+    chosen_by: dict[str, Any]
+    distances: np.ndarray
+    labels: list[str]
+    terms: list[list[str]]
+    sizes: list[int]
+    """Projects per theme (1 … k), new projects assigned since included."""
+    projects: int
+    fitted: int
+    max_project_id: int
+    data_version: int
+    computed_at: str
+    project_ids: np.ndarray
+    """Sorted ids of every assigned project."""
+    theme_of: np.ndarray
+    """The theme (1 … k, or 0: no theme) of each of ``project_ids``."""
+    status: str = "reused"
+    """What this call did: ``computed``, ``reused`` or ``topped up`` (new projects assigned)."""
+
+    def themes_of(self, ids: np.ndarray) -> np.ndarray:
+        """The theme of each project id (0 for a project in no theme or not assigned)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(self.project_ids) == 0:
+            return np.zeros(len(ids), np.int32)
+        at = np.clip(np.searchsorted(self.project_ids, ids), 0, len(self.project_ids) - 1)
+        found = self.project_ids[at] == ids
+        return np.where(found, self.theme_of[at], NO_THEME).astype(np.int32)
+
+    def evidence(self) -> dict[str, Any]:
+        """What the themes were computed from and how k was chosen, JSON-ready (not what this call did:
+        ``status``, which ``analyze`` reports under ``meta``)."""
+        return {
+            "corpus": self.corpus,
+            "generation": self.generation,
+            "k": self.k,
+            "space": self.space,
+            "chosen_by": self.chosen_by,
+            "projects": self.projects,
+            "fitted": self.fitted,
+            "assigned": len(self.project_ids),
+            "max_project_id": self.max_project_id,
+            "data_version": self.data_version,
+            "computed_at": self.computed_at,
+            "reuse_rule": (
+                f"reused until projects added plus removed since exceed {RECOMPUTE_SHARE:.0%} of the "
+                f"{self.projects:,} it was computed from; new projects meanwhile join the theme whose "
+                "term profile they match best"
+            ),
+        }
+
+
+def shared_themes(
+    workspace: Workspace, *, k: int | None = None, recompute: bool = False, seed: int = 42
+) -> ThemeSet:
+    """The workspace's themes: the stored set where it is fresh, else computed now and stored.
+
+    ``k`` fixes the number of themes (the stored set is recomputed if its k differs); ``recompute``
+    forces a new set.
+    """
+    with workspace.reading() as session:
+        stamp = stored.theme_set(session, CORPUS)
+        counts = _counts(session, stamp)
+    if stamp is not None and not recompute and (k is None or k == stamp.k) and not _stale(stamp, counts):
+        if counts["unassigned_new"] > 0 and not workspace.read_only:
+            _top_up(workspace, stamp.generation)
+            return _load(workspace, status="topped up")
+        return _load(workspace, status="reused")
+    if workspace.read_only:  # nothing can be stored: computed for this call only
+        return _computed_in_memory(workspace, k=k, seed=seed)
+    seen = stamp.generation if stamp is not None else 0
+    return _compute_and_store(workspace, k=k, seed=seed, seen_generation=seen, forced=recompute)
+
+
+# --- freshness --------------------------------------------------------------------------------------
+
+
+def _counts(session: Any, stamp: ThemeSetRow | None) -> dict[str, int]:
+    total = stored.project_count(session)
+    if stamp is None:
+        return {"total": total, "new": total, "unassigned_new": total}
+    new = stored.project_count(session, above=stamp.max_project_id)
+    assigned_new = stored.member_count(session, CORPUS, stamp.generation, above=stamp.max_project_id)
+    return {"total": total, "new": new, "unassigned_new": max(0, new - assigned_new)}
+
+
+def _stale(stamp: ThemeSetRow, counts: dict[str, int]) -> bool:
+    """Projects added plus removed since the set was computed exceed ``RECOMPUTE_SHARE`` of its projects."""
+    removed = max(0, stamp.projects - (counts["total"] - counts["new"]))
+    return counts["new"] + removed > RECOMPUTE_SHARE * stamp.projects
+
+
+# --- computing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fit:
+    k: int
+    space: str
+    chosen_by: dict[str, Any]
+    distances: np.ndarray
+    labels: list[str]
+    terms: list[list[str]]
+    profiles: list[dict[str, float]]
+    assignment: dict[int, int]
+
+
+def _compute_and_store(
+    workspace: Workspace, *, k: int | None, seed: int, seen_generation: int, forced: bool
+) -> ThemeSet:
+    started = time.perf_counter()
+    with workspace.reading() as session:
+        data_version = stored.version(session)
+        ids = stored.project_ids(session)
+    fit_ids = ids
+    if len(ids) > MAX_FIT:
+        fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
+    fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
+    assignment = dict(fit.assignment)
+    rest = np.setdiff1d(ids, fit_ids, assume_unique=True)
+    for start in range(0, len(rest), 20_000):
+        chunk = [int(i) for i in rest[start : start + 20_000]]
+        texts = _texts(workspace, chunk)
+        assignment.update(assign_by_profile(fit.profiles, [(pid, texts.get(pid, "")) for pid in chunk]))
+    sizes = np.bincount(np.array(list(assignment.values()) or [0], dtype=np.int64), minlength=fit.k + 1)
+    chosen_by = dict(fit.chosen_by)
+    chosen_by["seconds"] = round(time.perf_counter() - started, 3)
+    if forced:
+        chosen_by["recomputed"] = "on request"
+    # the members first, in short transactions under a generation of their own (readers still see the
+    # published set); then the set is published in one short transaction; then the old members go
+    with workspace.transaction() as session:
+        generation = stored.reserve_generation(session)
+    pairs = sorted(assignment.items())
+    for start in range(0, len(pairs), stored.MEMBER_BATCH):
+        with workspace.transaction() as session:
+            stored.add_members(session, CORPUS, generation, pairs[start : start + stored.MEMBER_BATCH])
+    with workspace.transaction() as session:
+        stored.lock_themes(session)
+        current = stored.theme_set(session, CORPUS)
+        # publish unless another process published a set since we looked (keep that one, unless it has
+        # not the k asked for), and never over a newer generation: a generation lower than the published
+        # one is never published, so deleting such generations (below) never races with a writer
+        kept = current is not None and (
+            current.generation > generation
+            or (current.generation != seen_generation and (k is None or k == current.k))
+        )
+        if not kept:  # else another process published a set since we looked: keep it, drop ours
+            stamp = ThemeSetRow(
+                corpus=CORPUS,
+                generation=generation,
+                k=fit.k,
+                space=fit.space,
+                chosen_by=chosen_by,
+                distances=np.round(fit.distances, 6).tolist(),
+                projects=len(ids),
+                fitted=len(fit_ids),
+                max_project_id=int(ids.max()) if len(ids) else 0,
+                data_version=data_version,
+                seed=seed,
+            )
+            themes = [
+                ThemeRow(
+                    corpus=CORPUS,
+                    theme=t + 1,
+                    label=fit.labels[t],
+                    size=int(sizes[t + 1]),
+                    profile={"terms": fit.terms[t], "weights": fit.profiles[t]},
+                )
+                for t in range(fit.k)
+            ]
+            stored.publish_themes(session, stamp, themes)
+    if kept:
+        _drop_generation(workspace, generation)
+    _drop_unpublished(workspace)
+    return _load(workspace, status="reused" if kept else "computed")
+
+
+def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> ThemeSet:
+    """A theme set for a read-only workspace (fitted on at most ``MAX_FIT`` projects, not stored)."""
+    with workspace.reading() as session:
+        data_version = stored.version(session)
+        ids = stored.project_ids(session)
+    fit_ids = ids
+    if len(ids) > MAX_FIT:
+        fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
+    fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
+    members = np.array(sorted(fit.assignment.items()), dtype=np.int64).reshape(-1, 2)
+    theme_of = members[:, 1].astype(np.int32)
+    return ThemeSet(
+        corpus=CORPUS,
+        generation=0,
+        k=fit.k,
+        space=fit.space,
+        chosen_by={**fit.chosen_by, "stored": "no: read-only workspace"},
+        distances=fit.distances,
+        labels=fit.labels,
+        terms=fit.terms,
+        sizes=np.bincount(theme_of, minlength=fit.k + 1)[1:].tolist(),
+        projects=len(ids),
+        fitted=len(fit_ids),
+        max_project_id=int(ids.max()) if len(ids) else 0,
+        data_version=data_version,
+        computed_at="",
+        project_ids=members[:, 0],
+        theme_of=theme_of,
+        status="computed (read-only workspace: not stored)",
+    )
+
+
+def _drop_unpublished(workspace: Workspace) -> None:
+    """Delete the member rows of every generation but the published one, a batch per transaction.
+
+    Also removes what a process that stopped half-way through writing a set left behind. Only
+    generations below the published one go: those are never published (see ``_compute_and_store``).
+    """
+    with workspace.reading() as session:
+        current = stored.theme_set(session, CORPUS)
+        published = current.generation if current is not None else None
+        stale = [
+            g
+            for g in stored.other_generations(session, CORPUS, published)
+            if published is not None and g < published
+        ]
+    for generation in stale:
+        _drop_generation(workspace, generation)
+
+
+def _drop_generation(workspace: Workspace, generation: int) -> None:
+    while True:
+        with workspace.transaction() as session:
+            if not stored.drop_members(session, CORPUS, generation):
+                return
+
+
+def fit_themes(workspace: Workspace, ids: Sequence[int], *, k: int | None = None, seed: int = 42) -> _Fit:
+    """Cluster the given projects (their title and abstract) into themes; see the module's rules."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn: heavy, loaded when used
+
+    titles, abstracts = _titles_and_abstracts(workspace, list(ids))
+    texts = [". ".join(t for t in (titles[i], abstracts[i]) if t) for i in range(len(ids))]
+    n = len(ids)
+    if n == 0:
+        return _Fit(0, "none", {"rule": "no projects"}, np.zeros((0, 0)), [], [], [], {})
+    vectorizer = TfidfVectorizer(
+        stop_words="english", max_features=20_000, min_df=2 if n >= 50 else 1, sublinear_tf=True
+    )
+    try:
+        tfidf = vectorizer.fit_transform(texts)
+        vocabulary = np.array(vectorizer.get_feature_names_out())
+    except ValueError:  # no usable words at all
+        tfidf, vocabulary = None, np.array([], dtype=str)
+    vectors, space, covered = _space(workspace, ids, titles, abstracts, tfidf, seed)
+    chosen_by: dict[str, Any]
+    if vectors is None or len(vectors) == 0:
+        k_used, labels_fit = 1, np.zeros(len(covered), np.int64)
+        chosen_by = {"rule": "no usable text: one theme"}
+    elif k is not None:
+        k_used = max(1, min(k, len(vectors)))
+        chosen_by = {"rule": f"set by the user (k = {k})"}
+        labels_fit = _kmeans(vectors, k_used, seed)
+    else:
+        k_used, chosen_by = choose_k(vectors, seed=seed)
+        labels_fit = _kmeans(vectors, k_used, seed)
+    # themes numbered 1 … k, largest first; empty clusters dropped
+    counts = np.bincount(labels_fit, minlength=k_used)
+    order = [int(c) for c in np.argsort(-counts, kind="stable") if counts[c] > 0]
+    renumber = {old: new for new, old in enumerate(order)}
+    labels = np.array([renumber[int(c)] for c in labels_fit], dtype=np.int64)
+    k_final = len(order)
+    if vectors is not None and len(vectors) and k_final > 1:
+        centroids = np.vstack([vectors[labels == c].mean(axis=0) for c in range(k_final)])
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        unit = centroids / np.where(norms > 0, norms, 1.0)
+        distances = np.clip(1.0 - unit @ unit.T, 0.0, 1.0)
+        np.fill_diagonal(distances, 0.0)
+    else:
+        distances = np.zeros((k_final, k_final))
+    profiles, terms = _profiles(tfidf, vocabulary, covered, labels, k_final)
+    assignment = {int(ids[i]): int(labels[j]) + 1 for j, i in enumerate(covered)}
+    uncovered = sorted(set(range(n)) - set(covered))
+    assignment.update(assign_by_profile(profiles, [(int(ids[i]), texts[i]) for i in uncovered]))
+    return _Fit(
+        k=k_final,
+        space=space,
+        chosen_by=chosen_by,
+        distances=distances,
+        labels=[", ".join(t[:LABEL_TERMS]) for t in terms],
+        terms=terms,
+        profiles=profiles,
+        assignment=assignment,
+    )
+
+
+def choose_k(vectors: np.ndarray, *, seed: int = 42) -> tuple[int, dict[str, Any]]:
+    """The k with the best mean cosine silhouette in 2 … min(20, n/5), with the scores as evidence."""
+    from sklearn.metrics import silhouette_score  # scikit-learn: heavy, loaded when used
+
+    n = len(vectors)
+    if n < MIN_PROJECTS_TO_CHOOSE:
+        k = min(2, n)
+        return k, {"rule": f"fewer than {MIN_PROJECTS_TO_CHOOSE} projects: k = min(2, n) = {k}"}
+    sample = vectors
+    if n > SILHOUETTE_SAMPLE:
+        keep = np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
+        sample = vectors[keep]
+    upper = max(2, min(MAX_K, n // 5))
+    scores: dict[str, float] = {}
+    best, best_score = 2, -math.inf
+    for k in range(2, upper + 1):
+        labels = _kmeans(sample, k, seed)
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = float(silhouette_score(sample, labels, metric="cosine"))
+        scores[str(k)] = round(score, 4)
+        if score > best_score + 1e-6:
+            best, best_score = k, score
+    return best, {
+        "rule": f"highest mean cosine silhouette of k-means for k in 2…{upper} (min(20, n/5)); "
+        "ties to the smaller k",
+        "silhouette": scores,
+        "sample": len(sample),
+    }
+
+
+def assign_by_profile(profiles: list[dict[str, float]], texts: list[tuple[int, str]]) -> dict[int, int]:
+    """Each project's theme: the one whose term profile its terms match best (0 where none matches).
+
+    Score of a theme = Σ over the text's terms of (1 + ln count) × the term's weight in the profile; the
+    text's terms come from the analyser the themes were fitted with (lower case, English stop words).
+    """
+    from sklearn.feature_extraction.text import CountVectorizer  # scikit-learn: heavy, loaded when used
+
+    vocabulary = sorted({term for profile in profiles for term in profile})
+    if not texts:
+        return {}
+    if not vocabulary:
+        return {pid: NO_THEME for pid, _ in texts}
+    index = {term: i for i, term in enumerate(vocabulary)}
+    weights = np.zeros((len(vocabulary), len(profiles)))
+    for t, profile in enumerate(profiles):
+        for term, weight in profile.items():
+            weights[index[term], t] = weight
+    counts = CountVectorizer(vocabulary=vocabulary, stop_words="english").transform(
+        [text or "" for _, text in texts]
+    )
+    counts = counts.astype(float)
+    counts.data = 1.0 + np.log(counts.data)
+    scores = np.asarray(counts @ weights)
+    best = np.argmax(scores, axis=1)
+    matched = scores[np.arange(len(texts)), best] > 0
+    return {pid: int(best[i]) + 1 if matched[i] else NO_THEME for i, (pid, _) in enumerate(texts)}
+
+
+def _space(
+    workspace: Workspace,
+    ids: Sequence[int],
+    titles: list[str],
+    abstracts: list[str],
+    tfidf: Any,
+    seed: int,
+) -> tuple[np.ndarray | None, str, list[int]]:
+    """The vectors to cluster, the name of their space, and the positions of ``ids`` they cover."""
+    from missionboard.analytics.themes import TextSample, cached_embeddings
+
+    sample = TextSample(
+        ids=list(ids),
+        titles=titles,
+        abstracts=abstracts,
+        texts=[],
+        budgets=[None] * len(ids),
+        funders=[frozenset()] * len(ids),
+        population=len(ids),
+    )
+    embeddings = cached_embeddings(workspace, sample)
+    if embeddings is not None:
+        norms = np.linalg.norm(embeddings.vectors, axis=1, keepdims=True)
+        unit = embeddings.vectors / np.where(norms > 0, norms, 1.0)
+        return unit, f"sentence embeddings ({embeddings.model}) cached by 'map'", embeddings.positions
+    if tfidf is None:
+        return None, "none (no usable text)", []
+    has_terms = np.flatnonzero(np.asarray(tfidf.getnnz(axis=1)) > 0)
+    matrix = tfidf[has_terms]
+    dims = min(100, matrix.shape[1] - 1, matrix.shape[0] - 1)
+    if dims >= 2:
+        from sklearn.decomposition import TruncatedSVD  # scikit-learn: heavy, loaded when used
+
+        reduced = TruncatedSVD(n_components=dims, random_state=seed).fit_transform(matrix)
+        space = f"TF-IDF of title and abstract, reduced to {dims} dimensions (truncated SVD)"
+    else:
+        reduced = matrix.toarray()
+        space = "TF-IDF of title and abstract"
+    norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+    return reduced / np.where(norms > 0, norms, 1.0), space, [int(i) for i in has_terms]
+
+
+def _kmeans(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans, MiniBatchKMeans  # scikit-learn: heavy, loaded when used
+
+    if k <= 1:
+        return np.zeros(len(vectors), np.int64)
+    if len(vectors) <= 5000:
+        model: KMeans | MiniBatchKMeans = KMeans(n_clusters=k, n_init=4, random_state=seed)
+    else:
+        model = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096)
+    return np.asarray(model.fit_predict(vectors), dtype=np.int64)
+
+
+def _profiles(
+    tfidf: Any, vocabulary: np.ndarray, covered: list[int], labels: np.ndarray, k: int
+) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """Per theme: its members' mean TF-IDF (top terms, L2-normalised) and its most distinctive terms."""
+    if tfidf is None or not len(vocabulary) or not covered:
+        return [{} for _ in range(k)], [[] for _ in range(k)]
+    matrix = tfidf[covered]
+    overall = np.asarray(matrix.mean(axis=0)).ravel()
+    profiles: list[dict[str, float]] = []
+    terms: list[list[str]] = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        inside = np.asarray(matrix[members].mean(axis=0)).ravel() if len(members) else np.zeros(len(overall))
+        top = [i for i in np.argsort(-inside, kind="stable")[:PROFILE_TERMS] if inside[i] > 0]
+        norm = float(np.sqrt(np.sum(inside[top] ** 2))) or 1.0
+        profiles.append({str(vocabulary[i]): round(float(inside[i]) / norm, 6) for i in top})
+        distinct = inside - overall
+        terms.append(
+            [str(vocabulary[i]) for i in np.argsort(-distinct, kind="stable")[:10] if distinct[i] > 0]
+        )
+    return profiles, terms
+
+
+def _top_up(workspace: Workspace, generation: int) -> None:
+    """Assign projects imported since the set was computed, by term profile, and store them."""
+    with workspace.reading() as session:
+        stamp = stored.theme_set(session, CORPUS)
+        if stamp is None or stamp.generation != generation:
+            return
+        found = stored.read_themes(session, CORPUS, members=False)
+        profiles = [dict(t.profile.get("weights", {})) for t in found.themes] if found is not None else []
+        new = stored.unassigned_projects(session, CORPUS, generation, stamp.max_project_id)
+    texts = _texts(workspace, new)
+    assignment = sorted(assign_by_profile(profiles, [(pid, texts.get(pid, "")) for pid in new]).items())
+    for start in range(0, len(assignment), stored.MEMBER_BATCH):
+        batch = assignment[start : start + stored.MEMBER_BATCH]
+        with workspace.transaction() as session:
+            stored.lock_themes(session)
+            current = stored.theme_set(session, CORPUS)
+            if current is None or current.generation != generation:
+                return  # another process replaced the set meanwhile
+            # another process may have topped up the same projects meanwhile
+            still = set(stored.unassigned_projects(session, CORPUS, generation, batch[0][0] - 1))
+            stored.add_members(session, CORPUS, generation, [(p, t) for p, t in batch if p in still])
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _load(workspace: Workspace, *, status: str) -> ThemeSet:
+    """The stored set with its assignment; the arrays are kept in memory per workspace and generation."""
+    with workspace.reading() as session:
+        stamp = stored.theme_set(session, CORPUS)
+        if stamp is None:
+            return _empty(status)
+        members = stored.member_count(session, CORPUS, stamp.generation)
+        key = (str(workspace.url), CORPUS)
+        version = (stamp.generation, members)
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None and cached[0] == version:
+            return _with_status(cached[1], status)
+        found = stored.read_themes(session, CORPUS)
+    assert found is not None
+    result = ThemeSet(
+        corpus=CORPUS,
+        generation=found.set.generation,
+        k=found.set.k,
+        space=found.set.space,
+        chosen_by=dict(found.set.chosen_by),
+        distances=np.array(found.set.distances, dtype=float).reshape(found.set.k, found.set.k),
+        labels=[t.label for t in found.themes],
+        terms=[list(t.profile.get("terms", [])) for t in found.themes],
+        sizes=np.bincount(found.theme_of, minlength=found.set.k + 1)[1 : found.set.k + 1].tolist(),
+        projects=found.set.projects,
+        fitted=found.set.fitted,
+        max_project_id=found.set.max_project_id,
+        data_version=found.set.data_version,
+        computed_at=found.set.computed_at.isoformat(timespec="seconds"),
+        project_ids=found.project_ids,
+        theme_of=found.theme_of,
+        status=status,
+    )
+    with _cache_lock:
+        _cache[key] = (version, result)
+    return result
+
+
+def _with_status(found: ThemeSet, status: str) -> ThemeSet:
+    from dataclasses import replace
+
+    return replace(found, status=status)
+
+
+def _empty(status: str) -> ThemeSet:
+    return ThemeSet(
+        corpus=CORPUS,
+        generation=0,
+        k=0,
+        space="none",
+        chosen_by={"rule": "no projects"},
+        distances=np.zeros((0, 0)),
+        labels=[],
+        terms=[],
+        sizes=[],
+        projects=0,
+        fitted=0,
+        max_project_id=0,
+        data_version=0,
+        computed_at="",
+        project_ids=np.zeros(0, np.int64),
+        theme_of=np.zeros(0, np.int32),
+        status=status,
+    )
+
+
+def _titles_and_abstracts(workspace: Workspace, ids: list[int]) -> tuple[list[str], list[str]]:
+    found: dict[int, tuple[str, str]] = {}
+    with workspace.reading() as session:
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start : start + 5000]
+            for pid, title, abstract in session.execute(
+                select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).where(ProjectRow.id.in_(chunk))
+            ):
+                found[pid] = (title or "", abstract or "")
+    return [found.get(i, ("", ""))[0] for i in ids], [found.get(i, ("", ""))[1] for i in ids]
+
+
+def _texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
+    titles, abstracts = _titles_and_abstracts(workspace, ids)
+    return {pid: ". ".join(t for t in (titles[i], abstracts[i]) if t) for i, pid in enumerate(ids)}

@@ -1,0 +1,275 @@
+"""Which projects make up a mission's portfolio, in which currency its money is reported, and how
+amounts are converted: the one definition every view (card, tree, analytics, gaps, monitoring, quality
+check, reports, API) uses.
+
+The rule: a link from a project to one of the mission's objectives counts when a reviewer accepted it,
+or when it is proposed with a score of at least 0.5 — the mapping's calibrated probability that the
+project serves the objective is at least one half. Rejected links never count. A project is in the
+portfolio when at least one of its links counts.
+
+Money: a project's budget; where it states none, its public funding plus its co-funding. Reporting
+currency: the mission's declared ``currency``; else the workspace's reporting currency (the one most
+exchange rates are quoted into); else the most common currency of the portfolio's projects. An amount is
+converted with the rate of the project's start year (else the nearest year, the earlier of two equally
+near; the latest where the start is unknown): a direct rate, the inverse of a rate the other way, or a
+cross rate through a currency both have rates to (NOK → EUR → SEK). Amounts with no possible conversion
+are listed per currency, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+ACCEPTED = "accepted"
+PROPOSED = "proposed"
+REJECTED = "rejected"
+DEFAULT_THRESHOLD = 0.5
+NO_CURRENCY = "(none)"
+
+
+@dataclass(frozen=True)
+class PortfolioRule:
+    """When a link puts a project into a mission's portfolio."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    """Proposed links count from this score on (a calibrated probability; 0.5 = more likely than not)."""
+    override: bool = False
+    """True when a user chose ``threshold`` for one analysis instead of the workspace's rule."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"the portfolio threshold must be between 0 and 1, not {self.threshold}")
+
+    def counts(self, status: str, score: float | None) -> bool:
+        """Whether a link with this status and score puts its project into the portfolio."""
+        if status == ACCEPTED:
+            return True
+        return status == PROPOSED and score is not None and score >= self.threshold
+
+    def below_threshold(self, status: str, score: float | None) -> bool:
+        """A proposal the rule leaves out: worth reviewing, not yet part of the portfolio."""
+        return status == PROPOSED and not self.counts(status, score)
+
+    def describe(self) -> str:
+        """The rule in one line, printed under every portfolio figure."""
+        text = f"links accepted, or proposed with score ≥ {self.threshold:g}; rejected links never count"
+        if self.override:
+            return f"{text} (threshold {self.threshold:g} chosen for this analysis; the rule's is {DEFAULT_THRESHOLD:g})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.describe(), "threshold": self.threshold, "override": self.override}
+
+
+DEFAULT_RULE = PortfolioRule()
+
+
+# --- reporting currency --------------------------------------------------------------------------
+
+
+class CurrencySource(StrEnum):
+    """Why a portfolio is reported in the currency it is."""
+
+    MISSION = "mission"
+    WORKSPACE = "workspace"
+    PROJECTS = "projects"
+    CHOSEN = "chosen"
+    NONE = "none"
+
+
+def workspace_currency(rate_targets: Mapping[str, int]) -> str | None:
+    """The currency most exchange rates are quoted into (alphabetical among equals)."""
+    if not rate_targets:
+        return None
+    return min(rate_targets, key=lambda c: (-rate_targets[c], c))
+
+
+def reporting_currency(
+    declared: str | None,
+    rate_targets: Mapping[str, int],
+    project_currencies: Mapping[str, int],
+    chosen: str | None = None,
+) -> tuple[str | None, CurrencySource]:
+    """The portfolio's reporting currency and why: chosen for one view, declared by the mission, the
+    workspace's reporting currency, else the most common currency among the projects."""
+    if chosen:
+        return chosen.upper(), CurrencySource.CHOSEN
+    if declared:
+        return declared.upper(), CurrencySource.MISSION
+    found = workspace_currency(rate_targets)
+    if found is not None:
+        return found, CurrencySource.WORKSPACE
+    common = workspace_currency(project_currencies)
+    if common is not None:
+        return common, CurrencySource.PROJECTS
+    return None, CurrencySource.NONE
+
+
+def currency_text(currency: str | None, source: CurrencySource) -> str:
+    reasons = {
+        CurrencySource.CHOSEN: "chosen for this view",
+        CurrencySource.MISSION: "declared by the mission",
+        CurrencySource.WORKSPACE: "the workspace's reporting currency (most exchange rates are quoted into it)",
+        CurrencySource.PROJECTS: "the most common currency of the projects (no exchange rates imported)",
+        CurrencySource.NONE: "no project states an amount",
+    }
+    return f"{currency or '–'}: {reasons[source]}"
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Units of the reporting currency per unit of a currency, and how that rate was found."""
+
+    rate: float
+    rate_year: int | None
+    via: str | None = None
+    """The currency a cross rate went through, if any."""
+    approximate: bool = False
+    """True when a rate of another year than the project's start year was used."""
+
+
+@dataclass
+class RateTable:
+    """Exchange rates as imported: ``rate`` = units of ``reporting_currency`` per unit of ``currency``."""
+
+    _direct: dict[tuple[str, str], list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    _inverse: dict[tuple[str, str], list[tuple[int, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    _known: dict[tuple[str, str, int | None], Conversion | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, int, float]]) -> RateTable:
+        """From (currency, reporting_currency, year, rate) rows."""
+        table = cls()
+        for currency, to, year, rate in rows:
+            if rate and rate > 0:
+                table._direct[(currency.upper(), to.upper())].append((int(year), float(rate)))
+                table._inverse[(to.upper(), currency.upper())].append((int(year), 1.0 / float(rate)))
+        return table
+
+    def targets(self) -> dict[str, int]:
+        """How many imported rates are quoted into each currency."""
+        out: dict[str, int] = defaultdict(int)
+        for (_from, to), found in self._direct.items():
+            out[to] += len(found)
+        return dict(out)
+
+    def convert(self, currency: str | None, to: str, year: int | None) -> Conversion | None:
+        """The rate from ``currency`` into ``to`` for ``year``: direct, else the inverse of a rate the other
+        way, else cross through a currency both have rates with (the pivot whose rates lie nearest the
+        year, then A–Z)."""
+        if currency is None:
+            return None
+        key = (currency, to, year)
+        if key not in self._known:
+            self._known[key] = self._find(currency.upper(), to.upper(), year)
+        return self._known[key]
+
+    def _leg(self, source: str, target: str, year: int | None) -> tuple[float, int, int] | None:
+        found = self._direct.get((source, target)) or self._inverse.get((source, target))
+        if not found:
+            return None
+        # nearest year, the earlier of two equally near; the latest where the year is unknown
+        rate_year, rate = min(
+            found, key=lambda r: (abs(r[0] - year), r[0]) if year is not None else (-r[0], 0)
+        )
+        return rate, rate_year, abs(rate_year - year) if year is not None else 0
+
+    def _pivots(self, currency: str) -> set[str]:
+        return {b for (a, b) in (*self._direct, *self._inverse) if a == currency}
+
+    def _find(self, currency: str, to: str, year: int | None) -> Conversion | None:
+        if currency == to:
+            return Conversion(1.0, year)
+        direct = self._leg(currency, to, year)
+        if direct is not None:
+            rate, rate_year, distance = direct
+            return Conversion(rate, rate_year, None, year is not None and distance > 0)
+        best: tuple[int, str, Conversion] | None = None
+        for pivot in sorted(self._pivots(currency) - {to}):
+            first = self._leg(currency, pivot, year)
+            second = self._leg(pivot, to, year)
+            if first is None or second is None:
+                continue
+            distance = max(first[2], second[2])
+            conversion = Conversion(
+                first[0] * second[0],
+                first[1] if first[2] >= second[2] else second[1],
+                pivot,
+                year is not None and distance > 0,
+            )
+            if best is None or (distance, pivot) < (best[0], best[1]):
+                best = (distance, pivot, conversion)
+        return best[2] if best is not None else None
+
+
+@dataclass(frozen=True)
+class ProjectMoney:
+    """A project's money as stated: the budget, else public funding plus co-funding."""
+
+    budget_amount: float | None
+    budget_currency: str | None
+    public_amount: float | None = None
+    public_currency: str | None = None
+    cofunding_amount: float | None = None
+    cofunding_currency: str | None = None
+
+    def parts(self) -> list[tuple[float, str | None]]:
+        """The stated amounts the project's money is the sum of (none when it states no amount)."""
+        if self.budget_amount is not None:
+            return [(float(self.budget_amount), self.budget_currency)]
+        return [
+            (float(amount), currency)
+            for amount, currency in (
+                (self.public_amount, self.public_currency),
+                (self.cofunding_amount, self.cofunding_currency),
+            )
+            if amount is not None
+        ]
+
+    def currency(self) -> str | None:
+        """The currency the project states its money in (the first stated part's)."""
+        parts = self.parts()
+        return parts[0][1] if parts else None
+
+
+@dataclass(frozen=True)
+class Converted:
+    amount: float | None
+    """In the reporting currency; None when the project states no amount or it cannot be converted."""
+    unconverted: tuple[tuple[str, float], ...] = ()
+    """(currency, amount) of stated parts with no possible conversion."""
+    approximate: bool = False
+    via: frozenset[str] = frozenset()
+
+
+def convert_money(money: ProjectMoney, to: str | None, start_year: int | None, rates: RateTable) -> Converted:
+    """A project's money in the reporting currency ``to`` (all of it, or — if any part has no rate —
+    none of it, with the parts listed as unconverted)."""
+    parts = money.parts()
+    if not parts or to is None:
+        return Converted(None)
+    total = 0.0
+    missing: list[tuple[str, float]] = []
+    approximate = False
+    via: set[str] = set()
+    for amount, currency in parts:
+        conversion = rates.convert(currency, to, start_year)
+        if conversion is None:
+            missing.append((currency or NO_CURRENCY, amount))
+            continue
+        total += amount * conversion.rate
+        approximate = approximate or conversion.approximate
+        if conversion.via:
+            via.add(conversion.via)
+    if missing:
+        return Converted(None, tuple(missing))
+    return Converted(total, (), approximate, frozenset(via))

@@ -1,0 +1,463 @@
+"""Stage-gates as Innovation Fund Denmark runs them: gates scheduled per project at award, a calendar of
+what is due per mission, appeals against decisions, and the money stops release to the mission.
+
+Recording a decision at a gate is ``monitoring.decisions.record_decision``; this module schedules the
+gates, lists them, and handles appeals. An appeal is lodged (who, why, when) and ruled on once: upheld
+(the decision stands) or overturned (it no longer stands, and what it did to the project is undone: a
+stopped project is active again with its former end date, a scale's money is taken off the budget).
+Everything lands in the audit log in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from missionboard.domain.decisions import (
+    DUE_SOON_DAYS,
+    Appeal,
+    AppealOutcome,
+    DecisionKind,
+    Gate,
+    GateState,
+    gate_state,
+)
+from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
+from missionboard.monitoring.decisions import (
+    _aware,
+    appeal_dict,
+    mission_project_ids,
+    overturned_ids,
+)
+from missionboard.monitoring.progress import chunked, get_project, project_label
+from missionboard.store import audit
+from missionboard.store.missions import MissionStore
+from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow, GateRow
+from missionboard.store.tables import DecisionRow, ProjectRow
+from missionboard.store.workspace import Workspace
+
+STATE_ORDER = {
+    GateState.OVERDUE: 0,
+    GateState.DUE: 1,
+    GateState.SCHEDULED: 2,
+    GateState.DECIDED: 3,
+    GateState.CANCELLED: 4,
+}
+
+
+# --- gates ------------------------------------------------------------------------------------------
+
+
+def schedule_gate(
+    workspace: Workspace,
+    project_ref: str,
+    name: str,
+    due: dt.date,
+    criteria: Sequence[str],
+    evidence: Sequence[str] = (),
+    *,
+    user: str,
+) -> Gate:
+    """Schedule a gate for a project: its date, go/no-go criteria and the evidence the project must bring.
+
+    Gates are set, not edited: a project's gate names are unique, and a stopped project takes no new gate.
+    """
+    now = dt.datetime.now(dt.UTC)
+    with workspace.transaction() as session:
+        project = get_project(session, project_ref)
+        label = project_label(project)
+        try:
+            gate = Gate(
+                project=(project.source, project.source_id),
+                name=name,
+                due=due,
+                criteria=tuple(c for c in criteria if c and c.strip()),
+                evidence=tuple(e for e in evidence if e and e.strip()),
+                set_by=user,
+                set_at=now,
+            )
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = str(error["loc"][0]) if error["loc"] else ""
+            message = "give at least one go/no-go criterion" if where == "criteria" else error["msg"]
+            raise InputError(Problem("", None, where, message)) from None
+        if project.status == "terminated":
+            raise InputError(
+                Problem("", None, "project", f"project {label} is terminated: it takes no gates")
+            )
+        taken = session.scalar(
+            select(GateRow.id).where(GateRow.project_id == project.id, GateRow.name == gate.name)
+        )
+        if taken is not None:
+            raise InputError(Problem("", None, "name", f"project {label} already has a gate '{gate.name}'"))
+        row = GateRow(
+            project_id=project.id,
+            name=gate.name,
+            due=gate.due,
+            criteria=list(gate.criteria),
+            evidence=list(gate.evidence),
+            set_by=gate.set_by,
+            set_at=gate.set_at,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="gate.schedule",
+            entity="gate",
+            entity_id=str(row.id),
+            after={
+                "project": label,
+                "name": gate.name,
+                "due": gate.due.isoformat(),
+                "criteria": list(gate.criteria),
+                "evidence": list(gate.evidence),
+            },
+        )
+    return gate
+
+
+@dataclass(frozen=True)
+class GateEntry:
+    """A gate on the calendar: where it stands on ``as_of`` and the standing decision taken at it."""
+
+    id: int
+    project_id: int
+    project: str
+    title: str
+    name: str
+    due: dt.date
+    criteria: list[str]
+    evidence: list[str]
+    state: GateState
+    days: int
+    """Days from ``as_of`` to the gate (negative: overdue by that many)."""
+    decision: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "project": self.project,
+            "project_id": self.project_id,
+            "title": self.title,
+            "gate": self.name,
+            "due": self.due.isoformat(),
+            "days": self.days,
+            "state": self.state.value,
+            "criteria": self.criteria,
+            "evidence": self.evidence,
+            "decision": self.decision,
+        }
+
+
+@dataclass(frozen=True)
+class GateCalendar:
+    """A mission's gates (or one project's), the most pressing first: overdue, due, scheduled, decided,
+    cancelled; by date within each."""
+
+    mission: str | None
+    as_of: dt.date
+    gates: list[GateEntry] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {s.value: sum(1 for g in self.gates if g.state is s) for s in STATE_ORDER}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mission": self.mission,
+            "as_of": self.as_of.isoformat(),
+            "due_soon_days": DUE_SOON_DAYS,
+            "counts": self.counts(),
+            "gates": [g.to_dict() for g in self.gates],
+        }
+
+
+def gate_calendar(workspace: Workspace, mission_id: str, *, as_of: dt.date | None = None) -> GateCalendar:
+    """The gates of the projects in the mission's portfolio, where each stands on ``as_of`` (default today)."""
+    day = as_of or dt.datetime.now(dt.UTC).date()
+    with workspace.reading() as session:
+        MissionStore(session).get(mission_id)  # NotFound for an unknown mission
+        ids = mission_project_ids(session, mission_id)
+        return GateCalendar(mission_id, day, _entries(session, ids, day))
+
+
+def project_gates(workspace: Workspace, project_ref: str, *, as_of: dt.date | None = None) -> GateCalendar:
+    """One project's gates, where each stands on ``as_of`` (default today)."""
+    day = as_of or dt.datetime.now(dt.UTC).date()
+    with workspace.reading() as session:
+        project = get_project(session, project_ref)
+        return GateCalendar(None, day, _entries(session, {project.id}, day))
+
+
+def _entries(session: Session, project_ids: Collection[int], day: dt.date) -> list[GateEntry]:
+    gates: list[tuple[GateRow, ProjectRow]] = []
+    for chunk in chunked(sorted(project_ids)):
+        for g, p in session.execute(
+            select(GateRow, ProjectRow)
+            .join(ProjectRow, ProjectRow.id == GateRow.project_id)
+            .where(GateRow.project_id.in_(chunk))
+        ):
+            gates.append((g, p))
+    decided: dict[int, dict[str, Any]] = {}
+    stopped: dict[int, dt.date] = {}
+    rows: list[tuple[DecisionRow, DecisionDetailRow]] = []
+    for chunk in chunked(sorted({p.id for _g, p in gates})):
+        for d, detail in session.execute(
+            select(DecisionRow, DecisionDetailRow)
+            .join(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
+            .where(DecisionRow.project_id.in_(chunk))
+            .order_by(DecisionRow.at, DecisionRow.id)
+        ):
+            rows.append((d, detail))
+    gone = overturned_ids(session, [d.id for d, _ in rows])
+    for d, detail in rows:
+        if d.id in gone or detail.decided_on > day:
+            continue
+        if detail.gate_id is not None:
+            decided[detail.gate_id] = {
+                "id": d.id,
+                "decision": d.decision,
+                "on": detail.decided_on.isoformat(),
+                "by": d.by,
+                "criteria_met": sum(1 for c in detail.criteria if c.get("met")),
+                "criteria": len(detail.criteria),
+            }
+        if d.decision == DecisionKind.STOP.value:
+            stopped[d.project_id] = detail.decided_on
+    out = []
+    for g, p in gates:
+        state = gate_state(
+            g.due,
+            decided=g.id in decided,
+            stopped=p.id in stopped and stopped[p.id] <= g.due,
+            as_of=day,
+        )
+        out.append(
+            GateEntry(
+                id=g.id,
+                project_id=p.id,
+                project=project_label(p),
+                title=p.title,
+                name=g.name,
+                due=g.due,
+                criteria=list(g.criteria),
+                evidence=list(g.evidence),
+                state=state,
+                days=(g.due - day).days,
+                decision=decided.get(g.id),
+            )
+        )
+    return sorted(out, key=lambda e: (STATE_ORDER[e.state], e.due, e.project, e.name))
+
+
+# --- appeals ----------------------------------------------------------------------------------------
+
+
+def lodge_appeal(workspace: Workspace, decision_id: int, reason: str, *, user: str) -> Appeal:
+    """Lodge an appeal against a decision (who, why, now); one open appeal per decision at a time."""
+    if not reason or not reason.strip():
+        raise InputError(Problem("", None, "reason", "say why the decision should be overturned"))
+    now = dt.datetime.now(dt.UTC)
+    with workspace.transaction() as session:
+        decision = _decision(session, decision_id)
+        for earlier in session.scalars(select(AppealRow).where(AppealRow.decision_id == decision.id)):
+            if earlier.outcome is None:
+                raise DecisionConflict(
+                    f"appeal #{earlier.id} against decision #{decision.id} is still open: "
+                    "it must be ruled on before another is lodged"
+                )
+            if earlier.outcome == AppealOutcome.OVERTURNED.value:
+                raise DecisionConflict(
+                    f"decision #{decision.id} was already overturned on appeal #{earlier.id}"
+                )
+        row = AppealRow(decision_id=decision.id, by=user, reason=reason.strip(), lodged_at=now)
+        session.add(row)
+        session.flush()
+        project = session.get(ProjectRow, decision.project_id)
+        audit.record(
+            session,
+            actor=user,
+            action="appeal.lodge",
+            entity="appeal",
+            entity_id=str(row.id),
+            after={
+                "decision": decision.id,
+                "project": project_label(project) if project else None,
+                "decided": decision.decision,
+                "reason": row.reason,
+            },
+        )
+        return _appeal(row)
+
+
+def rule_appeal(workspace: Workspace, appeal_id: int, outcome: str, ruling: str, *, user: str) -> Appeal:
+    """Rule on an open appeal: ``upheld`` (the decision stands) or ``overturned`` (it no longer stands and
+    what it did to the project is undone). Ruled once, by someone other than who took the decision."""
+    try:
+        verdict = AppealOutcome(outcome.strip().lower())
+    except ValueError:
+        choices = ", ".join(o.value for o in AppealOutcome)
+        raise InputError(Problem("", None, "outcome", f"'{outcome}' is not one of {choices}")) from None
+    if not ruling or not ruling.strip():
+        raise InputError(Problem("", None, "ruling", "say why: a ruling needs its reasons"))
+    now = dt.datetime.now(dt.UTC)
+    with workspace.transaction() as session:
+        row = session.get(AppealRow, appeal_id)
+        if row is None:
+            raise NotFound(f"no appeal #{appeal_id} in this workspace (see 'missionboard decisions')")
+        if row.outcome is not None:
+            raise DecisionConflict(f"appeal #{row.id} was already ruled on: {row.outcome} by {row.ruled_by}")
+        decision = _decision(session, row.decision_id)
+        if decision.by.strip().casefold() == user.strip().casefold():
+            raise InputError(
+                Problem(
+                    "", None, "by", f"{user} took decision #{decision.id}: someone else rules on its appeal"
+                )
+            )
+        row.outcome, row.ruled_by, row.ruling, row.ruled_at = verdict.value, user, ruling.strip(), now
+        undone = _undo(session, decision) if verdict is AppealOutcome.OVERTURNED else {}
+        project = session.get(ProjectRow, decision.project_id)
+        audit.record(
+            session,
+            actor=user,
+            action="appeal.rule",
+            entity="appeal",
+            entity_id=str(row.id),
+            before={"outcome": None},
+            after={
+                "decision": decision.id,
+                "project": project_label(project) if project else None,
+                "outcome": verdict.value,
+                "ruling": row.ruling,
+                "undone": undone,
+            },
+        )
+        return _appeal(row)
+
+
+def decision_project(workspace: Workspace, decision_id: int) -> int:
+    """The id of the project a decision was taken on (``NotFound`` for an unknown decision)."""
+    with workspace.reading() as session:
+        return int(_decision(session, decision_id).project_id)
+
+
+def appeal_project(workspace: Workspace, appeal_id: int) -> int:
+    """The id of the project whose decision an appeal is against (``NotFound`` for an unknown appeal)."""
+    with workspace.reading() as session:
+        row = session.get(AppealRow, appeal_id)
+        if row is None:
+            raise NotFound(f"no appeal #{appeal_id} in this workspace (see 'missionboard decisions')")
+        return int(_decision(session, row.decision_id).project_id)
+
+
+def _decision(session: Session, decision_id: int) -> DecisionRow:
+    row = session.get(DecisionRow, decision_id)
+    if row is None:
+        raise NotFound(f"no decision #{decision_id} in this workspace (see 'missionboard decisions')")
+    return row
+
+
+def _undo(session: Session, decision: DecisionRow) -> dict[str, Any]:
+    """Put back what an overturned decision did to its project; returns what was restored."""
+    detail = session.get(DecisionDetailRow, decision.id)
+    project = session.scalars(
+        select(ProjectRow).where(ProjectRow.id == decision.project_id).with_for_update()
+    ).one()
+    if detail is None:
+        return {}
+    before = detail.before or {}
+    if decision.decision == DecisionKind.STOP.value:
+        project.status = before.get("status") or "active"
+        project.end = dt.date.fromisoformat(before["end"]) if before.get("end") else None
+        return {"status": project.status, "end": before.get("end"), "released": _text(detail.amount)}
+    if decision.decision == DecisionKind.SCALE.value and detail.amount is not None:
+        if project.budget_amount is not None:
+            project.budget_amount = project.budget_amount - detail.amount
+        return {"budget": _text(project.budget_amount), "withdrawn": _text(detail.amount)}
+    return {}
+
+
+def _text(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _appeal(row: AppealRow) -> Appeal:
+    data = appeal_dict(row)
+    return Appeal(
+        id=row.id,
+        decision_id=row.decision_id,
+        by=row.by,
+        reason=row.reason,
+        lodged_at=_aware(row.lodged_at),
+        outcome=AppealOutcome(row.outcome) if row.outcome else None,
+        ruled_by=data["ruled_by"],
+        ruling=data["ruling"],
+        ruled_at=_aware(row.ruled_at) if row.ruled_at else None,
+    )
+
+
+def list_appeals(workspace: Workspace, decision_id: int) -> list[dict[str, Any]]:
+    """The appeals against one decision, oldest first."""
+    with workspace.reading() as session:
+        _decision(session, decision_id)
+        return [
+            appeal_dict(a)
+            for a in session.scalars(
+                select(AppealRow).where(AppealRow.decision_id == decision_id).order_by(AppealRow.id)
+            )
+        ]
+
+
+# --- money released by stops ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    """Money a standing stop released: ``amount`` of the project's ``budget``, both in ``currency``."""
+
+    project_id: int
+    decision_id: int
+    on: dt.date
+    amount: Decimal
+    budget: Decimal
+    currency: str | None
+
+    @property
+    def share(self) -> float:
+        """The released share of the budget (converting the budget into any currency converts this too)."""
+        return float(self.amount / self.budget) if self.budget > 0 else 0.0
+
+
+def releases(session: Session, project_ids: Collection[int], *, as_of: dt.date) -> dict[int, Release]:
+    """Per project, the money its standing stop (taking effect by ``as_of``) released to the mission."""
+    found: list[tuple[DecisionRow, DecisionDetailRow]] = []
+    for chunk in chunked(sorted(set(project_ids))):
+        for d, detail in session.execute(
+            select(DecisionRow, DecisionDetailRow)
+            .join(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
+            .where(
+                DecisionRow.project_id.in_(chunk),
+                DecisionRow.decision == DecisionKind.STOP.value,
+                DecisionDetailRow.decided_on <= as_of,
+                DecisionDetailRow.amount.is_not(None),
+            )
+        ):
+            found.append((d, detail))
+    gone = overturned_ids(session, [d.id for d, _ in found])
+    out: dict[int, Release] = {}
+    for d, detail in found:
+        if d.id in gone or detail.amount is None:
+            continue
+        budget = Decimal(detail.before["budget"]) if detail.before.get("budget") else detail.amount
+        out[d.project_id] = Release(
+            d.project_id, d.id, detail.decided_on, detail.amount, budget, detail.currency
+        )
+    return out

@@ -1,0 +1,124 @@
+"""A mission's portfolio in SQL: the links that count under ``domain.portfolio_rule`` and the rates that
+convert its money. Every view that counts or sums a mission's projects reads through these selects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio_rule import (
+    ACCEPTED,
+    DEFAULT_RULE,
+    PROPOSED,
+    CurrencySource,
+    PortfolioRule,
+    RateTable,
+    reporting_currency,
+)
+from missionboard.store.tables import ExchangeRateRow, LinkRow, ProjectRow
+
+MISSION_TAXONOMY = "mission:"
+
+MONEY_COLUMNS = (
+    ProjectRow.budget_amount,
+    ProjectRow.budget_currency,
+    ProjectRow.public_amount,
+    ProjectRow.public_currency,
+    ProjectRow.cofunding_amount,
+    ProjectRow.cofunding_currency,
+)
+"""The columns of ``domain.portfolio_rule.ProjectMoney``, in its field order."""
+
+
+def mission_taxonomy(mission_id: str) -> str:
+    return f"{MISSION_TAXONOMY}{mission_id}"
+
+
+def counts(rule: PortfolioRule = DEFAULT_RULE) -> ColumnElement[bool]:
+    """The rule as a condition on ``links``: accepted, or proposed with score ≥ the threshold."""
+    return or_(LinkRow.status == ACCEPTED, and_(LinkRow.status == PROPOSED, LinkRow.score >= rule.threshold))
+
+
+def _of_mission(mission: Mission) -> list[ColumnElement[bool]]:
+    return [
+        LinkRow.taxonomy == mission_taxonomy(mission.id),
+        LinkRow.goal.in_([o.id for o in mission.objectives]),
+    ]
+
+
+def portfolio_links(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> Select[int, str, str, float]:
+    """(project_id, goal, status, score) of each link that counts, to an objective the mission has now."""
+    return select(LinkRow.project_id, LinkRow.goal, LinkRow.status, LinkRow.score).where(
+        *_of_mission(mission), counts(rule)
+    )
+
+
+def portfolio_project_ids(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> Select[Any]:
+    """The ids of the projects in the mission's portfolio: a subquery for set-based reads
+    (``ProjectRow.id.in_(portfolio_project_ids(m))``)."""
+    return select(LinkRow.project_id).where(*_of_mission(mission), counts(rule)).distinct()
+
+
+def below_threshold_links(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> Select[str, int]:
+    """(goal, number of projects) proposed for each objective with a score under the rule's threshold."""
+    return (
+        select(LinkRow.goal, func.count(func.distinct(LinkRow.project_id)))
+        .where(*_of_mission(mission), LinkRow.status == PROPOSED, LinkRow.score < rule.threshold)
+        .group_by(LinkRow.goal)
+    )
+
+
+def portfolio_size(session: Session, mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> int:
+    """How many projects the mission's portfolio holds (an index-only count)."""
+    inner = portfolio_project_ids(mission, rule).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def portfolio_projects(
+    mission: Mission, rule: PortfolioRule = DEFAULT_RULE
+) -> Select[int, int, Decimal | None, str | None, Decimal | None, str | None, Decimal | None, str | None]:
+    """(id, start year, *MONEY_COLUMNS) of each project in the portfolio."""
+    return select(ProjectRow.id, extract("year", ProjectRow.start), *MONEY_COLUMNS).where(
+        ProjectRow.id.in_(portfolio_project_ids(mission, rule))
+    )
+
+
+def rate_table(session: Session) -> RateTable:
+    """Every imported exchange rate (a few per currency and year: small)."""
+    return RateTable.of(
+        session.execute(
+            select(
+                ExchangeRateRow.currency,
+                ExchangeRateRow.reporting_currency,
+                ExchangeRateRow.year,
+                ExchangeRateRow.rate,
+            ).order_by(ExchangeRateRow.id)
+        )
+    )
+
+
+def mission_currency(
+    session: Session,
+    mission: Mission,
+    rates: RateTable | None = None,
+    rule: PortfolioRule = DEFAULT_RULE,
+    chosen: str | None = None,
+) -> tuple[str | None, CurrencySource]:
+    """The reporting currency of the mission's portfolio and why (``domain.portfolio_rule``)."""
+    rates = rates if rates is not None else rate_table(session)
+    projects: Counter[str] = Counter()
+    if not chosen and not mission.currency and not rates.targets():
+        ids = portfolio_project_ids(mission, rule)
+        stated = func.coalesce(ProjectRow.budget_currency, ProjectRow.public_currency)
+        for code, n in session.execute(
+            select(stated, func.count()).where(ProjectRow.id.in_(ids), stated.is_not(None)).group_by(stated)
+        ):
+            projects[str(code)] = int(n)
+    return reporting_currency(mission.currency, rates.targets(), projects, chosen)
