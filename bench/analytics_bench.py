@@ -388,6 +388,12 @@ def main() -> None:
     )
     parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas cross-check")
     parser.add_argument(
+        "--cold-themes",
+        action="store_true",
+        help="Delete the stored shared themes first: the first analysis computes them, as the first "
+        "analyze after a large import does; the later ones reuse them",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         default=OUT,
@@ -407,6 +413,13 @@ def main() -> None:
         counts = generate(path, args.scale)
         seconds = time.perf_counter() - started
         print(f"generated {counts} in {seconds:.1f} s ({os.path.getsize(path) / 2**20:,.0f} MiB)")
+    if args.cold_themes:
+        con = sqlite3.connect(path)
+        with con:
+            con.execute("DELETE FROM theme_members")
+            con.execute("DELETE FROM themes")
+            con.execute("DELETE FROM theme_sets")
+        con.close()
     built, wall = child(path, "-", out / "analytics-snapshot-build.json", "build")
     print(
         f"snapshot build (from scratch, what an import adds at its end): {built['seconds']:.2f} s, "

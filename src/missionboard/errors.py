@@ -1,34 +1,62 @@
-"""One exception hierarchy whose messages are written for the person at the keyboard.
+"""Every exception of missionboard, in one tree whose messages are written for the person at the keyboard.
 
-The CLI prints ``str(error)`` on one line and exits with code 2; the web app turns the same
-errors into 4xx responses. Anything that is not a ``MissionboardError`` is a bug.
+Each user error declares how it is shown: ``exit_code`` (the CLI prints ``str(error)`` on one line and
+exits with it), ``http_status`` (the web answers it, as JSON ``{"error": …}`` under ``/api/`` or as the
+error page), and a stable ``key`` (with ``params``) by which an interface picks its own wording, never by
+matching the English message. Anything that is not a ``MissionboardError`` is a bug, answered 500.
+
+    MissionboardError                 2  400  error
+    ├── NotFound                      2  404  not_found
+    ├── InputError                    2  422  input.invalid        (carries Problem(file, line, field, message, code))
+    │   ├── FileRejected              2  422  input.file_rejected
+    │   ├── QuerySyntaxError          2  422  input.query_syntax
+    │   ├── NotAcceptingResponses     2  422  consultation.not_accepting
+    │   └── AlreadyResponded          2  409  consultation.already_responded
+    ├── EditConflict                  2  409  conflict.edit
+    │   └── DecisionConflict          2  409  conflict.decision
+    ├── WorkspaceError                2  400  workspace.error
+    │   ├── WorkspaceBusy             2  503  workspace.busy       (params: retry_after)
+    │   ├── WorkspaceReadOnly         2  503  workspace.read_only
+    │   └── WorkspaceFull             2  507  workspace.full
+    ├── LoginRequired                 2  401  auth.login_required  (pages redirect to the login page)
+    ├── AuthenticationFailed          2  401  auth.failed
+    │   └── TooManyAttempts           2  429  auth.too_many_attempts (params: retry_after)
+    ├── Forbidden                     2  403  auth.forbidden
+    ├── CsrfFailed                    2  403  auth.csrf_failed
+    ├── RateLimited                   2  429  consultation.rate_limited (params: retry_after)
+    ├── NotAvailable                  2  501  service.not_available
+    ├── ModelUnavailable              2  400  mapping.model_unavailable
+    ├── ReportUnavailable             2  400  reports.pdf_unavailable
+    ├── BodyTooLarge                  2  413  request.body_too_large (params: limit; also an HTTPException)
+    └── BadLength                     2  400  request.bad_length   (also an HTTPException)
+
+Signals that never reach a user (a reader's bad value or record, the end of a dry run, a bug guard):
+``FieldError``, ``RecordRejected``, ``DryRunFinished``, ``SecondSqliteLibrary``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-
-class MissionboardError(Exception):
-    """Base of every error a user may see."""
-
-
-class NotFound(MissionboardError):
-    """A mission, project, indicator … that the user named does not exist."""
-
-
-class WorkspaceError(MissionboardError):
-    """The workspace is missing, unreachable or has an unexpected schema."""
+# Starlette's HTTPException is the one base FastAPI's body parsing lets through unchanged; the two request
+# errors below need it (a tiny module without dependencies, already loaded by every web process).
+from starlette.exceptions import HTTPException
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input, located as precisely as the format allows."""
+    """One thing wrong with an input, located as precisely as the format allows.
+
+    ``code`` is a stable name for the kind of problem (``links``, ``repeated`` …) where a page shows it in
+    the reader's language; empty for the others. It is not part of the JSON shape (``as_dict``).
+    """
 
     file: str
     line: int | None
     field: str
     message: str
+    code: str = ""
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -40,8 +68,39 @@ class Problem:
         return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
 
 
+# --- errors a user may see ---------------------------------------------------------------------------
+
+
+class MissionboardError(Exception):
+    """Base of every error a user may see."""
+
+    exit_code: ClassVar[int] = 2
+    """What the CLI exits with after printing the message."""
+    http_status: ClassVar[int] = 400
+    """What the web answers."""
+    key: ClassVar[str] = "error"
+    """A stable name of this kind of error, for wording chosen by an interface (a translation, a page)."""
+
+    @property
+    def params(self) -> dict[str, int | str]:
+        """The values a message chosen by ``key`` may name (e.g. ``retry_after``)."""
+        return {}
+
+
+class NotFound(MissionboardError):
+    """A mission, project, indicator … that the user named does not exist."""
+
+    exit_code = 2
+    http_status = 404
+    key = "not_found"
+
+
 class InputError(MissionboardError):
     """A file or value the user gave is invalid; carries every problem found."""
+
+    exit_code = 2
+    http_status = 422
+    key = "input.invalid"
 
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
@@ -52,15 +111,78 @@ class InputError(MissionboardError):
         super().__init__("; ".join(str(p).strip() for p in problems))
 
 
+class FileRejected(InputError):
+    """The whole file cannot be read (empty, malformed, wrong encoding, truncated …)."""
+
+    exit_code = 2
+    http_status = 422
+    key = "input.file_rejected"
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class QuerySyntaxError(InputError):
+    """A query that cannot be parsed; the message names the position."""
+
+    exit_code = 2
+    http_status = 422
+    key = "input.query_syntax"
+
+    def __init__(self, query: str, position: int, message: str, *, where: str = "query") -> None:
+        snippet = query if len(query) <= 80 else query[max(0, position - 30) : position + 30]
+        super().__init__(
+            Problem(file=where, line=None, field="", message=f"{message} at position {position}: {snippet!r}")
+        )
+        self.position = position
+
+    @property
+    def params(self) -> dict[str, int | str]:
+        return {"position": self.position}
+
+
+class NotAcceptingResponses(InputError):
+    """The consultation is a draft, closed, or outside its period."""
+
+    exit_code = 2
+    http_status = 422
+    key = "consultation.not_accepting"
+
+
+class AlreadyResponded(InputError):
+    """An invitation link that has already been used for a response."""
+
+    exit_code = 2
+    http_status = 409
+    key = "consultation.already_responded"
+
+
 class EditConflict(MissionboardError):
     """Someone saved a newer version of what the user edited since they opened it: saving would silently
     undo their change. The web answers 409; nothing was written."""
+
+    exit_code = 2
+    http_status = 409
+    key = "conflict.edit"
 
 
 class DecisionConflict(EditConflict):
     """A stage-gate decision that the decisions already standing rule out: the same outcome at the same
     gate twice, a second stop, a decision on a stopped project, a second ruling on an appeal. The web
     answers 409, the CLI exits 2; nothing was written."""
+
+    exit_code = 2
+    http_status = 409
+    key = "conflict.decision"
+
+
+class WorkspaceError(MissionboardError):
+    """The workspace is missing, unreachable or has an unexpected schema."""
+
+    exit_code = 2
+    http_status = 400
+    key = "workspace.error"
 
 
 class WorkspaceBusy(WorkspaceError):
@@ -69,13 +191,227 @@ class WorkspaceBusy(WorkspaceError):
     The web answers 503 with ``Retry-After``; the CLI prints one line and exits 2. Nothing was written.
     """
 
+    exit_code = 2
+    http_status = 503
+    key = "workspace.busy"
+
     retry_after = 5
     """Seconds a client should wait before trying again."""
 
+    @property
+    def params(self) -> dict[str, int | str]:
+        return {"retry_after": self.retry_after}
+
 
 class WorkspaceReadOnly(WorkspaceError):
-    """The workspace cannot be written: a read-only file, folder or database, or ``--read-only``."""
+    """The workspace cannot be written: a read-only file, folder or database, or ``--read-only``.
+
+    The web answers 503 rather than 409: the request was fine, the server cannot take writes now (as
+    during maintenance), and reading still works."""
+
+    exit_code = 2
+    http_status = 503
+    key = "workspace.read_only"
 
 
 class WorkspaceFull(WorkspaceError):
     """The disk (or the database's quota) is full: the write was rolled back, nothing was lost."""
+
+    exit_code = 2
+    http_status = 507
+    key = "workspace.full"
+
+
+class LoginRequired(MissionboardError):
+    """No valid session or token: pages redirect to the login page, the API answers 401."""
+
+    exit_code = 2
+    http_status = 401
+    key = "auth.login_required"
+
+
+class AuthenticationFailed(MissionboardError):
+    """Wrong user name or password, or no valid session or token."""
+
+    exit_code = 2
+    http_status = 401
+    key = "auth.failed"
+
+
+class TooManyAttempts(AuthenticationFailed):
+    """Too many failed logins recently for this user or address; ``retry_after`` says for how many seconds."""
+
+    exit_code = 2
+    http_status = 429
+    key = "auth.too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def params(self) -> dict[str, int | str]:
+        return {"retry_after": self.retry_after}
+
+
+class Forbidden(MissionboardError):
+    """The user is known but may not do this."""
+
+    exit_code = 2
+    http_status = 403
+    key = "auth.forbidden"
+
+
+class CsrfFailed(MissionboardError):
+    """A form or cookie-authenticated API call came without the session's CSRF token."""
+
+    exit_code = 2
+    http_status = 403
+    key = "auth.csrf_failed"
+
+
+class RateLimited(MissionboardError):
+    """Too many responses from one client or to one consultation in a short time (HTTP 429)."""
+
+    exit_code = 2
+    http_status = 429
+    key = "consultation.rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def params(self) -> dict[str, int | str]:
+        return {"retry_after": self.retry_after}
+
+
+class NotAvailable(MissionboardError):
+    """A section or write whose service is not installed."""
+
+    exit_code = 2
+    http_status = 501
+    key = "service.not_available"
+
+
+class ModelUnavailable(MissionboardError):
+    """The embedding model or the requested device cannot be used here."""
+
+    exit_code = 2
+    http_status = 400
+    key = "mapping.model_unavailable"
+
+
+class ReportUnavailable(MissionboardError):
+    """The PDF cannot be made here (WeasyPrint or its Pango library is missing)."""
+
+    exit_code = 2
+    http_status = 400
+    key = "reports.pdf_unavailable"
+
+
+class BodyTooLarge(MissionboardError, HTTPException):
+    """The body is larger than the route accepts (HTTP 413); also an HTTPException so that FastAPI's body
+    parsing passes it on instead of calling it a malformed body."""
+
+    exit_code = 2
+    http_status = 413
+    key = "request.body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        HTTPException.__init__(
+            self, 413, f"the request body is larger than the {size(limit)} this address accepts"
+        )
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return self.detail
+
+    @property
+    def params(self) -> dict[str, int | str]:
+        return {"limit": self.limit}
+
+
+class BadLength(MissionboardError, HTTPException):
+    """The ``Content-Length`` header is not a number of bytes."""
+
+    exit_code = 2
+    http_status = 400
+    key = "request.bad_length"
+
+    def __init__(self) -> None:
+        HTTPException.__init__(self, 400, "the Content-Length header is not a number of bytes")
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def size(n: int) -> str:
+    """``n`` bytes in the largest whole unit (512 MiB, 2 MiB, 300 KiB, 10 bytes)."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor and n % factor == 0:
+            return f"{n // factor} {unit}"
+    return f"{n} bytes"
+
+
+# --- signals that never reach a user -----------------------------------------------------------------
+
+
+class FieldError(ValueError):
+    """A value that cannot be used; ``field`` may be filled in by the caller."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class RecordRejected(Exception):
+    """Raised inside a reader for one bad record; the reader turns it into a Rejection and goes on."""
+
+    def __init__(self, problem: Problem, raw: dict[str, Any] | None = None) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+        self.raw = raw
+
+
+class DryRunFinished(Exception):
+    """Raised to roll an import's transaction back at the end of a dry run."""
+
+
+class SecondSqliteLibrary(RuntimeError):
+    """ADBC was asked to open a file that this process holds as a workspace: a bug, never a user error."""
+
+
+__all__ = [
+    "AlreadyResponded",
+    "AuthenticationFailed",
+    "BadLength",
+    "BodyTooLarge",
+    "CsrfFailed",
+    "DecisionConflict",
+    "DryRunFinished",
+    "EditConflict",
+    "FieldError",
+    "FileRejected",
+    "Forbidden",
+    "InputError",
+    "LoginRequired",
+    "MissionboardError",
+    "ModelUnavailable",
+    "NotAcceptingResponses",
+    "NotAvailable",
+    "NotFound",
+    "Problem",
+    "QuerySyntaxError",
+    "RateLimited",
+    "RecordRejected",
+    "ReportUnavailable",
+    "SecondSqliteLibrary",
+    "TooManyAttempts",
+    "WorkspaceBusy",
+    "WorkspaceError",
+    "WorkspaceFull",
+    "WorkspaceReadOnly",
+    "size",
+]

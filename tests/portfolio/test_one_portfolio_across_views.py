@@ -390,6 +390,28 @@ def test_monitoring_counts_the_same_projects_and_money(
         assert board.to_dict()["portfolio"]["rule"] == DEFAULT_RULE.describe()
 
 
+def test_the_quality_check_counts_the_same_projects_and_money(
+    demo: Workspace, client: TestClient, portfolios: dict[str, MissionPortfolio]
+) -> None:
+    """Its relabelling figures split the same portfolio by start year: dated plus undated projects are
+    the portfolio, new plus relabelled money is its money in the reporting currency."""
+    for mission_id, expected in portfolios.items():
+        relabelling = mission_service.check_mission(demo, mission_id).to_dict()["relabelling"]
+        assert relabelling is not None, mission_id
+        assert relabelling["projects"] + relabelling["undated_projects"] == expected.projects, mission_id
+        assert relabelling["currency"] == expected.currency, mission_id
+        assert relabelling["unconverted_projects"] == sum(u.projects for u in expected.unconverted)
+        money = relabelling["new_money"] + relabelling["relabelled_money"]
+        assert money == pytest.approx(expected.money), mission_id
+        page = client.get(f"/missions/{mission_id}/insights?part=quality&fragment=1").text
+        shown = re.search(
+            r'relabel-projects">([\d,]+)</span>.*?relabel-total-money">([\d,]+)</span>', page, re.S
+        )
+        assert shown is not None, mission_id
+        assert int(shown[1].replace(",", "")) == relabelling["projects"], mission_id
+        assert int(shown[2].replace(",", "")) == round(expected.money), mission_id
+
+
 def test_the_api_reports_the_same_portfolio(
     client: TestClient, api_headers: dict[str, str], portfolios: dict[str, MissionPortfolio]
 ) -> None:

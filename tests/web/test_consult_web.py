@@ -503,6 +503,14 @@ def test_repeating_a_response_word_for_word_is_refused_in_the_participants_langu
     assert "gjentar ord for ord" in page
 
 
+def test_an_answer_with_too_many_links_is_refused_in_the_participants_language(web: Web) -> None:
+    cid = _open(web, audience="public", language="nb")
+    links = " ".join(f"https://example.org/{n}" for n in range(4))
+    status, page = _respond(_participant(web), cid, **{"answer.views": f"See {links} for the details."})
+    assert status == 422
+    assert "for mange nettlenker" in page
+
+
 def test_a_closed_or_draft_consultation_accepts_no_response(web: Web) -> None:
     cid = _open(web, audience="public")
     service.close_consultation(web.workspace, cid, user="owner")
@@ -782,15 +790,10 @@ def test_the_report_downloads_as_pdf(web: Web) -> None:
     assert pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
 
 
-def test_the_app_maps_the_consultation_errors_to_their_http_status() -> None:
-    from missionboard.web.app import ERROR_STATUS
-
-    def status(error: Exception) -> int:
-        return next((code for kind, code in ERROR_STATUS if isinstance(error, kind)), 400)
-
-    assert status(service.RateLimited("slow down", retry_after=60)) == 429
-    assert status(service.AlreadyResponded("used")) == 409
-    assert status(service.NotAcceptingResponses("closed")) == 422
+def test_the_consultation_errors_declare_their_http_status() -> None:
+    assert service.RateLimited("slow down", retry_after=60).http_status == 429
+    assert service.AlreadyResponded("used").http_status == 409
+    assert service.NotAcceptingResponses("closed").http_status == 422
 
 
 # --- translations --------------------------------------------------------------------------------

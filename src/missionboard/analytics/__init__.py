@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from missionboard.domain.mapping import mission_taxonomy
+
 if TYPE_CHECKING:
     from missionboard.analytics.result import PortfolioAnalysis
-    from missionboard.analytics.service import analyze_portfolio, mission_taxonomy
+    from missionboard.analytics.service import analyze_portfolio
 
 __all__ = ["PortfolioAnalysis", "analyze_portfolio", "mission_taxonomy"]
 
@@ -20,7 +22,7 @@ def __getattr__(name: str) -> Any:
         from missionboard.analytics.result import PortfolioAnalysis
 
         return PortfolioAnalysis
-    if name in ("analyze_portfolio", "mission_taxonomy"):
+    if name == "analyze_portfolio":
         from missionboard.analytics import service
 
         return getattr(service, name)

@@ -24,14 +24,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from missionboard.analytics import snapshot as snapshots
 from missionboard.analytics.loader import Query, full_queries, signature, sqlite_dialect
+from missionboard.errors import SecondSqliteLibrary as SecondSqliteLibrary  # re-exported: tests
 from missionboard.store.workspace import sqlite_files_open_here
 
 PROBE = "_probe"
 BATCH_ROWS = 262_144
-
-
-class SecondSqliteLibrary(RuntimeError):
-    """ADBC was asked to open a file that this process holds as a workspace: a bug, never a user error."""
 
 
 def main(argv: list[str]) -> int:

@@ -14,19 +14,13 @@ from missionboard.analytics import network, participants, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
 from missionboard.analytics.loader import load_workspace
 from missionboard.analytics.result import PortfolioAnalysis
+from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, CurrencySource, PortfolioRule, currency_text
 from missionboard.errors import InputError, NotFound
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import mission_currency
 from missionboard.store.tables import GoalRow, LinkRow
 from missionboard.store.workspace import Workspace
-
-MISSION_TAXONOMY = "mission:{}"
-
-
-def mission_taxonomy(mission_id: str) -> str:
-    """The taxonomy code under which mapping stores links to a workspace mission's objectives."""
-    return MISSION_TAXONOMY.format(mission_id)
 
 
 def _goals_and_mission(

@@ -30,6 +30,7 @@ Rules (docs/analytics.md, "Themes and diversity"):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 import time
@@ -38,23 +39,29 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
 from sqlalchemy import select
 
+from missionboard.analytics.texts import TextSample, cached_embeddings
 from missionboard.store import analytics_tables as stored
 from missionboard.store.analytics_tables import ThemeRow, ThemeSetRow
-from missionboard.store.tables import ProjectRow
+from missionboard.store.tables import ProjectRow, utcnow
 from missionboard.store.workspace import Workspace
 
 CORPUS = "workspace"
 """The corpus of the shared themes: every project of the workspace."""
-MAX_FIT = 20_000
-"""Projects k-means is fitted on (a fixed pseudo-random sample beyond this)."""
+MAX_FIT = 5_000
+"""Projects k-means is fitted on (a fixed pseudo-random sample beyond this). 5,000 rather than 20,000:
+fitting then costs ~1 s of CPU on any corpus; the rest is assigned by term profile (bench/RESULTS.md,
+"Issue 13: shared themes")."""
 MAX_K = 20
 SILHOUETTE_SAMPLE = 2_000
 MIN_PROJECTS_TO_CHOOSE = 10
 """Below this many projects k is not chosen by silhouette but set to min(2, n)."""
 RECOMPUTE_SHARE = 0.10
 """Recompute when projects added plus removed since exceed this share of the projects it was computed from."""
+ASSIGN_CHUNK = 100_000
+"""Projects read and assigned by term profile per step (bounded memory on any corpus)."""
 PROFILE_TERMS = 300
 LABEL_TERMS = 5
 NO_THEME = 0
@@ -187,13 +194,8 @@ def _compute_and_store(
     if len(ids) > MAX_FIT:
         fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
     fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
-    assignment = dict(fit.assignment)
-    rest = np.setdiff1d(ids, fit_ids, assume_unique=True)
-    for start in range(0, len(rest), 20_000):
-        chunk = [int(i) for i in rest[start : start + 20_000]]
-        texts = _texts(workspace, chunk)
-        assignment.update(assign_by_profile(fit.profiles, [(pid, texts.get(pid, "")) for pid in chunk]))
-    sizes = np.bincount(np.array(list(assignment.values()) or [0], dtype=np.int64), minlength=fit.k + 1)
+    member_ids, member_themes = _assign_all(workspace, fit, ids)
+    sizes = np.bincount(member_themes, minlength=fit.k + 1)
     chosen_by = dict(fit.chosen_by)
     chosen_by["seconds"] = round(time.perf_counter() - started, 3)
     if forced:
@@ -202,10 +204,10 @@ def _compute_and_store(
     # published set); then the set is published in one short transaction; then the old members go
     with workspace.transaction() as session:
         generation = stored.reserve_generation(session)
-    pairs = sorted(assignment.items())
-    for start in range(0, len(pairs), stored.MEMBER_BATCH):
+    for start in range(0, len(member_ids), stored.MEMBER_BATCH):
+        end = start + stored.MEMBER_BATCH
         with workspace.transaction() as session:
-            stored.add_members(session, CORPUS, generation, pairs[start : start + stored.MEMBER_BATCH])
+            stored.add_members(session, CORPUS, generation, member_ids[start:end], member_themes[start:end])
     with workspace.transaction() as session:
         stored.lock_themes(session)
         current = stored.theme_set(session, CORPUS)
@@ -229,6 +231,7 @@ def _compute_and_store(
                 max_project_id=int(ids.max()) if len(ids) else 0,
                 data_version=data_version,
                 seed=seed,
+                computed_at=utcnow(),
             )
             themes = [
                 ThemeRow(
@@ -243,12 +246,36 @@ def _compute_and_store(
             stored.publish_themes(session, stamp, themes)
     if kept:
         _drop_generation(workspace, generation)
+        _drop_unpublished(workspace)
+        return _load(workspace, status="reused")
     _drop_unpublished(workspace)
-    return _load(workspace, status="reused" if kept else "computed")
+    # what was just published, from memory (reading 1M member rows back costs ~0.5 s)
+    result = ThemeSet(
+        corpus=CORPUS,
+        generation=generation,
+        k=fit.k,
+        space=fit.space,
+        chosen_by=chosen_by,
+        distances=np.array(stamp.distances, dtype=float).reshape(fit.k, fit.k),
+        labels=fit.labels,
+        terms=fit.terms,
+        sizes=sizes[1 : fit.k + 1].tolist(),
+        projects=stamp.projects,
+        fitted=stamp.fitted,
+        max_project_id=stamp.max_project_id,
+        data_version=data_version,
+        computed_at=_utc_iso(stamp.computed_at),
+        project_ids=member_ids,
+        theme_of=member_themes,
+        status="computed",
+    )
+    with _cache_lock:
+        _cache[(str(workspace.url), CORPUS)] = ((generation, len(member_ids)), result)
+    return result
 
 
 def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> ThemeSet:
-    """A theme set for a read-only workspace (fitted on at most ``MAX_FIT`` projects, not stored)."""
+    """A theme set for a read-only workspace, computed as for storing but kept in memory for this call."""
     with workspace.reading() as session:
         data_version = stored.version(session)
         ids = stored.project_ids(session)
@@ -256,8 +283,7 @@ def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> Th
     if len(ids) > MAX_FIT:
         fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
     fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
-    members = np.array(sorted(fit.assignment.items()), dtype=np.int64).reshape(-1, 2)
-    theme_of = members[:, 1].astype(np.int32)
+    member_ids, theme_of = _assign_all(workspace, fit, ids)
     return ThemeSet(
         corpus=CORPUS,
         generation=0,
@@ -273,10 +299,58 @@ def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> Th
         max_project_id=int(ids.max()) if len(ids) else 0,
         data_version=data_version,
         computed_at="",
-        project_ids=members[:, 0],
+        project_ids=member_ids,
         theme_of=theme_of,
         status="computed (read-only workspace: not stored)",
     )
+
+
+def _assign_all(workspace: Workspace, fit: _Fit, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every project of ``ids`` (sorted) with its theme, sorted by id: the fitted ones their k-means
+    cluster, the others the theme whose term profile they match best (``_assign_by_profile``)."""
+    fitted = np.array(sorted(fit.assignment.items()), dtype=np.int64).reshape(-1, 2)
+    rest = ids[~_among(ids, fitted[:, 0])]
+    rest_ids, rest_themes = _assign_by_profile(workspace, _ProfileMatrix(fit.profiles), rest, above=0)
+    all_ids = np.concatenate([fitted[:, 0], rest_ids])
+    all_themes = np.concatenate([fitted[:, 1].astype(np.int32), rest_themes])
+    order = np.argsort(all_ids, kind="stable")
+    return all_ids[order], all_themes[order]
+
+
+def _assign_by_profile(
+    workspace: Workspace, matrix: _ProfileMatrix, ids: np.ndarray, *, above: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The projects of ``ids`` (sorted, all above ``above``) that exist, each with the theme whose term
+    profile it matches best.
+
+    Reads the texts in id order, ``ASSIGN_CHUNK`` projects per query through the driver's cursor, and
+    scores each chunk with one sparse matrix product: 1M projects in ~5.5 s of CPU (measured,
+    bench/RESULTS.md "Issue 13: shared themes"). Reading the next chunk in a second thread meanwhile
+    cost more CPU than it saved on the loaded 2-core machine (7.9 s against 5.5 s, measured).
+    """
+    found_ids, found_themes = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)]
+    highest = int(ids[-1]) if len(ids) else above
+    while above < highest:
+        with workspace.reading() as session:
+            chunk, texts = stored.project_texts(session, above=above, limit=ASSIGN_CHUNK)
+        if not len(chunk):
+            break
+        above = int(chunk[-1])
+        wanted = _among(chunk, ids)
+        if not wanted.all():
+            keep = np.flatnonzero(wanted).tolist()
+            chunk, texts = chunk[keep], [texts[i] for i in keep]
+        found_ids.append(chunk)
+        found_themes.append(matrix.themes(texts).astype(np.int32))
+    return np.concatenate(found_ids), np.concatenate(found_themes)
+
+
+def _among(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``sorted_ids`` (sorted: a binary search, no sort of either)."""
+    if not len(sorted_ids):
+        return np.zeros(len(values), bool)
+    at = np.clip(np.searchsorted(sorted_ids, values), 0, len(sorted_ids) - 1)
+    return np.asarray(sorted_ids[at] == values)
 
 
 def _drop_unpublished(workspace: Workspace) -> None:
@@ -305,7 +379,20 @@ def _drop_generation(workspace: Workspace, generation: int) -> None:
 
 
 def fit_themes(workspace: Workspace, ids: Sequence[int], *, k: int | None = None, seed: int = 42) -> _Fit:
-    """Cluster the given projects (their title and abstract) into themes; see the module's rules."""
+    """Cluster the given projects (their title and abstract) into themes; see the module's rules.
+
+    Runs k-means, the silhouettes and the SVD on one thread: on the shared 2-core machine under load,
+    OpenMP's default threads made choosing k 14× slower (2,000 × 100 vectors, k = 2 … 20: 113 s against
+    8 s wall, measured with ``threadpoolctl``).
+    """
+    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime first: the limit applies to loaded ones)
+    from threadpoolctl import threadpool_limits  # comes with scikit-learn
+
+    with threadpool_limits(1):
+        return _fit_themes(workspace, ids, k=k, seed=seed)
+
+
+def _fit_themes(workspace: Workspace, ids: Sequence[int], *, k: int | None, seed: int) -> _Fit:
     from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn: heavy, loaded when used
 
     titles, abstracts = _titles_and_abstracts(workspace, list(ids))
@@ -366,6 +453,7 @@ def fit_themes(workspace: Workspace, ids: Sequence[int], *, k: int | None = None
 def choose_k(vectors: np.ndarray, *, seed: int = 42) -> tuple[int, dict[str, Any]]:
     """The k with the best mean cosine silhouette in 2 … min(20, n/5), with the scores as evidence."""
     from sklearn.metrics import silhouette_score  # scikit-learn: heavy, loaded when used
+    from sklearn.metrics.pairwise import cosine_distances
 
     n = len(vectors)
     if n < MIN_PROJECTS_TO_CHOOSE:
@@ -375,6 +463,9 @@ def choose_k(vectors: np.ndarray, *, seed: int = 42) -> tuple[int, dict[str, Any
     if n > SILHOUETTE_SAMPLE:
         keep = np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))
         sample = vectors[keep]
+    # the sample's cosine distances once, not once per k: 19 silhouettes cost ~60 % of choosing k before
+    distances = cosine_distances(sample)
+    np.fill_diagonal(distances, 0.0)
     upper = max(2, min(MAX_K, n // 5))
     scores: dict[str, float] = {}
     best, best_score = 2, -math.inf
@@ -382,7 +473,7 @@ def choose_k(vectors: np.ndarray, *, seed: int = 42) -> tuple[int, dict[str, Any
         labels = _kmeans(sample, k, seed)
         if len(set(labels.tolist())) < 2:
             continue
-        score = float(silhouette_score(sample, labels, metric="cosine"))
+        score = float(silhouette_score(distances, labels, metric="precomputed"))
         scores[str(k)] = round(score, 4)
         if score > best_score + 1e-6:
             best, best_score = k, score
@@ -395,32 +486,80 @@ def choose_k(vectors: np.ndarray, *, seed: int = 42) -> tuple[int, dict[str, Any
 
 
 def assign_by_profile(profiles: list[dict[str, float]], texts: list[tuple[int, str]]) -> dict[int, int]:
-    """Each project's theme: the one whose term profile its terms match best (0 where none matches).
-
-    Score of a theme = Σ over the text's terms of (1 + ln count) × the term's weight in the profile; the
-    text's terms come from the analyser the themes were fitted with (lower case, English stop words).
-    """
-    from sklearn.feature_extraction.text import CountVectorizer  # scikit-learn: heavy, loaded when used
-
-    vocabulary = sorted({term for profile in profiles for term in profile})
+    """Each project's theme: the one whose term profile its terms match best (0 where none matches)."""
     if not texts:
         return {}
-    if not vocabulary:
-        return {pid: NO_THEME for pid, _ in texts}
-    index = {term: i for i, term in enumerate(vocabulary)}
-    weights = np.zeros((len(vocabulary), len(profiles)))
-    for t, profile in enumerate(profiles):
-        for term, weight in profile.items():
-            weights[index[term], t] = weight
-    counts = CountVectorizer(vocabulary=vocabulary, stop_words="english").transform(
-        [text or "" for _, text in texts]
+    found = _ProfileMatrix(profiles).themes([text or "" for _, text in texts])
+    return {pid: int(found[i]) for i, (pid, _) in enumerate(texts)}
+
+
+class _ProfileMatrix:
+    """The themes' term profiles as one (terms × k) matrix, to score many texts with one product.
+
+    Score of a theme = Σ over the text's terms of (1 + ln count) × the term's weight in the profile. A
+    text's terms are its lower-cased words of two or more letters, digits or underscores (the tokens of
+    the TF-IDF the themes were fitted with; stop words never reach a profile), split and looked up by
+    Arrow's compute kernels rather than a Python loop per word.
+    """
+
+    def __init__(self, profiles: list[dict[str, float]]) -> None:
+        self.vocabulary = sorted({term for profile in profiles for term in profile})
+        index = {term: i for i, term in enumerate(self.vocabulary)}
+        self.weights = np.zeros((len(self.vocabulary), len(profiles)))
+        for t, profile in enumerate(profiles):
+            for term, weight in profile.items():
+                self.weights[index[term], t] = weight
+
+    def themes(self, *texts: Sequence[str | None]) -> np.ndarray:
+        """The best theme (1 … k, 0: no matching term) of each text; several sequences of texts (titles,
+        abstracts) are read as one text per position."""
+        n = len(texts[0])
+        if not self.vocabulary or n == 0:
+            return np.zeros(n, np.int64)
+        counts = sum(
+            (_term_counts(part, self.vocabulary) for part in texts), csr_matrix((n, len(self.vocabulary)))
+        )
+        counts = csr_matrix(counts)
+        counts.data = 1.0 + np.log(counts.data)
+        scores = np.asarray(counts @ self.weights)
+        best = np.argmax(scores, axis=1)
+        matched = scores[np.arange(n), best] > 0
+        return np.where(matched, best + 1, NO_THEME).astype(np.int64)
+
+
+_NOT_A_WORD = r"[^\p{L}\p{N}_]+"
+"""What separates words: anything but letters, digits and underscores (Python's ``\\w``, in RE2)."""
+
+
+def _term_counts(texts: Sequence[str | None], vocabulary: list[str]) -> csr_matrix:
+    """How often each vocabulary term occurs in each text (texts × terms; ``None``: no text)."""
+    import pyarrow as pa  # Arrow's string kernels: already loaded by the analytics snapshot
+    import pyarrow.compute as pc
+
+    # 32-bit offsets where the texts surely fit in 2 GiB: converting to ``large_string`` cost 8× the CPU
+    # (0.175 s against 0.021 s for 100,000 texts, measured)
+    fits = 4 * sum(len(text) for text in texts if text) < 2**31 - 1
+    words = pc.utf8_split_whitespace(
+        pc.utf8_lower(pa.array(texts, pa.string() if fits else pa.large_string()))
     )
-    counts = counts.astype(float)
-    counts.data = 1.0 + np.log(counts.data)
-    scores = np.asarray(counts @ weights)
-    best = np.argmax(scores, axis=1)
-    matched = scores[np.arange(len(texts)), best] > 0
-    return {pid: int(best[i]) + 1 if matched[i] else NO_THEME for i, (pid, _) in enumerate(texts)}
+    tokens, parents = pc.list_flatten(words), pc.list_parent_indices(words)
+    # most tokens are plain words: only those with other characters inside ("fuel-cells.") are split by
+    # the regex, half the CPU of splitting every text by it (measured on 200,000 texts)
+    odd = pc.match_substring_regex(tokens, pattern=_NOT_A_WORD)
+    if pc.any(odd).as_py():
+        plain = pc.invert(odd)
+        pieces = pc.split_pattern_regex(tokens.filter(odd), pattern=_NOT_A_WORD)
+        tokens = pa.concat_arrays([tokens.filter(plain), pc.list_flatten(pieces)])
+        parents = pa.concat_arrays(
+            [parents.filter(plain), parents.filter(odd).take(pc.list_parent_indices(pieces))]
+        )
+    term = pc.index_in(tokens, value_set=pa.array(vocabulary, tokens.type))
+    known = pc.is_valid(term)
+    rows = parents.filter(known).to_numpy()
+    columns = term.filter(known).to_numpy()
+    return coo_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(vocabulary))
+    ).tocsr()  # duplicates are summed
 
 
 def _space(
@@ -432,8 +571,6 @@ def _space(
     seed: int,
 ) -> tuple[np.ndarray | None, str, list[int]]:
     """The vectors to cluster, the name of their space, and the positions of ``ids`` they cover."""
-    from missionboard.analytics.themes import TextSample, cached_embeddings
-
     sample = TextSample(
         ids=list(ids),
         titles=titles,
@@ -509,8 +646,10 @@ def _top_up(workspace: Workspace, generation: int) -> None:
         found = stored.read_themes(session, CORPUS, members=False)
         profiles = [dict(t.profile.get("weights", {})) for t in found.themes] if found is not None else []
         new = stored.unassigned_projects(session, CORPUS, generation, stamp.max_project_id)
-    texts = _texts(workspace, new)
-    assignment = sorted(assign_by_profile(profiles, [(pid, texts.get(pid, "")) for pid in new]).items())
+    new_ids, new_themes = _assign_by_profile(
+        workspace, _ProfileMatrix(profiles), np.array(new, dtype=np.int64), above=stamp.max_project_id
+    )
+    assignment = list(zip(new_ids.tolist(), new_themes.tolist(), strict=True))
     for start in range(0, len(assignment), stored.MEMBER_BATCH):
         batch = assignment[start : start + stored.MEMBER_BATCH]
         with workspace.transaction() as session:
@@ -520,7 +659,8 @@ def _top_up(workspace: Workspace, generation: int) -> None:
                 return  # another process replaced the set meanwhile
             # another process may have topped up the same projects meanwhile
             still = set(stored.unassigned_projects(session, CORPUS, generation, batch[0][0] - 1))
-            stored.add_members(session, CORPUS, generation, [(p, t) for p, t in batch if p in still])
+            kept = [(p, t) for p, t in batch if p in still]
+            stored.add_members(session, CORPUS, generation, [p for p, _ in kept], [t for _, t in kept])
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -555,7 +695,7 @@ def _load(workspace: Workspace, *, status: str) -> ThemeSet:
         fitted=found.set.fitted,
         max_project_id=found.set.max_project_id,
         data_version=found.set.data_version,
-        computed_at=found.set.computed_at.isoformat(timespec="seconds"),
+        computed_at=_utc_iso(found.set.computed_at),
         project_ids=found.project_ids,
         theme_of=found.theme_of,
         status=status,
@@ -563,6 +703,12 @@ def _load(workspace: Workspace, *, status: str) -> ThemeSet:
     with _cache_lock:
         _cache[key] = (version, result)
     return result
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    """The time in UTC to the second, ISO 8601 (SQLite gives the stored time back without its zone)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _with_status(found: ThemeSet, status: str) -> ThemeSet:
@@ -603,8 +749,3 @@ def _titles_and_abstracts(workspace: Workspace, ids: list[int]) -> tuple[list[st
             ):
                 found[pid] = (title or "", abstract or "")
     return [found.get(i, ("", ""))[0] for i in ids], [found.get(i, ("", ""))[1] for i in ids]
-
-
-def _texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
-    titles, abstracts = _titles_and_abstracts(workspace, ids)
-    return {pid: ". ".join(t for t in (titles[i], abstracts[i]) if t) for i, pid in enumerate(ids)}

@@ -85,7 +85,8 @@ for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, cons
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: an error the user can act on → one line and exit code 2; tracebacks only with --debug.
+    """Entry point: an error the user can act on → one line and its ``exit_code`` (2 for every one today);
+    tracebacks only with --debug.
 
     That line goes to stderr; with ``--format json`` (or ``info --json``) it is one JSON object on
     stdout instead: ``{"error": "…", "kind": "WorkspaceBusy"}``. A database error that escapes a command
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if error is None or debug:
             raise
         _report(error, as_json=_wants_json(args))
-        return 2
+        return error.exit_code
     return 0
 
 

@@ -16,7 +16,7 @@ from missionboard.errors import InputError, MissionboardError
 from missionboard.services import ingest as service
 
 ingest_app = typer.Typer(
-    help="Import portfolio files (csv, xlsx, iati, 360giving, cordis) and list past imports.",
+    help=f"Import portfolio files ({', '.join(service.FORMATS)}) and list past imports.",
     no_args_is_help=True,
 )
 rates_app = typer.Typer(

@@ -15,8 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
+from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
-from missionboard.mapping.taxonomy import BUILTIN, MISSION_PREFIX
+from missionboard.mapping.taxonomy import BUILTIN
 from missionboard.services import mapping as service
 from missionboard.store.workspace import Workspace
 
@@ -167,7 +168,7 @@ def map_(
     transaction. Example: missionboard map --mission school-meals --retrain --yes
     """
     app = app_context(ctx)
-    app.long_write("map", {"taxonomy": f"mission:{mission}" if mission else taxonomy})
+    app.long_write("map", {"taxonomy": mission_taxonomy(mission) if mission else taxonomy})
     with _progress() if format == OutputFormat.TEXT else nullcontext() as progress:
         task = progress.add_task("mapping", total=None) if progress else None
 

@@ -128,7 +128,9 @@ def list_(ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.T
 def show(
     ctx: typer.Context,
     mission_id: str = typer.Argument(..., metavar="ID"),
-    version: int | None = typer.Option(None, "--version", "-v"),
+    version: int | None = typer.Option(
+        None, "--version", "-v", help="An earlier version (default: current)."
+    ),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """Show a mission as a tree: challenge → mission → objectives with their targets."""
@@ -284,7 +286,9 @@ def render_report(report: QualityReport) -> None:
 
 
 @mission_app.command("schema")
-def schema(output: Path | None = typer.Option(None, "--output", "-o")) -> None:
+def schema(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
     """Print the JSON Schema of the mission file format."""
     text = json.dumps(mission_schema(), indent=2) + "\n"
     if output:

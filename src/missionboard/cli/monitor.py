@@ -576,6 +576,8 @@ def _render(data: dict[str, Any]) -> None:
     console.print(table)
     for o in data["objectives"]:
         console.print(f"  {escape(o['objective'])}: {escape(o['reason'])}", highlight=False, soft_wrap=True)
+        if o.get("path_choice"):
+            console.print(f"    path: {escape(o['path_choice'])}", highlight=False, soft_wrap=True)
         if o["status"] in ("off_track", "at_risk") and o["funding"]["projects"]:
             names = ", ".join(
                 f"{p['project']} ({_num(p['amount'])})" if p["amount"] is not None else p["project"]
@@ -587,6 +589,25 @@ def _render(data: dict[str, Any]) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+    released = data.get("released") or {}
+    if released.get("projects"):
+        stopped = len(released["projects"])
+        console.print(
+            f"\n[bold]Released[/bold] {_num(released['amount'])} {released.get('currency') or ''} by {stopped} "
+            f"stopped project{'s' if stopped != 1 else ''}: "
+            + ", ".join(f"{escape(o)} {_num(v)}" for o, v in released["by_objective"].items()),
+            highlight=False,
+            soft_wrap=True,
+        )
+    health = data.get("health")
+    if health:
+        console.print(
+            f"\n[bold]Health[/bold] in the mission's time: {health['judged']} judged, {health['flagged']} "
+            f"flagged, {health['unmonitored']} unmonitored; {health['before_mission']['count']} ended "
+            "before the mission began (not judged)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if data["flagged_projects"]:
         console.print("\n[bold]Flagged projects[/bold]")
         for p in data["flagged_projects"]:

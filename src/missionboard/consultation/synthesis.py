@@ -456,7 +456,7 @@ def objective_texts(objective: Objective) -> list[str]:
 
 def objective_queries(objective: Objective) -> list[str]:
     """The objective's search queries and keywords, as the mapping engine maps projects to it
-    (``mapping.taxonomy.mission_taxonomy``)."""
+    (``mapping.taxonomy.taxonomy_of_mission``)."""
     queries = list(objective.queries)
     if objective.keywords:
         queries.append(" OR ".join('"{}"'.format(k.replace('"', " ").strip()) for k in objective.keywords))
@@ -474,7 +474,7 @@ def objective_scores(
     25 proposals with an intended objective: 48 % right with title and indicator as one text, 60 %
     with the pieces, 72 % with the query bonus (88 % of the English ones).
     """
-    from missionboard.domain.mapping import Goal, Taxonomy
+    from missionboard.domain.mapping import Goal, Taxonomy, mission_taxonomy
     from missionboard.errors import InputError
     from missionboard.mapping.classifier import Mapper
 
@@ -487,7 +487,7 @@ def objective_scores(
     )
     try:
         goals = [Goal(code=o.id, title=o.title, queries=objective_queries(o)) for o in objectives]
-        taxonomy = Taxonomy(code=f"mission:{mission.id}", title=mission.title, goals=goals)
+        taxonomy = Taxonomy(code=mission_taxonomy(mission.id), title=mission.title, goals=goals)
         matched, _ = Mapper(taxonomy, method="query").query_scores(texts)
     except (InputError, ValueError):  # a query that does not parse: similarity alone
         return np.asarray(similarity)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from missionboard.demo import gates as gate_rules
 from missionboard.demo import indicators, portfolio, progress
 from missionboard.demo.portfolio import DemoProject
+from missionboard.domain.mapping import mission_taxonomy
 from missionboard.errors import WorkspaceError
 from missionboard.missionfile import read_mission
 from missionboard.services.missions import import_missions
@@ -167,7 +168,7 @@ def _load_indicators(
 
 def _load_progress(
     workspace: Workspace,
-    projects: list[tuple[str, DemoProject]],
+    projects: list[tuple[str, str, DemoProject]],
     path: Path,
     step: Callable[[str, float, str], None],
 ) -> None:
@@ -199,10 +200,12 @@ def _gates_and_decisions(workspace: Workspace, refs: list[str]) -> tuple[int, in
         rule_appeal,
         schedule_gate,
     )
+    from missionboard.monitoring.decisions import mission_span, missions_of
     from missionboard.monitoring.progress import find_project, progress_summary, project_facts
 
     day = portfolio.REFERENCE_DATE
     running: list[tuple[str, list[tuple[str, dt.date]], dict[str, Any], Decimal | None, str | None]] = []
+    read: dict[str, Any] = {}  # each mission read once
     with workspace.reading() as session:
         for ref in refs:
             row = find_project(session, ref)
@@ -211,7 +214,10 @@ def _gates_and_decisions(workspace: Workspace, refs: list[str]) -> tuple[int, in
             dates = gate_rules.gate_dates(row.start, row.end, day)
             if not dates:
                 continue
-            summary = progress_summary(project_facts(session, [row])[row.id], day)
+            # judged in its missions' time, as the decision's evidence is: a milestone due before the
+            # project could serve any of its missions is not overdue for them
+            span = mission_span(missions_of(session, row.id, read))
+            summary = progress_summary(project_facts(session, [row])[row.id], day, mission=span)
             running.append((ref, dates, summary, row.budget_amount or row.public_amount, row.budget_currency))
     gated = 0
     for ref, dates, _summary, _budget, _currency in running:
@@ -315,7 +321,8 @@ def _map_missions(
         if rng.random() >= REVIEW_SHARE:
             continue
         mission, objective = truth.get(row.source_id.removeprefix("XM-DEMO-NDA-"), (None, None))
-        decision = "accept" if (f"mission:{mission}", objective) == (row.taxonomy, row.goal) else "reject"
+        right = mission is not None and (mission_taxonomy(mission), objective) == (row.taxonomy, row.goal)
+        decision = "accept" if right else "reject"
         review_link(workspace, row.id, decision, user="demo analyst")
         reviewed[decision] += 1
     step(

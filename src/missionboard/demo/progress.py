@@ -28,7 +28,9 @@ def _date(start: dt.date, end: dt.date, share: float) -> dt.date:
     return start + dt.timedelta(days=int((end - start).days * share))
 
 
-def write_progress(projects: list[tuple[str, DemoProject]], path: Path, seed: int = 2030) -> dict[str, str]:
+def write_progress(
+    projects: list[tuple[str, str, DemoProject]], path: Path, seed: int = 2030
+) -> dict[str, str]:
     """Progress reports for a sample of mission projects; ``projects`` are (source, source id, project).
 
     Returns each reported project's profile (healthy, late, underspend, stalled, silent) by reference.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Annotated
@@ -23,6 +24,12 @@ Slug = Annotated[str, AfterValidator(_slug)]
 """Stable identifiers users type on the command line and in URLs."""
 
 NonEmptyText = Annotated[str, Field(min_length=1)]
+
+
+def utc_aware(moment: dt.datetime) -> dt.datetime:
+    """A time read back from the workspace, time-zone aware. Every time the workspace stores is UTC, and
+    SQLite hands times back naive: a naive time is taken as UTC; an aware one is returned unchanged."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class DomainModel(BaseModel):

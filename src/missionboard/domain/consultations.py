@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import Field, model_validator
 
@@ -248,6 +249,22 @@ MAX_PROPOSALS = 10
 MIN_REPEAT_LENGTH = 20
 """Texts at least this long (after normalising) count as repeated when sent twice from one client."""
 
+TOO_MANY_LINKS = "links"
+"""The code of the problem "more than ``MAX_LINKS`` links", by which a page shows it in its language."""
+
+REPEATED = "repeated"
+"""The code of the problem "repeats word for word a response already sent from here"."""
+
+
+class SubmissionProblem(NamedTuple):
+    """One thing wrong with a submission: the field, an English message, and a stable ``code`` for the
+    problems a participation page translates (``TOO_MANY_LINKS``, ``REPEATED``; empty for the others)."""
+
+    field: str
+    message: str
+    code: str = ""
+
+
 _LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\[url", re.ASCII)
 
 
@@ -291,50 +308,61 @@ def submission_problems(
     submission: Submission,
     *,
     check_spam: bool = True,
-) -> list[tuple[str, str]]:
-    """What is wrong with a submission, as (field, message) pairs; empty when it may be stored.
+) -> list[SubmissionProblem]:
+    """What is wrong with a submission, as (field, message, code) triples; empty when it may be stored.
 
     ``objective_ids`` are the objectives of the mission version under consultation.
     """
-    problems: list[tuple[str, str]] = []
+    problems: list[SubmissionProblem] = []
     if not submission.consent:
-        problems.append(("consent", "please agree to how your response is used before sending it"))
+        problems.append(
+            SubmissionProblem("consent", "please agree to how your response is used before sending it")
+        )
     if submission.language not in LANGUAGES:
-        problems.append(("language", f"'{submission.language}' is not one of {', '.join(LANGUAGES)}"))
+        problems.append(
+            SubmissionProblem("language", f"'{submission.language}' is not one of {', '.join(LANGUAGES)}")
+        )
     kinds = {q.kind for q in consultation.questions}
     seen: set[str] = set()
     for answer in submission.answers:
         question = consultation.question(answer.question_id)
         field = f"answers.{answer.question_id}"
         if question is None or question.kind is not QuestionKind.TEXT:
-            problems.append((field, f"this consultation has no free-text question '{answer.question_id}'"))
+            problems.append(
+                SubmissionProblem(
+                    field, f"this consultation has no free-text question '{answer.question_id}'"
+                )
+            )
         elif answer.question_id in seen:
-            problems.append((field, "is answered twice"))
+            problems.append(SubmissionProblem(field, "is answered twice"))
         seen.add(answer.question_id)
     answered = {a.question_id for a in submission.answers if a.text.strip()}
     for question in consultation.questions:
         if question.required and question.kind is QuestionKind.TEXT and question.id not in answered:
-            problems.append((f"answers.{question.id}", "is required"))
+            problems.append(SubmissionProblem(f"answers.{question.id}", "is required"))
     if submission.ratings and QuestionKind.RATING not in kinds:
-        problems.append(("ratings", "this consultation does not ask for ratings"))
+        problems.append(SubmissionProblem("ratings", "this consultation does not ask for ratings"))
     known = set(objective_ids)
     rated: set[str] = set()
     for rating in submission.ratings:
         field = f"ratings.{rating.objective_id}"
         if rating.objective_id not in known:
-            problems.append((field, f"the mission has no objective '{rating.objective_id}'"))
+            problems.append(SubmissionProblem(field, f"the mission has no objective '{rating.objective_id}'"))
         elif rating.objective_id in rated:
-            problems.append((field, "is rated twice"))
+            problems.append(SubmissionProblem(field, "is rated twice"))
         rated.add(rating.objective_id)
     if submission.proposals and QuestionKind.PROPOSAL not in kinds:
-        problems.append(("proposals", "this consultation does not ask for proposals"))
+        problems.append(SubmissionProblem("proposals", "this consultation does not ask for proposals"))
     if len(submission.proposals) > MAX_PROPOSALS:
-        problems.append(("proposals", f"at most {MAX_PROPOSALS} proposals per response"))
+        problems.append(SubmissionProblem("proposals", f"at most {MAX_PROPOSALS} proposals per response"))
     for field, text in submission_texts(submission):
         if len(text) > MAX_TEXT:
-            problems.append((field, f"is {len(text)} characters long; at most {MAX_TEXT} are kept"))
+            problems.append(
+                SubmissionProblem(field, f"is {len(text)} characters long; at most {MAX_TEXT} are kept")
+            )
         if check_spam and count_links(text) > MAX_LINKS:
-            problems.append((field, f"has more than {MAX_LINKS} links; please keep to {MAX_LINKS} or fewer"))
+            message = f"has more than {MAX_LINKS} links; please keep to {MAX_LINKS} or fewer"
+            problems.append(SubmissionProblem(field, message, TOO_MANY_LINKS))
     return problems
 
 

@@ -10,6 +10,32 @@ from pydantic import Field, model_validator
 
 from missionboard.domain.common import DomainModel, NonEmptyText
 
+MISSION_PREFIX = "mission:"
+"""Every mission is also a taxonomy, its objectives the goals: ``mission:<mission id>``."""
+
+
+def mission_taxonomy(mission_id: str) -> str:
+    """The code of a mission's taxonomy: ``mission_taxonomy("ocean")`` → ``"mission:ocean"``."""
+    return f"{MISSION_PREFIX}{mission_id}"
+
+
+def mission_of_taxonomy(code: str) -> str | None:
+    """The mission whose taxonomy ``code`` is, or None for any other taxonomy (``sdg``, …)."""
+    return code[len(MISSION_PREFIX) :] if code.startswith(MISSION_PREFIX) else None
+
+
+def project_text_of(title: str | None, abstract: str | None) -> str:
+    """The text a project is mapped on, embedded and hashed by: its title and abstract."""
+    title = (title or "").strip()
+    abstract = (abstract or "").strip()
+    if not abstract:
+        return title
+    return (
+        f"{title}. {abstract}"
+        if title and not title.endswith((".", "!", "?"))
+        else f"{title} {abstract}".strip()
+    )
+
 
 class Goal(DomainModel):
     """One goal of a taxonomy (an SDG, an SDG target, a mission objective …)."""

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
 from missionboard.domain.common import DomainModel, NonEmptyText
+
+IngestFormat = Literal["csv", "xlsx", "iati", "360giving", "cordis"]
+"""A portfolio file format that ``ingest`` reads (docs/ingest.md)."""
+INGEST_FORMATS: tuple[IngestFormat, ...] = get_args(IngestFormat)
+"""The formats in the order the command line and the web list them."""
+FILE_ENDINGS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv", ".tsv", ".txt"),
+    "xlsx": (".xlsx", ".xlsm"),
+    "iati": (".xml",),
+    "360giving": (".json", ".csv", ".xlsx"),
+    "cordis": (".csv", ".xlsx"),
+}
+"""The file endings each format reads from a folder (a file named on its own is read whatever its ending)."""
 
 
 class ImportedFile(DomainModel):

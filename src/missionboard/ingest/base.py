@@ -30,7 +30,10 @@ from missionboard.domain.portfolio import (
     Text,
     stage_for_trl,
 )
-from missionboard.errors import InputError, Problem
+from missionboard.errors import FieldError as FieldError  # re-exported: ingest/iati.py, ingest/generic.py
+from missionboard.errors import FileRejected as FileRejected
+from missionboard.errors import Problem
+from missionboard.errors import RecordRejected as RecordRejected
 
 M = TypeVar("M", bound=DomainModel)
 
@@ -63,24 +66,6 @@ class ColumnRecord:
     participations: list[Participation]
     file: str
     line: int | None
-
-
-class FieldError(ValueError):
-    """A value that cannot be used; ``field`` may be filled in by the caller."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class RecordRejected(Exception):
-    """Raised inside a reader for one bad record; the reader turns it into a Rejection and goes on."""
-
-    def __init__(self, problem: Problem, raw: dict[str, Any] | None = None) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-        self.raw = raw
 
 
 @dataclass(slots=True)
@@ -128,14 +113,6 @@ class MeteredFile:
             if meter is not None:
                 meter.advance(len(line))
             yield line
-
-
-class FileRejected(InputError):
-    """The whole file cannot be read (empty, malformed, wrong encoding, truncated …)."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem)
-        self.problem = problem
 
 
 @dataclass(slots=True)

@@ -18,14 +18,12 @@ from typing import Any
 from missionboard.domain.common import Money
 from missionboard.domain.missions import HelixType, Level
 from missionboard.domain.portfolio import InstrumentType, Participation, ParticipationRole, ProjectStatus
-from missionboard.errors import Problem
+from missionboard.errors import FieldError, FileRejected, Problem
 from missionboard.ingest.base import (
     MAX_ID,
     MAX_NAME,
     MAX_TEXT,
     MAX_TITLE,
-    FieldError,
-    FileRejected,
     ReadOptions,
     Record,
     Rejection,

@@ -21,15 +21,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from missionboard.domain.records import ImportedFile, ImportRun
-from missionboard.errors import InputError, Problem
+from missionboard.domain.records import FILE_ENDINGS, ImportedFile, ImportRun
+from missionboard.errors import DryRunFinished, InputError, Problem
 from missionboard.ingest.base import ColumnRecord, Meter, ReadOptions, Record, Rejection, normalize_name
 from missionboard.store import portfolio
 from missionboard.store.workspace import Workspace
 
 Reader = Callable[[list[Path], ReadOptions], Iterator[Record | ColumnRecord | Rejection]]
 
-READERS: dict[str, str] = {
+READERS: dict[str, str] = {  # every one of domain.records.INGEST_FORMATS
     "csv": "generic",
     "xlsx": "generic",
     "iati": "iati",
@@ -45,23 +45,12 @@ def reader(format: str) -> Reader:
     return read
 
 
-EXTENSIONS: dict[str, tuple[str, ...]] = {
-    "csv": (".csv", ".tsv", ".txt"),
-    "xlsx": (".xlsx", ".xlsm"),
-    "iati": (".xml",),
-    "360giving": (".json", ".csv", ".xlsx"),
-    "cordis": (".csv", ".xlsx"),
-}
 DEFAULT_SOURCES = {"iati": "iati", "360giving": "360giving", "cordis": "cordis"}
 ON_ERROR = ("fail", "skip")
 BATCH = 5000
 MAX_STORED_ERRORS = 1000
 STAGE_IN_MEMORY = 50_000
 """Records read and checked before an import takes the write lock; larger imports hold it while reading the rest."""
-
-
-class _DryRun(Exception):
-    """Raised to roll the transaction back at the end of a dry run."""
 
 
 def expand_paths(format: str, paths: list[Path], exclude: tuple[Path | None, ...] = ()) -> list[Path]:
@@ -77,12 +66,12 @@ def expand_paths(format: str, paths: list[Path], exclude: tuple[Path | None, ...
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() in EXTENSIONS[format]
+                and p.suffix.lower() in FILE_ENDINGS[format]
                 and not p.name.startswith(".")
                 and p.resolve() not in skip
             )
             if not found:
-                wanted = ", ".join(EXTENSIONS[format])
+                wanted = ", ".join(FILE_ENDINGS[format])
                 raise InputError(Problem(str(path), None, "", f"folder holds no {wanted} files"))
             files.extend(found)
         elif not path.exists():
@@ -255,9 +244,9 @@ def run_import(
             run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
             run.seconds = round(time.perf_counter() - clock, 3)
             if dry_run:
-                raise _DryRun
+                raise DryRunFinished
             portfolio.finish_run(session, run_id, run)
-    except _DryRun:
+    except DryRunFinished:
         pass
     except InputError as exc:
         # nothing was written: report what was read up to the failure, with no changes

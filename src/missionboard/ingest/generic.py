@@ -8,6 +8,7 @@ or as a second file (``--partners``) with one row per project and organisation.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from missionboard.domain.portfolio import (
     InstrumentType,
     Participation,
     ParticipationRole,
+    Project,
     ProjectStatus,
     Stage,
     stage_for_trl,
@@ -641,196 +643,269 @@ def _no_currency(amount: Decimal) -> FieldError:
 def _record(
     file: str, row: Row, cells: list[str], plan: _Plan, source: str, partners: Partners
 ) -> Record | ColumnRecord:
+    """One row as a record. Its fields are checked and parsed in named steps, in column order of
+    importance (the first bad field is the one reported, by its column's name); the row then becomes
+    projects-table columns, or a Project where the model must strip or refuse a value."""
     (
         project_id, title, abstract, language, funder, programme, instrument_text, scheme, budget_text,
         currency_text, public_text, cofunding_text, start_text, end_text, status_text, trl_text, stage_text,
         country_text, region_text, sectors_text, topics_text, _,
     ) = plan.texts(cells)  # fmt: skip
-    columns = plan.columns
-    current = "id"
     try:
-        if not project_id:
-            raise FieldError("missing project id")
-        if len(project_id) > MAX_ID:
-            bounded(project_id, MAX_ID, "an id")
-        current = "title"
-        if not title:
-            raise FieldError("missing title")
-        if len(title) > MAX_TITLE:
-            bounded(title, MAX_TITLE, "a title")
-        current = "abstract"
-        if len(abstract) > MAX_TEXT:
-            bounded(abstract, MAX_TEXT, "an abstract")
-        caches = plan.caches
-        current = "currency"
+        _check_identity(project_id, title, abstract)
+        currency, budget, public, cofunding = _amounts(
+            plan, currency_text, budget_text, public_text, cofunding_text
+        )
+        trl, stage = _maturity(plan, trl_text, stage_text)
+        _check_names(funder, programme, scheme)
+        instrument = _instrument(plan, instrument_text)
+        start, end = _period(start_text, end_text)
+        # from here on, an error that names no field is the partners column's (a partner list)
+        separators = plan.separators
+        status = "unknown"
+        if status_text:
+            status = plan.caches["status"].get(status_text) or plan.parsed("status", status_text, _status)
+        values = {
+            "source": source,
+            "source_id": project_id,
+            "title": title,
+            "abstract": abstract,
+            "language": language[:20] if language else None,
+            "titles": [],
+            "abstracts": [],
+            "funder": funder or None,
+            "programme": programme or None,
+            "instrument": instrument,
+            "funding_scheme": scheme or None,
+            "budget_amount": budget,
+            "budget_currency": currency if budget is not None else None,
+            "public_amount": public,
+            "public_currency": currency if public is not None else None,
+            "cofunding_amount": cofunding,
+            "cofunding_currency": currency if cofunding is not None else None,
+            "start": start,
+            "end": end,
+            "status": status,
+            "trl": trl,
+            "stage": stage,
+            "countries": plan.countries(country_text) if country_text else [],
+            "regions": plan.listed(region_text, separators) if region_text else [],
+            "sectors": plan.listed(sectors_text, separators) if sectors_text else [],
+            "topics": plan.listed(topics_text, separators) if topics_text else [],
+            "source_labels": [],
+            "raw": _unmapped(row, cells, plan),
+        }
+        record: Record | ColumnRecord
+        if _kept_as_is(source, project_id, title, abstract):
+            record = ColumnRecord(values, [], file, row.line)
+        else:
+            # values the model strips or refuses: the model decides, as for every other reader
+            record = Record(_project_of(values), [], file, row.line)
+        key = (source, project_id)
+        participations = record.participations
+        _add_participants(participations, plan, cells, key, funder)
+    except FieldError as exc:
+        name = exc.field.split(".")[0] if exc.field else "partners"
+        exc.field = plan.columns.get(name, name)
+        raise
+    for partner in partners.by_project.get(project_id, ()):
+        participations.append(Participation.model_validate({"project": key, **partner.participation}))
+    return record
+
+
+# The steps of _record. Each refuses a value with a FieldError naming the field (the caller turns it
+# into the column's name); the first step to refuse decides what a rejected row reports.
+
+
+def _check_identity(project_id: str, title: str, abstract: str) -> None:
+    """Refuses a row without id or title, and an id, title or abstract over its length limit."""
+    if not project_id:
+        raise FieldError("missing project id", "id")
+    if len(project_id) > MAX_ID:
+        _bounded(project_id, MAX_ID, "an id", "id")
+    if not title:
+        raise FieldError("missing title", "title")
+    if len(title) > MAX_TITLE:
+        _bounded(title, MAX_TITLE, "a title", "title")
+    if len(abstract) > MAX_TEXT:
+        _bounded(abstract, MAX_TEXT, "an abstract", "abstract")
+
+
+def _amounts(
+    plan: _Plan, currency_text: str, budget_text: str, public_text: str, cofunding_text: str
+) -> tuple[str | None, Decimal | None, Decimal | None, Decimal | None]:
+    """(currency, budget, public funding, co-funding): the three amounts share the row's currency, and an
+    amount without a currency is refused."""
+    field = "currency"
+    try:
         currency = None
         if currency_text:
-            currency = caches["currency"].get(currency_text)
+            currency = plan.caches["currency"].get(currency_text)
             if currency is None:
                 currency = plan.parsed("currency", currency_text, _currency)
-        current = "budget"
+        field = "budget"
         budget = parse_amount(budget_text) if budget_text else None
         if budget is not None and currency is None:
             raise _no_currency(budget)
-        current = "public_funding"
+        field = "public_funding"
         public = parse_amount(public_text) if public_text else None
         if public is not None and currency is None:
             raise _no_currency(public)
-        current = "co_funding"
+        field = "co_funding"
         cofunding = parse_amount(cofunding_text) if cofunding_text else None
         if cofunding is not None and currency is None:
             raise _no_currency(cofunding)
-        current = "trl"
+    except FieldError as exc:
+        exc.field = exc.field or field
+        raise
+    return currency, budget, public, cofunding
+
+
+def _maturity(plan: _Plan, trl_text: str, stage_text: str) -> tuple[int | None, str | None]:
+    """(TRL, stage): a stage given as a TRL counts where the TRL column is empty, and a TRL gives the
+    stage where none is named."""
+    caches = plan.caches
+    field = "trl"
+    try:
         trl = None
         if trl_text:
             trl = caches["trl"].get(trl_text)
             if trl is None:
                 trl = plan.parsed("trl", trl_text, _trl)
-        current = "stage"
+        field = "stage"
         stage_trl = stage = None
         if stage_text:
             found = caches["stage"].get(stage_text)
             stage_trl, stage = found if found is not None else plan.parsed("stage", stage_text, _stage_values)
-        current = "funder"
-        if len(funder) > MAX_NAME:
-            bounded(funder, MAX_NAME, "the funder")
-        current = "programme"
-        if len(programme) > MAX_NAME:
-            bounded(programme, MAX_NAME, "the programme")
-        current = "funding_scheme"
-        if len(scheme) > MAX_FUNDING_SCHEME:
-            bounded(scheme, MAX_FUNDING_SCHEME, "the funding scheme")
-        current = "instrument"
-        instrument = None
-        if instrument_text:
-            instrument = caches["instrument"].get(instrument_text, _MISSING)
-            if instrument is _MISSING:
-                instrument = plan.parsed("instrument", instrument_text, plan.instrument)
-        current = "start"
+    except FieldError as exc:
+        exc.field = exc.field or field
+        raise
+    trl = trl or stage_trl
+    if stage is None and trl is not None:
+        stage = STAGE_OF_TRL[trl]
+    return trl, stage
+
+
+def _check_names(funder: str, programme: str, scheme: str) -> None:
+    """Refuses a funder, programme or funding scheme over its length limit."""
+    if len(funder) > MAX_NAME:
+        _bounded(funder, MAX_NAME, "the funder", "funder")
+    if len(programme) > MAX_NAME:
+        _bounded(programme, MAX_NAME, "the programme", "programme")
+    if len(scheme) > MAX_FUNDING_SCHEME:
+        _bounded(scheme, MAX_FUNDING_SCHEME, "the funding scheme", "funding_scheme")
+
+
+def _instrument(plan: _Plan, text: str) -> str | None:
+    """The instrument type's value; an unknown name gives None (the text stays in raw where unmapped)."""
+    if not text:
+        return None
+    instrument = plan.caches["instrument"].get(text, _MISSING)
+    if instrument is _MISSING:
+        try:
+            instrument = plan.parsed("instrument", text, plan.instrument)
+        except FieldError as exc:
+            exc.field = exc.field or "instrument"
+            raise
+    return instrument  # type: ignore[no-any-return]
+
+
+def _period(start_text: str, end_text: str) -> tuple[dt.date | None, dt.date | None]:
+    """(start, end); an end before the start is refused."""
+    field = "start"
+    try:
         start = parse_date(start_text) if start_text else None
-        current = "end"
+        field = "end"
         end = parse_date(end_text) if end_text else None
         if start and end and end < start:
             raise FieldError(f"end {end} is before start {start}")
-        current = "partners"
-        separators = plan.separators
-        if row.cells is not None:
-            raw: dict[str, Any] = {name: cells[i] for name, i in plan.unmapped}
-        else:
-            raw = {k: v for k, v in row.raw.items() if k not in plan.mapped}
-            if raw and not row.text_only:
-                raw = json_safe(raw)
-        trl = trl or stage_trl
-        if stage is None and trl is not None:
-            stage = STAGE_OF_TRL[trl]
-        status = "unknown"
-        if status_text:
-            status = caches["status"].get(status_text) or plan.parsed("status", status_text, _status)
-        record: Record | ColumnRecord
-        if (
-            source
-            and source == source.strip()
-            and project_id == project_id.strip()
-            and title == title.strip()
-            and abstract == abstract.strip()
-        ):
-            # what the Project model keeps as it is (else the model below strips or refuses)
-            record = ColumnRecord(
-                {
-                    "source": source,
-                    "source_id": project_id,
-                    "title": title,
-                    "abstract": abstract,
-                    "language": language[:20] if language else None,
-                    "titles": [],
-                    "abstracts": [],
-                    "funder": funder or None,
-                    "programme": programme or None,
-                    "instrument": instrument,
-                    "funding_scheme": scheme or None,
-                    "budget_amount": budget,
-                    "budget_currency": currency if budget is not None else None,
-                    "public_amount": public,
-                    "public_currency": currency if public is not None else None,
-                    "cofunding_amount": cofunding,
-                    "cofunding_currency": currency if cofunding is not None else None,
-                    "start": start,
-                    "end": end,
-                    "status": status,
-                    "trl": trl,
-                    "stage": stage,
-                    "countries": plan.countries(country_text) if country_text else [],
-                    "regions": plan.listed(region_text, separators) if region_text else [],
-                    "sectors": plan.listed(sectors_text, separators) if sectors_text else [],
-                    "topics": plan.listed(topics_text, separators) if topics_text else [],
-                    "source_labels": [],
-                    "raw": raw,
-                },
-                [],
-                file,
-                row.line,
-            )
-        else:
-            # values the model strips or refuses: the model decides, as for every other reader
-            record = Record(
-                build_project(
-                    {
-                        "source": source,
-                        "source_id": project_id,
-                        "title": title,
-                        "abstract": abstract,
-                        "language": language[:20] if language else None,
-                        "funder": funder or None,
-                        "programme": programme or None,
-                        "instrument": InstrumentType(instrument) if instrument else None,
-                        "funding_scheme": scheme or None,
-                        "budget": None if budget is None else {"amount": budget, "currency": currency},
-                        "public_funding": None
-                        if public is None
-                        else {"amount": public, "currency": currency},
-                        "co_funding": None
-                        if cofunding is None
-                        else {"amount": cofunding, "currency": currency},
-                        "start": start,
-                        "end": end,
-                        "status": ProjectStatus(status),
-                        "trl": trl,
-                        "stage": Stage(stage) if stage else None,
-                        "countries": plan.countries(country_text) if country_text else [],
-                        "regions": plan.listed(region_text, separators) if region_text else [],
-                        "sectors": plan.listed(sectors_text, separators) if sectors_text else [],
-                        "topics": plan.listed(topics_text, separators) if topics_text else [],
-                        "raw": raw,
-                    }
-                ),
-                [],
-                file,
-                row.line,
-            )
-        key = (source, project_id)
-        participations = record.participations
-        if funder:
-            participations.append(
-                assemble(
-                    Participation,
-                    {
-                        "project": key,
-                        "actor": plan.actor(funder),
-                        "role": ParticipationRole.FUNDER,
-                        "amount": None,
-                        "share": None,
-                    },
-                )
-            )
-        if plan.partner_index is not None and cells[plan.partner_index]:
-            for name, role, helix in parse_partner_list(cells[plan.partner_index], separators):
-                participations.append(
-                    Participation(project=key, actor=make_actor(name, helix=helix), role=role)
-                )
     except FieldError as exc:
-        name = exc.field.split(".")[0] if exc.field else current
-        exc.field = columns.get(name, name)
+        exc.field = exc.field or field
         raise
-    for partner in partners.by_project.get(project_id, ()):
-        participations.append(Participation.model_validate({"project": key, **partner.participation}))
-    return record
+    return start, end
+
+
+def _unmapped(row: Row, cells: list[str], plan: _Plan) -> dict[str, Any]:
+    """The row's columns that no field reads: the project's raw."""
+    if row.cells is not None:
+        return {name: cells[i] for name, i in plan.unmapped}
+    raw = {k: v for k, v in row.raw.items() if k not in plan.mapped}
+    if raw and not row.text_only:
+        raw = json_safe(raw)
+    return raw
+
+
+def _kept_as_is(source: str, project_id: str, title: str, abstract: str) -> bool:
+    """Whether the Project model would keep these texts as they are (else it strips or refuses them)."""
+    return bool(
+        source
+        and source == source.strip()
+        and project_id == project_id.strip()
+        and title == title.strip()
+        and abstract == abstract.strip()
+    )
+
+
+def _project_of(values: dict[str, Any]) -> Project:
+    """The Project the model makes of a row's column values."""
+    return build_project(
+        {
+            "source": values["source"],
+            "source_id": values["source_id"],
+            "title": values["title"],
+            "abstract": values["abstract"],
+            "language": values["language"],
+            "funder": values["funder"],
+            "programme": values["programme"],
+            "instrument": InstrumentType(values["instrument"]) if values["instrument"] else None,
+            "funding_scheme": values["funding_scheme"],
+            "budget": _money_of(values["budget_amount"], values["budget_currency"]),
+            "public_funding": _money_of(values["public_amount"], values["public_currency"]),
+            "co_funding": _money_of(values["cofunding_amount"], values["cofunding_currency"]),
+            "start": values["start"],
+            "end": values["end"],
+            "status": ProjectStatus(values["status"]),
+            "trl": values["trl"],
+            "stage": Stage(values["stage"]) if values["stage"] else None,
+            "countries": values["countries"],
+            "regions": values["regions"],
+            "sectors": values["sectors"],
+            "topics": values["topics"],
+            "raw": values["raw"],
+        }
+    )
+
+
+def _money_of(amount: Decimal | None, currency: str | None) -> dict[str, Any] | None:
+    return None if amount is None else {"amount": amount, "currency": currency}
+
+
+def _add_participants(
+    participations: list[Participation], plan: _Plan, cells: list[str], key: tuple[str, str], funder: str
+) -> None:
+    """The funder, then the organisations of the partners column (``Org A (coordinator) [research]; …``)."""
+    if funder:
+        participations.append(
+            assemble(
+                Participation,
+                {
+                    "project": key,
+                    "actor": plan.actor(funder),
+                    "role": ParticipationRole.FUNDER,
+                    "amount": None,
+                    "share": None,
+                },
+            )
+        )
+    if plan.partner_index is not None and cells[plan.partner_index]:
+        for name, role, helix in parse_partner_list(cells[plan.partner_index], plan.separators):
+            participations.append(Participation(project=key, actor=make_actor(name, helix=helix), role=role))
+
+
+def _bounded(text: str, limit: int, what: str, field: str) -> None:
+    """``bounded``, its error naming ``field``."""
+    try:
+        bounded(text, limit, what)
+    except FieldError as exc:
+        exc.field = field
+        raise

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -314,143 +315,273 @@ def _currency(file: str, element: Any, default: str | None, what: str) -> str | 
         raise RecordRejected(Problem(file, element.sourceline, f"{what}/@currency", exc.message)) from exc
 
 
+# --- one activity: its child elements, each read by a handler into one _Activity -----------------
+
+
+@dataclass(slots=True)
+class _Activity:
+    """What the child elements of one ``<iati-activity>`` say, gathered by the element handlers."""
+
+    file: str
+    source: str
+    lang: str | None
+    default_currency: str | None
+    identifier: str = ""
+    reporting: dict[str, Any] | None = None
+    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    title_count: int = 0
+    descriptions: list[tuple[int, list[tuple[str, str | None]]]] = field(default_factory=list)
+    orgs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    status_code: str | None = None
+    dates: dict[str, str | None] = field(default_factory=dict)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    sector_details: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[SourceLabel] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    markers: list[dict[str, Any]] = field(default_factory=list)
+    budgets: list[dict[str, Any]] = field(default_factory=list)
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    codes: dict[str, str] = field(default_factory=dict)
+
+
+def _identifier(activity: _Activity, element: Any) -> None:
+    activity.identifier = (element.text or "").strip()
+
+
+def _reporting_org(activity: _Activity, element: Any) -> None:
+    activity.reporting = _org(element, activity.lang, activity.source)
+
+
+def _title(activity: _Activity, element: Any) -> None:
+    """Every narrative of every <title>; more than one <title> is refused once all are read."""
+    activity.title_count += 1
+    activity.titles.extend(_text(element, activity.lang))
+
+
+def _description(activity: _Activity, element: Any) -> None:
+    """Kept with its type (1 general, 2 objectives …; an unreadable type sorts last)."""
+    kind = element.get("type") or "1"
+    activity.descriptions.append((int(kind) if kind.isdigit() else 9, _text(element, activity.lang)))
+
+
+def _participating_org(activity: _Activity, element: Any) -> None:
+    org = _org(element, activity.lang, activity.source)
+    if org is not None:
+        activity.orgs.append((element.get("role") or "", org))
+
+
+def _activity_status(activity: _Activity, element: Any) -> None:
+    activity.status_code = (element.get("code") or "").strip()
+
+
+def _activity_date(activity: _Activity, element: Any) -> None:
+    """Date by type (1 planned start, 2 actual start, 3 planned end, 4 actual end)."""
+    activity.dates[element.get("type") or ""] = _date(activity.file, element, "activity-date")
+
+
+def _recipient_country(activity: _Activity, element: Any) -> None:
+    code = (element.get("code") or "").strip().upper()
+    if code and code not in activity.countries:
+        activity.countries.append(code)
+
+
+def _recipient_region(activity: _Activity, element: Any) -> None:
+    """A region code; one outside the OECD DAC vocabulary (1) is prefixed with its vocabulary."""
+    code = (element.get("code") or "").strip()
+    vocabulary = element.get("vocabulary") or "1"
+    if code:
+        activity.regions.append(code if vocabulary == "1" else f"{vocabulary}:{code}".strip())
+
+
+def _sector(activity: _Activity, element: Any) -> None:
+    """An SDG sector (vocabularies 7–9) becomes a source label; DAC codes (1, 2) stay bare, others are
+    prefixed with their vocabulary. Every sector stays in raw with its percentage."""
+    code = (element.get("code") or "").strip()
+    vocabulary = element.get("vocabulary") or "1"
+    if not code:
+        return
+    activity.sector_details.append(
+        {"vocabulary": vocabulary, "code": code, "percentage": element.get("percentage")}
+    )
+    if vocabulary in SECTOR_SDG_VOCABULARIES:
+        activity.labels.append(_label(SECTOR_SDG_VOCABULARIES[vocabulary], code))
+    else:
+        activity.sectors.append(code if vocabulary in ("1", "2") else f"{vocabulary}:{code}".strip())
+
+
+def _tag(activity: _Activity, element: Any) -> None:
+    """An SDG tag (vocabularies 2, 3) becomes a source label, any other a topic ``vocabulary:code``."""
+    code = (element.get("code") or "").strip()
+    vocabulary = element.get("vocabulary") or "1"
+    if not code:
+        return
+    if vocabulary in TAG_SDG_VOCABULARIES:
+        activity.labels.append(_label(TAG_SDG_VOCABULARIES[vocabulary], code))
+    else:
+        activity.topics.append(f"{vocabulary}:{code}".strip())
+
+
+def _policy_marker(activity: _Activity, element: Any) -> None:
+    """Kept in raw; a significant OECD DAC marker (vocabulary 1, significance not 0) is also a label."""
+    code = (element.get("code") or "").strip()
+    significance = (element.get("significance") or "").strip()
+    if not code:
+        return
+    activity.markers.append(
+        {"vocabulary": element.get("vocabulary") or "1", "code": code, "significance": significance}
+    )
+    if significance not in ("", "0") and (element.get("vocabulary") or "1") == "1":
+        activity.labels.append(_label("dac-policy-marker", code))
+
+
+def _budget(activity: _Activity, element: Any) -> None:
+    """A budget with a value (one without is left out), in its currency or the activity's default."""
+    value = element.find("value")
+    if value is None:
+        return
+    file = activity.file
+    activity.budgets.append(
+        {
+            "type": element.get("type") or "1",
+            "status": element.get("status"),
+            "period_start": _date(file, element.find("period-start"), "budget/period-start"),
+            "period_end": _date(file, element.find("period-end"), "budget/period-end"),
+            "value": _amount(file, value, "budget/value"),
+            "currency": _currency(file, value, activity.default_currency, "budget/value"),
+            "value_date": _date(file, value, "budget/value", "value-date"),
+        }
+    )
+
+
+def _transaction(activity: _Activity, element: Any) -> None:
+    """A transaction with a type and a value (others are left out); the type named, unknown codes kept."""
+    kind_element = element.find("transaction-type")
+    value = element.find("value")
+    if kind_element is None or value is None:
+        return
+    file = activity.file
+    kind = (kind_element.get("code") or "").strip()
+    activity.transactions.append(
+        {
+            "type": TRANSACTION_TYPES.get(kind, kind),
+            "date": _date(file, element.find("transaction-date"), "transaction/transaction-date"),
+            "value": _amount(file, value, "transaction/value"),
+            "currency": _currency(file, value, activity.default_currency, "transaction/value"),
+            "value_date": _date(file, value, "transaction/value", "value-date"),
+            "provider": _org_name(element.find("provider-org"), activity.lang),
+            "receiver": _org_name(element.find("receiver-org"), activity.lang),
+        }
+    )
+
+
+def _code(activity: _Activity, element: Any) -> None:
+    """A coded default (finance type, aid type …), kept in raw under the element's tag."""
+    code = element.get("code")
+    if code:
+        activity.codes[element.tag] = code
+
+
+CODE_ELEMENTS = (
+    "default-finance-type", "default-aid-type", "default-flow-type", "collaboration-type",
+    "default-tied-status", "activity-scope",
+)  # fmt: skip
+ELEMENT_HANDLERS: dict[str, Callable[[_Activity, Any], None]] = {
+    "iati-identifier": _identifier,
+    "reporting-org": _reporting_org,
+    "title": _title,
+    "description": _description,
+    "participating-org": _participating_org,
+    "activity-status": _activity_status,
+    "activity-date": _activity_date,
+    "recipient-country": _recipient_country,
+    "recipient-region": _recipient_region,
+    "sector": _sector,
+    "tag": _tag,
+    "policy-marker": _policy_marker,
+    "budget": _budget,
+    "transaction": _transaction,
+    **dict.fromkeys(CODE_ELEMENTS, _code),
+}
+"""Child element of ``<iati-activity>`` → the handler that reads it; other elements are ignored."""
+
+
 def _activity(
-    file: str, activity: Any, source: str, root_version: str | None, root_lang: str | None
+    file: str, element: Any, source: str, root_version: str | None, root_lang: str | None
 ) -> Record:
-    line = activity.sourceline
+    """One activity as a Record: its children read by ELEMENT_HANDLERS, in document order (so the first
+    bad value is the one reported), then checked and assembled step by step."""
+    activity = _start(file, element, source, root_version, root_lang)
+    handlers = ELEMENT_HANDLERS
+    for child in element:
+        handler = handlers.get(child.tag)  # an entity's or a comment's tag is a function: no handler
+        if handler is not None:
+            handler(activity, child)
+    line = element.sourceline
+    raw_base = _check_identity(activity, line)
+    title, title_lang = _pick_title(activity, line, raw_base)
+    abstract = _abstract(activity, title_lang, line, raw_base)
+    start, end = _period(activity.dates)
+    budget, commitments, disbursements = _funding(activity, line, raw_base)
+    funders = [org for role, org in activity.orgs if role == "1"]
+    reporting = activity.reporting
+    raw = _raw(activity, element, root_version, commitments, disbursements)
+    project_values = {
+        "source": source,
+        "source_id": activity.identifier,
+        "title": title,
+        "abstract": abstract,
+        "language": title_lang[:20].rstrip() if title_lang else None,
+        "titles": [{"text": t, "lang": tl} for t, tl in activity.titles],
+        "abstracts": [{"text": t, "lang": tl} for _, texts in activity.descriptions for t, tl in texts],
+        "funder": funders[0]["name"] if funders else (reporting["name"] if reporting else None),
+        "instrument": _instrument(activity.codes),
+        "funding_scheme": None,
+        "budget": quick_money(budget[0], budget[1]) if budget else None,
+        # dates, not their text, so that build_project takes its checked fast path
+        "start": dt.date.fromisoformat(start) if start else None,
+        "end": dt.date.fromisoformat(end) if end else None,
+        "status": STATUS.get(activity.status_code or "", ProjectStatus.UNKNOWN),
+        "countries": activity.countries,
+        "regions": activity.regions,
+        "sectors": activity.sectors,
+        "topics": activity.topics,
+        "source_labels": activity.labels,
+        "raw": raw,
+    }
+    try:
+        project = build_project(project_values)
+    except FieldError as exc:
+        where = exc.field or ("activity-date" if "before start" in exc.message else "")
+        raise RecordRejected(Problem(file, line, where, exc.message), raw_base) from exc
+    participations = _participations((source, activity.identifier), activity.orgs, reporting, funders)
+    return Record(project=project, participations=participations, file=file, line=line)
+
+
+def _start(
+    file: str, element: Any, source: str, root_version: str | None, root_lang: str | None
+) -> _Activity:
+    """An empty _Activity with the activity's language and default currency; a legacy version named on
+    the activity itself (where the root names none) is refused."""
+    line = element.sourceline
     if root_version is None:
         extra_version = next(
-            (v for k, v in activity.attrib.items() if isinstance(k, str) and k.endswith("}version")), None
+            (v for k, v in element.attrib.items() if isinstance(k, str) and k.endswith("}version")), None
         )
         if extra_version:
             _check_version_record(file, line, extra_version)
-    lang = (activity.get(XML_LANG) or root_lang or "").strip().lower() or None
+    lang = (element.get(XML_LANG) or root_lang or "").strip().lower() or None
     try:
-        default_currency = parse_currency(activity.get("default-currency"))
+        default_currency = parse_currency(element.get("default-currency"))
     except FieldError as exc:
         raise RecordRejected(Problem(file, line, "default-currency", exc.message)) from exc
+    return _Activity(file, source, lang, default_currency)
 
-    identifier = ""
-    reporting: dict[str, Any] | None = None
-    titles: list[tuple[str, str | None]] = []
-    title_count = 0
-    descriptions: list[tuple[int, list[tuple[str, str | None]]]] = []
-    orgs: list[tuple[str, dict[str, Any]]] = []
-    status_code = None
-    dates: dict[str, str | None] = {}
-    countries: list[str] = []
-    regions: list[str] = []
-    sectors: list[str] = []
-    sector_details: list[dict[str, Any]] = []
-    labels: list[SourceLabel] = []
-    topics: list[str] = []
-    markers: list[dict[str, Any]] = []
-    budgets: list[dict[str, Any]] = []
-    transactions: list[dict[str, Any]] = []
-    codes: dict[str, str] = {}
 
-    for child in activity:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        if tag == "iati-identifier":
-            identifier = (child.text or "").strip()
-        elif tag == "reporting-org":
-            reporting = _org(child, lang, source)
-        elif tag == "title":
-            title_count += 1
-            titles.extend(_text(child, lang))
-        elif tag == "description":
-            kind = child.get("type") or "1"
-            descriptions.append((int(kind) if kind.isdigit() else 9, _text(child, lang)))
-        elif tag == "participating-org":
-            org = _org(child, lang, source)
-            if org is not None:
-                orgs.append((child.get("role") or "", org))
-        elif tag == "activity-status":
-            status_code = (child.get("code") or "").strip()
-        elif tag == "activity-date":
-            kind = child.get("type") or ""
-            dates[kind] = _date(file, child, "activity-date")
-        elif tag == "recipient-country":
-            code = (child.get("code") or "").strip().upper()
-            if code and code not in countries:
-                countries.append(code)
-        elif tag == "recipient-region":
-            code = (child.get("code") or "").strip()
-            vocabulary = child.get("vocabulary") or "1"
-            if code:
-                regions.append(code if vocabulary == "1" else f"{vocabulary}:{code}".strip())
-        elif tag == "sector":
-            code = (child.get("code") or "").strip()
-            vocabulary = child.get("vocabulary") or "1"
-            if not code:
-                continue
-            sector_details.append(
-                {"vocabulary": vocabulary, "code": code, "percentage": child.get("percentage")}
-            )
-            if vocabulary in SECTOR_SDG_VOCABULARIES:
-                labels.append(_label(SECTOR_SDG_VOCABULARIES[vocabulary], code))
-            else:
-                sectors.append(code if vocabulary in ("1", "2") else f"{vocabulary}:{code}".strip())
-        elif tag == "tag":
-            code = (child.get("code") or "").strip()
-            vocabulary = child.get("vocabulary") or "1"
-            if not code:
-                continue
-            if vocabulary in TAG_SDG_VOCABULARIES:
-                labels.append(_label(TAG_SDG_VOCABULARIES[vocabulary], code))
-            else:
-                topics.append(f"{vocabulary}:{code}".strip())
-        elif tag == "policy-marker":
-            code = (child.get("code") or "").strip()
-            significance = (child.get("significance") or "").strip()
-            if code:
-                markers.append(
-                    {"vocabulary": child.get("vocabulary") or "1", "code": code, "significance": significance}
-                )
-                if significance not in ("", "0") and (child.get("vocabulary") or "1") == "1":
-                    labels.append(_label("dac-policy-marker", code))
-        elif tag == "budget":
-            value = child.find("value")
-            if value is None:
-                continue
-            budgets.append(
-                {
-                    "type": child.get("type") or "1",
-                    "status": child.get("status"),
-                    "period_start": _date(file, child.find("period-start"), "budget/period-start"),
-                    "period_end": _date(file, child.find("period-end"), "budget/period-end"),
-                    "value": _amount(file, value, "budget/value"),
-                    "currency": _currency(file, value, default_currency, "budget/value"),
-                    "value_date": _date(file, value, "budget/value", "value-date"),
-                }
-            )
-        elif tag == "transaction":
-            kind_element = child.find("transaction-type")
-            value = child.find("value")
-            if kind_element is None or value is None:
-                continue
-            kind = (kind_element.get("code") or "").strip()
-            provider = child.find("provider-org")
-            receiver = child.find("receiver-org")
-            transactions.append(
-                {
-                    "type": TRANSACTION_TYPES.get(kind, kind),
-                    "date": _date(file, child.find("transaction-date"), "transaction/transaction-date"),
-                    "value": _amount(file, value, "transaction/value"),
-                    "currency": _currency(file, value, default_currency, "transaction/value"),
-                    "value_date": _date(file, value, "transaction/value", "value-date"),
-                    "provider": _org_name(provider, lang),
-                    "receiver": _org_name(receiver, lang),
-                }
-            )
-        elif tag in ("default-finance-type", "default-aid-type", "default-flow-type", "collaboration-type",
-                     "default-tied-status", "activity-scope"):  # fmt: skip
-            code = child.get("code")
-            if code:
-                codes[tag] = code
-
+def _check_identity(activity: _Activity, line: int | None) -> dict[str, Any]:
+    """The raw part a rejection shows; refuses a missing or long identifier, and zero or several titles."""
+    file, identifier = activity.file, activity.identifier
     if not identifier:
         raise RecordRejected(Problem(file, line, "iati-identifier", "missing or empty activity identifier"))
     raw_base = {"iati_identifier": identifier}
@@ -461,104 +592,129 @@ def _activity(
             ),
             raw_base,
         )
-    if title_count > 1:
+    if activity.title_count > 1:
         raise RecordRejected(Problem(file, line, "title", "more than one <title> element"), raw_base)
-    if not titles:
+    if not activity.titles:
         raise RecordRejected(Problem(file, line, "title", "no title narrative"), raw_base)
-    title, title_lang = _pick(titles, lang)
+    return raw_base
+
+
+def _pick_title(activity: _Activity, line: int | None, raw_base: dict[str, Any]) -> tuple[str, str | None]:
+    """The title in the activity's language, else the first given, and that title's language."""
+    title, title_lang = _pick(activity.titles, activity.lang)
     if len(title) > MAX_TITLE:
         raise RecordRejected(
-            Problem(file, line, "title", f"{len(title):,} characters, more than the {MAX_TITLE:,} allowed"),
-            raw_base,
-        )
-    descriptions.sort(key=lambda d: d[0])
-    abstract_parts = [_pick(texts, title_lang)[0] for _, texts in descriptions if texts]
-    abstract = "\n\n".join(abstract_parts)
-    if len(abstract) > MAX_TEXT:
-        raise RecordRejected(
             Problem(
-                file, line, "description", f"{len(abstract):,} characters, more than the {MAX_TEXT:,} allowed"
+                activity.file,
+                line,
+                "title",
+                f"{len(title):,} characters, more than the {MAX_TITLE:,} allowed",
             ),
             raw_base,
         )
+    return title, title_lang
 
+
+def _abstract(activity: _Activity, title_lang: str | None, line: int | None, raw_base: dict[str, Any]) -> str:
+    """The descriptions in type order (sorted in place), each in the title's language where it has one."""
+    descriptions = activity.descriptions
+    descriptions.sort(key=lambda d: d[0])
+    abstract = "\n\n".join(_pick(texts, title_lang)[0] for _, texts in descriptions if texts)
+    if len(abstract) > MAX_TEXT:
+        raise RecordRejected(
+            Problem(
+                activity.file,
+                line,
+                "description",
+                f"{len(abstract):,} characters, more than the {MAX_TEXT:,} allowed",
+            ),
+            raw_base,
+        )
+    return abstract
+
+
+def _period(dates: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """Start: actual, else planned; end: actual, else planned. An end before the start gives way to the
+    planned end where that is consistent, else none."""
     start = dates.get("2") or dates.get("1")
     end = dates.get("4") or dates.get("3")
     if start and end and end < start:
         # publishers mix actual and planned dates; keep a consistent pair, all dates stay in raw
         planned_end = dates.get("3")
         end = planned_end if planned_end and planned_end >= start else None
-    budget = _budget_total(budgets)
-    commitments = _totals(transactions, "commitment")
-    disbursements = _totals(transactions, "disbursement")
+    return start, end
+
+
+def _funding(
+    activity: _Activity, line: int | None, raw_base: dict[str, Any]
+) -> tuple[tuple[Decimal, str] | None, dict[str, Decimal], dict[str, Decimal]]:
+    """(budget, commitments and disbursements by currency): the budget is the budgets' total, else the
+    one non-negative commitment in a single currency; a negative total is refused."""
+    budget = _budget_total(activity.budgets)
+    commitments = _totals(activity.transactions, "commitment")
+    disbursements = _totals(activity.transactions, "disbursement")
     if budget is None and len(commitments) == 1:
         currency, amount = next(iter(commitments.items()))
         budget = (amount, currency) if amount >= 0 else None
     if budget is not None and budget[0] < 0:
         raise RecordRejected(
             Problem(
-                file, line, "budget", f"the budgets add up to a negative amount ({budget[0]} {budget[1]})"
+                activity.file,
+                line,
+                "budget",
+                f"the budgets add up to a negative amount ({budget[0]} {budget[1]})",
             ),
             raw_base,
         )
-    funders = [org for role, org in orgs if role == "1"]
-    funder = funders[0]["name"] if funders else (reporting["name"] if reporting else None)
-    finance = codes.get("default-finance-type", "")
-    instrument = None
-    if finance.startswith("4"):
-        instrument = InstrumentType.LOAN
-    elif finance.startswith("5"):
-        instrument = InstrumentType.EQUITY
+    return budget, commitments, disbursements
 
-    raw = {
-        "iati_identifier": identifier,
+
+def _instrument(codes: dict[str, str]) -> InstrumentType | None:
+    """Loan for finance types 4xx, equity for 5xx; else none."""
+    finance = codes.get("default-finance-type", "")
+    if finance.startswith("4"):
+        return InstrumentType.LOAN
+    if finance.startswith("5"):
+        return InstrumentType.EQUITY
+    return None
+
+
+def _raw(
+    activity: _Activity,
+    element: Any,
+    root_version: str | None,
+    commitments: dict[str, Decimal],
+    disbursements: dict[str, Decimal],
+) -> dict[str, Any]:
+    """What the project keeps of the activity beyond its fields (its ``raw``)."""
+    return {
+        "iati_identifier": activity.identifier,
         "version": root_version,
-        "default_currency": default_currency,
-        "last_updated": activity.get("last-updated-datetime"),
-        "hierarchy": activity.get("hierarchy"),
-        "reporting_org": _org_raw(reporting),
-        "participating_orgs": [{"role": role, **_org_raw(org)} for role, org in orgs],
-        "activity_status": status_code,
-        "activity_dates": dates,
-        "sectors": sector_details,
-        "policy_markers": markers,
-        "budgets": [_money_raw(b) for b in budgets],
-        "transactions": [_money_raw(t) for t in transactions],
+        "default_currency": activity.default_currency,
+        "last_updated": element.get("last-updated-datetime"),
+        "hierarchy": element.get("hierarchy"),
+        "reporting_org": _org_raw(activity.reporting),
+        "participating_orgs": [{"role": role, **_org_raw(org)} for role, org in activity.orgs],
+        "activity_status": activity.status_code,
+        "activity_dates": activity.dates,
+        "sectors": activity.sector_details,
+        "policy_markers": activity.markers,
+        "budgets": [_money_raw(b) for b in activity.budgets],
+        "transactions": [_money_raw(t) for t in activity.transactions],
         "commitments": {c: str(a) for c, a in commitments.items()},
         "disbursements": {c: str(a) for c, a in disbursements.items()},
-        **codes,
+        **activity.codes,
     }
-    try:
-        project = build_project(
-            {
-                "source": source,
-                "source_id": identifier,
-                "title": title,
-                "abstract": abstract,
-                "language": title_lang[:20].rstrip() if title_lang else None,
-                "titles": [{"text": t, "lang": tl} for t, tl in titles],
-                "abstracts": [{"text": t, "lang": tl} for _, texts in descriptions for t, tl in texts],
-                "funder": funder,
-                "instrument": instrument,
-                "funding_scheme": None,
-                "budget": quick_money(budget[0], budget[1]) if budget else None,
-                # dates, not their text, so that build_project takes its checked fast path
-                "start": dt.date.fromisoformat(start) if start else None,
-                "end": dt.date.fromisoformat(end) if end else None,
-                "status": STATUS.get(status_code or "", ProjectStatus.UNKNOWN),
-                "countries": countries,
-                "regions": regions,
-                "sectors": sectors,
-                "topics": topics,
-                "source_labels": labels,
-                "raw": raw,
-            }
-        )
-    except FieldError as exc:
-        field = exc.field or ("activity-date" if "before start" in exc.message else "")
-        raise RecordRejected(Problem(file, line, field, exc.message), raw_base) from exc
 
-    key = (source, identifier)
+
+def _participations(
+    key: tuple[str, str],
+    orgs: list[tuple[str, dict[str, Any]]],
+    reporting: dict[str, Any] | None,
+    funders: list[dict[str, Any]],
+) -> list[Participation]:
+    """Each participating organisation in its role; the reporting organisation is the funder where no
+    participating organisation has the funding role."""
     participations: list[Participation] = []
     for role, org in orgs:
         participations.append(
@@ -581,7 +737,7 @@ def _activity(
                 ParticipationRole.FUNDER,
             )
         )  # fmt: skip
-    return Record(project=project, participations=participations, file=file, line=line)
+    return participations
 
 
 def _label(vocabulary: str, code: str) -> SourceLabel:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from missionboard.errors import InputError, Problem
-from missionboard.ingest.base import FieldError, FileRejected, parse_amount, parse_currency, parse_int
+from missionboard.errors import FieldError, FileRejected, InputError, Problem
+from missionboard.ingest.base import parse_amount, parse_currency, parse_int
 from missionboard.ingest.generic import match_columns
 from missionboard.ingest.tabular import table_rows
 from missionboard.store.portfolio import Rate

@@ -17,8 +17,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from missionboard.errors import Problem
-from missionboard.ingest.base import FileRejected
+from missionboard.errors import FileRejected, Problem
 
 if TYPE_CHECKING:  # openpyxl is imported late: CSV-only imports do not pay for it (0.57 s, -X importtime)
     from openpyxl.workbook.workbook import Workbook

@@ -14,8 +14,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from missionboard.errors import Problem
-from missionboard.ingest.base import MAX_TEXT, FileRejected, Meter, clean
+from missionboard.errors import FileRejected, Problem
+from missionboard.ingest.base import MAX_TEXT, Meter, clean
 from missionboard.ingest.safezip import open_workbook
 
 csv.field_size_limit(MAX_TEXT + 1)

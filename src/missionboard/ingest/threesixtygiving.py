@@ -18,17 +18,14 @@ from typing import Any, NoReturn
 
 from missionboard.domain.missions import HelixType
 from missionboard.domain.portfolio import Participation, ParticipationRole
-from missionboard.errors import Problem
+from missionboard.errors import FieldError, FileRejected, Problem, RecordRejected
 from missionboard.ingest.base import (
     MAX_ID,
     MAX_NAME,
     MAX_TEXT,
     MAX_TITLE,
-    FieldError,
-    FileRejected,
     ReadOptions,
     Record,
-    RecordRejected,
     Rejection,
     build_project,
     json_safe,

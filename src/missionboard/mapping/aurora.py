@@ -14,8 +14,8 @@ from pathlib import Path
 from lxml import etree
 
 from missionboard.domain.mapping import Goal, Taxonomy
-from missionboard.errors import InputError, Problem
-from missionboard.mapping.query import QuerySyntaxError, parse
+from missionboard.errors import InputError, Problem, QuerySyntaxError
+from missionboard.mapping.query import parse
 
 NS = {
     "aqd": "http://aurora-network.global/queries/namespace/",

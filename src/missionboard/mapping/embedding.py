@@ -23,16 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from missionboard.errors import MissionboardError
+from missionboard.errors import ModelUnavailable as ModelUnavailable  # re-exported: tests
 
 MODEL_NAME = "use-multilingual-v3"
 MAX_CHARS = 20_000  # text beyond this is not embedded (evidence and queries still see all of it)
 _MAX_SENTENCE_TOKENS = 160
 _SENTENCE = re.compile(r"(?<=[.!?;。])\s+(?=[^\s])|\n\s*\n|\n(?=\s*[-•*\d])")
-
-
-class ModelUnavailable(MissionboardError):
-    """The embedding model or the requested device cannot be used here."""
 
 
 def text_hash(text: str) -> str:

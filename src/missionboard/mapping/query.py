@@ -31,20 +31,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from missionboard.errors import InputError, Problem
+from missionboard.errors import QuerySyntaxError as QuerySyntaxError  # re-exported: tests
 
 _WORD = re.compile(r"\w+")  # apostrophes split words: "l'énergie" → "l", "energie"
-
-
-class QuerySyntaxError(InputError):
-    """A query that cannot be parsed; the message names the position."""
-
-    def __init__(self, query: str, position: int, message: str, *, where: str = "query") -> None:
-        snippet = query if len(query) <= 80 else query[max(0, position - 30) : position + 30]
-        super().__init__(
-            Problem(file=where, line=None, field="", message=f"{message} at position {position}: {snippet!r}")
-        )
-        self.position = position
 
 
 @lru_cache(maxsize=65536)

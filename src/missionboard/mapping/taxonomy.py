@@ -13,13 +13,12 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from missionboard.domain.mapping import Goal, Taxonomy
-from missionboard.errors import InputError, NotFound, Problem
+from missionboard.domain.mapping import MISSION_PREFIX, Goal, Taxonomy, mission_taxonomy
+from missionboard.errors import InputError, NotFound, Problem, QuerySyntaxError
 from missionboard.ingest import safeyaml
-from missionboard.mapping.query import QuerySyntaxError, parse
+from missionboard.mapping.query import parse
 
 BUILTIN = {"sdg": "sdg.yaml", "eu-missions": "eu-missions.yaml"}
-MISSION_PREFIX = "mission:"
 _TAXONOMY_KEYS = {"code", "title", "description", "goals"}
 _IGNORED_KEYS = {"attribution", "version", "licence", "license", "source"}
 
@@ -115,7 +114,7 @@ def builtin(code: str) -> Taxonomy:
     return taxonomy_from_document(yaml.load(text, Loader=loader), BUILTIN[code])
 
 
-def mission_taxonomy(session: Session, mission_id: str) -> Taxonomy:
+def taxonomy_of_mission(session: Session, mission_id: str) -> Taxonomy:
     """A workspace mission as a taxonomy: its objectives are the goals."""
     from missionboard.store.missions import MissionStore
 
@@ -140,7 +139,7 @@ def mission_taxonomy(session: Session, mission_id: str) -> Taxonomy:
     if not goals:
         raise InputError(f"mission {mission_id!r} has no objectives to map projects to")
     taxonomy = Taxonomy(
-        code=MISSION_PREFIX + mission.id, title=mission.title, description=mission.statement, goals=goals
+        code=mission_taxonomy(mission.id), title=mission.title, description=mission.statement, goals=goals
     )
     _validate_queries(taxonomy, f"mission {mission.id}")
     return taxonomy
@@ -166,7 +165,7 @@ def resolve(code: str, session: Session | None = None) -> Taxonomy:
             "or a workspace taxonomy with --workspace"
         )
     if code.startswith(MISSION_PREFIX):
-        return mission_taxonomy(session, code[len(MISSION_PREFIX) :])
+        return taxonomy_of_mission(session, code[len(MISSION_PREFIX) :])
     stored = load_stored(session, code)
     if stored is None:
         path = Path(code)
@@ -262,7 +261,7 @@ def list_all(session: Session | None) -> list[dict[str, Any]]:
         mission = version.mission
         out.append(
             {
-                "code": MISSION_PREFIX + mission.id,
+                "code": mission_taxonomy(mission.id),
                 "title": mission.title,
                 "kind": "mission",
                 "goals": len(mission.objectives),

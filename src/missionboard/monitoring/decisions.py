@@ -7,7 +7,7 @@ by the ``monitoring_0001`` migration). A decision that turns out wrong is follow
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
     AppealOutcome,
     CriterionResult,
@@ -25,7 +26,15 @@ from missionboard.domain.decisions import (
     criteria_results,
     released_amount,
 )
-from missionboard.domain.health import HealthRules, evaluate
+from missionboard.domain.health import (
+    HealthRules,
+    MissionDates,
+    MissionWindow,
+    ProjectFacts,
+    assess,
+    evaluate,
+)
+from missionboard.domain.mapping import MISSION_PREFIX
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio import ProjectStatus
 from missionboard.domain.targets import StatusRules
@@ -47,12 +56,6 @@ from missionboard.store.portfolio_scope import counts, portfolio_project_ids
 from missionboard.store.tables import DecisionRow, LinkRow, ProjectRow
 from missionboard.store.workspace import Workspace
 
-MISSION_TAXONOMY = "mission:"
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
 
 def evidence_for(
     session: Session,
@@ -62,39 +65,45 @@ def evidence_for(
     as_of: dt.date,
     status_rules: StatusRules | None = None,
 ) -> dict[str, Any]:
-    """What a decision-maker sees about a project on ``as_of``: health flags, progress, its objectives."""
+    """What a decision-maker sees about a project on ``as_of``: health flags, progress, its objectives.
+
+    Health is judged in the mission's time. Each objective entry carries its mission's judgement
+    (``health``: the mission's start and deadline, the project's ``timing`` and ``window`` in it, the
+    flags with their dates and the progress counted in that window), so a project linked to several
+    missions is judged once per mission, and whatever hides a mission's objectives hides its judgement
+    too. The project-level ``flags`` and ``progress`` are judged in the span of its missions
+    (:func:`mission_span`); unbounded for a project in no mission's portfolio.
+    """
     facts = project_facts(session, [project])[project.id]
-    flags = evaluate(facts, rules, as_of)
     budget = project.budget_amount if project.budget_amount is not None else project.public_amount
     objectives: list[dict[str, Any]] = []
     links = session.scalars(
         select(LinkRow)
         .where(
             LinkRow.project_id == project.id,
-            LinkRow.taxonomy.startswith(MISSION_TAXONOMY),
+            LinkRow.taxonomy.startswith(MISSION_PREFIX),
             counts(),  # the portfolio rule (domain.portfolio_rule)
         )
         .order_by(LinkRow.taxonomy, LinkRow.goal)
     )
     store = MissionStore(session)
     missions: dict[str, Mission | None] = {}  # a project linked to several objectives reads its mission once
+    judged: dict[str, dict[str, Any]] = {}  # and is judged once per mission
     for link in links:
-        mission_id = link.taxonomy[len(MISSION_TAXONOMY) :]
+        mission_id = link.taxonomy[len(MISSION_PREFIX) :]
         entry: dict[str, Any] = {
             "mission": mission_id,
             "objective": link.goal,
             "link_status": link.status,
             "link_score": link.score,
         }
-        if mission_id not in missions:
-            try:
-                missions[mission_id] = store.get(mission_id).mission
-            except NotFound:
-                missions[mission_id] = None
-        mission = missions[mission_id]
+        mission = _mission(store, missions, mission_id)
         if mission is None:
             objectives.append(entry)
             continue
+        if mission_id not in judged:
+            judged[mission_id] = health_in_mission(facts, mission, rules, as_of)
+        entry["health"] = judged[mission_id]
         objective = mission.objective(link.goal)
         if objective is not None:
             status = assess_objective(session, mission, objective, as_of=as_of, rules=status_rules).to_dict()
@@ -111,6 +120,7 @@ def evidence_for(
                 )
             }
         objectives.append(entry)
+    span = mission_span(m for m in missions.values() if m is not None)
     return {
         "as_of": as_of.isoformat(),
         "project": {
@@ -125,10 +135,68 @@ def evidence_for(
             if project.budget_amount is not None
             else project.public_currency,
         },
-        "flags": [{"code": f.code.value, "reason": f.reason} for f in flags],
-        "progress": progress_summary(facts, as_of),
+        "flags": [f.to_dict() for f in evaluate(facts, rules, as_of, span)],
+        "progress": progress_summary(facts, as_of, mission=span),
         "objectives": objectives,
     }
+
+
+def health_in_mission(
+    facts: ProjectFacts, mission: Mission, rules: HealthRules, as_of: dt.date
+) -> dict[str, Any]:
+    """A project's health judged in one mission's time: the mission's dates, where the project lies in
+    them (``timing``, ``window``), its flags with their dates, and its progress counted in that window."""
+    health = assess(facts, rules, as_of, mission=mission)
+    progress = progress_summary(facts, as_of, mission=mission)
+    return {
+        "start": mission.start.isoformat() if mission.start else None,
+        "deadline": mission.deadline.isoformat() if mission.deadline else None,
+        "timing": health.timing.value,
+        "window": progress.pop("window"),
+        "reported": health.reported,
+        "flags": [f.to_dict() for f in health.flags],
+        "progress": {k: v for k, v in progress.items() if k != "timing"},
+    }
+
+
+def mission_span(missions: Iterable[MissionDates]) -> MissionWindow | None:
+    """The time of several missions together, from the earliest start to the latest deadline (open on a
+    side where any of them is open); None for no mission, which leaves a project's time unbounded."""
+    found = list(missions)
+    if not found:
+        return None
+    starts = [m.start for m in found]
+    deadlines = [m.deadline for m in found]
+    return MissionWindow(
+        start=None if None in starts else min(d for d in starts if d is not None),
+        deadline=None if None in deadlines else max(d for d in deadlines if d is not None),
+    )
+
+
+def missions_of(
+    session: Session, project_id: int, cache: dict[str, Mission | None] | None = None
+) -> list[Mission]:
+    """The missions whose portfolio the project is in (by the portfolio rule), by id; ``cache`` keeps the
+    missions read across calls."""
+    taxonomies = session.scalars(
+        select(LinkRow.taxonomy)
+        .where(LinkRow.project_id == project_id, LinkRow.taxonomy.startswith(MISSION_PREFIX), counts())
+        .distinct()
+        .order_by(LinkRow.taxonomy)
+    )
+    store = MissionStore(session)
+    cache = {} if cache is None else cache
+    found = [_mission(store, cache, t[len(MISSION_PREFIX) :]) for t in taxonomies]
+    return [m for m in found if m is not None]
+
+
+def _mission(store: MissionStore, cache: dict[str, Mission | None], mission_id: str) -> Mission | None:
+    if mission_id not in cache:
+        try:
+            cache[mission_id] = store.get(mission_id).mission
+        except NotFound:  # a deleted mission whose links remain
+            cache[mission_id] = None
+    return cache[mission_id]
 
 
 def record_decision(
@@ -336,7 +404,7 @@ def _refuse_conflicts(
     (appeal the stop to reopen it), and a second identical decision (same project, gate and outcome)."""
     for row, detail in standing_decisions(session, project.id):
         if row.decision == DecisionKind.STOP.value:
-            when = detail.decided_on if detail is not None else _aware(row.at).date()
+            when = detail.decided_on if detail is not None else utc_aware(row.at).date()
             raise DecisionConflict(
                 f"project {project_label(project)} was stopped on {when} by decision #{row.id}: "
                 f"no further decision is taken on it; appeal that decision to reopen it"
@@ -502,7 +570,7 @@ def decisions_in(
     ):
         if wanted is not None and project_id not in wanted:
             continue
-        if cutoff is not None and _aware(at) > cutoff:
+        if cutoff is not None and utc_aware(at) > cutoff:
             continue
         chosen.append(ident)
         if limit is not None and len(chosen) >= limit:
@@ -537,13 +605,13 @@ def decisions_in(
                     rationale=row.rationale,
                     evidence=row.evidence or {},
                     by=row.by,
-                    at=_aware(row.at),
+                    at=utc_aware(row.at),
                     gate=gate,
                     criteria=tuple(CriterionResult(**c) for c in detail.criteria) if detail else (),
                     plan=detail.plan if detail else None,
                     amount=detail.amount if detail else None,
                     currency=detail.currency if detail else None,
-                    on=detail.decided_on if detail else _aware(row.at).date(),
+                    on=detail.decided_on if detail else utc_aware(row.at).date(),
                 ),
                 appeals=appeals[ident],
             )
@@ -557,11 +625,11 @@ def appeal_dict(row: AppealRow) -> dict[str, Any]:
         "decision": row.decision_id,
         "by": row.by,
         "reason": row.reason,
-        "lodged_at": _aware(row.lodged_at).isoformat(),
+        "lodged_at": utc_aware(row.lodged_at).isoformat(),
         "outcome": row.outcome,
         "ruled_by": row.ruled_by,
         "ruling": row.ruling,
-        "ruled_at": _aware(row.ruled_at).isoformat() if row.ruled_at else None,
+        "ruled_at": utc_aware(row.ruled_at).isoformat() if row.ruled_at else None,
     }
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
     DUE_SOON_DAYS,
     Appeal,
@@ -31,7 +32,6 @@ from missionboard.domain.decisions import (
 )
 from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
 from missionboard.monitoring.decisions import (
-    _aware,
     appeal_dict,
     mission_project_ids,
     overturned_ids,
@@ -396,11 +396,11 @@ def _appeal(row: AppealRow) -> Appeal:
         decision_id=row.decision_id,
         by=row.by,
         reason=row.reason,
-        lodged_at=_aware(row.lodged_at),
+        lodged_at=utc_aware(row.lodged_at),
         outcome=AppealOutcome(row.outcome) if row.outcome else None,
         ruled_by=data["ruled_by"],
         ruling=data["ruling"],
-        ruled_at=_aware(row.ruled_at) if row.ruled_at else None,
+        ruled_at=utc_aware(row.ruled_at) if row.ruled_at else None,
     )
 
 

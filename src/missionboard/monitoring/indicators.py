@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from missionboard.domain.common import SLUG
+from missionboard.domain.common import SLUG, utc_aware
 from missionboard.domain.missions import Indicator
 from missionboard.domain.records import ImportRun
 from missionboard.domain.targets import Point
@@ -501,10 +501,6 @@ class Series:
         return [Point(float(v.year), v.value) for v in self.values]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 def load_series(
     session: Session,
     indicator: str,
@@ -541,7 +537,7 @@ def load_series(
     chosen: list[tuple[ObservationRow, int]] = []
     for group in revisions.values():
         group.sort(key=lambda r: r.revision)
-        known = [r for r in group if cutoff is None or _aware(r.recorded_at) <= cutoff]
+        known = [r for r in group if cutoff is None or utc_aware(r.recorded_at) <= cutoff]
         chosen.append((known[-1] if known else group[0], len(group)))
     by_year: dict[int, list[tuple[ObservationRow, int]]] = defaultdict(list)
     for item in chosen:
@@ -555,13 +551,13 @@ def load_series(
             candidates,
             key=lambda c: (
                 preferred_source is not None and c[0].source == preferred_source,
-                _aware(c[0].recorded_at),
+                utc_aware(c[0].recorded_at),
                 c[0].source,
             ),
         )
         values.append(
             SeriesValue(
-                row.year, row.date, row.value, row.source, row.revision, _aware(row.recorded_at), count
+                row.year, row.date, row.value, row.source, row.revision, utc_aware(row.recorded_at), count
             )
         )
     return Series(indicator, geography, values, geographies)
@@ -616,7 +612,7 @@ def show_indicator(
                 "source": r.source,
                 "value": r.value,
                 "revision": r.revision,
-                "recorded_at": _aware(r.recorded_at).isoformat(),
+                "recorded_at": utc_aware(r.recorded_at).isoformat(),
                 "note": r.note,
             }
             for r in session.scalars(

@@ -19,7 +19,7 @@ from missionboard.consultation.grouping import WEAK_MATCH, proposal_groups
 from missionboard.consultation.synthesis import DISAGREEMENT, MIN_GROUP
 from missionboard.domain.consultations import Consultation, RatingSummary, Synthesis
 from missionboard.domain.missions import HelixType, Level, Mission
-from missionboard.errors import MissionboardError
+from missionboard.errors import ReportUnavailable
 
 HELIX_LABELS = {
     HelixType.GOVERNMENT: "Government",
@@ -42,10 +42,6 @@ HELIX_COLOURS = {
 LEVEL_COLOURS = ["#08519c", "#3182bd", "#6baed6", "#bdd7e7"]
 DISAGREE = "#b2182b"
 INK = "#1b1f24"
-
-
-class ReportUnavailable(MissionboardError):
-    """The PDF cannot be made here (WeasyPrint or its Pango library is missing)."""
 
 
 def _environment() -> Environment:

@@ -25,8 +25,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from missionboard.domain.common import utc_aware
 from missionboard.domain.missions import MissionVersion
-from missionboard.errors import InputError, MissionboardError, NotFound, Problem, WorkspaceError
+from missionboard.errors import AuthenticationFailed as AuthenticationFailed  # re-exported: tests, pages
+from missionboard.errors import Forbidden as Forbidden
+from missionboard.errors import InputError, NotFound, Problem, WorkspaceError
+from missionboard.errors import TooManyAttempts as TooManyAttempts
 from missionboard.services import missions as mission_service
 from missionboard.store import audit
 from missionboard.store.web_tables import (
@@ -69,22 +73,6 @@ class Role(StrEnum):
 
 
 RANK = {Role.VIEWER: 1, Role.REVIEWER: 2, Role.EDITOR: 3, Role.OWNER: 4}
-
-
-class Forbidden(MissionboardError):
-    """The user is known but may not do this."""
-
-
-class AuthenticationFailed(MissionboardError):
-    """Wrong user name or password, or no valid session or token."""
-
-
-class TooManyAttempts(AuthenticationFailed):
-    """Too many failed logins recently for this user or address; ``retry_after`` says for how many seconds."""
-
-    def __init__(self, message: str, retry_after: int = 1) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -131,17 +119,18 @@ class Account:
         }
 
 
+def may_see(account: Account | None, version: MissionVersion) -> bool:
+    """Whether a caller may see a mission: public ones everyone, anonymous callers (None) included;
+    others their members and workspace admins (:meth:`Account.may_see`)."""
+    return version.mission.public if account is None else account.may_see(version)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every time we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _account(session: Session, row: UserRow) -> Account:
@@ -263,7 +252,7 @@ def visible_missions(workspace: Workspace, account: Account | None) -> frozenset
     return frozenset(
         version.mission_id
         for version in mission_service.list_missions(workspace)
-        if version.mission.public or (account is not None and account.may_see(version))
+        if may_see(account, version)
     )
 
 
@@ -410,7 +399,7 @@ def _wait(session: Session, now: dt.datetime, column: Any, value: str, allowed: 
     ).one()
     if last is None:
         return dt.timedelta(0)
-    return max(_aware(last) + lockout(int(failures), allowed) - now, dt.timedelta(0))
+    return max(utc_aware(last) + lockout(int(failures), allowed) - now, dt.timedelta(0))
 
 
 def login_wait(workspace: Workspace, username: str, address: str) -> dt.timedelta:
@@ -511,7 +500,7 @@ def session_account(workspace: Workspace, secret: str) -> tuple[Account, str] | 
         if found is None:
             return None
         web_session, user = found
-        if _aware(web_session.expires_at) < _now() or not user.is_active:
+        if utc_aware(web_session.expires_at) < _now() or not user.is_active:
             return None
         return _account(session, user), web_session.csrf_token
 
@@ -571,7 +560,7 @@ def create_token(
     Without ``expires_at`` it works until revoked; with ``read_only`` it may only read (GET, HEAD).
     """
     now = _now()
-    if expires_at is not None and _aware(expires_at) <= now:
+    if expires_at is not None and utc_aware(expires_at) <= now:
         raise InputError(Problem("token", None, "expires", "must be in the future"))
     token = "mb_" + secrets.token_urlsafe(32)
     with workspace.transaction() as session:
@@ -582,7 +571,7 @@ def create_token(
                 name=name or "token",
                 token_hash=_digest(token),
                 created_at=now,
-                expires_at=None if expires_at is None else _aware(expires_at),
+                expires_at=None if expires_at is None else utc_aware(expires_at),
                 read_only=read_only,
             )
         )
@@ -594,7 +583,7 @@ def create_token(
             entity_id=username,
             after={
                 "token": name,
-                "expires_at": None if expires_at is None else _aware(expires_at).isoformat(),
+                "expires_at": None if expires_at is None else utc_aware(expires_at).isoformat(),
                 "read_only": read_only,
             },
         )
@@ -615,8 +604,8 @@ def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
                 "created_at": r.created_at,
                 "last_used_at": r.last_used_at,
                 "revoked": r.revoked,
-                "expires_at": None if r.expires_at is None else _aware(r.expires_at),
-                "expired": r.expires_at is not None and _aware(r.expires_at) <= now,
+                "expires_at": None if r.expires_at is None else utc_aware(r.expires_at),
+                "expired": r.expires_at is not None and utc_aware(r.expires_at) <= now,
                 "read_only": r.read_only,
             }
             for r in rows
@@ -665,13 +654,13 @@ def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
         row, user = found
         if row.revoked or not user.is_active:
             raise unknown
-        expires_at = None if row.expires_at is None else _aware(row.expires_at)
+        expires_at = None if row.expires_at is None else utc_aware(row.expires_at)
         if expires_at is not None and expires_at <= now:
             raise AuthenticationFailed(
                 f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC; make a new one"
             )
         grant = TokenGrant(_account(session, user), row.name, row.read_only, expires_at)
-        stale = row.last_used_at is None or now - _aware(row.last_used_at) > TOKEN_USE_NOTED
+        stale = row.last_used_at is None or now - utc_aware(row.last_used_at) > TOKEN_USE_NOTED
         token_id = row.id
     if stale and not workspace.read_only:
         _note_token_use(workspace, token_id, now)

@@ -24,9 +24,11 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from missionboard.domain.common import utc_aware
 from missionboard.domain.consultations import (
     LANGUAGES,
     MAX_TEXT,
+    REPEATED,
     Answer,
     Audience,
     Channel,
@@ -46,7 +48,10 @@ from missionboard.domain.consultations import (
 )
 from missionboard.domain.missions import HelixType, Level, Mission, MissionVersion, Objective
 from missionboard.domain.spreadsheets import protected, unprotected
-from missionboard.errors import InputError, MissionboardError, NotFound, Problem
+from missionboard.errors import AlreadyResponded as AlreadyResponded  # re-exported: tests use service.X
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.errors import NotAcceptingResponses as NotAcceptingResponses
+from missionboard.errors import RateLimited as RateLimited
 from missionboard.missionfile import mission_document
 from missionboard.store import audit
 from missionboard.store.consult_tables import (
@@ -84,22 +89,6 @@ PARTICIPANT = "participant"
 """The actor recorded for what participants do (they have no account, and we don't want their name)."""
 
 
-class AlreadyResponded(InputError):
-    """An invitation link that has already been used for a response."""
-
-
-class NotAcceptingResponses(InputError):
-    """The consultation is a draft, closed, or outside its period."""
-
-
-class RateLimited(MissionboardError):
-    """Too many responses from one client or to one consultation in a short time (HTTP 429)."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
 # --- helpers ---------------------------------------------------------------------------------------
 
 
@@ -120,11 +109,6 @@ def _sender_key(secret: str | None, client: str | None) -> str | None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands timestamps back without a zone; we only ever store UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _new_receipt() -> str:
@@ -161,8 +145,8 @@ def _consultation(row: ConsultationRow) -> Consultation:
         questions=[Question.model_validate(q) for q in row.questions],
         status=ConsultationStatus(row.status),
         created_by=row.created_by,
-        created_at=_aware(row.created_at),
-        closed_at=_aware(row.closed_at) if row.closed_at else None,
+        created_at=utc_aware(row.created_at),
+        closed_at=utc_aware(row.closed_at) if row.closed_at else None,
     )
 
 
@@ -177,8 +161,8 @@ def _response(row: ResponseRow) -> Response:
         answers=[Answer.model_validate(a) for a in row.answers],
         ratings=[Rating.model_validate(r) for r in row.ratings],
         proposals=[Proposal.model_validate(p) for p in row.proposals],
-        consented_at=_aware(row.consented_at),
-        submitted_at=_aware(row.submitted_at),
+        consented_at=utc_aware(row.consented_at),
+        submitted_at=utc_aware(row.submitted_at),
         hidden=row.hidden,
         hidden_reason=row.hidden_reason,
         adopted=list(row.adopted or []),
@@ -191,8 +175,8 @@ def _invitation(row: InvitationRow) -> Invitation:
         consultation_id=row.consultation_id,
         label=row.label,
         helix=HelixType(row.helix) if row.helix else None,
-        created_at=_aware(row.created_at),
-        used_at=_aware(row.used_at) if row.used_at else None,
+        created_at=utc_aware(row.created_at),
+        used_at=utc_aware(row.used_at) if row.used_at else None,
     )
 
 
@@ -589,7 +573,7 @@ def submit_response(
         version = MissionStore(session).get(row.mission_id, row.mission_version)
         problems = submission_problems(consultation, [o.id for o in version.mission.objectives], submission)
         if problems:
-            raise InputError([Problem("", None, field, message) for field, message in problems])
+            raise InputError([Problem("", None, p.field, p.message, p.code) for p in problems])
         invitation: InvitationRow | None = None
         if consultation.audience is Audience.INVITED:
             if not token:
@@ -621,7 +605,11 @@ def submit_response(
                     raise InputError(
                         [
                             Problem(
-                                "", None, field, "repeats word for word a response already sent from here"
+                                "",
+                                None,
+                                field,
+                                "repeats word for word a response already sent from here",
+                                REPEATED,
                             )
                             for field in repeated
                         ]
@@ -771,8 +759,8 @@ def personal_data(ws: Workspace, consultation_id: str, receipt: str) -> dict[str
             else {
                 "label": invitation.label,
                 "helix": invitation.helix,
-                "created_at": _aware(invitation.created_at).isoformat(),
-                "used_at": _aware(invitation.used_at).isoformat() if invitation.used_at else None,
+                "created_at": utc_aware(invitation.created_at).isoformat(),
+                "used_at": utc_aware(invitation.used_at).isoformat() if invitation.used_at else None,
             },
             "connection": (
                 "a keyed one-way hash of your connection, used only to limit flooding and erased at closing"
@@ -1054,10 +1042,10 @@ def import_responses(
             )
             problems += row_problems
             if submission is not None:
-                for field, message in submission_problems(
+                for p in submission_problems(
                     consultation, [o.id for o in mission.objectives], submission, check_spam=False
                 ):
-                    problems.append(Problem(file, line, field, message))
+                    problems.append(Problem(file, line, p.field, p.message, p.code))
                 submissions.append(submission)
             if len(problems) >= MAX_IMPORT_PROBLEMS:
                 break

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from missionboard.domain.records import ImportRun
+from missionboard.domain.records import INGEST_FORMATS, ImportRun
 from missionboard.ingest.engine import run_import
 from missionboard.ingest.rates import RateTable, read_rates
 from missionboard.store import audit, portfolio
 from missionboard.store.portfolio import Rate
 from missionboard.store.workspace import Workspace
 
-FORMATS = ("csv", "xlsx", "iati", "360giving", "cordis")
+FORMATS = INGEST_FORMATS
 
 
 ingest_files = run_import

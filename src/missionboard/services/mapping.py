@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy
+from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy, mission_taxonomy, project_text_of
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.mapping import taxonomy as taxonomies
 from missionboard.mapping.classifier import Embedded, Label, Mapper
@@ -331,19 +331,6 @@ class MapSummary:
         return asdict(self)
 
 
-def project_text_of(title: str | None, abstract: str | None) -> str:
-    """The text a project is mapped on: its title and abstract."""
-    title = (title or "").strip()
-    abstract = (abstract or "").strip()
-    if not abstract:
-        return title
-    return (
-        f"{title}. {abstract}"
-        if title and not title.endswith((".", "!", "?"))
-        else f"{title} {abstract}".strip()
-    )
-
-
 def project_text(row: ProjectRow) -> str:
     return project_text_of(row.title, row.abstract)
 
@@ -365,7 +352,7 @@ def _fingerprint(mapper: Mapper) -> str:
 
 def _resolve_taxonomy_code(taxonomy: str | None, mission_id: str | None) -> str:
     if mission_id:
-        code = taxonomies.MISSION_PREFIX + mission_id
+        code = mission_taxonomy(mission_id)
         if taxonomy and taxonomy != code:
             raise InputError(
                 f"--mission {mission_id} maps to taxonomy {code}; do not also give --taxonomy {taxonomy}"

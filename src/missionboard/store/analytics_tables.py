@@ -11,7 +11,10 @@ once per corpus by ``analytics.themes`` and read by ``themes`` and ``analyze`` a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -218,6 +221,15 @@ def unassigned_projects(session: Session, corpus: str, generation: int, above: i
 def _int_pairs(session: Session, statement: Select[int, int]) -> np.ndarray:
     """The two integer columns of ``statement`` as an (n, 2) array, through the driver's own cursor:
     1,000,000 rows in 0.5 s where building arrays from SQLAlchemy rows takes 17–26 s (measured)."""
+    chunks = [np.zeros((0, 2), np.int64)]
+    for found in _driver_rows(session, statement):
+        chunks.append(np.array(found, dtype=np.int64).reshape(-1, 2))
+    return np.concatenate(chunks)
+
+
+def _driver_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """The rows of ``statement`` in chunks of 200,000 tuples, through the driver's own cursor (no
+    SQLAlchemy row objects), inside the session's transaction."""
     compiled = statement.compile(dialect=session.get_bind().dialect)
     params: Any = (
         [compiled.params[key] for key in compiled.positiontup]
@@ -225,26 +237,53 @@ def _int_pairs(session: Session, statement: Select[int, int]) -> np.ndarray:
         else compiled.params
     )
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    chunks = [np.zeros((0, 2), np.int64)]
     try:
         cursor.execute(str(compiled), params)
         while found := cursor.fetchmany(200_000):
-            chunks.append(np.array(found, dtype=np.int64).reshape(-1, 2))
+            yield found
     finally:
         cursor.close()
-    return np.concatenate(chunks)
 
 
-def add_members(session: Session, corpus: str, generation: int, assignment: list[tuple[int, int]]) -> None:
-    """Assign projects to themes of a generation (at most ``MEMBER_BATCH`` per call keeps it short)."""
-    if assignment:
-        session.execute(
-            insert(ThemeMemberRow),
-            [
-                {"corpus": corpus, "generation": generation, "project_id": pid, "theme": theme}
-                for pid, theme in assignment
-            ],
-        )
+def project_texts(session: Session, *, above: int, limit: int) -> tuple[np.ndarray, Sequence[str]]:
+    """Ids and texts (title, ". ", abstract) of up to ``limit`` projects with an id above ``above``, in id
+    order, joined by the database and read through the driver's cursor rather than as ORM rows."""
+    text = func.coalesce(ProjectRow.title, "").concat(". ").concat(func.coalesce(ProjectRow.abstract, ""))
+    statement = select(ProjectRow.id, text).where(ProjectRow.id > above).order_by(ProjectRow.id).limit(limit)
+    found = [row for chunk in _driver_rows(session, statement) for row in chunk]
+    # not ``zip(*found)``: that took 3.2 s of CPU for 1M rows against 1.0 s (measured)
+    ids = np.fromiter(map(itemgetter(0), found), dtype=np.int64, count=len(found))
+    return ids, [row[1] for row in found]
+
+
+def add_members(
+    session: Session,
+    corpus: str,
+    generation: int,
+    project_ids: Sequence[int] | np.ndarray,
+    themes: Sequence[int] | np.ndarray,
+) -> None:
+    """Assign projects to themes of a generation (at most ``MEMBER_BATCH`` per call keeps it short), by
+    one ``executemany`` on the driver's cursor: 200,000 rows in 0.59 s of CPU where SQLAlchemy's bulk
+    insert of as many dictionaries took 1.69 s (measured on SQLite)."""
+    if not len(project_ids):
+        return
+    columns = ["corpus", "generation", "project_id", "theme"]
+    compiled = insert(ThemeMemberRow).compile(dialect=session.get_bind().dialect, column_keys=columns)
+    pids = np.asarray(project_ids, dtype=np.int64).tolist()
+    pairs = zip(repeat(corpus), repeat(generation), pids, np.asarray(themes, dtype=np.int64).tolist())
+    rows: list[Any]
+    if compiled.positiontup is not None:  # SQLite: ?, ?, ?, ? in the order of ``columns``
+        if list(compiled.positiontup) != columns:
+            raise AssertionError(f"unexpected parameter order {compiled.positiontup}")
+        rows = list(pairs)
+    else:
+        rows = [dict(zip(columns, row, strict=True)) for row in pairs]
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(str(compiled), rows)
+    finally:
+        cursor.close()
 
 
 def publish_themes(session: Session, stamp: ThemeSetRow, themes: list[ThemeRow]) -> None:
@@ -290,5 +329,9 @@ def project_count(session: Session, *, above: int | None = None) -> int:
 
 
 def project_ids(session: Session) -> np.ndarray:
-    """The ids of every project, sorted."""
-    return _int_pairs(session, select(ProjectRow.id, ProjectRow.id).order_by(ProjectRow.id))[:, 0]
+    """The ids of every project, sorted (``np.fromiter`` over the driver's rows: 1M ids in 0.64 s of CPU
+    where an array built from (id, id) pairs took 0.84 s, measured)."""
+    chunks = [np.zeros(0, np.int64)]
+    for found in _driver_rows(session, select(ProjectRow.id).order_by(ProjectRow.id)):
+        chunks.append(np.fromiter(chain.from_iterable(found), dtype=np.int64, count=len(found)))
+    return np.concatenate(chunks)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import (
     ACCEPTED,
@@ -24,8 +25,6 @@ from missionboard.domain.portfolio_rule import (
 )
 from missionboard.store.tables import ExchangeRateRow, LinkRow, ProjectRow
 
-MISSION_TAXONOMY = "mission:"
-
 MONEY_COLUMNS = (
     ProjectRow.budget_amount,
     ProjectRow.budget_currency,
@@ -35,10 +34,6 @@ MONEY_COLUMNS = (
     ProjectRow.cofunding_currency,
 )
 """The columns of ``domain.portfolio_rule.ProjectMoney``, in its field order."""
-
-
-def mission_taxonomy(mission_id: str) -> str:
-    return f"{MISSION_TAXONOMY}{mission_id}"
 
 
 def counts(rule: PortfolioRule = DEFAULT_RULE) -> ColumnElement[bool]:

@@ -15,6 +15,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from missionboard.domain.mapping import mission_of_taxonomy
+from missionboard.domain.records import INGEST_FORMATS
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.services.accounts import Account, Role
 from missionboard.store.workspace import Workspace
@@ -33,7 +35,7 @@ def _need(name: str) -> Any:
 
 def authorise_link(account: Account, taxonomy: str) -> None:
     """Links of a mission's taxonomy need the reviewer role on it; other taxonomies need an admin."""
-    mission = queries.mission_of_taxonomy(taxonomy)
+    mission = mission_of_taxonomy(taxonomy)
     if mission is not None:
         account.require(mission, Role.REVIEWER, "review links")
     else:
@@ -45,7 +47,7 @@ def _refuse_hidden(workspace: Workspace, account: Account, link: dict[str, Any])
     mission would tell an outsider that the private mission exists, and which projects it holds."""
     from missionboard.services import missions as mission_service
 
-    mission = queries.mission_of_taxonomy(link["taxonomy"])
+    mission = mission_of_taxonomy(link["taxonomy"])
     if mission is None or account.is_admin or account.has(mission, Role.VIEWER):
         return
     try:
@@ -200,7 +202,7 @@ def _staged_file(token: str) -> Path:
     return files[0]
 
 
-FORMATS = ("csv", "xlsx", "iati", "360giving", "cordis")
+FORMATS = INGEST_FORMATS
 GUESS = {".csv": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xml": "iati", ".json": "360giving"}
 
 

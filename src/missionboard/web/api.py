@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
+from missionboard.domain.records import IngestFormat
 from missionboard.errors import InputError, Problem
 from missionboard.missionfile import mission_document, parse_mission
 from missionboard.services import accounts
@@ -25,6 +29,30 @@ from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
 from missionboard.store.tables import ImportRunRow
 from missionboard.web import actions, queries
+from missionboard.web.api_models import (
+    AccountList,
+    AccountOut,
+    AnalyticsOut,
+    AuditPage,
+    DecisionsOut,
+    GateCalendarOut,
+    ImportRefused,
+    ImportReport,
+    ImportRunList,
+    LinkPage,
+    MemberList,
+    MissionDiffOut,
+    MissionList,
+    MissionVersionOut,
+    MonitorOut,
+    PortfolioOut,
+    ProjectDecisions,
+    ProjectDetail,
+    ProjectPage,
+    QualityOut,
+    ReviewedLink,
+    VersionList,
+)
 from missionboard.web.integrations import service
 from missionboard.web.pages import portfolio_figures
 from missionboard.web.responses import COMMON, errors
@@ -33,7 +61,20 @@ from missionboard.web.security import caller, check_api_csrf, require_account, w
 bearer = HTTPBearer(
     auto_error=False, description="An API token from the account page or `missionboard users token`"
 )
-router = APIRouter(dependencies=[Depends(bearer), Depends(check_api_csrf)], responses=errors(*COMMON))
+
+
+class ApiRoute(APIRoute):
+    """A route of the API: it answers its ``response_model`` (``web.api_models``) with exactly the keys the
+    route returned, so a key a route leaves out stays out instead of coming back as null."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        options["response_model_exclude_unset"] = True
+        super().__init__(path, endpoint, **options)
+
+
+router = APIRouter(
+    dependencies=[Depends(bearer), Depends(check_api_csrf)], responses=errors(*COMMON), route_class=ApiRoute
+)
 
 MissionId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
@@ -67,10 +108,6 @@ def _visible(request: Request, mission_id: str) -> MissionVersion:
     return current
 
 
-def _may_see(account: Account | None, version: MissionVersion) -> bool:
-    return version.mission.public or (account is not None and account.has(version.mission_id, Role.VIEWER))
-
-
 def _visible_missions(request: Request, account: Account | None) -> list[str] | None:
     """Mission ids whose links the caller may read; None means all (admins)."""
     visible = accounts.visible_missions(workspace_of(request), account)
@@ -80,7 +117,7 @@ def _visible_missions(request: Request, account: Account | None) -> list[str] | 
 # --- who am I ---------------------------------------------------------------------------------------
 
 
-@router.get("/me", summary="The account behind the token or session")
+@router.get("/me", summary="The account behind the token or session", response_model=AccountOut)
 def me(request: Request) -> dict[str, Any]:
     return require_account(request).as_dict()
 
@@ -88,11 +125,15 @@ def me(request: Request) -> dict[str, Any]:
 # --- missions ----------------------------------------------------------------------------------------
 
 
-@router.get("/missions", summary="Missions the caller may see, with their portfolios' sizes and money")
+@router.get(
+    "/missions",
+    summary="Missions the caller may see, with their portfolios' sizes and money",
+    response_model=MissionList,
+)
 def list_missions(request: Request) -> dict[str, Any]:
     account = caller(request).account
     workspace = workspace_of(request)
-    visible = [v for v in mission_service.list_missions(workspace) if _may_see(account, v)]
+    visible = [v for v in mission_service.list_missions(workspace) if accounts.may_see(account, v)]
     portfolios = {v.mission_id: portfolio_figures(request, v) for v in visible}
     items = []
     for version in visible:
@@ -116,7 +157,11 @@ def list_missions(request: Request) -> dict[str, Any]:
 
 
 @router.post(
-    "/missions", status_code=201, summary="Create a mission (workspace admins)", responses=errors(403)
+    "/missions",
+    status_code=201,
+    summary="Create a mission (workspace admins)",
+    responses=errors(403),
+    response_model=MissionVersionOut,
 )
 def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     account = require_account(request)
@@ -132,6 +177,7 @@ def create_mission(request: Request, mission: Mission) -> dict[str, Any]:
     "/missions/{mission_id}",
     summary="One mission (current version or ?version=N)",
     responses=errors(403, 404),
+    response_model=MissionVersionOut,
 )
 def get_mission(
     request: Request,
@@ -162,6 +208,7 @@ def _base_version(request: Request, stated: int | None = None) -> int | None:
     "/missions/{mission_id}",
     summary='Save a new version of a mission (editors, owners, admins); If-Match: "N" refuses a stale edit',
     responses=errors(403, 404, 409),
+    response_model=MissionVersionOut,
 )
 def put_mission(
     request: Request, mission_id: MissionId, mission: Mission, comment: str = ""
@@ -198,6 +245,7 @@ class MissionYaml(BaseModel):
     "/missions/{mission_id}/yaml",
     summary="Save a new version from YAML text (editors, owners, admins)",
     responses=errors(403, 404, 409),
+    response_model=MissionVersionOut,
 )
 def put_mission_yaml(request: Request, mission_id: MissionId, body: MissionYaml) -> dict[str, Any]:
     account = require_account(request)
@@ -234,14 +282,22 @@ def delete_mission(request: Request, mission_id: MissionId) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/missions/{mission_id}/check", summary="The mission's quality check", responses=errors(403, 404))
+@router.get(
+    "/missions/{mission_id}/check",
+    summary="The mission's quality check",
+    responses=errors(403, 404),
+    response_model=QualityOut,
+)
 def check_mission(request: Request, mission_id: MissionId) -> dict[str, Any]:
     _visible(request, mission_id)
     return mission_service.check_mission(workspace_of(request), mission_id).to_dict()
 
 
 @router.get(
-    "/missions/{mission_id}/history", summary="Every version of a mission", responses=errors(403, 404)
+    "/missions/{mission_id}/history",
+    summary="Every version of a mission",
+    responses=errors(403, 404),
+    response_model=VersionList,
 )
 def mission_history(request: Request, mission_id: MissionId) -> dict[str, Any]:
     _visible(request, mission_id)
@@ -250,7 +306,10 @@ def mission_history(request: Request, mission_id: MissionId) -> dict[str, Any]:
 
 
 @router.get(
-    "/missions/{mission_id}/diff", summary="Differences between two versions", responses=errors(403, 404)
+    "/missions/{mission_id}/diff",
+    summary="Differences between two versions",
+    responses=errors(403, 404),
+    response_model=MissionDiffOut,
 )
 def mission_diff(
     request: Request,
@@ -270,6 +329,7 @@ class MemberRole(BaseModel):
     "/missions/{mission_id}/members/{username}",
     summary="Give a user a role on a mission (owners, admins)",
     responses=errors(403, 404),
+    response_model=AccountOut,
 )
 def set_member(
     request: Request, mission_id: MissionId, username: Annotated[str, Path(max_length=100)], body: MemberRole
@@ -286,6 +346,7 @@ def set_member(
     "/missions/{mission_id}/members",
     summary="Who holds which role on a mission (owners, admins)",
     responses=errors(403, 404),
+    response_model=MemberList,
 )
 def list_members(request: Request, mission_id: MissionId) -> dict[str, Any]:
     account = require_account(request)
@@ -306,6 +367,7 @@ def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
     "/missions/{mission_id}/portfolio",
     summary="The mission's portfolio: projects per objective and money, by the one portfolio rule",
     responses=errors(403, 404),
+    response_model=PortfolioOut,
 )
 def mission_portfolio(request: Request, mission_id: MissionId) -> dict[str, Any]:
     current = _visible(request, mission_id)
@@ -318,6 +380,7 @@ def mission_portfolio(request: Request, mission_id: MissionId) -> dict[str, Any]
     "/missions/{mission_id}/analytics",
     summary="Portfolio analytics of a mission (where installed)",
     responses=errors(403, 404, 501),
+    response_model=AnalyticsOut,
 )
 def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, "analyze_portfolio")
@@ -327,6 +390,7 @@ def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]
     "/missions/{mission_id}/monitoring",
     summary="Monitoring of a mission's objectives (where installed)",
     responses=errors(403, 404, 501),
+    response_model=MonitorOut,
 )
 def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, "monitor_mission")
@@ -339,6 +403,7 @@ def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any
     "/projects",
     summary="Query projects with search, facets, sorting and pagination",
     responses=errors(403),
+    response_model=ProjectPage,
 )
 def list_projects(
     request: Request,
@@ -357,7 +422,7 @@ def list_projects(
 ) -> dict[str, Any]:
     account = require_account(request)
     view = queries.ProjectFilter.from_params(request.query_params)
-    mission = queries.mission_of_taxonomy(view.goal.rpartition("/")[0])
+    mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     allowed = _visible_missions(request, account)
     if mission is not None and allowed is not None and mission not in allowed:
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
@@ -369,6 +434,7 @@ def list_projects(
     "/projects/{project_id}",
     summary="One project with its actors, links and decisions",
     responses=errors(403, 404),
+    response_model=ProjectDetail,
 )
 def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
     account = require_account(request)
@@ -394,6 +460,7 @@ class DecisionIn(BaseModel):
     status_code=201,
     summary="Record a stage-gate decision (a stop terminates the project and releases its unpaid budget)",
     responses=errors(403, 404, 409, 422, 501),
+    response_model=DecisionsOut,
 )
 def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict[str, Any]:
     account = require_account(request)
@@ -431,6 +498,7 @@ class GateIn(BaseModel):
     "/missions/{mission_id}/gates",
     summary="A mission's gate calendar: what is overdue, due, scheduled, decided or cancelled",
     responses=errors(403, 404),
+    response_model=GateCalendarOut,
 )
 def get_mission_gates(
     request: Request, mission_id: MissionId, as_of: dt.date | None = None
@@ -440,7 +508,12 @@ def get_mission_gates(
     return calendar.to_dict()  # type: ignore[no-any-return]
 
 
-@router.get("/projects/{project_id}/gates", summary="One project's gates", responses=errors(403, 404))
+@router.get(
+    "/projects/{project_id}/gates",
+    summary="One project's gates",
+    responses=errors(403, 404),
+    response_model=GateCalendarOut,
+)
 def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None = None) -> dict[str, Any]:
     require_account(request)
     calendar = service("project_gates")(workspace_of(request), str(project_id), as_of=as_of)
@@ -452,6 +525,7 @@ def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None
     status_code=201,
     summary="Schedule a stage-gate for a project (date, go/no-go criteria, evidence required)",
     responses=errors(403, 404, 422, 501),
+    response_model=GateCalendarOut,
 )
 def post_gate(request: Request, project_id: RowId, body: GateIn) -> dict[str, Any]:
     account = require_account(request)
@@ -490,6 +564,7 @@ def _project_decisions(request: Request, project_id: int) -> dict[str, Any]:
     status_code=201,
     summary="Lodge an appeal against a decision (editors of a mission the project serves)",
     responses=errors(403, 404, 409, 422),
+    response_model=ProjectDecisions,
 )
 def post_appeal(request: Request, decision_id: RowId, body: AppealIn) -> dict[str, Any]:
     account = require_account(request)
@@ -501,6 +576,7 @@ def post_appeal(request: Request, decision_id: RowId, body: AppealIn) -> dict[st
     "/appeals/{appeal_id}/ruling",
     summary="Rule on an appeal: upheld or overturned (owners, not who decided)",
     responses=errors(403, 404, 409, 422),
+    response_model=ProjectDecisions,
 )
 def post_ruling(request: Request, appeal_id: RowId, body: RulingIn) -> dict[str, Any]:
     account = require_account(request)
@@ -518,6 +594,7 @@ def post_ruling(request: Request, appeal_id: RowId, body: RulingIn) -> dict[str,
     "/links",
     summary="Links between projects and goals; by_uncertainty gives the review order",
     responses=errors(403),
+    response_model=LinkPage,
 )
 def list_links(
     request: Request,
@@ -533,7 +610,7 @@ def list_links(
     allowed = _visible_missions(request, account)
     taxonomies = None
     if taxonomy is not None:
-        mission = queries.mission_of_taxonomy(taxonomy)
+        mission = mission_of_taxonomy(taxonomy)
         if mission is not None and allowed is not None and mission not in allowed:
             account.require(mission, Role.VIEWER, "see this mission's links")
     elif allowed is not None:
@@ -541,7 +618,7 @@ def list_links(
             from missionboard.store.tables import LinkRow
 
             every = session.scalars(select(LinkRow.taxonomy).distinct()).all()
-        taxonomies = [t for t in every if queries.mission_of_taxonomy(t) in (None, *allowed)]
+        taxonomies = [t for t in every if mission_of_taxonomy(t) in (None, *allowed)]
     with workspace_of(request).reading() as session:
         return queries.query_links(
             session,
@@ -567,6 +644,7 @@ class ReviewIn(BaseModel):
     "/links/{link_id}/review",
     summary="Accept, reject or re-assign a link (reviewers)",
     responses=errors(403, 404, 501),
+    response_model=ReviewedLink,
 )
 def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, Any]:
     account = require_account(request)
@@ -578,7 +656,12 @@ def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, A
 # --- imports -----------------------------------------------------------------------------------------
 
 
-@router.get("/imports", summary="Past import runs, newest first (admins)", responses=errors(403))
+@router.get(
+    "/imports",
+    summary="Past import runs, newest first (admins)",
+    responses=errors(403),
+    response_model=ImportRunList,
+)
 def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
     require_account(request).require_admin("see import runs")
     with workspace_of(request).reading() as session:
@@ -613,12 +696,13 @@ def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> 
     "/imports",
     summary="Import a file (admins); dry_run=true reports without writing",
     responses=errors(403, 501),
+    response_model=ImportReport | ImportRefused,
 )
 async def post_import(
     request: Request,
     file: Annotated[UploadFile, File(description="CSV, XLSX, IATI XML, 360Giving JSON or CORDIS file")],
     format: Annotated[
-        Literal["csv", "xlsx", "iati", "360giving", "cordis"] | None,
+        IngestFormat | None,
         Form(description="Default: from the file name"),
     ] = None,
     dry_run: Annotated[bool, Form()] = True,
@@ -656,7 +740,12 @@ async def post_import(
 # --- audit -------------------------------------------------------------------------------------------
 
 
-@router.get("/audit", summary="The audit log, newest first (admins)", responses=errors(403))
+@router.get(
+    "/audit",
+    summary="The audit log, newest first (admins)",
+    responses=errors(403),
+    response_model=AuditPage,
+)
 def list_audit(
     request: Request,
     entity: Annotated[str, Query(max_length=100)] = "",
@@ -689,13 +778,19 @@ class UserIn(BaseModel):
     admin: bool = False
 
 
-@router.get("/users", summary="Every account (admins)", responses=errors(403))
+@router.get("/users", summary="Every account (admins)", responses=errors(403), response_model=AccountList)
 def list_users(request: Request) -> dict[str, Any]:
     require_account(request).require_admin("list users")
     return {"items": [u.as_dict() for u in accounts.list_users(workspace_of(request))]}
 
 
-@router.post("/users", status_code=201, summary="Add an account (admins)", responses=errors(403))
+@router.post(
+    "/users",
+    status_code=201,
+    summary="Add an account (admins)",
+    responses=errors(403),
+    response_model=AccountOut,
+)
 def create_user(request: Request, body: UserIn) -> dict[str, Any]:
     account = require_account(request)
     account.require_admin("add users")

@@ -20,28 +20,15 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from missionboard import __version__
-from missionboard.errors import (
-    EditConflict,
-    InputError,
-    MissionboardError,
-    NotFound,
-    WorkspaceBusy,
-    WorkspaceFull,
-    WorkspaceReadOnly,
-)
-from missionboard.services.accounts import AuthenticationFailed, Forbidden, TooManyAttempts
-from missionboard.services.consultations import AlreadyResponded, RateLimited
+from missionboard.errors import InputError, LoginRequired, MissionboardError
 from missionboard.settings import Settings
 from missionboard.store import web_tables  # noqa: F401  (registers the web tables on the metadata)
 from missionboard.store.workspace import Workspace, translate
 from missionboard.web import charts
-from missionboard.web.integrations import NotAvailable
 from missionboard.web.limits import BodyLimit, Upload
 from missionboard.web.queries import TtlCache
 from missionboard.web.security import (
     SECURITY_HEADERS,
-    CsrfFailed,
-    LoginRequired,
     WebConfig,
     caller,
     require_account,
@@ -90,33 +77,14 @@ def _error(
     )
 
 
-ERROR_STATUS: tuple[tuple[type[MissionboardError], int], ...] = (
-    (CsrfFailed, 403),
-    (Forbidden, 403),
-    (TooManyAttempts, 429),
-    (RateLimited, 429),
-    (AuthenticationFailed, 401),
-    (NotFound, 404),
-    (AlreadyResponded, 409),
-    (EditConflict, 409),
-    (InputError, 422),
-    (NotAvailable, 501),
-    (WorkspaceBusy, 503),
-    (WorkspaceReadOnly, 503),
-    (WorkspaceFull, 507),
-)
-"""The HTTP status of each error a user can cause (most specific first); any other one is a 400.
-
-A read-only workspace answers 503 rather than 409: the request was fine, the server cannot take writes
-now (as during maintenance), and reading still works."""
-
-WORKSPACE_LINES: tuple[tuple[type[MissionboardError], str], ...] = (
-    (WorkspaceBusy, "the workspace is busy: another process is writing to it; try again in a few seconds"),
-    (WorkspaceReadOnly, "the workspace is read-only: nothing was written; reading still works"),
-    (WorkspaceFull, "the workspace's disk is full: nothing was written"),
-)
-"""What the web says when the workspace cannot take a write: one line, without the server's file path
-or database URL that the CLI's message names."""
+WEB_LINES: dict[str, str] = {
+    "workspace.busy": "the workspace is busy: another process is writing to it; try again in a few seconds",
+    "workspace.read_only": "the workspace is read-only: nothing was written; reading still works",
+    "workspace.full": "the workspace's disk is full: nothing was written",
+}
+"""What the web says instead of the error's own message, by the error's ``key``: when the workspace
+cannot take a write, one line without the server's file path or database URL that the CLI's message
+names."""
 
 log = logging.getLogger("missionboard.web")
 
@@ -133,12 +101,10 @@ def answer(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DBAPIError) and not isinstance(exc, DataError):
         exc = translate(exc, request.app.state.workspace.url) or exc  # a lock, read-only file, full disk
     if isinstance(exc, MissionboardError):
-        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
         problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
-        message = next((line for kind, line in WORKSPACE_LINES if isinstance(exc, kind)), str(exc))
-        retry_after = getattr(exc, "retry_after", None)  # busy workspace, throttled login, rate limit
-        headers = {"retry-after": str(retry_after)} if isinstance(retry_after, int) else None
-        return _error(request, status, message, problems, headers)
+        retry_after = exc.params.get("retry_after")  # busy workspace, throttled login, rate limit
+        headers = {"retry-after": str(retry_after)} if retry_after is not None else None
+        return _error(request, exc.http_status, WEB_LINES.get(exc.key, str(exc)), problems, headers)
     if isinstance(exc, RequestValidationError):
         return _error(request, 422, "the request is not valid", _validation_problems(exc))
     if isinstance(exc, DataError):

@@ -48,12 +48,11 @@ from missionboard.domain.consultations import (
     default_questions,
 )
 from missionboard.domain.missions import HelixType, Level, MissionVersion
-from missionboard.errors import InputError, NotFound, Problem
+from missionboard.errors import AlreadyResponded, InputError, NotAvailable, NotFound, Problem, RateLimited
 from missionboard.services import consultations as service
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
 from missionboard.web import forms, i18n
-from missionboard.web.integrations import NotAvailable
 from missionboard.web.pages import HEAVY, check_csrf, clear_caches, redirect, render
 from missionboard.web.security import (
     CSRF_FIELD,
@@ -732,7 +731,7 @@ def _gate(
         return refuse("invitation", 403)
     try:
         return None, service.check_invitation(workspace_of(request), consultation.id, token)
-    except service.AlreadyResponded:
+    except AlreadyResponded:
         return refuse("used", 409)
     except NotFound:
         return refuse("bad_token", 403)
@@ -871,15 +870,6 @@ def _read_submission(
     return submission, values, errors, proposal_fields
 
 
-def _problem_code(message: str) -> str:
-    """The translated message for the service's spam rules (its own messages are in English)."""
-    if "word for word" in message:
-        return "repeated"
-    if "links" in message:
-        return "links"
-    return ""
-
-
 def _problem_field(field: str, proposal_fields: list[str]) -> str:
     """The form field a service problem is about (``answers.views`` → ``answer.views``, ``proposals[0]`` → …)."""
     if field.startswith("answers."):
@@ -933,22 +923,21 @@ def _respond(request: Request, consultation_id: str, form: FormData) -> Response
                 token=token or None,
                 client_key=client_key(request) if consultation.audience is Audience.PUBLIC else None,
             )
-        except service.RateLimited as exc:
+        except RateLimited as exc:
             limited = _public(
                 request, consultation, lang, "consult_public_message.html", status_code=429, reason="limited"
             )
             limited.headers["retry-after"] = str(exc.retry_after)
             return limited
-        except service.AlreadyResponded:
+        except AlreadyResponded:
             return _public(
                 request, consultation, lang, "consult_public_message.html", status_code=409, reason="used"
             )
         except InputError as exc:
             for p in exc.problems:
                 field = _problem_field(p.field, proposal_fields)
-                code = _problem_code(p.message)
-                if code and field and field not in errors:
-                    errors[field] = code
+                if p.code and field and field not in errors:  # a problem the page words in `lang`
+                    errors[field] = p.code
                 else:
                     problems.append((field, p.message))
         else:

@@ -10,13 +10,6 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from missionboard.errors import MissionboardError
-
-
-class NotAvailable(MissionboardError):
-    """A section or write whose service is not installed."""
-
-
 SERVICES: dict[str, str] = {
     "analyze_portfolio": "missionboard.analytics.service",
     "monitor_mission": "missionboard.monitoring.board",

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from missionboard.errors import BadLength, BodyTooLarge
 
 
 @dataclass(frozen=True)
@@ -29,27 +30,6 @@ class Upload:
     limit: int
     authorise: Callable[[Request], None]
     """Raises (LoginRequired, Forbidden …) when the caller may not upload here; runs in a worker thread."""
-
-
-class BodyTooLarge(HTTPException):
-    """The body is larger than the route accepts (HTTP 413); an HTTPException so that FastAPI's body
-    parsing passes it on instead of calling it a malformed body."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is larger than the {size(limit)} this address accepts")
-
-
-class BadLength(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(400, "the Content-Length header is not a number of bytes")
-
-
-def size(n: int) -> str:
-    """``n`` bytes in the largest whole unit (512 MiB, 2 MiB, 300 KiB, 10 bytes)."""
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor and n % factor == 0:
-            return f"{n // factor} {unit}"
-    return f"{n} bytes"
 
 
 class BodyLimit:
@@ -130,4 +110,4 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-__all__ = ["BadLength", "BodyLimit", "BodyTooLarge", "Upload", "size"]
+__all__ = ["BodyLimit", "Upload"]

@@ -18,25 +18,33 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from missionboard.domain.mapping import mission_of_taxonomy, mission_taxonomy
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
-from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
+from missionboard.errors import (
+    CsrfFailed,
+    EditConflict,
+    Forbidden,
+    InputError,
+    LoginRequired,
+    MissionboardError,
+    NotAvailable,
+    Problem,
+)
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.reports import spreadsheets
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
-from missionboard.services.accounts import Account, Forbidden, Role
+from missionboard.services.accounts import Account, Role
 from missionboard.services.portfolio import read_portfolio
 from missionboard.web import forms, queries
 from missionboard.web.actions import FORMATS
 from missionboard.web.app import templates
-from missionboard.web.integrations import NotAvailable, service
+from missionboard.web.integrations import service
 from missionboard.web.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
-    CsrfFailed,
-    LoginRequired,
     caller,
     client_address,
     require_account,
@@ -136,7 +144,7 @@ def visible_mission(request: Request, mission_id: str, version: int | None = Non
 
 
 def _refuse_hidden_goal(account: Account, view: queries.ProjectFilter, hidden: set[str]) -> None:
-    mission = queries.mission_of_taxonomy(view.goal.rpartition("/")[0])
+    mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     if mission is not None and mission in hidden:
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
 
@@ -156,12 +164,10 @@ def hidden_missions(request: Request, account: Account) -> set[str]:
     if account.is_admin:
         return set()
     return {
-        v.mission_id for v in mission_service.list_missions(workspace_of(request)) if not may_see(account, v)
+        v.mission_id
+        for v in mission_service.list_missions(workspace_of(request))
+        if not accounts.may_see(account, v)
     }
-
-
-def may_see(account: Account | None, version: MissionVersion) -> bool:
-    return version.mission.public or (account is not None and account.has(version.mission_id, Role.VIEWER))
 
 
 def cached(request: Request, key: Any, compute: Any) -> Any:
@@ -202,9 +208,18 @@ def section(request: Request, mission_id: str, key: str) -> dict[str, Any]:
         out: dict[str, Any] = {"result": result}
         if key == "monitoring":
             out["series"] = _indicator_series(workspace, result)
+            out["status_rule"] = _status_rule()
         return out
 
     return cached(request, (key, mission_id), compute)  # type: ignore[no-any-return]
+
+
+def _status_rule() -> dict[str, float]:
+    """The probability thresholds the board's statuses follow (the rules the board was judged with)."""
+    from missionboard.monitoring.progress import load_status_rules
+
+    rules = load_status_rules()
+    return {"on_track": rules.on_track_probability, "at_risk": rules.at_risk_probability}
 
 
 def _indicator_series(workspace: Any, result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -327,7 +342,7 @@ def _logout(request: Request, form: FormData) -> Response:
 def missions_page(request: Request) -> Response:
     account = caller(request).account
     workspace = workspace_of(request)
-    visible = [v for v in mission_service.list_missions(workspace) if may_see(account, v)]
+    visible = [v for v in mission_service.list_missions(workspace) if accounts.may_see(account, v)]
     if account is None and not visible:
         raise LoginRequired("log in first")
     portfolios = {v.mission_id: portfolio_figures(request, v) for v in visible}
@@ -759,6 +774,7 @@ def project_page(request: Request, project_id: int) -> Response:
     health = _project_health(workspace, project_id)
     if "evidence" in health:
         health["evidence"] = queries.visible_evidence(health["evidence"], visible)
+        health["missions"] = _health_by_mission(health["evidence"])
     may_decide = account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)
     return render(
         request,
@@ -902,6 +918,17 @@ def _project_health(workspace: Any, project_id: int) -> dict[str, Any]:
     return {"evidence": evidence}
 
 
+def _health_by_mission(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """The project's health as each (visible) mission judges it, in its own time: one entry per mission,
+    read from the evidence's objectives (which carry their mission's judgement)."""
+    found: dict[str, dict[str, Any]] = {}
+    for objective in evidence.get("objectives") or []:
+        mission = str(objective.get("mission", ""))
+        if mission not in found and isinstance(objective.get("health"), dict):
+            found[mission] = {"mission": mission, **objective["health"]}
+    return list(found.values())
+
+
 # --- review --------------------------------------------------------------------------------------
 
 
@@ -927,7 +954,7 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         with workspace_of(request).reading() as session:
             links = queries.query_links(
                 session,
-                taxonomy=queries.mission_taxonomy(mission),
+                taxonomy=mission_taxonomy(mission),
                 status=status or None,
                 by_uncertainty=True,
                 page=max(1, page),
@@ -962,7 +989,7 @@ def _review(request: Request, link_id: int, form: FormData) -> Response:
         goal=str(form.get("goal", "")) or None,
     )
     clear_caches(request)
-    mission = queries.mission_of_taxonomy(link["taxonomy"]) or ""
+    mission = mission_of_taxonomy(link["taxonomy"]) or ""
     back = str(form.get("back", "")) or f"/review?{urlencode({'mission': mission})}"
     return redirect(back if back.startswith("/") and not back.startswith("//") else "/review", "reviewed")
 

@@ -22,6 +22,7 @@ from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from missionboard.domain.mapping import MISSION_PREFIX, mission_of_taxonomy, mission_taxonomy
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import InputError, NotFound, Problem
@@ -295,7 +296,7 @@ def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | N
     if visible is not None:
         link_conditions.append(
             or_(
-                not_(LinkRow.taxonomy.startswith("mission:")),
+                not_(LinkRow.taxonomy.startswith(MISSION_PREFIX)),
                 LinkRow.taxonomy.in_([mission_taxonomy(m) for m in sorted(visible)]),
             )
         )
@@ -569,14 +570,6 @@ def link_dict(link: LinkRow, title: str | None = None) -> dict[str, Any]:
 # --- links -------------------------------------------------------------------------------------------
 
 
-def mission_taxonomy(mission_id: str) -> str:
-    return f"mission:{mission_id}"
-
-
-def mission_of_taxonomy(taxonomy: str) -> str | None:
-    return taxonomy.split(":", 1)[1] if taxonomy.startswith("mission:") else None
-
-
 def query_links(
     session: Session,
     *,
@@ -713,7 +706,11 @@ def projects_missions(session: Session, project_id: int) -> list[str]:
     """Missions whose portfolio holds the project (links that count by ``domain.portfolio_rule``)."""
     rows = session.scalars(
         select(LinkRow.taxonomy)
-        .where(LinkRow.project_id == project_id, LinkRow.taxonomy.like("mission:%"), portfolio_scope.counts())
+        .where(
+            LinkRow.project_id == project_id,
+            LinkRow.taxonomy.like(f"{MISSION_PREFIX}%"),
+            portfolio_scope.counts(),
+        )
         .distinct()
     )
     return [t.split(":", 1)[1] for t in rows]

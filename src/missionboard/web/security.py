@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from missionboard.errors import MissionboardError
+from missionboard.errors import AuthenticationFailed, CsrfFailed, Forbidden, LoginRequired
 from missionboard.services import accounts
-from missionboard.services.accounts import Account, AuthenticationFailed, Forbidden
+from missionboard.services.accounts import Account
 from missionboard.store.workspace import Workspace
 
 SESSION_COOKIE = "mb_session"
@@ -29,14 +29,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class LoginRequired(MissionboardError):
-    """No valid session or token: pages redirect to the login page, the API answers 401."""
-
-
-class CsrfFailed(MissionboardError):
-    """A form or cookie-authenticated API call came without the session's CSRF token."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""Project texts sampled for the theme analyses, and the document vectors ``map`` cached for them.
+
+Shared by ``themes`` (diversity, near-duplicates) and ``theme_sets`` (the workspace's shared themes),
+which both need them; here so that neither imports the other for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from missionboard.domain.mapping import project_text_of
+from missionboard.store.workspace import Workspace
+
+
+@dataclass
+class TextSample:
+    ids: list[int]
+    titles: list[str]
+    abstracts: list[str]
+    texts: list[str]
+    budgets: list[float | None]
+    funders: list[frozenset[str]]
+    population: int
+
+    def subset(self, keep: list[int]) -> TextSample:
+        """The sample restricted to the given positions."""
+        return TextSample(
+            ids=[self.ids[i] for i in keep],
+            titles=[self.titles[i] for i in keep],
+            abstracts=[self.abstracts[i] for i in keep],
+            texts=[self.texts[i] for i in keep],
+            budgets=[self.budgets[i] for i in keep],
+            funders=[self.funders[i] for i in keep],
+            population=self.population,
+        )
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """Document vectors that ``map`` cached for (most of) the sampled projects."""
+
+    model: str
+    vectors: np.ndarray
+    positions: list[int]
+
+    def sample(self, full: TextSample) -> TextSample:
+        """The part of ``full`` these vectors belong to, row for row."""
+        return full.subset(self.positions)
+
+
+def cached_embeddings(
+    workspace: Workspace, sample: TextSample, *, min_coverage: float = 0.9
+) -> Embeddings | None:
+    """The mapping area's cached document vectors for the sample, if it has them for ≥ ``min_coverage``.
+
+    Reuses what ``missionboard map`` computed (same text, same hash); nothing is embedded here. Returns
+    ``None`` where mapping is not installed, has not run, or covers too few of the sampled projects.
+    """
+    try:
+        from missionboard.mapping.embedding import MODEL_NAME, text_hash
+        from missionboard.store.mapping_tables import EmbeddingRow
+    except ImportError:
+        return None
+    if not sample.ids:
+        return None
+    hashes = [text_hash(project_text_of(t, a)) for t, a in zip(sample.titles, sample.abstracts, strict=True)]
+    found: dict[str, dict[str, np.ndarray]] = {}
+    try:
+        with workspace.reading() as session:
+            unique = sorted(set(hashes))
+            for start in range(0, len(unique), 500):
+                query = select(
+                    EmbeddingRow.text_hash, EmbeddingRow.model, EmbeddingRow.dim, EmbeddingRow.vector
+                ).where(
+                    EmbeddingRow.text_hash.in_(unique[start : start + 500]),
+                    EmbeddingRow.model.startswith(MODEL_NAME),
+                )
+                for h, model, dim, blob in session.execute(query):
+                    vector = np.frombuffer(blob, dtype=np.float16).reshape(-1, dim)[0].astype(np.float32)
+                    found.setdefault(model, {})[h] = vector
+    except SQLAlchemyError:  # a workspace without the mapping tables
+        return None
+    if not found:
+        return None
+    model = max(found, key=lambda m: (len(found[m]), m))
+    vectors = found[model]
+    positions = [i for i, h in enumerate(hashes) if h in vectors]
+    if len(positions) < min_coverage * len(hashes):
+        return None
+    return Embeddings(
+        model=model, vectors=np.vstack([vectors[hashes[i]] for i in positions]), positions=positions
+    )
