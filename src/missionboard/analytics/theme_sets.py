@@ -52,7 +52,7 @@ CORPUS = "workspace"
 """The corpus of the shared themes: every project of the workspace."""
 MAX_FIT = 5_000
 """Projects k-means is fitted on (a fixed pseudo-random sample beyond this). 5,000 rather than 20,000:
-fitting then costs ~1 s of CPU on any corpus; the rest is assigned by term profile (bench/RESULTS.md,
+fitting then costs ~1.3 s of CPU on any corpus; the rest is assigned by term profile (bench/RESULTS.md,
 "Issue 13: shared themes")."""
 MAX_K = 20
 SILHOUETTE_SAMPLE = 2_000
@@ -324,9 +324,9 @@ def _assign_by_profile(
     profile it matches best.
 
     Reads the texts in id order, ``ASSIGN_CHUNK`` projects per query through the driver's cursor, and
-    scores each chunk with one sparse matrix product: 1M projects in ~5.5 s of CPU (measured,
+    scores each chunk with one sparse matrix product: 1M projects in 4.4 s of CPU (measured,
     bench/RESULTS.md "Issue 13: shared themes"). Reading the next chunk in a second thread meanwhile
-    cost more CPU than it saved on the loaded 2-core machine (7.9 s against 5.5 s, measured).
+    cost more CPU than it saved on the loaded 2-core machine (7.9 s against 5.5 s, one run each).
     """
     found_ids, found_themes = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)]
     highest = int(ids[-1]) if len(ids) else above
