@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src/missionboard/domain
+	$(BIN)/mypy src/missionboard
 
 test: lint typecheck
 	$(BIN)/pytest -n 2 -q

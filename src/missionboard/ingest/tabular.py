@@ -231,10 +231,10 @@ def _first_table(workbook: Any) -> str:
                 if cells and any(clean(c) for c in cells)
             )
         except Exception:  # a broken sheet: reading it reports the problem with its row
-            return name
+            return str(name)
         if filled >= 2:
-            return name
-    return visible[0] if visible else workbook.sheetnames[0]
+            return str(name)
+    return str(visible[0] if visible else workbook.sheetnames[0])
 
 
 TABLE_PROBE_ROWS = 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 
 from sqlalchemy import select
@@ -58,7 +59,7 @@ class MissionStore:
         ).scalars()
         return [_to_version(row) for row in rows]
 
-    def history(self, mission_id: str) -> list[MissionVersion]:
+    def history(self, mission_id: str) -> builtins.list[MissionVersion]:
         if not self.exists(mission_id):
             raise NotFound(f"no mission '{mission_id}' in this workspace (see 'missionboard mission list')")
         rows = self.session.scalars(

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +39,8 @@ from missionboard.store.tables import (
 )
 
 LOOKUP_CHUNK = 500
+PROJECTS = cast(Table, ProjectRow.__table__)
+PARTICIPATIONS = cast(Table, ParticipationRow.__table__)
 COMPARED = (
     "title",
     "abstract",
@@ -424,7 +426,7 @@ class PortfolioRepository:
         connection = self.session.connection()
         if connection.dialect.name == "sqlite":
             last = connection.execute(select(func.max(ProjectRow.id))).scalar() or 0
-            bulk_insert(connection, ProjectRow.__table__, rows)
+            bulk_insert(connection, PROJECTS, rows)
             count, top = connection.execute(
                 select(func.count(), func.max(ProjectRow.id)).where(ProjectRow.id > last)
             ).one()
@@ -439,7 +441,7 @@ class PortfolioRepository:
                 if sorted(tuple(r) for r in first) == sorted(set(ends)):
                     return list(range(last + 1, top + 1))
         else:
-            bulk_insert(connection, ProjectRow.__table__, rows)
+            bulk_insert(connection, PROJECTS, rows)
         ids = self._existing({(row["source"], row["source_id"]) for row in rows})
         return [ids[(row["source"], row["source_id"])][0] for row in rows]
 
@@ -527,7 +529,7 @@ class PortfolioRepository:
         self.actors.flush()
         for row in rows:
             row["actor_id"] = row["actor_id"].id
-        bulk_insert(self.session.connection(), ParticipationRow.__table__, rows)
+        bulk_insert(self.session.connection(), PARTICIPATIONS, rows)
 
     def _participation_rows(
         self, project_id: int, source: str, participations: Sequence[Participation]
