@@ -13,6 +13,7 @@ from rich.table import Table
 
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.reports import summary
+from missionboard.services import analytics
 
 
 class AnalyzeFormat(StrEnum):
@@ -62,10 +63,8 @@ def analyze(
     score of at least 0.5 (flagged as proposed); rejected never. Amounts are converted with the
     workspace's exchange rates only (direct, inverse or cross); anything without a rate is reported apart.
     """
-    from missionboard.analytics import analyze_portfolio  # scikit-learn and DuckDB: loaded only when used
-
     workspace = app_context(ctx).workspace()
-    result = analyze_portfolio(
+    result = analytics.analyze_portfolio(
         workspace,
         mission,
         taxonomy=taxonomy,

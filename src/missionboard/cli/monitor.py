@@ -1,6 +1,6 @@
 """Monitoring commands: ``indicators import|list|show``, ``progress import``, ``gate add|list|calendar``,
 ``decide``, ``decisions``, ``appeal lodge|rule``, ``monitor``. Each parses its arguments, calls one service
-in ``missionboard.monitoring``, renders."""
+in ``missionboard.services.monitoring`` or ``missionboard.services.decisions``, renders."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from missionboard import monitoring
 from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.errors import InputError, Problem
+from missionboard.services import decisions as decision_service
+from missionboard.services import monitoring
 
 indicators_app = typer.Typer(
     help="Indicator observations: import series, list them, show one with its history."
@@ -223,7 +224,7 @@ def decide(
     Example: missionboard decide nordic:P17 --gate G2 --met 1,2 --decision stop --rationale "No pilot"
     """
     app = app_context(ctx)
-    record = monitoring.record_decision(
+    record = decision_service.record_decision(
         app.workspace(),
         project,
         decision.value,
@@ -293,7 +294,7 @@ def decisions(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """List stage-gate decisions, newest first (the log is append-only), with their gates and appeals."""
-    entries = monitoring.list_decisions(app_context(ctx).workspace(), mission)
+    entries = decision_service.list_decisions(app_context(ctx).workspace(), mission)
     if format is OutputFormat.JSON:
         print_json([e.to_dict() for e in entries])
         return
@@ -349,7 +350,9 @@ def gate_add(
     app = app_context(ctx)
     day = _date(date, "--date")
     assert day is not None
-    gate = monitoring.schedule_gate(app.workspace(), project, name, day, criterion, evidence, user=app.user)
+    gate = decision_service.schedule_gate(
+        app.workspace(), project, name, day, criterion, evidence, user=app.user
+    )
     if format is OutputFormat.JSON:
         print_json(gate.model_dump(mode="json"))
         return
@@ -369,7 +372,9 @@ def gate_list(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """List one project's gates with their criteria and where each stands."""
-    _render_gates(monitoring.project_gates(app_context(ctx).workspace(), project, as_of=_date(as_of)), format)
+    _render_gates(
+        decision_service.project_gates(app_context(ctx).workspace(), project, as_of=_date(as_of)), format
+    )
 
 
 @gate_app.command("calendar")
@@ -380,11 +385,11 @@ def gate_calendar(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """A mission's gate calendar: what is overdue, due soon, scheduled, decided or cancelled."""
-    calendar = monitoring.gate_calendar(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    calendar = decision_service.gate_calendar(app_context(ctx).workspace(), mission, as_of=_date(as_of))
     _render_gates(calendar, format)
 
 
-def _render_gates(calendar: monitoring.GateCalendar, format: OutputFormat) -> None:
+def _render_gates(calendar: decision_service.GateCalendar, format: OutputFormat) -> None:
     if format is OutputFormat.JSON:
         print_json(calendar.to_dict())
         return
@@ -419,7 +424,7 @@ def appeal_lodge(
 ) -> None:
     """Lodge an appeal against a decision; it stays open until ruled on."""
     app = app_context(ctx)
-    appeal = monitoring.lodge_appeal(app.workspace(), decision, reason, user=by or app.user)
+    appeal = decision_service.lodge_appeal(app.workspace(), decision, reason, user=by or app.user)
     if format is OutputFormat.JSON:
         print_json(appeal.model_dump(mode="json"))
         return
@@ -445,7 +450,7 @@ def appeal_rule(
 ) -> None:
     """Rule on an appeal: upheld keeps the decision; overturned undoes what it did to the project."""
     app = app_context(ctx)
-    result = monitoring.rule_appeal(app.workspace(), appeal, outcome, ruling, user=by or app.user)
+    result = decision_service.rule_appeal(app.workspace(), appeal, outcome, ruling, user=by or app.user)
     if format is OutputFormat.JSON:
         print_json(result.model_dump(mode="json"))
         return

@@ -18,19 +18,17 @@ from typing import Any
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.records import INGEST_FORMATS
 from missionboard.errors import InputError, NotFound, Problem
+from missionboard.services import decisions as decision_service
+from missionboard.services import explorer
+from missionboard.services import ingest as ingest_service
+from missionboard.services import mapping as mapping_service
 from missionboard.services.accounts import Account, Role
 from missionboard.store.workspace import Workspace
-from missionboard.web import queries
-from missionboard.web.integrations import service
 
 REVIEW_ACTIONS = ("accept", "reject", "reassign")
 DECISIONS = ("continue", "pivot", "scale", "stop")
 UPLOADS = Path(tempfile.gettempdir()) / "missionboard-uploads"
 STAGED = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def _need(name: str) -> Any:
-    return service(name)
 
 
 def authorise_link(account: Account, taxonomy: str) -> None:
@@ -63,17 +61,16 @@ def review(
 ) -> dict[str, Any]:
     """Accept, reject or re-assign one link; returns the link as it is afterwards."""
     with workspace.reading() as session:
-        link = queries.link_dict(queries.get_link(session, link_id))
+        link = explorer.link_record(session, link_id)
     _refuse_hidden(workspace, account, link)
     authorise_link(account, link["taxonomy"])
     if action not in REVIEW_ACTIONS:
         raise InputError(Problem("request", None, "action", f"must be one of {', '.join(REVIEW_ACTIONS)}"))
     if action == "reassign" and not goal:
         raise InputError(Problem("request", None, "goal", "re-assigning needs the goal to move the link to"))
-    review_link = _need("review_link")
-    result = review_link(workspace, link_id, action, goal=goal, user=account.username)
+    result = mapping_service.review_link(workspace, link_id, action, goal=goal, user=account.username)
     with workspace.reading() as session:
-        after = queries.link_dict(queries.get_link(session, link_id))
+        after = explorer.link_record(session, link_id)
     if isinstance(result, dict) and "reassigned_to" in result:
         after["reassigned_to"] = result["reassigned_to"]
     return after
@@ -98,8 +95,7 @@ def decide(
         raise InputError(Problem("request", None, "decision", f"must be one of {', '.join(DECISIONS)}"))
     if not rationale:
         raise InputError(Problem("request", None, "rationale", "say why: a decision needs a rationale"))
-    record_decision = _need("record_decision")
-    record_decision(
+    decision_service.record_decision(
         workspace,
         str(project_id),
         decision,
@@ -118,8 +114,8 @@ def _require_on_project(
 ) -> list[str]:
     """The missions the project serves, once the caller holds ``role`` on one of them (or is an admin)."""
     with workspace.reading() as session:
-        queries.project_detail(session, project_id)
-        missions = queries.projects_missions(session, project_id)
+        explorer.project_detail(session, project_id)
+        missions = explorer.projects_missions(session, project_id)
     if not (account.is_admin or any(account.has(m, role) for m in missions)):
         account.require_admin(f"{doing} on a project outside your missions (needs the {role.value} role)")
     return missions
@@ -143,27 +139,26 @@ def schedule_gate(
         raise InputError(
             Problem("request", None, "due", f"'{due}' is not a date: write YYYY-MM-DD")
         ) from None
-    schedule = _need("schedule_gate")
-    schedule(workspace, str(project_id), name, day, criteria, evidence, user=account.username)
+    decision_service.schedule_gate(
+        workspace, str(project_id), name, day, criteria, evidence, user=account.username
+    )
 
 
 def lodge_appeal(workspace: Workspace, account: Account, decision_id: int, *, reason: str) -> int:
     """Lodge an appeal against a decision; editors of a mission the project serves (or admins) may.
     Returns the project's id."""
-    project_id = int(_need("decision_project")(workspace, decision_id))
+    project_id = decision_service.decision_project(workspace, decision_id)
     _require_on_project(workspace, account, project_id, Role.EDITOR, "appeal decisions")
-    lodge = _need("lodge_appeal")
-    lodge(workspace, decision_id, reason, user=account.username)
+    decision_service.lodge_appeal(workspace, decision_id, reason, user=account.username)
     return project_id
 
 
 def rule_appeal(workspace: Workspace, account: Account, appeal_id: int, *, outcome: str, ruling: str) -> int:
     """Rule on an appeal; owners of a mission the project serves (or admins) may, but not who decided.
     Returns the project's id."""
-    project_id = int(_need("appeal_project")(workspace, appeal_id))
+    project_id = decision_service.appeal_project(workspace, appeal_id)
     _require_on_project(workspace, account, project_id, Role.OWNER, "rule on appeals")
-    rule = _need("rule_appeal")
-    rule(workspace, appeal_id, outcome, ruling, user=account.username)
+    decision_service.rule_appeal(workspace, appeal_id, outcome, ruling, user=account.username)
     return project_id
 
 
@@ -228,7 +223,7 @@ def import_upload(
     page can show them beside the confirm button.
     """
     account.require_admin("import files")
-    ingest_files = _need("ingest_files")
+    ingest_files = ingest_service.ingest_files
     if format not in FORMATS:
         raise InputError(Problem(name, None, "format", f"must be one of {', '.join(FORMATS)}"))
     if on_error not in ("fail", "skip"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.routing import APIRoute
@@ -24,11 +24,15 @@ from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.domain.records import IngestFormat
 from missionboard.errors import InputError, Problem
 from missionboard.missionfile import mission_document, parse_mission
-from missionboard.services import accounts
+from missionboard.services import accounts, explorer
+from missionboard.services import analytics as analytics_service
+from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
+from missionboard.services import monitoring as monitoring_service
 from missionboard.services.accounts import Account, Role
 from missionboard.store.tables import ImportRunRow
-from missionboard.web import actions, queries
+from missionboard.store.workspace import Workspace
+from missionboard.web import actions
 from missionboard.web.api_models import (
     AccountList,
     AccountOut,
@@ -53,7 +57,6 @@ from missionboard.web.api_models import (
     ReviewedLink,
     VersionList,
 )
-from missionboard.web.integrations import service
 from missionboard.web.pages import portfolio_figures
 from missionboard.web.responses import COMMON, errors
 from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
@@ -356,11 +359,17 @@ def list_members(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return {"items": [{"username": u, "role": r.value} for u, r in members]}
 
 
-def _section(request: Request, mission_id: str, name: str) -> dict[str, Any]:
+class SectionResult(Protocol):
+    """A service result the API answers with its JSON form (``PortfolioAnalysis``, ``MonitorResult``)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _section(
+    request: Request, mission_id: str, section: Callable[[Workspace, str], SectionResult]
+) -> dict[str, Any]:
     _visible(request, mission_id)
-    function = service(name)
-    result: dict[str, Any] = function(workspace_of(request), mission_id).to_dict()
-    return result
+    return section(workspace_of(request), mission_id).to_dict()
 
 
 @router.get(
@@ -383,7 +392,7 @@ def mission_portfolio(request: Request, mission_id: MissionId) -> dict[str, Any]
     response_model=AnalyticsOut,
 )
 def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]:
-    return _section(request, mission_id, "analyze_portfolio")
+    return _section(request, mission_id, analytics_service.analyze_portfolio)
 
 
 @router.get(
@@ -393,7 +402,7 @@ def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]
     response_model=MonitorOut,
 )
 def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any]:
-    return _section(request, mission_id, "monitor_mission")
+    return _section(request, mission_id, monitoring_service.monitor_mission)
 
 
 # --- projects ----------------------------------------------------------------------------------------
@@ -421,13 +430,13 @@ def list_projects(
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     account = require_account(request)
-    view = queries.ProjectFilter.from_params(request.query_params)
+    view = explorer.ProjectFilter.from_params(request.query_params)
     mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     allowed = _visible_missions(request, account)
     if mission is not None and allowed is not None and mission not in allowed:
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
     with workspace_of(request).reading() as session:
-        return queries.query_projects(session, view, allowed).as_dict()
+        return explorer.query_projects(session, view, allowed).as_dict()
 
 
 @router.get(
@@ -440,7 +449,7 @@ def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
     account = require_account(request)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
-        return queries.project_detail(session, project_id, missions=allowed)
+        return explorer.project_detail(session, project_id, missions=allowed)
 
 
 class DecisionIn(BaseModel):
@@ -479,7 +488,7 @@ def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict
     _clear(request)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
-        return {"decisions": queries.project_detail(session, project_id, missions=allowed)["decisions"]}
+        return {"decisions": explorer.project_detail(session, project_id, missions=allowed)["decisions"]}
 
 
 # --- stage-gates and appeals ------------------------------------------------------------------------
@@ -504,8 +513,8 @@ def get_mission_gates(
     request: Request, mission_id: MissionId, as_of: dt.date | None = None
 ) -> dict[str, Any]:
     _visible(request, mission_id)
-    calendar = service("gate_calendar")(workspace_of(request), mission_id, as_of=as_of)
-    return calendar.to_dict()  # type: ignore[no-any-return]
+    calendar = decision_service.gate_calendar(workspace_of(request), mission_id, as_of=as_of)
+    return calendar.to_dict()
 
 
 @router.get(
@@ -516,8 +525,8 @@ def get_mission_gates(
 )
 def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None = None) -> dict[str, Any]:
     require_account(request)
-    calendar = service("project_gates")(workspace_of(request), str(project_id), as_of=as_of)
-    return calendar.to_dict()  # type: ignore[no-any-return]
+    calendar = decision_service.project_gates(workspace_of(request), str(project_id), as_of=as_of)
+    return calendar.to_dict()
 
 
 @router.post(
@@ -538,8 +547,8 @@ def post_gate(request: Request, project_id: RowId, body: GateIn) -> dict[str, An
         criteria=body.criteria,
         evidence=body.evidence,
     )
-    calendar = service("project_gates")(workspace_of(request), str(project_id))
-    return calendar.to_dict()  # type: ignore[no-any-return]
+    calendar = decision_service.project_gates(workspace_of(request), str(project_id))
+    return calendar.to_dict()
 
 
 class AppealIn(BaseModel):
@@ -552,10 +561,7 @@ class RulingIn(BaseModel):
 
 
 def _project_decisions(request: Request, project_id: int) -> dict[str, Any]:
-    from missionboard.monitoring.decisions import decisions_in
-
-    with workspace_of(request).reading() as session:
-        entries = decisions_in(session, project_ids={project_id})
+    entries = decision_service.project_decisions(workspace_of(request), project_id)
     return {"project_id": project_id, "decisions": [e.to_dict(evidence=False) for e in entries]}
 
 
@@ -620,7 +626,7 @@ def list_links(
             every = session.scalars(select(LinkRow.taxonomy).distinct()).all()
         taxonomies = [t for t in every if mission_of_taxonomy(t) in (None, *allowed)]
     with workspace_of(request).reading() as session:
-        return queries.query_links(
+        return explorer.query_links(
             session,
             taxonomy=taxonomy,
             taxonomies=taxonomies,
@@ -757,7 +763,7 @@ def list_audit(
 ) -> dict[str, Any]:
     require_account(request).require_admin("browse the audit log")
     with workspace_of(request).reading() as session:
-        return queries.audit_events(
+        return explorer.audit_events(
             session,
             entity=entity,
             entity_id=entity_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,14 +33,17 @@ from missionboard.errors import (
 )
 from missionboard.missionfile import dump_mission, parse_mission
 from missionboard.reports import spreadsheets
-from missionboard.services import accounts
+from missionboard.services import accounts, explorer
+from missionboard.services import analytics as analytics_service
+from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
+from missionboard.services import monitoring as monitoring_service
 from missionboard.services.accounts import Account, Role
 from missionboard.services.portfolio import read_portfolio
-from missionboard.web import forms, queries
+from missionboard.store.workspace import Workspace
+from missionboard.web import forms
 from missionboard.web.actions import FORMATS
 from missionboard.web.app import templates
-from missionboard.web.integrations import service
 from missionboard.web.security import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -143,17 +146,17 @@ def visible_mission(request: Request, mission_id: str, version: int | None = Non
     )
 
 
-def _refuse_hidden_goal(account: Account, view: queries.ProjectFilter, hidden: set[str]) -> None:
+def _refuse_hidden_goal(account: Account, view: explorer.ProjectFilter, hidden: set[str]) -> None:
     mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     if mission is not None and mission in hidden:
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
 
 
-def export_view(request: Request) -> tuple[queries.ProjectFilter, set[str] | None]:
+def export_view(request: Request) -> tuple[explorer.ProjectFilter, set[str] | None]:
     """The explorer view to export, once the caller may see everything it filters by, and the missions
     whose links count in it (None: all)."""
     account = require_account(request)
-    view = queries.ProjectFilter.from_params(request.query_params)
+    view = explorer.ProjectFilter.from_params(request.query_params)
     _refuse_hidden_goal(account, view, hidden_missions(request, account))
     visible = accounts.visible_missions(workspace_of(request), account)
     return view, None if visible is None else set(visible)
@@ -187,22 +190,33 @@ def quality(request: Request, mission_id: str) -> dict[str, Any]:
     )
 
 
-SECTIONS = {"analytics": "analyze_portfolio", "monitoring": "monitor_mission"}
+def _analytics(workspace: Workspace, mission_id: str) -> dict[str, Any]:
+    return analytics_service.analyze_portfolio(workspace, mission_id).to_dict()
+
+
+def _monitoring(workspace: Workspace, mission_id: str) -> dict[str, Any]:
+    return monitoring_service.monitor_mission(workspace, mission_id).to_dict()
+
+
+SECTIONS: dict[str, Callable[[Workspace, str], dict[str, Any]]] = {
+    "analytics": _analytics,
+    "monitoring": _monitoring,
+}
+"""The slow sections of a mission page: each a service's result as the templates read it."""
 HEAVY = threading.Lock()
 """The slow figures (quality check, analytics, monitoring) are computed one at a time per process: they are
 CPU-bound, so running them side by side gains nothing and would only slow every other request."""
 
 
 def section(request: Request, mission_id: str, key: str) -> dict[str, Any]:
-    """Analytics or monitoring results for a mission, where that service is installed (cached a while)."""
-    name = SECTIONS[key]
+    """Analytics or monitoring results for a mission (cached a while)."""
+    function = SECTIONS[key]
     workspace = workspace_of(request)
 
     def compute() -> dict[str, Any]:
-        function = service(name)
         try:
             with HEAVY:
-                result = function(workspace, mission_id).to_dict()
+                result = function(workspace, mission_id)
         except MissionboardError as exc:
             return {"error": str(exc)}
         out: dict[str, Any] = {"result": result}
@@ -216,25 +230,21 @@ def section(request: Request, mission_id: str, key: str) -> dict[str, Any]:
 
 def _status_rule() -> dict[str, float]:
     """The probability thresholds the board's statuses follow (the rules the board was judged with)."""
-    from missionboard.monitoring.progress import load_status_rules
-
-    rules = load_status_rules()
+    rules = monitoring_service.status_rules()
     return {"on_track": rules.on_track_probability, "at_risk": rules.at_risk_probability}
 
 
 def _indicator_series(workspace: Any, result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Each objective's observed series, for its chart (empty where the monitoring module has none)."""
-    try:
-        from missionboard.monitoring import show_indicator
-    except ImportError:
-        return {}
+    """Each objective's observed series, for its chart."""
     series: dict[str, list[dict[str, Any]]] = {}
     for objective in result.get("objectives") or []:
         ident = objective.get("indicator")
         if not ident:
             continue
         try:
-            detail = show_indicator(workspace, ident, geography=objective.get("geography") or None).to_dict()
+            detail = monitoring_service.show_indicator(
+                workspace, ident, geography=objective.get("geography") or None
+            ).to_dict()
         except MissionboardError:
             continue
         series[str(objective.get("objective"))] = list(detail.get("series") or [])
@@ -399,10 +409,10 @@ def _tree_data(cache: Any, workspace: Any, current: MissionVersion, limit: int =
     def compute() -> dict[str, Any]:
         with workspace.reading() as session:
             return {
-                "counts": queries.objective_links(session, mission),
-                "tops": {o: queries.top_projects(session, mission, o, limit=limit) for o in objectives},
-                "size": queries.portfolio_size(session, mission),
-                "decisions": queries.mission_decisions(session, mission, limit=limit * 4),
+                "counts": explorer.objective_links(session, mission),
+                "tops": {o: explorer.top_projects(session, mission, o, limit=limit) for o in objectives},
+                "size": explorer.portfolio_size(session, mission),
+                "decisions": explorer.mission_decisions(session, mission, limit=limit * 4),
                 "portfolio": _portfolio_figures(cache, workspace, current),
             }
 
@@ -412,7 +422,7 @@ def _tree_data(cache: Any, workspace: Any, current: MissionVersion, limit: int =
 def prewarm(app: Any) -> None:
     """Fill the caches the first visitors would otherwise wait for: facet values and each mission tree."""
     workspace = app.state.workspace
-    app.state.facets.get("facets", lambda: queries.facets(workspace))
+    app.state.facets.get("facets", lambda: explorer.facets(workspace))
     for version in mission_service.list_missions(workspace):
         _tree_data(app.state.cache, workspace, version)
 
@@ -703,18 +713,18 @@ def explorer_page(request: Request) -> Response:
     account = require_account(request)
     workspace = workspace_of(request)
     try:
-        view = queries.ProjectFilter.from_params(request.query_params)
+        view = explorer.ProjectFilter.from_params(request.query_params)
         problems: list[Problem] = []
     except InputError as exc:
-        view, problems = queries.ProjectFilter(), exc.problems
+        view, problems = explorer.ProjectFilter(), exc.problems
     hidden = hidden_missions(request, account)
     _refuse_hidden_goal(account, view, hidden)
     visible = accounts.visible_missions(workspace, account)
     with workspace.reading() as session:
-        page = queries.query_projects(session, view, visible)
-    facets = request.app.state.facets.get("facets", lambda: queries.facets(workspace))
+        page = explorer.query_projects(session, view, visible)
+    facets = request.app.state.facets.get("facets", lambda: explorer.facets(workspace))
     if visible is not None:  # goals of hidden (or deleted) missions are not offered
-        facets = dataclasses.replace(facets, goal=queries.visible_goals(facets.goal, visible))
+        facets = dataclasses.replace(facets, goal=explorer.visible_goals(facets.goal, visible))
     return render(
         request,
         "explorer.html",
@@ -722,9 +732,9 @@ def explorer_page(request: Request) -> Response:
         page=page,
         facets=facets,
         problems=problems,
-        sorts=list(queries.SORTS),
-        statuses=queries.LINK_STATUSES,
-        per_page_choices=queries.PER_PAGE_CHOICES,
+        sorts=list(explorer.SORTS),
+        statuses=explorer.LINK_STATUSES,
+        per_page_choices=explorer.PER_PAGE_CHOICES,
         qs=lambda **changes: urlencode(view.params(**changes)),
     )
 
@@ -736,8 +746,8 @@ def explorer_csv(request: Request) -> Response:
 
     def lines() -> Iterator[str]:
         with workspace.reading() as session:
-            rows = queries.iter_projects(session, view, visible=visible)
-            yield from spreadsheets.csv_chunks(queries.EXPORT_COLUMNS, map(_export_row, rows))
+            rows = explorer.iter_projects(session, view, visible=visible)
+            yield from spreadsheets.csv_chunks(explorer.EXPORT_COLUMNS, map(_export_row, rows))
 
     return StreamingResponse(
         lines(),
@@ -747,15 +757,15 @@ def explorer_csv(request: Request) -> Response:
 
 
 def _export_row(row: dict[str, Any]) -> list[Any]:
-    return [row[c] for c in queries.EXPORT_COLUMNS]
+    return [row[c] for c in explorer.EXPORT_COLUMNS]
 
 
 @router.get("/projects/export.xlsx")
 def explorer_xlsx(request: Request) -> Response:
     view, visible = export_view(request)
     with workspace_of(request).reading() as session:
-        rows = queries.iter_projects(session, view, visible=visible, limit=XLSX_LIMIT)
-        data = spreadsheets.xlsx_bytes("projects", queries.EXPORT_COLUMNS, map(_export_row, rows))
+        rows = explorer.iter_projects(session, view, visible=visible, limit=XLSX_LIMIT)
+        data = spreadsheets.xlsx_bytes("projects", explorer.EXPORT_COLUMNS, map(_export_row, rows))
     return Response(
         data,
         media_type=spreadsheets.XLSX_MEDIA_TYPE,
@@ -769,11 +779,11 @@ def project_page(request: Request, project_id: int) -> Response:
     workspace = workspace_of(request)
     visible = accounts.visible_missions(workspace, account)  # the rest leave no trace on the page
     with workspace.reading() as session:
-        project = queries.project_detail(session, project_id, missions=visible)
-        missions = queries.projects_missions(session, project_id)
+        project = explorer.project_detail(session, project_id, missions=visible)
+        missions = explorer.projects_missions(session, project_id)
     health = _project_health(workspace, project_id)
     if "evidence" in health:
-        health["evidence"] = queries.visible_evidence(health["evidence"], visible)
+        health["evidence"] = explorer.visible_evidence(health["evidence"], visible)
         health["missions"] = _health_by_mission(health["evidence"])
     may_decide = account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)
     return render(
@@ -791,11 +801,8 @@ def project_page(request: Request, project_id: int) -> Response:
 def _project_gates(workspace: Any, project_id: int) -> dict[str, Any]:
     """The project's gates and its decisions with their gates, criteria and appeals (no evidence: the
     page shows that, filtered, from ``project.decisions``)."""
-    from missionboard.monitoring.decisions import decisions_in
-
-    calendar = service("project_gates")(workspace, str(project_id))
-    with workspace.reading() as session:
-        log = [e.to_dict(evidence=False) for e in decisions_in(session, project_ids={project_id})]
+    calendar = decision_service.project_gates(workspace, str(project_id))
+    log = [e.to_dict(evidence=False) for e in decision_service.project_decisions(workspace, project_id)]
     return {"gates": calendar.to_dict()["gates"], "decision_log": log}
 
 
@@ -897,7 +904,7 @@ def mission_gates_page(request: Request, mission_id: str, as_of: str = "") -> Re
         raise InputError(
             Problem("request", None, "as_of", f"'{as_of}' is not a date: write YYYY-MM-DD")
         ) from None
-    calendar = service("gate_calendar")(workspace_of(request), mission_id, as_of=day)
+    calendar = decision_service.gate_calendar(workspace_of(request), mission_id, as_of=day)
     return render(request, "mission_gates.html", mission=current.mission, calendar=calendar.to_dict())
 
 
@@ -905,14 +912,10 @@ def _project_health(workspace: Any, project_id: int) -> dict[str, Any]:
     """Health flags and progress as monitoring judges them today (what a decision would freeze)."""
     import datetime as dt
 
-    from missionboard.monitoring.decisions import evidence_for
-    from missionboard.monitoring.progress import load_rules
-    from missionboard.store.tables import ProjectRow
-
     try:
-        with workspace.reading() as session:
-            row = session.get(ProjectRow, project_id)
-            evidence = evidence_for(session, row, rules=load_rules(), as_of=dt.datetime.now(dt.UTC).date())
+        evidence = decision_service.project_evidence(
+            workspace, project_id, as_of=dt.datetime.now(dt.UTC).date()
+        )
     except MissionboardError as exc:
         return {"error": str(exc)}
     return {"evidence": evidence}
@@ -952,7 +955,7 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         current = visible_mission(request, mission)
         account.require(mission, Role.REVIEWER, "review links")
         with workspace_of(request).reading() as session:
-            links = queries.query_links(
+            links = explorer.query_links(
                 session,
                 taxonomy=mission_taxonomy(mission),
                 status=status or None,
@@ -1172,7 +1175,7 @@ def audit_page(
 ) -> Response:
     require_account(request).require_admin("browse the audit log")
     with workspace_of(request).reading() as session:
-        events = queries.audit_events(
+        events = explorer.audit_events(
             session, entity=entity, entity_id=entity_id, actor=actor, action=action, page=max(1, page)
         )
     filters = {"entity": entity, "entity_id": entity_id, "actor": actor, "action": action}

@@ -1,0 +1,207 @@
+"""The portfolio explorer's use cases, which the pages and the API share: the project list and its
+filters, a project's record, the review queue, a mission tree's figures and the audit log.
+
+What a caller may see of missions is passed in as ``missions`` (or ``visible``): the ids of the missions
+they may see, or None for all (workspace admins). A mission's links, its objectives in a decision's
+evidence and its goals among the explorer's filters are left out for everyone else, so a private mission
+leaves no trace. The reads run in the caller's session (``workspace.reading()``), so one page reads one
+consistent state; the SQL is in ``store.explorer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from missionboard.domain.mapping import mission_of_taxonomy
+from missionboard.domain.missions import Mission
+from missionboard.store.explorer import (
+    COUNT_CAP,
+    EXPORT_COLUMNS,
+    LINK_STATUSES,
+    MAX_OFFSET,
+    PER_PAGE_CHOICES,
+    SORTS,
+    ExplorerStore,
+    Facets,
+    Page,
+    ProjectFilter,
+)
+from missionboard.store.workspace import Workspace
+
+__all__ = [
+    "COUNT_CAP",
+    "EXPORT_COLUMNS",
+    "LINK_STATUSES",
+    "MAX_OFFSET",
+    "PER_PAGE_CHOICES",
+    "SORTS",
+    "Facets",
+    "Page",
+    "ProjectFilter",
+    "audit_events",
+    "facets",
+    "iter_projects",
+    "link_record",
+    "mission_decisions",
+    "objective_links",
+    "portfolio_size",
+    "project_detail",
+    "projects_missions",
+    "query_links",
+    "query_projects",
+    "shows_taxonomy",
+    "top_projects",
+    "visible_evidence",
+    "visible_goals",
+]
+
+
+# --- the project list ------------------------------------------------------------------------------
+
+
+def query_projects(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> Page:
+    """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``); only
+    links to missions in ``visible`` (None: all) count in the link filters."""
+    return ExplorerStore(session).projects(f, visible)
+
+
+def iter_projects(
+    session: Session, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every project of the view in its order (for exports), streamed in batches."""
+    return ExplorerStore(session).iter_projects(f, visible=visible, limit=limit)
+
+
+def facets(workspace: Workspace) -> Facets:
+    """Values offered in the explorer's filters (at most 500 each), for every mission: narrow the goals
+    with ``visible_goals``."""
+    with workspace.reading() as session:
+        return ExplorerStore(session).facets(sqlite=workspace.is_sqlite)
+
+
+def visible_goals(goals: list[tuple[str, str]], missions: Collection[str] | None) -> list[tuple[str, str]]:
+    """The explorer's goal filter options ("taxonomy/goal", label) a caller who may see ``missions`` sees."""
+    return [(value, label) for value, label in goals if shows_taxonomy(value.rpartition("/")[0], missions)]
+
+
+# --- one project -----------------------------------------------------------------------------------
+
+
+def project_detail(
+    session: Session, project_id: int, *, missions: Collection[str] | None = None
+) -> dict[str, Any]:
+    """A project's record with its actors, links and decisions, as a caller who may see ``missions``
+    (None: every mission) sees it."""
+    data = ExplorerStore(session).project(project_id)
+    data["links"] = [link for link in data["links"] if shows_taxonomy(link["taxonomy"], missions)]
+    for decision in data["decisions"]:
+        decision["evidence"] = visible_evidence(decision["evidence"], missions)
+    return data
+
+
+def projects_missions(session: Session, project_id: int) -> list[str]:
+    """Missions whose portfolio holds the project (links that count by ``domain.portfolio_rule``)."""
+    return ExplorerStore(session).projects_missions(project_id)
+
+
+def shows_taxonomy(taxonomy: str, missions: Collection[str] | None) -> bool:
+    """Whether links of ``taxonomy`` show to a caller who may see ``missions``: a mission's taxonomy only
+    where they may see that mission (a deleted mission's to admins only), other taxonomies (SDGs …) always."""
+    if missions is None:
+        return True
+    mission = mission_of_taxonomy(taxonomy)
+    return mission is None or mission in missions
+
+
+def visible_evidence(evidence: Any, missions: Collection[str] | None) -> Any:
+    """A decision's evidence (``monitoring.decisions.evidence_for``) without the objectives of missions the
+    caller may not see; the project's own health flags and progress stay."""
+    if missions is None or not isinstance(evidence, dict):
+        return evidence
+    shown = dict(evidence)
+    if "objectives" in shown:
+        objectives = shown["objectives"] if isinstance(shown["objectives"], list) else []
+        shown["objectives"] = [
+            o for o in objectives if isinstance(o, dict) and str(o.get("mission", "")) in missions
+        ]
+    return shown
+
+
+# --- links -----------------------------------------------------------------------------------------
+
+
+def link_record(session: Session, link_id: int) -> dict[str, Any]:
+    """One link as the API shows it, or ``NotFound``."""
+    return ExplorerStore(session).link(link_id)
+
+
+def query_links(
+    session: Session,
+    *,
+    taxonomy: str | None = None,
+    taxonomies: list[str] | None = None,
+    status: str | None = None,
+    project_id: int | None = None,
+    goal: str | None = None,
+    by_uncertainty: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Links with their project titles; ``by_uncertainty`` puts scores nearest 0.5 first (the review queue)."""
+    return ExplorerStore(session).links(
+        taxonomy=taxonomy,
+        taxonomies=taxonomies,
+        status=status,
+        project_id=project_id,
+        goal=goal,
+        by_uncertainty=by_uncertainty,
+        page=page,
+        per_page=per_page,
+    )
+
+
+# --- a mission tree's figures ----------------------------------------------------------------------
+
+
+def portfolio_size(session: Session, mission: Mission) -> int:
+    """Projects in the mission's portfolio (``domain.portfolio_rule``; an index-only count)."""
+    return ExplorerStore(session).portfolio_size(mission)
+
+
+def objective_links(session: Session, mission: Mission) -> dict[str, dict[str, int]]:
+    """For each objective of a mission: projects by how their link counts under the portfolio rule —
+    ``accepted``, ``proposed`` (counted, score ≥ threshold), ``below_threshold`` (proposed, not counted)
+    and ``rejected``."""
+    return ExplorerStore(session).objective_links(mission)
+
+
+def top_projects(session: Session, mission: Mission, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The strongest projects of an objective in the portfolio: accepted first, then by score."""
+    return ExplorerStore(session).top_projects(mission, goal, limit)
+
+
+def mission_decisions(session: Session, mission: Mission, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest decisions on projects in the mission's portfolio."""
+    return ExplorerStore(session).mission_decisions(mission, limit)
+
+
+# --- audit log -------------------------------------------------------------------------------------
+
+
+def audit_events(
+    session: Session,
+    *,
+    entity: str = "",
+    entity_id: str = "",
+    actor: str = "",
+    action: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Audit events, newest first, filtered by exact entity, id, actor and action prefix."""
+    return ExplorerStore(session).audit_events(
+        entity=entity, entity_id=entity_id, actor=actor, action=action, page=page, per_page=per_page
+    )

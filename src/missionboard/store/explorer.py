@@ -1,0 +1,640 @@
+"""The portfolio explorer's SQL: the project list and its filters, a project's record, links, missions'
+portfolios and the audit log, as the pages and the API read them (through ``services.explorer``).
+
+Everything here is built from SQLAlchemy expressions with bound parameters and is written to stay fast
+on a million projects: filters hit indexed columns or use EXISTS on the links index, pages use
+LIMIT/OFFSET on an indexed order, counts stop at ``COUNT_CAP`` and facet options are cached (by the web).
+Who may see what is the service's concern: ``ExplorerStore.project`` returns every link and decision,
+``services.explorer.project_detail`` leaves out what the caller may not see.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select, true
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
+from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio_rule import DEFAULT_RULE
+from missionboard.errors import InputError, NotFound, Problem
+from missionboard.store import portfolio_scope
+from missionboard.store.tables import (
+    ActorRow,
+    AuditEventRow,
+    DecisionRow,
+    GoalRow,
+    ImportRunRow,
+    LinkRow,
+    ParticipationRow,
+    ProjectRow,
+)
+
+COUNT_CAP = 10_000
+MAX_OFFSET = 100_000
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+LINK_STATUSES = ("proposed", "accepted", "rejected", "unlinked")
+SORTS: dict[str, Any] = {
+    "id": ProjectRow.id,
+    "title": ProjectRow.title,
+    "funder": ProjectRow.funder,
+    "start": ProjectRow.start,
+    "budget": ProjectRow.budget_amount,
+}
+EXPORT_COLUMNS = (
+    "id",
+    "source",
+    "source_id",
+    "title",
+    "funder",
+    "programme",
+    "instrument",
+    "stage",
+    "status",
+    "start",
+    "end",
+    "budget_amount",
+    "budget_currency",
+    "countries",
+    "regions",
+)
+FACET_LIMIT = 500
+ROW_COLUMNS = (
+    ProjectRow.id,
+    ProjectRow.source,
+    ProjectRow.source_id,
+    ProjectRow.title,
+    ProjectRow.funder,
+    ProjectRow.programme,
+    ProjectRow.instrument,
+    ProjectRow.stage,
+    ProjectRow.status,
+    ProjectRow.start,
+    ProjectRow.end,
+    ProjectRow.budget_amount,
+    ProjectRow.budget_currency,
+    ProjectRow.countries,
+    ProjectRow.regions,
+)
+"""What a list of projects shows: only these columns are read (the record's other JSON columns are large)."""
+
+
+@dataclass
+class ProjectFilter:
+    """The explorer's current view: search text, facets, order and page."""
+
+    q: str = ""
+    funder: str = ""
+    programme: str = ""
+    instrument: str = ""
+    stage: str = ""
+    region: str = ""
+    goal: str = ""  # "taxonomy/goal", e.g. "mission:ocean/plastics" or "sdg/7"
+    link_status: str = ""
+    sort: str = "id"
+    desc: bool = False
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_params(cls, params: Any) -> ProjectFilter:
+        """Build from query parameters, refusing values that cannot mean anything."""
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for f in fields(cls):
+            raw = params.get(f.name)
+            if raw is None or raw == "":
+                continue
+            raw = str(raw)
+            if f.name in ("page", "per_page"):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    problems.append(Problem("query", None, f.name, f"must be a whole number (got {raw!r})"))
+            elif f.name == "desc":
+                values["desc"] = raw.lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw.strip()[:500]
+        result = cls(**values)
+        if result.sort not in SORTS:
+            problems.append(Problem("query", None, "sort", f"must be one of {', '.join(SORTS)}"))
+        if result.link_status and result.link_status not in LINK_STATUSES:
+            problems.append(
+                Problem("query", None, "link_status", f"must be one of {', '.join(LINK_STATUSES)}")
+            )
+        if result.goal and "/" not in result.goal:
+            problems.append(Problem("query", None, "goal", "must be TAXONOMY/GOAL, e.g. sdg/7"))
+        if result.page < 1:
+            problems.append(Problem("query", None, "page", "must be 1 or more"))
+        if not 1 <= result.per_page <= 500:
+            problems.append(Problem("query", None, "per_page", "must be between 1 and 500"))
+        elif (result.page - 1) * result.per_page > MAX_OFFSET:
+            problems.append(
+                Problem(
+                    "query", None, "page", f"pages end after {MAX_OFFSET:,} rows; narrow the filters instead"
+                )
+            )
+        if problems:
+            raise InputError(problems)
+        return result
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The non-default parameters of this view (with ``changes``), for links and exports."""
+        default = ProjectFilter()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = changes.get(f.name, getattr(self, f.name))
+            if value != getattr(default, f.name):
+                out[f.name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return out
+
+    @property
+    def active(self) -> bool:
+        return any(
+            getattr(self, name)
+            for name in ("q", "funder", "programme", "instrument", "stage", "region", "goal", "link_status")
+        )
+
+
+@dataclass
+class Page:
+    """One page of a list, and how many rows match (exactly up to ``COUNT_CAP``, else a lower bound)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    total_capped: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.total > self.page * self.per_page or self.total_capped
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.rows,
+            "total": self.total,
+            "total_is_lower_bound": self.total_capped,
+            "page": self.page,
+            "per_page": self.per_page,
+            "has_next": self.has_next,
+        }
+
+
+@dataclass
+class Facets:
+    """Values offered in the explorer's filters."""
+
+    funder: list[str] = field(default_factory=list)
+    programme: list[str] = field(default_factory=list)
+    instrument: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    region: list[str] = field(default_factory=list)
+    goal: list[tuple[str, str]] = field(default_factory=list)  # (value "taxonomy/goal", label)
+
+
+class ExplorerStore:
+    """Reads the explorer's lists and records inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- the project list ------------------------------------------------------------------------
+
+    def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page:
+        """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
+        rows = self.session.execute(
+            _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
+            .limit(f.per_page)
+            .offset((f.page - 1) * f.per_page)
+        ).all()
+        offset = (f.page - 1) * f.per_page
+        if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
+            total = offset + len(rows)
+        else:
+            inner = _filtered(select(ProjectRow.id), f, visible).limit(COUNT_CAP + 1).subquery()
+            total = self.session.scalar(select(func.count()).select_from(inner)) or 0
+        capped = total > COUNT_CAP
+        return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
+
+    def iter_projects(
+        self, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every project of the view in its order (for exports), streamed in batches."""
+        query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
+        if limit is not None:
+            query = query.limit(limit)
+        for row in self.session.execute(query.execution_options(yield_per=2000)):
+            yield _row_dict(row)
+
+    def facets(self, *, sqlite: bool) -> Facets:
+        """Values offered in the explorer's filters (distinct values on indexed columns; at most 500 each)."""
+        result = Facets()
+        for name in ("funder", "programme", "instrument", "stage"):
+            column = getattr(ProjectRow, name)
+            values = self.session.scalars(
+                select(column).where(column.is_not(None)).distinct().order_by(column).limit(FACET_LIMIT)
+            )
+            setattr(result, name, [str(v) for v in values])
+        result.region = self._regions(sqlite=sqlite)
+        titles = {
+            (t, c): title
+            for t, c, title in self.session.execute(
+                select(GoalRow.taxonomy_code, GoalRow.code, GoalRow.title)
+            )
+        }
+        pairs = self.session.execute(
+            select(LinkRow.taxonomy, LinkRow.goal)
+            .distinct()
+            .order_by(LinkRow.taxonomy, LinkRow.goal)
+            .limit(FACET_LIMIT)
+        )
+        result.goal = [
+            (f"{t}/{g}", f"{t} · {g}" + (f" — {titles[(t, g)][:60]}" if (t, g) in titles else ""))
+            for t, g in pairs
+        ]
+        return result
+
+    def _regions(self, *, sqlite: bool) -> list[str]:
+        values: set[str] = set()
+        for column in (ProjectRow.regions, ProjectRow.countries):
+            if sqlite:
+                each = func.json_each(column).table_valued("value")
+            else:
+                each = func.json_array_elements_text(column).table_valued("value")
+            query = (
+                select(each.c.value).select_from(ProjectRow).join(each, true()).distinct().limit(FACET_LIMIT)
+            )
+            values.update(str(v) for v in self.session.scalars(query) if v)
+        return sorted(values)[:FACET_LIMIT]
+
+    # --- one project -----------------------------------------------------------------------------
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        """A project's record with its actors and every link and decision (visibility is the caller's)."""
+        session = self.session
+        row = session.get(ProjectRow, project_id)
+        if row is None:
+            raise NotFound(f"no project with id {project_id}")
+        data = _row_dict(row)
+        data.update(
+            abstract=row.abstract,
+            language=row.language,
+            funding_scheme=row.funding_scheme,
+            public_amount=float(row.public_amount) if row.public_amount is not None else None,
+            public_currency=row.public_currency,
+            cofunding_amount=float(row.cofunding_amount) if row.cofunding_amount is not None else None,
+            cofunding_currency=row.cofunding_currency,
+            trl=row.trl,
+            sectors=list(row.sectors or []),
+            topics=list(row.topics or []),
+            source_labels=list(row.source_labels or []),
+            raw=row.raw or {},
+            created_at=row.created_at.isoformat() if row.created_at else None,
+            updated_at=row.updated_at.isoformat() if row.updated_at else None,
+        )
+        run = session.get(ImportRunRow, row.import_run_id) if row.import_run_id else None
+        data["import_run"] = (
+            None
+            if run is None
+            else {
+                "id": run.id,
+                "format": run.format,
+                "source": run.source,
+                "files": run.files,
+                "user": run.user,
+                "started_at": run.started_at.isoformat() if run.started_at else None,
+            }
+        )
+        data["actors"] = [
+            {
+                "id": a.id,
+                "name": a.name,
+                "helix": a.helix,
+                "country": a.country,
+                "role": p.role,
+                "amount": float(p.amount) if p.amount is not None else None,
+                "currency": p.currency,
+            }
+            for p, a in session.execute(
+                select(ParticipationRow, ActorRow)
+                .join(ActorRow, ActorRow.id == ParticipationRow.actor_id)
+                .where(ParticipationRow.project_id == project_id)
+                .order_by(ParticipationRow.role, ActorRow.name)
+            )
+        ]
+        data["links"] = [
+            _link_dict(link)
+            for link in session.scalars(
+                select(LinkRow).where(LinkRow.project_id == project_id).order_by(LinkRow.score.desc())
+            )
+        ]
+        data["decisions"] = [
+            {
+                "id": d.id,
+                "decision": d.decision,
+                "rationale": d.rationale,
+                "by": d.by,
+                "at": d.at.isoformat() if d.at else None,
+                "evidence": d.evidence,
+            }
+            for d in session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.project_id == project_id)
+                .order_by(DecisionRow.at.desc())
+            )
+        ]
+        return data
+
+    def projects_missions(self, project_id: int) -> list[str]:
+        """Missions whose portfolio holds the project (links that count by ``domain.portfolio_rule``)."""
+        rows = self.session.scalars(
+            select(LinkRow.taxonomy)
+            .where(
+                LinkRow.project_id == project_id,
+                LinkRow.taxonomy.like(f"{MISSION_PREFIX}%"),
+                portfolio_scope.counts(),
+            )
+            .distinct()
+        )
+        return [t.split(":", 1)[1] for t in rows]
+
+    # --- links -----------------------------------------------------------------------------------
+
+    def link(self, link_id: int) -> dict[str, Any]:
+        """One link, or ``NotFound``."""
+        link = self.session.get(LinkRow, link_id)
+        if link is None:
+            raise NotFound(f"no link with id {link_id}")
+        return _link_dict(link)
+
+    def links(
+        self,
+        *,
+        taxonomy: str | None = None,
+        taxonomies: list[str] | None = None,
+        status: str | None = None,
+        project_id: int | None = None,
+        goal: str | None = None,
+        by_uncertainty: bool = False,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> Page:
+        """Links with their project titles; ``by_uncertainty`` puts scores nearest 0.5 first (the review queue)."""
+        query = select(LinkRow, ProjectRow.title).join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+        count = select(LinkRow.id)
+        conditions = []
+        if taxonomy is not None:
+            conditions.append(LinkRow.taxonomy == taxonomy)
+        if taxonomies is not None:
+            conditions.append(LinkRow.taxonomy.in_(taxonomies))
+        if status:
+            conditions.append(LinkRow.status == status)
+        if project_id is not None:
+            conditions.append(LinkRow.project_id == project_id)
+        if goal:
+            conditions.append(LinkRow.goal == goal)
+        query = query.where(*conditions)
+        count = count.where(*conditions)
+        if by_uncertainty:
+            query = query.order_by(func.abs(LinkRow.score - 0.5), LinkRow.id)
+        else:
+            query = query.order_by(LinkRow.id)
+        rows = self.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+        total = (
+            self.session.scalar(select(func.count()).select_from(count.limit(COUNT_CAP + 1).subquery())) or 0
+        )
+        return Page(
+            [_link_dict(link, title) for link, title in rows],
+            min(total, COUNT_CAP),
+            total > COUNT_CAP,
+            page,
+            per_page,
+        )
+
+    # --- missions' portfolios --------------------------------------------------------------------
+
+    def portfolio_size(self, mission: Mission) -> int:
+        """Projects in the mission's portfolio (``domain.portfolio_rule``; an index-only count)."""
+        return portfolio_scope.portfolio_size(self.session, mission)
+
+    def objective_links(self, mission: Mission) -> dict[str, dict[str, int]]:
+        """For each objective of a mission: projects by how their link counts under the portfolio rule —
+        ``accepted``, ``proposed`` (counted, score ≥ threshold), ``below_threshold`` (proposed, not counted)
+        and ``rejected``."""
+        counted = portfolio_scope.counts(DEFAULT_RULE)
+        out: dict[str, dict[str, int]] = {}
+        for goal, status, n_counted, n_left_out in self.session.execute(
+            select(
+                LinkRow.goal,
+                LinkRow.status,
+                func.count(func.distinct(case((counted, LinkRow.project_id)))),
+                func.count(func.distinct(case((not_(counted), LinkRow.project_id)))),
+            )
+            .where(
+                LinkRow.taxonomy == mission_taxonomy(mission.id),
+                LinkRow.goal.in_([o.id for o in mission.objectives]),
+            )
+            .group_by(LinkRow.goal, LinkRow.status)
+        ):
+            found = out.setdefault(goal, {})
+            if status == "proposed":
+                found["proposed"] = int(n_counted)
+                found["below_threshold"] = int(n_left_out)
+            else:
+                found[status] = int(n_counted) + int(n_left_out)
+        return out
+
+    def top_projects(self, mission: Mission, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The strongest projects of an objective in the portfolio: accepted first, then by score."""
+        rows = self.session.execute(
+            select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
+            .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+            .where(
+                LinkRow.taxonomy == mission_taxonomy(mission.id),
+                LinkRow.goal == goal,
+                portfolio_scope.counts(),
+            )
+            .order_by(LinkRow.status.asc(), LinkRow.score.desc())
+            .limit(limit)
+        )
+        return [
+            {**_link_dict(link, title), "instrument": instrument, "funder": funder}
+            for link, title, instrument, funder in rows
+        ]
+
+    def mission_decisions(self, mission: Mission, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest decisions on projects in the mission's portfolio."""
+        rows = self.session.execute(
+            select(DecisionRow, ProjectRow.title)
+            .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
+            .where(DecisionRow.project_id.in_(portfolio_scope.portfolio_project_ids(mission)))
+            .order_by(DecisionRow.at.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "id": d.id,
+                "project_id": d.project_id,
+                "project_title": title,
+                "decision": d.decision,
+                "rationale": d.rationale,
+                "by": d.by,
+                "at": d.at.isoformat() if d.at else None,
+            }
+            for d, title in rows
+        ]
+
+    # --- audit log -------------------------------------------------------------------------------
+
+    def audit_events(
+        self,
+        *,
+        entity: str = "",
+        entity_id: str = "",
+        actor: str = "",
+        action: str = "",
+        page: int = 1,
+        per_page: int = 50,
+    ) -> Page:
+        """Audit events, newest first, filtered by exact entity, id, actor and action prefix."""
+        conditions = []
+        if entity:
+            conditions.append(AuditEventRow.entity == entity)
+        if entity_id:
+            conditions.append(AuditEventRow.entity_id == entity_id)
+        if actor:
+            conditions.append(AuditEventRow.actor == actor)
+        if action:
+            conditions.append(AuditEventRow.action.startswith(action, autoescape=True))
+        rows = self.session.scalars(
+            select(AuditEventRow)
+            .where(*conditions)
+            .order_by(AuditEventRow.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        total = (
+            self.session.scalar(
+                select(func.count()).select_from(
+                    select(AuditEventRow.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+                )
+            )
+            or 0
+        )
+        items = [
+            {
+                "id": r.id,
+                "at": r.at.isoformat() if r.at else None,
+                "actor": r.actor,
+                "action": r.action,
+                "entity": r.entity,
+                "entity_id": r.entity_id,
+                "before": r.before,
+                "after": r.after,
+            }
+            for r in rows
+        ]
+        return Page(items, min(total, COUNT_CAP), total > COUNT_CAP, page, per_page)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _split_goal(goal: str) -> tuple[str, str]:
+    taxonomy, _, code = goal.rpartition("/")
+    return taxonomy, code
+
+
+def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | None) -> Select[Any]:
+    """``query`` narrowed to the view ``f``; only links a caller who may see ``visible`` missions (None:
+    all) sees count, so a filter by link status tells nothing of a hidden mission's links."""
+    if f.q:
+        needle = f.q
+        query = query.where(
+            or_(ProjectRow.title.contains(needle, autoescape=True), ProjectRow.source_id == needle)
+        )
+    for name in ("funder", "programme", "instrument", "stage"):
+        value = getattr(f, name)
+        if value:
+            query = query.where(getattr(ProjectRow, name) == value)
+    if f.region:
+        needle = json.dumps(f.region)
+        query = query.where(
+            or_(
+                cast(ProjectRow.regions, String).contains(needle, autoescape=True),
+                cast(ProjectRow.countries, String).contains(needle, autoescape=True),
+            )
+        )
+    link_conditions: list[ColumnElement[bool]] = [LinkRow.project_id == ProjectRow.id]
+    if visible is not None:
+        link_conditions.append(
+            or_(
+                not_(LinkRow.taxonomy.startswith(MISSION_PREFIX)),
+                LinkRow.taxonomy.in_([mission_taxonomy(m) for m in sorted(visible)]),
+            )
+        )
+    if f.goal:
+        taxonomy, code = _split_goal(f.goal)
+        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal == code]
+    if f.link_status == "unlinked":
+        query = query.where(not_(exists().where(and_(*link_conditions))))
+    elif f.link_status:
+        query = query.where(exists().where(and_(*link_conditions, LinkRow.status == f.link_status)))
+    elif f.goal:  # the goal's projects as the portfolio rule counts them (the tree's "explore" link)
+        query = query.where(exists().where(and_(*link_conditions, portfolio_scope.counts())))
+    return query
+
+
+def _ordered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
+    column = SORTS[f.sort]
+    primary = column.desc() if f.desc else column.asc()
+    tie = ProjectRow.id.desc() if f.desc else ProjectRow.id.asc()
+    return query.order_by(primary, tie) if f.sort != "id" else query.order_by(primary)
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "source_id": row.source_id,
+        "title": row.title,
+        "funder": row.funder,
+        "programme": row.programme,
+        "instrument": row.instrument,
+        "stage": row.stage,
+        "status": row.status,
+        "start": row.start.isoformat() if row.start else None,
+        "end": row.end.isoformat() if row.end else None,
+        "budget_amount": float(row.budget_amount) if row.budget_amount is not None else None,
+        "budget_currency": row.budget_currency,
+        "countries": list(row.countries or []),
+        "regions": list(row.regions or []),
+    }
+
+
+def _link_dict(link: LinkRow, title: str | None = None) -> dict[str, Any]:
+    data = {
+        "id": link.id,
+        "project_id": link.project_id,
+        "taxonomy": link.taxonomy,
+        "goal": link.goal,
+        "score": link.score,
+        "method": link.method,
+        "evidence": link.evidence or {},
+        "status": link.status,
+        "reviewer": link.reviewer,
+        "reviewed_at": link.reviewed_at.isoformat() if link.reviewed_at else None,
+    }
+    if title is not None:
+        data["project_title"] = title
+    return data
