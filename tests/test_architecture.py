@@ -235,7 +235,6 @@ KNOWN_INTERFACE_REACHES: dict[tuple[str, str], str] = {
     ("web.api", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
     ("web.forms", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
     ("web.pages", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
-    ("web.api", "store.tables"): "issue 16 item 1: pending (SQL of web/ moving to store/, services.explorer)",
     ("web.app", "store.web_tables"): "issue 16 item 1: pending (services/accounts.py)",
     ("web.consultations", "consultation.grouping"): "issue 16 item 1: pending (services/consultations.py)",
     ("web.consultations", "reports.consultation"): "issue 16 item 1: pending (services/reports.py)",

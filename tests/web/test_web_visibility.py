@@ -11,9 +11,9 @@ from web_support import PASSWORD, Web
 
 from missionboard.missionfile import parse_mission
 from missionboard.services import accounts
+from missionboard.services import explorer as queries
 from missionboard.services import missions as mission_service
 from missionboard.store.tables import DecisionRow, LinkRow
-from missionboard.web import queries
 
 PROJECT = 41  # linked to nothing in the seed workspace
 SHARED_YAML = """mission:

@@ -43,8 +43,10 @@ __all__ = [
     "ProjectFilter",
     "audit_events",
     "facets",
+    "import_runs",
     "iter_projects",
     "link_record",
+    "link_taxonomies",
     "mission_decisions",
     "objective_links",
     "portfolio_size",
@@ -205,3 +207,13 @@ def audit_events(
     return ExplorerStore(session).audit_events(
         entity=entity, entity_id=entity_id, actor=actor, action=action, page=page, per_page=per_page
     )
+
+
+def link_taxonomies(session: Session) -> list[str]:
+    """Every taxonomy some link belongs to (the API narrows them to what a caller may see)."""
+    return ExplorerStore(session).link_taxonomies()
+
+
+def import_runs(session: Session, *, page: int = 1, per_page: int = 50) -> list[dict[str, Any]]:
+    """Past import runs, newest first, one page."""
+    return ExplorerStore(session).import_runs(page, per_page)

@@ -421,6 +421,39 @@ class ExplorerStore:
             per_page,
         )
 
+    def link_taxonomies(self) -> list[str]:
+        """Every taxonomy some link belongs to."""
+        return list(self.session.scalars(select(LinkRow.taxonomy).distinct()).all())
+
+    # --- import runs -----------------------------------------------------------------------------
+
+    def import_runs(self, page: int, per_page: int) -> list[dict[str, Any]]:
+        """One page of past import runs, newest first."""
+        rows = self.session.scalars(
+            select(ImportRunRow)
+            .order_by(ImportRunRow.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return [
+            {
+                "id": r.id,
+                "format": r.format,
+                "source": r.source,
+                "files": r.files,
+                "read": r.read,
+                "inserted": r.inserted,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "rejected": r.rejected,
+                "started_at": r.started_at.isoformat() if r.started_at else None,
+                "seconds": r.seconds,
+                "user": r.user,
+                "dry_run": r.dry_run,
+            }
+            for r in rows
+        ]
+
     # --- missions' portfolios --------------------------------------------------------------------
 
     def portfolio_size(self, mission: Mission) -> int:

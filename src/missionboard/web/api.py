@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Respon
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission, MissionVersion
@@ -30,7 +29,6 @@ from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services import monitoring as monitoring_service
 from missionboard.services.accounts import Account, Role
-from missionboard.store.tables import ImportRunRow
 from missionboard.store.workspace import Workspace
 from missionboard.web import actions
 from missionboard.web.api_models import (
@@ -621,9 +619,7 @@ def list_links(
             account.require(mission, Role.VIEWER, "see this mission's links")
     elif allowed is not None:
         with workspace_of(request).reading() as session:
-            from missionboard.store.tables import LinkRow
-
-            every = session.scalars(select(LinkRow.taxonomy).distinct()).all()
+            every = explorer.link_taxonomies(session)
         taxonomies = [t for t in every if mission_of_taxonomy(t) in (None, *allowed)]
     with workspace_of(request).reading() as session:
         return explorer.query_links(
@@ -671,30 +667,7 @@ def review_link(request: Request, link_id: RowId, body: ReviewIn) -> dict[str, A
 def list_imports(request: Request, page: PageNo = 1, per_page: PerPage = 50) -> dict[str, Any]:
     require_account(request).require_admin("see import runs")
     with workspace_of(request).reading() as session:
-        rows = session.scalars(
-            select(ImportRunRow)
-            .order_by(ImportRunRow.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        items = [
-            {
-                "id": r.id,
-                "format": r.format,
-                "source": r.source,
-                "files": r.files,
-                "read": r.read,
-                "inserted": r.inserted,
-                "updated": r.updated,
-                "unchanged": r.unchanged,
-                "rejected": r.rejected,
-                "started_at": r.started_at.isoformat() if r.started_at else None,
-                "seconds": r.seconds,
-                "user": r.user,
-                "dry_run": r.dry_run,
-            }
-            for r in rows
-        ]
+        items = explorer.import_runs(session, page=page, per_page=per_page)
     return {"items": items, "page": page, "per_page": per_page}
 
 

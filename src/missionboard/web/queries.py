@@ -1,6 +1,5 @@
-"""The web's cache of computed figures (``TtlCache``). The explorer's read models and their SQL moved to
-``services.explorer`` and ``store.explorer``; ``shows_taxonomy`` and ``visible_evidence`` are re-exported
-here only for the visibility tests that still import them from this module.
+"""The web's cache of computed figures (``TtlCache``). The explorer's read models and their SQL live in
+``services.explorer`` and ``store.explorer``.
 """
 
 from __future__ import annotations
@@ -10,9 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from missionboard.services.explorer import shows_taxonomy, visible_evidence
-
-__all__ = ["TtlCache", "shows_taxonomy", "visible_evidence"]
+__all__ = ["TtlCache"]
 
 T = TypeVar("T")
 
