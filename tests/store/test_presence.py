@@ -138,3 +138,35 @@ def test_an_announced_command_line_hides_passwords(tmp_path: Path, monkeypatch: 
     with presence.announce(url, "cli") as me:
         assert "s3cret" not in me.command
         assert "postgresql+psycopg://bob:***@db/x" in me.command
+
+
+@pytest.mark.postgres
+def test_a_connection_named_for_another_schema_of_the_same_database_is_not_this_workspaces(
+    postgres_url: str,
+) -> None:
+    """Before its first statement (or where the statement is hidden) only the connection's name tells
+    which workspace it serves: a process on another schema must not show up here."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    ours = presence._PostgresRegistry(postgres_url).tag
+    named = {
+        "ours": f"{presence.APPLICATION_PREFIX}import:4242:{ours}",
+        "theirs": f"{presence.APPLICATION_PREFIX}import:4343:{'0' * 12}",
+    }
+    connections = [
+        psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            dbname=url.database,
+            application_name=name,
+        )
+        for name in named.values()
+    ]
+    try:
+        assert eventually(lambda: [p.pid for p in presence.others(postgres_url)] == [4242])
+    finally:
+        for connection in connections:
+            connection.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -266,14 +267,14 @@ class _PostgresRegistry:
                     self.url,
                     poolclass=NullPool,
                     isolation_level="AUTOCOMMIT",
-                    connect_args={"application_name": f"{APPLICATION_PREFIX}{me.kind}:{me.pid}"[:63]},
+                    connect_args={"application_name": self._name(me)},
                 )
                 connection = engine.connect()
                 _held[self.key] = connection
             else:
                 connection.exec_driver_sql(
                     "SELECT set_config('application_name', %(name)s, false)",
-                    {"name": f"{APPLICATION_PREFIX}{me.kind}:{me.pid}"[:63]},
+                    {"name": self._name(me)},
                 )
             # as JSON string escapes: '%' would be read as a placeholder, '*/' would end the comment
             document = (
@@ -284,6 +285,15 @@ class _PostgresRegistry:
             connection.exec_driver_sql(f"SELECT 1 /* {COMMENT_MARK}{document} */")
         except SQLAlchemyError:
             self._drop(connection)
+
+    def _name(self, me: Presence) -> str:
+        """The connection's name: kind, pid and which workspace (schema) — others read it even where
+        the statement (with the details) is hidden from them, or not yet sent."""
+        return f"{APPLICATION_PREFIX}{me.kind}:{me.pid}:{self.tag}"[:63]
+
+    @property
+    def tag(self) -> str:
+        return hashlib.sha256(self.key.encode("utf-8")).hexdigest()[:12]
 
     def withdraw(self) -> None:
         self._drop(_held.get(self.key))
@@ -334,8 +344,8 @@ class _PostgresRegistry:
                 if data.get("workspace") != self.key:
                     return None  # another workspace (schema) in the same database
                 return _parse(json.dumps(data))
-        # the details are hidden from this role: what the connection's name and row say
-        _, kind, pid = [*name.split(":"), "", ""][:3]
-        if not pid.isdigit():
-            return None
+        # the details are hidden from this role, or not sent yet: what the connection's name and row say
+        _, kind, pid, tag = [*name.split(":"), "", "", ""][:4]
+        if not pid.isdigit() or tag != self.tag:
+            return None  # another workspace (schema) in the same database
         return Presence(kind=kind or "cli", pid=int(pid), host=client, started=started)
