@@ -26,6 +26,7 @@ import typer.main
 
 from missionboard.cli.app import app as root_app
 from missionboard.errors import MissionboardError
+from missionboard.services.analytics import SECTIONS
 
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "cli-reference.md"
 """Where the page lives in a source checkout."""
@@ -146,32 +147,7 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
     ),
     "similar": JsonOutput(_OBJECT, ("project", "similar")),
     "duplicates": JsonOutput(_LIST, ("similarity", "a", "b")),
-    "analyze": JsonOutput(
-        _OBJECT,
-        (
-            "mission",
-            "scope",
-            "portfolio",
-            "projects",
-            "budget",
-            "coverage",
-            "gaps",
-            "instruments",
-            "stages",
-            "helix",
-            "geography",
-            "timeline",
-            "leverage",
-            "diversity",
-            "themes",
-            "concentration",
-            "network",
-            "overlaps",
-            "dynamics",
-            "meta",
-        ),
-        optional=("charts",),
-    ),
+    "analyze": JsonOutput(_OBJECT, SECTIONS, optional=("charts",)),
     "decide": JsonOutput(_OBJECT, _DECISION),
     "decisions": JsonOutput(
         _LIST,

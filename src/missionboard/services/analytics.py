@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from missionboard.analytics.result import KEYS as SECTIONS
 from missionboard.store.workspace import Workspace
 
 if TYPE_CHECKING:
     from missionboard.analytics.result import PortfolioAnalysis
 
-__all__ = ["analyze_portfolio"]
+__all__ = ["SECTIONS", "analyze_portfolio"]
+"""``SECTIONS``: the top-level keys of an analysis, in order (pure data; importing it loads no engine)."""
 
 
 def analyze_portfolio(
