@@ -233,7 +233,7 @@ def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[in
     """Per indicator, the yearly series exactly as ``monitor`` reads it today (the same geography,
     source preference and revisions), so the quality check and monitoring judge the same numbers."""
     out: dict[str, list[tuple[int, float]]] = {}
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()  # the day monitor judges by default
     for objective in mission.objectives:
         if objective.indicator is None:
             continue
