@@ -22,7 +22,7 @@ from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYe
 from missionboard.domain.quality import check_mission as judge
 from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import mission_document, parse_mission, read_mission
-from missionboard.monitoring.indicators import load_series
+from missionboard.monitoring.indicators import load_series, unit_key
 from missionboard.store import audit
 from missionboard.store import tables as t
 from missionboard.store.missions import MissionStore
@@ -238,6 +238,9 @@ def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[in
         if objective.indicator is None:
             continue
         row = session.get(t.IndicatorRow, objective.indicator.id)
+        if row is not None and unit_key(row.unit) != unit_key(objective.indicator.unit):
+            out[objective.indicator.id] = []  # observed in another unit: monitor says no_data, so no verdict
+            continue
         series = load_series(
             session,
             objective.indicator.id,
