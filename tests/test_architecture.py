@@ -37,26 +37,20 @@ _ENGINES = (
 )
 NEVER: dict[str, tuple[frozenset[str], str]] = {
     "store": (
-        frozenset({*_ENGINES, "services", "cli", "web", "demo"}) - {"missionfile", "settings"},
+        frozenset({*_ENGINES, "services", "cli", "web"}) - {"missionfile", "settings"},
         "the store is used by the areas above it, never the other way round",
     ),
     **{
-        engine: (frozenset({"services", "cli", "web", "demo"}), "areas below services never call use cases")
+        engine: (frozenset({"services", "cli", "web"}), "areas below services never call use cases")
         for engine in _ENGINES
     },
-    "services": (frozenset({"cli", "web", "demo"}), "services are called by the interfaces, not the reverse"),
-    "demo": (frozenset({"cli", "web"}), "the demo builds its workspace through services"),
+    "services": (frozenset({"cli", "web"}), "services are called by the interfaces, not the reverse"),
     "web": (frozenset({"cli"}), "the web app does not reach into the command line"),
 }
 """Areas each area must never import. Nothing imports ``cli`` or ``web`` but themselves and the
 command-line entry point (``cli`` serves ``web``): ``test_only_cli_and_web_import_cli_and_web``."""
 
-KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    # issue 16 item 3: web split pending. web/pages.py takes `templates` from web/app.py, which mounts
-    # pages, api and consultations, which import pages: one cycle through this single arrow. Remove the
-    # entry when web/ is split around web/rendering.py.
-    ("missionboard.web.pages", "missionboard.web.app"): "issue 16 item 3: web split pending",
-}
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 """Arrows that close a known cycle. The cycle check runs without them, so any further cycle fails."""
 
 
@@ -222,24 +216,7 @@ INTERFACE_NEEDS = frozenset({"services", "domain", "errors", "settings", ""})
 with, and the package root (its ``__version__``). Of ``store`` only ``store.workspace`` (the handle)."""
 INTERFACE_MODULES = frozenset({"store.workspace"})
 
-KNOWN_INTERFACE_REACHES: dict[tuple[str, str], str] = {
-    # cli/ and web/ still reach past services/ here; each entry goes when its use case is in services/.
-    ("cli.analyze", "reports.charts"): "issue 16 item 1: pending (services/reports.py)",
-    ("cli.analyze", "reports.summary"): "issue 16 item 1: pending (services/reports.py)",
-    ("cli.consult", "reports.consultation"): "issue 16 item 1: pending (services/reports.py)",
-    ("cli.context", "store.presence"): "issue 16 item 1: pending (services/workspace.py)",
-    ("cli.workspace", "store.presence"): "issue 16 item 1: pending (services/workspace.py)",
-    ("cli.demo", "demo.build"): "issue 16 item 1: pending (the demo behind a service)",
-    ("cli.mapping", "mapping.taxonomy"): "issue 16 item 1: pending (services/mapping.py)",
-    ("cli.mission", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
-    ("web.api", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
-    ("web.forms", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
-    ("web.pages", "missionfile"): "issue 16 item 1: pending (services/missions.py)",
-    ("web.app", "store.web_tables"): "issue 16 item 1: pending (services/accounts.py)",
-    ("web.consultations", "consultation.grouping"): "issue 16 item 1: pending (services/consultations.py)",
-    ("web.consultations", "reports.consultation"): "issue 16 item 1: pending (services/reports.py)",
-    ("web.pages", "reports.spreadsheets"): "issue 16 item 1: pending (services/reports.py)",
-}
+KNOWN_INTERFACE_REACHES: dict[tuple[str, str], str] = {}
 """Arrows from an interface past ``services`` that are known and being removed, as ``(source, target)``
 without the package name. Any other such arrow fails ``test_cli_and_web_import_only_services_domain_errors``."""
 
@@ -278,6 +255,90 @@ def test_known_interface_reaches_name_real_arrows(graph: list[Arrow]) -> None:
     present = {(_short(a.source), _short(a.target)) for a in interface_reaches(graph)}
     stale = sorted(f"{s} → {t}" for s, t in KNOWN_INTERFACE_REACHES if (s, t) not in present)
     assert not stale, f"remove these from KNOWN_INTERFACE_REACHES, the arrows are gone: {stale}"
+
+
+# --- SQL only in the store (docs/architecture.md, "All SQL in store/") ---------------------------------
+
+DATABASE_LIBRARIES = ("sqlalchemy", "sqlite3", "psycopg", "psycopg2")
+TABLE_MODULES = frozenset(
+    f"store.{m}"
+    for m in (
+        "tables",
+        "web_tables",
+        "consult_tables",
+        "mapping_tables",
+        "monitoring_tables",
+        "analytics_tables",
+    )
+)
+"""The modules that declare tables: their ``*Row`` classes are SQL, used only inside ``store``."""
+
+KNOWN_SQL_OUTSIDE_STORE: dict[str, str] = {}
+"""Modules outside ``store`` still reaching the database themselves, while their queries move to a
+repository in ``store/``. Each entry goes when its module is done."""
+
+
+def sql_outside_store(src: Path = SRC, package: str = PACKAGE) -> list[str]:
+    """Modules outside ``store`` that import a database library or a table module, or DuckDB outside
+    ``analytics`` (whose engine queries its own columnar snapshot), as ``module: what (file:line)``."""
+    known = modules(src, package)
+    found: list[str] = []
+    for module, path in known.items():
+        if area(module, package) == "store":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            where = f"{path.relative_to(src).as_posix()}:{node.lineno}"
+            names = list(_named(node, module, path.name == "__init__.py"))
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names.append(node.module or "")
+            for name in names:
+                top = name.split(".")[0]
+                if top in DATABASE_LIBRARIES:
+                    found.append(f"{module}: imports {name} ({where})")
+                elif top == "duckdb" and area(module, package) != "analytics":
+                    found.append(f"{module}: imports duckdb outside analytics ({where})")
+                elif (_short(_resolve(name, known) or "", package)) in TABLE_MODULES:
+                    found.append(f"{module}: imports the tables {_resolve(name, known)} ({where})")
+    return sorted(set(found))
+
+
+def test_sql_lives_only_in_the_store() -> None:
+    """No module outside ``store/`` talks to the workspace database: no database library, no table."""
+    found = [f for f in sql_outside_store() if f.split(":")[0] not in KNOWN_SQL_OUTSIDE_STORE]
+    assert not found, "SQL outside store/ (move the query into a repository in store/):\n" + "\n".join(
+        f"  {f}" for f in found
+    )
+
+
+def test_known_sql_outside_store_is_still_there() -> None:
+    """An allowance for a module that no longer reaches the database is stale: delete it."""
+    still = {f.split(":")[0] for f in sql_outside_store()}
+    stale = sorted(m for m in KNOWN_SQL_OUTSIDE_STORE if m not in still)
+    assert not stale, f"remove these from KNOWN_SQL_OUTSIDE_STORE, they no longer reach the database: {stale}"
+
+
+def test_the_sql_check_sees_a_table_import_and_a_driver(tmp_path: Path) -> None:
+    """The check itself: a module importing a table module or sqlite3 outside the store is found."""
+    package = tmp_path / "pkg"
+    for folder in ("store", "services", "analytics"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "store" / "tables.py").write_text("class ProjectRow: ...\n")
+    (package / "store" / "repo.py").write_text("import sqlalchemy\nfrom pkg.store.tables import ProjectRow\n")
+    (package / "services" / "a.py").write_text("from pkg.store.tables import ProjectRow\n")
+    (package / "services" / "b.py").write_text("def f():\n    import sqlite3\n")
+    (package / "services" / "c.py").write_text("import duckdb\n")
+    (package / "analytics" / "engine.py").write_text("import duckdb\n")
+    found = sql_outside_store(tmp_path, "pkg")
+    assert [f.split(" (")[0] for f in found] == [
+        "pkg.services.a: imports the tables pkg.store.tables",
+        "pkg.services.b: imports sqlite3",
+        "pkg.services.c: imports duckdb outside analytics",
+    ]
 
 
 # --- conventions said once (docs/architecture.md, "One definition of each convention") ------------------

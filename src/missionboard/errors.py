@@ -13,7 +13,9 @@ matching the English message. Anything that is not a ``MissionboardError`` is a 
     │   ├── NotAcceptingResponses     2  422  consultation.not_accepting
     │   └── AlreadyResponded          2  409  consultation.already_responded
     ├── EditConflict                  2  409  conflict.edit
+    │   ├── AlreadyExists             2  409  conflict.exists
     │   └── DecisionConflict          2  409  conflict.decision
+    ├── UnstorableValue               2  422  input.unstorable
     ├── WorkspaceError                2  400  workspace.error
     │   ├── WorkspaceBusy             2  503  workspace.busy       (params: retry_after)
     │   ├── WorkspaceReadOnly         2  503  workspace.read_only
@@ -167,6 +169,15 @@ class EditConflict(MissionboardError):
     key = "conflict.edit"
 
 
+class AlreadyExists(EditConflict):
+    """A record the user creates was created by someone else at the same moment (a unique key the
+    database refused). The web answers 409, the CLI exits 2; nothing was written."""
+
+    exit_code = 2
+    http_status = 409
+    key = "conflict.exists"
+
+
 class DecisionConflict(EditConflict):
     """A stage-gate decision that the decisions already standing rule out: the same outcome at the same
     gate twice, a second stop, a decision on a stopped project, a second ruling on an appeal. The web
@@ -175,6 +186,15 @@ class DecisionConflict(EditConflict):
     exit_code = 2
     http_status = 409
     key = "conflict.decision"
+
+
+class UnstorableValue(MissionboardError):
+    """A value the database refuses to store or compare (a NUL character, a number out of its range).
+    The web answers 422, the CLI exits 2; nothing was written."""
+
+    exit_code = 2
+    http_status = 422
+    key = "input.unstorable"
 
 
 class WorkspaceError(MissionboardError):

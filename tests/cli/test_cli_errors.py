@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from missionboard.demo.build import mission_files
 from missionboard.services import missions
+from missionboard.services.demo.build import mission_files
 
 MISSIONBOARD = str(Path(sys.executable).parent / "missionboard")
 MISSION = mission_files()[[p.name for p in mission_files()].index("school-meals.yaml")]

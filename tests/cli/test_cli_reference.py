@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import typer
 
-import missionboard.demo
+import missionboard.services.demo
 from missionboard.cli import reference
 from missionboard.cli.app import main
 from missionboard.errors import MissionboardError
@@ -200,7 +200,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     for name, text in FILES.items():
         files[name].write_text(text, encoding="utf-8")
     workspace = ["--workspace", str(folder / "workspace.db")]
-    missions = Path(missionboard.demo.__file__).parent / "missions" / f"{MISSION}.yaml"
+    missions = Path(missionboard.services.demo.__file__).parent / "missions" / f"{MISSION}.yaml"
     assert main([*workspace, "mission", "import", str(missions)]) == 0
     outputs: dict[str, Any] = {}
     capture = pytest.MonkeyPatch()

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from missionboard.cli.consult import render_markdown
-from missionboard.demo.build import mission_files
 from missionboard.domain.consultations import (
     Answer,
     Audience,
@@ -25,6 +24,7 @@ from missionboard.domain.consultations import (
 )
 from missionboard.domain.missions import HelixType, Level, Mission
 from missionboard.services import consultations as consult
+from missionboard.services.demo.build import mission_files
 from missionboard.store.workspace import Workspace
 
 MISSION = next(p for p in mission_files() if p.name == "school-meals.yaml")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import distinct, func, select
 
-from missionboard.demo.build import build_demo
-from missionboard.demo.portfolio import generate_projects
+from missionboard.services.demo.build import build_demo
+from missionboard.services.demo.portfolio import generate_projects
 from missionboard.store import tables as t
 from missionboard.store.workspace import Workspace
 

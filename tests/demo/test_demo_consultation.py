@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from missionboard.demo import consultation as demo
-from missionboard.demo.build import build_demo
 from missionboard.domain.consultations import Channel, ConsultationStatus, normalised_text
 from missionboard.domain.missions import HelixType
 from missionboard.services import consultations as consult
+from missionboard.services.demo import consultation as demo
+from missionboard.services.demo.build import build_demo
 from missionboard.store.workspace import Workspace
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from missionboard.demo.gates import gate_dates, judge
+from missionboard.services.demo.gates import gate_dates, judge
 
 
 def summary(

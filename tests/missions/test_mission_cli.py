@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from missionboard.demo.build import mission_files
+from missionboard.services.demo.build import mission_files
 
 MISSION = mission_files()[[p.name for p in mission_files()].index("school-meals.yaml")]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from missionboard.cli import context
-from missionboard.demo.build import mission_files
+from missionboard.services.demo.build import mission_files
 
 MISSIONBOARD = str(Path(sys.executable).parent / "missionboard")
 MISSION = mission_files()[[p.name for p in mission_files()].index("school-meals.yaml")]

@@ -46,7 +46,7 @@ def test_export_then_import_gives_the_same_mission() -> None:
 
 
 def test_every_demo_mission_round_trips() -> None:
-    from missionboard.demo.build import mission_files
+    from missionboard.services.demo.build import mission_files
 
     for path in mission_files():
         mission = read_mission(path)

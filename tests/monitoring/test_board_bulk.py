@@ -253,7 +253,7 @@ def test_the_board_in_the_past_matches_the_per_project_reading_too(portfolio: Wo
 def test_progress_read_in_slices_is_the_progress_read_against_the_links(
     portfolio: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(progress, "IN_CHUNK", 2)
+    monkeypatch.setattr("missionboard.store.progress.IN_CHUNK", 2)
     with portfolio.reading() as session:
         mission = MissionStore(session).get("clean-air").mission
         rows = list(session.scalars(select(ProjectRow).order_by(ProjectRow.id)))
@@ -269,7 +269,7 @@ def test_progress_read_in_slices_is_the_progress_read_against_the_links(
 def test_a_limit_keeps_the_newest_decisions_of_the_chosen_projects(
     portfolio: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(progress, "IN_CHUNK", 1)
+    monkeypatch.setattr("missionboard.store.progress.IN_CHUNK", 1)
     with portfolio.reading() as session:
         everything = decisions_in(session)
         some = {everything[0].project_id, everything[-1].project_id}
@@ -297,7 +297,7 @@ def test_each_currency_and_year_is_looked_up_once(portfolio: Workspace) -> None:
 def test_progress_files_name_projects_resolved_in_bulk_as_one_by_one(
     portfolio: Workspace, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(progress, "IN_CHUNK", 1)
+    monkeypatch.setattr("missionboard.store.progress.IN_CHUNK", 1)
     with portfolio.reading() as session:
         big = session.scalars(select(ProjectRow.id).where(ProjectRow.source_id == "big")).one()
         refs = [

@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from missionboard.analytics import analyze_portfolio
-from missionboard.demo.build import build_demo
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import (
     DEFAULT_RULE,
@@ -29,6 +28,7 @@ from missionboard.monitoring.board import monitor_mission
 from missionboard.reports import summary
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
+from missionboard.services.demo.build import build_demo
 from missionboard.services.portfolio import MissionPortfolio, mission_portfolio
 from missionboard.store.missions import MissionStore
 from missionboard.store.tables import ExchangeRateRow, LinkRow, ProjectRow

@@ -9,7 +9,7 @@ import re
 from fastapi.routing import APIRoute
 from web_support import Web
 
-from missionboard.web import consultations, pages
+from missionboard.web.app import PAGES
 
 ODD = [
     "-1",
@@ -54,7 +54,7 @@ def test_get_endpoints_never_fail_on_odd_parameters(web: Web) -> None:
 def test_pages_never_fail_on_odd_parameters(web: Web) -> None:
     web.login("admin")
     calls = 0
-    for route in [*pages.router.routes, *consultations.router.routes]:
+    for route in [route for router in PAGES for route in router.routes]:
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
         query = [p.name for p in route.dependant.query_params]

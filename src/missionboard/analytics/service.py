@@ -8,7 +8,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from sqlalchemy import func, select
 
 from missionboard.analytics import network, participants, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
@@ -17,9 +16,9 @@ from missionboard.analytics.result import PortfolioAnalysis
 from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, CurrencySource, PortfolioRule, currency_text
 from missionboard.errors import InputError, NotFound
+from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import mission_currency
-from missionboard.store.tables import GoalRow, LinkRow
 from missionboard.store.workspace import Workspace
 
 
@@ -48,23 +47,13 @@ def _goals_and_mission(
             if taxonomy == mission_taxonomy(mission_id):
                 goals = [Goal(code=o.id, title=o.title, weight=o.weight) for o in mission.objectives]
         if not goals and taxonomy is not None:
-            goals = [
-                Goal(code=code, title=title)
-                for code, title in session.execute(
-                    select(GoalRow.code, GoalRow.title)
-                    .where(GoalRow.taxonomy_code == taxonomy)
-                    .order_by(GoalRow.id)
+            store = AnalyticsStore(session)
+            goals = [Goal(code=code, title=title) for code, title in store.taxonomy_goals(taxonomy)]
+            if not goals and mission_id is None and not store.link_count(taxonomy):
+                raise NotFound(
+                    f"taxonomy '{taxonomy}' has no goals and no links in this workspace "
+                    "(a mission's taxonomy is 'mission:<id>')"
                 )
-            ]
-            if not goals and mission_id is None:
-                links = session.scalar(
-                    select(func.count()).select_from(LinkRow).where(LinkRow.taxonomy == taxonomy)
-                )
-                if not links:
-                    raise NotFound(
-                        f"taxonomy '{taxonomy}' has no goals and no links in this workspace "
-                        "(a mission's taxonomy is 'mission:<id>')"
-                    )
     return goals, mission_info, chosen
 
 

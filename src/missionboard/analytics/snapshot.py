@@ -32,11 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Select, func, select
 
-from missionboard.store import analytics_tables
-from missionboard.store.analytics_tables import DataVersionRow
-from missionboard.store.tables import ActorRow, ParticipationRow, ProjectRow
+from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 
 FORMAT = 1
@@ -70,32 +67,22 @@ def folder(workspace: Workspace) -> Path | None:
     return Path(f"{database}.analytics")
 
 
-def _fingerprint_statement() -> Select[Any]:
-    """One row: the portfolio's data version and the highest id of each table."""
-    counter = select(DataVersionRow.version).where(DataVersionRow.name == analytics_tables.PORTFOLIO)
-    tops = [select(func.max(row.id)).scalar_subquery() for row in (ProjectRow, ActorRow, ParticipationRow)]
-    return select(counter.scalar_subquery(), *tops)
-
-
-def fingerprint_with(run: Callable[[Select[Any]], tuple[Any, ...] | None], signature: str) -> str:
+def fingerprint_of(found: tuple[Any, ...] | None, signature: str) -> str:
     """A digest that changes with every counted write to the portfolio tables and with ``signature``.
 
-    ``run`` executes a statement and returns its one row: the workspace's session here, ADBC in the
+    ``found`` is the stamp the store reads (``AnalyticsStore.snapshot_stamp``: the portfolio's data
+    version and the highest id of each table): through the workspace's session here, through ADBC in the
     process that saves a snapshot.
     """
-    found = run(_fingerprint_statement())
     values = [int(value or 0) for value in (found or ())]
     stamp = json.dumps([FORMAT, values, signature])
     return hashlib.sha256(stamp.encode()).hexdigest()[:24]
 
 
 def fingerprint(workspace: Workspace, signature: str) -> str:
-    def run(statement: Select[Any]) -> tuple[Any, ...] | None:
-        with workspace.reading() as session:
-            row = session.execute(statement).first()
-        return tuple(row) if row is not None else None
-
-    return fingerprint_with(run, signature)
+    with workspace.reading() as session:
+        found = AnalyticsStore(session).snapshot_stamp()
+    return fingerprint_of(found, signature)
 
 
 def load(workspace: Workspace, signature: str) -> Loaded | None:

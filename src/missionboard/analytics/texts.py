@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from missionboard.domain.mapping import project_text_of
+from missionboard.store.analytics import cached_vectors
 from missionboard.store.workspace import Workspace
 
 
@@ -62,28 +61,12 @@ def cached_embeddings(
     """
     try:
         from missionboard.mapping.embedding import MODEL_NAME, text_hash
-        from missionboard.store.mapping_tables import EmbeddingRow
     except ImportError:
         return None
     if not sample.ids:
         return None
     hashes = [text_hash(project_text_of(t, a)) for t, a in zip(sample.titles, sample.abstracts, strict=True)]
-    found: dict[str, dict[str, np.ndarray]] = {}
-    try:
-        with workspace.reading() as session:
-            unique = sorted(set(hashes))
-            for start in range(0, len(unique), 500):
-                query = select(
-                    EmbeddingRow.text_hash, EmbeddingRow.model, EmbeddingRow.dim, EmbeddingRow.vector
-                ).where(
-                    EmbeddingRow.text_hash.in_(unique[start : start + 500]),
-                    EmbeddingRow.model.startswith(MODEL_NAME),
-                )
-                for h, model, dim, blob in session.execute(query):
-                    vector = np.frombuffer(blob, dtype=np.float16).reshape(-1, dim)[0].astype(np.float32)
-                    found.setdefault(model, {})[h] = vector
-    except SQLAlchemyError:  # a workspace without the mapping tables
-        return None
+    found = cached_vectors(workspace, hashes, model_prefix=MODEL_NAME)
     if not found:
         return None
     model = max(found, key=lambda m: (len(found[m]), m))

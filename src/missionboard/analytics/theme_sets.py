@@ -40,12 +40,9 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
-from sqlalchemy import select
 
 from missionboard.analytics.texts import TextSample, cached_embeddings
-from missionboard.store import analytics_tables as stored
-from missionboard.store.analytics_tables import ThemeRow, ThemeSetRow
-from missionboard.store.tables import ProjectRow, utcnow
+from missionboard.store.analytics import MEMBER_BATCH, AnalyticsStore, StoredTheme, ThemeSetStamp, ThemeStore
 from missionboard.store.workspace import Workspace
 
 CORPUS = "workspace"
@@ -137,8 +134,9 @@ def shared_themes(
     forces a new set.
     """
     with workspace.reading() as session:
-        stamp = stored.theme_set(session, CORPUS)
-        counts = _counts(session, stamp)
+        stored = ThemeStore(session)
+        stamp = stored.theme_set(CORPUS)
+        counts = _counts(stored, stamp)
     if stamp is not None and not recompute and (k is None or k == stamp.k) and not _stale(stamp, counts):
         if counts["unassigned_new"] > 0 and not workspace.read_only:
             _top_up(workspace, stamp.generation)
@@ -153,16 +151,16 @@ def shared_themes(
 # --- freshness --------------------------------------------------------------------------------------
 
 
-def _counts(session: Any, stamp: ThemeSetRow | None) -> dict[str, int]:
-    total = stored.project_count(session)
+def _counts(stored: ThemeStore, stamp: ThemeSetStamp | None) -> dict[str, int]:
+    total = stored.project_count()
     if stamp is None:
         return {"total": total, "new": total, "unassigned_new": total}
-    new = stored.project_count(session, above=stamp.max_project_id)
-    assigned_new = stored.member_count(session, CORPUS, stamp.generation, above=stamp.max_project_id)
+    new = stored.project_count(above=stamp.max_project_id)
+    assigned_new = stored.member_count(CORPUS, stamp.generation, above=stamp.max_project_id)
     return {"total": total, "new": new, "unassigned_new": max(0, new - assigned_new)}
 
 
-def _stale(stamp: ThemeSetRow, counts: dict[str, int]) -> bool:
+def _stale(stamp: ThemeSetStamp, counts: dict[str, int]) -> bool:
     """Projects added plus removed since the set was computed exceed ``RECOMPUTE_SHARE`` of its projects."""
     removed = max(0, stamp.projects - (counts["total"] - counts["new"]))
     return counts["new"] + removed > RECOMPUTE_SHARE * stamp.projects
@@ -188,8 +186,9 @@ def _compute_and_store(
 ) -> ThemeSet:
     started = time.perf_counter()
     with workspace.reading() as session:
-        data_version = stored.version(session)
-        ids = stored.project_ids(session)
+        stored = ThemeStore(session)
+        data_version = stored.portfolio_version()
+        ids = stored.project_ids()
     fit_ids = ids
     if len(ids) > MAX_FIT:
         fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
@@ -203,14 +202,17 @@ def _compute_and_store(
     # the members first, in short transactions under a generation of their own (readers still see the
     # published set); then the set is published in one short transaction; then the old members go
     with workspace.transaction() as session:
-        generation = stored.reserve_generation(session)
-    for start in range(0, len(member_ids), stored.MEMBER_BATCH):
-        end = start + stored.MEMBER_BATCH
+        generation = ThemeStore(session).reserve_generation()
+    for start in range(0, len(member_ids), MEMBER_BATCH):
+        end = start + MEMBER_BATCH
         with workspace.transaction() as session:
-            stored.add_members(session, CORPUS, generation, member_ids[start:end], member_themes[start:end])
+            ThemeStore(session).add_members(
+                CORPUS, generation, member_ids[start:end], member_themes[start:end]
+            )
     with workspace.transaction() as session:
-        stored.lock_themes(session)
-        current = stored.theme_set(session, CORPUS)
+        stored = ThemeStore(session)
+        stored.lock()
+        current = stored.theme_set(CORPUS)
         # publish unless another process published a set since we looked (keep that one, unless it has
         # not the k asked for), and never over a newer generation: a generation lower than the published
         # one is never published, so deleting such generations (below) never races with a writer
@@ -219,7 +221,7 @@ def _compute_and_store(
             or (current.generation != seen_generation and (k is None or k == current.k))
         )
         if not kept:  # else another process published a set since we looked: keep it, drop ours
-            stamp = ThemeSetRow(
+            stamp = ThemeSetStamp(
                 corpus=CORPUS,
                 generation=generation,
                 k=fit.k,
@@ -231,11 +233,9 @@ def _compute_and_store(
                 max_project_id=int(ids.max()) if len(ids) else 0,
                 data_version=data_version,
                 seed=seed,
-                computed_at=utcnow(),
             )
             themes = [
-                ThemeRow(
-                    corpus=CORPUS,
+                StoredTheme(
                     theme=t + 1,
                     label=fit.labels[t],
                     size=int(sizes[t + 1]),
@@ -243,7 +243,7 @@ def _compute_and_store(
                 )
                 for t in range(fit.k)
             ]
-            stored.publish_themes(session, stamp, themes)
+            stored.publish(stamp, themes)
     if kept:
         _drop_generation(workspace, generation)
         _drop_unpublished(workspace)
@@ -277,8 +277,9 @@ def _compute_and_store(
 def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> ThemeSet:
     """A theme set for a read-only workspace, computed as for storing but kept in memory for this call."""
     with workspace.reading() as session:
-        data_version = stored.version(session)
-        ids = stored.project_ids(session)
+        stored = ThemeStore(session)
+        data_version = stored.portfolio_version()
+        ids = stored.project_ids()
     fit_ids = ids
     if len(ids) > MAX_FIT:
         fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
@@ -332,7 +333,7 @@ def _assign_by_profile(
     highest = int(ids[-1]) if len(ids) else above
     while above < highest:
         with workspace.reading() as session:
-            chunk, texts = stored.project_texts(session, above=above, limit=ASSIGN_CHUNK)
+            chunk, texts = ThemeStore(session).texts_above(above=above, limit=ASSIGN_CHUNK)
         if not len(chunk):
             break
         above = int(chunk[-1])
@@ -360,12 +361,11 @@ def _drop_unpublished(workspace: Workspace) -> None:
     generations below the published one go: those are never published (see ``_compute_and_store``).
     """
     with workspace.reading() as session:
-        current = stored.theme_set(session, CORPUS)
+        stored = ThemeStore(session)
+        current = stored.theme_set(CORPUS)
         published = current.generation if current is not None else None
         stale = [
-            g
-            for g in stored.other_generations(session, CORPUS, published)
-            if published is not None and g < published
+            g for g in stored.other_generations(CORPUS, published) if published is not None and g < published
         ]
     for generation in stale:
         _drop_generation(workspace, generation)
@@ -374,7 +374,7 @@ def _drop_unpublished(workspace: Workspace) -> None:
 def _drop_generation(workspace: Workspace, generation: int) -> None:
     while True:
         with workspace.transaction() as session:
-            if not stored.drop_members(session, CORPUS, generation):
+            if not ThemeStore(session).drop_members(CORPUS, generation):
                 return
 
 
@@ -640,27 +640,29 @@ def _profiles(
 def _top_up(workspace: Workspace, generation: int) -> None:
     """Assign projects imported since the set was computed, by term profile, and store them."""
     with workspace.reading() as session:
-        stamp = stored.theme_set(session, CORPUS)
+        stored = ThemeStore(session)
+        stamp = stored.theme_set(CORPUS)
         if stamp is None or stamp.generation != generation:
             return
-        found = stored.read_themes(session, CORPUS, members=False)
+        found = stored.read_themes(CORPUS, members=False)
         profiles = [dict(t.profile.get("weights", {})) for t in found.themes] if found is not None else []
-        new = stored.unassigned_projects(session, CORPUS, generation, stamp.max_project_id)
+        new = stored.unassigned_projects(CORPUS, generation, stamp.max_project_id)
     new_ids, new_themes = _assign_by_profile(
         workspace, _ProfileMatrix(profiles), np.array(new, dtype=np.int64), above=stamp.max_project_id
     )
     assignment = list(zip(new_ids.tolist(), new_themes.tolist(), strict=True))
-    for start in range(0, len(assignment), stored.MEMBER_BATCH):
-        batch = assignment[start : start + stored.MEMBER_BATCH]
+    for start in range(0, len(assignment), MEMBER_BATCH):
+        batch = assignment[start : start + MEMBER_BATCH]
         with workspace.transaction() as session:
-            stored.lock_themes(session)
-            current = stored.theme_set(session, CORPUS)
+            stored = ThemeStore(session)
+            stored.lock()
+            current = stored.theme_set(CORPUS)
             if current is None or current.generation != generation:
                 return  # another process replaced the set meanwhile
             # another process may have topped up the same projects meanwhile
-            still = set(stored.unassigned_projects(session, CORPUS, generation, batch[0][0] - 1))
+            still = set(stored.unassigned_projects(CORPUS, generation, batch[0][0] - 1))
             kept = [(p, t) for p, t in batch if p in still]
-            stored.add_members(session, CORPUS, generation, [p for p, _ in kept], [t for _, t in kept])
+            stored.add_members(CORPUS, generation, [p for p, _ in kept], [t for _, t in kept])
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -669,17 +671,18 @@ def _top_up(workspace: Workspace, generation: int) -> None:
 def _load(workspace: Workspace, *, status: str) -> ThemeSet:
     """The stored set with its assignment; the arrays are kept in memory per workspace and generation."""
     with workspace.reading() as session:
-        stamp = stored.theme_set(session, CORPUS)
+        stored = ThemeStore(session)
+        stamp = stored.theme_set(CORPUS)
         if stamp is None:
             return _empty(status)
-        members = stored.member_count(session, CORPUS, stamp.generation)
+        members = stored.member_count(CORPUS, stamp.generation)
         key = (str(workspace.url), CORPUS)
         version = (stamp.generation, members)
         with _cache_lock:
             cached = _cache.get(key)
         if cached is not None and cached[0] == version:
             return _with_status(cached[1], status)
-        found = stored.read_themes(session, CORPUS)
+        found = stored.read_themes(CORPUS)
     assert found is not None
     result = ThemeSet(
         corpus=CORPUS,
@@ -740,12 +743,6 @@ def _empty(status: str) -> ThemeSet:
 
 
 def _titles_and_abstracts(workspace: Workspace, ids: list[int]) -> tuple[list[str], list[str]]:
-    found: dict[int, tuple[str, str]] = {}
     with workspace.reading() as session:
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            for pid, title, abstract in session.execute(
-                select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).where(ProjectRow.id.in_(chunk))
-            ):
-                found[pid] = (title or "", abstract or "")
+        found = AnalyticsStore(session).project_texts(ids)
     return [found.get(i, ("", ""))[0] for i in ids], [found.get(i, ("", ""))[1] for i in ids]

@@ -17,7 +17,6 @@ import duckdb
 import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import select
 
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
@@ -25,7 +24,7 @@ from missionboard.analytics.texts import TextSample
 from missionboard.analytics.theme_sets import ThemeSet, shared_themes
 from missionboard.domain import metrics
 from missionboard.domain.mapping import mission_taxonomy
-from missionboard.store.tables import ProjectRow
+from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 
 
@@ -46,14 +45,8 @@ def sample_texts(
     )
     chosen.sort(key=lambda r: r["id"])
     ids = [int(r["id"]) for r in chosen]
-    text_by_id: dict[int, tuple[str, str]] = {}
     with workspace.reading() as session:
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            for pid, title, abstract in session.execute(
-                select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).where(ProjectRow.id.in_(chunk))
-            ):
-                text_by_id[pid] = (title or "", abstract or "")
+        text_by_id = AnalyticsStore(session).project_texts(ids)
     return TextSample(
         ids=ids,
         titles=[text_by_id.get(i, ("", ""))[0] for i in ids],
@@ -67,15 +60,9 @@ def sample_texts(
 
 def project_texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
     """Title and abstract of the given projects, read in chunks."""
-    texts: dict[int, str] = {}
     with workspace.reading() as session:
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            for pid, title, abstract in session.execute(
-                select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).where(ProjectRow.id.in_(chunk))
-            ):
-                texts[pid] = ". ".join(t for t in (title, abstract) if t)
-    return texts
+        found = AnalyticsStore(session).project_texts(ids)
+    return {pid: ". ".join(t for t in pair if t) for pid, pair in found.items()}
 
 
 def vectorise(texts: list[str]) -> tuple[csr_matrix, TfidfVectorizer] | None:
@@ -166,15 +153,8 @@ def scope_diversity(
 
 def titles_of(workspace: Workspace, ids: list[int]) -> dict[int, str]:
     """The titles of the given projects."""
-    found: dict[int, str] = {}
     with workspace.reading() as session:
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            for pid, title in session.execute(
-                select(ProjectRow.id, ProjectRow.title).where(ProjectRow.id.in_(chunk))
-            ):
-                found[pid] = title or ""
-    return found
+        return AnalyticsStore(session).project_titles(ids)
 
 
 def _diversity_section(d: metrics.StirlingDiversity, basis: str, weighting: str) -> dict[str, Any]:
@@ -277,14 +257,13 @@ def themes_report(
     so that ``analyze`` then uses it too.
     """
     from missionboard.store.missions import MissionStore  # only for --mission
-    from missionboard.store.portfolio_scope import portfolio_project_ids
 
     theme_set = shared_themes(workspace, k=k, recompute=recompute)
     taxonomy = None
     if mission_id is not None:
         with workspace.reading() as session:
             mission = MissionStore(session).get(mission_id).mission
-            ids = np.array(sorted(session.scalars(portfolio_project_ids(mission))), dtype=np.int64)
+            ids = np.array(sorted(AnalyticsStore(session).portfolio_project_ids(mission)), dtype=np.int64)
         taxonomy = mission_taxonomy(mission_id)
         scope = f"the projects in the portfolio of mission '{mission_id}'"
     else:

@@ -12,8 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from missionboard.cli.context import app_context, console, print_json
-from missionboard.reports import summary
-from missionboard.services import analytics
+from missionboard.services import analytics, reports
 
 
 class AnalyzeFormat(StrEnum):
@@ -76,15 +75,13 @@ def analyze(
     data = result.to_dict()
     written: list[Path] = []
     if charts is not None:
-        from missionboard.reports.charts import write_charts
-
-        written = write_charts(data, charts)
+        written = reports.write_charts(data, charts)
         data["charts"] = [str(p) for p in written]
     if output_format is AnalyzeFormat.JSON:
         print_json(data)
     elif output_format is AnalyzeFormat.MD:
         names = [p.name for p in written if p.suffix == ".png"]
-        sys.stdout.write(summary.markdown(data, names) + "\n")
+        sys.stdout.write(reports.markdown(data, names) + "\n")
     else:
         _render_text(data)
         if written:
@@ -103,17 +100,17 @@ def _render_text(data: dict[str, Any]) -> None:
 
 
 def _render_tables(data: dict[str, Any]) -> None:
-    console.print(f"[bold]{escape(summary.title(data))}[/bold]")
+    console.print(f"[bold]{escape(reports.title(data))}[/bold]")
     console.print(f"Scope: {escape(data['scope']['description'])}", highlight=False)
-    console.print(escape(summary.portfolio_line(data)), highlight=False)
+    console.print(escape(reports.portfolio_line(data)), highlight=False)
     head = Table(title="Headline figures", show_header=True, title_justify="left")
     head.add_column("Figure")
     head.add_column("Value", justify="right")
     head.add_column("Unit")
-    for label, value, unit in summary.headline(data):
+    for label, value, unit in reports.headline(data):
         head.add_row(escape(label), value, escape(unit))
     console.print(head)
-    for report in summary.report_tables(data):
+    for report in reports.report_tables(data):
         table = Table(
             title=report.title, caption=escape(report.note), title_justify="left", caption_justify="left"
         )

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from missionboard import __version__
 from missionboard.cli import analyze, consult, demo, ingest, mapping, mission, monitor, web, workspace
 from missionboard.cli.context import AppContext, errors
 from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
-from missionboard.store.workspace import safe_url, translate
+from missionboard.store.workspace import safe_url, workspace_error
 
 app = typer.Typer(
     name="missionboard",
@@ -110,27 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_error(exc: BaseException) -> MissionboardError | None:
     """The MissionboardError ``exc`` is, or the workspace error a database error stands for (busy,
-    read-only, full), looked for along the chain of a SQLAlchemy error; None for anything else (a bug)."""
+    read-only, full); None for anything else (a bug)."""
     if isinstance(exc, MissionboardError):
         return exc
-    if not (isinstance(exc, SQLAlchemyError) or _is_driver_error(exc)):
-        return None
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) or _is_driver_error(current):
-            wrapped = current if isinstance(current, DBAPIError) else OperationalError(None, None, current)
-            found = translate(wrapped, _opened_url)
-            if found is not None:
-                return found
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _is_driver_error(exc: BaseException) -> bool:
-    """An error of a database driver that no SQLAlchemy call wrapped (sqlite3 or psycopg used directly)."""
-    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
+    return workspace_error(exc, _opened_url)
 
 
 def _wants_json(args: Sequence[str]) -> bool:

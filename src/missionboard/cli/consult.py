@@ -23,6 +23,7 @@ from missionboard.domain.consultations import LANGUAGES, Audience, Consultation,
 from missionboard.domain.missions import HelixType, Mission
 from missionboard.errors import InputError, Problem
 from missionboard.services import consultations as service
+from missionboard.services.reports import render_consultation_pdf
 
 consult_app = typer.Typer(
     help="Consultations: ask stakeholders and citizens about a mission, moderate, synthesise, adopt proposals."
@@ -305,8 +306,6 @@ def synthesise(
     consultation = service.get_consultation(ws, consultation_id)
     mission = service.consultation_mission(ws, consultation_id).mission
     if pdf is not None:
-        from missionboard.reports.consultation import render_consultation_pdf
-
         pdf.write_bytes(render_consultation_pdf(consultation, mission, result))
     if format is ReportFormat.JSON:
         print_json(result.model_dump(mode="json"))

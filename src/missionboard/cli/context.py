@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from missionboard.errors import MissionboardError
+from missionboard.services.workspace import Presence, announce, others
 from missionboard.settings import Settings
-from missionboard.store import presence
 from missionboard.store.workspace import Workspace
 
 
@@ -65,8 +65,8 @@ class AppContext:
         if self.workspace().read_only:
             return  # the write will be refused: nothing to announce, no one will wait
         if self.command is not None:
-            self.command.find_root().with_resource(presence.announce(self.settings.url(), kind, detail))
-        servers = [p for p in presence.others(self.settings.url()) if p.is_server]
+            self.command.find_root().with_resource(announce(self.settings.url(), kind, detail))
+        servers = [p for p in others(self.settings.url()) if p.is_server]
         if servers:
             errors.print(
                 f"[yellow]note:[/yellow] {escape(servers[0].describe())} uses this workspace: "
@@ -75,18 +75,16 @@ class AppContext:
                 soft_wrap=True,
             )
 
-    def serving(self, host: str, port: int, workers: int) -> AbstractContextManager[presence.Presence]:
+    def serving(self, host: str, port: int, workers: int) -> AbstractContextManager[Presence]:
         """While the block runs, ``missionboard info`` of other processes names this web server."""
-        return presence.announce(
-            self.settings.url(), "serve", {"address": f"{host}:{port}", "workers": workers}
-        )
+        return announce(self.settings.url(), "serve", {"address": f"{host}:{port}", "workers": workers})
 
     def _announce(self, url: str) -> None:
         if self.command is None:
             return
         path = self.command.command_path.split()
         kind = KINDS.get(path[1], "cli") if len(path) > 1 else "cli"
-        self.command.find_root().with_resource(presence.announce(url, kind, {}))
+        self.command.find_root().with_resource(announce(url, kind, {}))
 
     def _sqlite_not_writable(self) -> bool:
         if self.settings.database_url:

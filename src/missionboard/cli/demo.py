@@ -11,7 +11,7 @@ from rich.table import Table
 from missionboard.cli.context import app_context, console, errors
 from missionboard.cli.mission import render_report
 from missionboard.cli.web import DEMO_PASSWORD, DEMO_USER, ensure_demo_account
-from missionboard.demo.build import build_demo
+from missionboard.services.demo.build import build_demo
 from missionboard.services.missions import check_mission, list_missions
 from missionboard.store.workspace import Workspace
 

@@ -17,7 +17,6 @@ from rich.table import Table
 from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
 from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
-from missionboard.mapping.taxonomy import BUILTIN
 from missionboard.services import mapping as service
 from missionboard.store.workspace import Workspace
 
@@ -496,7 +495,7 @@ def taxonomy_show(
 ) -> None:
     """A taxonomy's goals (and with --targets their sub-goals), with their queries."""
     app = app_context(ctx)
-    workspace = None if code in BUILTIN else _optional_workspace(app)
+    workspace = None if service.is_builtin_taxonomy(code) else _optional_workspace(app)
     taxonomy = service.show_taxonomy(code, workspace)
     if format == OutputFormat.JSON:
         print_json(taxonomy.model_dump())

@@ -23,8 +23,8 @@ from missionboard.cli.context import (
 from missionboard.domain.missions import Mission
 from missionboard.domain.quality import QualityReport, Severity
 from missionboard.errors import InputError, WorkspaceError
-from missionboard.missionfile import mission_schema, read_mission
 from missionboard.services import missions as service
+from missionboard.services.missions import mission_schema, read_mission
 
 mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
 

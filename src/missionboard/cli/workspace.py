@@ -6,8 +6,7 @@ import typer
 from rich.markup import escape
 
 from missionboard.cli.context import app_context, console, print_json
-from missionboard.services.workspace import workspace_summary
-from missionboard.store.presence import Presence
+from missionboard.services.workspace import Presence, workspace_summary
 
 
 def register(app: typer.Typer) -> None:

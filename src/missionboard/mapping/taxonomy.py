@@ -6,17 +6,18 @@ import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from missionboard.domain.mapping import MISSION_PREFIX, Goal, Taxonomy, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem, QuerySyntaxError
 from missionboard.ingest import safeyaml
 from missionboard.mapping.query import parse
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is loaded only where a workspace is used
+    from missionboard.store.workspace import Session
 
 BUILTIN = {"sdg": "sdg.yaml", "eu-missions": "eu-missions.yaml"}
 _TAXONOMY_KEYS = {"code", "title", "description", "goals"}
@@ -179,67 +180,26 @@ def resolve(code: str, session: Session | None = None) -> Taxonomy:
 
 
 def load_stored(session: Session, code: str) -> Taxonomy | None:
-    from missionboard.store.tables import GoalRow, TaxonomyRow
+    from missionboard.store.taxonomies import TaxonomyStore
 
-    row = session.get(TaxonomyRow, code)
-    if row is None:
-        return None
-    goals = session.scalars(select(GoalRow).where(GoalRow.taxonomy_code == code).order_by(GoalRow.id))
-    return Taxonomy(
-        code=row.code,
-        title=row.title,
-        description=row.description,
-        goals=[
-            Goal(
-                code=g.code,
-                title=g.title,
-                description=g.description,
-                parent=g.parent,
-                queries=list(g.queries or []),
-                examples=list(g.examples or []),
-            )
-            for g in goals
-        ],
-    )
+    return TaxonomyStore(session).get(code)
 
 
 def store(session: Session, taxonomy: Taxonomy, *, where: str = "") -> bool:
     """Insert or replace a user taxonomy; returns True when it replaced one."""
-    from missionboard.store.tables import GoalRow, TaxonomyRow
-
     if taxonomy.code in BUILTIN or taxonomy.code.startswith(MISSION_PREFIX):
         raise InputError(
             Problem(
                 where, None, "code", f"{taxonomy.code!r} is reserved (built-in taxonomies and mission:ID)"
             )
         )
-    existing = session.get(TaxonomyRow, taxonomy.code)
-    if existing is not None:
-        session.execute(delete(GoalRow).where(GoalRow.taxonomy_code == taxonomy.code))
-        existing.title = taxonomy.title
-        existing.description = taxonomy.description
-    else:
-        session.add(TaxonomyRow(code=taxonomy.code, title=taxonomy.title, description=taxonomy.description))
-        session.flush()
-    for goal in taxonomy.goals:
-        session.add(
-            GoalRow(
-                taxonomy_code=taxonomy.code,
-                code=goal.code,
-                title=goal.title,
-                description=goal.description,
-                parent=goal.parent,
-                queries=list(goal.queries),
-                examples=list(goal.examples),
-            )
-        )
-    return existing is not None
+    from missionboard.store.taxonomies import TaxonomyStore
+
+    return TaxonomyStore(session).save(taxonomy)
 
 
 def list_all(session: Session | None) -> list[dict[str, Any]]:
     """Every taxonomy a user can name: built-in, missions, imported."""
-    from missionboard.store.tables import GoalRow, TaxonomyRow
-
     out: list[dict[str, Any]] = []
     for code in sorted(BUILTIN):
         tax = builtin(code)
@@ -256,6 +216,7 @@ def list_all(session: Session | None) -> list[dict[str, Any]]:
     if session is None:
         return out
     from missionboard.store.missions import MissionStore
+    from missionboard.store.taxonomies import TaxonomyStore
 
     for version in MissionStore(session).list():
         mission = version.mission
@@ -268,16 +229,14 @@ def list_all(session: Session | None) -> list[dict[str, Any]]:
                 "children": 0,
             }
         )
-    for row in session.scalars(select(TaxonomyRow).order_by(TaxonomyRow.code)):
-        rows = list(session.scalars(select(GoalRow).where(GoalRow.taxonomy_code == row.code)))
-        top_rows = [g for g in rows if g.parent is None]
+    for stored in TaxonomyStore(session).list():
         out.append(
             {
-                "code": row.code,
-                "title": row.title,
+                "code": stored.code,
+                "title": stored.title,
                 "kind": "imported",
-                "goals": len(top_rows),
-                "children": len(rows) - len(top_rows),
+                "goals": stored.goals,
+                "children": stored.children,
             }
         )
     return out

@@ -28,9 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
-
 from missionboard.domain.forecasting import calibrated
 from missionboard.domain.health import HealthRules, HealthSummary, assess
 from missionboard.domain.missions import Mission
@@ -46,8 +43,6 @@ from missionboard.errors import InputError, Problem
 from missionboard.monitoring.decisions import DecisionEntry, decisions_in
 from missionboard.monitoring.objectives import ObjectiveStatus, assess_objective, rounded
 from missionboard.monitoring.progress import (
-    BASICS_COLUMNS,
-    ProjectBasics,
     load_rules,
     load_status_rules,
     project_facts,
@@ -56,12 +51,11 @@ from missionboard.monitoring.progress import (
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import (
     mission_currency,
-    portfolio_links,
     portfolio_project_ids,
     rate_table,
 )
-from missionboard.store.tables import ProjectRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.progress import ProgressStore, ProjectBasics, ProjectIds
+from missionboard.store.workspace import Session, Workspace
 
 RECENT_DECISIONS = 20
 NEEDS_MONEY = (TargetStatus.OFF_TRACK, TargetStatus.AT_RISK)
@@ -184,7 +178,7 @@ class Rates:
         return found.rate if found is not None else None
 
 
-def linked_ids(mission: Mission) -> Select[Any]:
+def linked_ids(mission: Mission) -> ProjectIds:
     """The ids of the projects in the mission's portfolio (``domain.portfolio_rule``): a subquery for
     set-based reads."""
     return portfolio_project_ids(mission)
@@ -195,18 +189,7 @@ def _linked_projects(
 ) -> tuple[str | None, list[LinkedProject], dict[int, ProjectBasics]]:
     """The projects in the mission's portfolio (by project id), their money in the portfolio's reporting
     currency and the fields the board reads, in one query by column (no ORM objects, no JSON columns)."""
-    links = portfolio_links(mission).subquery()
-    rows = session.execute(
-        select(
-            links.c.goal,
-            links.c.status,
-            ProjectRow.cofunding_amount,
-            ProjectRow.cofunding_currency,
-            *BASICS_COLUMNS,
-        )
-        .join(ProjectRow, ProjectRow.id == links.c.project_id)
-        .order_by(ProjectRow.id)
-    )
+    rows = ProgressStore(session).portfolio_lines(mission)
     grouped: dict[int, tuple[ProjectBasics, dict[str, str], tuple[Any, Any]]] = {}
     for goal, status, cofunding, cofunding_currency, *fields in rows:
         entry = grouped.get(fields[0])

@@ -11,11 +11,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
@@ -41,7 +39,7 @@ from missionboard.domain.targets import StatusRules
 from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
 from missionboard.monitoring.objectives import assess_objective
 from missionboard.monitoring.progress import (
-    chunked,
+    ProjectLike,
     get_project,
     load_rules,
     load_status_rules,
@@ -50,16 +48,25 @@ from missionboard.monitoring.progress import (
     project_label,
 )
 from missionboard.store import audit
+from missionboard.store.decisions import AppealRecord, DecisionDetail, DecisionRecord, DecisionStore
+from missionboard.store.gates import GateRecord, GateStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow, GateRow, ProgressRow
-from missionboard.store.portfolio_scope import counts, portfolio_project_ids
-from missionboard.store.tables import DecisionRow, LinkRow, ProjectRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.progress import ProgressStore, ProjectRecord
+from missionboard.store.workspace import Session, Workspace
+
+
+class EvidenceProject(ProjectLike, Protocol):
+    """What the evidence shows of a project besides its progress facts."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
 
 
 def evidence_for(
     session: Session,
-    project: ProjectRow,
+    project: EvidenceProject,
     *,
     rules: HealthRules,
     as_of: dt.date,
@@ -77,15 +84,7 @@ def evidence_for(
     facts = project_facts(session, [project])[project.id]
     budget = project.budget_amount if project.budget_amount is not None else project.public_amount
     objectives: list[dict[str, Any]] = []
-    links = session.scalars(
-        select(LinkRow)
-        .where(
-            LinkRow.project_id == project.id,
-            LinkRow.taxonomy.startswith(MISSION_PREFIX),
-            counts(),  # the portfolio rule (domain.portfolio_rule)
-        )
-        .order_by(LinkRow.taxonomy, LinkRow.goal)
-    )
+    links = ProgressStore(session).mission_links(project.id)  # by the portfolio rule
     store = MissionStore(session)
     missions: dict[str, Mission | None] = {}  # a project linked to several objectives reads its mission once
     judged: dict[str, dict[str, Any]] = {}  # and is judged once per mission
@@ -178,12 +177,7 @@ def missions_of(
 ) -> list[Mission]:
     """The missions whose portfolio the project is in (by the portfolio rule), by id; ``cache`` keeps the
     missions read across calls."""
-    taxonomies = session.scalars(
-        select(LinkRow.taxonomy)
-        .where(LinkRow.project_id == project_id, LinkRow.taxonomy.startswith(MISSION_PREFIX), counts())
-        .distinct()
-        .order_by(LinkRow.taxonomy)
-    )
+    taxonomies = ProgressStore(session).mission_taxonomies(project_id)
     store = MissionStore(session)
     cache = {} if cache is None else cache
     found = [_mission(store, cache, t[len(MISSION_PREFIX) :]) for t in taxonomies]
@@ -240,7 +234,8 @@ def record_decision(
     status_rules = None if isinstance(rules, HealthRules) else load_status_rules(rules)
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
-        project = _locked(session, get_project(session, project_ref))
+        projects = ProgressStore(session)
+        project = projects.lock_project(get_project(session, project_ref, projects).id, refresh=True)
         gate_row = _gate(session, project, gate) if gate is not None else None
         _refuse_conflicts(session, project, kind, gate_row)
         results: tuple[CriterionResult, ...] = ()
@@ -252,7 +247,7 @@ def record_decision(
             except ValueError as exc:
                 raise InputError(Problem("", None, "met", str(exc))) from None
         evidence = evidence_for(session, project, rules=health_rules, as_of=day, status_rules=status_rules)
-        detail = _act(session, project, kind, day=day, money=money, currency=currency)
+        detail, project = _act(projects, project, kind, day=day, money=money, currency=currency)
         try:
             record = Decision(
                 project=(project.source, project.source_id),
@@ -270,27 +265,24 @@ def record_decision(
             )
         except ValidationError as exc:
             raise InputError(str(exc.errors()[0]["msg"])) from exc
-        row = DecisionRow(
-            project_id=project.id,
-            decision=record.decision.value,
-            rationale=record.rationale,
-            evidence=record.evidence,
-            by=record.by,
-            at=record.at,
-        )
-        session.add(row)
-        session.flush()
-        detail.decision_id = row.id
         detail.gate_id = gate_row.id if gate_row else None
         detail.criteria = [r.model_dump() for r in results]
         detail.plan = record.plan
-        session.add(detail)
+        decision_id = DecisionStore(session).record(
+            project.id,
+            record.decision.value,
+            record.rationale,
+            record.evidence,
+            record.by,
+            record.at,
+            detail,
+        )
         audit.record(
             session,
             actor=by,
             action="decide",
             entity="decision",
-            entity_id=str(row.id),
+            entity_id=str(decision_id),
             before=detail.before or None,
             after={
                 "project": project_label(project),
@@ -346,21 +338,8 @@ def _added_money(kind: DecisionKind, amount: Decimal | float | str | None) -> De
     return value
 
 
-def _locked(session: Session, project: ProjectRow) -> ProjectRow:
-    """The project row again, locked until the transaction ends (PostgreSQL; SQLite's write transaction
-    already holds the whole database), so that two decisions on one project are checked one after the other."""
-    return session.scalars(
-        select(ProjectRow)
-        .where(ProjectRow.id == project.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def _gate(session: Session, project: ProjectRow, name: str) -> GateRow:
-    row = session.scalars(
-        select(GateRow).where(GateRow.project_id == project.id, GateRow.name == name.strip())
-    ).one_or_none()
+def _gate(session: Session, project: ProjectRecord, name: str) -> GateRecord:
+    row = GateStore(session).named(project.id, name.strip())
     if row is None:
         raise NotFound(
             f"no gate '{name}' for project {project_label(project)} "
@@ -371,34 +350,20 @@ def _gate(session: Session, project: ProjectRow, name: str) -> GateRow:
 
 def overturned_ids(session: Session, decision_ids: Collection[int]) -> set[int]:
     """Those of ``decision_ids`` that an appeal overturned: they no longer stand."""
-    out: set[int] = set()
-    for chunk in chunked(sorted(set(decision_ids))):
-        out.update(
-            session.scalars(
-                select(AppealRow.decision_id).where(
-                    AppealRow.decision_id.in_(chunk), AppealRow.outcome == AppealOutcome.OVERTURNED.value
-                )
-            )
-        )
-    return out
+    return DecisionStore(session).overturned_ids(decision_ids)
 
 
 def standing_decisions(
     session: Session, project_id: int
-) -> list[tuple[DecisionRow, DecisionDetailRow | None]]:
+) -> list[tuple[DecisionRecord, DecisionDetail | None]]:
     """The project's decisions that stand (not overturned on appeal), oldest first, with their details."""
-    rows = session.execute(
-        select(DecisionRow, DecisionDetailRow)
-        .outerjoin(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
-        .where(DecisionRow.project_id == project_id)
-        .order_by(DecisionRow.at, DecisionRow.id)
-    ).all()
+    rows = DecisionStore(session).of_project(project_id)
     gone = overturned_ids(session, [d.id for d, _ in rows])
     return [(d, detail) for d, detail in rows if d.id not in gone]
 
 
 def _refuse_conflicts(
-    session: Session, project: ProjectRow, kind: DecisionKind, gate: GateRow | None
+    session: Session, project: ProjectRecord, kind: DecisionKind, gate: GateRecord | None
 ) -> None:
     """A decision the standing ones rule out is refused: any decision on a project a standing stop ended
     (appeal the stop to reopen it), and a second identical decision (same project, gate and outcome)."""
@@ -421,25 +386,18 @@ def _refuse_conflicts(
         )
 
 
-def _budget(project: ProjectRow) -> tuple[Decimal | None, str | None]:
+def _budget(project: ProjectRecord) -> tuple[Decimal | None, str | None]:
     """The project's budget as the board counts it: its budget, or its public funding where none is given."""
     if project.budget_amount is not None:
         return project.budget_amount, project.budget_currency
     return project.public_amount, project.public_currency
 
 
-def paid_by(session: Session, project: ProjectRow, day: dt.date, currency: str | None) -> Decimal:
+def paid_by(session: Session, project: ProjectLike, day: dt.date, currency: str | None) -> Decimal:
     """What was paid by ``day``: per spend line, the latest cumulative actual reported on or before it,
     summed over lines in the budget's currency (or with no currency given)."""
     latest: dict[str, tuple[dt.date, float]] = {}
-    for name, date, actual, unit in session.execute(
-        select(ProgressRow.name, ProgressRow.date, ProgressRow.actual, ProgressRow.unit).where(
-            ProgressRow.project_id == project.id,
-            ProgressRow.kind == "spend",
-            ProgressRow.date <= day,
-            ProgressRow.actual.is_not(None),
-        )
-    ):
+    for name, date, actual, unit in ProgressStore(session).spend_reports(project.id, day):
         if unit and currency and unit.strip().upper() != currency:
             continue
         if actual is not None and (name not in latest or date > latest[name][0]):
@@ -448,22 +406,23 @@ def paid_by(session: Session, project: ProjectRow, day: dt.date, currency: str |
 
 
 def _act(
-    session: Session,
-    project: ProjectRow,
+    projects: ProgressStore,
+    project: ProjectRecord,
     kind: DecisionKind,
     *,
     day: dt.date,
     money: Decimal | None,
     currency: str | None,
-) -> DecisionDetailRow:
-    """Apply the decision to the project and return its detail row (decision and gate still to be set)."""
+) -> tuple[DecisionDetail, ProjectRecord]:
+    """Apply the decision to the project; returns its detail (gate, criteria and plan still to be set)
+    and the project as the decision left it."""
     budget, budget_currency = _budget(project)
     before = {
         "status": project.status,
         "end": project.end.isoformat() if project.end else None,
         "budget": str(budget) if budget is not None else None,
     }
-    detail = DecisionDetailRow(decided_on=day, criteria=[], before=before)
+    detail = DecisionDetail(decided_on=day, criteria=[], before=before)
     if kind is DecisionKind.STOP:
         if project.end is not None and project.end < day:
             raise InputError(
@@ -475,12 +434,11 @@ def _act(
                     "funding to stop",
                 )
             )
-        paid = paid_by(session, project, day, budget_currency)
+        paid = paid_by(projects.session, project, day, budget_currency)
         detail.paid = paid
         detail.amount = released_amount(budget, paid)
         detail.currency = budget_currency if budget is not None else None
-        project.status = ProjectStatus.TERMINATED.value
-        project.end = day
+        project = projects.update_project(project.id, status=ProjectStatus.TERMINATED.value, end=day)
     elif kind is DecisionKind.SCALE and money is not None:
         wanted = (currency or budget_currency or "").strip().upper() or None
         if wanted is None:
@@ -496,11 +454,14 @@ def _act(
             )
         detail.amount, detail.currency = money, wanted
         if project.budget_amount is None:
-            project.budget_amount = (project.public_amount or Decimal(0)) + money
-            project.budget_currency = wanted
+            project = projects.update_project(
+                project.id,
+                budget_amount=(project.public_amount or Decimal(0)) + money,
+                budget_currency=wanted,
+            )
         else:
-            project.budget_amount = project.budget_amount + money
-    return detail
+            project = projects.update_project(project.id, budget_amount=project.budget_amount + money)
+    return detail, project
 
 
 @dataclass(frozen=True)
@@ -544,7 +505,7 @@ class DecisionEntry:
 def mission_project_ids(session: Session, mission_id: str) -> set[int]:
     """The projects in the mission's portfolio (``domain.portfolio_rule``)."""
     mission = MissionStore(session).get(mission_id).mission
-    return set(session.scalars(portfolio_project_ids(mission)))
+    return ProgressStore(session).portfolio_ids(mission)
 
 
 def decisions_in(
@@ -563,11 +524,8 @@ def decisions_in(
     wanted = set(project_ids) if project_ids is not None else None
     cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC) if as_of else None
     chosen: list[int] = []
-    for ident, project_id, at in session.execute(
-        select(DecisionRow.id, DecisionRow.project_id, DecisionRow.at)
-        .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
-        .order_by(DecisionRow.at.desc(), DecisionRow.id.desc())
-    ):
+    store = DecisionStore(session)
+    for ident, project_id, at in store.newest_first():
         if wanted is not None and project_id not in wanted:
             continue
         if cutoff is not None and utc_aware(at) > cutoff:
@@ -575,25 +533,11 @@ def decisions_in(
         chosen.append(ident)
         if limit is not None and len(chosen) >= limit:
             break
-    rows: dict[int, tuple[DecisionRow, ProjectRow, DecisionDetailRow | None, str | None]] = {}
-    appeals: dict[int, list[dict[str, Any]]] = {ident: [] for ident in chosen}
-    for chunk in chunked(sorted(chosen)):
-        query = (
-            select(DecisionRow, ProjectRow, DecisionDetailRow, GateRow.name)
-            .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
-            .outerjoin(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
-            .outerjoin(GateRow, GateRow.id == DecisionDetailRow.gate_id)
-            .where(DecisionRow.id.in_(chunk))
-        )
-        for found in session.execute(query):
-            rows[found[0].id] = (found[0], found[1], found[2], found[3])
-        for appeal in session.scalars(
-            select(AppealRow).where(AppealRow.decision_id.in_(chunk)).order_by(AppealRow.id)
-        ):
-            appeals[appeal.decision_id].append(appeal_dict(appeal))
+    rows, appeals = store.read_whole(chosen)
     out = []
     for ident in chosen:
-        row, project, detail, gate = rows[ident]
+        found = rows[ident]
+        row, project, detail, gate = found.decision, found.project, found.detail, found.gate
         out.append(
             DecisionEntry(
                 id=row.id,
@@ -613,13 +557,13 @@ def decisions_in(
                     currency=detail.currency if detail else None,
                     on=detail.decided_on if detail else utc_aware(row.at).date(),
                 ),
-                appeals=appeals[ident],
+                appeals=[appeal_dict(a) for a in appeals[ident]],
             )
         )
     return out
 
 
-def appeal_dict(row: AppealRow) -> dict[str, Any]:
+def appeal_dict(row: AppealRecord) -> dict[str, Any]:
     return {
         "id": row.id,
         "decision": row.decision_id,

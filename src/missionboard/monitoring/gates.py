@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
@@ -36,12 +34,13 @@ from missionboard.monitoring.decisions import (
     mission_project_ids,
     overturned_ids,
 )
-from missionboard.monitoring.progress import chunked, get_project, project_label
+from missionboard.monitoring.progress import get_project, project_label
 from missionboard.store import audit
+from missionboard.store.decisions import AppealRecord, DecisionDetail, DecisionRecord, DecisionStore
+from missionboard.store.gates import GateStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow, GateRow
-from missionboard.store.tables import DecisionRow, ProjectRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.progress import ProgressStore
+from missionboard.store.workspace import Session, Workspace
 
 STATE_ORDER = {
     GateState.OVERDUE: 0,
@@ -92,28 +91,24 @@ def schedule_gate(
             raise InputError(
                 Problem("", None, "project", f"project {label} is terminated: it takes no gates")
             )
-        taken = session.scalar(
-            select(GateRow.id).where(GateRow.project_id == project.id, GateRow.name == gate.name)
-        )
-        if taken is not None:
+        store = GateStore(session)
+        if store.taken(project.id, gate.name):
             raise InputError(Problem("", None, "name", f"project {label} already has a gate '{gate.name}'"))
-        row = GateRow(
-            project_id=project.id,
-            name=gate.name,
-            due=gate.due,
-            criteria=list(gate.criteria),
-            evidence=list(gate.evidence),
+        gate_id = store.add(
+            project.id,
+            gate.name,
+            gate.due,
+            list(gate.criteria),
+            list(gate.evidence),
             set_by=gate.set_by,
             set_at=gate.set_at,
         )
-        session.add(row)
-        session.flush()
         audit.record(
             session,
             actor=user,
             action="gate.schedule",
             entity="gate",
-            entity_id=str(row.id),
+            entity_id=str(gate_id),
             after={
                 "project": label,
                 "name": gate.name,
@@ -198,25 +193,10 @@ def project_gates(workspace: Workspace, project_ref: str, *, as_of: dt.date | No
 
 
 def _entries(session: Session, project_ids: Collection[int], day: dt.date) -> list[GateEntry]:
-    gates: list[tuple[GateRow, ProjectRow]] = []
-    for chunk in chunked(sorted(project_ids)):
-        for g, p in session.execute(
-            select(GateRow, ProjectRow)
-            .join(ProjectRow, ProjectRow.id == GateRow.project_id)
-            .where(GateRow.project_id.in_(chunk))
-        ):
-            gates.append((g, p))
+    gates = GateStore(session).of_projects(project_ids)
     decided: dict[int, dict[str, Any]] = {}
     stopped: dict[int, dt.date] = {}
-    rows: list[tuple[DecisionRow, DecisionDetailRow]] = []
-    for chunk in chunked(sorted({p.id for _g, p in gates})):
-        for d, detail in session.execute(
-            select(DecisionRow, DecisionDetailRow)
-            .join(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
-            .where(DecisionRow.project_id.in_(chunk))
-            .order_by(DecisionRow.at, DecisionRow.id)
-        ):
-            rows.append((d, detail))
+    rows = DecisionStore(session).with_details_of_projects({p.id for _g, p in gates})
     gone = overturned_ids(session, [d.id for d, _ in rows])
     for d, detail in rows:
         if d.id in gone or detail.decided_on > day:
@@ -268,7 +248,8 @@ def lodge_appeal(workspace: Workspace, decision_id: int, reason: str, *, user: s
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
         decision = _decision(session, decision_id)
-        for earlier in session.scalars(select(AppealRow).where(AppealRow.decision_id == decision.id)):
+        store = DecisionStore(session)
+        for earlier in store.appeals_against(decision.id, ordered=False):
             if earlier.outcome is None:
                 raise DecisionConflict(
                     f"appeal #{earlier.id} against decision #{decision.id} is still open: "
@@ -278,10 +259,8 @@ def lodge_appeal(workspace: Workspace, decision_id: int, reason: str, *, user: s
                 raise DecisionConflict(
                     f"decision #{decision.id} was already overturned on appeal #{earlier.id}"
                 )
-        row = AppealRow(decision_id=decision.id, by=user, reason=reason.strip(), lodged_at=now)
-        session.add(row)
-        session.flush()
-        project = session.get(ProjectRow, decision.project_id)
+        row = store.lodge(decision.id, user, reason.strip(), now)
+        project = ProgressStore(session).project(decision.project_id)
         audit.record(
             session,
             actor=user,
@@ -310,7 +289,8 @@ def rule_appeal(workspace: Workspace, appeal_id: int, outcome: str, ruling: str,
         raise InputError(Problem("", None, "ruling", "say why: a ruling needs its reasons"))
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
-        row = session.get(AppealRow, appeal_id)
+        store = DecisionStore(session)
+        row = store.appeal(appeal_id)
         if row is None:
             raise NotFound(f"no appeal #{appeal_id} in this workspace (see 'missionboard decisions')")
         if row.outcome is not None:
@@ -322,9 +302,10 @@ def rule_appeal(workspace: Workspace, appeal_id: int, outcome: str, ruling: str,
                     "", None, "by", f"{user} took decision #{decision.id}: someone else rules on its appeal"
                 )
             )
-        row.outcome, row.ruled_by, row.ruling, row.ruled_at = verdict.value, user, ruling.strip(), now
-        undone = _undo(session, decision) if verdict is AppealOutcome.OVERTURNED else {}
-        project = session.get(ProjectRow, decision.project_id)
+        row = store.rule(row.id, verdict.value, user, ruling.strip(), now)
+        projects = ProgressStore(session)
+        undone = _undo(store, projects, decision) if verdict is AppealOutcome.OVERTURNED else {}
+        project = projects.project(decision.project_id)
         audit.record(
             session,
             actor=user,
@@ -352,35 +333,36 @@ def decision_project(workspace: Workspace, decision_id: int) -> int:
 def appeal_project(workspace: Workspace, appeal_id: int) -> int:
     """The id of the project whose decision an appeal is against (``NotFound`` for an unknown appeal)."""
     with workspace.reading() as session:
-        row = session.get(AppealRow, appeal_id)
+        row = DecisionStore(session).appeal(appeal_id)
         if row is None:
             raise NotFound(f"no appeal #{appeal_id} in this workspace (see 'missionboard decisions')")
         return int(_decision(session, row.decision_id).project_id)
 
 
-def _decision(session: Session, decision_id: int) -> DecisionRow:
-    row = session.get(DecisionRow, decision_id)
+def _decision(session: Session, decision_id: int) -> DecisionRecord:
+    row = DecisionStore(session).get(decision_id)
     if row is None:
         raise NotFound(f"no decision #{decision_id} in this workspace (see 'missionboard decisions')")
     return row
 
 
-def _undo(session: Session, decision: DecisionRow) -> dict[str, Any]:
+def _undo(store: DecisionStore, projects: ProgressStore, decision: DecisionRecord) -> dict[str, Any]:
     """Put back what an overturned decision did to its project; returns what was restored."""
-    detail = session.get(DecisionDetailRow, decision.id)
-    project = session.scalars(
-        select(ProjectRow).where(ProjectRow.id == decision.project_id).with_for_update()
-    ).one()
+    detail = store.detail(decision.id)
+    project = projects.lock_project(decision.project_id)
     if detail is None:
         return {}
     before = detail.before or {}
     if decision.decision == DecisionKind.STOP.value:
-        project.status = before.get("status") or "active"
-        project.end = dt.date.fromisoformat(before["end"]) if before.get("end") else None
+        project = projects.update_project(
+            project.id,
+            status=before.get("status") or "active",
+            end=dt.date.fromisoformat(before["end"]) if before.get("end") else None,
+        )
         return {"status": project.status, "end": before.get("end"), "released": _text(detail.amount)}
     if decision.decision == DecisionKind.SCALE.value and detail.amount is not None:
         if project.budget_amount is not None:
-            project.budget_amount = project.budget_amount - detail.amount
+            project = projects.update_project(project.id, budget_amount=project.budget_amount - detail.amount)
         return {"budget": _text(project.budget_amount), "withdrawn": _text(detail.amount)}
     return {}
 
@@ -389,7 +371,7 @@ def _text(value: Decimal | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def _appeal(row: AppealRow) -> Appeal:
+def _appeal(row: AppealRecord) -> Appeal:
     data = appeal_dict(row)
     return Appeal(
         id=row.id,
@@ -408,12 +390,7 @@ def list_appeals(workspace: Workspace, decision_id: int) -> list[dict[str, Any]]
     """The appeals against one decision, oldest first."""
     with workspace.reading() as session:
         _decision(session, decision_id)
-        return [
-            appeal_dict(a)
-            for a in session.scalars(
-                select(AppealRow).where(AppealRow.decision_id == decision_id).order_by(AppealRow.id)
-            )
-        ]
+        return [appeal_dict(a) for a in DecisionStore(session).appeals_against(decision_id)]
 
 
 # --- money released by stops ------------------------------------------------------------------------
@@ -438,19 +415,9 @@ class Release:
 
 def releases(session: Session, project_ids: Collection[int], *, as_of: dt.date) -> dict[int, Release]:
     """Per project, the money its standing stop (taking effect by ``as_of``) released to the mission."""
-    found: list[tuple[DecisionRow, DecisionDetailRow]] = []
-    for chunk in chunked(sorted(set(project_ids))):
-        for d, detail in session.execute(
-            select(DecisionRow, DecisionDetailRow)
-            .join(DecisionDetailRow, DecisionDetailRow.decision_id == DecisionRow.id)
-            .where(
-                DecisionRow.project_id.in_(chunk),
-                DecisionRow.decision == DecisionKind.STOP.value,
-                DecisionDetailRow.decided_on <= as_of,
-                DecisionDetailRow.amount.is_not(None),
-            )
-        ):
-            found.append((d, detail))
+    found: list[tuple[DecisionRecord, DecisionDetail]] = DecisionStore(session).stops_releasing(
+        project_ids, as_of=as_of
+    )
     gone = overturned_ids(session, [d.id for d, _ in found])
     out: dict[int, Release] = {}
     for d, detail in found:

@@ -25,9 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from missionboard.domain.common import SLUG, utc_aware
 from missionboard.domain.missions import Indicator
 from missionboard.domain.records import ImportRun
@@ -35,10 +32,10 @@ from missionboard.domain.targets import Point
 from missionboard.errors import NotFound, Problem
 from missionboard.monitoring import files
 from missionboard.store import audit
+from missionboard.store.indicators import IndicatorRecord, IndicatorStore, Observation
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio import finish_run, start_run
-from missionboard.store.tables import IndicatorRow, ObservationRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.workspace import Session, Workspace
 
 INDICATOR_COLUMNS = ("indicator", "indicator_id", "indicator_code", "series_code", "series", "code")
 GEOGRAPHY_COLUMNS = ("geography", "geo", "country_code", "ref_area", "geo_area", "area", "country")
@@ -273,8 +270,9 @@ def _resolve_indicators(
                 Problem(table.name, row.line, "unit", f"'{row.unit}' differs from '{known_unit}' used above")
             )
     definitions: dict[str, Indicator] | None = None
+    store = IndicatorStore(session)
     for ident, row in first.items():
-        existing = session.get(IndicatorRow, ident)
+        existing = store.get(ident)
         if existing is None:
             if definitions is None:
                 definitions = _definitions(session)
@@ -290,7 +288,7 @@ def _resolve_indicators(
                         )
                     )
                     continue
-                existing = IndicatorRow(
+                existing = IndicatorRecord(
                     id=ident,
                     name=defined.name,
                     unit=defined.unit,
@@ -298,7 +296,7 @@ def _resolve_indicators(
                     description=defined.description,
                 )
             elif row.unit:
-                existing = IndicatorRow(id=ident, name=row.name or ident, unit=row.unit, source=None)
+                existing = IndicatorRecord(id=ident, name=row.name or ident, unit=row.unit, source=None)
             else:
                 problems.append(
                     Problem(
@@ -310,7 +308,7 @@ def _resolve_indicators(
                     )
                 )
                 continue
-            session.add(existing)
+            store.add(existing)
             summary.indicators_created.append(ident)
         elif row.unit and unit_key(row.unit) != unit_key(existing.unit):
             problems.append(
@@ -368,7 +366,8 @@ def import_indicators(workspace: Workspace, path: Path, *, user: str) -> ImportS
         summary.import_run = run_id
         indicators = sorted({k[0] for k in by_key})
         latest: dict[Key, tuple[int, float]] = {}
-        for obs in session.scalars(select(ObservationRow).where(ObservationRow.indicator_id.in_(indicators))):
+        store = IndicatorStore(session)
+        for obs in store.observations_of(indicators):
             key = (obs.indicator_id, obs.geography, obs.source, obs.year, obs.date)
             if key not in latest or obs.revision > latest[key][0]:
                 latest[key] = (obs.revision, obs.value)
@@ -380,18 +379,16 @@ def import_indicators(workspace: Workspace, path: Path, *, user: str) -> ImportS
                 if revision and value == row.value:
                     summary.unchanged += 1
                     continue
-                session.add(
-                    ObservationRow(
-                        indicator_id=row.indicator,
-                        year=row.year,
-                        date=row.date,
-                        value=row.value,
-                        geography=row.geography,
-                        source=row.source,
-                        note=row.note,
-                        revision=revision + 1,
-                        recorded_at=row.published or now,
-                    )
+                store.record(
+                    row.indicator,
+                    year=row.year,
+                    date=row.date,
+                    value=row.value,
+                    geography=row.geography,
+                    source=row.source,
+                    note=row.note,
+                    revision=revision + 1,
+                    recorded_at=row.published or now,
                 )
                 latest[key] = (revision + 1, row.value)
                 if revision:
@@ -441,26 +438,13 @@ class IndicatorInfo:
 
 def list_indicators(workspace: Workspace) -> list[IndicatorInfo]:
     with workspace.reading() as session:
-        stats = {
-            row[0]: row[1:]
-            for row in session.execute(
-                select(
-                    ObservationRow.indicator_id,
-                    func.count(ObservationRow.id),
-                    func.min(ObservationRow.year),
-                    func.max(ObservationRow.year),
-                ).group_by(ObservationRow.indicator_id)
-            )
-        }
+        store = IndicatorStore(session)
+        stats = store.statistics()
         geos: dict[str, list[str]] = defaultdict(list)
-        for ident, geo in session.execute(
-            select(ObservationRow.indicator_id, ObservationRow.geography)
-            .distinct()
-            .order_by(ObservationRow.indicator_id, ObservationRow.geography)
-        ):
+        for ident, geo in store.geographies():
             geos[ident].append(geo)
         out = []
-        for row in session.scalars(select(IndicatorRow).order_by(IndicatorRow.id)):
+        for row in store.all():
             count, first, last = stats.get(row.id, (0, None, None))
             out.append(
                 IndicatorInfo(row.id, row.name, row.unit, row.source, count, first, last, geos[row.id])
@@ -510,7 +494,7 @@ def load_series(
     preferred_source: str | None = None,
 ) -> Series:
     """The yearly series of ``indicator`` as known on ``as_of`` (see the module rules)."""
-    rows = list(session.scalars(select(ObservationRow).where(ObservationRow.indicator_id == indicator)))
+    rows = IndicatorStore(session).observations(indicator)
     geographies = sorted({r.geography for r in rows})
     if geography is None or geography not in geographies:
         counts: dict[str, int] = defaultdict(int)
@@ -525,7 +509,7 @@ def load_series(
     cutoff = None
     if as_of is not None:
         cutoff = dt.datetime.combine(as_of, dt.time.max, tzinfo=dt.UTC)
-    revisions: dict[Key, list[ObservationRow]] = defaultdict(list)
+    revisions: dict[Key, list[Observation]] = defaultdict(list)
     for r in rows:
         if r.geography != geography:
             continue
@@ -534,12 +518,12 @@ def load_series(
             if period_end > as_of:
                 continue
         revisions[(r.indicator_id, r.geography, r.source, r.year, r.date)].append(r)
-    chosen: list[tuple[ObservationRow, int]] = []
+    chosen: list[tuple[Observation, int]] = []
     for group in revisions.values():
         group.sort(key=lambda r: r.revision)
         known = [r for r in group if cutoff is None or utc_aware(r.recorded_at) <= cutoff]
         chosen.append((known[-1] if known else group[0], len(group)))
-    by_year: dict[int, list[tuple[ObservationRow, int]]] = defaultdict(list)
+    by_year: dict[int, list[tuple[Observation, int]]] = defaultdict(list)
     for item in chosen:
         by_year[item[0].year].append(item)
     values = []
@@ -601,7 +585,8 @@ def show_indicator(
     if ident not in infos:
         raise NotFound(f"no indicator '{indicator}' in this workspace (see 'missionboard indicators list')")
     with workspace.reading() as session:
-        row = session.get(IndicatorRow, ident)
+        store = IndicatorStore(session)
+        row = store.get(ident)
         series = load_series(
             session, ident, geography=geography, as_of=as_of, preferred_source=row.source if row else None
         )
@@ -615,12 +600,6 @@ def show_indicator(
                 "recorded_at": utc_aware(r.recorded_at).isoformat(),
                 "note": r.note,
             }
-            for r in session.scalars(
-                select(ObservationRow)
-                .where(ObservationRow.indicator_id == ident, ObservationRow.geography == series.geography)
-                .order_by(
-                    ObservationRow.year, ObservationRow.date, ObservationRow.source, ObservationRow.revision
-                )
-            )
+            for r in store.history(ident, series.geography)
         ]
     return IndicatorDetail(infos[ident], series, sparkline([v.value for v in series.values]), history)

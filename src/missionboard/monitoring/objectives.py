@@ -7,8 +7,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from missionboard.domain.forecasting import Forecast
 from missionboard.domain.missions import Mission, Objective
 from missionboard.domain.targets import (
@@ -20,7 +18,8 @@ from missionboard.domain.targets import (
     target_path,
 )
 from missionboard.monitoring.indicators import Series, SeriesValue, load_series, unit_key
-from missionboard.store.tables import IndicatorRow
+from missionboard.store.indicators import IndicatorStore
+from missionboard.store.workspace import Session
 
 
 def rounded(value: float | None, digits: int = 6) -> float | None:
@@ -103,7 +102,7 @@ def assess_objective(
     if objective.indicator is None or path is None:
         return ObjectiveStatus(objective, assess(None, []), None, None, None, None)
     indicator = objective.indicator
-    row = session.get(IndicatorRow, indicator.id)
+    row = IndicatorStore(session).get(indicator.id)
     if row is not None and unit_key(row.unit) != unit_key(indicator.unit):
         return ObjectiveStatus(
             objective,

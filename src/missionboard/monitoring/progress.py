@@ -6,16 +6,14 @@ import datetime as dt
 import re
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import yaml
 from pydantic import Field, ValidationError
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 from missionboard.domain.common import DomainModel
 from missionboard.domain.health import (
@@ -33,13 +31,14 @@ from missionboard.domain.targets import StatusRules
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.monitoring import files
 from missionboard.store import audit
-from missionboard.store.monitoring_tables import ProgressRow
 from missionboard.store.portfolio import finish_run, start_run
-from missionboard.store.tables import ProjectRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.progress import ProgressStore, ProjectIds, ProjectRecord, StoredLine
+from missionboard.store.progress import ProjectBasics as ProjectBasics  # still importable from here
+from missionboard.store.progress import ProjectKey as ProjectKey
+from missionboard.store.progress import Report as Report
+from missionboard.store.workspace import Session, Workspace
 
 KINDS = ("milestone", "kpi", "spend")
-T = TypeVar("T")
 DEFAULT_RULES = Path(__file__).with_name("health_rules.yaml")
 
 
@@ -50,29 +49,16 @@ def project_label(row: Labelled) -> str:
     return f"{row.source}:{row.source_id}"
 
 
-def find_project(session: Session, ref: str) -> ProjectRow | None:
+def find_project(session: Session, ref: str, store: ProgressStore | None = None) -> ProjectRecord | None:
     """A project by 'source:source_id' or by its numeric id."""
+    store = store or ProgressStore(session)
     ref = ref.strip()
     if ref.isdigit():
-        return session.get(ProjectRow, int(ref))
+        return store.project(int(ref))
     if ":" not in ref:
         return None
     source, source_id = ref.split(":", 1)
-    return session.scalars(
-        select(ProjectRow).where(
-            ProjectRow.source == source.strip(), ProjectRow.source_id == source_id.strip()
-        )
-    ).one_or_none()
-
-
-@dataclass(frozen=True)
-class ProjectKey:
-    """What a progress import needs of a project it names."""
-
-    id: int
-    source: str
-    source_id: str
-    budget_currency: str | None
+    return store.project_by_source(source.strip(), source_id.strip())
 
 
 def find_projects(session: Session, refs: Iterable[str]) -> dict[str, ProjectKey | None]:
@@ -89,22 +75,19 @@ def find_projects(session: Session, refs: Iterable[str]) -> dict[str, ProjectKey
             source, source_id = text.split(":", 1)
             by_source[source.strip()][source_id.strip()].append(ref)
     out: dict[str, ProjectKey | None] = dict.fromkeys(refs)
-    columns = (ProjectRow.id, ProjectRow.source, ProjectRow.source_id, ProjectRow.budget_currency)
-    for chunk in chunked(sorted(by_id)):
-        for row in session.execute(select(*columns).where(ProjectRow.id.in_(chunk))):
-            for ref in by_id[row.id]:
-                out[ref] = ProjectKey(row.id, row.source, row.source_id, row.budget_currency)
+    store = ProgressStore(session)
+    for key in store.project_keys(sorted(by_id)):
+        for ref in by_id[key.id]:
+            out[ref] = key
     for source, wanted in by_source.items():
-        for ids in chunked(sorted(wanted)):
-            query = select(*columns).where(ProjectRow.source == source, ProjectRow.source_id.in_(ids))
-            for row in session.execute(query):
-                for ref in wanted[row.source_id]:
-                    out[ref] = ProjectKey(row.id, row.source, row.source_id, row.budget_currency)
+        for key in store.project_keys_of_source(source, sorted(wanted)):
+            for ref in wanted[key.source_id]:
+                out[ref] = key
     return out
 
 
-def get_project(session: Session, ref: str) -> ProjectRow:
-    row = find_project(session, ref)
+def get_project(session: Session, ref: str, store: ProgressStore | None = None) -> ProjectRecord:
+    row = find_project(session, ref, store)
     if row is None:
         hint = "" if ref.strip().isdigit() or ":" in ref else " (write SOURCE:SOURCE_ID or the numeric id)"
         raise NotFound(f"no project '{ref}' in this workspace{hint}")
@@ -338,13 +321,13 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
         run_id = start_run(session, run)
         summary.import_run = run_id
         project_ids = sorted({row.id for row in (p for p in projects.values() if p is not None)})
-        existing: dict[tuple[Any, ...], ProgressRow] = {}
-        for chunk in chunked(project_ids):
-            for stored in session.scalars(select(ProgressRow).where(ProgressRow.project_id.in_(chunk))):
-                key: tuple[Any, ...] = (stored.project_id, stored.kind, stored.name)
-                if stored.kind != "milestone":
-                    key = (*key, stored.date)
-                existing[key] = stored
+        store = ProgressStore(session)
+        existing: dict[tuple[Any, ...], StoredLine] = {}
+        for stored in store.stored_lines(project_ids):
+            key: tuple[Any, ...] = (stored.project_id, stored.kind, stored.name)
+            if stored.kind != "milestone":
+                key = (*key, stored.date)
+            existing[key] = stored
         kinds: dict[str, int] = defaultdict(int)
         labels: set[str] = set()
         for line, project in unique:
@@ -355,21 +338,14 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
                 values["unit"] = project.budget_currency
             current = existing.get(_identity(line, project.id))
             if current is None:
-                session.add(
-                    ProgressRow(
-                        project_id=project.id, kind=line.kind, name=line.name, import_run_id=run_id, **values
-                    )
-                )
+                store.add_line(project.id, line.kind, line.name, import_run_id=run_id, **values)
                 summary.inserted += 1
                 continue
             before = {f: getattr(current, f) for f in FIELDS}
             if before == values:
                 summary.unchanged += 1
                 continue
-            for name, value in values.items():
-                setattr(current, name, value)
-            current.import_run_id = run_id
-            current.recorded_at = dt.datetime.now(dt.UTC)
+            store.update_line(current.id, values, import_run_id=run_id, recorded_at=dt.datetime.now(dt.UTC))
             summary.updated += 1
         summary.by_kind = dict(sorted(kinds.items()))
         summary.projects = sorted(labels)
@@ -400,41 +376,6 @@ def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressS
 
 # --- facts ---------------------------------------------------------------------------------------
 
-IN_CHUNK = 5000
-"""Ids per IN-list: far below SQLite's and PostgreSQL's bound-parameter limits."""
-
-
-@dataclass(frozen=True)
-class ProjectBasics:
-    """The project fields the health rules and the board read, loaded by column: reading whole
-    :class:`ProjectRow` objects would parse their JSON columns (titles, raw, …) for nothing."""
-
-    id: int
-    source: str
-    source_id: str
-    title: str
-    start: dt.date | None
-    end: dt.date | None
-    budget_amount: Decimal | None
-    budget_currency: str | None
-    public_amount: Decimal | None
-    public_currency: str | None
-
-
-BASICS_COLUMNS = (
-    ProjectRow.id,
-    ProjectRow.source,
-    ProjectRow.source_id,
-    ProjectRow.title,
-    ProjectRow.start,
-    ProjectRow.end,
-    ProjectRow.budget_amount,
-    ProjectRow.budget_currency,
-    ProjectRow.public_amount,
-    ProjectRow.public_currency,
-)
-"""The columns of :class:`ProjectBasics`, in its field order."""
-
 
 class Labelled(Protocol):
     @property
@@ -460,64 +401,15 @@ class ProjectLike(Labelled, Protocol):
     def public_currency(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Report:
-    """One progress report line as the health rules need it (read by column, not as an ORM object)."""
-
-    kind: str
-    name: str
-    date: dt.date
-    planned: float | None
-    actual: float | None
-    unit: str | None
-    completed: dt.date | None
-
-
-REPORT_COLUMNS = (
-    ProgressRow.project_id,
-    ProgressRow.kind,
-    ProgressRow.name,
-    ProgressRow.date,
-    ProgressRow.planned,
-    ProgressRow.actual,
-    ProgressRow.unit,
-    ProgressRow.completed,
-)
-
-
-def chunked(values: Sequence[T], size: int | None = None) -> Iterator[list[T]]:
-    """``values`` in slices short enough for one IN-list each (``IN_CHUNK`` unless ``size`` is given)."""
-    size = size or IN_CHUNK
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
-
-
 def progress_reports(
-    session: Session, project_ids: Collection[int], *, among: Select[Any] | None = None
+    session: Session, project_ids: Collection[int], *, among: ProjectIds | None = None
 ) -> dict[int, list[Report]]:
     """Each project's progress reports in the order they were stored.
 
     With ``among`` (a query of project ids holding every one of ``project_ids``, such as a mission's
     links) the reports are read in one query against it; otherwise by slices of ids.
     """
-    wanted = set(project_ids)
-    out: dict[int, list[Report]] = defaultdict(list)
-    if not wanted:
-        return out
-    if among is not None:
-        queries = [select(*REPORT_COLUMNS).where(ProgressRow.project_id.in_(among))]
-    else:
-        queries = [
-            select(*REPORT_COLUMNS).where(ProgressRow.project_id.in_(chunk))
-            for chunk in chunked(sorted(wanted))
-        ]
-    for query in queries:
-        for r in session.execute(query.order_by(ProgressRow.id)):
-            if r.project_id in wanted:
-                out[r.project_id].append(
-                    Report(r.kind, r.name, r.date, r.planned, r.actual, r.unit, r.completed)
-                )
-    return out
+    return ProgressStore(session).reports(project_ids, among=among)
 
 
 def facts_of(project: ProjectLike, reports: Sequence[Report]) -> ProjectFacts:
@@ -551,7 +443,7 @@ def facts_of(project: ProjectLike, reports: Sequence[Report]) -> ProjectFacts:
 
 
 def project_facts(
-    session: Session, projects: Iterable[ProjectLike], *, among: Select[Any] | None = None
+    session: Session, projects: Iterable[ProjectLike], *, among: ProjectIds | None = None
 ) -> dict[int, ProjectFacts]:
     """Each project's progress facts (all reports; the health rules apply the as-of date).
 

@@ -17,29 +17,20 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.missions import MissionVersion
 from missionboard.errors import AuthenticationFailed as AuthenticationFailed  # re-exported: tests, pages
 from missionboard.errors import Forbidden as Forbidden
-from missionboard.errors import InputError, NotFound, Problem, WorkspaceError
+from missionboard.errors import InputError, NotFound, Problem
 from missionboard.errors import TooManyAttempts as TooManyAttempts
 from missionboard.services import missions as mission_service
 from missionboard.store import audit
-from missionboard.store.web_tables import (
-    ApiTokenRow,
-    LoginAttemptRow,
-    MissionRoleRow,
-    UserRow,
-    WebSessionRow,
-)
+from missionboard.store.accounts import AccountStore, User, note_token_use
 from missionboard.store.workspace import Workspace
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -133,26 +124,16 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _account(session: Session, row: UserRow) -> Account:
-    roles = {
-        r.mission_id: Role(r.role)
-        for r in session.scalars(select(MissionRoleRow).where(MissionRoleRow.user_id == row.id))
-    }
+def _account(store: AccountStore, user: User) -> Account:
+    roles = {mission_id: Role(role) for mission_id, role in store.roles(user.id)}
     return Account(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name or row.username,
-        is_admin=row.is_admin,
-        is_active=row.is_active,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name or user.username,
+        is_admin=user.is_admin,
+        is_active=user.is_active,
         roles=roles,
     )
-
-
-def _user_row(session: Session, username: str) -> UserRow:
-    row = session.scalar(select(UserRow).where(UserRow.username == username))
-    if row is None:
-        raise NotFound(f"no user '{username}' (see 'missionboard users list')")
-    return row
 
 
 def _check_password(password: str) -> None:
@@ -220,19 +201,17 @@ def create_user(
         )
     _check_password(password)
     with workspace.transaction() as session:
-        if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        store = AccountStore(session)
+        if store.taken(username):
             raise InputError(Problem("account", None, "username", f"'{username}' is already taken"))
-        row = UserRow(
+        user = store.add(
             username=username,
             display_name=display_name,
             password_hash=_hasher.hash(password),
             is_admin=admin,
-            is_active=True,
             created_at=_now(),
         )
-        session.add(row)
-        session.flush()
-        account = _account(session, row)
+        account = _account(store, user)
         audit.record(
             session,
             actor=by,
@@ -258,45 +237,30 @@ def visible_missions(workspace: Workspace, account: Account | None) -> frozenset
 
 def get_account(workspace: Workspace, username: str) -> Account:
     with workspace.reading() as session:
-        return _account(session, _user_row(session, username))
+        store = AccountStore(session)
+        return _account(store, store.get(username))
 
 
 def list_users(workspace: Workspace) -> list[Account]:
     with workspace.reading() as session:
-        return [_account(session, row) for row in session.scalars(select(UserRow).order_by(UserRow.username))]
+        store = AccountStore(session)
+        return [_account(store, user) for user in store.all()]
 
 
 def mission_members(workspace: Workspace, mission_id: str) -> list[tuple[str, Role]]:
     """Who holds which role on a mission, by user name."""
     with workspace.reading() as session:
-        rows = session.execute(
-            select(UserRow.username, MissionRoleRow.role)
-            .join(MissionRoleRow, MissionRoleRow.user_id == UserRow.id)
-            .where(MissionRoleRow.mission_id == mission_id)
-            .order_by(UserRow.username)
-        )
-        return [(name, Role(role)) for name, role in rows]
+        return [(name, Role(role)) for name, role in AccountStore(session).members(mission_id)]
 
 
 def set_role(workspace: Workspace, username: str, mission_id: str, role: str | None, *, by: str) -> Account:
     """Give ``username`` a role on a mission; ``None`` or 'none' removes it."""
     wanted = None if role in (None, "", "none") else _role(str(role))
     with workspace.transaction() as session:
-        user = _user_row(session, username)
-        row = session.scalar(
-            select(MissionRoleRow).where(
-                MissionRoleRow.user_id == user.id, MissionRoleRow.mission_id == mission_id
-            )
-        )
-        before = None if row is None else row.role
-        if wanted is None:
-            if row is not None:
-                session.delete(row)
-        elif row is None:
-            session.add(MissionRoleRow(user_id=user.id, mission_id=mission_id, role=wanted.value))
-        else:
-            row.role = wanted.value
+        store = AccountStore(session)
+        user = store.get(username)
         after = None if wanted is None else wanted.value
+        before = store.set_role(user.id, mission_id, after)
         if before != after:
             audit.record(
                 session,
@@ -307,35 +271,32 @@ def set_role(workspace: Workspace, username: str, mission_id: str, role: str | N
                 before={"mission": mission_id, "role": before},
                 after={"mission": mission_id, "role": after},
             )
-        session.flush()
-        return _account(session, user)
+        store.flush()
+        return _account(store, user)
 
 
 def forget_mission(workspace: Workspace, mission_id: str, *, by: str) -> None:
     """Remove every role on a deleted mission, so that a new mission with the same id starts with none."""
     with workspace.transaction() as session:
-        rows = session.execute(
-            select(MissionRoleRow, UserRow.username)
-            .join(UserRow, UserRow.id == MissionRoleRow.user_id)
-            .where(MissionRoleRow.mission_id == mission_id)
-        ).all()
-        for row, username in rows:
+        for username, role in AccountStore(session).remove_roles_on(mission_id):
             audit.record(
                 session,
                 actor=by,
                 action="user.set_role",
                 entity="user",
                 entity_id=username,
-                before={"mission": mission_id, "role": row.role},
+                before={"mission": mission_id, "role": role},
                 after={"mission": mission_id, "role": None},
             )
-            session.delete(row)
 
 
-def _set_flag(workspace: Workspace, username: str, flag: str, value: bool, *, by: str) -> Account:
+def _set_flag(
+    workspace: Workspace, username: str, flag: Literal["is_admin", "is_active"], value: bool, *, by: str
+) -> Account:
     """Change one of an account's yes/no flags, auditing the change; a no-op records nothing."""
     with workspace.transaction() as session:
-        user = _user_row(session, username)
+        store = AccountStore(session)
+        user = store.get(username)
         before = getattr(user, flag)
         if before != value:
             audit.record(
@@ -347,10 +308,10 @@ def _set_flag(workspace: Workspace, username: str, flag: str, value: bool, *, by
                 before={flag: before},
                 after={flag: value},
             )
-            setattr(user, flag, value)
+            user = store.set_flag(user.id, flag, value)
             if flag == "is_active" and not value:
-                session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
-        return _account(session, user)
+                store.end_sessions_of(user.id)
+        return _account(store, user)
 
 
 def set_admin(workspace: Workspace, username: str, admin: bool, *, by: str) -> Account:
@@ -365,9 +326,10 @@ def set_active(workspace: Workspace, username: str, active: bool, *, by: str) ->
 def set_password(workspace: Workspace, username: str, password: str, *, by: str) -> None:
     _check_password(password)
     with workspace.transaction() as session:
-        user = _user_row(session, username)
-        user.password_hash = _hasher.hash(password)
-        session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+        store = AccountStore(session)
+        user = store.get(username)
+        store.set_password_hash(user.id, _hasher.hash(password))
+        store.end_sessions_of(user.id)
         audit.record(
             session,
             actor=by,
@@ -391,27 +353,25 @@ def lockout(failures: int, allowed: int) -> dt.timedelta:
     return min(FIRST_LOCKOUT * (1 << doublings), MAX_LOCKOUT)
 
 
-def _wait(session: Session, now: dt.datetime, column: Any, value: str, allowed: int) -> dt.timedelta:
-    failures, last = session.execute(
-        select(func.count(), func.max(LoginAttemptRow.at)).where(
-            column == value, LoginAttemptRow.at >= now - FAILURE_MEMORY, LoginAttemptRow.success.is_(False)
-        )
-    ).one()
+def _wait(
+    store: AccountStore, now: dt.datetime, by: Literal["username", "address"], value: str, allowed: int
+) -> dt.timedelta:
+    failures, last = store.recent_failures(by, value, now - FAILURE_MEMORY)
     if last is None:
         return dt.timedelta(0)
-    return max(utc_aware(last) + lockout(int(failures), allowed) - now, dt.timedelta(0))
+    return max(utc_aware(last) + lockout(failures, allowed) - now, dt.timedelta(0))
 
 
 def login_wait(workspace: Workspace, username: str, address: str) -> dt.timedelta:
     """How long a login for ``username`` from ``address`` would be refused now (zero: it would be tried)."""
     with workspace.reading() as session:
-        return _login_wait(session, _now(), username[:100], address[:100])
+        return _login_wait(AccountStore(session), _now(), username[:100], address[:100])
 
 
-def _login_wait(session: Session, now: dt.datetime, username: str, address: str) -> dt.timedelta:
+def _login_wait(store: AccountStore, now: dt.datetime, username: str, address: str) -> dt.timedelta:
     return max(
-        _wait(session, now, LoginAttemptRow.username, username, MAX_FAILURES_PER_USER),
-        _wait(session, now, LoginAttemptRow.address, address, MAX_FAILURES_PER_ADDRESS),
+        _wait(store, now, "username", username, MAX_FAILURES_PER_USER),
+        _wait(store, now, "address", address, MAX_FAILURES_PER_ADDRESS),
     )
 
 
@@ -429,32 +389,27 @@ def authenticate(workspace: Workspace, username: str, password: str, *, address:
     # The attempt is recorded in the same transaction whatever the outcome; the refusal is raised after
     # the commit, so that failed attempts count.
     with workspace.transaction() as session:
-        wait = _login_wait(session, now, name, where)
+        store = AccountStore(session)
+        wait = _login_wait(store, now, name, where)
         if wait > dt.timedelta(0):
             seconds = max(1, int(-(-wait.total_seconds() // 1)))
             raise TooManyAttempts(
                 f"too many failed logins; try again in {_duration(seconds)}", retry_after=seconds
             )
-        attempt = LoginAttemptRow(username=name, address=where, at=now, success=False)
-        session.add(attempt)
-        row = session.scalar(select(UserRow).where(UserRow.username == username))
+        attempt = store.add_attempt(username=name, address=where, at=now)
+        user = store.find(username)
         ok: bool
         try:
-            ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+            ok = _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
-        if ok and row is not None and row.is_active:
-            attempt.success = True
-            # attempts older than a day no longer count towards any limit
-            session.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < now - dt.timedelta(days=1)))
-            session.execute(
-                delete(LoginAttemptRow).where(
-                    LoginAttemptRow.username == name, LoginAttemptRow.success.is_(False)
-                )
-            )
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
-            account = _account(session, row)
+        if ok and user is not None and user.is_active:
+            store.mark_success(attempt)
+            # attempts older than a day no longer count towards any limit, nor the user name's failures
+            store.forget_attempts(older_than=now - dt.timedelta(days=1), failures_of=name)
+            if _hasher.check_needs_rehash(user.password_hash):
+                store.set_password_hash(user.id, _hasher.hash(password))
+            account = _account(store, user)
         else:
             refusal = AuthenticationFailed("wrong user name or password")
     if account is None:
@@ -474,15 +429,12 @@ def start_session(workspace: Workspace, account: Account) -> tuple[str, str]:
     csrf = secrets.token_urlsafe(32)
     now = _now()
     with workspace.transaction() as session:
-        session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
-        session.add(
-            WebSessionRow(
-                id=_digest(secret),
-                user_id=account.id,
-                csrf_token=csrf,
-                created_at=now,
-                expires_at=now + SESSION_LIFETIME,
-            )
+        AccountStore(session).start_session(
+            digest=_digest(secret),
+            user_id=account.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
         )
     return secret, csrf
 
@@ -492,22 +444,19 @@ def session_account(workspace: Workspace, secret: str) -> tuple[Account, str] | 
     if not secret:
         return None
     with workspace.reading() as session:
-        found = session.execute(
-            select(WebSessionRow, UserRow)
-            .join(UserRow, UserRow.id == WebSessionRow.user_id)
-            .where(WebSessionRow.id == _digest(secret))
-        ).first()
+        store = AccountStore(session)
+        found = store.session_user(_digest(secret))
         if found is None:
             return None
         web_session, user = found
         if utc_aware(web_session.expires_at) < _now() or not user.is_active:
             return None
-        return _account(session, user), web_session.csrf_token
+        return _account(store, user), web_session.csrf_token
 
 
 def end_session(workspace: Workspace, secret: str) -> None:
     with workspace.transaction() as session:
-        session.execute(delete(WebSessionRow).where(WebSessionRow.id == _digest(secret)))
+        AccountStore(session).end_session(_digest(secret))
 
 
 # --- API tokens -----------------------------------------------------------------------------------
@@ -564,16 +513,15 @@ def create_token(
         raise InputError(Problem("token", None, "expires", "must be in the future"))
     token = "mb_" + secrets.token_urlsafe(32)
     with workspace.transaction() as session:
-        user = _user_row(session, username)
-        session.add(
-            ApiTokenRow(
-                user_id=user.id,
-                name=name or "token",
-                token_hash=_digest(token),
-                created_at=now,
-                expires_at=None if expires_at is None else utc_aware(expires_at),
-                read_only=read_only,
-            )
+        store = AccountStore(session)
+        user = store.get(username)
+        store.add_token(
+            user_id=user.id,
+            name=name or "token",
+            token_hash=_digest(token),
+            created_at=now,
+            expires_at=None if expires_at is None else utc_aware(expires_at),
+            read_only=read_only,
         )
         audit.record(
             session,
@@ -593,10 +541,8 @@ def create_token(
 def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
     now = _now()
     with workspace.reading() as session:
-        user = _user_row(session, username)
-        rows = session.scalars(
-            select(ApiTokenRow).where(ApiTokenRow.user_id == user.id).order_by(ApiTokenRow.id)
-        )
+        store = AccountStore(session)
+        user = store.get(username)
         return [
             {
                 "id": r.id,
@@ -608,18 +554,19 @@ def list_tokens(workspace: Workspace, username: str) -> list[dict[str, object]]:
                 "expired": r.expires_at is not None and utc_aware(r.expires_at) <= now,
                 "read_only": r.read_only,
             }
-            for r in rows
+            for r in store.tokens(user.id)
         ]
 
 
 def revoke_token(workspace: Workspace, username: str, token_id: int, *, by: str) -> None:
     with workspace.transaction() as session:
-        user = _user_row(session, username)
-        row = session.get(ApiTokenRow, token_id)
+        store = AccountStore(session)
+        user = store.get(username)
+        row = store.token(token_id)
         if row is None or row.user_id != user.id:
             raise NotFound(f"{username} has no token {token_id}")
         if not row.revoked:
-            row.revoked = True
+            store.revoke_token(token_id)
             audit.record(
                 session,
                 actor=by,
@@ -644,11 +591,8 @@ def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
         raise unknown
     now = _now()
     with workspace.reading() as session:
-        found = session.execute(
-            select(ApiTokenRow, UserRow)
-            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-            .where(ApiTokenRow.token_hash == _digest(token))
-        ).first()
+        store = AccountStore(session)
+        found = store.token_user(_digest(token))
         if found is None:
             raise unknown
         row, user = found
@@ -659,20 +603,12 @@ def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
             raise AuthenticationFailed(
                 f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC; make a new one"
             )
-        grant = TokenGrant(_account(session, user), row.name, row.read_only, expires_at)
+        grant = TokenGrant(_account(store, user), row.name, row.read_only, expires_at)
         stale = row.last_used_at is None or now - utc_aware(row.last_used_at) > TOKEN_USE_NOTED
         token_id = row.id
     if stale and not workspace.read_only:
-        _note_token_use(workspace, token_id, now)
+        note_token_use(workspace, token_id, now)  # skipped where the workspace cannot take the write
     return grant
-
-
-def _note_token_use(workspace: Workspace, token_id: int, now: dt.datetime) -> None:
-    try:
-        with workspace.transaction() as session:
-            session.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now))
-    except (WorkspaceError, OperationalError):
-        pass  # bookkeeping only: a busy, full or read-only workspace must not refuse the call
 
 
 def token_account(workspace: Workspace, token: str) -> Account | None:

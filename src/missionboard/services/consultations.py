@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
 
-from missionboard.domain.common import utc_aware
+from missionboard.consultation.grouping import closest_objective as closest_objective  # for the interfaces
+from missionboard.consultation.grouping import proposal_groups as proposal_groups
 from missionboard.domain.consultations import (
     LANGUAGES,
     MAX_TEXT,
@@ -54,12 +53,7 @@ from missionboard.errors import NotAcceptingResponses as NotAcceptingResponses
 from missionboard.errors import RateLimited as RateLimited
 from missionboard.missionfile import mission_document
 from missionboard.store import audit
-from missionboard.store.consult_tables import (
-    ConsultationRow,
-    InvitationRow,
-    ResponseRow,
-    SubmissionLogRow,
-)
+from missionboard.store.consultations import ConsultationStore, StoredResponse
 from missionboard.store.missions import MissionStore
 from missionboard.store.workspace import Workspace
 
@@ -131,74 +125,6 @@ def slugify(text: str, taken: set[str] | None = None, limit: int = 60) -> str:
     return slug
 
 
-def _consultation(row: ConsultationRow) -> Consultation:
-    return Consultation(
-        id=row.id,
-        mission_id=row.mission_id,
-        mission_version=row.mission_version,
-        title=row.title,
-        purpose=row.purpose,
-        opens_on=row.opens_on,
-        closes_on=row.closes_on,
-        audience=Audience(row.audience),
-        language=row.language,
-        questions=[Question.model_validate(q) for q in row.questions],
-        status=ConsultationStatus(row.status),
-        created_by=row.created_by,
-        created_at=utc_aware(row.created_at),
-        closed_at=utc_aware(row.closed_at) if row.closed_at else None,
-    )
-
-
-def _response(row: ResponseRow) -> Response:
-    return Response(
-        id=row.id,
-        consultation_id=row.consultation_id,
-        channel=Channel(row.channel),
-        helix=HelixType(row.helix),
-        level=Level(row.level),
-        language=row.language,
-        answers=[Answer.model_validate(a) for a in row.answers],
-        ratings=[Rating.model_validate(r) for r in row.ratings],
-        proposals=[Proposal.model_validate(p) for p in row.proposals],
-        consented_at=utc_aware(row.consented_at),
-        submitted_at=utc_aware(row.submitted_at),
-        hidden=row.hidden,
-        hidden_reason=row.hidden_reason,
-        adopted=list(row.adopted or []),
-    )
-
-
-def _invitation(row: InvitationRow) -> Invitation:
-    return Invitation(
-        id=row.id,
-        consultation_id=row.consultation_id,
-        label=row.label,
-        helix=HelixType(row.helix) if row.helix else None,
-        created_at=utc_aware(row.created_at),
-        used_at=utc_aware(row.used_at) if row.used_at else None,
-    )
-
-
-def _row(session: Session, consultation_id: str, *, lock: bool = False) -> ConsultationRow:
-    query = select(ConsultationRow).where(ConsultationRow.id == consultation_id)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalar(query)
-    if row is None:
-        raise NotFound(
-            f"no consultation '{consultation_id}' in this workspace (see 'missionboard consult list')"
-        )
-    return row
-
-
-def _response_row(session: Session, consultation_id: str, response_id: int) -> ResponseRow:
-    row = session.get(ResponseRow, response_id)
-    if row is None or row.consultation_id != consultation_id:
-        raise NotFound(f"consultation '{consultation_id}' has no response {response_id}")
-    return row
-
-
 def _document(consultation: Consultation) -> dict[str, Any]:
     return dict(consultation.model_dump(mode="json"))
 
@@ -228,8 +154,9 @@ def open_consultation(
 ) -> Consultation:
     """Put the mission's current version to consultation (as a draft when ``open_now`` is false)."""
     with ws.transaction() as session:
+        store = ConsultationStore(session)
         version = MissionStore(session).get(mission_id)
-        taken = set(session.scalars(select(ConsultationRow.id)))
+        taken = store.ids()
         if consultation_id is not None and consultation_id in taken:
             raise InputError(Problem("", None, "id", f"a consultation '{consultation_id}' already exists"))
         cid = consultation_id or slugify(title, taken)
@@ -251,24 +178,7 @@ def open_consultation(
             )
         except ValueError as exc:
             raise _input_error(exc) from None
-        session.add(
-            ConsultationRow(
-                id=consultation.id,
-                mission_id=consultation.mission_id,
-                mission_version=consultation.mission_version,
-                title=consultation.title,
-                purpose=consultation.purpose,
-                opens_on=consultation.opens_on,
-                closes_on=consultation.closes_on,
-                audience=consultation.audience.value,
-                language=consultation.language,
-                questions=[q.model_dump(mode="json") for q in consultation.questions],
-                status=consultation.status.value,
-                created_by=consultation.created_by,
-                created_at=consultation.created_at,
-                client_secret=secrets.token_hex(32),
-            )
-        )
+        store.add(consultation, client_secret=secrets.token_hex(32))
         audit.record(
             session,
             actor=user,
@@ -295,12 +205,18 @@ def _input_error(exc: ValueError, file: str = "", line: int | None = None, prefi
 def start_consultation(ws: Workspace, consultation_id: str, *, user: str) -> Consultation:
     """Open a draft consultation for responses."""
     with ws.transaction() as session:
-        row = _row(session, consultation_id, lock=True)
-        if row.status != ConsultationStatus.DRAFT:
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id, lock=True)
+        if consultation.status != ConsultationStatus.DRAFT:
             raise InputError(
-                Problem("", None, "status", f"consultation '{consultation_id}' is {row.status}, not a draft")
+                Problem(
+                    "",
+                    None,
+                    "status",
+                    f"consultation '{consultation_id}' is {consultation.status.value}, not a draft",
+                )
             )
-        row.status = ConsultationStatus.OPEN.value
+        started = store.set_status(consultation_id, ConsultationStatus.OPEN)
         audit.record(
             session,
             actor=user,
@@ -310,21 +226,18 @@ def start_consultation(ws: Workspace, consultation_id: str, *, user: str) -> Con
             before={"status": "draft"},
             after={"status": "open"},
         )
-        return _consultation(row)
+        return started
 
 
 def get_consultation(ws: Workspace, consultation_id: str) -> Consultation:
     with ws.reading() as session:
-        return _consultation(_row(session, consultation_id))
+        return ConsultationStore(session).get(consultation_id)
 
 
 def list_consultations(ws: Workspace, mission_id: str | None = None) -> list[Consultation]:
     """Consultations, newest first (optionally of one mission)."""
-    query = select(ConsultationRow).order_by(ConsultationRow.created_at.desc(), ConsultationRow.id)
-    if mission_id is not None:
-        query = query.where(ConsultationRow.mission_id == mission_id)
     with ws.reading() as session:
-        return [_consultation(row) for row in session.scalars(query)]
+        return ConsultationStore(session).list(mission_id)
 
 
 def close_consultation(
@@ -332,20 +245,13 @@ def close_consultation(
 ) -> Consultation:
     """Stop accepting responses (closing a closed consultation changes nothing)."""
     with ws.transaction() as session:
-        row = _row(session, consultation_id, lock=True)
-        if row.status == ConsultationStatus.CLOSED:
-            return _consultation(row)
-        before = row.status
-        row.status = ConsultationStatus.CLOSED.value
-        row.closed_at = now or _now()
-        row.client_secret = None
-        session.execute(
-            update(ResponseRow)
-            .where(ResponseRow.consultation_id == consultation_id)
-            .values(client_key_sha256=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(delete(SubmissionLogRow).where(SubmissionLogRow.consultation_id == consultation_id))
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id, lock=True)
+        if consultation.status == ConsultationStatus.CLOSED:
+            return consultation
+        before = consultation.status.value
+        closed_at = now or _now()
+        closed = store.close(consultation_id, closed_at)
         audit.record(
             session,
             actor=user,
@@ -353,34 +259,24 @@ def close_consultation(
             entity="consultation",
             entity_id=consultation_id,
             before={"status": before},
-            after={"status": "closed", "closed_at": row.closed_at.isoformat()},
+            after={"status": "closed", "closed_at": closed_at.isoformat()},
         )
-        return _consultation(row)
+        return closed
 
 
 def consultation_mission(ws: Workspace, consultation_id: str) -> MissionVersion:
     """The mission version that was put to consultation."""
     with ws.reading() as session:
-        row = _row(session, consultation_id)
-        return MissionStore(session).get(row.mission_id, row.mission_version)
+        consultation = ConsultationStore(session).get(consultation_id)
+        return MissionStore(session).get(consultation.mission_id, consultation.mission_version)
 
 
 def response_counts(ws: Workspace, consultation_id: str) -> dict[str, int]:
     """Responses received, hidden, and invitations sent/used: what the owner's overview shows."""
     with ws.reading() as session:
-        _row(session, consultation_id)
-        responses = session.execute(
-            select(ResponseRow.hidden, func.count())
-            .where(ResponseRow.consultation_id == consultation_id)
-            .group_by(ResponseRow.hidden)
-        ).all()
-        invitations = session.execute(
-            select(InvitationRow.used_at.is_not(None), func.count())
-            .where(InvitationRow.consultation_id == consultation_id)
-            .group_by(InvitationRow.used_at.is_not(None))
-        ).all()
-    by_hidden = {bool(h): n for h, n in responses}
-    by_used = {bool(u): n for u, n in invitations}
+        store = ConsultationStore(session)
+        store.require(consultation_id)
+        by_hidden, by_used = store.counts(consultation_id)
     return {
         "responses": by_hidden.get(False, 0) + by_hidden.get(True, 0),
         "hidden": by_hidden.get(True, 0),
@@ -417,35 +313,30 @@ def create_invitations(
         ) from None
     now = _now()
     with ws.transaction() as session:
-        row = _row(session, consultation_id)
-        if row.audience != Audience.INVITED:
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id)
+        if consultation.audience != Audience.INVITED:
             raise InputError(
                 Problem("", None, "audience", "this consultation is public: share its link instead")
             )
-        if row.status == ConsultationStatus.CLOSED:
+        if consultation.status == ConsultationStatus.CLOSED:
             raise InputError(Problem("", None, "status", f"consultation '{consultation_id}' is closed"))
-        created: list[tuple[InvitationRow, str]] = []
-        for label in labels:
-            token = secrets.token_urlsafe(24)
-            invitation = InvitationRow(
-                consultation_id=consultation_id,
-                token_sha256=_sha256(token),
-                label=label.strip(),
-                helix=helix_value.value if helix_value else None,
-                created_at=now,
-            )
-            session.add(invitation)
-            created.append((invitation, token))
-        session.flush()
+        tokens = [secrets.token_urlsafe(24) for _ in labels]
+        invitations = store.add_invitations(
+            consultation_id,
+            [(_sha256(token), label.strip()) for token, label in zip(tokens, labels, strict=True)],
+            helix=helix_value.value if helix_value else None,
+            created_at=now,
+        )
         audit.record(
             session,
             actor=user,
             action="consultation.invite",
             entity="consultation",
             entity_id=consultation_id,
-            after={"invitations": [i.id for i, _ in created], "helix": helix_value},
+            after={"invitations": [i.id for i in invitations], "helix": helix_value},
         )
-        return [(_invitation(i), token) for i, token in created]
+        return list(zip(invitations, tokens, strict=True))
 
 
 def invitation_link(consultation_id: str, token: str, base_url: str = "") -> str:
@@ -454,20 +345,16 @@ def invitation_link(consultation_id: str, token: str, base_url: str = "") -> str
 
 def list_invitations(ws: Workspace, consultation_id: str) -> list[Invitation]:
     with ws.reading() as session:
-        _row(session, consultation_id)
-        rows = session.scalars(
-            select(InvitationRow)
-            .where(InvitationRow.consultation_id == consultation_id)
-            .order_by(InvitationRow.id)
-        )
-        return [_invitation(r) for r in rows]
+        store = ConsultationStore(session)
+        store.require(consultation_id)
+        return store.invitations(consultation_id)
 
 
-def _invitation_by_token(session: Session, consultation_id: str, token: str) -> InvitationRow:
-    row = session.scalar(select(InvitationRow).where(InvitationRow.token_sha256 == _sha256(token)))
-    if row is None or row.consultation_id != consultation_id:
+def _invitation_by_token(store: ConsultationStore, consultation_id: str, token: str) -> Invitation:
+    invitation = store.invitation_by_token(consultation_id, _sha256(token))
+    if invitation is None:
         raise NotFound("this invitation link is not valid: check that you copied all of it")
-    return row
+    return invitation
 
 
 def _already_responded() -> AlreadyResponded:
@@ -481,11 +368,12 @@ def _already_responded() -> AlreadyResponded:
 def check_invitation(ws: Workspace, consultation_id: str, token: str) -> Invitation:
     """The invitation behind a link, if it may still be used."""
     with ws.reading() as session:
-        _row(session, consultation_id)
-        row = _invitation_by_token(session, consultation_id, token)
-        if row.used_at is not None:
+        store = ConsultationStore(session)
+        store.require(consultation_id)
+        invitation = _invitation_by_token(store, consultation_id, token)
+        if invitation.used_at is not None:
             raise _already_responded()
-        return _invitation(row)
+        return invitation
 
 
 # --- responses -------------------------------------------------------------------------------------
@@ -514,34 +402,19 @@ def _check_accepting(consultation: Consultation, today: dt.date) -> None:
 
 
 def _check_flooding(
-    session: Session, consultation_id: str, key: str | None, now: dt.datetime, limits: FloodLimits
+    store: ConsultationStore, consultation_id: str, key: str | None, now: dt.datetime, limits: FloodLimits
 ) -> None:
-    session.execute(delete(SubmissionLogRow).where(SubmissionLogRow.at < now - LOG_KEPT))
-    recent = session.scalar(
-        select(func.count())
-        .select_from(SubmissionLogRow)
-        .where(
-            SubmissionLogRow.consultation_id == consultation_id,
-            SubmissionLogRow.at > now - dt.timedelta(minutes=1),
-        )
-    )
-    if (recent or 0) >= limits.per_consultation_per_minute:
+    store.purge_log(now - LOG_KEPT)
+    recent = store.submissions_since(consultation_id, now - dt.timedelta(minutes=1))
+    if recent >= limits.per_consultation_per_minute:
         raise RateLimited(
             "this consultation is receiving very many responses right now: please try again in a minute",
             retry_after=60,
         )
     if key is None:
         return
-    by_client = session.scalar(
-        select(func.count())
-        .select_from(SubmissionLogRow)
-        .where(
-            SubmissionLogRow.consultation_id == consultation_id,
-            SubmissionLogRow.client_key_sha256 == key,
-            SubmissionLogRow.at > now - dt.timedelta(hours=1),
-        )
-    )
-    if (by_client or 0) >= limits.per_client_per_hour:
+    by_client = store.submissions_since(consultation_id, now - dt.timedelta(hours=1), key=key)
+    if by_client >= limits.per_client_per_hour:
         raise RateLimited(
             f"at most {limits.per_client_per_hour} responses an hour are accepted from one connection: "
             "please try again later",
@@ -566,15 +439,15 @@ def submit_response(
     """
     now = now or _now()
     with ws.transaction() as session:
-        row = _row(session, consultation_id)
-        key = _sender_key(row.client_secret, client_key)
-        consultation = _consultation(row)
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id)
+        key = _sender_key(store.sender_secret(consultation_id), client_key)
         _check_accepting(consultation, now.date())
-        version = MissionStore(session).get(row.mission_id, row.mission_version)
+        version = MissionStore(session).get(consultation.mission_id, consultation.mission_version)
         problems = submission_problems(consultation, [o.id for o in version.mission.objectives], submission)
         if problems:
             raise InputError([Problem("", None, p.field, p.message, p.code) for p in problems])
-        invitation: InvitationRow | None = None
+        invitation: Invitation | None = None
         if consultation.audience is Audience.INVITED:
             if not token:
                 raise InputError(
@@ -582,25 +455,14 @@ def submit_response(
                         "", None, "token", "this consultation is by invitation: use the link you were given"
                     )
                 )
-            invitation = _invitation_by_token(session, consultation_id, token)
-            claimed = session.execute(
-                update(InvitationRow)
-                .where(InvitationRow.id == invitation.id, InvitationRow.used_at.is_(None))
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            invitation = _invitation_by_token(store, consultation_id, token)
+            if not store.claim_invitation(invitation.id, now):
                 raise _already_responded()
             channel = Channel.INVITED
         else:
-            _check_flooding(session, consultation_id, key, now, limits)
+            _check_flooding(store, consultation_id, key, now, limits)
             if key is not None:
-                earlier = session.scalars(
-                    select(ResponseRow).where(
-                        ResponseRow.consultation_id == consultation_id, ResponseRow.client_key_sha256 == key
-                    )
-                )
-                repeated = repeated_fields(submission, [_response(r) for r in earlier])
+                repeated = repeated_fields(submission, store.responses_from(consultation_id, key))
                 if repeated:
                     raise InputError(
                         [
@@ -614,11 +476,11 @@ def submit_response(
                             for field in repeated
                         ]
                     )
-            session.add(SubmissionLogRow(consultation_id=consultation_id, client_key_sha256=key, at=now))
+            store.log_submission(consultation_id, key, now)
             channel = Channel.PUBLIC
         receipt = _new_receipt()
         stored = _store_response(
-            session,
+            store,
             consultation_id,
             submission,
             channel=channel,
@@ -633,13 +495,13 @@ def submit_response(
             action="consultation.respond",
             entity="consultation",
             entity_id=consultation_id,
-            after={"response": stored.id, "channel": channel.value},
+            after={"response": stored, "channel": channel.value},
         )
-        return _response(stored), receipt
+        return store.response(consultation_id, stored).response, receipt
 
 
 def _store_response(
-    session: Session,
+    store: ConsultationStore,
     consultation_id: str,
     submission: Submission,
     *,
@@ -648,60 +510,42 @@ def _store_response(
     receipt: str,
     invitation_id: int | None = None,
     client_key: str | None = None,
-) -> ResponseRow:
-    row = ResponseRow(
-        consultation_id=consultation_id,
+) -> int:
+    """Store a submission; returns the new response's id."""
+    return store.add_response(
+        consultation_id,
+        submission,
+        channel=channel,
+        at=now,
         receipt_sha256=_sha256(normalise_receipt(receipt)),
-        channel=channel.value,
         invitation_id=invitation_id,
-        client_key_sha256=client_key,
-        helix=submission.helix.value,
-        level=submission.level.value,
-        language=submission.language,
-        answers=[a.model_dump(mode="json") for a in submission.answers if a.text.strip()],
-        ratings=[
-            r.model_dump(mode="json")
-            for r in submission.ratings
-            if r.importance is not None or r.ambition is not None
-        ],
-        proposals=[p.model_dump(mode="json") for p in submission.proposals],
-        consented_at=now,
-        submitted_at=now,
-        hidden=False,
-        adopted=[],
+        client_key=client_key,
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def list_responses(ws: Workspace, consultation_id: str, *, include_hidden: bool = True) -> list[Response]:
-    query = select(ResponseRow).where(ResponseRow.consultation_id == consultation_id).order_by(ResponseRow.id)
-    if not include_hidden:
-        query = query.where(ResponseRow.hidden.is_(False))
     with ws.reading() as session:
-        _row(session, consultation_id)
-        return [_response(r) for r in session.scalars(query)]
+        store = ConsultationStore(session)
+        store.require(consultation_id)
+        return store.responses(consultation_id, include_hidden=include_hidden)
 
 
 def get_response(ws: Workspace, consultation_id: str, response_id: int) -> Response:
     with ws.reading() as session:
-        return _response(_response_row(session, consultation_id, response_id))
+        return ConsultationStore(session).response(consultation_id, response_id).response
 
 
-def _by_receipt(session: Session, consultation_id: str, receipt: str) -> ResponseRow:
-    row = session.scalar(
-        select(ResponseRow).where(ResponseRow.receipt_sha256 == _sha256(normalise_receipt(receipt)))
-    )
-    if row is None or row.consultation_id != consultation_id:
+def _by_receipt(store: ConsultationStore, consultation_id: str, receipt: str) -> StoredResponse:
+    found = store.response_by_receipt(consultation_id, _sha256(normalise_receipt(receipt)))
+    if found is None:
         raise NotFound(f"no response with receipt '{receipt}' in consultation '{consultation_id}'")
-    return row
+    return found
 
 
 def response_by_receipt(ws: Workspace, consultation_id: str, receipt: str) -> Response:
     """The response a participant holds the receipt of (what they sent, as stored)."""
     with ws.reading() as session:
-        return _response(_by_receipt(session, consultation_id, receipt))
+        return _by_receipt(ConsultationStore(session), consultation_id, receipt).response
 
 
 def _moderate(
@@ -713,10 +557,10 @@ def _moderate(
             Problem("", None, "reason", "say why the response is hidden (it goes in the audit log)")
         )
     with ws.transaction() as session:
-        row = _response_row(session, consultation_id, response_id)
-        before = {"hidden": row.hidden, "reason": row.hidden_reason}
-        row.hidden = hidden
-        row.hidden_reason = reason if hidden else None
+        store = ConsultationStore(session)
+        response = store.response(consultation_id, response_id).response
+        before = {"hidden": response.hidden, "reason": response.hidden_reason}
+        moderated = store.set_hidden(consultation_id, response_id, hidden, reason if hidden else None)
         audit.record(
             session,
             actor=user,
@@ -726,7 +570,7 @@ def _moderate(
             before=before,
             after={"hidden": hidden, "reason": reason},
         )
-        return _response(row)
+        return moderated
 
 
 def hide_response(
@@ -748,23 +592,24 @@ def unhide_response(
 def personal_data(ws: Workspace, consultation_id: str, receipt: str) -> dict[str, Any]:
     """Everything held about the participant holding ``receipt``, as plain data."""
     with ws.reading() as session:
-        consultation = _row(session, consultation_id)
-        row = _by_receipt(session, consultation_id, receipt)
-        invitation = session.get(InvitationRow, row.invitation_id) if row.invitation_id else None
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id)
+        found = _by_receipt(store, consultation_id, receipt)
+        invitation = store.invitation(found.invitation_id) if found.invitation_id else None
         return {
             "consultation": {"id": consultation.id, "title": consultation.title},
-            "response": _response(row).model_dump(mode="json"),
+            "response": found.response.model_dump(mode="json"),
             "invitation": None
             if invitation is None
             else {
                 "label": invitation.label,
-                "helix": invitation.helix,
-                "created_at": utc_aware(invitation.created_at).isoformat(),
-                "used_at": utc_aware(invitation.used_at).isoformat() if invitation.used_at else None,
+                "helix": invitation.helix.value if invitation.helix else None,
+                "created_at": invitation.created_at.isoformat(),
+                "used_at": invitation.used_at.isoformat() if invitation.used_at else None,
             },
             "connection": (
                 "a keyed one-way hash of your connection, used only to limit flooding and erased at closing"
-                if row.client_key_sha256
+                if found.sender_key_kept
                 else None
             ),
             "not_held": "no name, e-mail address, IP address or cookie is stored with your response",
@@ -783,19 +628,23 @@ def erase_response(
     if (receipt is None) == (response_id is None):
         raise InputError(Problem("", None, "receipt", "name the response by its receipt or by its number"))
     with ws.transaction() as session:
-        _row(session, consultation_id)
+        store = ConsultationStore(session)
+        store.require(consultation_id)
         if receipt is not None:
-            row = _by_receipt(session, consultation_id, receipt)
+            found = _by_receipt(store, consultation_id, receipt)
         else:
             assert response_id is not None
-            row = _response_row(session, consultation_id, response_id)
-        erased = {"response": row.id, "channel": row.channel, "by": "receipt" if receipt else "id"}
-        if row.invitation_id is not None:
-            invitation = session.get(InvitationRow, row.invitation_id)
-            if invitation is not None:
-                invitation.label = ""  # still marked used: the link stays spent
-                erased["invitation"] = invitation.id
-        session.delete(row)
+            found = store.response(consultation_id, response_id)
+        response = found.response
+        erased = {
+            "response": response.id,
+            "channel": response.channel.value,
+            "by": "receipt" if receipt else "id",
+        }
+        # the invitation's label goes; it stays marked used: the link stays spent
+        if found.invitation_id is not None and store.erase_invitation_label(found.invitation_id):
+            erased["invitation"] = found.invitation_id
+        store.delete_response(consultation_id, response.id)
         audit.record(
             session,
             actor=user,
@@ -1057,11 +906,12 @@ def import_responses(
         raise InputError(Problem(file, None, "", "holds no responses"))
     now = now or _now()
     with ws.transaction() as session:
-        _row(session, consultation_id)
+        store = ConsultationStore(session)
+        store.require(consultation_id)
         ids = [
             _store_response(
-                session, consultation_id, s, channel=Channel.IMPORTED, now=now, receipt=_new_receipt()
-            ).id
+                store, consultation_id, s, channel=Channel.IMPORTED, now=now, receipt=_new_receipt()
+            )
             for s in submissions
         ]
         audit.record(
@@ -1124,9 +974,9 @@ def adopt_proposal(
     """
     origin = f"consultation:{consultation_id}#response-{response_id}.{index}"
     with ws.transaction() as session:
-        row = _row(session, consultation_id)
-        response_row = _response_row(session, consultation_id, response_id)
-        response = _response(response_row)
+        consultations = ConsultationStore(session)
+        consultation = consultations.get(consultation_id)
+        response = consultations.response(consultation_id, response_id).response
         if not 0 <= index < len(response.proposals):
             raise InputError(
                 Problem(
@@ -1147,7 +997,7 @@ def adopt_proposal(
             )
         proposal = response.proposals[index]
         store = MissionStore(session)
-        current = store.get(row.mission_id)
+        current = store.get(consultation.mission_id)
         document = current.mission.model_dump(mode="json")
         added: dict[str, Any]
         if objective is not None or objective_id is not None or proposal.kind is ProposalKind.OBJECTIVE:
@@ -1186,7 +1036,8 @@ def adopt_proposal(
             before=before,
             after={"version": version.version, **mission_document(mission)},
         )
-        response_row.adopted = sorted({*response.adopted, index})
+        adopted = sorted({*response.adopted, index})
+        consultations.set_adopted(consultation_id, response_id, adopted)
         audit.record(
             session,
             actor=user,
@@ -1195,7 +1046,7 @@ def adopt_proposal(
             entity_id=f"{consultation_id}#{response_id}",
             before={"adopted": response.adopted},
             after={
-                "adopted": response_row.adopted,
+                "adopted": adopted,
                 "index": index,
                 "kind": proposal.kind.value,
                 "mission": mission.id,

@@ -16,7 +16,7 @@ from missionboard.monitoring import decisions, gates
 from missionboard.monitoring.decisions import DecisionEntry
 from missionboard.monitoring.gates import GateCalendar
 from missionboard.monitoring.progress import load_rules
-from missionboard.store.tables import ProjectRow
+from missionboard.store.progress import ProgressStore
 from missionboard.store.workspace import Workspace
 
 __all__ = [
@@ -84,7 +84,7 @@ def project_decisions(workspace: Workspace, project_id: int) -> list[DecisionEnt
 def project_evidence(workspace: Workspace, project_id: int, *, as_of: dt.date) -> dict[str, Any]:
     """Health and progress as monitoring judges the project on ``as_of``: what a decision would freeze."""
     with workspace.reading() as session:
-        row = session.get(ProjectRow, project_id)
+        row = ProgressStore(session).project(project_id)
         if row is None:
             raise NotFound(f"no project with id {project_id}")
         return decisions.evidence_for(session, row, rules=load_rules(), as_of=as_of)

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
 from missionboard.store.explorer import (
@@ -29,7 +27,7 @@ from missionboard.store.explorer import (
     Page,
     ProjectFilter,
 )
-from missionboard.store.workspace import Workspace
+from missionboard.store.workspace import Session, Workspace
 
 __all__ = [
     "COUNT_CAP",

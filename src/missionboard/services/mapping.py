@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy, mission_taxonomy, project_text_of
 from missionboard.errors import InputError, NotFound, Problem
@@ -30,9 +28,9 @@ from missionboard.mapping.embedding import MODEL_NAME, Embedder, text_hash
 from missionboard.mapping.supervised import SupervisedModel
 from missionboard.mapping.supervised import train as train_supervised
 from missionboard.store import audit
-from missionboard.store.mapping_tables import EmbeddingRow, MappingModelRow, ScoredRow
-from missionboard.store.tables import LinkRow, ProjectRow
-from missionboard.store.workspace import Workspace
+from missionboard.store.links import LinkStore
+from missionboard.store.mapping import LabelledProject, MappingStore, ProjectSummary
+from missionboard.store.workspace import Session, Workspace
 
 MAX_TEXT_CHARS = 1_000_000
 DECISIONS = ("accept", "reject", "reassign")
@@ -268,18 +266,9 @@ def embed_cached(
     Returns the vectors and how many texts had to be embedded (by ``pool``'s workers if given).
     New vectors are added to the session.
     """
+    store = MappingStore(session)
     hashes = [text_hash(t) for t in texts]
-    cached: dict[str, np.ndarray] = {}
-    unique = sorted(set(hashes))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        rows = session.execute(
-            select(EmbeddingRow.text_hash, EmbeddingRow.dim, EmbeddingRow.vector).where(
-                EmbeddingRow.model == embedder.cache_name, EmbeddingRow.text_hash.in_(chunk)
-            )
-        )
-        for h, dim, blob in rows:
-            cached[h] = np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+    cached = store.cached_vectors(embedder.cache_name, sorted(set(hashes)))
     missing = [i for i, h in enumerate(hashes) if h not in cached]
     if missing:
         seen: set[str] = set()
@@ -292,14 +281,7 @@ def embed_cached(
         for k, i in enumerate(todo):
             matrix = np.vstack([docs[k : k + 1], per_text[k]]).astype(np.float16)
             cached[hashes[i]] = matrix.astype(np.float32)
-            session.add(
-                EmbeddingRow(
-                    text_hash=hashes[i],
-                    model=embedder.cache_name,
-                    dim=matrix.shape[1],
-                    vector=matrix.tobytes(),
-                )
-            )
+            store.cache_vectors(embedder.cache_name, hashes[i], matrix)
     docs_out = (
         np.vstack([cached[h][0] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)
     )
@@ -331,13 +313,13 @@ class MapSummary:
         return asdict(self)
 
 
-def project_text(row: ProjectRow) -> str:
-    return project_text_of(row.title, row.abstract)
+def project_text(project: ProjectSummary) -> str:
+    return project_text_of(project.title, project.abstract)
 
 
 def load_model(session: Session, taxonomy: str) -> SupervisedModel | None:
-    row = session.get(MappingModelRow, taxonomy)
-    return SupervisedModel.from_dict(row.model) if row is not None else None
+    document = MappingStore(session).model(taxonomy)
+    return SupervisedModel.from_dict(document) if document is not None else None
 
 
 def _fingerprint(mapper: Mapper) -> str:
@@ -365,7 +347,7 @@ def _resolve_taxonomy_code(taxonomy: str | None, mission_id: str | None) -> str:
     return taxonomy
 
 
-def source_label_goals(row: ProjectRow, taxonomy: str) -> set[str]:
+def source_label_goals(row: LabelledProject, taxonomy: str) -> set[str]:
     """Goals the publisher tagged the project with, for this taxonomy (IATI SDG tags for ``sdg``)."""
     goals: set[str] = set()
     for label in row.source_labels or []:
@@ -416,20 +398,9 @@ def map_projects(
     fingerprint = _fingerprint(mapper)
 
     with workspace.reading() as session:
-        query = select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).order_by(ProjectRow.id)
-        if source:
-            query = query.where(ProjectRow.source == source)
-        projects = [
-            (pid, project_text_of(title, abstract)) for pid, title, abstract in session.execute(query)
-        ]
-        states = {
-            pid: (h, fp)
-            for pid, h, fp in session.execute(
-                select(ScoredRow.project_id, ScoredRow.text_hash, ScoredRow.fingerprint).where(
-                    ScoredRow.taxonomy == resolved.code
-                )
-            )
-        }
+        store = MappingStore(session)
+        projects = store.project_texts(source)
+        states = store.scored_states(resolved.code)
     summary.projects = len(projects)
     todo = []
     for pid, text in projects:
@@ -453,24 +424,13 @@ def map_projects(
                     summary.embedded += n_embedded
                 results = mapper.classify(texts, embedded)
                 _store_links(session, resolved.code, method, batch, results, summary)
-                now = dt.datetime.now(dt.UTC)
-                for pid, _, h in batch:
-                    if pid in states:
-                        session.execute(
-                            update(ScoredRow)
-                            .where(ScoredRow.taxonomy == resolved.code, ScoredRow.project_id == pid)
-                            .values(text_hash=h, fingerprint=fingerprint, scored_at=now)
-                        )
-                    else:
-                        session.add(
-                            ScoredRow(
-                                taxonomy=resolved.code,
-                                project_id=pid,
-                                text_hash=h,
-                                fingerprint=fingerprint,
-                                scored_at=now,
-                            )
-                        )
+                MappingStore(session).record_scored(
+                    resolved.code,
+                    [(pid, h) for pid, _, h in batch],
+                    fingerprint=fingerprint,
+                    known=states,
+                    at=dt.datetime.now(dt.UTC),
+                )
             done += len(batch)
             summary.scored += len(batch)
             if on_progress:
@@ -479,9 +439,7 @@ def map_projects(
         if pool is not None:
             pool.close()
     with workspace.reading() as session:
-        for goal, status in session.execute(
-            select(LinkRow.goal, LinkRow.status).where(LinkRow.taxonomy == resolved.code)
-        ):
+        for goal, status in LinkStore(session).goal_statuses(resolved.code):
             if status != LinkStatus.REJECTED:
                 summary.goals[goal] = summary.goals.get(goal, 0) + 1
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -496,53 +454,47 @@ def _store_links(
     results: list[list[Label]],
     summary: MapSummary,
 ) -> None:
-    ids = [pid for pid, _, _ in batch]
-    existing: dict[tuple[int, str], LinkRow] = {
-        (row.project_id, row.goal): row
-        for row in session.scalars(
-            select(LinkRow).where(LinkRow.taxonomy == taxonomy, LinkRow.project_id.in_(ids))
-        )
-    }
+    links = LinkStore(session)
+    existing = links.for_projects(taxonomy, [pid for pid, _, _ in batch])
     now = dt.datetime.now(dt.UTC)
     link_method = LinkMethod(method).value
     for (pid, _text, h), labels in zip(batch, results, strict=True):
         wanted = {label.goal: label for label in labels}
         for goal, label in wanted.items():
-            row = existing.get((pid, goal))
-            if row is None:
-                session.add(
-                    LinkRow(
-                        project_id=pid,
-                        taxonomy=taxonomy,
-                        goal=goal,
-                        score=label.score,
-                        method=link_method,
-                        evidence=label.evidence,
-                        status=LinkStatus.PROPOSED.value,
-                        text_hash=h,
-                        created_at=now,
-                        updated_at=now,
-                    )
+            state = existing.get((pid, goal))
+            if state is None:
+                links.propose(
+                    pid,
+                    taxonomy,
+                    goal,
+                    score=label.score,
+                    method=link_method,
+                    evidence=label.evidence,
+                    text_hash=h,
+                    at=now,
                 )
                 summary.proposed += 1
-            elif row.status != LinkStatus.PROPOSED.value:
+            elif state.status != LinkStatus.PROPOSED.value:
                 summary.decisions_kept += 1
             else:
-                row.score, row.evidence, row.method, row.text_hash, row.updated_at = (
-                    label.score,
-                    label.evidence,
-                    link_method,
-                    h,
-                    now,
+                links.rescore(
+                    pid,
+                    taxonomy,
+                    goal,
+                    score=label.score,
+                    method=link_method,
+                    evidence=label.evidence,
+                    text_hash=h,
+                    at=now,
                 )
                 summary.updated += 1
-        for (project_id, goal), row in existing.items():
+        for (project_id, goal), state in existing.items():
             if project_id != pid or goal in wanted:
                 continue
-            if row.status == LinkStatus.PROPOSED.value and row.method != LinkMethod.MANUAL.value:
-                session.delete(row)  # a proposal the new scores no longer support
+            if state.status == LinkStatus.PROPOSED.value and state.method != LinkMethod.MANUAL.value:
+                links.withdraw(project_id, taxonomy, goal)  # a proposal the new scores no longer support
                 summary.withdrawn += 1
-            elif row.status != LinkStatus.PROPOSED.value:
+            elif state.status != LinkStatus.PROPOSED.value:
                 summary.decisions_kept += 1
 
 
@@ -553,15 +505,11 @@ def training_labels(session: Session, taxonomy: Taxonomy) -> dict[int, dict[str,
     """Per project: goals analysts accepted (True) or rejected (False), and the publisher's tags."""
     goals = [g.code for g in taxonomies.top_goals(taxonomy)]
     labels: dict[int, dict[str, bool]] = {}
-    for row in session.scalars(select(ProjectRow).where(ProjectRow.source_labels.is_not(None))):
+    for row in MappingStore(session).labelled_projects():
         tagged = source_label_goals(row, taxonomy.code) & set(goals)
         if tagged:
             labels[row.id] = {g: g in tagged for g in goals}
-    for pid, goal, status in session.execute(
-        select(LinkRow.project_id, LinkRow.goal, LinkRow.status).where(
-            LinkRow.taxonomy == taxonomy.code, LinkRow.status != LinkStatus.PROPOSED.value
-        )
-    ):
+    for pid, goal, status in LinkStore(session).decisions(taxonomy.code):
         labels.setdefault(pid, {})[goal] = status == LinkStatus.ACCEPTED.value
     return labels
 
@@ -643,22 +591,10 @@ def plan_retrain(
     model, examples = _train(workspace, resolved, device=device)
     mapper = Mapper(resolved, method=method, device=device, supervised=model)
     with workspace.reading() as session:
-        query = select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).order_by(ProjectRow.id)
-        if source:
-            query = query.where(ProjectRow.source == source)
-        todo = [
-            (pid, text, text_hash(text))
-            for pid, title, abstract in session.execute(query)
-            if (text := project_text_of(title, abstract)).strip()
-        ]
-        portfolio = session.scalar(select(func.count()).select_from(ProjectRow)) or 0
-        before: dict[str, int] = {}
-        for goal, count in session.execute(
-            select(LinkRow.goal, func.count())
-            .where(LinkRow.taxonomy == resolved.code, LinkRow.status != LinkStatus.REJECTED.value)
-            .group_by(LinkRow.goal)
-        ):
-            before[goal] = count
+        store = MappingStore(session)
+        todo = [(pid, text, text_hash(text)) for pid, text in store.project_texts(source) if text.strip()]
+        portfolio = store.count_projects()
+        before = LinkStore(session).counts_by_goal(resolved.code)
     added: dict[str, int] = {}
     withdrawn: dict[str, int] = {}
     scored: list[tuple[int, str, str, list[Label]]] = []
@@ -708,42 +644,25 @@ def apply_retrain(
     summary.retrained = {"examples": plan.examples, "goals": plan.goals_trained}
     with workspace.transaction() as session:
         _store_model(session, plan.taxonomy, plan.model, plan.examples, user=user)
+        store = MappingStore(session)
         known = {pid for pid, _, _, _ in plan.scored}
-        states = {
-            pid
-            for (pid,) in session.execute(
-                select(ScoredRow.project_id).where(ScoredRow.taxonomy == plan.taxonomy)
-            )
-        }
-        alive = set(session.scalars(select(ProjectRow.id))) & known  # projects deleted since are skipped
+        states = store.scored_projects(plan.taxonomy)
+        alive = store.project_ids() & known  # projects deleted since are skipped
         now = dt.datetime.now(dt.UTC)
         for start in range(0, len(plan.scored), 500):
             chunk = [item for item in plan.scored[start : start + 500] if item[0] in alive]
             batch = [(pid, text, h) for pid, text, h, _ in chunk]
             _store_links(session, plan.taxonomy, plan.method, batch, [r for *_, r in chunk], summary)
-            for pid, _, h in batch:
-                if pid in states:
-                    session.execute(
-                        update(ScoredRow)
-                        .where(ScoredRow.taxonomy == plan.taxonomy, ScoredRow.project_id == pid)
-                        .values(text_hash=h, fingerprint=plan.fingerprint, scored_at=now)
-                    )
-                else:
-                    session.add(
-                        ScoredRow(
-                            taxonomy=plan.taxonomy,
-                            project_id=pid,
-                            text_hash=h,
-                            fingerprint=plan.fingerprint,
-                            scored_at=now,
-                        )
-                    )
+            store.record_scored(
+                plan.taxonomy,
+                [(pid, h) for pid, _, h in batch],
+                fingerprint=plan.fingerprint,
+                known=states,
+                at=now,
+            )
             summary.scored += len(batch)
         summary.projects = summary.scored
-        session.flush()
-        for goal, status in session.execute(
-            select(LinkRow.goal, LinkRow.status).where(LinkRow.taxonomy == plan.taxonomy)
-        ):
+        for goal, status in LinkStore(session).goal_statuses(plan.taxonomy):
             if status != LinkStatus.REJECTED.value:
                 summary.goals[goal] = summary.goals.get(goal, 0) + 1
     summary.seconds = round(time.perf_counter() - started, 3)
@@ -761,7 +680,7 @@ def _train(workspace: Workspace, taxonomy: Taxonomy, *, device: str) -> tuple[Su
                 "'missionboard review', or import projects that carry source labels"
             )
         ids = sorted(labels)
-        rows = {r.id: r for r in session.scalars(select(ProjectRow).where(ProjectRow.id.in_(ids)))}
+        rows = MappingStore(session).projects_by_id(ids)
         texts = [project_text(rows[i]) for i in ids]
     with workspace.transaction() as session:  # the embedding cache only
         embedded, _ = embed_cached(session, mapper.embedder, texts)
@@ -779,17 +698,9 @@ def _train(workspace: Workspace, taxonomy: Taxonomy, *, device: str) -> tuple[Su
 def _store_model(
     session: Session, taxonomy: str, model: SupervisedModel, examples: int, *, user: str
 ) -> None:
-    row = session.get(MappingModelRow, taxonomy)
-    document = model.as_dict()
-    now = dt.datetime.now(dt.UTC)
-    if row is None:
-        session.add(
-            MappingModelRow(
-                taxonomy=taxonomy, model=document, examples=examples, trained_by=user, trained_at=now
-            )
-        )
-    else:
-        row.model, row.examples, row.trained_by, row.trained_at = document, examples, user, now
+    MappingStore(session).save_model(
+        taxonomy, model.as_dict(), examples=examples, trained_by=user, at=dt.datetime.now(dt.UTC)
+    )
     audit.record(
         session,
         actor=user,
@@ -809,24 +720,17 @@ def _count_changes(
     withdrawn: dict[str, int],
 ) -> None:
     """Count, per goal, the links ``_store_links`` would add and withdraw for this batch."""
-    ids = [pid for pid, _, _ in batch]
-    existing: dict[int, dict[str, tuple[str, str]]] = {}
-    for pid, goal, status, method in session.execute(
-        select(LinkRow.project_id, LinkRow.goal, LinkRow.status, LinkRow.method).where(
-            LinkRow.taxonomy == taxonomy, LinkRow.project_id.in_(ids)
-        )
-    ):
-        existing.setdefault(pid, {})[goal] = (status, method)
+    existing = LinkStore(session).states(taxonomy, [pid for pid, _, _ in batch])
     for (pid, _, _), labels in zip(batch, results, strict=True):
         wanted = {label.goal for label in labels}
         have = existing.get(pid, {})
         for goal in wanted - set(have):
             added[goal] = added.get(goal, 0) + 1
-        for goal, (status, method) in have.items():
+        for goal, state in have.items():
             if (
                 goal not in wanted
-                and status == LinkStatus.PROPOSED.value
-                and method != LinkMethod.MANUAL.value
+                and state.status == LinkStatus.PROPOSED.value
+                and state.method != LinkMethod.MANUAL.value
             ):
                 withdrawn[goal] = withdrawn.get(goal, 0) + 1
 
@@ -873,17 +777,10 @@ class ReviewItem:
 def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: int = 50) -> list[ReviewItem]:
     """Proposed links, the most uncertain first (closest to their goal's threshold)."""
     with workspace.reading() as session:
-        query = (
-            select(LinkRow, ProjectRow.title, ProjectRow.abstract)
-            .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
-            .where(LinkRow.status == LinkStatus.PROPOSED.value)
-        )
-        if taxonomy:
-            query = query.where(LinkRow.taxonomy == taxonomy)
-        rows = list(session.execute(query))
+        rows = LinkStore(session).proposed(taxonomy)
         cache: dict[str, tuple[Taxonomy | None, Mapper | None]] = {}
         items = []
-        for link, title, abstract in rows:
+        for link in rows:
             if link.taxonomy not in cache:
                 try:
                     resolved = taxonomies.resolve(link.taxonomy, session)
@@ -901,8 +798,8 @@ def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: in
                 ReviewItem(
                     link_id=link.id,
                     project_id=link.project_id,
-                    project_title=title,
-                    project_text=project_text_of(title, abstract),
+                    project_title=link.project_title,
+                    project_text=project_text_of(link.project_title, link.project_abstract),
                     taxonomy=link.taxonomy,
                     goal=link.goal,
                     goal_title=goal_title,
@@ -925,16 +822,17 @@ def review_link(
         raise InputError("reassign needs the goal to assign instead")
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
-        link = session.get(LinkRow, link_id)
-        if link is None:
+        links = LinkStore(session)
+        found = links.get(link_id)
+        if found is None:
             raise NotFound(f"no link {link_id}")
-        before = {"status": link.status, "goal": link.goal, "reviewer": link.reviewer}
+        before = {"status": found.status, "goal": found.goal, "reviewer": found.reviewer}
         if decision == "reassign":
-            tax = taxonomies.resolve(link.taxonomy, session)
+            tax = taxonomies.resolve(found.taxonomy, session)
             if goal not in {g.code for g in taxonomies.top_goals(tax)}:
-                raise InputError(f"taxonomy {link.taxonomy} has no goal {goal!r}")
-        link.status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
-        link.reviewer, link.reviewed_at, link.updated_at = user, now, now
+                raise InputError(f"taxonomy {found.taxonomy} has no goal {goal!r}")
+        status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
+        link = links.review(link_id, status, reviewer=user, at=now)
         result: dict[str, Any] = {"link": link.id, "status": link.status, "goal": link.goal}
         audit.record(
             session,
@@ -947,40 +845,23 @@ def review_link(
         )
         if decision == "reassign":
             assert goal is not None
-            other = session.scalars(
-                select(LinkRow).where(
-                    LinkRow.project_id == link.project_id,
-                    LinkRow.taxonomy == link.taxonomy,
-                    LinkRow.goal == goal,
-                )
-            ).first()
-            if other is None:
-                other = LinkRow(
-                    project_id=link.project_id,
-                    taxonomy=link.taxonomy,
-                    goal=goal,
-                    score=1.0,
-                    method=LinkMethod.MANUAL.value,
-                    evidence={"reassigned_from": link.goal},
-                    created_at=now,
-                )
-                session.add(other)
-            other.status, other.reviewer, other.reviewed_at, other.updated_at = (
-                LinkStatus.ACCEPTED.value,
-                user,
-                now,
-                now,
+            other = links.accept_reassigned(
+                link.project_id, link.taxonomy, goal, reassigned_from=link.goal, reviewer=user, at=now
             )
-            session.flush()
             audit.record(
                 session,
                 actor=user,
                 action="link.accept",
                 entity="link",
-                entity_id=str(other.id),
-                after={"status": other.status, "goal": goal, "reviewer": user, "reassigned_from": link.goal},
+                entity_id=str(other),
+                after={
+                    "status": LinkStatus.ACCEPTED.value,
+                    "goal": goal,
+                    "reviewer": user,
+                    "reassigned_from": link.goal,
+                },
             )
-            result["reassigned_to"] = {"link": other.id, "goal": goal}
+            result["reassigned_to"] = {"link": other, "goal": goal}
     return result
 
 
@@ -989,37 +870,28 @@ def review_link(
 
 def _project_vectors(
     workspace: Workspace, ids: Sequence[int] | None = None, *, device: str = "cpu"
-) -> tuple[list[ProjectRow], np.ndarray]:
+) -> tuple[list[ProjectSummary], np.ndarray]:
     from missionboard.mapping.embedding import get_embedder
 
     with workspace.transaction() as session:
-        query = select(ProjectRow).order_by(ProjectRow.id)
-        if ids is not None:
-            query = query.where(ProjectRow.id.in_(list(ids)))
-        rows = list(session.scalars(query))
+        rows = MappingStore(session).projects(ids)
         texts = [project_text(r) or "." for r in rows]
         if not rows:
             return [], np.zeros((0, 512), np.float32)
         embedded, _ = embed_cached(session, get_embedder(device), texts)
+        # as before the store moved: the new vectors are not kept (similar/duplicates fill no cache)
         session.expunge_all()
     return rows, embedded[0]
 
 
-def find_project(session: Session, ref: str) -> ProjectRow:
-    row = session.get(ProjectRow, int(ref)) if ref.isdigit() else None
-    if row is None:
-        row = session.scalars(select(ProjectRow).where(ProjectRow.source_id == ref)).first()
-    if row is None and ":" in ref:
-        src, _, sid = ref.partition(":")
-        row = session.scalars(
-            select(ProjectRow).where(ProjectRow.source == src, ProjectRow.source_id == sid)
-        ).first()
+def find_project(session: Session, ref: str) -> ProjectSummary:
+    row = MappingStore(session).find_project(ref)
     if row is None:
         raise NotFound(f"no project {ref!r} (give its number, its source id, or source:source_id)")
     return row
 
 
-def _brief(row: ProjectRow) -> dict[str, Any]:
+def _brief(row: ProjectSummary) -> dict[str, Any]:
     return {
         "id": row.id,
         "source": row.source,
@@ -1137,6 +1009,11 @@ def import_aurora(
         "queries": sum(len(g.queries) for g in taxonomy.goals),
         "replaced": replaced,
     }
+
+
+def is_builtin_taxonomy(code: str) -> bool:
+    """Whether ``code`` names a taxonomy built into missionboard (no workspace needed)."""
+    return code in taxonomies.BUILTIN
 
 
 def list_taxonomies(workspace: Workspace | None) -> list[dict[str, Any]]:

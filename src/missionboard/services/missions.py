@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Text, case, cast, extract, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from missionboard.domain.history import MissionDiff, diff_documents
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
-from missionboard.domain.portfolio_rule import DEFAULT_RULE, ProjectMoney, convert_money
+from missionboard.domain.portfolio_rule import DEFAULT_RULE, convert_money
 from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
 from missionboard.domain.quality import check_mission as judge
-from missionboard.errors import EditConflict, InputError, MissionboardError, Problem
-from missionboard.missionfile import mission_document, parse_mission, read_mission
+from missionboard.errors import AlreadyExists, EditConflict, InputError, MissionboardError, Problem
+from missionboard.missionfile import (
+    dump_mission as dump_mission,  # the mission file format, for the interfaces
+)
+from missionboard.missionfile import mission_document as mission_document
+from missionboard.missionfile import mission_schema as mission_schema
+from missionboard.missionfile import parse_mission as parse_mission
+from missionboard.missionfile import read_mission as read_mission
 from missionboard.monitoring.indicators import load_series, unit_key
 from missionboard.store import audit
-from missionboard.store import tables as t
+from missionboard.store.mission_portfolio import MissionPortfolioStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.portfolio_scope import mission_currency, portfolio_project_ids, rate_table
-from missionboard.store.workspace import Workspace
+from missionboard.store.portfolio_scope import mission_currency, rate_table
+from missionboard.store.workspace import Session, Workspace
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,7 @@ def save_mission(
     with workspace.transaction() as session:
         # the mission's row is locked first (PostgreSQL; SQLite writers hold the database's write lock):
         # two saves of one mission never compute the same next version, nor check a stale base version
-        current = session.scalar(
-            select(t.MissionRow.current_version).where(t.MissionRow.id == mission.id).with_for_update()
-        )
+        current = MissionStore(session).lock_current_version(mission.id)
         if base_version is not None and current is not None and current != base_version:
             latest = MissionStore(session).get(mission.id)
             raise EditConflict(
@@ -142,7 +140,7 @@ def create_mission(
             if not changed or saved.version != 1:  # created by another transaction since the check
                 raise exists  # (PostgreSQL reads each statement afresh): rolled back
             return saved
-    except IntegrityError as error:  # PostgreSQL: another transaction created it since this one looked
+    except AlreadyExists as error:  # PostgreSQL: another transaction created it since this one looked
         raise exists from error
 
 
@@ -234,11 +232,12 @@ def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[in
     source preference and revisions), so the quality check and monitoring judge the same numbers."""
     out: dict[str, list[tuple[int, float]]] = {}
     today = dt.datetime.now(dt.UTC).date()  # the day monitor judges by default
+    reads = MissionPortfolioStore(session)
     for objective in mission.objectives:
         if objective.indicator is None:
             continue
-        row = session.get(t.IndicatorRow, objective.indicator.id)
-        if row is not None and unit_key(row.unit) != unit_key(objective.indicator.unit):
+        known = reads.indicator_source(objective.indicator.id)
+        if known is not None and unit_key(known.unit) != unit_key(objective.indicator.unit):
             out[objective.indicator.id] = []  # observed in another unit: monitor says no_data, so no verdict
             continue
         series = load_series(
@@ -246,7 +245,7 @@ def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[in
             objective.indicator.id,
             geography=mission.geography,
             as_of=today,
-            preferred_source=(row.source if row is not None else None) or objective.indicator.source,
+            preferred_source=(known.source if known is not None else None) or objective.indicator.source,
         )
         out[objective.indicator.id] = [(v.year, v.value) for v in series.values]
     return out
@@ -260,45 +259,26 @@ def _portfolio_profile(
     (started before), the money in the mission's reporting currency."""
     if isinstance(mission, str):
         mission = MissionStore(session).get(mission).mission
-    linked = portfolio_project_ids(mission).subquery()
-    # Grouped in the database: a mission may link hundreds of thousands of projects, which share a
-    # few thousand (instrument, funder, programme, sectors) combinations.
-    sectors_text = cast(t.ProjectRow.sectors, Text)
-    combinations = session.execute(
-        select(
-            t.ProjectRow.instrument, t.ProjectRow.funder, t.ProjectRow.programme, sectors_text, func.count()
-        )
-        .where(t.ProjectRow.id.in_(select(linked.c.project_id)))
-        .group_by(t.ProjectRow.instrument, t.ProjectRow.funder, t.ProjectRow.programme, sectors_text)
-    ).all()
-    helix = Counter(
-        {
-            (h or "unknown"): n
-            for h, n in session.execute(
-                select(t.ActorRow.helix, func.count())
-                .join(t.ParticipationRow, t.ParticipationRow.actor_id == t.ActorRow.id)
-                .where(t.ParticipationRow.project_id.in_(select(linked.c.project_id)))
-                .where(t.ParticipationRow.role != "funder")
-                .group_by(t.ActorRow.helix)
-            ).all()
-        }
-    )
+    reads = MissionPortfolioStore(session)
+    groups = reads.project_groups(mission)
+    helix = Counter({(h or "unknown"): n for h, n in reads.participants_by_helix(mission).items()})
     families: Counter[str] = Counter()
     sectors: Counter[str] = Counter()
     funders: Counter[str] = Counter()
     programmes: Counter[str] = Counter()
-    for instrument, funder, programme, sector_list, n in combinations:
-        if instrument and instrument in InstrumentType._value2member_map_:
-            families[INSTRUMENT_FAMILY[InstrumentType(instrument)].value] += n
-        for sector in json.loads(sector_list) if sector_list else []:
+    for group in groups:
+        n = group.projects
+        if group.instrument and group.instrument in InstrumentType._value2member_map_:
+            families[INSTRUMENT_FAMILY[InstrumentType(group.instrument)].value] += n
+        for sector in group.sectors:
             sectors[sector] += n
-        if funder:
-            funders[funder] += n
-        if programme:
-            programmes[programme] += n
-    split = _by_start_year(session, mission, linked, start) if start is not None else None
+        if group.funder:
+            funders[group.funder] += n
+        if group.programme:
+            programmes[group.programme] += n
+    split = _by_start_year(session, mission, start) if start is not None else None
     return PortfolioProfile(
-        projects=sum(n for *_, n in combinations),
+        projects=sum(g.projects for g in groups),
         helix=helix,
         sectors=sectors,
         instrument_families=families,
@@ -322,7 +302,7 @@ class _Split:
     """Dated projects whose money has no conversion into ``currency`` (counted, money left out)."""
 
 
-def _by_start_year(session: Session, mission: Mission, linked: Any, start: dt.date) -> _Split:
+def _by_start_year(session: Session, mission: Mission, start: dt.date) -> _Split:
     """Portfolio projects and money per (start year, before ``start`` or not), grouped in the database
     (a few dozen rows however many projects are linked). Money and conversion follow
     ``domain.portfolio_rule``: the budget, else public funding plus co-funding, converted into the
@@ -330,41 +310,19 @@ def _by_start_year(session: Session, mission: Mission, linked: Any, start: dt.da
     would one by one, since they share the year and the currencies."""
     rates = rate_table(session)
     currency, _ = mission_currency(session, mission, rates)
-    p = t.ProjectRow
-    year = extract("year", p.start)
-    before = case((p.start < start, 1), else_=0)
-    in_portfolio = p.id.in_(select(linked.c.project_id))
-    with_budget = session.execute(
-        select(year, before, func.count(), func.sum(p.budget_amount), p.budget_currency)
-        .where(in_portfolio, p.budget_amount.is_not(None))
-        .group_by(year, before, p.budget_currency)
-    ).all()
-    without = session.execute(
-        select(
-            year,
-            before,
-            func.count(),
-            func.sum(p.public_amount),
-            p.public_currency,
-            func.sum(p.cofunding_amount),
-            p.cofunding_currency,
-        )
-        .where(in_portfolio, p.budget_amount.is_(None))
-        .group_by(year, before, p.public_currency, p.cofunding_currency)
-    ).all()
     years: defaultdict[int, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
     undated = unconverted = 0
-    for y, relabelled, n, *stated in [*with_budget, *without]:
-        if y is None:
-            undated += n
+    for group in MissionPortfolioStore(session).start_year_groups(mission, start):
+        if group.year is None:
+            undated += group.projects
             continue
-        slot, kind = years[int(y)], "relabelled" if relabelled else "new"
-        slot[f"{kind}_projects"] += n
-        converted = convert_money(_stated(stated), currency, int(y), rates)
+        slot, kind = years[group.year], "relabelled" if group.before_split else "new"
+        slot[f"{kind}_projects"] += group.projects
+        converted = convert_money(group.money, currency, group.year, rates)
         if converted.amount is not None:
             slot[f"{kind}_money"] += converted.amount
         elif converted.unconverted:
-            unconverted += n
+            unconverted += group.projects
     return _Split(
         tuple(
             StartYear(
@@ -380,12 +338,3 @@ def _by_start_year(session: Session, mission: Mission, linked: Any, start: dt.da
         currency,
         unconverted,
     )
-
-
-def _stated(sums: Sequence[Any]) -> ProjectMoney:
-    """A group's money as ``ProjectMoney``: (budget, currency) or (public, currency, co-funding, currency)."""
-    amounts = [float(v) if v is not None else None for v in sums[0::2]]
-    currencies = [str(v) if v is not None else None for v in sums[1::2]]
-    if len(amounts) == 1:
-        return ProjectMoney(amounts[0], currencies[0])
-    return ProjectMoney(None, None, amounts[0], currencies[0], amounts[1], currencies[1])

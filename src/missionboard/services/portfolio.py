@@ -9,8 +9,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import (
     ACCEPTED,
@@ -23,14 +21,8 @@ from missionboard.domain.portfolio_rule import (
     currency_text,
 )
 from missionboard.store.missions import MissionStore
-from missionboard.store.portfolio_scope import (
-    below_threshold_links,
-    mission_currency,
-    portfolio_links,
-    portfolio_projects,
-    rate_table,
-)
-from missionboard.store.workspace import Workspace
+from missionboard.store.portfolio_scope import PortfolioScope, mission_currency, rate_table
+from missionboard.store.workspace import Session, Workspace
 
 
 @dataclass(frozen=True)
@@ -163,17 +155,18 @@ def read_portfolio(
     """``mission_portfolio`` inside an open session."""
     rates = rates if rates is not None else rate_table(session)
     code, source = mission_currency(session, mission, rates, rule, chosen=currency)
+    scope = PortfolioScope(session)
     links: dict[int, dict[str, str]] = defaultdict(dict)
-    for project_id, goal, status, _score in session.execute(portfolio_links(mission, rule)):
+    for project_id, goal, status, _score in scope.links(mission, rule):
         # a project linked twice to one objective (two taxonomies' methods) counts once, accepted first
         if links[project_id].get(goal) != ACCEPTED:
             links[project_id][goal] = status
-    below = {goal: int(n) for goal, n in session.execute(below_threshold_links(mission, rule))}
+    below = scope.below_threshold(mission, rule)
     money: dict[int, float | None] = {}
     unconverted: dict[str, list[float]] = defaultdict(list)
     approximate = 0
     via: set[str] = set()
-    for project_id, year, *stated in session.execute(portfolio_projects(mission, rule)):
+    for project_id, year, *stated in scope.projects(mission, rule):
         converted = convert_money(
             ProjectMoney(*(_number(v) for v in stated)), code, int(year) if year is not None else None, rates
         )

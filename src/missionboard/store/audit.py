@@ -54,3 +54,8 @@ def events(session: Session, *, entity: str | None = None, entity_id: str | None
         )
         for row in session.scalars(query)
     ]
+
+
+def happened(session: Session, action: str) -> bool:
+    """Whether any event of ``action`` was recorded (e.g. ``demo.build``: the workspace is a demo)."""
+    return session.scalar(select(AuditEventRow.id).where(AuditEventRow.action == action).limit(1)) is not None

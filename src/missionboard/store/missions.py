@@ -6,10 +6,11 @@ import builtins
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from missionboard.domain.missions import Mission, MissionVersion
-from missionboard.errors import NotFound
+from missionboard.errors import AlreadyExists, NotFound
 from missionboard.missionfile import dump_mission, mission_document
 from missionboard.store.tables import MissionRow, MissionVersionRow
 
@@ -34,6 +35,13 @@ class MissionStore:
 
     def exists(self, mission_id: str) -> bool:
         return self.session.get(MissionRow, mission_id) is not None
+
+    def lock_current_version(self, mission_id: str) -> int | None:
+        """The mission's current version number, its row locked until the transaction ends (PostgreSQL;
+        SQLite writers hold the database's write lock): two saves never compute the same next version."""
+        return self.session.scalar(
+            select(MissionRow.current_version).where(MissionRow.id == mission_id).with_for_update()
+        )
 
     def get(self, mission_id: str, version: int | None = None) -> MissionVersion:
         row = self.session.get(MissionRow, mission_id)
@@ -106,7 +114,10 @@ class MissionStore:
             created_at=now,
         )
         self.session.add(version_row)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except IntegrityError as error:  # PostgreSQL: another transaction created it since this one looked
+            raise AlreadyExists(f"mission '{mission.id}' was created by someone else meanwhile") from error
         return _to_version(version_row), True
 
     def yaml_text(self, mission_id: str, version: int) -> str:

@@ -5,10 +5,11 @@ convert its money. Every view that counts or sums a mission's projects reads thr
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Row, Select, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -117,3 +118,29 @@ def mission_currency(
         ):
             projects[str(code)] = int(n)
     return reporting_currency(mission.currency, rates.targets(), projects, chosen)
+
+
+class PortfolioScope:
+    """Reads a mission's portfolio inside the caller's transaction, row by row as the workspace sends them
+    (each row a tuple of the values named)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def links(
+        self, mission: Mission, rule: PortfolioRule = DEFAULT_RULE
+    ) -> Iterator[Row[int, str, str, float]]:
+        """(project_id, goal, status, score) of each link that counts (``portfolio_links``)."""
+        return iter(self.session.execute(portfolio_links(mission, rule)))
+
+    def below_threshold(self, mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> dict[str, int]:
+        """Projects proposed under the rule's threshold, by objective (``below_threshold_links``)."""
+        return {goal: int(n) for goal, n in self.session.execute(below_threshold_links(mission, rule))}
+
+    def projects(
+        self, mission: Mission, rule: PortfolioRule = DEFAULT_RULE
+    ) -> Iterator[
+        Row[int, int, Decimal | None, str | None, Decimal | None, str | None, Decimal | None, str | None]
+    ]:
+        """(id, start year, *MONEY_COLUMNS) of each project in the portfolio (``portfolio_projects``)."""
+        return iter(self.session.execute(portfolio_projects(mission, rule)))

@@ -9,7 +9,10 @@ A lock that is not had in time, a read-only database and a full disk become ``Wo
 
 from __future__ import annotations
 
+__all__ = ["Session", "Workspace"]
+
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +26,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from missionboard.errors import WorkspaceBusy, WorkspaceError, WorkspaceFull, WorkspaceReadOnly
-from missionboard.store import analytics_tables
+from missionboard.errors import (
+    UnstorableValue,
+    WorkspaceBusy,
+    WorkspaceError,
+    WorkspaceFull,
+    WorkspaceReadOnly,
+)
+from missionboard.store import analytics_tables, consult_tables, mapping_tables, monitoring_tables, web_tables  # noqa: F401  (every table on the metadata)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = int(os.environ.get("MISSIONBOARD_BUSY_TIMEOUT_MS", "10000"))
@@ -102,8 +111,11 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(connection.get_execution_options().get(BEGIN, "BEGIN"))
 
 
-def translate(exc: DBAPIError, url: str) -> WorkspaceError | None:
-    """The workspace error a database error stands for (busy, read-only, full), or None for others."""
+def translate(exc: DBAPIError, url: str) -> WorkspaceError | UnstorableValue | None:
+    """The user error a database error stands for (busy, read-only, full workspace; a value it cannot
+    store), or None for others."""
+    if isinstance(exc, DataError):  # e.g. a NUL character or an out-of-range number
+        return UnstorableValue("a value the database cannot store or compare: nothing was written")
     original = exc.orig
     reason = (str(original) if original is not None else str(exc)).strip().splitlines()[0:1]
     text = reason[0].lower() if reason else ""
@@ -119,6 +131,30 @@ def translate(exc: DBAPIError, url: str) -> WorkspaceError | None:
     if "disk is full" in text or "database or disk is full" in text or code in ("53100", "53200"):
         return WorkspaceFull(f"the disk of the workspace {url} is full: nothing was written")
     return None
+
+
+def workspace_error(exc: BaseException, url: str) -> WorkspaceError | UnstorableValue | None:
+    """The workspace error (busy, read-only, full) a database error stands for, looked for along the
+    chain of ``exc`` (a SQLAlchemy error, or a driver's error no SQLAlchemy call wrapped); None for
+    anything else, a bug included."""
+    if not (isinstance(exc, SQLAlchemyError) or _is_driver_error(exc)):
+        return None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) or _is_driver_error(current):
+            wrapped = current if isinstance(current, DBAPIError) else OperationalError(None, None, current)
+            found = translate(wrapped, url)
+            if found is not None:
+                return found
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """An error of a database driver that no SQLAlchemy call wrapped (sqlite3 or psycopg used directly)."""
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
 
 
 def safe_url(url: str) -> str:

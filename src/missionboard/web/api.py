@@ -22,13 +22,13 @@ from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.domain.records import IngestFormat
 from missionboard.errors import InputError, Problem
-from missionboard.missionfile import mission_document, parse_mission
 from missionboard.services import accounts, explorer
 from missionboard.services import analytics as analytics_service
 from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services import monitoring as monitoring_service
 from missionboard.services.accounts import Account, Role
+from missionboard.services.missions import mission_document, parse_mission
 from missionboard.store.workspace import Workspace
 from missionboard.web import actions
 from missionboard.web.api_models import (
@@ -55,7 +55,7 @@ from missionboard.web.api_models import (
     ReviewedLink,
     VersionList,
 )
-from missionboard.web.pages import portfolio_figures
+from missionboard.web.figures import clear_caches, portfolio_figures
 from missionboard.web.responses import COMMON, errors
 from missionboard.web.security import caller, check_api_csrf, require_account, workspace_of
 
@@ -84,8 +84,6 @@ PerPage = Annotated[int, Query(ge=1, le=500)]
 
 
 def _clear(request: Request, mission_id: str | None = None) -> None:
-    from missionboard.web.pages import clear_caches
-
     clear_caches(request, mission_id)
 
 

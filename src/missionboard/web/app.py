@@ -15,18 +15,27 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from missionboard import __version__
 from missionboard.errors import InputError, LoginRequired, MissionboardError
 from missionboard.settings import Settings
-from missionboard.store import web_tables  # noqa: F401  (registers the web tables on the metadata)
-from missionboard.store.workspace import Workspace, translate
-from missionboard.web import charts
+from missionboard.store.workspace import Workspace, workspace_error
+from missionboard.web import (
+    account_pages,
+    admin_pages,
+    api,
+    consultations,
+    decision_pages,
+    import_pages,
+    mission_pages,
+    project_pages,
+    review_pages,
+)
+from missionboard.web.figures import prewarm as prewarm_caches
 from missionboard.web.limits import BodyLimit, Upload
 from missionboard.web.queries import TtlCache
+from missionboard.web.rendering import templates
 from missionboard.web.security import (
     SECURITY_HEADERS,
     WebConfig,
@@ -35,10 +44,17 @@ from missionboard.web.security import (
 )
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(
-    bars=charts.bars, columns=charts.columns, indicator_chart=charts.indicator, compact=charts.compact
+PAGES = (
+    account_pages.router,
+    mission_pages.router,
+    project_pages.router,
+    decision_pages.router,
+    review_pages.router,
+    import_pages.router,
+    admin_pages.router,
+    consultations.router,
 )
+"""The server-rendered pages, one router per group, mounted after the API in this order."""
 
 
 def _is_api(request: Request) -> bool:
@@ -81,6 +97,7 @@ WEB_LINES: dict[str, str] = {
     "workspace.busy": "the workspace is busy: another process is writing to it; try again in a few seconds",
     "workspace.read_only": "the workspace is read-only: nothing was written; reading still works",
     "workspace.full": "the workspace's disk is full: nothing was written",
+    "input.unstorable": "the request holds a value the database cannot store or compare",
 }
 """What the web says instead of the error's own message, by the error's ``key``: when the workspace
 cannot take a write, one line without the server's file path or database URL that the CLI's message
@@ -98,8 +115,7 @@ def answer(request: Request, exc: Exception) -> Response:
             return _error(request, 401, str(exc))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    if isinstance(exc, DBAPIError) and not isinstance(exc, DataError):
-        exc = translate(exc, request.app.state.workspace.url) or exc  # a lock, read-only file, full disk
+    exc = workspace_error(exc, request.app.state.workspace.url) or exc  # a lock, a full disk, a NUL …
     if isinstance(exc, MissionboardError):
         problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
         retry_after = exc.params.get("retry_after")  # busy workspace, throttled login, rate limit
@@ -107,9 +123,6 @@ def answer(request: Request, exc: Exception) -> Response:
         return _error(request, exc.http_status, WEB_LINES.get(exc.key, str(exc)), problems, headers)
     if isinstance(exc, RequestValidationError):
         return _error(request, 422, "the request is not valid", _validation_problems(exc))
-    if isinstance(exc, DataError):
-        # e.g. a NUL character or an out-of-range number that the database refuses to store or compare
-        return _error(request, 422, "the request holds a value the database cannot store or compare")
     if isinstance(exc, OverflowError) and "convert" in str(exc):
         # an id or page number beyond 64 bits: "Python int too large to convert to SQLite INTEGER"
         return _error(request, 422, "a number in the request is out of range")
@@ -136,7 +149,7 @@ def _validation_problems(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    handled = (MissionboardError, RequestValidationError, DBAPIError, OverflowError, StarletteHTTPException)
+    handled = (MissionboardError, RequestValidationError, OverflowError, StarletteHTTPException)
     for kind in handled:
         app.add_exception_handler(kind, answer)
     # Unexpected errors are answered by the headers middleware in create_app; this catches what fails
@@ -157,8 +170,6 @@ def _may_import(request: Request) -> None:
 
 def _uploads(settings: Settings) -> list[Upload]:
     """The routes that take large bodies, and who may send one (checked before reading it)."""
-    from missionboard.web import consultations
-
     imports = settings.import_body_limit
     return [
         Upload("POST", re.compile(r"/api/v1/imports"), imports, _may_import),
@@ -173,10 +184,8 @@ def _uploads(settings: Settings) -> list[Upload]:
 
 
 def _prewarm(app: FastAPI) -> None:
-    from missionboard.web import pages
-
     try:
-        pages.prewarm(app)
+        prewarm_caches(app)
     except Exception as exc:  # a cold cache is slower, not broken
         logging.getLogger("missionboard.web").warning("prewarming the caches failed: %s", exc)
     finally:
@@ -193,8 +202,6 @@ def create_app(
     """The web app over ``workspace``. ``secure_cookies=False`` only for plain HTTP on loopback;
     ``prewarm`` fills the explorer's facets and the mission trees in the background at start;
     ``settings`` (default: from the environment) gives the request-body limits."""
-    from missionboard.web import api, consultations, pages
-
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -221,8 +228,8 @@ def create_app(
         app.state.warm.set()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router, prefix="/api/v1")
-    app.include_router(pages.router)
-    app.include_router(consultations.router)
+    for router in PAGES:
+        app.include_router(router)
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

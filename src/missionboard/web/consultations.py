@@ -29,7 +29,6 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
-from missionboard.consultation.grouping import closest_objective, proposal_groups
 from missionboard.domain.consultations import (
     LANGUAGES,
     MAX_TEXT,
@@ -51,9 +50,12 @@ from missionboard.domain.missions import HelixType, Level, MissionVersion
 from missionboard.errors import AlreadyResponded, InputError, NotAvailable, NotFound, Problem, RateLimited
 from missionboard.services import consultations as service
 from missionboard.services import missions as mission_service
+from missionboard.services import reports
 from missionboard.services.accounts import Account, Role
+from missionboard.services.consultations import closest_objective, proposal_groups
 from missionboard.web import forms, i18n
-from missionboard.web.pages import HEAVY, check_csrf, clear_caches, redirect, render
+from missionboard.web.figures import HEAVY, clear_caches
+from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import (
     CSRF_FIELD,
     client_address,
@@ -567,14 +569,13 @@ def _adopt(request: Request, consultation_id: str, form: FormData) -> Response:
 def report_pdf(request: Request, consultation_id: str) -> Response:
     consultation = _consultation(request, consultation_id)
     _may_read(request, consultation)
-    try:
-        from missionboard.reports.consultation import render_consultation_pdf
-    except ImportError as exc:
-        raise NotAvailable(f"the consultation report is not installed: {exc}") from exc
     current = _mission_of(request, consultation)
     synthesis = synthesis_of(request, consultation)
     with HEAVY:
-        pdf = render_consultation_pdf(consultation, current.mission, synthesis)
+        try:
+            pdf = reports.render_consultation_pdf(consultation, current.mission, synthesis)
+        except ImportError as exc:  # the report's own libraries are imported only now
+            raise NotAvailable(f"the consultation report is not installed: {exc}") from exc
     return Response(
         pdf,
         media_type="application/pdf",

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from missionboard.domain.missions import Mission
-from missionboard.missionfile import mission_document
+from missionboard.services.missions import mission_document
 
 TOP_FIELDS = (
     "title",

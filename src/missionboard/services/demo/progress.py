@@ -7,7 +7,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from missionboard.demo.portfolio import REFERENCE_DATE, DemoProject
+from missionboard.services.demo.portfolio import REFERENCE_DATE, DemoProject
 
 KPIS = {
     "school-meals": ("Kitchens taking part", "kitchens"),

@@ -11,17 +11,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from missionboard.demo import gates as gate_rules
-from missionboard.demo import indicators, portfolio, progress
-from missionboard.demo.portfolio import DemoProject
 from missionboard.domain.mapping import mission_taxonomy
 from missionboard.errors import WorkspaceError
 from missionboard.missionfile import read_mission
+from missionboard.services.demo import gates as gate_rules
+from missionboard.services.demo import indicators, portfolio, progress
+from missionboard.services.demo.portfolio import DemoProject
 from missionboard.services.missions import import_missions
 from missionboard.store import audit
-from missionboard.store import tables as t
+from missionboard.store.links import LinkStore
 from missionboard.store.workspace import Workspace
 
 DEMO_USER = "demo"
@@ -37,7 +35,7 @@ class DemoSummary:
 
 
 def mission_files() -> list[Path]:
-    folder = resources.files("missionboard.demo") / "missions"
+    folder = resources.files("missionboard.services.demo") / "missions"
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -48,10 +46,7 @@ def _is_demo(path: Path) -> bool:
         return False
     try:
         with ws.reading() as session:
-            return (
-                session.scalar(select(t.AuditEventRow.id).where(t.AuditEventRow.action == "demo.build"))
-                is not None
-            )
+            return audit.happened(session, "demo.build")
     finally:
         ws.close()
 
@@ -266,7 +261,7 @@ def _gates_and_decisions(workspace: Workspace, refs: list[str]) -> tuple[int, in
 
 
 def _load_consultation(workspace: Workspace, data: Path, step: Callable[[str, float, str], None]) -> None:
-    from missionboard.demo import consultation
+    from missionboard.services.demo import consultation
 
     started = time.perf_counter()
     loaded = consultation.load(workspace, data, user=DEMO_USER)
@@ -309,21 +304,16 @@ def _map_missions(
     started = time.perf_counter()
     truth = {p.id: (p.theme.mission, p.theme.objective) for p in projects}
     with workspace.reading() as session:
-        rows = session.execute(
-            select(t.LinkRow.id, t.LinkRow.taxonomy, t.LinkRow.goal, t.ProjectRow.source_id)
-            .join(t.ProjectRow, t.ProjectRow.id == t.LinkRow.project_id)
-            .where(t.LinkRow.status == "proposed")
-            .order_by(t.LinkRow.id)
-        ).all()
+        rows = LinkStore(session).proposed_sources()
     rng = random.Random(2030)
     reviewed = {"accept": 0, "reject": 0}
-    for row in rows:
+    for link_id, taxonomy, goal, source_id in rows:
         if rng.random() >= REVIEW_SHARE:
             continue
-        mission, objective = truth.get(row.source_id.removeprefix("XM-DEMO-NDA-"), (None, None))
-        right = mission is not None and (mission_taxonomy(mission), objective) == (row.taxonomy, row.goal)
+        mission, objective = truth.get(source_id.removeprefix("XM-DEMO-NDA-"), (None, None))
+        right = mission is not None and (mission_taxonomy(mission), objective) == (taxonomy, goal)
         decision = "accept" if right else "reject"
-        review_link(workspace, row.id, decision, user="demo analyst")
+        review_link(workspace, link_id, decision, user="demo analyst")
         reviewed[decision] += 1
     step(
         "review",

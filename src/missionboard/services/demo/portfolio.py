@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from missionboard.demo.themes import THEMES, Theme
+from missionboard.services.demo.themes import THEMES, Theme
 
 REFERENCE_DATE = dt.date(2026, 11, 1)
 """The demo is generated as of this date, so that it is the same whenever it is built."""

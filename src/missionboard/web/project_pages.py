@@ -1,0 +1,175 @@
+"""The portfolio explorer: the project list with its filters and facets, its CSV and XLSX exports, and a
+project's page (its links, health, gates and decisions as the caller may see them)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from missionboard.domain.mapping import mission_of_taxonomy
+from missionboard.errors import InputError, MissionboardError, Problem
+from missionboard.services import accounts, explorer, reports
+from missionboard.services import decisions as decision_service
+from missionboard.services import missions as mission_service
+from missionboard.services.accounts import Account, Role
+from missionboard.web.rendering import render
+from missionboard.web.security import require_account, workspace_of
+
+router = APIRouter(include_in_schema=False)
+
+
+XLSX_LIMIT = 100_000
+
+
+def _refuse_hidden_goal(account: Account, view: explorer.ProjectFilter, hidden: set[str]) -> None:
+    mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
+    if mission is not None and mission in hidden:
+        account.require(mission, Role.VIEWER, "filter by this mission's goals")
+
+
+def export_view(request: Request) -> tuple[explorer.ProjectFilter, set[str] | None]:
+    """The explorer view to export, once the caller may see everything it filters by, and the missions
+    whose links count in it (None: all)."""
+    account = require_account(request)
+    view = explorer.ProjectFilter.from_params(request.query_params)
+    _refuse_hidden_goal(account, view, hidden_missions(request, account))
+    visible = accounts.visible_missions(workspace_of(request), account)
+    return view, None if visible is None else set(visible)
+
+
+def hidden_missions(request: Request, account: Account) -> set[str]:
+    """Missions whose existence and links the account may not see."""
+    if account.is_admin:
+        return set()
+    return {
+        v.mission_id
+        for v in mission_service.list_missions(workspace_of(request))
+        if not accounts.may_see(account, v)
+    }
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def explorer_page(request: Request) -> Response:
+    account = require_account(request)
+    workspace = workspace_of(request)
+    try:
+        view = explorer.ProjectFilter.from_params(request.query_params)
+        problems: list[Problem] = []
+    except InputError as exc:
+        view, problems = explorer.ProjectFilter(), exc.problems
+    hidden = hidden_missions(request, account)
+    _refuse_hidden_goal(account, view, hidden)
+    visible = accounts.visible_missions(workspace, account)
+    with workspace.reading() as session:
+        page = explorer.query_projects(session, view, visible)
+    facets = request.app.state.facets.get("facets", lambda: explorer.facets(workspace))
+    if visible is not None:  # goals of hidden (or deleted) missions are not offered
+        facets = dataclasses.replace(facets, goal=explorer.visible_goals(facets.goal, visible))
+    return render(
+        request,
+        "explorer.html",
+        view=view,
+        page=page,
+        facets=facets,
+        problems=problems,
+        sorts=list(explorer.SORTS),
+        statuses=explorer.LINK_STATUSES,
+        per_page_choices=explorer.PER_PAGE_CHOICES,
+        qs=lambda **changes: urlencode(view.params(**changes)),
+    )
+
+
+@router.get("/projects/export.csv")
+def explorer_csv(request: Request) -> Response:
+    view, visible = export_view(request)
+    workspace = workspace_of(request)
+
+    def lines() -> Iterator[str]:
+        with workspace.reading() as session:
+            rows = explorer.iter_projects(session, view, visible=visible)
+            yield from reports.csv_chunks(explorer.EXPORT_COLUMNS, map(_export_row, rows))
+
+    return StreamingResponse(
+        lines(),
+        media_type=reports.CSV_MEDIA_TYPE,
+        headers={"content-disposition": 'attachment; filename="projects.csv"'},
+    )
+
+
+def _export_row(row: dict[str, Any]) -> list[Any]:
+    return [row[c] for c in explorer.EXPORT_COLUMNS]
+
+
+@router.get("/projects/export.xlsx")
+def explorer_xlsx(request: Request) -> Response:
+    view, visible = export_view(request)
+    with workspace_of(request).reading() as session:
+        rows = explorer.iter_projects(session, view, visible=visible, limit=XLSX_LIMIT)
+        data = reports.xlsx_bytes("projects", explorer.EXPORT_COLUMNS, map(_export_row, rows))
+    return Response(
+        data,
+        media_type=reports.XLSX_MEDIA_TYPE,
+        headers={"content-disposition": 'attachment; filename="projects.xlsx"'},
+    )
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+def project_page(request: Request, project_id: int) -> Response:
+    account = require_account(request)
+    workspace = workspace_of(request)
+    visible = accounts.visible_missions(workspace, account)  # the rest leave no trace on the page
+    with workspace.reading() as session:
+        project = explorer.project_detail(session, project_id, missions=visible)
+        missions = explorer.projects_missions(session, project_id)
+    health = _project_health(workspace, project_id)
+    if "evidence" in health:
+        health["evidence"] = explorer.visible_evidence(health["evidence"], visible)
+        health["missions"] = _health_by_mission(health["evidence"])
+    may_decide = account.is_admin or any(account.has(m, Role.EDITOR) for m in missions)
+    return render(
+        request,
+        "project.html",
+        project=project,
+        health=health,
+        may_decide=may_decide,
+        may_rule=account.is_admin or any(account.has(m, Role.OWNER) for m in missions),
+        kinds=["continue", "pivot", "scale", "stop"],
+        **_project_gates(workspace, project_id),
+    )
+
+
+def _project_gates(workspace: Any, project_id: int) -> dict[str, Any]:
+    """The project's gates and its decisions with their gates, criteria and appeals (no evidence: the
+    page shows that, filtered, from ``project.decisions``)."""
+    calendar = decision_service.project_gates(workspace, str(project_id))
+    log = [e.to_dict(evidence=False) for e in decision_service.project_decisions(workspace, project_id)]
+    return {"gates": calendar.to_dict()["gates"], "decision_log": log}
+
+
+def _project_health(workspace: Any, project_id: int) -> dict[str, Any]:
+    """Health flags and progress as monitoring judges them today (what a decision would freeze)."""
+    import datetime as dt
+
+    try:
+        evidence = decision_service.project_evidence(
+            workspace, project_id, as_of=dt.datetime.now(dt.UTC).date()
+        )
+    except MissionboardError as exc:
+        return {"error": str(exc)}
+    return {"evidence": evidence}
+
+
+def _health_by_mission(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """The project's health as each (visible) mission judges it, in its own time: one entry per mission,
+    read from the evidence's objectives (which carry their mission's judgement)."""
+    found: dict[str, dict[str, Any]] = {}
+    for objective in evidence.get("objectives") or []:
+        mission = str(objective.get("mission", ""))
+        if mission not in found and isinstance(objective.get("health"), dict):
+            found[mission] = {"mission": mission, **objective["health"]}
+    return list(found.values())
