@@ -33,7 +33,7 @@ matching the English message. Anything that is not a ``MissionboardError`` is a 
     └── BadLength                     2  400  request.bad_length   (also an HTTPException)
 
 Signals that never reach a user (a reader's bad value or record, the end of a dry run, a bug guard):
-``FieldError``, ``RecordRejected``, ``DryRunFinished``, ``SecondSqliteLibrary``.
+``FieldError``, ``StructureError``, ``RecordRejected``, ``DryRunFinished``, ``SecondSqliteLibrary``.
 """
 
 from __future__ import annotations
@@ -384,6 +384,24 @@ class FieldError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class StructureError(ValueError):
+    """Broken references in a mission's structure; each problem carries the field path it concerns
+    (relative to the mission) so that file readers can point at the line."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "; ".join(f"{_dotted(loc)}: {message}" if loc else message for loc, message in problems)
+        )
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 class RecordRejected(Exception):

@@ -16,10 +16,11 @@ import yaml
 from pydantic import ValidationError
 
 from missionboard.domain.missions import Mission
-from missionboard.errors import InputError, Problem
+from missionboard.errors import InputError, Problem, StructureError
 from missionboard.ingest import safeyaml
 
 DATE_FIELDS = {"start", "deadline"}
+MEASURE_DATE_FIELDS = {"start", "end"}
 
 
 def mission_schema() -> dict[str, Any]:
@@ -104,12 +105,22 @@ def parse_mission(text: str, filename: str = "<text>") -> Mission:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            node = safeyaml.node_at(root, prefix + loc)
-            problems.append(
-                Problem(filename, safeyaml.line_of(node), _field_path(("mission", *loc)), _expectation(error))
-            )
+            for loc, message in _located(error):
+                node = safeyaml.node_at(root, prefix + loc)
+                problems.append(
+                    Problem(filename, safeyaml.line_of(node), _field_path(("mission", *loc)), message)
+                )
         raise InputError(problems) from exc
+
+
+def _located(error: Any) -> list[tuple[tuple[int | str, ...], str]]:
+    """The field path and message of each problem in one validation error: a ``StructureError``
+    (broken references, a cycle in the logic …) holds several, each at its own field."""
+    loc = tuple(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, StructureError):
+        return [((*loc, *where), message) for where, message in cause.problems]
+    return [(loc, _expectation(error))]
 
 
 def read_mission(path: Path) -> Mission:
@@ -149,4 +160,7 @@ def dump_mission(mission: Mission) -> str:
     body = mission_document(mission)
     for key in DATE_FIELDS & body.keys():
         body[key] = dt.date.fromisoformat(body[key])
+    for measure in body.get("measures", []):
+        for key in MEASURE_DATE_FIELDS & measure.keys():
+            measure[key] = dt.date.fromisoformat(measure[key])
     return yaml.safe_dump({"mission": body}, sort_keys=False, allow_unicode=True, width=100)

@@ -210,6 +210,9 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
             "programmes",
             "tags",
             "solutions",
+            "governance",
+            "measures",
+            "logic",
         ),
     ),
     "mission history": JsonOutput(

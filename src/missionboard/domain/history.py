@@ -6,14 +6,17 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import JsonValue
+
 
 @dataclass(frozen=True)
 class FieldChange:
     """One field that changed: ``path`` like ``objectives[organic-share].target.value``."""
 
     path: str
-    before: Any
-    after: Any
+    before: JsonValue
+    after: JsonValue
+    """Any JSON value of the mission document; None where the field was added or removed."""
 
     def __str__(self) -> str:
         if self.before is None:

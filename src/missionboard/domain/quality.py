@@ -5,6 +5,11 @@ bold and inspirational; targeted, measurable and time-bound; ambitious but reali
 disciplinary, cross-sectoral and cross-actor; open to multiple bottom-up solutions. Two more
 come from practice: stakeholder involvement in shaping the mission, and *mission washing*.
 Each finding says which criterion, how severe, what evidence, and what to do about it.
+
+A mission that declares its structure (``logic``, ``governance``, ``measures``) is also judged on it:
+pathways and assumptions (``intervention_logic``), owners at every level (``governance``), and a mix
+of measures and disciplines (``cross_sectoral``). Only what a mission declares is judged, so a mission
+without these keys scores as it did before they existed.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from missionboard.domain.missions import Mission, Objective
+from missionboard.domain.missions import (
+    DEMAND_OR_REGULATORY,
+    OWNING_ROLES,
+    AssumptionStatus,
+    Mission,
+    Objective,
+    is_ssh,
+)
 from missionboard.domain.prescriptive import Kind, prescriptions, technologies
 from missionboard.domain.targets import Point, TargetStatus, assess, start_year_of, target_path
 
@@ -35,6 +47,8 @@ class Criterion(StrEnum):
     SOLUTION_NEUTRAL = "open_to_multiple_solutions"
     STAKEHOLDERS = "stakeholder_involvement"
     WASHING = "mission_washing"
+    LOGIC = "intervention_logic"
+    GOVERNANCE = "governance"
 
 
 PENALTY = {Severity.CRITICAL: 25, Severity.WARNING: 10, Severity.INFO: 2}
@@ -50,6 +64,11 @@ ACCELERATION_UNREALISTIC = 6.0
 MIN_OBSERVATIONS = 3
 MIN_HELIX_TYPES = 3
 MIN_HELIX_SHARE = 0.05
+BEHAVIOUR_CHANGE_TAGS = frozenset(
+    {"behaviour-change", "behavior-change", "behaviour change", "behavior change"}
+)
+"""Tags by which a mission declares that it needs people to change behaviour (as ``behaviour_change:
+true`` on an objective or outcome does)."""
 
 OUTCOME_MARKERS = re.compile(
     r"\b(every|all|zero|no|none|net[- ]zero|halve[sd]?|half|double[sd]?|triple[sd]?|free of|eliminat\w*|"
@@ -66,6 +85,8 @@ RELABELLED_WARNING = 0.30
 """From this share of linked projects or money started before the mission, the portfolio is partly relabelled."""
 RELABELLED_CRITICAL = 0.50
 """Above this share the portfolio is mostly relabelled: mission washing (critical)."""
+STRUCTURE_CRITERIA = frozenset({Criterion.LOGIC, Criterion.GOVERNANCE})
+"""Judged only for a mission that declares its structure (see ``declares_structure``)."""
 CAPPING_CRITERIA = frozenset({Criterion.SOLUTION_NEUTRAL, Criterion.WASHING})
 """A failed (warning or worse) finding of these keeps the verdict below "strong", whatever the score."""
 
@@ -92,6 +113,8 @@ class PortfolioProfile:
     instrument_families: Mapping[str, int] = field(default_factory=dict)
     funders: Mapping[str, int] = field(default_factory=dict)
     programmes: Mapping[str, int] = field(default_factory=dict)
+    disciplines: Mapping[str, int] = field(default_factory=dict)
+    """Linked projects per discipline (Fields of Science), where the portfolio records one."""
     rule: str = ""
     """Which links make up the portfolio, in words (e.g. "accepted links, and proposed ones scoring ≥ 0.5")."""
     split_at: dt.date | None = None
@@ -199,6 +222,9 @@ class QualityReport:
     """Whether there was enough information to judge each criterion."""
     relabelling: Relabelling | None = None
     """Linked projects and money started before the mission (None: no start date or no portfolio)."""
+    omitted: frozenset[Criterion] = frozenset()
+    """Criteria that do not apply to the mission (the structure it does not declare), left out of
+    ``to_dict``; their ``status`` is 'pass', as nothing is held against the mission."""
 
     def status(self, criterion: Criterion) -> str:
         """'pass', 'fail' (a warning or worse) or 'not_assessed'."""
@@ -211,7 +237,7 @@ class QualityReport:
             "mission": self.mission,
             "score": self.score,
             "verdict": self.verdict,
-            "criteria": {c.value: self.status(c) for c in Criterion},
+            "criteria": {c.value: self.status(c) for c in Criterion if c not in self.omitted},
             "findings": [f.to_dict() for f in self.findings],
             "relabelling": None if self.relabelling is None else self.relabelling.to_dict(),
         }
@@ -257,10 +283,25 @@ def check_mission(
     assessed[Criterion.STAKEHOLDERS] = bool(mission.stakeholders)
     relabelled = relabelling(mission, portfolio)
     findings += _washing(mission, portfolio, relabelled)
+    findings += _measure_mix(mission)
+    findings += _ssh(mission, portfolio)
+    findings += _logic(mission)
+    findings += _governance(mission)
+    omitted = frozenset() if declares_structure(mission) else STRUCTURE_CRITERIA
+    if not omitted:
+        assessed[Criterion.LOGIC] = mission.logic is not None
+        assessed[Criterion.GOVERNANCE] = bool(mission.governance)
     order = list(Severity)
     findings.sort(key=lambda f: (order.index(f.severity), list(Criterion).index(f.criterion)))
     score = max(0, 100 - sum(PENALTY[f.severity] for f in findings))
-    return QualityReport(mission.id, score, _verdict(score, findings), tuple(findings), assessed, relabelled)
+    return QualityReport(
+        mission.id, score, _verdict(score, findings), tuple(findings), assessed, relabelled, omitted
+    )
+
+
+def declares_structure(mission: Mission) -> bool:
+    """Whether the mission declares any of its structure: a logic, its governance or its measures."""
+    return bool(mission.logic or mission.governance or mission.measures)
 
 
 def _words(text: str) -> int:
@@ -742,6 +783,166 @@ def _washing(
         )
     if relabelled is not None and relabelled.share >= RELABELLED_WARNING:
         out.append(_relabelled_finding(relabelled))
+    return out
+
+
+def _measure_mix(mission: Mission) -> list[Finding]:
+    """Declared measures that include nothing on the demand side or in regulation."""
+    if not mission.measures or any(m.kind in DEMAND_OR_REGULATORY for m in mission.measures):
+        return []
+    kinds: dict[str, int] = {}
+    for measure in mission.measures:
+        kinds[measure.kind.value] = kinds.get(measure.kind.value, 0) + 1
+    return [
+        Finding(
+            Criterion.CROSS_SECTORAL,
+            Severity.WARNING,
+            "No measure acts on demand or regulation.",
+            "measures: "
+            + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            + " (none of regulation, public_procurement, standard)",
+            "Add measures that pull solutions into use or set the rules: public procurement, standards, "
+            "regulation.",
+        )
+    ]
+
+
+def _ssh(mission: Mission, portfolio: PortfolioProfile | None) -> list[Finding]:
+    """A mission that declares it needs behaviour change, with no social sciences or humanities."""
+    declared = [f"objective '{o.id}'" for o in mission.objectives if o.behaviour_change]
+    declared += [f"outcome '{o.id}'" for o in mission.outcomes if o.behaviour_change]
+    declared += [f"tag '{t}'" for t in mission.tags if t.strip().lower() in BEHAVIOUR_CHANGE_TAGS]
+    if not declared:
+        return []
+    stakeholders = [s.discipline for s in mission.stakeholders if s.discipline]
+    projects = [d for d, n in (portfolio.disciplines if portfolio else {}).items() if n > 0]
+    if any(is_ssh(d) for d in stakeholders + projects):
+        return []
+    known = (
+        f"stakeholders' disciplines: {', '.join(stakeholders)}"
+        if stakeholders
+        else "no stakeholder has a discipline recorded"
+    )
+    known += (
+        f"; linked projects' disciplines: {', '.join(sorted(projects))}"
+        if projects
+        else "; no discipline recorded for linked projects"
+    )
+    return [
+        Finding(
+            Criterion.CROSS_SECTORAL,
+            Severity.WARNING,
+            "The mission needs behaviour change but shows no social sciences or humanities.",
+            f"behaviour change declared by {', '.join(declared)}; {known}",
+            "Involve behavioural, social-science or humanities expertise (as stakeholders with a "
+            "'discipline', or in the portfolio) where people must change what they do.",
+        )
+    ]
+
+
+def _logic(mission: Mission) -> list[Finding]:
+    """Pathways and assumptions of the declared theory of change."""
+    c = Criterion.LOGIC
+    if mission.logic is None:
+        if not declares_structure(mission):
+            return []  # a mission that declares no structure is not judged on it
+        return [
+            Finding(
+                c,
+                Severity.INFO,
+                "The mission declares no theory of change.",
+                "logic: missing",
+                "Add a 'logic:' with the outcomes that lead to each objective and the assumptions they rest "
+                "on, so that evaluators can see which pathway works.",
+            )
+        ]
+    out: list[Finding] = []
+    orphans = [
+        o.id for o in mission.objectives if not (mission.leading_to(o.id) or mission.measures_for(o.id))
+    ]
+    if orphans:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                f"{len(orphans)} objective(s) have no pathway.",
+                f"no outcome leads to and no measure names: {', '.join(orphans)}",
+                "Add the outcomes (or measures) through which the mission expects to reach each objective.",
+            )
+        )
+    untested = [a.id for a in mission.assumptions if a.status == AssumptionStatus.UNTESTED]
+    if untested:
+        out.append(
+            Finding(
+                c,
+                Severity.INFO,
+                f"{len(untested)} assumption(s) have never been tested.",
+                "untested: " + ", ".join(untested),
+                "Plan how each assumption will be checked (evaluation, survey, pilot) and record its status.",
+            )
+        )
+    for assumption in mission.assumptions:
+        if assumption.status != AssumptionStatus.FAILING:
+            continue
+        reached = mission.downstream(assumption.about)
+        outcomes = [i for i in [*assumption.about, *reached] if mission.outcome(i)]
+        objectives = mission.objectives_served_by(assumption.about)
+        depends = "; ".join(
+            part
+            for part in (
+                f"outcomes: {', '.join(dict.fromkeys(outcomes))}" if outcomes else "",
+                f"objectives: {', '.join(objectives)}" if objectives else "",
+            )
+            if part
+        )
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                f"Assumption '{assumption.id}' is failing: {assumption.text}",
+                f"what depends on it: {depends or 'nothing'}"
+                + (f"; evidence: {assumption.evidence}" if assumption.evidence else ""),
+                "Revisit the pathways that rest on it: change the measures or outcomes, or find another route "
+                "to the objectives named.",
+            )
+        )
+    return out
+
+
+def _governance(mission: Mission) -> list[Finding]:
+    """Owners of the mission and of each objective, where the mission declares its governance."""
+    c = Criterion.GOVERNANCE
+    if not mission.governance:
+        return []
+    out: list[Finding] = []
+    unowned = [o.id for o in mission.objectives if not mission.owners_of(o.id)]
+    if unowned:
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                f"{len(unowned)} objective(s) have no owner.",
+                "no owner or co-owner in the governance covers: " + ", ".join(unowned),
+                "Name the ministry, agency or level of government that answers for each objective.",
+            )
+        )
+    owners = [g for g in mission.governance if g.role in OWNING_ROLES]
+    bodies = {g.body.casefold() for g in owners}
+    if len(bodies) == 1:
+        others = sorted({g.body for g in mission.governance if g.body.casefold() not in bodies})
+        owner = owners[0]
+        out.append(
+            Finding(
+                c,
+                Severity.WARNING,
+                "The mission is owned by one body alone.",
+                f"owner: {owner.body}"
+                + (f" ({owner.level})" if owner.level else "")
+                + (f"; others only contribute or fund: {', '.join(others)}" if others else ""),
+                "Share ownership across the ministries and levels of government whose policies the mission "
+                "needs (co-owners answer for objectives too).",
+            )
+        )
     return out
 
 

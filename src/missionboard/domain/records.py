@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from missionboard.domain.common import DomainModel, NonEmptyText
 
@@ -40,7 +40,8 @@ class ImportRun(DomainModel):
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
-    errors: list[dict[str, Any]] = Field(default_factory=list)
+    errors: list[dict[str, object]] = Field(default_factory=list)
+    """The first rejections, each ``Problem.as_dict()``: file, line, field and message (plain JSON values)."""
     started_at: dt.datetime
     seconds: float = 0.0
     user: str
@@ -55,5 +56,5 @@ class AuditEvent(DomainModel):
     action: NonEmptyText
     entity: NonEmptyText
     entity_id: NonEmptyText
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    before: dict[str, JsonValue] | None = None
+    after: dict[str, JsonValue] | None = None

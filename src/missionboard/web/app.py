@@ -115,7 +115,8 @@ def answer(request: Request, exc: Exception) -> Response:
             return _error(request, 401, str(exc))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    exc = workspace_error(exc, request.app.state.workspace.url) or exc  # a lock, a full disk, a NUL …
+    if not isinstance(exc, MissionboardError):  # a database's: a lock, a read-only file, a full disk, a NUL …
+        exc = workspace_error(exc, request.app.state.workspace.url) or exc
     if isinstance(exc, MissionboardError):
         problems = [p.as_dict() for p in exc.problems] if isinstance(exc, InputError) else None
         retry_after = exc.params.get("retry_after")  # busy workspace, throttled login, rate limit
