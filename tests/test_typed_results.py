@@ -2,7 +2,7 @@
 
 What a public function of ``services/`` returns is described all the way down: its return annotation
 resolves (no name hidden behind ``TYPE_CHECKING`` that the annotation cannot reach), and neither it nor
-any field of a dataclass or pydantic model it names, at any depth, is ``Any``. Values that are open JSON
+any field of a dataclass, pydantic model or TypedDict it names, at any depth, is ``Any``. Values that are open JSON
 by nature (a link's evidence, an audit event's before and after) are ``JsonValue``: any JSON value,
 described recursively.
 """
@@ -42,7 +42,10 @@ def untyped_paths(annotation: object, trail: tuple[str, ...], seen: set[int]) ->
         yield from untyped_paths(argument, trail, seen)
     if not inspect.isclass(annotation):
         return
-    if dataclasses.is_dataclass(annotation):
+    if typing.is_typeddict(annotation):
+        for name, hint in get_type_hints(annotation).items():
+            yield from untyped_paths(hint, (*trail, f"{annotation.__name__}.{name}"), seen)
+    elif dataclasses.is_dataclass(annotation):
         hints = get_type_hints(annotation)
         for field in dataclasses.fields(annotation):
             yield from untyped_paths(hints[field.name], (*trail, f"{annotation.__name__}.{field.name}"), seen)
@@ -86,13 +89,19 @@ class _Inner:
     values: dict[str, Any]
 
 
+class _Row(typing.TypedDict):
+    loose: Any
+
+
 @dataclasses.dataclass
 class _Outer:
     inner: list[_Inner]
     fine: pydantic.JsonValue
+    rows: list[_Row]
 
 
 def test_the_check_finds_any_in_a_nested_field() -> None:
     assert [" → ".join(p) for p in untyped_paths(_Outer, ("f",), set())] == [
-        "f → _Outer.inner → _Inner.values"
+        "f → _Outer.inner → _Inner.values",
+        "f → _Outer.rows → _Row.loose",
     ]

@@ -411,10 +411,11 @@ def test_personal_data_export_returns_what_is_held(ws: Workspace) -> None:
     [(_, token)] = consult.create_invitations(ws, consultation.id, ["Kari, harbour master"], user="owner")
     response, receipt = consult.submit_response(ws, consultation.id, submission(), token=token)
     data = consult.personal_data(ws, consultation.id, receipt)
-    assert data["response"]["id"] == response.id
-    assert data["response"]["answers"][0]["text"].startswith("Electric ferries")
-    assert data["invitation"]["label"] == "Kari, harbour master"
-    assert data["connection"] is None
+    assert data.response.id == response.id
+    assert data.response.answers[0].text.startswith("Electric ferries")
+    assert data.invitation is not None
+    assert data.invitation.label == "Kari, harbour master"
+    assert data.connection is None
     with pytest.raises(NotFound):
         consult.personal_data(ws, consultation.id, "AAAA-BBBB-CCCC-DDDD")
 

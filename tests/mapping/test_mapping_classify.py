@@ -227,4 +227,4 @@ def test_worker_processes_give_the_same_output_in_the_same_order(snippets: list[
     alone = list(classify_jsonl(mapper, lines, batch_size=16, workers=1))
     parallel = list(classify_jsonl(mapper, lines, batch_size=16, workers=2))
     assert parallel == alone
-    assert [r["id"] for r in parallel] == [s["id"] for s in snippets]
+    assert [r.id for r in parallel] == [s["id"] for s in snippets]

@@ -172,7 +172,7 @@ def test_an_unconfirmed_large_retrain_is_refused_and_a_confirmed_one_applies_the
     assert mapping_state(workspace) == before
     summary = service.apply_retrain(workspace, plan, user="ana", confirmed=True)
     assert links_per_goal(workspace) == {c.goal: c.after for c in plan.changes if c.after}
-    assert summary.retrained == {"examples": 10, "goals": plan.goals_trained}
+    assert summary.retrained == service.Retrained(examples=10, goals=plan.goals_trained)
 
 
 def test_cli_map_retrain_shows_the_change_and_refuses_it_without_yes(cli) -> None:  # type: ignore[no-untyped-def]

@@ -99,7 +99,7 @@ def test_reassign_rejects_the_link_and_accepts_the_right_goal_with_audit(
     after = links(workspace)
     assert after[(ids["p5"], "7")].status == "rejected"
     assert after[(ids["p5"], "13")].status == "accepted" and after[(ids["p5"], "13")].reviewer == "ana"
-    assert result["reassigned_to"]["goal"] == "13"
+    assert result.reassigned_to is not None and result.reassigned_to.goal == "13"
     with workspace.reading() as session:
         actions = [e.action for e in events(session, entity="link")]
     assert actions == ["link.reassign", "link.accept"]
@@ -169,7 +169,7 @@ def test_mission_objectives_are_a_taxonomy(portfolio: tuple[Workspace, dict[str,
     assert summary.taxonomy == "mission:clean-power"
     found = links(workspace, "mission:clean-power")
     assert (ids["p1"], "electrify") in found and (ids["p2"], "water") in found
-    codes = [row["code"] for row in service.list_taxonomies(workspace)]
+    codes = [row.code for row in service.list_taxonomies(workspace)]
     assert "mission:clean-power" in codes and "sdg" in codes
 
 
@@ -242,8 +242,8 @@ def test_retrain_learns_from_decisions_and_source_labels(workspace: Workspace) -
     labels.update({sid: [{"vocabulary": "sdg-goal", "code": "6"}] for sid, *_ in water})
     add_projects(workspace, energy + water, labels=labels)
     summary = service.map_projects(workspace, "sdg", retrain=True, user="ana", method="supervised")
-    assert summary.retrained is not None and summary.retrained["examples"] == 10
-    assert {"6", "7"} <= set(summary.retrained["goals"])
+    assert summary.retrained is not None and summary.retrained.examples == 10
+    assert {"6", "7"} <= set(summary.retrained.goals)
     with workspace.reading() as session:
         model = service.load_model(session, "sdg")
     assert model is not None
@@ -264,9 +264,9 @@ def test_similar_and_duplicates_find_the_same_work_funded_twice(
 ) -> None:
     workspace, ids = portfolio
     result = service.similar(workspace, str(ids["p1"]), k=3)
-    assert result["similar"][0]["id"] == ids["p6"] and result["similar"][0]["similarity"] > 0.9
+    assert result.similar[0].id == ids["p6"] and result.similar[0].similarity > 0.9
     pairs = service.duplicates(workspace, across_funders=True)
-    assert [(p["a"]["id"], p["b"]["id"]) for p in pairs] == [(ids["p1"], ids["p6"])]
+    assert [(p.a.id, p.b.id) for p in pairs] == [(ids["p1"], ids["p6"])]
     with pytest.raises(NotFound):
         service.similar(workspace, "no-such-project")
 
@@ -276,10 +276,10 @@ def test_themes_cluster_the_portfolio_with_distinctive_terms(
 ) -> None:
     workspace, _ = portfolio
     result = service.themes(workspace, k=3)
-    assert result["k"] == 3 and sum(t["size"] for t in result["themes"]) == len(PORTFOLIO)
-    assert all(t["terms"] for t in result["themes"])
+    assert result.k == 3 and sum(t.size for t in result.themes) == len(PORTFOLIO)
+    assert all(t.terms for t in result.themes)
     auto = service.themes(workspace)
-    assert 2 <= auto["k"] <= len(PORTFOLIO)
+    assert 2 <= auto.k <= len(PORTFOLIO)
 
 
 def test_aurora_scopus_queries_import_as_a_taxonomy(cli: Any, shared_data: Path, tmp_path: Path) -> None:

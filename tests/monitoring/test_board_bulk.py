@@ -219,9 +219,8 @@ def test_the_bulk_board_says_what_reading_one_project_at_a_time_says(portfolio: 
     result = monitor_mission(portfolio, "clean-air", as_of=TODAY)
     assert result.currency == expected["currency"] == "EUR"
     assert result.projects == expected["projects"]
-    assert [
-        (f["project"], [(g["code"], g["reason"]) for g in f["flags"]]) for f in result.flagged
-    ] == expected["flagged"]
+    flagged = [(f.project, [(g.code.value, g.reason) for g in f.flags]) for f in result.flagged]
+    assert flagged == expected["flagged"]
     assert [d.id for d in result.decisions] == expected["decisions"]
     assert expected["missing"] == ["USD"]  # USD has rates only to GBP, and GBP none to EUR
     assert any("no possible conversion to EUR: 1 in USD" in note for note in result.notes)
@@ -233,7 +232,7 @@ def test_the_bulk_board_says_what_reading_one_project_at_a_time_says(portfolio: 
     assert amounts["test:usd"] is None and amounts["test:nothing"] is None
     assert amounts["test:public"] == pytest.approx(6e5)
     assert {"test:rejected", "test:elsewhere", "test:other"}.isdisjoint(amounts)
-    codes = {f["project"]: {g["code"] for g in f["flags"]} for f in result.flagged}
+    codes = {f.project: {g.code.value for g in f.flags} for f in result.flagged}
     assert {"behind_schedule", "stalled_kpis", "over_spending"} <= codes["test:late"]
     assert codes["test:ended"] == {"ended_without_results"} and "test:done" not in codes
     assert {d.project_id for d in result.decisions} == {
@@ -246,7 +245,7 @@ def test_the_board_in_the_past_matches_the_per_project_reading_too(portfolio: Wo
     expected = _board_one_by_one(portfolio, "clean-air", day)
     result = monitor_mission(portfolio, "clean-air", as_of=day)
     assert result.projects == expected["projects"]
-    assert [f["project"] for f in result.flagged] == [p for p, _flags in expected["flagged"]]
+    assert [f.project for f in result.flagged] == [p for p, _flags in expected["flagged"]]
     assert result.decisions == [] and expected["decisions"] == []
 
 

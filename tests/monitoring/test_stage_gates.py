@@ -304,7 +304,7 @@ def test_an_overturned_stop_reopens_the_project_and_its_money_is_no_longer_relea
     assert (project.status, project.end) == ("active", FAR)
     [entry] = list_decisions(board)
     assert entry.standing is False
-    assert [a["outcome"] for a in entry.appeals] == ["overturned"]
+    assert [a.outcome for a in entry.appeals] == ["overturned"]
     released = monitor_mission(board, "clean-air", as_of=dt.date(2025, 7, 1)).to_dict()["released"]
     assert released["amount"] == 0
     with pytest.raises(DecisionConflict, match="already ruled on"):
@@ -381,7 +381,7 @@ def test_the_gate_calendar_shows_what_is_overdue_due_scheduled_decided_and_cance
     assert [g.state.value for g in calendar.gates][:2] == ["overdue", "due"]
     decided = next(g for g in calendar.gates if g.state.value == "decided")
     assert decided.decision is not None
-    assert (decided.decision["decision"], decided.decision["criteria_met"]) == ("continue", 2)
+    assert (decided.decision.decision, decided.decision.criteria_met) == ("continue", 2)
     assert calendar.counts()["scheduled"] == 1
     # before the decision took effect the gate was still open
     earlier = gate_calendar(gated, "clean-air", as_of=dt.date(2025, 6, 1))

@@ -117,7 +117,8 @@ def _exercise(client: TestClient, workspace: Workspace, found: Exercised) -> Non
     call("POST /appeals/{appeal_id}/ruling", f"/appeals/{appeal_id}/ruling", "owner", json=ruling)
     call("POST /links/{link_id}/review", "/links/6/review", "reviewer", json={"action": "accept"})
     reassign = {"action": "reassign", "goal": "litter"}
-    call("POST /links/{link_id}/review", "/links/8/review", "reviewer", json=reassign)
+    moved = call("POST /links/{link_id}/review", "/links/8/review", "reviewer", json=reassign)
+    assert moved["reassigned_to"]["goal"] == "litter", "a re-assignment answers where the link went"
     upload = {"file": ("p.csv", CSV, "text/csv")}
     call("POST /imports", "/imports", files=upload, data={"dry_run": "true"})
     call("POST /imports", "/imports", files=upload, data={"dry_run": "false", "source": "contract"})

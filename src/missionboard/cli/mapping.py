@@ -121,7 +121,7 @@ def classify(
                 workers=n_workers,
                 on_batch=lambda n: progress.advance(task, n),
             ):
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sink.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
                 written += 1
             sink.flush()
     except UnicodeDecodeError as exc:
@@ -239,8 +239,8 @@ def _render_plan(plan: service.RetrainPlan) -> None:
 def _render_summary(summary: service.MapSummary) -> None:
     if summary.retrained:
         console.print(
-            f"retrained the supervised model on {summary.retrained['examples']} projects "
-            f"(goals: {', '.join(summary.retrained['goals'])})",
+            f"retrained the supervised model on {summary.retrained.examples} projects "
+            f"(goals: {', '.join(summary.retrained.goals)})",
             highlight=False,
         )
     console.print(
@@ -331,15 +331,19 @@ def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
         f"→ goal [bold]{escape(item.goal)}[/bold] {escape(item.goal_title)} · score {item.score:.2f}",
         highlight=False,
     )
-    if evidence.get("query_terms"):
-        console.print("  matched: " + escape(", ".join(evidence["query_terms"][:10])), highlight=False)
-    if evidence.get("target"):
-        target = evidence["target"]
+    terms = evidence.get("query_terms")
+    if terms and isinstance(terms, list):
+        console.print("  matched: " + escape(", ".join(str(term) for term in terms[:10])), highlight=False)
+    target = evidence.get("target")
+    if target and isinstance(target, dict):
         console.print(
-            f"  closest target {escape(target['code'])}: {escape(target['title'][:160])}", highlight=False
+            f"  closest target {escape(str(target['code']))}: {escape(str(target['title'])[:160])}",
+            highlight=False,
         )
-    for sentence in evidence.get("sentences", [])[:1]:
-        console.print(f"  sentence: “{escape(sentence['text'][:200])}”", highlight=False)
+    sentences = evidence.get("sentences")
+    for sentence in (sentences if isinstance(sentences, list) else [])[:1]:
+        if isinstance(sentence, dict):
+            console.print(f"  sentence: “{escape(str(sentence['text'])[:200])}”", highlight=False)
 
 
 def themes(
@@ -370,28 +374,30 @@ def themes(
         recompute=recompute,
     )
     if format == OutputFormat.JSON:
-        print_json(result)
+        print_json(result.to_dict())
         return
     table = Table("theme", "projects", "share", "distinctive terms", "example")
-    for theme in result["themes"]:
-        example = theme["projects"][0]["title"] if theme["projects"] else ""
+    for theme in result.themes:
+        example = theme.projects[0].title if theme.projects else ""
         table.add_row(
-            str(theme["theme"]),
-            str(theme["size"]),
-            f"{theme['share']:.0%}",
-            escape(", ".join(theme["terms"])),
+            str(theme.theme),
+            str(theme.size),
+            f"{theme.share:.0%}",
+            escape(", ".join(theme.terms)),
             escape(example[:60]),
         )
     console.print(table)
-    evidence = result["theme_set"]
+    evidence = result.theme_set
+    chosen_by = evidence["chosen_by"]
+    rule = chosen_by.get("rule", "") if isinstance(chosen_by, dict) else ""
     console.print(
-        f"k = {evidence['k']} ({escape(str(evidence['chosen_by'].get('rule', '')))}); "
-        f"{escape(evidence['space'])}; computed {evidence['computed_at']} from {evidence['projects']:,} "
+        f"k = {evidence['k']} ({escape(str(rule))}); "
+        f"{escape(str(evidence['space']))}; computed {evidence['computed_at']} from {evidence['projects']:,} "
         f"projects ({evidence['status']})",
         highlight=False,
     )
-    if result["thin"]:
-        console.print(f"thin themes (under half an even share): {', '.join(map(str, result['thin']))}")
+    if result.thin:
+        console.print(f"thin themes (under half an even share): {', '.join(map(str, result.thin))}")
 
 
 def similar(
@@ -405,14 +411,12 @@ def similar(
     """The projects whose descriptions are closest to this one."""
     result = service.similar(app_context(ctx).workspace(), project, k=k)
     if format == OutputFormat.JSON:
-        print_json(result)
+        print_json(result.to_dict())
         return
-    console.print(f"closest to [bold]{escape(result['project']['title'])}[/bold]:", highlight=False)
+    console.print(f"closest to [bold]{escape(result.project.title)}[/bold]:", highlight=False)
     table = Table("similarity", "id", "title", "funder")
-    for row in result["similar"]:
-        table.add_row(
-            f"{row['similarity']:.3f}", str(row["id"]), escape(row["title"][:70]), escape(row["funder"] or "")
-        )
+    for row in result.similar:
+        table.add_row(f"{row.similarity:.3f}", str(row.id), escape(row.title[:70]), escape(row.funder or ""))
     console.print(table)
 
 
@@ -427,20 +431,20 @@ def duplicates(
         app_context(ctx).workspace(), across_funders=across_funders, threshold=threshold
     )
     if format == OutputFormat.JSON:
-        print_json(pairs)
+        print_json([pair.to_dict() for pair in pairs])
         return
     if not pairs:
         console.print("no near-duplicate projects found")
         return
     table = Table("similarity", "project A", "funder A", "project B", "funder B")
     for pair in pairs:
-        a, b = pair["a"], pair["b"]
+        a, b = pair.a, pair.b
         table.add_row(
-            f"{pair['similarity']:.3f}",
-            escape(f"{a['id']} {a['title'][:40]}"),
-            escape(a["funder"] or ""),
-            escape(f"{b['id']} {b['title'][:40]}"),
-            escape(b["funder"] or ""),
+            f"{pair.similarity:.3f}",
+            escape(f"{a.id} {a.title[:40]}"),
+            escape(a.funder or ""),
+            escape(f"{b.id} {b.title[:40]}"),
+            escape(b.funder or ""),
         )
     console.print(table)
 
@@ -452,8 +456,8 @@ def taxonomy_import(
     """Import (or replace) a taxonomy of your own into the workspace."""
     app = app_context(ctx)
     result = service.import_taxonomy(app.workspace(create=True), file, user=app.user)
-    verb = "replaced" if result["replaced"] else "imported"
-    console.print(f"{verb} taxonomy '{result['code']}' ({result['goals']} goals)", highlight=False)
+    verb = "replaced" if result.replaced else "imported"
+    console.print(f"{verb} taxonomy '{result.code}' ({result.goals} goals)", highlight=False)
 
 
 @taxonomy_app.command("import-aurora")
@@ -466,7 +470,7 @@ def taxonomy_import_aurora(
     app = app_context(ctx)
     result = service.import_aurora(app.workspace(create=True), folder, code=code, user=app.user)
     console.print(
-        f"imported taxonomy '{result['code']}': {result['goals']} goals, {result['queries']} queries",
+        f"imported taxonomy '{result.code}': {result.goals} goals, {result.queries} queries",
         highlight=False,
     )
 
@@ -478,11 +482,11 @@ def taxonomy_list(
     """Every taxonomy you can map to: built-in, workspace missions, imported."""
     rows = service.list_taxonomies(_optional_workspace(app_context(ctx)))
     if format == OutputFormat.JSON:
-        print_json(rows)
+        print_json([row.to_dict() for row in rows])
         return
     table = Table("code", "kind", "goals", "sub-goals", "title")
     for row in rows:
-        table.add_row(row["code"], row["kind"], str(row["goals"]), str(row["children"]), escape(row["title"]))
+        table.add_row(row.code, row.kind, str(row.goals), str(row.children), escape(row.title))
     console.print(table)
 
 

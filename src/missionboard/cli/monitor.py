@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import JsonValue
 from rich.markup import escape
 from rich.table import Table
 
@@ -259,19 +261,26 @@ def decide(
         console.print(
             f"  {record.amount:,.0f} {record.currency or ''} {what}", highlight=False, soft_wrap=True
         )
-    flags = record.evidence.get("flags", [])
-    for flag in flags:
+    for flag in _evidence_items(record.evidence, "flags"):
         console.print(
-            f"  evidence: {escape(flag['code'])} — {escape(flag['reason'])}", highlight=False, soft_wrap=True
+            f"  evidence: {escape(str(flag['code']))} — {escape(str(flag['reason']))}",
+            highlight=False,
+            soft_wrap=True,
         )
-    for objective in record.evidence.get("objectives", []):
+    for objective in _evidence_items(record.evidence, "objectives"):
         if "status" in objective:
             console.print(
-                f"  evidence: objective {escape(objective['mission'])}/{escape(objective['objective'])} "
-                f"is {objective['status']}",
+                f"  evidence: objective {escape(str(objective['mission']))}/"
+                f"{escape(str(objective['objective']))} is {objective['status']}",
                 highlight=False,
                 soft_wrap=True,
             )
+
+
+def _evidence_items(evidence: Mapping[str, JsonValue], key: str) -> list[dict[str, JsonValue]]:
+    """The entries under ``key`` (``flags``, ``objectives``) of a decision's evidence document."""
+    found = evidence.get(key, [])
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
 
 
 def _met(value: str | None) -> set[int] | str:
@@ -303,11 +312,11 @@ def decisions(
     )
     for e in entries:
         d = e.decision
-        flags = ", ".join(f["code"] for f in d.evidence.get("flags", [])) or "—"
+        flags = ", ".join(str(f["code"]) for f in _evidence_items(d.evidence, "flags")) or "—"
         appeal = "—"
         if e.appeals:
             last = e.appeals[-1]
-            appeal = f"#{last['id']} {last['outcome'] or 'open'}"
+            appeal = f"#{last.id} {last.outcome or 'open'}"
         table.add_row(
             str(e.id),
             f"{d.on or d.at.date()}",
@@ -404,7 +413,7 @@ def _render_gates(calendar: decision_service.GateCalendar, format: OutputFormat)
             escape(g.name),
             escape("; ".join(g.criteria)),
             escape("; ".join(g.evidence) or "—"),
-            f"{decided['decision']} on {decided['on']} ({decided['criteria_met']}/{decided['criteria']} met)"
+            f"{decided.decision} on {decided.on.isoformat()} ({decided.criteria_met}/{decided.criteria} met)"
             if decided
             else "—",
         )

@@ -26,14 +26,14 @@ def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
     app = app_context(ctx)
     summary = workspace_summary(app.workspace(), app.settings.url())
     if json_output:
-        print_json(summary)
+        print_json(summary.to_dict())
         return
-    console.print(f"workspace: {summary['url']} (schema {summary['schema']})", highlight=False)
-    for name, count in summary["counts"].items():
+    console.print(f"workspace: {summary.url} (schema {summary.schema})", highlight=False)
+    for name, count in summary.counts.items():
         console.print(f"  {name:<16} {count:>10,}", highlight=False)
-    if not summary["in_use"]:
+    if not summary.in_use:
         console.print("in use by: no other process", highlight=False)
         return
     console.print("in use by:", highlight=False)
-    for entry in summary["in_use"]:
+    for entry in summary.in_use:
         console.print(f"  {escape(Presence.from_dict(entry).describe())}", highlight=False)

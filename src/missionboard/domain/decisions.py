@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
-from pydantic import Field
+from pydantic import Field, JsonValue, SkipValidation
 
 from missionboard.domain.common import CurrencyCode, DomainModel, NonEmptyText
 
@@ -70,7 +69,9 @@ class Decision(DomainModel):
     project: tuple[str, str]
     decision: DecisionKind
     rationale: NonEmptyText
-    evidence: dict[str, Any] = Field(default_factory=dict)
+    evidence: SkipValidation[dict[str, JsonValue]] = Field(default_factory=dict)
+    """The evidence document as it was frozen (``monitoring.decisions.evidence_for``), kept as stored:
+    not validated, since validating it as JSON would strip its strings (``str_strip_whitespace``)."""
     by: NonEmptyText
     at: dt.datetime
     gate: str | None = None

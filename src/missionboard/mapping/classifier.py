@@ -18,9 +18,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from pydantic import JsonValue
 
 from missionboard.domain.mapping import Taxonomy
 from missionboard.errors import InputError
@@ -53,9 +54,9 @@ SEMANTIC_FEATURES = 7  # the first seven: those that do not use the queries
 class Label:
     goal: str
     score: float
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, JsonValue] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, JsonValue]:
         return {"goal": self.goal, "score": round(self.score, 4), "evidence": self.evidence}
 
 
@@ -414,12 +415,13 @@ class Mapper:
 
     def label(self, scores: TextScores, rows: _Rows, i: int, j: int) -> Label:
         goal = self.goals[j]
-        evidence: dict[str, Any] = {"title": self.goal_titles.get(goal, goal)}
-        methods: dict[str, float] = {}
+        evidence: dict[str, JsonValue] = {"title": self.goal_titles.get(goal, goal)}
+        methods: dict[str, JsonValue] = {}
         query = rows.query[i][j]
         if query > 0:
             methods["query"] = round(query, 4)
-            evidence["query_terms"] = scores.query_evidence[i].get(j, [])
+            # the matched words as they are (a list of str is JSON, but list is invariant for mypy)
+            evidence["query_terms"] = cast(list[JsonValue], scores.query_evidence[i].get(j, []))
         if rows.sim is not None:
             methods["semantic"] = round(rows.sim[i][j], 4)
             evidence.update(self._semantic_evidence(scores, i, j))
@@ -428,7 +430,7 @@ class Mapper:
         evidence["methods"] = methods
         return Label(goal=goal, score=rows.final[i][j], evidence=evidence)
 
-    def _semantic_evidence(self, scores: TextScores, i: int, j: int) -> dict[str, Any]:
+    def _semantic_evidence(self, scores: TextScores, i: int, j: int) -> dict[str, JsonValue]:
         protos = self.prototypes
         part, candidates = self._goal_parts()[j]
         doc_sims = scores.vectors[i] @ protos.vectors[part].T
@@ -436,7 +438,7 @@ class Mapper:
         # The most similar target: prefer a child target over the goal's own wording (first if tied).
         best = int(candidates[int(np.argmax(doc_sims[candidates]))])
         best_item = items[best]
-        out: dict[str, Any] = {
+        out: dict[str, JsonValue] = {
             "target": {
                 "code": best_item.code,
                 "title": best_item.title,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 
 from missionboard.domain.mapping import MISSION_PREFIX, Goal, Taxonomy, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem, QuerySyntaxError
@@ -198,21 +199,36 @@ def store(session: Session, taxonomy: Taxonomy, *, where: str = "") -> bool:
     return TaxonomyStore(session).save(taxonomy)
 
 
-def list_all(session: Session | None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TaxonomyEntry:
+    """A taxonomy a user can name, as ``taxonomy list`` shows it."""
+
+    code: str
+    title: str
+    kind: str
+    """built-in, mission or imported"""
+    goals: int
+    """its top-level goals (a mission's objectives)"""
+    children: int
+    """its sub-goals (SDG targets and the like)"""
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "kind": self.kind,
+            "goals": self.goals,
+            "children": self.children,
+        }
+
+
+def list_all(session: Session | None) -> list[TaxonomyEntry]:
     """Every taxonomy a user can name: built-in, missions, imported."""
-    out: list[dict[str, Any]] = []
+    out: list[TaxonomyEntry] = []
     for code in sorted(BUILTIN):
         tax = builtin(code)
         top = [g for g in tax.goals if g.parent is None]
-        out.append(
-            {
-                "code": code,
-                "title": tax.title,
-                "kind": "built-in",
-                "goals": len(top),
-                "children": len(tax.goals) - len(top),
-            }
-        )
+        out.append(TaxonomyEntry(code, tax.title, "built-in", len(top), len(tax.goals) - len(top)))
     if session is None:
         return out
     from missionboard.store.missions import MissionStore
@@ -221,24 +237,10 @@ def list_all(session: Session | None) -> list[dict[str, Any]]:
     for version in MissionStore(session).list():
         mission = version.mission
         out.append(
-            {
-                "code": mission_taxonomy(mission.id),
-                "title": mission.title,
-                "kind": "mission",
-                "goals": len(mission.objectives),
-                "children": 0,
-            }
+            TaxonomyEntry(mission_taxonomy(mission.id), mission.title, "mission", len(mission.objectives), 0)
         )
     for stored in TaxonomyStore(session).list():
-        out.append(
-            {
-                "code": stored.code,
-                "title": stored.title,
-                "kind": "imported",
-                "goals": stored.goals,
-                "children": stored.children,
-            }
-        )
+        out.append(TaxonomyEntry(stored.code, stored.title, "imported", stored.goals, stored.children))
     return out
 
 

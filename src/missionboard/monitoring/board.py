@@ -19,6 +19,7 @@ projects is reckoned off the objectives it funded and served to receivers before
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 from collections import defaultdict
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from missionboard.domain.forecasting import calibrated
-from missionboard.domain.health import HealthRules, HealthSummary, assess
+from missionboard.domain.health import Flag, HealthRules, HealthSummary, assess
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import (
     DEFAULT_RULE,
@@ -90,6 +91,175 @@ class LinkedProject:
     """Budget in the reporting currency (None when it has no budget or no exchange rate)."""
 
 
+@dataclass(frozen=True)
+class FlaggedProject:
+    """A project of the portfolio that health rules flag, judged in the mission's time."""
+
+    project: str
+    id: int
+    title: str
+    objectives: list[str]
+    reasons: list[str]
+    """Each flag in words: ``behind schedule: …``."""
+    flags: list[Flag]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "id": self.id,
+            "title": self.title,
+            "objectives": self.objectives,
+            "reasons": self.reasons,
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A rebalancing move (``suggest``): ``amount`` from an objective, or from the money stopped projects
+    released (``source`` is ``released``), to an objective (``target`` None: released, not yet reassigned)."""
+
+    source: str
+    target: str | None
+    amount: float | None
+    currency: str | None
+    reason: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "amount": self.amount,
+            "currency": self.currency,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ReleasedProject:
+    """A stopped project and the money its standing stop released, in the reporting currency."""
+
+    project: str
+    decision: int
+    on: dt.date
+    amount: float | None
+    objectives: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "decision": self.decision,
+            "on": self.on.isoformat(),
+            "amount": self.amount,
+            "objectives": self.objectives,
+        }
+
+
+@dataclass(frozen=True)
+class ReleasedMoney:
+    """Money standing stops released from the mission's projects (``released_money``): in all, per
+    objective it funded, and per stopped project."""
+
+    amount: float | None
+    by_objective: dict[str, float | None]
+    projects: list[ReleasedProject]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "amount": self.amount,
+            "by_objective": self.by_objective,
+            "projects": [p.to_dict() for p in self.projects],
+        }
+
+
+@dataclass(frozen=True)
+class FundingShare:
+    """An objective's funding in a what-if's mix: the amount, its share and the intended share."""
+
+    objective: str
+    amount: float | None
+    share: float | None
+    intended_share: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "amount": self.amount,
+            "share": self.share,
+            "intended_share": self.intended_share,
+        }
+
+
+@dataclass(frozen=True)
+class WhatIfOutcome:
+    """An objective's forecast before and after a what-if move; the after-values only under an effect the
+    user assumed (``status_after`` None: no effect assumed, or no forecast to shift)."""
+
+    objective: str
+    change: float | None
+    effect_per_million: float | None
+    assumption: str
+    status_before: str
+    probability_before: float | None
+    forecast_before: float | None
+    year: int | None
+    shift: float | None = None
+    forecast_after: float | None = None
+    probability_after: float | None = None
+    status_after: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "objective": self.objective,
+            "change": self.change,
+            "effect_per_million": self.effect_per_million,
+            "assumption": self.assumption,
+            "status_before": self.status_before,
+            "probability_before": self.probability_before,
+            "forecast_before": self.forecast_before,
+            "year": self.year,
+        }
+        if self.status_after is None:
+            return entry | {
+                "status_after": self.status_after,
+                "probability_after": self.probability_after,
+                "forecast_after": self.forecast_after,
+            }
+        return entry | {
+            "shift": self.shift,
+            "forecast_after": self.forecast_after,
+            "probability_after": self.probability_after,
+            "status_after": self.status_after,
+        }
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The funding mix before and after moving ``amount`` from ``source`` to ``target``, and what the
+    move does to the two objectives' forecasts (``what_if``)."""
+
+    amount: float
+    currency: str | None
+    source: str
+    target: str
+    before: list[FundingShare]
+    after: list[FundingShare]
+    outcomes: list[WhatIfOutcome]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "amount": self.amount,
+            "currency": self.currency,
+            "from": self.source,
+            "to": self.target,
+            "before": [m.to_dict() for m in self.before],
+            "after": [m.to_dict() for m in self.after],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
 @dataclass
 class MonitorResult:
     mission: Mission
@@ -98,12 +268,12 @@ class MonitorResult:
     objectives: list[ObjectiveStatus]
     funding: dict[str, float]
     projects: list[LinkedProject]
-    flagged: list[dict[str, Any]]
+    flagged: list[FlaggedProject]
     decisions: list[DecisionEntry]
-    suggestions: list[dict[str, Any]]
-    move: dict[str, Any] | None = None
+    suggestions: list[Suggestion]
+    move: WhatIf | None = None
     notes: list[str] = field(default_factory=list)
-    released: dict[str, Any] = field(default_factory=dict)
+    released: ReleasedMoney | None = None
     """Money standing stops released from the mission's projects (``released_money``)."""
     health: HealthSummary = field(default_factory=HealthSummary)
     """Projects judged for health, those that ended before the mission began, the unmonitored."""
@@ -150,12 +320,12 @@ class MonitorResult:
             "portfolio": {**DEFAULT_RULE.to_dict(), "currency": self.currency},
             "funding_total": rounded(total),
             "objectives": objectives,
-            "flagged_projects": self.flagged,
+            "flagged_projects": [p.to_dict() for p in self.flagged],
             "health": self.health.to_dict(),
             "decisions": [d.to_dict(evidence=False) for d in self.decisions],
-            "suggestions": self.suggestions,
-            "released": {"currency": self.currency, **self.released},
-            "move": self.move,
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "released": {"currency": self.currency, **(self.released.to_dict() if self.released else {})},
+            "move": self.move.to_dict() if self.move is not None else None,
             "notes": self.notes,
         }
 
@@ -241,7 +411,7 @@ def _shares(mission: Mission) -> dict[str, float]:
     return {o: w / total for o, w in weights.items()}
 
 
-def released_money(session: Session, projects: list[LinkedProject], day: dt.date) -> dict[str, Any]:
+def released_money(session: Session, projects: list[LinkedProject], day: dt.date) -> ReleasedMoney:
     """The money standing stops (in effect by ``day``) released from the mission's projects, in the
     reporting currency: each stopped project's converted budget times the share of it the stop released,
     split over its objectives as its funding is."""
@@ -258,19 +428,13 @@ def released_money(session: Session, projects: list[LinkedProject], day: dt.date
         for goal in p.objectives:
             by_objective[goal] = by_objective.get(goal, 0.0) + amount / len(p.objectives)
         rows.append(
-            {
-                "project": p.project,
-                "decision": release.decision_id,
-                "on": release.on.isoformat(),
-                "amount": rounded(amount),
-                "objectives": p.objectives,
-            }
+            ReleasedProject(p.project, release.decision_id, release.on, rounded(amount), p.objectives)
         )
-    return {
-        "amount": rounded(sum(by_objective.values())),
-        "by_objective": {o: rounded(v) for o, v in by_objective.items()},
-        "projects": rows,
-    }
+    return ReleasedMoney(
+        amount=rounded(sum(by_objective.values())),
+        by_objective={o: rounded(v) for o, v in by_objective.items()},
+        projects=rows,
+    )
 
 
 def suggest(
@@ -278,8 +442,8 @@ def suggest(
     funding: dict[str, float],
     shares: dict[str, float],
     currency: str | None,
-    released: dict[str, float] | None = None,
-) -> list[dict[str, Any]]:
+    released: Mapping[str, float | None] | None = None,
+) -> list[Suggestion]:
     """Rebalancing moves: money released by stopped projects first, then from well-funded on-track
     objectives, to under-funded off-track ones.
 
@@ -291,7 +455,7 @@ def suggest(
     total = sum(funding.values())
     if total <= 0:
         return []
-    freed = {o: v for o, v in (released or {}).items() if v > 0}
+    freed = {o: v for o, v in (released or {}).items() if v is not None and v > 0}
     committed = {o: v - freed.get(o, 0.0) for o, v in funding.items()}
     pool = sum(freed.values())
     severity = {TargetStatus.OFF_TRACK: 0, TargetStatus.AT_RISK: 1}
@@ -305,7 +469,7 @@ def suggest(
     )
     donors = {s.objective.id: s for s in statuses if s.status in CAN_GIVE and gaps[s.objective.id] < 0}
     surplus = {o: -gaps[o] for o in donors}
-    out: list[dict[str, Any]] = []
+    out: list[Suggestion] = []
     for receiver in receivers:
         need = gaps[receiver.objective.id]
         to_id = receiver.objective.id
@@ -320,14 +484,14 @@ def suggest(
                 f"committed against {shares.get(to_id, 0):.0%} intended; stopped projects released this money"
             )
             out.append(
-                {
-                    "from": "released",
-                    "to": to_id,
-                    "amount": rounded(amount, 3),
-                    "currency": currency,
-                    "reason": reason,
-                    "message": f"Give {sum_text} released from stopped projects to '{to_id}': {reason}",
-                }
+                Suggestion(
+                    source="released",
+                    target=to_id,
+                    amount=rounded(amount, 3),
+                    currency=currency,
+                    reason=reason,
+                    message=f"Give {sum_text} released from stopped projects to '{to_id}': {reason}",
+                )
             )
         while need > 0.005 * total and any(v > 0.005 * total for v in surplus.values()):
             giver = max(surplus, key=lambda o: surplus[o])
@@ -343,26 +507,26 @@ def suggest(
                 f"{committed.get(from_id, 0) / total:.0%} against {shares.get(from_id, 0):.0%}"
             )
             out.append(
-                {
-                    "from": from_id,
-                    "to": to_id,
-                    "amount": rounded(amount, 3),
-                    "currency": currency,
-                    "reason": reason,
-                    "message": f"Move {sum_text} from '{from_id}' to '{to_id}': {reason}",
-                }
+                Suggestion(
+                    source=from_id,
+                    target=to_id,
+                    amount=rounded(amount, 3),
+                    currency=currency,
+                    reason=reason,
+                    message=f"Move {sum_text} from '{from_id}' to '{to_id}': {reason}",
+                )
             )
     if pool >= 0.5:
         sum_text = f"{rounded(pool, 3):,.0f} {currency or ''}".strip()
         out.append(
-            {
-                "from": "released",
-                "to": None,
-                "amount": rounded(pool, 3),
-                "currency": currency,
-                "reason": "no objective that is off track or at risk is funded below its intended share",
-                "message": f"Released: {sum_text} from stopped projects, not yet reassigned to an objective",
-            }
+            Suggestion(
+                source="released",
+                target=None,
+                amount=rounded(pool, 3),
+                currency=currency,
+                reason="no objective that is off track or at risk is funded below its intended share",
+                message=f"Released: {sum_text} from stopped projects, not yet reassigned to an objective",
+            )
         )
     return out
 
@@ -376,7 +540,7 @@ def what_if(
     statuses: Sequence[ObjectiveStatus] = (),
     effects: Mapping[str, float] | None = None,
     rules: StatusRules | None = None,
-) -> dict[str, Any]:
+) -> WhatIf:
     """The funding mix after moving money, and, where the user states an effect per million of the
     reporting currency, the objectives' forecasts and probabilities under that assumption.
 
@@ -415,31 +579,31 @@ def what_if(
     after[target] += amount
     total = sum(funding.values())
 
-    def mix(values: dict[str, float]) -> list[dict[str, Any]]:
+    def mix(values: dict[str, float]) -> list[FundingShare]:
         return [
-            {
-                "objective": o,
-                "amount": rounded(v),
-                "share": rounded(v / total, 3) if total else None,
-                "intended_share": rounded(shares.get(o, 0), 3),
-            }
+            FundingShare(
+                objective=o,
+                amount=rounded(v),
+                share=rounded(v / total, 3) if total else None,
+                intended_share=rounded(shares.get(o, 0), 3),
+            )
             for o, v in values.items()
         ]
 
-    return {
-        "amount": amount,
-        "currency": currency,
-        "from": source,
-        "to": target,
-        "before": mix(funding),
-        "after": mix(after),
-        "outcomes": [
+    return WhatIf(
+        amount=amount,
+        currency=currency,
+        source=source,
+        target=target,
+        before=mix(funding),
+        after=mix(after),
+        outcomes=[
             _outcome(status, change, effects.get(status.objective.id), currency, rules)
             for status in statuses
             for change in [{source: -amount, target: amount}.get(status.objective.id)]
             if change is not None
         ],
-    }
+    )
 
 
 def _outcome(
@@ -448,39 +612,40 @@ def _outcome(
     effect: float | None,
     currency: str | None,
     rules: StatusRules | None,
-) -> dict[str, Any]:
+) -> WhatIfOutcome:
     """One objective's forecast before and after the move, under the user's stated effect (if any)."""
     unit = status.objective.indicator.unit if status.objective.indicator else ""
     per = f"per million {currency or 'of the reporting currency'}"
-    entry: dict[str, Any] = {
-        "objective": status.objective.id,
-        "change": rounded(change),
-        "effect_per_million": effect,
-        "assumption": (
+    entry = WhatIfOutcome(
+        objective=status.objective.id,
+        change=rounded(change),
+        effect_per_million=effect,
+        assumption=(
             f"assumed by the user: {effect:+g} {unit} {per}, not estimated from the data"
             if effect is not None
             else "no effect assumed"
         ),
-        "status_before": status.status.value,
-        "probability_before": rounded(status.probability, 3),
-        "forecast_before": rounded(status.forecast.value) if status.forecast else None,
-        "year": status.forecast.year if status.forecast else None,
-    }
+        status_before=status.status.value,
+        probability_before=rounded(status.probability, 3),
+        forecast_before=rounded(status.forecast.value) if status.forecast else None,
+        year=status.forecast.year if status.forecast else None,
+    )
     path, outlook = status.assessment.path, status.forecast
     if effect is None or outlook is None or path is None or status.probability is None:
-        return entry | {"status_after": None, "probability_after": None, "forecast_after": None}
+        return entry
     shift = effect * change / 1_000_000
     probability = calibrated(outlook.probability(path.target, path.direction, shift=shift))
     assert probability is not None  # the path has a direction: it has a forecast probability
     after = status.status
     if after in (TargetStatus.ON_TRACK, TargetStatus.AT_RISK, TargetStatus.OFF_TRACK):
         after = status_for_probability(probability, rules)
-    return entry | {
-        "shift": rounded(shift),
-        "forecast_after": rounded(outlook.value + shift),
-        "probability_after": rounded(probability, 3),
-        "status_after": after.value,
-    }
+    return dataclasses.replace(
+        entry,
+        shift=rounded(shift),
+        forecast_after=rounded(outlook.value + shift),
+        probability_after=rounded(probability, 3),
+        status_after=after.value,
+    )
 
 
 def monitor_mission(
@@ -522,7 +687,7 @@ def monitor_mission(
             for goal in p.objectives:
                 funding[goal] += p.amount / len(p.objectives)
         facts = project_facts(session, basics.values(), among=linked_ids(mission))
-        flagged = []
+        flagged: list[FlaggedProject] = []
         health = HealthSummary()
         for p in projects:
             judged = assess(facts[p.id], health_rules, day, mission=mission)
@@ -530,14 +695,14 @@ def monitor_mission(
             flags = judged.flags
             if flags:
                 flagged.append(
-                    {
-                        "project": p.project,
-                        "id": p.id,
-                        "title": p.title,
-                        "objectives": p.objectives,
-                        "reasons": [f"{f.code.value.replace('_', ' ')}: {f.reason}" for f in flags],
-                        "flags": [f.to_dict() for f in flags],
-                    }
+                    FlaggedProject(
+                        project=p.project,
+                        id=p.id,
+                        title=p.title,
+                        objectives=p.objectives,
+                        reasons=[f"{f.code.value.replace('_', ' ')}: {f.reason}" for f in flags],
+                        flags=flags,
+                    )
                 )
         decisions = decisions_in(session, project_ids=set(basics), as_of=day, limit=RECENT_DECISIONS)
         released = released_money(session, projects, day)
@@ -555,7 +720,7 @@ def monitor_mission(
         flagged=flagged,
         health=health,
         decisions=decisions,
-        suggestions=suggest(statuses, funding, shares, currency, released["by_objective"]),
+        suggestions=suggest(statuses, funding, shares, currency, released.by_objective),
         notes=notes,
         released=released,
     )

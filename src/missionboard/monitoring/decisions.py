@@ -7,13 +7,13 @@ by the ``monitoring_0001`` migration). A decision that turns out wrong is follow
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
@@ -71,7 +71,7 @@ def evidence_for(
     rules: HealthRules,
     as_of: dt.date,
     status_rules: StatusRules | None = None,
-) -> dict[str, Any]:
+) -> dict[str, JsonValue]:
     """What a decision-maker sees about a project on ``as_of``: health flags, progress, its objectives.
 
     Health is judged in the mission's time. Each objective entry carries its mission's judgement
@@ -83,7 +83,7 @@ def evidence_for(
     """
     facts = project_facts(session, [project])[project.id]
     budget = project.budget_amount if project.budget_amount is not None else project.public_amount
-    objectives: list[dict[str, Any]] = []
+    objectives: list[JsonValue] = []
     links = ProgressStore(session).mission_links(project.id)  # by the portfolio rule
     store = MissionStore(session)
     missions: dict[str, Mission | None] = {}  # a project linked to several objectives reads its mission once
@@ -288,7 +288,7 @@ def record_decision(
                 "project": project_label(project),
                 "decision": record.decision.value,
                 "rationale": record.rationale,
-                "flags": [f["code"] for f in evidence["flags"]],
+                "flags": _flag_codes(evidence),
                 "gate": record.gate,
                 "criteria_met": [r.criterion for r in results if r.met],
                 "criteria_not_met": [r.criterion for r in results if not r.met],
@@ -301,6 +301,12 @@ def record_decision(
             },
         )
     return record
+
+
+def _flag_codes(evidence: Mapping[str, JsonValue]) -> list[str]:
+    """The codes of the health flags in a decision's evidence (``evidence_for``), in their order."""
+    flags = evidence.get("flags")
+    return [str(f["code"]) for f in flags if isinstance(f, dict)] if isinstance(flags, list) else []
 
 
 def _numbers(met: Collection[int] | str, count: int) -> set[int]:
@@ -465,18 +471,62 @@ def _act(
 
 
 @dataclass(frozen=True)
+class AppealEntry:
+    """An appeal as a decision's log shows it: lodged (who, why, when), then ruled on (or still open)."""
+
+    id: int
+    decision: int
+    by: str
+    reason: str
+    lodged_at: dt.datetime
+    outcome: str | None
+    """``upheld``, ``overturned``, or None while the appeal is open."""
+    ruled_by: str | None
+    ruling: str | None
+    ruled_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "decision": self.decision,
+            "by": self.by,
+            "reason": self.reason,
+            "lodged_at": self.lodged_at.isoformat(),
+            "outcome": self.outcome,
+            "ruled_by": self.ruled_by,
+            "ruling": self.ruling,
+            "ruled_at": self.ruled_at.isoformat() if self.ruled_at else None,
+        }
+
+
+def appeal_entry(row: AppealRecord) -> AppealEntry:
+    """A stored appeal, its times in UTC."""
+    return AppealEntry(
+        id=row.id,
+        decision=row.decision_id,
+        by=row.by,
+        reason=row.reason,
+        lodged_at=utc_aware(row.lodged_at),
+        outcome=row.outcome,
+        ruled_by=row.ruled_by,
+        ruling=row.ruling,
+        ruled_at=utc_aware(row.ruled_at) if row.ruled_at else None,
+    )
+
+
+@dataclass(frozen=True)
 class DecisionEntry:
     id: int
     project_id: int
     title: str
     decision: Decision
-    appeals: list[dict[str, Any]] = field(default_factory=list)
-    """Appeals against it, oldest first: ``{id, by, reason, lodged_at, outcome, ruled_by, ruling, ruled_at}``."""
+    appeals: list[AppealEntry] = field(default_factory=list)
+    """Appeals against it, oldest first."""
 
     @property
     def standing(self) -> bool:
         """False once an appeal overturned it."""
-        return not any(a["outcome"] == AppealOutcome.OVERTURNED.value for a in self.appeals)
+        return not any(a.outcome == AppealOutcome.OVERTURNED.value for a in self.appeals)
 
     def to_dict(self, *, evidence: bool = True) -> dict[str, Any]:
         d = self.decision
@@ -495,7 +545,7 @@ class DecisionEntry:
             "amount": float(d.amount) if d.amount is not None else None,
             "currency": d.currency,
             "standing": self.standing,
-            "appeals": self.appeals,
+            "appeals": [a.to_dict() for a in self.appeals],
         }
         if evidence:
             out["evidence"] = d.evidence
@@ -557,24 +607,10 @@ def decisions_in(
                     currency=detail.currency if detail else None,
                     on=detail.decided_on if detail else utc_aware(row.at).date(),
                 ),
-                appeals=[appeal_dict(a) for a in appeals[ident]],
+                appeals=[appeal_entry(a) for a in appeals[ident]],
             )
         )
     return out
-
-
-def appeal_dict(row: AppealRecord) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "decision": row.decision_id,
-        "by": row.by,
-        "reason": row.reason,
-        "lodged_at": utc_aware(row.lodged_at).isoformat(),
-        "outcome": row.outcome,
-        "ruled_by": row.ruled_by,
-        "ruling": row.ruling,
-        "ruled_at": utc_aware(row.ruled_at).isoformat() if row.ruled_at else None,
-    }
 
 
 def list_decisions(

@@ -30,7 +30,8 @@ from missionboard.domain.decisions import (
 )
 from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
 from missionboard.monitoring.decisions import (
-    appeal_dict,
+    AppealEntry,
+    appeal_entry,
     mission_project_ids,
     overturned_ids,
 )
@@ -121,6 +122,29 @@ def schedule_gate(
 
 
 @dataclass(frozen=True)
+class GateDecision:
+    """The standing decision taken at a gate, as the calendar shows it."""
+
+    id: int
+    decision: str
+    on: dt.date
+    by: str
+    criteria_met: int
+    """How many of the gate's criteria the decision recorded as met, of ``criteria``."""
+    criteria: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "decision": self.decision,
+            "on": self.on.isoformat(),
+            "by": self.by,
+            "criteria_met": self.criteria_met,
+            "criteria": self.criteria,
+        }
+
+
+@dataclass(frozen=True)
 class GateEntry:
     """A gate on the calendar: where it stands on ``as_of`` and the standing decision taken at it."""
 
@@ -135,7 +159,7 @@ class GateEntry:
     state: GateState
     days: int
     """Days from ``as_of`` to the gate (negative: overdue by that many)."""
-    decision: dict[str, Any] | None = None
+    decision: GateDecision | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,7 +173,7 @@ class GateEntry:
             "state": self.state.value,
             "criteria": self.criteria,
             "evidence": self.evidence,
-            "decision": self.decision,
+            "decision": self.decision.to_dict() if self.decision is not None else None,
         }
 
 
@@ -194,7 +218,7 @@ def project_gates(workspace: Workspace, project_ref: str, *, as_of: dt.date | No
 
 def _entries(session: Session, project_ids: Collection[int], day: dt.date) -> list[GateEntry]:
     gates = GateStore(session).of_projects(project_ids)
-    decided: dict[int, dict[str, Any]] = {}
+    decided: dict[int, GateDecision] = {}
     stopped: dict[int, dt.date] = {}
     rows = DecisionStore(session).with_details_of_projects({p.id for _g, p in gates})
     gone = overturned_ids(session, [d.id for d, _ in rows])
@@ -202,14 +226,14 @@ def _entries(session: Session, project_ids: Collection[int], day: dt.date) -> li
         if d.id in gone or detail.decided_on > day:
             continue
         if detail.gate_id is not None:
-            decided[detail.gate_id] = {
-                "id": d.id,
-                "decision": d.decision,
-                "on": detail.decided_on.isoformat(),
-                "by": d.by,
-                "criteria_met": sum(1 for c in detail.criteria if c.get("met")),
-                "criteria": len(detail.criteria),
-            }
+            decided[detail.gate_id] = GateDecision(
+                id=d.id,
+                decision=d.decision,
+                on=detail.decided_on,
+                by=d.by,
+                criteria_met=sum(1 for c in detail.criteria if c.get("met")),
+                criteria=len(detail.criteria),
+            )
         if d.decision == DecisionKind.STOP.value:
             stopped[d.project_id] = detail.decided_on
     out = []
@@ -372,7 +396,6 @@ def _text(value: Decimal | None) -> str | None:
 
 
 def _appeal(row: AppealRecord) -> Appeal:
-    data = appeal_dict(row)
     return Appeal(
         id=row.id,
         decision_id=row.decision_id,
@@ -380,17 +403,17 @@ def _appeal(row: AppealRecord) -> Appeal:
         reason=row.reason,
         lodged_at=utc_aware(row.lodged_at),
         outcome=AppealOutcome(row.outcome) if row.outcome else None,
-        ruled_by=data["ruled_by"],
-        ruling=data["ruling"],
+        ruled_by=row.ruled_by,
+        ruling=row.ruling,
         ruled_at=utc_aware(row.ruled_at) if row.ruled_at else None,
     )
 
 
-def list_appeals(workspace: Workspace, decision_id: int) -> list[dict[str, Any]]:
+def list_appeals(workspace: Workspace, decision_id: int) -> list[AppealEntry]:
     """The appeals against one decision, oldest first."""
     with workspace.reading() as session:
         _decision(session, decision_id)
-        return [appeal_dict(a) for a in DecisionStore(session).appeals_against(decision_id)]
+        return [appeal_entry(a) for a in DecisionStore(session).appeals_against(decision_id)]
 
 
 # --- money released by stops ------------------------------------------------------------------------

@@ -564,7 +564,7 @@ class IndicatorDetail:
     info: IndicatorInfo
     series: Series
     sparkline: str
-    history: list[dict[str, Any]]
+    history: list[Observation]
     """Every stored revision of the shown geography, oldest first."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -573,8 +573,21 @@ class IndicatorDetail:
             "geography": self.series.geography,
             "sparkline": self.sparkline,
             "series": [v.to_dict() for v in self.series.values],
-            "history": self.history,
+            "history": [_revision_dict(r) for r in self.history],
         }
+
+
+def _revision_dict(revision: Observation) -> dict[str, Any]:
+    """One stored revision as ``show_indicator``'s JSON lists it under ``history``."""
+    return {
+        "year": revision.year,
+        "date": revision.date.isoformat() if revision.date else None,
+        "source": revision.source,
+        "value": revision.value,
+        "revision": revision.revision,
+        "recorded_at": utc_aware(revision.recorded_at).isoformat(),
+        "note": revision.note,
+    }
 
 
 def show_indicator(
@@ -590,16 +603,5 @@ def show_indicator(
         series = load_series(
             session, ident, geography=geography, as_of=as_of, preferred_source=row.source if row else None
         )
-        history = [
-            {
-                "year": r.year,
-                "date": r.date.isoformat() if r.date else None,
-                "source": r.source,
-                "value": r.value,
-                "revision": r.revision,
-                "recorded_at": utc_aware(r.recorded_at).isoformat(),
-                "note": r.note,
-            }
-            for r in store.history(ident, series.geography)
-        ]
+        history = store.history(ident, series.geography)
     return IndicatorDetail(infos[ident], series, sparkline([v.value for v in series.values]), history)

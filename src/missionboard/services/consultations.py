@@ -18,9 +18,9 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 
 from missionboard.consultation.grouping import closest_objective as closest_objective  # for the interfaces
 from missionboard.consultation.grouping import proposal_groups as proposal_groups
@@ -41,6 +41,7 @@ from missionboard.domain.consultations import (
     Rating,
     Response,
     Submission,
+    Synthesis,
     default_questions,
     repeated_fields,
     submission_problems,
@@ -56,9 +57,6 @@ from missionboard.store import audit
 from missionboard.store.consultations import ConsultationStore, StoredResponse
 from missionboard.store.missions import MissionStore
 from missionboard.store.workspace import Workspace
-
-if TYPE_CHECKING:
-    from missionboard.domain.consultations import Synthesis
 
 # --- limits ----------------------------------------------------------------------------------------
 
@@ -589,31 +587,73 @@ def unhide_response(
 # --- privacy ---------------------------------------------------------------------------------------
 
 
-def personal_data(ws: Workspace, consultation_id: str, receipt: str) -> dict[str, Any]:
-    """Everything held about the participant holding ``receipt``, as plain data."""
+@dataclass(frozen=True)
+class HeldInvitation:
+    """The invitation a participant answered through, as their personal data shows it."""
+
+    label: str
+    helix: str | None
+    created_at: str
+    used_at: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "label": self.label,
+            "helix": self.helix,
+            "created_at": self.created_at,
+            "used_at": self.used_at,
+        }
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything held about one participant: their response, the invitation they used, whether a key of
+    their connection is kept, and what is not held."""
+
+    consultation_id: str
+    consultation_title: str
+    response: Response
+    invitation: HeldInvitation | None
+    connection: str | None
+    not_held: str
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The document a participant downloads."""
+        return {
+            "consultation": {"id": self.consultation_id, "title": self.consultation_title},
+            "response": self.response.model_dump(mode="json"),
+            "invitation": None if self.invitation is None else dict(self.invitation.to_dict()),
+            "connection": self.connection,
+            "not_held": self.not_held,
+        }
+
+
+def personal_data(ws: Workspace, consultation_id: str, receipt: str) -> PersonalData:
+    """Everything held about the participant holding ``receipt`` (``to_dict()``: as plain data)."""
     with ws.reading() as session:
         store = ConsultationStore(session)
         consultation = store.get(consultation_id)
         found = _by_receipt(store, consultation_id, receipt)
         invitation = store.invitation(found.invitation_id) if found.invitation_id else None
-        return {
-            "consultation": {"id": consultation.id, "title": consultation.title},
-            "response": found.response.model_dump(mode="json"),
-            "invitation": None
+        return PersonalData(
+            consultation_id=consultation.id,
+            consultation_title=consultation.title,
+            response=found.response,
+            invitation=None
             if invitation is None
-            else {
-                "label": invitation.label,
-                "helix": invitation.helix.value if invitation.helix else None,
-                "created_at": invitation.created_at.isoformat(),
-                "used_at": invitation.used_at.isoformat() if invitation.used_at else None,
-            },
-            "connection": (
+            else HeldInvitation(
+                label=invitation.label,
+                helix=invitation.helix.value if invitation.helix else None,
+                created_at=invitation.created_at.isoformat(),
+                used_at=invitation.used_at.isoformat() if invitation.used_at else None,
+            ),
+            connection=(
                 "a keyed one-way hash of your connection, used only to limit flooding and erased at closing"
                 if found.sender_key_kept
                 else None
             ),
-            "not_held": "no name, e-mail address, IP address or cookie is stored with your response",
-        }
+            not_held="no name, e-mail address, IP address or cookie is stored with your response",
+        )
 
 
 def erase_response(

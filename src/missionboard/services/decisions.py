@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+
+from pydantic import JsonValue
 
 from missionboard.domain.decisions import Appeal, Decision, Gate
 from missionboard.domain.health import HealthRules
@@ -81,7 +82,7 @@ def project_decisions(workspace: Workspace, project_id: int) -> list[DecisionEnt
         return decisions.decisions_in(session, project_ids={project_id})
 
 
-def project_evidence(workspace: Workspace, project_id: int, *, as_of: dt.date) -> dict[str, Any]:
+def project_evidence(workspace: Workspace, project_id: int, *, as_of: dt.date) -> dict[str, JsonValue]:
     """Health and progress as monitoring judges the project on ``as_of``: what a decision would freeze."""
     with workspace.reading() as session:
         row = ProgressStore(session).project(project_id)

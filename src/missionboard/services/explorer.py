@@ -11,7 +11,8 @@ consistent state; the SQL is in ``store.explorer``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from typing import Any
+
+from pydantic import JsonValue
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
@@ -22,10 +23,20 @@ from missionboard.store.explorer import (
     MAX_OFFSET,
     PER_PAGE_CHOICES,
     SORTS,
+    AuditRecord,
     ExplorerStore,
     Facets,
+    ImportRunRecord,
+    ImportRunRef,
+    LinkRecord,
+    MissionDecision,
     Page,
+    ProjectActor,
+    ProjectDecision,
     ProjectFilter,
+    ProjectRecord,
+    ProjectSummary,
+    TopProject,
 )
 from missionboard.store.workspace import Session, Workspace
 
@@ -36,9 +47,19 @@ __all__ = [
     "MAX_OFFSET",
     "PER_PAGE_CHOICES",
     "SORTS",
+    "AuditRecord",
     "Facets",
+    "ImportRunRecord",
+    "ImportRunRef",
+    "LinkRecord",
+    "MissionDecision",
     "Page",
+    "ProjectActor",
+    "ProjectDecision",
     "ProjectFilter",
+    "ProjectRecord",
+    "ProjectSummary",
+    "TopProject",
     "audit_events",
     "facets",
     "import_runs",
@@ -62,7 +83,9 @@ __all__ = [
 # --- the project list ------------------------------------------------------------------------------
 
 
-def query_projects(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> Page:
+def query_projects(
+    session: Session, f: ProjectFilter, visible: Collection[str] | None = None
+) -> Page[ProjectSummary]:
     """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``); only
     links to missions in ``visible`` (None: all) count in the link filters."""
     return ExplorerStore(session).projects(f, visible)
@@ -70,7 +93,7 @@ def query_projects(session: Session, f: ProjectFilter, visible: Collection[str] 
 
 def iter_projects(
     session: Session, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[ProjectSummary]:
     """Every project of the view in its order (for exports), streamed in batches."""
     return ExplorerStore(session).iter_projects(f, visible=visible, limit=limit)
 
@@ -92,7 +115,7 @@ def visible_goals(goals: list[tuple[str, str]], missions: Collection[str] | None
 
 def project_detail(
     session: Session, project_id: int, *, missions: Collection[str] | None = None
-) -> dict[str, Any]:
+) -> ProjectRecord:
     """A project's record with its actors, links and decisions, as a caller who may see ``missions``
     (None: every mission) sees it."""
     data = ExplorerStore(session).project(project_id)
@@ -116,7 +139,7 @@ def shows_taxonomy(taxonomy: str, missions: Collection[str] | None) -> bool:
     return mission is None or mission in missions
 
 
-def visible_evidence(evidence: Any, missions: Collection[str] | None) -> Any:
+def visible_evidence(evidence: JsonValue, missions: Collection[str] | None) -> JsonValue:
     """A decision's evidence (``monitoring.decisions.evidence_for``) without the objectives of missions the
     caller may not see; the project's own health flags and progress stay."""
     if missions is None or not isinstance(evidence, dict):
@@ -133,7 +156,7 @@ def visible_evidence(evidence: Any, missions: Collection[str] | None) -> Any:
 # --- links -----------------------------------------------------------------------------------------
 
 
-def link_record(session: Session, link_id: int) -> dict[str, Any]:
+def link_record(session: Session, link_id: int) -> LinkRecord:
     """One link as the API shows it, or ``NotFound``."""
     return ExplorerStore(session).link(link_id)
 
@@ -149,7 +172,7 @@ def query_links(
     by_uncertainty: bool = False,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[LinkRecord]:
     """Links with their project titles; ``by_uncertainty`` puts scores nearest 0.5 first (the review queue)."""
     return ExplorerStore(session).links(
         taxonomy=taxonomy,
@@ -178,12 +201,12 @@ def objective_links(session: Session, mission: Mission) -> dict[str, dict[str, i
     return ExplorerStore(session).objective_links(mission)
 
 
-def top_projects(session: Session, mission: Mission, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+def top_projects(session: Session, mission: Mission, goal: str, limit: int = 5) -> list[TopProject]:
     """The strongest projects of an objective in the portfolio: accepted first, then by score."""
     return ExplorerStore(session).top_projects(mission, goal, limit)
 
 
-def mission_decisions(session: Session, mission: Mission, limit: int = 20) -> list[dict[str, Any]]:
+def mission_decisions(session: Session, mission: Mission, limit: int = 20) -> list[MissionDecision]:
     """The newest decisions on projects in the mission's portfolio."""
     return ExplorerStore(session).mission_decisions(mission, limit)
 
@@ -200,7 +223,7 @@ def audit_events(
     action: str = "",
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[AuditRecord]:
     """Audit events, newest first, filtered by exact entity, id, actor and action prefix."""
     return ExplorerStore(session).audit_events(
         entity=entity, entity_id=entity_id, actor=actor, action=action, page=page, per_page=per_page
@@ -212,6 +235,6 @@ def link_taxonomies(session: Session) -> list[str]:
     return ExplorerStore(session).link_taxonomies()
 
 
-def import_runs(session: Session, *, page: int = 1, per_page: int = 50) -> list[dict[str, Any]]:
+def import_runs(session: Session, *, page: int = 1, per_page: int = 50) -> list[ImportRunRecord]:
     """Past import runs, newest first, one page."""
     return ExplorerStore(session).import_runs(page, per_page)

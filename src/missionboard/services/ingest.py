@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from pydantic import JsonValue
 
 from missionboard.domain.records import INGEST_FORMATS, ImportRun
 from missionboard.ingest.engine import run_import
@@ -19,9 +20,9 @@ ingest_files = run_import
 """Import portfolio files of one format in one transaction (see :func:`~missionboard.ingest.engine.run_import`)."""
 
 
-def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, Any]:
-    """The JSON document ``ingest --format json`` prints."""
-    report: dict[str, Any] = {
+def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, JsonValue]:
+    """The JSON document ``ingest --format json`` prints: the run, and ``id`` where it is stored."""
+    report: dict[str, JsonValue] = {
         "format": run.format,
         "source": run.source,
         "files": [f.model_dump() for f in run.files],
@@ -30,7 +31,7 @@ def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, Any]:
         "updated": run.updated,
         "unchanged": run.unchanged,
         "rejected": run.rejected,
-        "errors": run.errors,
+        "errors": run.model_dump(mode="json", include={"errors"})["errors"],
         "seconds": run.seconds,
         "user": run.user,
         "started_at": run.started_at.isoformat(),

@@ -14,19 +14,21 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import JsonValue
 
 from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy, mission_taxonomy, project_text_of
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.mapping import taxonomy as taxonomies
-from missionboard.mapping.classifier import Embedded, Label, Mapper
+from missionboard.mapping.classifier import Calibration, Embedded, Label, Mapper
 from missionboard.mapping.embedding import MODEL_NAME, Embedder, text_hash
 from missionboard.mapping.supervised import SupervisedModel
 from missionboard.mapping.supervised import train as train_supervised
+from missionboard.mapping.taxonomy import TaxonomyEntry
 from missionboard.store import audit
 from missionboard.store.links import LinkStore
 from missionboard.store.mapping import LabelledProject, MappingStore, ProjectSummary
@@ -88,7 +90,7 @@ def _check_text(text: Any, where: str, line: int | None) -> str:
     return text
 
 
-def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
+def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, JsonValue, str]]:
     """(line number, id, text) per non-blank line; a bad line raises InputError naming it."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -103,8 +105,20 @@ def read_jsonl(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]
             )
         if "text" not in record:
             raise InputError(Problem(name, number, "text", "missing"))
-        record_id = record.get("id", number)
+        record_id: JsonValue = record.get("id", number)
         yield number, record_id, _check_text(record["text"], name, number)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The goals one text of a JSON lines input serves (best first), under the id the line gave."""
+
+    id: JsonValue
+    labels: list[Label]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The line ``classify`` prints: ``{"id", "labels": [{"goal", "score", "evidence"}]}``."""
+        return {"id": self.id, "labels": [label.as_dict() for label in self.labels]}
 
 
 def classify_jsonl(
@@ -115,8 +129,8 @@ def classify_jsonl(
     batch_size: int = 256,
     workers: int | ClassifyPool = 1,
     on_batch: Callable[[int], None] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Stream ``{"id", "labels"}`` records for JSON lines ``{"id", "text"}``, in input order.
+) -> Iterator[Classification]:
+    """Classify JSON lines ``{"id", "text"}``, in input order (``to_dict()`` is ``{"id", "labels"}``).
 
     With ``workers`` > 1 (or a ``ClassifyPool``), batches are scored by worker processes, at most
     two batches per worker in flight, so memory stays bounded on any input size.
@@ -174,12 +188,12 @@ class ClassifyPool:
         list(self._pool.map(_work, [[(0, "warm up")]] * self.workers))
 
     def run(
-        self, batches: Iterable[list[tuple[Any, str]]], on_batch: Callable[[int], None] | None = None
-    ) -> Iterator[dict[str, Any]]:
+        self, batches: Iterable[list[tuple[JsonValue, str]]], on_batch: Callable[[int], None] | None = None
+    ) -> Iterator[Classification]:
         from collections import deque
         from concurrent.futures import Future
 
-        pending: deque[Future[list[dict[str, Any]]]] = deque()
+        pending: deque[Future[list[Classification]]] = deque()
         for batch in batches:
             pending.append(self._pool.submit(_work, batch))
             if len(pending) >= 2 * self.workers:
@@ -214,8 +228,10 @@ def auto_workers(device: str, texts: int | None, batch_size: int) -> int:
     )
 
 
-def _batches(records: Iterator[tuple[int, Any, str]], size: int) -> Iterator[list[tuple[Any, str]]]:
-    batch: list[tuple[Any, str]] = []
+def _batches(
+    records: Iterator[tuple[int, JsonValue, str]], size: int
+) -> Iterator[list[tuple[JsonValue, str]]]:
+    batch: list[tuple[JsonValue, str]] = []
     for _number, record_id, text in records:
         batch.append((record_id, text))
         if len(batch) >= size:
@@ -229,7 +245,11 @@ _WORKER_MAPPER: Mapper | None = None
 
 
 def _init_worker(
-    taxonomy: Taxonomy, method: str, device: str, supervised: SupervisedModel | None, calibration: Any
+    taxonomy: Taxonomy,
+    method: str,
+    device: str,
+    supervised: SupervisedModel | None,
+    calibration: Calibration,
 ) -> None:
     global _WORKER_MAPPER
     _WORKER_MAPPER = Mapper(
@@ -244,15 +264,15 @@ def _embed_work(texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     return docs, per_text
 
 
-def _work(batch: list[tuple[Any, str]]) -> list[dict[str, Any]]:
+def _work(batch: list[tuple[JsonValue, str]]) -> list[Classification]:
     assert _WORKER_MAPPER is not None
     return list(_classify_batch(_WORKER_MAPPER, batch))
 
 
-def _classify_batch(mapper: Mapper, batch: list[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
+def _classify_batch(mapper: Mapper, batch: list[tuple[JsonValue, str]]) -> Iterator[Classification]:
     results = mapper.classify([text for _, text in batch])
     for (record_id, _), labels in zip(batch, results, strict=True):
-        yield {"id": record_id, "labels": [label.as_dict() for label in labels]}
+        yield Classification(record_id, labels)
 
 
 # --- the embedding cache --------------------------------------------------------------------------
@@ -293,6 +313,14 @@ def embed_cached(
 # --- map ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Retrained:
+    """The supervised model a ``map --retrain`` stored: how many projects it learnt from, and its goals."""
+
+    examples: int
+    goals: list[str]
+
+
 @dataclass
 class MapSummary:
     taxonomy: str
@@ -305,7 +333,7 @@ class MapSummary:
     updated: int = 0
     withdrawn: int = 0
     decisions_kept: int = 0
-    retrained: dict[str, Any] | None = None
+    retrained: Retrained | None = None
     seconds: float = 0.0
     goals: dict[str, int] = field(default_factory=dict)
 
@@ -641,7 +669,7 @@ def apply_retrain(
         )
     started = time.perf_counter()
     summary = MapSummary(taxonomy=plan.taxonomy, method=plan.method)
-    summary.retrained = {"examples": plan.examples, "goals": plan.goals_trained}
+    summary.retrained = Retrained(examples=plan.examples, goals=plan.goals_trained)
     with workspace.transaction() as session:
         _store_model(session, plan.taxonomy, plan.model, plan.examples, user=user)
         store = MappingStore(session)
@@ -768,7 +796,7 @@ class ReviewItem:
     goal_title: str
     score: float
     uncertainty: float
-    evidence: dict[str, Any]
+    evidence: dict[str, JsonValue]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -812,9 +840,37 @@ def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: in
     return items[:limit]
 
 
+@dataclass(frozen=True)
+class Reassigned:
+    """The link a re-assignment accepted: to the goal the reviewer named instead."""
+
+    link: int
+    goal: str
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"link": self.link, "goal": self.goal}
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """A reviewed link as it is now, and after a re-assignment the link accepted in its place."""
+
+    link: int
+    status: str
+    goal: str
+    reassigned_to: Reassigned | None = None
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """``{"link", "status", "goal"}``, with ``"reassigned_to": {"link", "goal"}`` after a re-assignment."""
+        out: dict[str, JsonValue] = {"link": self.link, "status": self.status, "goal": self.goal}
+        if self.reassigned_to is not None:
+            out["reassigned_to"] = self.reassigned_to.to_dict()
+        return out
+
+
 def review_link(
     workspace: Workspace, link_id: int, decision: str, *, goal: str | None = None, user: str
-) -> dict[str, Any]:
+) -> ReviewResult:
     """Accept, reject or re-assign a link; stored with reviewer and time, and audited."""
     if decision not in DECISIONS:
         raise InputError(f"unknown decision {decision!r}: use accept, reject or reassign")
@@ -833,7 +889,7 @@ def review_link(
                 raise InputError(f"taxonomy {found.taxonomy} has no goal {goal!r}")
         status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
         link = links.review(link_id, status, reviewer=user, at=now)
-        result: dict[str, Any] = {"link": link.id, "status": link.status, "goal": link.goal}
+        result = ReviewResult(link=link.id, status=link.status, goal=link.goal)
         audit.record(
             session,
             actor=user,
@@ -861,7 +917,7 @@ def review_link(
                     "reassigned_from": link.goal,
                 },
             )
-            result["reassigned_to"] = {"link": other, "goal": goal}
+            result = replace(result, reassigned_to=Reassigned(link=other, goal=goal))
     return result
 
 
@@ -891,17 +947,64 @@ def find_project(session: Session, ref: str) -> ProjectSummary:
     return row
 
 
-def _brief(row: ProjectSummary) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "source": row.source,
-        "source_id": row.source_id,
-        "title": row.title,
-        "funder": row.funder,
-    }
+@dataclass(frozen=True)
+class ProjectBrief:
+    """A project as ``similar`` and ``duplicates`` name it."""
+
+    id: int
+    source: str
+    source_id: str
+    title: str
+    funder: str | None
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "source_id": self.source_id,
+            "title": self.title,
+            "funder": self.funder,
+        }
 
 
-def similar(workspace: Workspace, project: str, *, k: int = 10) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SimilarProject(ProjectBrief):
+    """A project and the cosine similarity of its text to the one compared with."""
+
+    similarity: float
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {**super().to_dict(), "similarity": self.similarity}
+
+
+@dataclass(frozen=True)
+class SimilarProjects:
+    """A project and those whose texts are closest to it, the closest first."""
+
+    project: ProjectBrief
+    similar: list[SimilarProject]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"project": self.project.to_dict(), "similar": [row.to_dict() for row in self.similar]}
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Two projects whose texts are near-identical."""
+
+    similarity: float
+    a: ProjectBrief
+    b: ProjectBrief
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"similarity": self.similarity, "a": self.a.to_dict(), "b": self.b.to_dict()}
+
+
+def _brief(row: ProjectSummary) -> ProjectBrief:
+    return ProjectBrief(row.id, row.source, row.source_id, row.title, row.funder)
+
+
+def similar(workspace: Workspace, project: str, *, k: int = 10) -> SimilarProjects:
     """The projects whose text is closest to a project's (cosine similarity of embeddings)."""
     with workspace.reading() as session:
         target = find_project(session, project).id
@@ -909,15 +1012,25 @@ def similar(workspace: Workspace, project: str, *, k: int = 10) -> dict[str, Any
     index = next(i for i, r in enumerate(rows) if r.id == target)
     sims = vectors @ vectors[index]
     order = [int(i) for i in np.argsort(-sims) if int(i) != index][:k]
-    return {
-        "project": _brief(rows[index]),
-        "similar": [{**_brief(rows[i]), "similarity": round(float(sims[i]), 4)} for i in order],
-    }
+    return SimilarProjects(
+        project=_brief(rows[index]),
+        similar=[
+            SimilarProject(
+                rows[i].id,
+                rows[i].source,
+                rows[i].source_id,
+                rows[i].title,
+                rows[i].funder,
+                similarity=round(float(sims[i]), 4),
+            )
+            for i in order
+        ],
+    )
 
 
 def duplicates(
     workspace: Workspace, *, across_funders: bool = False, threshold: float = 0.92, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[DuplicatePair]:
     """Pairs of projects whose texts are near-identical (cosine ≥ threshold), most similar first."""
     rows, vectors = _project_vectors(workspace)
     pairs: list[tuple[float, int, int]] = []
@@ -934,9 +1047,70 @@ def duplicates(
                 continue
             pairs.append((float(sims[a, b]), i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    return [
-        {"similarity": round(s, 4), "a": _brief(rows[i]), "b": _brief(rows[j])} for s, i, j in pairs[:limit]
-    ]
+    return [DuplicatePair(round(s, 4), _brief(rows[i]), _brief(rows[j])) for s, i, j in pairs[:limit]]
+
+
+@dataclass(frozen=True)
+class ThemeProject:
+    """A project of a theme, as an example of what it holds."""
+
+    id: int
+    title: str
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"id": self.id, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One shared theme, sized over the scope: its share of the projects in a theme, its terms, examples."""
+
+    theme: int
+    label: str
+    size: int
+    share: float
+    terms: list[str]
+    projects: list[ThemeProject]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "theme": self.theme,
+            "label": self.label,
+            "size": self.size,
+            "share": self.share,
+            "terms": list(self.terms),
+            "projects": [project.to_dict() for project in self.projects],
+        }
+
+
+@dataclass(frozen=True)
+class ThemesReport:
+    """The workspace's shared themes sized over a scope (the workspace, or a mission's portfolio).
+
+    ``thin`` lists the themes under half an even share; ``theme_set`` is what the themes were computed
+    from and how k was chosen (the evidence ``analyze`` reports too), with ``status``.
+    """
+
+    k: int
+    projects: int
+    without_theme: int
+    scope: str
+    taxonomy: str | None
+    themes: list[Theme]
+    thin: list[int]
+    theme_set: dict[str, JsonValue]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "k": self.k,
+            "projects": self.projects,
+            "without_theme": self.without_theme,
+            "scope": self.scope,
+            "taxonomy": self.taxonomy,
+            "themes": [theme.to_dict() for theme in self.themes],
+            "thin": list(self.thin),
+            "theme_set": self.theme_set,
+        }
 
 
 def themes(
@@ -946,15 +1120,17 @@ def themes(
     k: int | None = None,
     terms: int = 6,
     recompute: bool = False,
-) -> dict[str, Any]:
+) -> ThemesReport:
     """The workspace's shared themes, the ones ``analyze`` uses (computed once and stored; k chosen by
     silhouette unless given), sized over the workspace or the mission's portfolio."""
     from missionboard.analytics.themes import themes_report  # scikit-learn: loaded only when used
 
-    result = themes_report(workspace, mission_id=mission_id, k=k, recompute=recompute, terms=terms)
-    if result["projects"] < 2 and mission_id is None:
+    result = _themes_report_of(
+        themes_report(workspace, mission_id=mission_id, k=k, recompute=recompute, terms=terms)
+    )
+    if result.projects < 2 and mission_id is None:
         raise InputError("themes need at least two projects")
-    if mission_id is not None and not result["projects"]:
+    if mission_id is not None and not result.projects:
         raise InputError(
             f"no projects are linked to mission {mission_id!r} yet: run "
             f"'missionboard map --mission {mission_id}' first"
@@ -962,10 +1138,53 @@ def themes(
     return result
 
 
+def _themes_report_of(report: dict[str, Any]) -> ThemesReport:
+    """The typed report of the analytics engine's JSON-ready one (``themes_report``)."""
+    return ThemesReport(
+        k=report["k"],
+        projects=report["projects"],
+        without_theme=report["without_theme"],
+        scope=report["scope"],
+        taxonomy=report["taxonomy"],
+        themes=[
+            Theme(
+                theme=theme["theme"],
+                label=theme["label"],
+                size=theme["size"],
+                share=theme["share"],
+                terms=theme["terms"],
+                projects=[ThemeProject(p["id"], p["title"]) for p in theme["projects"]],
+            )
+            for theme in report["themes"]
+        ],
+        thin=report["thin"],
+        theme_set=report["theme_set"],
+    )
+
+
 # --- taxonomies ---------------------------------------------------------------------------------------
 
 
-def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TaxonomyImport:
+    """A taxonomy imported into the workspace: its goals, its queries (Aurora), and whether it replaced one."""
+
+    code: str
+    title: str
+    goals: int
+    replaced: bool
+    queries: int | None = None
+    """How many queries an Aurora folder gave (None for a taxonomy YAML file)."""
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        out: dict[str, JsonValue] = {"code": self.code, "title": self.title, "goals": self.goals}
+        if self.queries is not None:
+            out["queries"] = self.queries
+        out["replaced"] = self.replaced
+        return out
+
+
+def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> TaxonomyImport:
     taxonomy = taxonomies.read_taxonomy_file(path)
     with workspace.transaction() as session:
         replaced = taxonomies.store(session, taxonomy, where=str(path))
@@ -977,17 +1196,14 @@ def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> dict[str,
             entity_id=taxonomy.code,
             after={"goals": len(taxonomy.goals), "file": str(path)},
         )
-    return {
-        "code": taxonomy.code,
-        "title": taxonomy.title,
-        "goals": len(taxonomy.goals),
-        "replaced": replaced,
-    }
+    return TaxonomyImport(
+        code=taxonomy.code, title=taxonomy.title, goals=len(taxonomy.goals), replaced=replaced
+    )
 
 
 def import_aurora(
     workspace: Workspace, folder: Path, *, code: str = "aurora-sdg", user: str
-) -> dict[str, Any]:
+) -> TaxonomyImport:
     """Import a folder of Aurora SDG query files (Scopus syntax) as a taxonomy of the workspace."""
     from missionboard.mapping.aurora import read_folder
 
@@ -1002,13 +1218,13 @@ def import_aurora(
             entity_id=taxonomy.code,
             after={"goals": len(taxonomy.goals), "folder": str(folder), "format": "aurora"},
         )
-    return {
-        "code": taxonomy.code,
-        "title": taxonomy.title,
-        "goals": len(taxonomy.goals),
-        "queries": sum(len(g.queries) for g in taxonomy.goals),
-        "replaced": replaced,
-    }
+    return TaxonomyImport(
+        code=taxonomy.code,
+        title=taxonomy.title,
+        goals=len(taxonomy.goals),
+        replaced=replaced,
+        queries=sum(len(g.queries) for g in taxonomy.goals),
+    )
 
 
 def is_builtin_taxonomy(code: str) -> bool:
@@ -1016,7 +1232,8 @@ def is_builtin_taxonomy(code: str) -> bool:
     return code in taxonomies.BUILTIN
 
 
-def list_taxonomies(workspace: Workspace | None) -> list[dict[str, Any]]:
+def list_taxonomies(workspace: Workspace | None) -> list[TaxonomyEntry]:
+    """Every taxonomy a user can name: built-in, the workspace's missions, imported."""
     if workspace is None:
         return taxonomies.list_all(None)
     with workspace.reading() as session:

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+
+from pydantic import JsonValue
 
 from missionboard.store.contents import record_counts
 from missionboard.store.presence import Presence, announce, others
 from missionboard.store.workspace import Workspace
 
-__all__ = ["Presence", "announce", "others", "workspace_summary"]
+__all__ = ["Presence", "WorkspaceSummary", "announce", "others", "workspace_summary"]
 
 
-def workspace_summary(workspace: Workspace, url: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    """What ``missionboard info`` shows: the workspace, its schema, its records per kind and the other
+    processes that have it open (each as ``Presence.to_dict()``)."""
+
+    url: str
+    schema: str
+    counts: dict[str, int]
+    in_use: list[dict[str, JsonValue]]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The document ``info --json`` prints."""
+        return {
+            "url": self.url,
+            "schema": self.schema,
+            "counts": dict(self.counts),
+            "in_use": list(self.in_use),
+        }
+
+
+def workspace_summary(workspace: Workspace, url: str | None = None) -> WorkspaceSummary:
     """Counts of what the workspace holds, and ``in_use``: the other processes that have it open.
 
     ``url`` is the workspace's URL with its password (``workspace.url`` hides it), needed on PostgreSQL
@@ -19,5 +41,5 @@ def workspace_summary(workspace: Workspace, url: str | None = None) -> dict[str,
     """
     with workspace.reading() as session:
         counts = record_counts(session)
-    in_use = [p.to_dict() for p in others(url or workspace.url)]
-    return {"url": workspace.url, "schema": workspace.revision(), "counts": counts, "in_use": in_use}
+    in_use: list[dict[str, JsonValue]] = [p.to_dict() for p in others(url or workspace.url)]
+    return WorkspaceSummary(url=workspace.url, schema=workspace.revision(), counts=counts, in_use=in_use)

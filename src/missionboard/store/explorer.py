@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
+from pydantic import JsonValue
 from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -82,6 +83,157 @@ ROW_COLUMNS = (
     ProjectRow.regions,
 )
 """What a list of projects shows: only these columns are read (the record's other JSON columns are large)."""
+
+
+# --- the records, as the pages, the exports and the API show them ----------------------------------
+# They stay dicts (typed ones): their keys, in this order, are the API's JSON and the templates' names.
+
+
+class ProjectSummary(TypedDict):
+    """A project as a list shows it (``ROW_COLUMNS``); dates ISO, money a float."""
+
+    id: int
+    source: str
+    source_id: str
+    title: str
+    funder: str | None
+    programme: str | None
+    instrument: str | None
+    stage: str | None
+    status: str
+    start: str | None
+    end: str | None
+    budget_amount: float | None
+    budget_currency: str | None
+    countries: list[str]
+    regions: list[str]
+
+
+class ImportRunRef(TypedDict):
+    """The import a project's record came from."""
+
+    id: int
+    format: str
+    source: str | None
+    files: list[JsonValue]
+    user: str
+    started_at: str | None
+
+
+class ProjectActor(TypedDict):
+    """An actor taking part in a project, with its role and share of the money."""
+
+    id: int
+    name: str
+    helix: str | None
+    country: str | None
+    role: str
+    amount: float | None
+    currency: str | None
+
+
+class LinkRecord(TypedDict):
+    """A link of a project to a goal; ``project_title`` where a list of links shows it."""
+
+    id: int
+    project_id: int
+    taxonomy: str
+    goal: str
+    score: float
+    method: str
+    evidence: JsonValue
+    status: str
+    reviewer: str | None
+    reviewed_at: str | None
+    project_title: NotRequired[str]
+
+
+class TopProject(LinkRecord):
+    """A link among an objective's strongest projects, with the project's instrument and funder."""
+
+    instrument: str | None
+    funder: str | None
+
+
+class ProjectDecision(TypedDict):
+    """A stage-gate decision on a project, with the evidence it was taken on."""
+
+    id: int
+    decision: str
+    rationale: str
+    by: str
+    at: str | None
+    evidence: JsonValue
+
+
+class ProjectRecord(ProjectSummary):
+    """A project's whole record: its columns, the import it came from, its actors, links and decisions."""
+
+    abstract: str | None
+    language: str | None
+    funding_scheme: str | None
+    public_amount: float | None
+    public_currency: str | None
+    cofunding_amount: float | None
+    cofunding_currency: str | None
+    trl: int | None
+    sectors: list[str]
+    topics: list[str]
+    source_labels: list[JsonValue]
+    raw: JsonValue
+    created_at: str | None
+    updated_at: str | None
+    import_run: ImportRunRef | None
+    actors: list[ProjectActor]
+    links: list[LinkRecord]
+    decisions: list[ProjectDecision]
+
+
+class ImportRunRecord(TypedDict):
+    """A past import run as the API lists it."""
+
+    id: int
+    format: str
+    source: str | None
+    files: list[JsonValue]
+    read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    started_at: str | None
+    seconds: float
+    user: str
+    dry_run: bool
+
+
+class MissionDecision(TypedDict):
+    """A decision on a project in a mission's portfolio, with the project's title."""
+
+    id: int
+    project_id: int
+    project_title: str
+    decision: str
+    rationale: str
+    by: str
+    at: str | None
+
+
+class AuditRecord(TypedDict):
+    """An audit event as the log shows it: who, when, what, before → after."""
+
+    id: int
+    at: str | None
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: JsonValue
+    after: JsonValue
+
+
+RowT = TypeVar("RowT")
+"""What a ``Page`` lists: ``ProjectSummary``, ``LinkRecord`` or ``AuditRecord``."""
 
 
 @dataclass
@@ -162,10 +314,10 @@ class ProjectFilter:
 
 
 @dataclass
-class Page:
+class Page(Generic[RowT]):
     """One page of a list, and how many rows match (exactly up to ``COUNT_CAP``, else a lower bound)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[RowT]
     total: int
     total_capped: bool
     page: int
@@ -179,7 +331,8 @@ class Page:
     def has_next(self) -> bool:
         return self.total > self.page * self.per_page or self.total_capped
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
+        """The page as the API answers it."""
         return {
             "items": self.rows,
             "total": self.total,
@@ -210,7 +363,7 @@ class ExplorerStore:
 
     # --- the project list ------------------------------------------------------------------------
 
-    def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page:
+    def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page[ProjectSummary]:
         """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
         rows = self.session.execute(
             _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
@@ -228,7 +381,7 @@ class ExplorerStore:
 
     def iter_projects(
         self, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[ProjectSummary]:
         """Every project of the view in its order (for exports), streamed in batches."""
         query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
         if limit is not None:
@@ -279,43 +432,24 @@ class ExplorerStore:
 
     # --- one project -----------------------------------------------------------------------------
 
-    def project(self, project_id: int) -> dict[str, Any]:
+    def project(self, project_id: int) -> ProjectRecord:
         """A project's record with its actors and every link and decision (visibility is the caller's)."""
         session = self.session
         row = session.get(ProjectRow, project_id)
         if row is None:
             raise NotFound(f"no project with id {project_id}")
-        data = _row_dict(row)
-        data.update(
-            abstract=row.abstract,
-            language=row.language,
-            funding_scheme=row.funding_scheme,
-            public_amount=float(row.public_amount) if row.public_amount is not None else None,
-            public_currency=row.public_currency,
-            cofunding_amount=float(row.cofunding_amount) if row.cofunding_amount is not None else None,
-            cofunding_currency=row.cofunding_currency,
-            trl=row.trl,
-            sectors=list(row.sectors or []),
-            topics=list(row.topics or []),
-            source_labels=list(row.source_labels or []),
-            raw=row.raw or {},
-            created_at=row.created_at.isoformat() if row.created_at else None,
-            updated_at=row.updated_at.isoformat() if row.updated_at else None,
-        )
         run = session.get(ImportRunRow, row.import_run_id) if row.import_run_id else None
-        data["import_run"] = (
-            None
-            if run is None
-            else {
-                "id": run.id,
-                "format": run.format,
-                "source": run.source,
-                "files": run.files,
-                "user": run.user,
-                "started_at": run.started_at.isoformat() if run.started_at else None,
-            }
-        )
-        data["actors"] = [
+        import_run: ImportRunRef | None = None
+        if run is not None:
+            import_run = ImportRunRef(
+                id=run.id,
+                format=run.format,
+                source=run.source,
+                files=run.files,
+                user=run.user,
+                started_at=run.started_at.isoformat() if run.started_at else None,
+            )
+        actors: list[ProjectActor] = [
             {
                 "id": a.id,
                 "name": a.name,
@@ -332,13 +466,13 @@ class ExplorerStore:
                 .order_by(ParticipationRow.role, ActorRow.name)
             )
         ]
-        data["links"] = [
+        links = [
             _link_dict(link)
             for link in session.scalars(
                 select(LinkRow).where(LinkRow.project_id == project_id).order_by(LinkRow.score.desc())
             )
         ]
-        data["decisions"] = [
+        decisions: list[ProjectDecision] = [
             {
                 "id": d.id,
                 "decision": d.decision,
@@ -353,7 +487,27 @@ class ExplorerStore:
                 .order_by(DecisionRow.at.desc())
             )
         ]
-        return data
+        return {
+            **_row_dict(row),
+            "abstract": row.abstract,
+            "language": row.language,
+            "funding_scheme": row.funding_scheme,
+            "public_amount": float(row.public_amount) if row.public_amount is not None else None,
+            "public_currency": row.public_currency,
+            "cofunding_amount": float(row.cofunding_amount) if row.cofunding_amount is not None else None,
+            "cofunding_currency": row.cofunding_currency,
+            "trl": row.trl,
+            "sectors": list(row.sectors or []),
+            "topics": list(row.topics or []),
+            "source_labels": list(row.source_labels or []),
+            "raw": row.raw or {},
+            "created_at": row.created_at.isoformat() if row.created_at else None,
+            "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+            "import_run": import_run,
+            "actors": actors,
+            "links": links,
+            "decisions": decisions,
+        }
 
     def projects_missions(self, project_id: int) -> list[str]:
         """Missions whose portfolio holds the project (links that count by ``domain.portfolio_rule``)."""
@@ -370,7 +524,7 @@ class ExplorerStore:
 
     # --- links -----------------------------------------------------------------------------------
 
-    def link(self, link_id: int) -> dict[str, Any]:
+    def link(self, link_id: int) -> LinkRecord:
         """One link, or ``NotFound``."""
         link = self.session.get(LinkRow, link_id)
         if link is None:
@@ -388,7 +542,7 @@ class ExplorerStore:
         by_uncertainty: bool = False,
         page: int = 1,
         per_page: int = 50,
-    ) -> Page:
+    ) -> Page[LinkRecord]:
         """Links with their project titles; ``by_uncertainty`` puts scores nearest 0.5 first (the review queue)."""
         query = select(LinkRow, ProjectRow.title).join(ProjectRow, ProjectRow.id == LinkRow.project_id)
         count = select(LinkRow.id)
@@ -427,7 +581,7 @@ class ExplorerStore:
 
     # --- import runs -----------------------------------------------------------------------------
 
-    def import_runs(self, page: int, per_page: int) -> list[dict[str, Any]]:
+    def import_runs(self, page: int, per_page: int) -> list[ImportRunRecord]:
         """One page of past import runs, newest first."""
         rows = self.session.scalars(
             select(ImportRunRow)
@@ -487,7 +641,7 @@ class ExplorerStore:
                 found[status] = int(n_counted) + int(n_left_out)
         return out
 
-    def top_projects(self, mission: Mission, goal: str, limit: int = 5) -> list[dict[str, Any]]:
+    def top_projects(self, mission: Mission, goal: str, limit: int = 5) -> list[TopProject]:
         """The strongest projects of an objective in the portfolio: accepted first, then by score."""
         rows = self.session.execute(
             select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
@@ -505,7 +659,7 @@ class ExplorerStore:
             for link, title, instrument, funder in rows
         ]
 
-    def mission_decisions(self, mission: Mission, limit: int = 20) -> list[dict[str, Any]]:
+    def mission_decisions(self, mission: Mission, limit: int = 20) -> list[MissionDecision]:
         """The newest decisions on projects in the mission's portfolio."""
         rows = self.session.execute(
             select(DecisionRow, ProjectRow.title)
@@ -538,7 +692,7 @@ class ExplorerStore:
         action: str = "",
         page: int = 1,
         per_page: int = 50,
-    ) -> Page:
+    ) -> Page[AuditRecord]:
         """Audit events, newest first, filtered by exact entity, id, actor and action prefix."""
         conditions = []
         if entity:
@@ -564,7 +718,7 @@ class ExplorerStore:
             )
             or 0
         )
-        items = [
+        items: list[AuditRecord] = [
             {
                 "id": r.id,
                 "at": r.at.isoformat() if r.at else None,
@@ -635,7 +789,7 @@ def _ordered(query: Select[Any], f: ProjectFilter) -> Select[Any]:
     return query.order_by(primary, tie) if f.sort != "id" else query.order_by(primary)
 
 
-def _row_dict(row: Any) -> dict[str, Any]:
+def _row_dict(row: Any) -> ProjectSummary:
     return {
         "id": row.id,
         "source": row.source,
@@ -655,8 +809,8 @@ def _row_dict(row: Any) -> dict[str, Any]:
     }
 
 
-def _link_dict(link: LinkRow, title: str | None = None) -> dict[str, Any]:
-    data = {
+def _link_dict(link: LinkRow, title: str | None = None) -> LinkRecord:
+    data: LinkRecord = {
         "id": link.id,
         "project_id": link.project_id,
         "taxonomy": link.taxonomy,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ class ProposedLink:
     taxonomy: str
     goal: str
     score: float
-    evidence: dict[str, Any] | None
+    evidence: dict[str, JsonValue] | None
     project_title: str
     project_abstract: str
 
@@ -150,7 +150,7 @@ class LinkStore:
         *,
         score: float,
         method: str,
-        evidence: dict[str, Any],
+        evidence: dict[str, JsonValue],
         text_hash: str,
         at: dt.datetime,
     ) -> None:
@@ -177,7 +177,7 @@ class LinkStore:
         *,
         score: float,
         method: str,
-        evidence: dict[str, Any],
+        evidence: dict[str, JsonValue],
         text_hash: str,
         at: dt.datetime,
     ) -> None:

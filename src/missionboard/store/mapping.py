@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import JsonValue
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -36,7 +37,7 @@ class LabelledProject:
     """A project with the labels its publisher gave it (IATI SDG tags and the like)."""
 
     id: int
-    source_labels: list[Any]
+    source_labels: list[JsonValue]
 
 
 def _summary(row: ProjectRow) -> ProjectSummary:

@@ -40,7 +40,7 @@ def authorise_link(account: Account, taxonomy: str) -> None:
         account.require_admin(f"review links of the '{taxonomy}' taxonomy")
 
 
-def _refuse_hidden(workspace: Workspace, account: Account, link: dict[str, Any]) -> None:
+def _refuse_hidden(workspace: Workspace, account: Account, link: explorer.LinkRecord) -> None:
     """A link of a mission the caller may not see is answered as if it did not exist: a 403 naming the
     mission would tell an outsider that the private mission exists, and which projects it holds."""
     from missionboard.services import missions as mission_service
@@ -70,9 +70,9 @@ def review(
         raise InputError(Problem("request", None, "goal", "re-assigning needs the goal to move the link to"))
     result = mapping_service.review_link(workspace, link_id, action, goal=goal, user=account.username)
     with workspace.reading() as session:
-        after = explorer.link_record(session, link_id)
-    if isinstance(result, dict) and "reassigned_to" in result:
-        after["reassigned_to"] = result["reassigned_to"]
+        after: dict[str, Any] = {**explorer.link_record(session, link_id)}
+    if result.reassigned_to is not None:
+        after["reassigned_to"] = result.reassigned_to.to_dict()
     return after
 
 

@@ -441,7 +441,7 @@ def list_projects(
     responses=errors(403, 404),
     response_model=ProjectDetail,
 )
-def get_project(request: Request, project_id: RowId) -> dict[str, Any]:
+def get_project(request: Request, project_id: RowId) -> explorer.ProjectRecord:
     account = require_account(request)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:

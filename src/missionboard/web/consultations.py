@@ -1026,7 +1026,7 @@ def _mine(request: Request, consultation_id: str, form: FormData) -> Response:
     if not receipt:
         return again("missing", 422)
     try:
-        data = service.personal_data(workspace, consultation_id, receipt)
+        data = service.personal_data(workspace, consultation_id, receipt).to_dict()
     except NotFound:
         return again("unknown", 404)
     if action == "download":

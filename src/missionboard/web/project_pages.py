@@ -4,7 +4,7 @@ project's page (its links, health, gates and decisions as the caller may see the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -101,8 +101,9 @@ def explorer_csv(request: Request) -> Response:
     )
 
 
-def _export_row(row: dict[str, Any]) -> list[Any]:
-    return [row[c] for c in explorer.EXPORT_COLUMNS]
+def _export_row(row: explorer.ProjectSummary) -> list[object]:
+    values: Mapping[str, object] = row
+    return [values[c] for c in explorer.EXPORT_COLUMNS]
 
 
 @router.get("/projects/export.xlsx")
