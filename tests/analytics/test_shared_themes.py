@@ -147,10 +147,10 @@ def test_themes_and_analyze_report_the_same_k_and_assignment(
     ws, _, _ = two_missions
     report = mapping_service.themes(ws, mission_id="energy")
     analysis = analyze_portfolio(ws, "energy").to_dict()
-    assert analysis["diversity"]["theme_set"]["k"] == report["k"]
-    assert analysis["diversity"]["theme_set"]["generation"] == report["theme_set"]["generation"]
+    assert analysis["diversity"]["theme_set"]["k"] == report.k
+    assert analysis["diversity"]["theme_set"]["generation"] == report.theme_set["generation"]
     by_theme = {r["theme"]: r["projects"] for r in analysis["themes"]["rows"]}
-    assert by_theme == {t["theme"]: t["size"] for t in report["themes"]}
+    assert by_theme == {t.theme: t.size for t in report.themes}
 
 
 def test_the_whole_workspace_has_at_least_the_variety_of_any_mission(
@@ -220,7 +220,7 @@ def test_a_user_given_k_replaces_the_shared_set_for_analyze_too(
     two_missions: tuple[Workspace, list[int], list[int]],
 ) -> None:
     ws, _, _ = two_missions
-    assert mapping_service.themes(ws, k=3)["k"] == 3
+    assert mapping_service.themes(ws, k=3).k == 3
     evidence = analyze_portfolio(ws).to_dict()["diversity"]["theme_set"]
     assert evidence["k"] == 3
     assert "set by the user" in evidence["chosen_by"]["rule"]

@@ -1,15 +1,21 @@
-"""The result of an analysis: plain data that the CLI, the web app and the reports render.
+"""The result of an analysis: one typed ``PortfolioAnalysis`` that the CLI prints, the web renders, the
+API answers (as ``AnalyticsOut``) and the reports read.
 
-Every headline number is a *figure*: ``{"value": …, "unit": …, "computed_from": …}``. Tables are
+The engine builds each section as plain data. Every headline number is a *figure*:
+``{"value": …, "unit": …, "computed_from": …}``. Tables are
 ``{"unit": {column: unit}, "computed_from": …, "rows": [...]}`` so that a reader of the JSON never
-has to guess what a number means.
+has to guess what a number means. The use case validates the sections once into ``PortfolioAnalysis``
+(``Figure`` and ``Table`` where a value has their keys, JSON elsewhere), whose ``to_dict()`` is the
+JSON ``analyze`` writes.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 KEYS = (
     "mission",
@@ -60,19 +66,120 @@ def table(rows: list[dict[str, Any]], units: dict[str, str], computed_from: str)
     return {"unit": units, "computed_from": computed_from, "rows": clean(rows)}
 
 
-@dataclass
-class PortfolioAnalysis:
-    """Everything ``analyze`` computes for one mission, taxonomy or the whole portfolio."""
+# --- the typed result -------------------------------------------------------------------------------
 
-    sections: dict[str, Any] = field(default_factory=dict)
+Json = TypeAliasType("Json", "str | int | float | bool | list[Json] | dict[str, Json] | None")
+"""Any JSON value: a string, number, boolean, null, or a list or object of JSON values."""
 
-    def __getitem__(self, key: str) -> Any:
-        return self.sections[key]
+Number = int | float
+"""A number as it was computed: whole numbers stay whole (pydantic keeps ``0`` as ``0``, not ``0.0``)."""
+
+
+class Strict(BaseModel):
+    """A part of a result: only the keys it names (a new key fails validation until it is described)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PortfolioRuleOut(Strict):
+    """Which links count towards a mission's portfolio (``domain.portfolio_rule``)."""
+
+    rule: str = Field(description="The rule in one line")
+    threshold: Number
+    override: bool = Field(description="Whether the threshold was chosen for this analysis")
+
+
+class PortfolioBasis(PortfolioRuleOut):
+    """The rule and the reporting currency every portfolio figure carries."""
+
+    currency: str | None
+    currency_source: str = Field(description="mission, workspace, projects, chosen or none")
+    conversion: str = Field(description="How money in other currencies was converted, in one line")
+
+
+class Figure(Strict):
+    """One number with its unit and the data it was computed from (``analytics.result.figure``)."""
+
+    value: Number | str | bool | None
+    unit: str
+    computed_from: str
+
+
+class Table(Strict):
+    """Rows sharing a unit per column (``analytics.result.table``)."""
+
+    unit: dict[str, str] = Field(description="Column → unit")
+    computed_from: str
+    rows: list[dict[str, Json]]
+
+
+Entry = Annotated[Figure | Table | Json, Field(union_mode="left_to_right")]
+"""A value of a section: a figure or a table where it has their keys (tried in that order), else JSON."""
+
+Section = dict[str, Entry]
+"""An analytics section: named figures and tables (and, in a few sections, plain values or groups)."""
+
+NetworkEntry = Annotated[Figure | Table | Section, Field(union_mode="left_to_right")]
+
+
+class AnalyticsMission(Strict):
+    id: str
+    title: str
+    version: int
+    owner: str | None
+    deadline: str | None
+    objectives: int
+    taxonomy: str
+
+
+class AnalyticsScope(Strict):
+    taxonomy: str | None
+    threshold: Number | None
+    since: int | None  # the year given to ``--since`` (the API schema said str until this was typed)
+    description: str
+
+
+class PortfolioAnalysis(Strict):
+    """Everything ``analyze`` computes for one mission, taxonomy or the whole portfolio
+    (``missionboard analyze --format json``); a section the analysis could not compute is null."""
+
+    mission: AnalyticsMission | None
+    scope: AnalyticsScope | None
+    portfolio: PortfolioBasis | None
+    projects: dict[str, Figure] | None
+    budget: Section | None
+    coverage: Table | None
+    gaps: Table | None
+    instruments: dict[str, Table] | None
+    stages: dict[str, Table] | None
+    helix: Section | None
+    geography: Section | None
+    timeline: Table | None
+    leverage: Section | None
+    diversity: Section | None
+    themes: Table | None
+    concentration: dict[str, Section] | None
+    network: dict[str, NetworkEntry] | None
+    overlaps: Section | None
+    dynamics: Table | None
+    meta: dict[str, Json] | None = Field(description="How the analysis ran: engine, rows read, seconds")
+
+    @classmethod
+    def of_sections(cls, sections: dict[str, Any]) -> PortfolioAnalysis:
+        """The engine's sections (plain data, numbers made JSON-safe here), validated once; a section
+        missing from ``sections`` is None."""
+        return cls.model_validate({key: clean(sections.get(key)) for key in KEYS})
+
+    def __getitem__(self, key: str) -> object:
+        if key not in KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
 
     @property
     def reporting_currency(self) -> str:
-        return str(self.sections.get("budget", {}).get("reporting_currency", ""))
+        found = (self.budget or {}).get("reporting_currency", "")
+        return str(found)
 
     def to_dict(self) -> dict[str, Any]:
-        """One JSON-ready object with the keys in ``KEYS`` order."""
-        return {key: clean(self.sections.get(key)) for key in KEYS}
+        """One JSON-ready object with the keys in ``KEYS`` order (the JSON the analysis always wrote)."""
+        return self.model_dump()

@@ -240,4 +240,4 @@ def analyze_portfolio(
         # whether this call computed the shared themes, reused them, or assigned new projects to them
         "theme_set": theme_set.status,
     }
-    return PortfolioAnalysis(sections=sections)
+    return PortfolioAnalysis.of_sections(sections)

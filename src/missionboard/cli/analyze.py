@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.markup import escape
@@ -72,45 +71,46 @@ def analyze(
         currency=currency,
         max_text_projects=max_text_projects,
     )
-    data = result.to_dict()
     written: list[Path] = []
     if charts is not None:
-        written = reports.write_charts(data, charts)
-        data["charts"] = [str(p) for p in written]
+        written = reports.write_charts(result, charts)
     if output_format is AnalyzeFormat.JSON:
+        data = result.to_dict()
+        if charts is not None:
+            data["charts"] = [str(p) for p in written]
         print_json(data)
     elif output_format is AnalyzeFormat.MD:
         names = [p.name for p in written if p.suffix == ".png"]
-        sys.stdout.write(reports.markdown(data, names) + "\n")
+        sys.stdout.write(reports.markdown(result, names) + "\n")
     else:
-        _render_text(data)
+        _render_text(result)
         if written:
             console.print(f"wrote {len(written)} chart files to {charts}", highlight=False)
 
 
-def _render_text(data: dict[str, Any]) -> None:
+def _render_text(analysis: analytics.PortfolioAnalysis) -> None:
     # a report written to a file or a pipe gets room for its widest table; a terminal keeps its width
     previous = console.width
     if not console.is_terminal:
         console.width = max(previous, 140)
     try:
-        _render_tables(data)
+        _render_tables(analysis)
     finally:
         console.width = previous
 
 
-def _render_tables(data: dict[str, Any]) -> None:
-    console.print(f"[bold]{escape(reports.title(data))}[/bold]")
-    console.print(f"Scope: {escape(data['scope']['description'])}", highlight=False)
-    console.print(escape(reports.portfolio_line(data)), highlight=False)
+def _render_tables(analysis: analytics.PortfolioAnalysis) -> None:
+    console.print(f"[bold]{escape(reports.title(analysis))}[/bold]")
+    console.print(f"Scope: {escape(reports.scope_text(analysis))}", highlight=False)
+    console.print(escape(reports.portfolio_line(analysis)), highlight=False)
     head = Table(title="Headline figures", show_header=True, title_justify="left")
     head.add_column("Figure")
     head.add_column("Value", justify="right")
     head.add_column("Unit")
-    for label, value, unit in reports.headline(data):
+    for label, value, unit in reports.headline(analysis):
         head.add_row(escape(label), value, escape(unit))
     console.print(head)
-    for report in reports.report_tables(data):
+    for report in reports.report_tables(analysis):
         table = Table(
             title=report.title, caption=escape(report.note), title_justify="left", caption_justify="left"
         )

@@ -1,12 +1,13 @@
 """Charts of a portfolio analysis as PNG and SVG files (matplotlib, Agg backend: no display needed).
 
-``write_charts(data, directory)`` takes the dict of ``PortfolioAnalysis.to_dict()`` and writes
+``write_charts(analysis, directory)`` takes a ``PortfolioAnalysis`` (or its JSON form) and writes
 coverage by objective, instrument mix, helix mix, stage mix, timeline and the funder network map.
 Each chart is written twice, ``NAME.png`` and ``NAME.svg``; a chart with no data is skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import networkx as nx
 from matplotlib.figure import Figure
+
+from missionboard.analytics.result import Figure as AnalysisFigure
+from missionboard.analytics.result import PortfolioAnalysis
+from missionboard.reports.summary import Analysis, analysis_of, entry_of, group_of, table_of
 
 COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
@@ -30,11 +35,16 @@ def _save(fig: Figure, directory: Path, name: str) -> list[Path]:
     return paths
 
 
-def coverage_chart(data: dict[str, Any]) -> Figure | None:
-    rows = data["coverage"]["rows"]
+def _rows(found: object, name: str) -> list[dict[str, Any]]:
+    """A table's rows, as matplotlib takes their numbers."""
+    return list(table_of(found, name).rows)
+
+
+def coverage_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    rows = _rows(analysis.coverage, "coverage")
     if not rows:
         return None
-    rc = data["budget"]["reporting_currency"]
+    rc = analysis.reporting_currency
     labels = [str(r["goal"]) for r in rows]
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.5))
     positions = range(len(rows))
@@ -69,22 +79,21 @@ def _bars(rows: list[dict[str, Any]], key: str, value: str, title: str, xlabel: 
     return fig
 
 
-def instrument_chart(data: dict[str, Any]) -> Figure | None:
-    rc = data["budget"]["reporting_currency"]
-    return _bars(
-        data["instruments"]["by_type"]["rows"], "instrument", "budget", "Instrument mix", f"budget ({rc})"
-    )
+def instrument_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    rc = analysis.reporting_currency
+    rows = _rows((analysis.instruments or {}).get("by_type"), "instruments.by_type")
+    return _bars(rows, "instrument", "budget", "Instrument mix", f"budget ({rc})")
 
 
-def helix_chart(data: dict[str, Any]) -> Figure | None:
-    rows = data["helix"]["by_helix"]["rows"]
+def helix_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    rows = _rows(entry_of(analysis.helix, "by_helix"), "helix.by_helix")
     if not rows:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     labels = [r["helix"] for r in rows]
     for ax, key, title in (
         (axes[0], "participations", "Participations"),
-        (axes[1], "money", f"Money ({data['budget']['reporting_currency']})"),
+        (axes[1], "money", f"Money ({analysis.reporting_currency})"),
     ):
         values = [r[key] or 0 for r in rows]
         if sum(values) > 0:
@@ -94,10 +103,10 @@ def helix_chart(data: dict[str, Any]) -> Figure | None:
     return fig
 
 
-def stage_chart(data: dict[str, Any]) -> Figure | None:
-    rc = data["budget"]["reporting_currency"]
+def stage_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    rc = analysis.reporting_currency
     return _bars(
-        data["stages"]["by_stage"]["rows"],
+        _rows((analysis.stages or {}).get("by_stage"), "stages.by_stage"),
         "stage",
         "projects",
         "Stage mix",
@@ -105,8 +114,8 @@ def stage_chart(data: dict[str, Any]) -> Figure | None:
     )
 
 
-def timeline_chart(data: dict[str, Any]) -> Figure | None:
-    rows = data["timeline"]["rows"]
+def timeline_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    rows = _rows(analysis.timeline, "timeline")
     if not rows:
         return None
     years = [r["year"] for r in rows]
@@ -115,9 +124,9 @@ def timeline_chart(data: dict[str, Any]) -> Figure | None:
         years,
         [r["spend"] or 0 for r in rows],
         color=COLOURS[0],
-        label=f"spend ({data['budget']['reporting_currency']})",
+        label=f"spend ({analysis.reporting_currency})",
     )
-    ax.set_ylabel(f"spend ({data['budget']['reporting_currency']} per year)")
+    ax.set_ylabel(f"spend ({analysis.reporting_currency} per year)")
     other = ax.twinx()
     other.plot(years, [r["starts"] for r in rows], color=COLOURS[1], marker="o", label="project starts")
     other.set_ylabel("project starts")
@@ -125,10 +134,10 @@ def timeline_chart(data: dict[str, Any]) -> Figure | None:
     return fig
 
 
-def network_chart(data: dict[str, Any]) -> Figure | None:
-    funders = data["network"]["funders"]
-    links = funders["links"]["rows"]
-    nodes = funders["funders"]["rows"]
+def network_chart(analysis: PortfolioAnalysis) -> Figure | None:
+    group = group_of(analysis.network, "funders")
+    links = _rows(entry_of(group, "links"), "network.funders.links")
+    nodes = _rows(entry_of(group, "funders"), "network.funders.funders")
     if not nodes:
         return None
     graph: nx.Graph[str] = nx.Graph()
@@ -144,14 +153,15 @@ def network_chart(data: dict[str, Any]) -> Figure | None:
     nx.draw_networkx_edges(graph, position, ax=ax, width=widths, alpha=0.4)
     nx.draw_networkx_nodes(graph, position, ax=ax, node_size=sizes, node_color=COLOURS[2], alpha=0.8)
     nx.draw_networkx_labels(graph, position, ax=ax, font_size=7)
-    silo = data["network"]["silo_index"]["value"]
+    silo_index = entry_of(analysis.network, "silo_index")
+    silo = silo_index.value if isinstance(silo_index, AnalysisFigure) else None
     label = f"{silo:.2f}" if silo is not None else "–"
     ax.set_title(f"Funder network (node size: actors; edge width: shared actors; silo index {label})")
     ax.axis("off")
     return fig
 
 
-CHARTS = {
+CHARTS: dict[str, Callable[[PortfolioAnalysis], Figure | None]] = {
     "coverage": coverage_chart,
     "instruments": instrument_chart,
     "helix": helix_chart,
@@ -161,12 +171,13 @@ CHARTS = {
 }
 
 
-def write_charts(data: dict[str, Any], directory: Path) -> list[Path]:
+def write_charts(given: Analysis, directory: Path) -> list[Path]:
     """Write every chart that has data; returns the files written."""
+    analysis = analysis_of(given)
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, make in CHARTS.items():
-        fig = make(data)
+        fig = make(analysis)
         if fig is not None:
             written += _save(fig, directory, name)
     return written

@@ -1,14 +1,20 @@
 """What a mission owner reads first: headline figures and the key tables of an analysis.
 
-Both the terminal (Rich) and the markdown report render these same ``ReportTable`` objects, so the
-two never disagree.
+Each function reads the typed ``PortfolioAnalysis`` (or its JSON form, ``to_dict()`` or a saved
+``analyze --format json``, validated into it). Both the terminal (Rich) and the markdown report
+render these same ``ReportTable`` objects, so the two never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from missionboard.analytics.result import KEYS, Figure, Json, PortfolioAnalysis, Table
+
+Analysis = PortfolioAnalysis | Mapping[str, object]
+"""An analysis, typed or in its JSON form."""
 
 Formatter = Callable[[Any], str]
 
@@ -50,47 +56,83 @@ class ReportTable:
     title: str
     note: str
     columns: list[Column]
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Json]]
 
     def cells(self) -> list[list[str]]:
         return [[c.format(r.get(c.key)) for c in self.columns] for r in self.rows]
 
 
-def _v(section: Any) -> Any:
-    return section.get("value") if isinstance(section, dict) else None
+def analysis_of(found: Analysis) -> PortfolioAnalysis:
+    """The typed analysis; its JSON form is validated into it (keys other than the sections, such as
+    ``charts``, left out)."""
+    if isinstance(found, PortfolioAnalysis):
+        return found
+    return PortfolioAnalysis.model_validate({key: found.get(key) for key in KEYS})
 
 
-def portfolio_line(data: dict[str, Any]) -> str:
+def _v(found: object) -> Any:
+    """A figure's value; None where there is no figure."""
+    return found.value if isinstance(found, Figure) else None
+
+
+def entry_of(section: Mapping[str, object] | None, key: str) -> object:
+    """The entry ``key`` of a section (None where the section or the entry is missing)."""
+    return None if section is None else section.get(key)
+
+
+def group_of(section: Mapping[str, object] | None, key: str) -> Mapping[str, object] | None:
+    """A group of figures and tables inside a section (``concentration["funders"]``, ``network["funders"]``)."""
+    found = entry_of(section, key)
+    return found if isinstance(found, Mapping) else None
+
+
+def table_of(found: object, name: str) -> Table:
+    """A table of the analysis that every analysis has (``TypeError`` where it is missing)."""
+    if not isinstance(found, Table):
+        raise TypeError(f"the analysis has no table {name!r}")
+    return found
+
+
+def portfolio_line(given: Analysis) -> str:
     """The line under the figures saying which projects count and in which currency money is shown."""
-    block = data.get("portfolio")
+    analysis = analysis_of(given)
+    block = analysis.portfolio
     if not block:
-        return f"Money in {data['budget']['reporting_currency']}."
-    return f"Portfolio: {block['rule']}. Money in {block['conversion'].removeprefix('money in ')}."
+        return f"Money in {analysis.reporting_currency}."
+    return f"Portfolio: {block.rule}. Money in {block.conversion.removeprefix('money in ')}."
 
 
-def headline(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+def headline(given: Analysis) -> list[tuple[str, str, str]]:
     """(label, value, unit) rows for the figures a mission owner looks at first."""
-    rc = data["budget"]["reporting_currency"]
-    network = data["network"]
-    diversity = data["diversity"]
-    unconverted = data["budget"]["unconverted"]["rows"]
+    analysis = analysis_of(given)
+    rc = analysis.reporting_currency
+    network = analysis.network
+    diversity = analysis.diversity
+    budget = analysis.budget
+    projects = analysis.projects
+    concentration = analysis.concentration
+    unconverted = table_of(entry_of(budget, "unconverted"), "budget.unconverted").rows
     out = [
-        ("Projects", number(_v(data["projects"]["projects"])), "projects"),
-        ("  of which only via proposed links", number(_v(data["projects"]["proposed_only"])), "projects"),
-        ("Budget", money(_v(data["budget"]["total"])), rc),
-        ("Public funding", money(_v(data["budget"]["public"])), rc),
-        ("Private co-funding", money(_v(data["budget"]["private"])), rc),
-        ("Leverage", number(_v(data["leverage"]["total"])), f"{rc} private per {rc} public"),
-        ("Themes (variety)", number(_v(diversity["variety"])), "themes"),
-        ("Balance", number(_v(diversity["balance"])), "Shannon evenness 0–1"),
-        ("Disparity", number(_v(diversity["disparity"])), "mean cosine distance 0–1"),
-        ("Stirling diversity", number(_v(diversity["stirling"])), "Δ 0–1"),
-        ("Funder concentration", number(_v(data["concentration"]["funders"]["hhi"])), "HHI 0–1"),
-        ("Recipient concentration", number(_v(data["concentration"]["recipients"]["hhi"])), "HHI 0–1"),
-        ("Silo index", number(_v(network["silo_index"])), "modularity by funder"),
-        ("Multi-funder projects", share(_v(network["multi_funder_share"])), "of funded projects"),
-        ("Multi-helix projects", share(_v(network["multi_helix_share"])), "of projects"),
-        ("Near-duplicates across funders", number(_v(data["overlaps"]["count"])), "project pairs"),
+        ("Projects", number(_v(entry_of(projects, "projects"))), "projects"),
+        ("  of which only via proposed links", number(_v(entry_of(projects, "proposed_only"))), "projects"),
+        ("Budget", money(_v(entry_of(budget, "total"))), rc),
+        ("Public funding", money(_v(entry_of(budget, "public"))), rc),
+        ("Private co-funding", money(_v(entry_of(budget, "private"))), rc),
+        ("Leverage", number(_v(entry_of(analysis.leverage, "total"))), f"{rc} private per {rc} public"),
+        ("Themes (variety)", number(_v(entry_of(diversity, "variety"))), "themes"),
+        ("Balance", number(_v(entry_of(diversity, "balance"))), "Shannon evenness 0–1"),
+        ("Disparity", number(_v(entry_of(diversity, "disparity"))), "mean cosine distance 0–1"),
+        ("Stirling diversity", number(_v(entry_of(diversity, "stirling"))), "Δ 0–1"),
+        ("Funder concentration", number(_v(entry_of(group_of(concentration, "funders"), "hhi"))), "HHI 0–1"),
+        (
+            "Recipient concentration",
+            number(_v(entry_of(group_of(concentration, "recipients"), "hhi"))),
+            "HHI 0–1",
+        ),
+        ("Silo index", number(_v(entry_of(network, "silo_index"))), "modularity by funder"),
+        ("Multi-funder projects", share(_v(entry_of(network, "multi_funder_share"))), "of funded projects"),
+        ("Multi-helix projects", share(_v(entry_of(network, "multi_helix_share"))), "of projects"),
+        ("Near-duplicates across funders", number(_v(entry_of(analysis.overlaps, "count"))), "project pairs"),
     ]
     for r in unconverted:
         out.append(
@@ -103,14 +145,28 @@ def headline(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def report_tables(data: dict[str, Any]) -> list[ReportTable]:
+def report_tables(given: Analysis) -> list[ReportTable]:
     """The key tables, in reading order."""
-    rc = data["budget"]["reporting_currency"]
-    cov = data["coverage"]
+    analysis = analysis_of(given)
+    rc = analysis.reporting_currency
+    instruments = analysis.instruments or {}
+    cov = table_of(analysis.coverage, "coverage")
+    gaps = table_of(analysis.gaps, "gaps")
+    by_type = table_of(instruments.get("by_type"), "instruments.by_type")
+    inferences = table_of(instruments.get("inferences"), "instruments.inferences")
+    by_stage = table_of((analysis.stages or {}).get("by_stage"), "stages.by_stage")
+    by_helix = table_of(entry_of(analysis.helix, "by_helix"), "helix.by_helix")
+    regions = table_of(entry_of(analysis.geography, "regions"), "geography.regions")
+    by_funder = table_of(entry_of(analysis.leverage, "by_funder"), "leverage.by_funder")
+    themes = table_of(analysis.themes, "themes")
+    brokers = table_of(entry_of(analysis.network, "brokers"), "network.brokers")
+    pairs = table_of(entry_of(analysis.overlaps, "pairs"), "overlaps.pairs")
+    timeline = table_of(analysis.timeline, "timeline")
+    dynamics = table_of(analysis.dynamics, "dynamics")
     tables = [
         ReportTable(
             "Coverage by objective",
-            cov["computed_from"],
+            cov.computed_from,
             [
                 Column("goal", "Goal"),
                 Column("title", "Title"),
@@ -121,22 +177,22 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("weight_share", "Declared", share, True),
                 Column("budget_to_weight", "Budget ÷ weight", number, True),
             ],
-            cov["rows"],
+            cov.rows,
         ),
         ReportTable(
             "Gaps",
-            data["gaps"]["computed_from"],
+            gaps.computed_from,
             [
                 Column("goal", "Goal"),
                 Column("title", "Title"),
                 Column("kind", "Kind"),
                 Column("reason", "Why"),
             ],
-            data["gaps"]["rows"],
+            gaps.rows,
         ),
         ReportTable(
             "Instrument mix",
-            data["instruments"]["by_type"]["computed_from"],
+            by_type.computed_from,
             [
                 Column("instrument", "Instrument"),
                 Column("family", "Family"),
@@ -145,32 +201,32 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("budget", f"Budget ({rc})", money, True),
                 Column("share", "Share", share, True),
             ],
-            data["instruments"]["by_type"]["rows"],
+            by_type.rows,
         ),
         ReportTable(
             "Instrument inferences",
-            data["instruments"]["inferences"]["computed_from"],
+            inferences.computed_from,
             [
                 Column("instrument", "Instrument"),
                 Column("rule", "Because"),
                 Column("projects", "Projects", number, True),
             ],
-            data["instruments"]["inferences"]["rows"][:10],
+            inferences.rows[:10],
         ),
         ReportTable(
             "Stage mix",
-            data["stages"]["by_stage"]["computed_from"],
+            by_stage.computed_from,
             [
                 Column("stage", "Stage"),
                 Column("projects", "Projects", number, True),
                 Column("budget", f"Budget ({rc})", money, True),
                 Column("share", "Share", share, True),
             ],
-            data["stages"]["by_stage"]["rows"],
+            by_stage.rows,
         ),
         ReportTable(
             "Helix mix",
-            data["helix"]["by_helix"]["computed_from"],
+            by_helix.computed_from,
             [
                 Column("helix", "Helix"),
                 Column("participations", "Participations", number, True),
@@ -178,44 +234,44 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("money", f"Money ({rc})", money, True),
                 Column("money_share", "Money share", share, True),
             ],
-            data["helix"]["by_helix"]["rows"],
+            by_helix.rows,
         ),
         ReportTable(
             "Regions (top 10)",
-            data["geography"]["regions"]["computed_from"],
+            regions.computed_from,
             [
                 Column("place", "Region"),
                 Column("projects", "Projects", number, True),
                 Column("budget", f"Budget ({rc})", money, True),
                 Column("share", "Share", share, True),
             ],
-            data["geography"]["regions"]["rows"][:10],
+            regions.rows[:10],
         ),
         ReportTable(
             "Leverage by funder (top 10)",
-            data["leverage"]["by_funder"]["computed_from"],
+            by_funder.computed_from,
             [
                 Column("funder", "Funder"),
                 Column("public", f"Public ({rc})", money, True),
                 Column("private", f"Private ({rc})", money, True),
                 Column("leverage", "Leverage", number, True),
             ],
-            data["leverage"]["by_funder"]["rows"][:10],
+            by_funder.rows[:10],
         ),
         ReportTable(
             "Themes",
-            data["themes"]["computed_from"],
+            themes.computed_from,
             [
                 Column("label", "Theme"),
                 Column("projects", "Projects", number, True),
                 Column("share", "Share", share, True),
                 Column("example", "Example"),
             ],
-            data["themes"]["rows"],
+            themes.rows,
         ),
         ReportTable(
             "Brokers",
-            data["network"]["brokers"]["computed_from"],
+            brokers.computed_from,
             [
                 Column("name", "Actor"),
                 Column("helix", "Helix"),
@@ -224,11 +280,11 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("degree", "Collaborators", number, True),
                 Column("betweenness", "Betweenness", number, True),
             ],
-            data["network"]["brokers"]["rows"],
+            brokers.rows,
         ),
         ReportTable(
             "Near-duplicate projects across funders",
-            data["overlaps"]["pairs"]["computed_from"],
+            pairs.computed_from,
             [
                 Column("title_a", "Project A"),
                 Column("funders_a", "Funders A"),
@@ -236,22 +292,22 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("funders_b", "Funders B"),
                 Column("similarity", "Similarity", number, True),
             ],
-            data["overlaps"]["pairs"]["rows"][:10],
+            pairs.rows[:10],
         ),
         ReportTable(
             "Timeline",
-            data["timeline"]["computed_from"],
+            timeline.computed_from,
             [
                 Column("year", "Year"),
                 Column("starts", "Starts", number, True),
                 Column("ends", "Ends", number, True),
                 Column("spend", f"Spend ({rc})", money, True),
             ],
-            data["timeline"]["rows"],
+            timeline.rows,
         ),
         ReportTable(
             "Dynamics",
-            data["dynamics"]["computed_from"],
+            dynamics.computed_from,
             [
                 Column("year", "Year"),
                 Column("active_actors", "Active actors", number, True),
@@ -259,27 +315,35 @@ def report_tables(data: dict[str, Any]) -> list[ReportTable]:
                 Column("new_collaborations", "New collaborations", number, True),
                 Column("new_cross_sector", "New cross-sector", number, True),
             ],
-            data["dynamics"]["rows"],
+            dynamics.rows,
         ),
     ]
     return [t for t in tables if t.rows]
 
 
-def title(data: dict[str, Any]) -> str:
-    mission = data.get("mission")
+def title(given: Analysis) -> str:
+    analysis = analysis_of(given)
+    mission = analysis.mission
     if mission:
-        return f"Portfolio analysis — {mission['title']} ({mission['id']}, version {mission['version']})"
-    taxonomy = data["scope"].get("taxonomy")
+        return f"Portfolio analysis — {mission.title} ({mission.id}, version {mission.version})"
+    taxonomy = analysis.scope.taxonomy if analysis.scope else None
     return f"Portfolio analysis — taxonomy {taxonomy}" if taxonomy else "Portfolio analysis — whole portfolio"
 
 
-def markdown(data: dict[str, Any], charts: list[str] | None = None) -> str:
+def scope_text(given: Analysis) -> str:
+    """Which projects the analysis covers, in words."""
+    analysis = analysis_of(given)
+    return analysis.scope.description if analysis.scope else ""
+
+
+def markdown(given: Analysis, charts: list[str] | None = None) -> str:
     """A markdown report: headline figures, then every table with what it was computed from."""
-    lines = [f"# {title(data)}", "", f"Scope: {data['scope']['description']}.", "", portfolio_line(data), ""]
+    analysis = analysis_of(given)
+    lines = [f"# {title(analysis)}", "", f"Scope: {scope_text(analysis)}.", "", portfolio_line(analysis), ""]
     lines += ["| Figure | Value | Unit |", "|---|---:|---|"]
-    lines += [f"| {label.strip()} | {value} | {unit} |" for label, value, unit in headline(data)]
+    lines += [f"| {label.strip()} | {value} | {unit} |" for label, value, unit in headline(analysis)]
     lines.append("")
-    for t in report_tables(data):
+    for t in report_tables(analysis):
         lines += [f"## {t.title}", "", f"_{t.note}_", ""]
         lines.append("| " + " | ".join(c.header for c in t.columns) + " |")
         lines.append("|" + "|".join("---:" if c.numeric else "---" for c in t.columns) + "|")

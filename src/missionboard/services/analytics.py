@@ -1,21 +1,43 @@
 """Analytics use cases: a mission's (or the whole) portfolio read as one ``PortfolioAnalysis``.
 
 The analysis engine pulls in scikit-learn, SciPy and DuckDB, which the command line's other commands and
-the web app's other pages do not need: it is imported inside the function, on first use.
+the web app's other pages do not need: it is imported inside the function, on first use. The result's
+types (``analytics.result``) are plain pydantic models and load no engine.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from missionboard.analytics.result import KEYS as SECTIONS
+from missionboard.analytics.result import (
+    AnalyticsMission,
+    AnalyticsScope,
+    Figure,
+    Json,
+    Number,
+    PortfolioAnalysis,
+    PortfolioBasis,
+    PortfolioRuleOut,
+    Section,
+    Table,
+)
 from missionboard.store.workspace import Workspace
 
-if TYPE_CHECKING:
-    from missionboard.analytics.result import PortfolioAnalysis
-
-__all__ = ["SECTIONS", "analyze_portfolio"]
-"""``SECTIONS``: the top-level keys of an analysis, in order (pure data; importing it loads no engine)."""
+__all__ = [
+    "SECTIONS",
+    "AnalyticsMission",
+    "AnalyticsScope",
+    "Figure",
+    "Json",
+    "Number",
+    "PortfolioAnalysis",
+    "PortfolioBasis",
+    "PortfolioRuleOut",
+    "Section",
+    "Table",
+    "analyze_portfolio",
+]
+"""``SECTIONS``: the top-level keys of an analysis, in order (pure data; importing it loads no engine).
+The models describe the result (``PortfolioAnalysis``) and its parts; the API answers them."""
 
 
 def analyze_portfolio(

@@ -10,21 +10,29 @@ and WeasyPrint for the consultation report), so start-up stays light.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from missionboard.analytics.result import PortfolioAnalysis
 from missionboard.domain.consultations import Consultation, Synthesis
 from missionboard.domain.missions import Mission
 from missionboard.reports.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, csv_chunks, xlsx_bytes
-from missionboard.reports.summary import ReportTable, headline, markdown, portfolio_line, report_tables, title
+from missionboard.reports.summary import (
+    ReportTable,
+    headline,
+    markdown,
+    portfolio_line,
+    report_tables,
+    scope_text,
+    title,
+)
 
 
-def write_charts(data: dict[str, Any], directory: Path) -> list[Path]:
-    """Write each chart of an analysis (``PortfolioAnalysis.to_dict()``) that has data, as PNG and SVG
-    into ``directory``; returns the files written."""
+def write_charts(analysis: PortfolioAnalysis, directory: Path) -> list[Path]:
+    """Write each chart of an analysis that has data, as PNG and SVG into ``directory``; returns the
+    files written."""
     # matplotlib and networkx are imported here: only the charts need them
     from missionboard.reports.charts import write_charts as write
 
-    return write(data, directory)
+    return write(analysis, directory)
 
 
 def render_consultation_pdf(consultation: Consultation, mission: Mission, synthesis: Synthesis) -> bytes:
@@ -46,6 +54,7 @@ __all__ = [
     "portfolio_line",
     "render_consultation_pdf",
     "report_tables",
+    "scope_text",
     "title",
     "write_charts",
     "xlsx_bytes",

@@ -8,7 +8,9 @@ link's ``project_title`` outside lists) stays out rather than coming back as ``n
 Numbers that may be whole or fractional are ``Number`` (``int | float``): pydantic keeps each as it
 came, so ``0`` stays ``0`` and is not rewritten as ``0.0``. Values that are open JSON by nature (a
 project's source record, a link's evidence, an audit event's before and after, a mission document)
-are ``Json``: any JSON value, described recursively, never an untyped ``Any``.
+are ``Json``: any JSON value, described recursively, never an untyped ``Any``. ``Json``, ``Number``,
+the portfolio basis and the analysis's models are defined once with the analysis (``analytics.result``,
+reached through ``services.analytics``); ``AnalyticsOut`` is the analysis itself under its API name.
 """
 
 from __future__ import annotations
@@ -16,15 +18,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import TypeAliasType
 
+from missionboard.services.analytics import Json, Number, PortfolioAnalysis, PortfolioBasis, PortfolioRuleOut
 from missionboard.web.responses import ProblemOut
-
-Json = TypeAliasType("Json", "str | int | float | bool | list[Json] | dict[str, Json] | None")
-"""Any JSON value: a string, number, boolean, null, or a list or object of JSON values."""
-
-Number = int | float
-"""A number as it was computed: whole numbers stay whole."""
 
 RoleName = Literal["owner", "editor", "reviewer", "viewer"]
 
@@ -62,22 +58,6 @@ class MemberList(Out):
 
 
 # --- missions ----------------------------------------------------------------------------------------
-
-
-class PortfolioRuleOut(Out):
-    """Which links count towards a mission's portfolio (``domain.portfolio_rule``)."""
-
-    rule: str = Field(description="The rule in one line")
-    threshold: Number
-    override: bool = Field(description="Whether the threshold was chosen for this analysis")
-
-
-class PortfolioBasis(PortfolioRuleOut):
-    """The rule and the reporting currency every portfolio figure carries."""
-
-    currency: str | None
-    currency_source: str = Field(description="mission, workspace, projects, chosen or none")
-    conversion: str = Field(description="How money in other currencies was converted, in one line")
 
 
 class VersionOut(Out):
@@ -215,67 +195,9 @@ class PortfolioOut(Out):
 # --- analytics ---------------------------------------------------------------------------------------
 
 
-class Figure(Out):
-    """One number with its unit and the data it was computed from (``analytics.result.figure``)."""
-
-    value: Number | str | bool | None
-    unit: str
-    computed_from: str
-
-
-class Table(Out):
-    """Rows sharing a unit per column (``analytics.result.table``)."""
-
-    unit: dict[str, str] = Field(description="Column → unit")
-    computed_from: str
-    rows: list[dict[str, Json]]
-
-
-Section = dict[str, Figure | Table | Json]
-"""An analytics section: named figures and tables (and, in a few sections, plain values or groups)."""
-
-
-class AnalyticsMission(Out):
-    id: str
-    title: str
-    version: int
-    owner: str | None
-    deadline: str | None
-    objectives: int
-    taxonomy: str
-
-
-class AnalyticsScope(Out):
-    taxonomy: str | None
-    threshold: Number | None
-    since: str | None
-    description: str
-
-
-class AnalyticsOut(Out):
+class AnalyticsOut(PortfolioAnalysis):
     """Portfolio analytics of a mission (``missionboard analyze --format json``); a section the
     analysis could not compute is null."""
-
-    mission: AnalyticsMission | None
-    scope: AnalyticsScope | None
-    portfolio: PortfolioBasis | None
-    projects: dict[str, Figure] | None
-    budget: Section | None
-    coverage: Table | None
-    gaps: Table | None
-    instruments: dict[str, Table] | None
-    stages: dict[str, Table] | None
-    helix: Section | None
-    geography: Section | None
-    timeline: Table | None
-    leverage: Section | None
-    diversity: Section | None
-    themes: Table | None
-    concentration: dict[str, Section] | None
-    network: dict[str, Figure | Table | Section] | None
-    overlaps: Section | None
-    dynamics: Table | None
-    meta: dict[str, Json] | None = Field(description="How the analysis ran: engine, rows read, seconds")
 
 
 # --- monitoring --------------------------------------------------------------------------------------
