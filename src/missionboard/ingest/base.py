@@ -22,12 +22,20 @@ from missionboard.domain.common import DomainModel, Money
 from missionboard.domain.missions import HelixType, Level
 from missionboard.domain.portfolio import (
     Actor,
+    CoFunding,
+    CoFundingSource,
+    ConditionKind,
+    FundingCondition,
+    GenderMarker,
+    LeadGender,
     Participation,
     ParticipationRole,
     Project,
     ProjectStatus,
     SourceLabel,
     Text,
+    main_discipline,
+    normal_discipline,
     stage_for_trl,
 )
 from missionboard.errors import FieldError as FieldError  # re-exported: ingest/iati.py, ingest/generic.py
@@ -459,6 +467,124 @@ def parse_level(value: Any) -> Level | None:
         raise FieldError(f"unknown level {_show(clean(value))} (use one of {allowed})") from exc
 
 
+# --- co-funding, conditions, disciplines, gender --------------------------------------------------
+
+COFUNDING_WORDS: dict[str, CoFundingSource] = {
+    **{c.value.replace("_", " "): c for c in CoFundingSource},
+    **dict.fromkeys(["public", "other public", "government", "national", "regional", "municipal"],
+                    CoFundingSource.OTHER_PUBLIC),
+    **dict.fromkeys(["industry", "business", "company", "companies", "private sector"], CoFundingSource.PRIVATE),
+    **dict.fromkeys(["in-kind", "inkind", "kind", "own contribution"], CoFundingSource.IN_KIND),
+    **dict.fromkeys(["european union", "european commission", "eu funds"], CoFundingSource.EU),
+    **dict.fromkeys(["foundation", "foundations", "charity", "philanthropy", "ngo"],
+                    CoFundingSource.PHILANTHROPIC),
+}  # fmt: skip
+
+
+def parse_cofunding_source(value: Any) -> CoFundingSource:
+    text = clean(value).lower().replace("_", " ")
+    found = COFUNDING_WORDS.get(text)
+    if found is None:
+        allowed = ", ".join(c.value for c in CoFundingSource)
+        raise FieldError(f"unknown co-funding source {_show(clean(value))} (use one of {allowed})")
+    return found
+
+
+CONDITION_WORDS: dict[str, ConditionKind] = {
+    **{c.value.replace("_", " "): c for c in ConditionKind},
+    **dict.fromkeys(["repayable grant", "repayable advance", "reimbursable", "reimbursable grant",
+                     "conditional loan", "recoverable"], ConditionKind.REPAYABLE),
+    **dict.fromkeys(["soft loan", "credit"], ConditionKind.LOAN),
+    **dict.fromkeys(["shares", "stake"], ConditionKind.EQUITY),
+    **dict.fromkeys(["royalty", "revenue sharing", "revenue share"], ConditionKind.ROYALTIES),
+    **dict.fromkeys(["open access", "access conditions", "licensing", "licence", "license"],
+                    ConditionKind.ACCESS),
+    **dict.fromkeys(["price", "price cap", "affordable pricing", "pricing conditions"], ConditionKind.PRICING),
+    **dict.fromkeys(["reward sharing", "profit sharing", "clawback", "golden share"],
+                    ConditionKind.REWARD_SHARING),
+}  # fmt: skip
+
+_CONDITION = re.compile(
+    r"^(?P<kind>[A-Za-z_ -]+?)\s*(?:\s(?P<share>\d+(?:[.,]\d+)?\s*%))?\s*(?::\s*(?P<description>.*))?$"
+)
+
+
+def parse_conditions(value: str, separators: str = ";|") -> list[FundingCondition]:
+    """'repayable 50%: repaid from sales; access: results under an open licence' → conditions (kind,
+    optional share of the funding it covers, optional description)."""
+    conditions = []
+    for item in split_list(value, separators):
+        match = _CONDITION.match(item)
+        if match is None:
+            raise FieldError(
+                f"not a condition: {_show(item)} (write 'kind', 'kind 40%' or 'kind: description')"
+            )
+        text = match.group("kind").strip().lower().replace("_", " ")
+        kind = CONDITION_WORDS.get(text)
+        if kind is None:
+            allowed = ", ".join(c.value for c in ConditionKind)
+            raise FieldError(f"unknown condition {_show(match.group('kind').strip())} (use one of {allowed})")
+        share = parse_share(match.group("share").replace(",", ".")) if match.group("share") else None
+        description = bounded((match.group("description") or "").strip(), MAX_NAME, "a condition")
+        conditions.append(
+            assemble(FundingCondition, {"kind": kind, "description": description, "share": share})
+        )
+    return conditions
+
+
+def parse_disciplines(value: str, separators: str = ";|") -> list[str]:
+    """Disciplines in order, the main one first; a bare OECD Fields of Science code gets its name."""
+    disciplines: list[str] = []
+    for item in split_list(value, separators):
+        discipline = bounded(normal_discipline(item), MAX_NAME, "a discipline")
+        if discipline not in disciplines:
+            disciplines.append(discipline)
+    return disciplines
+
+
+GENDER_MARKER_WORDS: dict[str, GenderMarker] = {
+    **{g.value.replace("_", " "): g for g in GenderMarker},
+    "0": GenderMarker.NOT_TARGETED,
+    "1": GenderMarker.SIGNIFICANT,
+    "2": GenderMarker.PRINCIPAL,
+    "not targeted": GenderMarker.NOT_TARGETED,
+    "none": GenderMarker.NOT_TARGETED,
+}
+
+
+def parse_gender_marker(value: Any) -> GenderMarker | None:
+    text = clean(value).lower().replace("_", " ")
+    if not text:
+        return None
+    found = GENDER_MARKER_WORDS.get(text)
+    if found is None:
+        allowed = ", ".join(g.value for g in GenderMarker)
+        raise FieldError(f"unknown gender marker {_show(clean(value))} (use 0, 1, 2 or one of {allowed})")
+    return found
+
+
+LEAD_GENDER_WORDS: dict[str, LeadGender] = {
+    **{g.value: g for g in LeadGender},
+    **dict.fromkeys(["f", "w", "woman", "women", "kvinna", "kvinne", "kvinde", "frau", "femme"], LeadGender.FEMALE),
+    **dict.fromkeys(["m", "man", "men", "mann", "mand", "mann", "homme"], LeadGender.MALE),
+    **dict.fromkeys(["x", "non-binary", "nonbinary", "diverse", "divers", "annat", "annet", "andet"],
+                    LeadGender.OTHER),
+    **dict.fromkeys(["u", "n/a", "na", "not stated", "not known", "unstated", "prefer not to say"],
+                    LeadGender.UNKNOWN),
+}  # fmt: skip
+
+
+def parse_lead_gender(value: Any) -> LeadGender | None:
+    text = clean(value).lower()
+    if not text:
+        return None
+    found = LEAD_GENDER_WORDS.get(text)
+    if found is None:
+        allowed = ", ".join(g.value for g in LeadGender)
+        raise FieldError(f"unknown gender {_show(clean(value))} (use one of {allowed})")
+    return found
+
+
 # --- organisation names and identifiers ---------------------------------------------------------
 
 _LEGAL_FORMS = {
@@ -617,6 +743,12 @@ _PROJECT_DEFAULTS: dict[str, Any] = {
     "sectors": [],
     "topics": [],
     "source_labels": [],
+    "cofunding_sources": [],
+    "conditions": [],
+    "discipline": None,
+    "disciplines": [],
+    "gender_marker": None,
+    "lead_gender": None,
     "raw": {},
 }
 
@@ -698,4 +830,33 @@ def _fast_project(values: dict[str, Any]) -> Project | None:
             ]
     if data["source_labels"] and not all(isinstance(label, SourceLabel) for label in data["source_labels"]):
         return None
+    if (
+        data["cofunding_sources"]
+        or data["conditions"]
+        or data["disciplines"]
+        or data["discipline"] is not None
+        or data["gender_marker"] is not None
+        or data["lead_gender"] is not None
+    ) and not _detail_checked(data):
+        return None
     return assemble(Project, data)
+
+
+def _detail_checked(data: dict[str, Any]) -> bool:
+    """Whether the funding detail is made of checked models and enum members (a reader built them);
+    the main discipline is put first among the disciplines, as the model's validator does."""
+    if not all(isinstance(c, CoFunding) for c in data["cofunding_sources"]):
+        return False
+    if not all(isinstance(c, FundingCondition) for c in data["conditions"]):
+        return False
+    discipline, disciplines = data["discipline"], data["disciplines"]
+    if discipline is not None and (not isinstance(discipline, str) or discipline != discipline.strip()):
+        return False
+    if not all(isinstance(d, str) and d and d == d.strip() for d in disciplines):
+        return False
+    if not (data["gender_marker"] is None or isinstance(data["gender_marker"], GenderMarker)):
+        return False
+    if not (data["lead_gender"] is None or isinstance(data["lead_gender"], LeadGender)):
+        return False
+    data["discipline"], data["disciplines"] = main_discipline(discipline or None, list(disciplines))
+    return True

@@ -5,19 +5,33 @@ Give the tables in any order, or a folder; each is recognised by its columns. ``
 projects (objective = abstract, total cost = budget, EU contribution = public funding, in EUR);
 ``organization`` rows become participants (PIC and VAT number as identifiers, activity type →
 helix type, EU contribution as the amount). ``euroSciVoc`` and ``topics`` tables, when given, add
-science fields and topic codes; other CORDIS tables (legalBasis, webLink) are accepted and ignored.
+science fields (also the project's disciplines) and topic codes; other CORDIS tables (legalBasis,
+webLink) are accepted and ignored.
+
+Co-funding by source: the EU contribution (``eu``), then the participants' own contributions (their
+total cost less their EU contribution, by activity type: private for PRC, other public for PUB, HES and
+REC, unknown for OTH) where the organization table gives them, else the project's total cost less the
+EU contribution as one ``unknown`` source. The ``co_funding`` total stays empty, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from missionboard.domain.common import Money
 from missionboard.domain.missions import HelixType, Level
-from missionboard.domain.portfolio import InstrumentType, Participation, ParticipationRole, ProjectStatus
+from missionboard.domain.portfolio import (
+    CoFunding,
+    CoFundingSource,
+    InstrumentType,
+    Participation,
+    ParticipationRole,
+    ProjectStatus,
+)
 from missionboard.errors import FieldError, FileRejected, Problem
 from missionboard.ingest.base import (
     MAX_ID,
@@ -58,7 +72,17 @@ STATUS = {
     "CLOSED": ProjectStatus.COMPLETED,
     "TERMINATED": ProjectStatus.TERMINATED,
 }
+OWN_CONTRIBUTION = {
+    "PRC": CoFundingSource.PRIVATE,
+    "PUB": CoFundingSource.OTHER_PUBLIC,
+    "HES": CoFundingSource.OTHER_PUBLIC,
+    "REC": CoFundingSource.OTHER_PUBLIC,
+}
+"""Activity type → the kind of money a participant's own contribution is (others: unknown)."""
 FUNDER = "European Commission"
+
+Contributions = dict[str, list[tuple[str, CoFundingSource, Decimal]]]
+"""Project id → (participant, kind, own contribution) of the participants that fund part of it."""
 
 
 def instrument_for(scheme: str) -> InstrumentType | None:
@@ -129,9 +153,10 @@ def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection
         )
         return
     participants: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
+    contributions: Contributions = {}
     for path in tables.organizations:
         try:
-            yield from _organizations(path, options, participants)
+            yield from _organizations(path, options, participants, contributions)
         except FileRejected as exc:
             yield Rejection(exc.problem, is_record=False)
     extra: dict[str, dict[str, list[str]]] = {}
@@ -155,7 +180,7 @@ def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | Rejection
                 seen.add(project_id)
                 try:
                     yield _project(path.name, row, options.source, participants.get(project_id, []),
-                                   extra.get(project_id, {}))  # fmt: skip
+                                   extra.get(project_id, {}), contributions.get(project_id, []))  # fmt: skip
                 except FieldError as exc:
                     yield Rejection(Problem(path.name, row.line, exc.field, exc.message), json_safe(row.raw))
         except FileRejected as exc:
@@ -174,7 +199,10 @@ def _get(row: Row, column: str) -> str:
 
 
 def _organizations(
-    path: Path, options: ReadOptions, participants: dict[str, list[tuple[str, int, dict[str, Any]]]]
+    path: Path,
+    options: ReadOptions,
+    participants: dict[str, list[tuple[str, int, dict[str, Any]]]],
+    contributions: Contributions,
 ) -> Iterator[Rejection]:
     for row in table_rows(path, encoding=options.encoding, meter=options.meter):
         if row.error:
@@ -217,6 +245,22 @@ def _organizations(
             yield Rejection(Problem(path.name, row.line, exc.field, exc.message), json_safe(row.raw), False)
             continue
         participants.setdefault(project_id, []).append((path.name, row.line, participation))
+        own = _own_contribution(row, amount)
+        if own is not None:
+            kind = OWN_CONTRIBUTION.get(activity, CoFundingSource.UNKNOWN)
+            contributions.setdefault(project_id, []).append((name, kind, own))
+
+
+def _own_contribution(row: Row, ec_contribution: Decimal | None) -> Decimal | None:
+    """A participant's total cost less its EU contribution, where both are given and it is positive.
+    An unreadable total cost only leaves the contribution unknown (the participant is still read)."""
+    try:
+        total = parse_amount(_get(row, "totalCost"))
+    except FieldError:
+        return None
+    if total is None or ec_contribution is None or total <= ec_contribution:
+        return None
+    return total - ec_contribution
 
 
 def _money(row: Row, column: str) -> Money | None:
@@ -226,6 +270,24 @@ def _money(row: Row, column: str) -> Money | None:
         exc.field = column
         raise
     return Money(amount=amount, currency="EUR") if amount is not None else None
+
+
+def _cofunding(
+    budget: Money | None, public: Money | None, contributions: list[tuple[str, CoFundingSource, Decimal]]
+) -> list[CoFunding]:
+    """The EU contribution, then the participants' own contributions, else the rest of the total cost."""
+    if public is None:
+        return []
+    sources = [CoFunding(source_type=CoFundingSource.EU, amount=public, funder=FUNDER)]
+    if contributions:
+        sources += [
+            CoFunding(source_type=kind, amount=Money(amount=own, currency="EUR"), funder=name)
+            for name, kind, own in contributions
+        ]
+    elif budget is not None and budget.amount > public.amount:
+        rest = Money(amount=budget.amount - public.amount, currency="EUR")
+        sources.append(CoFunding(source_type=CoFundingSource.UNKNOWN, amount=rest))
+    return sources
 
 
 def _date(row: Row, column: str) -> Any:
@@ -242,6 +304,7 @@ def _project(
     source: str,
     participants: list[tuple[str, int, dict[str, Any]]],
     extra: dict[str, list[str]],
+    contributions: list[tuple[str, CoFundingSource, Decimal]],
 ) -> Record:
     project_id = _get(row, "id")
     if not project_id:
@@ -270,6 +333,8 @@ def _project(
     for topic in extra.get("topics", []):
         if topic not in topics:
             topics.append(topic)
+    budget, public = _money(row, "totalCost"), _money(row, "ecMaxContribution")
+    disciplines = list(dict.fromkeys(extra.get("scivoc", [])))
     try:
         project = build_project(
             {
@@ -282,14 +347,16 @@ def _project(
                 "programme": _get(row, "frameworkProgramme")[:MAX_NAME] or None,
                 "instrument": instrument_for(scheme),
                 "funding_scheme": scheme[:300] or None,
-                "budget": _money(row, "totalCost"),
-                "public_funding": _money(row, "ecMaxContribution"),
+                "budget": budget,
+                "public_funding": public,
                 "start": _date(row, "startDate"),
                 "end": _date(row, "endDate"),
                 "status": STATUS.get(_get(row, "status").upper(), ProjectStatus.UNKNOWN),
                 "countries": countries,
-                "sectors": list(dict.fromkeys(extra.get("scivoc", []))),
+                "sectors": list(disciplines),
                 "topics": topics,
+                "cofunding_sources": _cofunding(budget, public, contributions),
+                "disciplines": [d for d in disciplines if len(d) <= MAX_NAME],
                 "raw": json_safe(row.raw),
             }
         )

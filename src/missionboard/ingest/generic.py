@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from missionboard.domain.common import Money
 from missionboard.domain.portfolio import (
+    CoFunding,
+    CoFundingSource,
     InstrumentType,
     Participation,
     ParticipationRole,
@@ -51,14 +53,20 @@ from missionboard.ingest.base import (
     make_actor,
     org_identifier,
     parse_amount,
+    parse_cofunding_source,
+    parse_conditions,
     parse_currency,
     parse_date,
+    parse_disciplines,
+    parse_gender_marker,
     parse_helix,
     parse_int,
+    parse_lead_gender,
     parse_level,
     parse_role,
     parse_share,
     parse_status,
+    quick_money,
     split_list,
 )
 from missionboard.ingest.tabular import Row, table_rows
@@ -107,6 +115,19 @@ PROJECT_COLUMNS: dict[str, tuple[str, ...]] = {
     "topics": ("topics", "topic", "keywords", "keyword", "tags"),
     "partners": ("partners", "participants", "organisations", "organizations", "consortium",
                  "consortium_members", "beneficiaries", "recipients"),
+    "cofunding_sources": ("cofunding_sources", "co_funding_sources", "cofunding_by_source"),
+    "cofunding_other_public": ("cofunding_other_public", "co_funding_other_public", "other_public_funding",
+                               "public_cofunding"),
+    "cofunding_private": ("cofunding_private", "co_funding_private", "private_cofunding"),
+    "cofunding_in_kind": ("cofunding_in_kind", "co_funding_in_kind", "in_kind", "in_kind_contribution"),
+    "cofunding_eu": ("cofunding_eu", "co_funding_eu", "eu_cofunding", "eu_funding"),
+    "cofunding_philanthropic": ("cofunding_philanthropic", "co_funding_philanthropic", "philanthropic_funding",
+                                "foundation_funding"),
+    "conditions": ("conditions", "funding_conditions", "reward_sharing"),
+    "discipline": ("discipline", "disciplines", "field_of_science", "fields_of_science", "subject_area"),
+    "gender_marker": ("gender_marker", "gender_equality_marker", "gender_policy_marker"),
+    "lead_gender": ("lead_gender", "pi_gender", "gender_of_lead", "project_leader_gender", "applicant_gender",
+                    "gender"),
 }  # fmt: skip
 
 PARTNER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -501,13 +522,20 @@ def _columns_for(path: Path, header: list[str], mapping: Mapping) -> dict[str, s
     return columns
 
 
-FIELDS = (
+MAIN_FIELDS = (
     "id", "title", "abstract", "language", "funder", "programme", "instrument", "funding_scheme", "budget",
     "currency", "public_funding", "co_funding", "start", "end", "status", "trl", "stage", "country", "region",
     "sectors", "topics", "partners",
 )  # fmt: skip
+DETAIL_FIELDS = (
+    "cofunding_sources", "cofunding_other_public", "cofunding_private", "cofunding_in_kind", "cofunding_eu",
+    "cofunding_philanthropic", "conditions", "discipline", "gender_marker", "lead_gender",
+)  # fmt: skip
+"""The funding detail's fields: read only from files that have (or a mapping that defaults) one."""
+FIELDS = MAIN_FIELDS + DETAIL_FIELDS
 """The project fields in the order ``_Plan.texts`` gives them (every key of PROJECT_COLUMNS)."""
 
+MAIN = len(MAIN_FIELDS)
 CACHE_LIMIT = 10_000
 _MISSING = object()
 
@@ -524,12 +552,15 @@ class _Plan:
         self.columns = columns
         self.id_index = index.get("id")
         self.partner_index = index.get("partners")
+        # the detail fields are picked only where the file has one (most files have none)
+        self.detail = any(name in index or mapping.defaults.get(name) for name in DETAIL_FIELDS)
+        fields = FIELDS if self.detail else MAIN_FIELDS
         # a missing column reads as the empty text that ``texts`` appends to the cells (index -1)
-        self.pick = itemgetter(*(index.get(name, -1) for name in FIELDS))
+        self.pick = itemgetter(*(index.get(name, -1) for name in fields))
         translate = {k: v for k, v in mapping.values.items() if k != "instrument"}
         self.adjust: list[tuple[str, dict[str, str] | None]] | None = None
         if mapping.defaults or translate:
-            self.adjust = [(mapping.defaults.get(name, ""), translate.get(name)) for name in FIELDS]
+            self.adjust = [(mapping.defaults.get(name, ""), translate.get(name)) for name in fields]
         self.instruments = mapping.values.get("instrument")
         self.instrument: Callable[[str], str | None] = partial(_instrument_value, table=self.instruments)
         self.separators = mapping.list_separator
@@ -553,7 +584,8 @@ class _Plan:
         return {name: row.cells[i] for i, name in enumerate(self.header) if name}
 
     def texts(self, cells: list[str]) -> tuple[str, ...]:
-        """Every field's text (column, else mapping default; then translated), in FIELDS order."""
+        """Every field's text (column, else mapping default; then translated), in FIELDS order (the
+        detail fields left out where the file has none)."""
         cells.append("")
         texts: tuple[str, ...] = self.pick(cells)
         if self.adjust is None:
@@ -646,11 +678,12 @@ def _record(
     """One row as a record. Its fields are checked and parsed in named steps, in column order of
     importance (the first bad field is the one reported, by its column's name); the row then becomes
     projects-table columns, or a Project where the model must strip or refuse a value."""
+    texts = plan.texts(cells)
     (
         project_id, title, abstract, language, funder, programme, instrument_text, scheme, budget_text,
         currency_text, public_text, cofunding_text, start_text, end_text, status_text, trl_text, stage_text,
         country_text, region_text, sectors_text, topics_text, _,
-    ) = plan.texts(cells)  # fmt: skip
+    ) = texts[:MAIN] if plan.detail else texts  # fmt: skip
     try:
         _check_identity(project_id, title, abstract)
         currency, budget, public, cofunding = _amounts(
@@ -694,7 +727,15 @@ def _record(
             "topics": plan.listed(topics_text, separators) if topics_text else [],
             "source_labels": [],
             "raw": _unmapped(row, cells, plan),
+            "discipline": None,
+            "gender_marker": None,
+            "lead_gender": None,
+            "cofunding_sources": [],
+            "conditions": [],
+            "disciplines": [],
         }
+        if plan.detail and any(detail_texts := texts[MAIN:]):
+            _add_detail(values, plan, detail_texts, currency)
         record: Record | ColumnRecord
         if _kept_as_is(source, project_id, title, abstract):
             record = ColumnRecord(values, [], file, row.line)
@@ -835,6 +876,86 @@ def _unmapped(row: Row, cells: list[str], plan: _Plan) -> dict[str, Any]:
     return raw
 
 
+COFUNDING_COLUMNS = (
+    ("cofunding_other_public", CoFundingSource.OTHER_PUBLIC),
+    ("cofunding_private", CoFundingSource.PRIVATE),
+    ("cofunding_in_kind", CoFundingSource.IN_KIND),
+    ("cofunding_eu", CoFundingSource.EU),
+    ("cofunding_philanthropic", CoFundingSource.PHILANTHROPIC),
+)
+"""The amount columns of co-funding by source, in the order the sources are kept (after the list)."""
+
+_COFUNDING_ITEM = re.compile(
+    r"^(?P<type>[A-Za-z_ -]+?)(?:\s*[:=]?\s*(?P<amount>[0-9][0-9 .,]*))?\s*(?:\((?P<funder>[^()]*)\))?$"
+)
+
+
+def _add_detail(values: dict[str, Any], plan: _Plan, texts: tuple[str, ...], currency: str | None) -> None:
+    """Co-funding by source, conditions, disciplines and the gender dimension, from their columns (only
+    rows that fill one of them come here). Where the row gives no co-funding total, the sources' amounts
+    (in the row's currency) add up to it."""
+    sources_text, *amount_texts, conditions_text, discipline_text, marker_text, lead_text = texts
+    separators = plan.separators
+    sources: list[CoFunding] = []
+    field = "cofunding_sources"
+    try:
+        for item in split_list(sources_text, separators):
+            sources.append(_cofunding_item(item, currency))
+        for (name, source_type), text in zip(COFUNDING_COLUMNS, amount_texts, strict=True):
+            field = name
+            amount = parse_amount(text) if text else None
+            if amount is not None:
+                if currency is None:
+                    raise _no_currency(amount)
+                sources.append(_cofunding(source_type, quick_money(amount, currency), None))
+        field = "conditions"
+        values["conditions"] = parse_conditions(conditions_text, separators) if conditions_text else []
+        field = "discipline"
+        disciplines = parse_disciplines(discipline_text, separators) if discipline_text else []
+        field = "gender_marker"
+        marker = parse_gender_marker(marker_text)
+        field = "lead_gender"
+        lead = parse_lead_gender(lead_text)
+    except FieldError as exc:
+        exc.field = exc.field or field
+        raise
+    values["gender_marker"] = marker.value if marker else None
+    values["lead_gender"] = lead.value if lead else None
+    values["cofunding_sources"] = sources
+    values["disciplines"] = disciplines
+    values["discipline"] = disciplines[0] if disciplines else None
+    amounts = [s.amount.amount for s in sources if s.amount is not None and s.amount.currency == currency]
+    total = sum(amounts, Decimal(0))
+    if values["cofunding_amount"] is None and amounts:
+        if total.adjusted() >= 18:
+            raise FieldError(
+                f"the co-funding sources add up to {total}, too large an amount", "cofunding_sources"
+            )
+        values["cofunding_amount"] = total
+        values["cofunding_currency"] = currency
+
+
+def _cofunding_item(item: str, currency: str | None) -> CoFunding:
+    """'private 1200000 (Nordfjord AS)', 'in_kind: 50000', 'eu (Horizon Europe)' → a co-funding source."""
+    match = _COFUNDING_ITEM.match(item)
+    if match is None:
+        raise FieldError(
+            f"not a co-funding source: {item!r} (write 'type amount (funder)', e.g. 'private 250000 (Firm AB)')"
+        )
+    source_type = parse_cofunding_source(match.group("type"))
+    amount = parse_amount(match.group("amount").strip()) if match.group("amount") else None
+    if amount is not None and currency is None:
+        raise _no_currency(amount)
+    funder = " ".join((match.group("funder") or "").split())
+    bounded(funder, MAX_NAME, "a co-funder's name")
+    money = quick_money(amount, currency) if amount is not None and currency else None
+    return _cofunding(source_type, money, funder or None)
+
+
+def _cofunding(source_type: CoFundingSource, amount: Money | None, funder: str | None) -> CoFunding:
+    return assemble(CoFunding, {"source_type": source_type, "amount": amount, "funder": funder})
+
+
 def _kept_as_is(source: str, project_id: str, title: str, abstract: str) -> bool:
     """Whether the Project model would keep these texts as they are (else it strips or refuses them)."""
     return bool(
@@ -872,6 +993,12 @@ def _project_of(values: dict[str, Any]) -> Project:
             "sectors": values["sectors"],
             "topics": values["topics"],
             "raw": values["raw"],
+            "cofunding_sources": values["cofunding_sources"],
+            "conditions": values["conditions"],
+            "discipline": values["discipline"],
+            "disciplines": values["disciplines"],
+            "gender_marker": values["gender_marker"],
+            "lead_gender": values["lead_gender"],
         }
     )
 

@@ -22,6 +22,11 @@ from lxml import etree
 from missionboard.domain.missions import HelixType, Level
 from missionboard.domain.portfolio import (
     Actor,
+    CoFunding,
+    CoFundingSource,
+    ConditionKind,
+    FundingCondition,
+    GenderMarker,
     InstrumentType,
     Participation,
     ParticipationRole,
@@ -103,6 +108,21 @@ TRANSACTION_TYPES = {
     "12": "outgoing_pledge",
     "13": "incoming_pledge",
 }
+# IATI OrganisationType → the kind of co-funding an organisation of that type gives
+COFUNDING_TYPES: dict[str, CoFundingSource] = {
+    **dict.fromkeys(["10", "11", "15", "40"], CoFundingSource.OTHER_PUBLIC),  # governments, multilaterals
+    **dict.fromkeys(["21", "22", "23", "24", "60"], CoFundingSource.PHILANTHROPIC),  # NGOs, foundations
+    **dict.fromkeys(["70", "71", "72", "73"], CoFundingSource.PRIVATE),  # private sector
+}
+EU_REFS = ("XI-IATI-EC", "XM-DAC-918", "XI-IATI-EU")
+"""Organisation identifier prefixes of the EU institutions (European Commission, EIB): co-funding 'eu'."""
+INCOMING = {"1": "incoming_funds", "11": "incoming_commitment"}
+GENDER_MARKERS = {
+    "0": GenderMarker.NOT_TARGETED,
+    "1": GenderMarker.SIGNIFICANT,
+    "2": GenderMarker.PRINCIPAL,
+}
+"""Significance of the OECD DAC gender equality marker (policy marker 1, vocabulary 1)."""
 SECTOR_SDG_VOCABULARIES = {"7": "sdg-goal", "8": "sdg-target", "9": "sdg-indicator"}
 TAG_SDG_VOCABULARIES = {"2": "sdg-goal", "3": "sdg-target"}
 _PROLOGUE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
@@ -344,6 +364,11 @@ class _Activity:
     budgets: list[dict[str, Any]] = field(default_factory=list)
     transactions: list[dict[str, Any]] = field(default_factory=list)
     codes: dict[str, str] = field(default_factory=dict)
+    incoming: list[tuple[str, dict[str, Any] | None, Decimal, str | None]] = field(default_factory=list)
+    """(transaction type code, provider organisation, value, currency) of incoming funds."""
+    finance: list[tuple[str, Decimal, str | None]] = field(default_factory=list)
+    """(finance type, value, currency) of each commitment."""
+    gender_marker: GenderMarker | None = None
 
 
 def _identifier(activity: _Activity, element: Any) -> None:
@@ -434,6 +459,8 @@ def _policy_marker(activity: _Activity, element: Any) -> None:
     )
     if significance not in ("", "0") and (element.get("vocabulary") or "1") == "1":
         activity.labels.append(_label("dac-policy-marker", code))
+    if code == "1" and (element.get("vocabulary") or "1") == "1" and activity.gender_marker is None:
+        activity.gender_marker = GENDER_MARKERS.get(significance)
 
 
 def _budget(activity: _Activity, element: Any) -> None:
@@ -463,17 +490,27 @@ def _transaction(activity: _Activity, element: Any) -> None:
         return
     file = activity.file
     kind = (kind_element.get("code") or "").strip()
-    activity.transactions.append(
-        {
-            "type": TRANSACTION_TYPES.get(kind, kind),
-            "date": _date(file, element.find("transaction-date"), "transaction/transaction-date"),
-            "value": _amount(file, value, "transaction/value"),
-            "currency": _currency(file, value, activity.default_currency, "transaction/value"),
-            "value_date": _date(file, value, "transaction/value", "value-date"),
-            "provider": _org_name(element.find("provider-org"), activity.lang),
-            "receiver": _org_name(element.find("receiver-org"), activity.lang),
-        }
-    )
+    date = _date(file, element.find("transaction-date"), "transaction/transaction-date")
+    amount = _amount(file, value, "transaction/value")
+    currency = _currency(file, value, activity.default_currency, "transaction/value")
+    transaction = {
+        "type": TRANSACTION_TYPES.get(kind, kind),
+        "date": date,
+        "value": amount,
+        "currency": currency,
+        "value_date": _date(file, value, "transaction/value", "value-date"),
+        "provider": _org_name(element.find("provider-org"), activity.lang),
+        "receiver": _org_name(element.find("receiver-org"), activity.lang),
+    }
+    activity.transactions.append(transaction)
+    if kind in INCOMING:
+        provider = element.find("provider-org")
+        org = _org(provider, activity.lang, activity.source) if provider is not None else None
+        activity.incoming.append((kind, org, amount, currency))
+    elif kind == "2":
+        finance = element.find("finance-type")
+        code = (finance.get("code") or "").strip() if finance is not None else ""
+        activity.finance.append((code, amount, currency))
 
 
 def _code(activity: _Activity, element: Any) -> None:
@@ -548,6 +585,9 @@ def _activity(
         "sectors": activity.sectors,
         "topics": activity.topics,
         "source_labels": activity.labels,
+        "cofunding_sources": _cofunding(activity, funders[0] if funders else reporting),
+        "conditions": _conditions(activity),
+        "gender_marker": activity.gender_marker,
         "raw": raw,
     }
     try:
@@ -677,6 +717,104 @@ def _instrument(codes: dict[str, str]) -> InstrumentType | None:
     if finance.startswith("5"):
         return InstrumentType.EQUITY
     return None
+
+
+def _cofunding(activity: _Activity, funder: dict[str, Any] | None) -> list[CoFunding]:
+    """Co-funding by source: every funding organisation but the project's funder (the first one, else
+    the reporting organisation), then every other provider of incoming funds; each with the incoming
+    funds it provided (incoming commitments where an activity reports no incoming funds)."""
+    kinds = {kind for kind, *_ in activity.incoming}
+    counted = "1" if "1" in kinds else "11"
+    provided: dict[str, tuple[dict[str, Any], dict[str | None, Decimal]]] = {}
+    for kind, org, value, currency in activity.incoming:
+        if org is None or kind != counted:
+            continue
+        _, totals = provided.setdefault(_org_key(org), (org, {}))
+        totals[currency] = totals.get(currency, Decimal(0)) + value
+    skip = {_org_key(funder)} if funder is not None else set()
+    sources: list[CoFunding] = []
+    orgs = [org for role, org in activity.orgs if role == "1"] + [org for org, _ in provided.values()]
+    for org in orgs:
+        key = _org_key(org)
+        if key in skip:
+            continue
+        skip.add(key)
+        totals = provided.get(key, (org, {}))[1]
+        amount = None
+        if len(totals) == 1:
+            currency, total = next(iter(totals.items()))
+            if currency is not None and total >= 0 and total.adjusted() < 18:  # what the workspace stores
+                amount = quick_money(total, currency)
+        sources.append(
+            assemble(
+                CoFunding, {"source_type": _cofunding_type(org), "amount": amount, "funder": org["name"]}
+            )
+        )
+    return sources
+
+
+def _org_key(org: dict[str, Any]) -> str:
+    """What tells two mentions of an organisation apart: its identifier, else its name."""
+    return str(org["ref"] or org["name"]).casefold()
+
+
+def _cofunding_type(org: dict[str, Any]) -> CoFundingSource:
+    ref = org["ref"] or ""
+    if ref.upper().startswith(EU_REFS):
+        return CoFundingSource.EU
+    return COFUNDING_TYPES.get(org["type"] or "", CoFundingSource.UNKNOWN)
+
+
+def finance_condition(code: str) -> ConditionKind | None:
+    """The condition an IATI finance type puts on the money: grants (1xx, 2xx interest subsidies),
+    reimbursable grants (422), loans and debt instruments (4xx), equity (432 preferred equity, 5xx);
+    capital subscriptions, hybrids, debt relief and guarantees are 'other'. None for no code."""
+    if not code:
+        return None
+    if code in ("422",):
+        return ConditionKind.REPAYABLE
+    if code == "432" or code.startswith("5"):
+        return ConditionKind.EQUITY
+    if code in ("433",):
+        return ConditionKind.OTHER
+    if len(code) == 3 and code[0] in "12":
+        return ConditionKind.GRANT
+    if len(code) == 3 and code[0] == "4":
+        return ConditionKind.LOAN
+    return ConditionKind.OTHER
+
+
+def _conditions(activity: _Activity) -> list[FundingCondition]:
+    """The conditions of the finance types: of the commitments (each its own finance type, else the
+    activity's default), each with its share of the committed money where all is in one currency;
+    else the default finance type alone."""
+    default = activity.codes.get("default-finance-type", "").strip()
+    shares: dict[str, Decimal] = {}
+    currencies = set()
+    for code, value, currency in activity.finance:
+        code = code or default
+        if code:
+            shares[code] = shares.get(code, Decimal(0)) + value
+            currencies.add(currency)
+    total = sum(shares.values(), Decimal(0))
+    if not shares and default:
+        shares = {default: Decimal(0)}
+    conditions: list[FundingCondition] = []
+    by_kind: dict[ConditionKind, tuple[list[str], Decimal]] = {}
+    for code, value in shares.items():
+        kind = finance_condition(code)
+        if kind is not None:
+            codes, kind_total = by_kind.get(kind, ([], Decimal(0)))
+            by_kind[kind] = ([*codes, code], kind_total + value)
+    for kind, (codes, value) in by_kind.items():
+        share = None
+        if total > 0 and len(currencies) == 1 and all(v >= 0 for v in shares.values()):
+            share = round(float(value / total), 4)
+        description = f"IATI finance type {', '.join(codes)}"
+        conditions.append(
+            assemble(FundingCondition, {"kind": kind, "description": description, "share": share})
+        )
+    return conditions
 
 
 def _raw(

@@ -18,11 +18,19 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.sqltypes import JSON, Date, DateTime
 
-from missionboard.domain.portfolio import Actor, Participation, ParticipationRole, Project
+from missionboard.domain.portfolio import (
+    Actor,
+    CoFunding,
+    FundingCondition,
+    Participation,
+    ParticipationRole,
+    Project,
+    science_area,
+)
 from missionboard.domain.records import ImportedFile, ImportRun
 from missionboard.store import analytics_tables, audit
 from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow
@@ -34,6 +42,9 @@ from missionboard.store.tables import (
     ExchangeRateRow,
     ImportRunRow,
     ParticipationRow,
+    ProjectCoFundingRow,
+    ProjectConditionRow,
+    ProjectDisciplineRow,
     ProjectRow,
     utcnow,
 )
@@ -41,6 +52,9 @@ from missionboard.store.tables import (
 LOOKUP_CHUNK = 500
 PROJECTS = cast(Table, ProjectRow.__table__)
 PARTICIPATIONS = cast(Table, ParticipationRow.__table__)
+COFUNDING = cast(Table, ProjectCoFundingRow.__table__)
+CONDITIONS = cast(Table, ProjectConditionRow.__table__)
+DISCIPLINES = cast(Table, ProjectDisciplineRow.__table__)
 COMPARED = (
     "title",
     "abstract",
@@ -69,10 +83,16 @@ COMPARED = (
     "source_labels",
     "raw",
 )
+DETAIL_COLUMNS = ("discipline", "gender_marker", "lead_gender")
+"""Projects-table columns added with the funding detail; a record without them hashes as before."""
+DETAIL_LISTS = ("cofunding_sources", "conditions", "disciplines")
+"""Keys of the values that are not projects-table columns but child rows (lists of CoFunding,
+FundingCondition and discipline texts); a reader's values may leave them out."""
 
 
 def project_values(project: Project) -> dict[str, Any]:
-    """The projects-table columns for a domain project (no ids, no timestamps)."""
+    """The projects-table columns for a domain project (no ids, no timestamps), and its funding detail
+    under the ``DETAIL_LISTS`` keys."""
     budget, public, cofunding = project.budget, project.public_funding, project.co_funding
     return {
         "source": project.source,
@@ -103,6 +123,12 @@ def project_values(project: Project) -> dict[str, Any]:
         "topics": list(project.topics),
         "source_labels": [{"vocabulary": s.vocabulary, "code": s.code} for s in project.source_labels],
         "raw": project.raw,
+        "discipline": project.discipline,
+        "gender_marker": project.gender_marker.value if project.gender_marker else None,
+        "lead_gender": project.lead_gender.value if project.lead_gender else None,
+        "cofunding_sources": project.cofunding_sources,
+        "conditions": project.conditions,
+        "disciplines": project.disciplines,
     }
 
 
@@ -166,9 +192,137 @@ _compared = itemgetter(*COMPARED)
 
 
 def content_hash(values: dict[str, Any], participations: Sequence[Participation]) -> str:
-    """SHA-256 of the normalised record and its participants: equal hashes mean nothing changed."""
-    document = repr((_compared(values), _participation_summary(participations)))
+    """SHA-256 of the normalised record and its participants: equal hashes mean nothing changed.
+
+    The funding detail joins the document only where a record has some, so that a record without it
+    keeps the hash it had before the detail existed (a re-import finds it unchanged)."""
+    detail = _detail_document(values)
+    if detail is None:
+        document = repr((_compared(values), _participation_summary(participations)))
+    else:
+        document = repr((_compared(values), _participation_summary(participations), detail))
     return hashlib.sha256(document.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _detail_document(values: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The funding detail of a record as plain values, or None where it has none."""
+    get = values.get
+    if (
+        get("discipline") is None
+        and get("gender_marker") is None
+        and get("lead_gender") is None
+        and not get("cofunding_sources")
+        and not get("conditions")
+        and not get("disciplines")
+    ):
+        return None
+    return (
+        tuple(get(column) for column in DETAIL_COLUMNS),
+        [list(row.values()) for row in _cofunding_rows(0, get("cofunding_sources") or ())],
+        [list(row.values()) for row in _condition_rows(0, get("conditions") or ())],
+        [list(row.values()) for row in _discipline_rows(0, get("disciplines") or ())],
+    )
+
+
+def _cofunding_rows(project_id: int, sources: Iterable[CoFunding]) -> list[dict[str, Any]]:
+    return [
+        {
+            "project_id": project_id,
+            "position": position,
+            "source_type": source.source_type.value,
+            "funder": source.funder,
+            "amount": source.amount.amount if source.amount else None,
+            "currency": source.amount.currency if source.amount else None,
+        }
+        for position, source in enumerate(sources)
+    ]
+
+
+def _condition_rows(project_id: int, conditions: Iterable[FundingCondition]) -> list[dict[str, Any]]:
+    return [
+        {
+            "project_id": project_id,
+            "position": position,
+            "kind": condition.kind.value,
+            "description": condition.description,
+            "share": condition.share,
+        }
+        for position, condition in enumerate(conditions)
+    ]
+
+
+def _discipline_rows(project_id: int, disciplines: Iterable[str]) -> list[dict[str, Any]]:
+    rows = []
+    for position, discipline in enumerate(disciplines):
+        area = science_area(discipline)
+        rows.append(
+            {
+                "project_id": project_id,
+                "position": position,
+                "discipline": discipline,
+                "area": area.value if area else None,
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class FundingDetail:
+    """What a stored project says about its co-funding, conditions, disciplines and gender."""
+
+    cofunding_sources: list[CoFunding]
+    conditions: list[FundingCondition]
+    discipline: str | None
+    disciplines: list[str]
+    gender_marker: str | None
+    lead_gender: str | None
+
+
+def funding_detail(session: Session, source: str, source_id: str) -> FundingDetail | None:
+    """The funding detail of the project ``(source, source_id)``; None if there is no such project."""
+    found = session.execute(
+        select(ProjectRow.id, ProjectRow.discipline, ProjectRow.gender_marker, ProjectRow.lead_gender).where(
+            ProjectRow.source == source, ProjectRow.source_id == source_id
+        )
+    ).first()
+    if found is None:
+        return None
+    project_id, discipline, gender_marker, lead_gender = found
+    cofunding, conditions, disciplines = _stored_detail(session, project_id)
+    return FundingDetail(
+        cofunding_sources=[
+            CoFunding.model_validate(
+                {
+                    "source_type": row["source_type"],
+                    "funder": row["funder"],
+                    "amount": None
+                    if row["amount"] is None
+                    else {"amount": row["amount"], "currency": row["currency"]},
+                }
+            )
+            for row in cofunding
+        ],
+        conditions=[
+            FundingCondition(kind=row["kind"], description=row["description"], share=row["share"])
+            for row in conditions
+        ],
+        discipline=discipline,
+        disciplines=[row["discipline"] for row in disciplines],
+        gender_marker=gender_marker,
+        lead_gender=lead_gender,
+    )
+
+
+def _stored_detail(
+    session: Session, project_id: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The child rows of a project (without ids and project ids), each list in position order."""
+    found = []
+    for table in (COFUNDING, CONDITIONS, DISCIPLINES):
+        columns = [c for c in table.c if c.name not in ("id", "project_id")]
+        query = select(*columns).where(table.c.project_id == project_id).order_by(table.c.position)
+        found.append([dict(row._mapping) for row in session.execute(query)])
+    return found[0], found[1], found[2]
 
 
 def _same(before: Any, after: Any) -> bool:
@@ -377,20 +531,24 @@ class PortfolioRepository:
         now = utcnow()
         new_rows: list[dict[str, Any]] = []
         new_parts: list[tuple[tuple[str, str], Sequence[Participation]]] = []
-        changed: list[tuple[int, dict[str, Any], Sequence[Participation]]] = []
+        new_details: list[tuple[int, _Detail]] = []
+        changed: list[tuple[int, dict[str, Any], Sequence[Participation], _Detail | None]] = []
         for values, participations in batch:
             key = (values["source"], values["source_id"])
+            detail = _pop_detail(values)
             found = existing.get(key)
             if found is None:
                 values["import_run_id"] = self.import_run_id
                 values["created_at"] = now
                 values["updated_at"] = now
+                if detail is not None:
+                    new_details.append((len(new_rows), detail))
                 new_rows.append(values)
                 new_parts.append((key, participations))
             elif found[1] == values["content_hash"]:
                 counts.unchanged += 1
             else:
-                changed.append((found[0], values, participations))
+                changed.append((found[0], values, participations, detail))
         if new_rows:
             new_ids = self._insert_projects(new_rows)
             self._inserted.update(key for key, _ in new_parts if self._fresh.get(key[0]))
@@ -398,9 +556,10 @@ class PortfolioRepository:
             for project_id, (key, participations) in zip(new_ids, new_parts, strict=True):
                 rows.extend(self._participation_rows(project_id, key[0], participations))
             self._insert_participations(rows)
+            self._insert_details([(new_ids[index], detail) for index, detail in new_details])
             counts.inserted += len(new_rows)
-        for project_id, values, participations in changed:
-            self._update(project_id, values, participations, now)
+        for project_id, values, participations, detail in changed:
+            self._update(project_id, values, participations, now, detail)
             counts.updated += 1
         self.actors.flush()
         if (counts.inserted or counts.updated) and not self._counted:
@@ -460,12 +619,50 @@ class PortfolioRepository:
                     found[(source, source_id)] = (project_id, digest)
         return found
 
+    def _insert_details(self, details: Sequence[tuple[int, _Detail]]) -> None:
+        """The child rows (co-funding, conditions, disciplines) of newly written projects."""
+        if not details:
+            return
+        connection = self.session.connection()
+        for index, (table, make) in enumerate(_DETAIL_TABLES):
+            rows: list[dict[str, Any]] = []
+            for project_id, detail in details:
+                rows.extend(make(project_id, detail[index]))
+            bulk_insert(connection, table, rows)
+
+    def _update_details(
+        self, project_id: int, detail: _Detail | None, before: dict[str, Any], after: dict[str, Any]
+    ) -> None:
+        """Replace a project's child rows where they changed, noting the change for the audit event."""
+        any_stored = union_all(
+            *(select(table.c.id).where(table.c.project_id == project_id) for table, _ in _DETAIL_TABLES)
+        ).limit(1)
+        stored = self.session.execute(any_stored).first() is not None
+        if not stored and detail is None:
+            return  # the common case: no detail before or after
+        old = _stored_detail(self.session, project_id) if stored else ([], [], [])
+        given: _Detail = detail if detail is not None else ([], [], [])
+        for index, (table, make) in enumerate(_DETAIL_TABLES):
+            new = [
+                {k: v for k, v in row.items() if k != "project_id"} for row in make(project_id, given[index])
+            ]
+            if _same_rows(old[index], new):
+                continue
+            name = DETAIL_LISTS[index]
+            before[name] = [
+                {k: _jsonable(v) for k, v in row.items() if k != "position"} for row in old[index]
+            ]
+            after[name] = [{k: _jsonable(v) for k, v in row.items() if k != "position"} for row in new]
+            self.session.execute(delete(table).where(table.c.project_id == project_id))
+            bulk_insert(self.session.connection(), table, make(project_id, given[index]))
+
     def _update(
         self,
         project_id: int,
         values: dict[str, Any],
         participations: Sequence[Participation],
         now: dt.datetime,
+        detail: _Detail | None = None,
     ) -> None:
         row = self.session.execute(select(ProjectRow).where(ProjectRow.id == project_id)).scalar_one()
         stopped_on = self._standing_stop(project_id)
@@ -480,8 +677,14 @@ class PortfolioRepository:
             if not _same(old, new):
                 before[column] = _jsonable(old)
                 after[column] = _jsonable(new)
+        for column in DETAIL_COLUMNS:
+            old, new = getattr(row, column), values.get(column)
+            if old != new:
+                before[column] = old
+                after[column] = new
         old_parts = self._participants(project_id)
         changes = {column: values[column] for column in COMPARED}
+        changes.update({column: values.get(column) for column in DETAIL_COLUMNS})
         changes.update(content_hash=values["content_hash"], import_run_id=self.import_run_id, updated_at=now)
         self.session.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(**changes))
         self.session.expire(row)
@@ -491,6 +694,7 @@ class PortfolioRepository:
         if old_parts != new_parts:
             before["participants"] = old_parts
             after["participants"] = new_parts
+        self._update_details(project_id, detail, before, after)
         audit.record(
             self.session,
             actor=self.user,
@@ -563,6 +767,34 @@ class PortfolioRepository:
                 if participation.share is not None:
                     row["share"] = min(1.0, (row["share"] or 0.0) + participation.share)
         return list(merged.values())
+
+
+_Detail = tuple[Sequence[CoFunding], Sequence[FundingCondition], Sequence[str]]
+"""A record's co-funding sources, conditions and disciplines (the child rows of its project)."""
+
+_DETAIL_TABLES: tuple[tuple[Table, Callable[[int, Any], list[dict[str, Any]]]], ...] = (
+    (COFUNDING, _cofunding_rows),
+    (CONDITIONS, _condition_rows),
+    (DISCIPLINES, _discipline_rows),
+)
+
+
+def _pop_detail(values: dict[str, Any]) -> _Detail | None:
+    """Takes the child-row lists out of a record's values (they are no projects-table columns): None
+    where all are empty."""
+    cofunding = values.pop("cofunding_sources", None)
+    conditions = values.pop("conditions", None)
+    disciplines = values.pop("disciplines", None)
+    if not cofunding and not conditions and not disciplines:
+        return None
+    return (cofunding or [], conditions or [], disciplines or [])
+
+
+def _same_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    return len(old) == len(new) and all(
+        old_row.keys() == new_row.keys() and all(_same(old_row[k], new_row[k]) for k in old_row)
+        for old_row, new_row in zip(old, new, strict=True)
+    )
 
 
 # --- bulk inserts -------------------------------------------------------------------------------

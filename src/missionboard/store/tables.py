@@ -154,10 +154,57 @@ class ProjectRow(Base):
     topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
     source_labels: Mapped[list[Any]] = mapped_column(JSON, default=list)
     raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    discipline: Mapped[str | None] = mapped_column(
+        String(500), doc="The main discipline (see project_disciplines)"
+    )
+    gender_marker: Mapped[str | None] = mapped_column(String(20), doc="OECD DAC gender equality marker")
+    lead_gender: Mapped[str | None] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(64), doc="SHA-256 of the normalised record")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProjectCoFundingRow(Base):
+    """A project's co-funding by source, one row per source in the order the source lists them."""
+
+    __tablename__ = "project_cofunding"
+    __table_args__ = (UniqueConstraint("project_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    source_type: Mapped[str] = mapped_column(String(20), index=True)
+    funder: Mapped[str | None] = mapped_column(String(500))
+    amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    currency: Mapped[str | None] = mapped_column(String(3))
+
+
+class ProjectConditionRow(Base):
+    """A condition or reward-sharing term on a project's funding."""
+
+    __tablename__ = "project_conditions"
+    __table_args__ = (UniqueConstraint("project_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    share: Mapped[float | None] = mapped_column(Float)
+
+
+class ProjectDisciplineRow(Base):
+    """A discipline of a project (position 0 is the main one) with its broad OECD area, where known."""
+
+    __tablename__ = "project_disciplines"
+    __table_args__ = (UniqueConstraint("project_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    discipline: Mapped[str] = mapped_column(String(500))
+    area: Mapped[str | None] = mapped_column(String(30), index=True)
 
 
 class ActorRow(Base):

@@ -693,6 +693,97 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
     return national, development, actors
 
 
+# --- funding detail: co-funding by source, conditions, disciplines, gender ----------------------------
+# Drawn from a random generator of each project's own (seeded by its id), so that the projects above
+# come out exactly as they did before the detail existed.
+
+DISCIPLINES: dict[str | None, tuple[str, ...]] = {
+    # OECD Fields of Science by mission, social sciences and humanities among them
+    "school-meals": ("3.3", "4.1", "5.3", "5.4", "3.2", "5.2", "6.1"),
+    "zero-emission-ferries": ("2.3", "2.2", "2.7", "2.11", "5.2", "5.6", "1.5"),
+    "circular-construction": ("2.1", "2.5", "2.7", "5.7", "6.4", "5.2", "5.5"),
+    "drought-resilience": ("4.1", "1.5", "5.2", "5.4", "2.7", "3.3", "5.7"),
+    "digital-leadership": ("1.2", "2.2", "1.1", "5.2", "3.3", "5.5", "6.3"),
+    None: ("1.2", "2.2", "5.2"),
+}
+RESEARCH_INSTRUMENTS = {
+    "rd_grant", "pre_commercial_procurement", "challenge_prize", "skills", "network", "platform",
+    "standards_labels", "regulatory_sandbox",
+}  # fmt: skip
+COFUNDING_BY_HELIX = {
+    "industry": "private",
+    "government": "other_public",
+    "research": "in_kind",
+    "civil_society": "in_kind",
+}
+CONDITIONS_BY_INSTRUMENT: dict[str, tuple[tuple[float, str], ...]] = {
+    # (probability, condition as the agency writes it)
+    "rd_grant": ((0.12, "royalties 20%: 2 % of sales of the results repay the grant"),
+                 (0.25, "access: results published under an open licence")),
+    "pre_commercial_procurement": ((0.9, "access: the buyers may use and share the results royalty-free"),),
+    "public_procurement": ((0.5, "pricing: price ceiling for public buyers for five years"),),
+    "adoption_subsidy": ((0.3, "repayable 30%: repaid if the investment is sold within five years"),),
+    "infrastructure": ((0.7, "access: open to other users on equal terms"),),
+    "loan": ((1.0, "loan: market rate less 2 points, ten years"),),
+    "equity": ((1.0, "equity: minority stake, exit after seven years"),
+               (0.4, "reward_sharing: the state shares in the upside above a 15 % return")),
+    "standards_labels": ((0.4, "access: the standard is free to use"),),
+}  # fmt: skip
+LEAD_GENDERS = (("female", 0.43), ("male", 0.53), ("other", 0.01), ("", 0.03))
+NO_LEAD = {"loan", "equity", "public_procurement"}
+"""Instruments whose 'lead' is a company or a buyer: the export records no lead's gender."""
+EU_PROGRAMME = "Horizon Europe"
+
+
+@dataclass(frozen=True)
+class DemoDetail:
+    """What an agency's export says about a project's co-funding, conditions, disciplines and lead."""
+
+    cofunding_sources: str
+    conditions: str
+    discipline: str
+    lead_gender: str
+
+
+def funding_detail(p: DemoProject) -> DemoDetail:
+    """The co-funding by source (the project's co-funding split among its non-public partners, now and
+    then with an EU share), conditions by instrument, disciplines by mission and the lead's gender."""
+    rng = random.Random(f"detail:{p.id}")
+    sources: list[str] = []
+    if p.cofunding > 0:
+        givers = [org for org, _, _ in p.partners[1:] if org.helix in COFUNDING_BY_HELIX] or [
+            org for org, _, _ in p.partners
+        ]
+        eu = p.instrument == "rd_grant" and rng.random() < 0.15
+        weights = [rng.random() + 0.3 for _ in givers] + ([1.0] if eu else [])
+        left = p.cofunding
+        for index, weight in enumerate(weights):
+            share = left if index == len(weights) - 1 else int(p.cofunding * weight / sum(weights))
+            left -= share
+            if index < len(givers):
+                org = givers[index]
+                sources.append(f"{COFUNDING_BY_HELIX.get(org.helix, 'unknown')} {share} ({org.name})")
+            else:
+                sources.append(f"eu {share} ({EU_PROGRAMME})")
+    conditions = [
+        text for chance, text in CONDITIONS_BY_INSTRUMENT.get(p.instrument, ()) if rng.random() < chance
+    ]
+    disciplines: list[str] = []
+    if p.instrument in RESEARCH_INSTRUMENTS:
+        pool = DISCIPLINES.get(p.theme.mission, DISCIPLINES[None])
+        count = rng.choices((1, 2, 3), weights=(0.45, 0.4, 0.15))[0]
+        disciplines = rng.sample(pool[:4], 1) + rng.sample(pool, count - 1)
+    lead = ""
+    if p.instrument not in NO_LEAD:
+        lead = rng.choices([g for g, _ in LEAD_GENDERS], weights=[w for _, w in LEAD_GENDERS])[0]
+    return DemoDetail(
+        cofunding_sources="; ".join(sources),
+        conditions="; ".join(conditions),
+        discipline="; ".join(dict.fromkeys(disciplines)),
+        lead_gender=lead,
+    )
+
+
 PROJECT_COLUMNS = (
     "id",
     "title",
@@ -712,6 +803,10 @@ PROJECT_COLUMNS = (
     "country",
     "region",
     "sectors",
+    "cofunding_sources",
+    "conditions",
+    "discipline",
+    "lead_gender",
 )
 PARTNER_COLUMNS = (
     "project_id",
@@ -734,6 +829,7 @@ def write_csv_portfolio(projects: list[DemoProject], folder: Path) -> tuple[Path
         writer = csv.writer(out)
         writer.writerow(PROJECT_COLUMNS)
         for p in projects:
+            detail = funding_detail(p)
             writer.writerow(
                 (
                     p.id,
@@ -754,6 +850,10 @@ def write_csv_portfolio(projects: list[DemoProject], folder: Path) -> tuple[Path
                     p.country,
                     p.region,
                     ";".join(p.theme.sectors),
+                    detail.cofunding_sources,
+                    detail.conditions,
+                    detail.discipline,
+                    detail.lead_gender,
                 )
             )
     with partners_csv.open("w", newline="", encoding="utf-8") as out:
@@ -783,6 +883,43 @@ SDG_TAGS = {
     "digital-health": ("3",),
 }
 IATI_STATUS = {"planned": "1", "active": "2", "completed": "3", "terminated": "5"}
+IATI_COFUNDERS = (
+    # (ref, IATI organisation type, name): who co-funds the development agency's activities
+    ("XM-DAC-47000-GCF", "40", "Green Climate Fund"),
+    ("XI-IATI-EC_INTPA", "15", "European Commission - International Partnerships"),
+    ("GB-CHC-1099776", "60", "Dryland Futures Foundation"),
+    ("KE-CPR-PVT-7QX", "70", "Savanna Agri-Insurance Ltd"),
+    ("XM-DEMO-KE-COUNTY", "11", "County Government"),
+)
+GENDER_SIGNIFICANCE = (("0", 0.3), ("1", 0.52), ("2", 0.18))
+"""How often the agency marks an activity as not targeting, significantly or principally targeting
+gender equality (OECD DAC marker)."""
+
+
+def _iati_detail(p: DemoProject) -> tuple[list[str], list[str], str]:
+    """(the gender equality marker and default finance type (grants), the co-funder's incoming funds,
+    the commitment's finance type): reimbursable grants (422) for some risk-finance commitments."""
+    rng = random.Random(f"iati:{p.id}")
+    significance = rng.choices(
+        [s for s, _ in GENDER_SIGNIFICANCE], weights=[w for _, w in GENDER_SIGNIFICANCE]
+    )[0]
+    if p.theme.key in ("drought-crops", "water-harvesting") and significance == "0":
+        significance = "1"  # women grow most food crops and carry most water: these always mark it
+    head = [
+        f'<policy-marker vocabulary="1" code="1" significance="{significance}"/>',
+        '<default-finance-type code="110"/>',
+    ]
+    incoming = []
+    if p.cofunding > 0:
+        ref, org_type, name = rng.choice(IATI_COFUNDERS)
+        incoming.append(
+            f'<transaction><transaction-type code="1"/><transaction-date iso-date="{p.start.isoformat()}"/>'
+            f'<value currency="USD" value-date="{p.start.isoformat()}">{p.cofunding}</value>'
+            f'<provider-org ref="{ref}" type="{org_type}"><narrative>{escape(name)}</narrative></provider-org>'
+            "</transaction>"
+        )
+    reimbursable = p.theme.key == "risk-finance" and rng.random() < 0.4
+    return head, incoming, '<finance-type code="422"/>' if reimbursable else ""
 
 
 def write_iati(projects: list[DemoProject], path: Path) -> Path:
@@ -818,12 +955,15 @@ def write_iati(projects: list[DemoProject], path: Path) -> Path:
                 f'<sector vocabulary="1" code="{DAC_SECTOR[p.theme.key]}" percentage="100"/>',
             ]
             parts += [f'<tag vocabulary="2" code="{goal}"/>' for goal in SDG_TAGS[p.theme.key]]
+            detail, incoming, finance = _iati_detail(p)
+            parts += detail
             parts += [
                 f'<budget type="1" status="2"><period-start iso-date="{p.start.isoformat()}"/>'
                 f'<period-end iso-date="{p.end.isoformat()}"/><value currency="USD" value-date="{p.start.isoformat()}">'
                 f"{p.public + p.cofunding}</value></budget>",
+                *incoming,
                 f'<transaction><transaction-type code="2"/><transaction-date iso-date="{p.start.isoformat()}"/>'
-                f'<value currency="USD" value-date="{p.start.isoformat()}">{p.public}</value></transaction>',
+                f'<value currency="USD" value-date="{p.start.isoformat()}">{p.public}</value>{finance}</transaction>',
             ]
             if p.status in ("active", "completed"):
                 paid = p.public if p.status == "completed" else p.public // 2
