@@ -25,6 +25,7 @@ from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store import portfolio_scope
+from missionboard.store.portfolio import funding_detail_of
 from missionboard.store.tables import (
     ActorRow,
     AuditEventRow,
@@ -166,6 +167,30 @@ class ProjectDecision(TypedDict):
     evidence: JsonValue
 
 
+class CoFundingRecord(TypedDict):
+    source_type: str
+    funder: str | None
+    amount: float | None
+    currency: str | None
+
+
+class ConditionRecord(TypedDict):
+    kind: str
+    description: str
+    share: float | None
+
+
+class FundingRecord(TypedDict):
+    """Co-funding by source, conditions on the money, disciplines and the gender dimension."""
+
+    discipline: str | None
+    disciplines: list[str]
+    gender_marker: str | None
+    lead_gender: str | None
+    cofunding_sources: list[CoFundingRecord]
+    conditions: list[ConditionRecord]
+
+
 class ProjectRecord(ProjectSummary):
     """A project's whole record: its columns, the import it came from, its actors, links and decisions."""
 
@@ -187,6 +212,7 @@ class ProjectRecord(ProjectSummary):
     actors: list[ProjectActor]
     links: list[LinkRecord]
     decisions: list[ProjectDecision]
+    funding: FundingRecord
 
 
 class ImportRunRecord(TypedDict):
@@ -507,6 +533,7 @@ class ExplorerStore:
             "actors": actors,
             "links": links,
             "decisions": decisions,
+            "funding": _funding_record(session, project_id),
         }
 
     def projects_missions(self, project_id: int) -> list[str]:
@@ -825,3 +852,27 @@ def _link_dict(link: LinkRow, title: str | None = None) -> LinkRecord:
     if title is not None:
         data["project_title"] = title
     return data
+
+
+def _funding_record(session: Session, project_id: int) -> FundingRecord:
+    detail = funding_detail_of(session, project_id)
+    if detail is None:  # pragma: no cover - the project was read a moment ago in this transaction
+        raise NotFound(f"no project with id {project_id}")
+    return {
+        "discipline": detail.discipline,
+        "disciplines": detail.disciplines,
+        "gender_marker": detail.gender_marker,
+        "lead_gender": detail.lead_gender,
+        "cofunding_sources": [
+            {
+                "source_type": c.source_type.value,
+                "funder": c.funder,
+                "amount": float(c.amount.amount) if c.amount is not None else None,
+                "currency": c.amount.currency if c.amount is not None else None,
+            }
+            for c in detail.cofunding_sources
+        ],
+        "conditions": [
+            {"kind": c.kind.value, "description": c.description, "share": c.share} for c in detail.conditions
+        ],
+    }

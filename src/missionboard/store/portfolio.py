@@ -280,14 +280,22 @@ class FundingDetail:
 
 def funding_detail(session: Session, source: str, source_id: str) -> FundingDetail | None:
     """The funding detail of the project ``(source, source_id)``; None if there is no such project."""
+    project_id = session.scalar(
+        select(ProjectRow.id).where(ProjectRow.source == source, ProjectRow.source_id == source_id)
+    )
+    return None if project_id is None else funding_detail_of(session, project_id)
+
+
+def funding_detail_of(session: Session, project_id: int) -> FundingDetail | None:
+    """The funding detail of the project with this id; None if there is no such project."""
     found = session.execute(
-        select(ProjectRow.id, ProjectRow.discipline, ProjectRow.gender_marker, ProjectRow.lead_gender).where(
-            ProjectRow.source == source, ProjectRow.source_id == source_id
+        select(ProjectRow.discipline, ProjectRow.gender_marker, ProjectRow.lead_gender).where(
+            ProjectRow.id == project_id
         )
     ).first()
     if found is None:
         return None
-    project_id, discipline, gender_marker, lead_gender = found
+    discipline, gender_marker, lead_gender = found
     cofunding, conditions, disciplines = _stored_detail(session, project_id)
     return FundingDetail(
         cofunding_sources=[

@@ -492,6 +492,34 @@ class ProjectDecisionEntry(Out):
     evidence: Json
 
 
+class CoFundingOut(Out):
+    source_type: Literal["other_public", "private", "in_kind", "eu", "philanthropic", "unknown"]
+    funder: str | None
+    amount: Number | None
+    currency: str | None
+
+
+class ConditionOut(Out):
+    kind: str = Field(
+        description="grant, repayable, loan, equity, royalties, access, pricing, reward_sharing, other"
+    )
+    description: str
+    share: Number | None = Field(
+        description="Share of the funding the condition covers, where the source says"
+    )
+
+
+class ProjectFundingOut(Out):
+    """Co-funding by source, conditions on the funding, disciplines and the gender dimension."""
+
+    discipline: str | None = Field(description="The main discipline (OECD Fields of Science or EuroSciVoc)")
+    disciplines: list[str]
+    gender_marker: str | None = Field(description="not_targeted, significant or principal (IATI's marker)")
+    lead_gender: str | None
+    cofunding_sources: list[CoFundingOut]
+    conditions: list[ConditionOut]
+
+
 class ProjectDetail(ProjectOut):
     """A project's record with its actors, links and decisions."""
 
@@ -513,6 +541,7 @@ class ProjectDetail(ProjectOut):
     actors: list[ActorOut]
     links: list[LinkOut]
     decisions: list[ProjectDecisionEntry]
+    funding: ProjectFundingOut
 
 
 class DecisionsOut(Out):
