@@ -129,6 +129,7 @@ RUNS: list[tuple[str, list[str]]] = [
     ("mission show", ["mission", "show", MISSION]),
     ("mission history", ["mission", "history", MISSION]),
     ("mission check", ["mission", "check", MISSION]),
+    ("story", ["story", MISSION]),
     ("rates import", ["rates", "import", "{rates}"]),
     ("rates list", ["rates", "list"]),
     ("ingest csv", ["ingest", "csv", "{projects}"]),

@@ -170,6 +170,27 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
             "evidence",
         ),
     ),
+    "story": JsonOutput(
+        _OBJECT,
+        (
+            "mission",
+            "title",
+            "as_of",
+            "currency",
+            "projects",
+            "money",
+            "portfolio",
+            "has_logic",
+            "objectives",
+            "outcomes",
+            "measures",
+            "assumptions",
+            "weak_links",
+        ),
+        note="Each of `weak_links` is `{kind, subject, message, depending}`, `kind` one of "
+        "`no_project_or_measure`, `outcome_without_measure`, `failing_assumption`, `untested_assumption`, "
+        "`off_track`, `no_data`, `no_owner`.",
+    ),
     "monitor": JsonOutput(
         _OBJECT,
         (

@@ -13,11 +13,13 @@ from starlette.datastructures import FormData
 
 from missionboard.domain.missions import Direction, Mission, MissionStatus, MissionVersion
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
+from missionboard.domain.story import NO_WEAK_LINK
 from missionboard.errors import EditConflict, InputError, LoginRequired, NotAvailable, Problem
 from missionboard.services import accounts
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Role
 from missionboard.services.missions import dump_mission, parse_mission
+from missionboard.services.story import mission_story
 from missionboard.web import forms
 from missionboard.web.figures import (
     SECTIONS,
@@ -29,6 +31,7 @@ from missionboard.web.figures import (
     tree_data,
     visible_mission,
 )
+from missionboard.web.logic_diagram import logic_chain, logic_svg
 from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import caller, require_account, workspace_of
 
@@ -109,6 +112,35 @@ def mission_page(request: Request, mission_id: str) -> Response:
         mission=current.mission,
         **tree_data(request, current),
         account=caller(request).account,
+        diagram=logic_svg(current.mission) if current.mission.logic else "",
+        chain=logic_chain(current.mission) if current.mission.logic else [],
+    )
+
+
+@router.get("/missions/{mission_id}/story", response_class=HTMLResponse)
+def mission_story_page(request: Request, mission_id: str) -> Response:
+    """The contribution story: the logic walked from money and measures to the targets, and the diagram."""
+    current = visible_mission(request, mission_id)
+    return render(
+        request,
+        "story.html",
+        version=current,
+        mission=current.mission,
+        story=mission_story(workspace_of(request), mission_id),
+        no_weak_link=NO_WEAK_LINK,
+        diagram=logic_svg(current.mission),
+        chain=logic_chain(current.mission),
+    )
+
+
+@router.get("/missions/{mission_id}/story.md")
+def mission_story_markdown(request: Request, mission_id: str) -> Response:
+    """The contribution story as Markdown, as ``missionboard story MISSION --format md`` prints it."""
+    visible_mission(request, mission_id)
+    return Response(
+        mission_story(workspace_of(request), mission_id).to_markdown(),
+        media_type="text/markdown; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{mission_id}-story.md"'},
     )
 
 
@@ -141,6 +173,8 @@ def mission_report(request: Request, mission_id: str) -> Response:
         **tree_data(request, current, limit=10),
         check=quality(request, mission_id),
         insights=insights(request, mission_id),
+        story=mission_story(workspace_of(request), mission_id),
+        no_weak_link=NO_WEAK_LINK,
     )
 
 
