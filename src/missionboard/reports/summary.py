@@ -35,6 +35,10 @@ def number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def yes_no(value: Any) -> str:
+    return "–" if value is None else ("yes" if value else "no")
+
+
 def text(value: Any) -> str:
     if value is None:
         return "–"
@@ -134,6 +138,7 @@ def headline(given: Analysis) -> list[tuple[str, str, str]]:
         ("Multi-helix projects", share(_v(entry_of(network, "multi_helix_share"))), "of projects"),
         ("Near-duplicates across funders", number(_v(entry_of(analysis.overlaps, "count"))), "project pairs"),
     ]
+    out += _structure_headline(analysis)
     for r in unconverted:
         out.append(
             (
@@ -318,7 +323,226 @@ def report_tables(given: Analysis) -> list[ReportTable]:
             dynamics.rows,
         ),
     ]
+    tables += _structure_tables(analysis)
     return [t for t in tables if t.rows]
+
+
+# --- the structure and funding-detail sections (present for a mission's analysis) ------------------
+
+STRUCTURE_SECTIONS = ("governance", "logic", "cofunding", "conditions", "disciplines", "gender")
+"""Sections a mission's analysis may carry; a report shows each only where the analysis has it."""
+
+
+def _section(analysis: PortfolioAnalysis, name: str) -> Mapping[str, object] | None:
+    """A structure section of the analysis, or None where the analysis has none (or no such field)."""
+    found = getattr(analysis, name, None)
+    return found if isinstance(found, Mapping) else None
+
+
+def _table(section: Mapping[str, object] | None, key: str) -> Table | None:
+    found = entry_of(section, key)
+    return found if isinstance(found, Table) else None
+
+
+def _structure_headline(analysis: PortfolioAnalysis) -> list[tuple[str, str, str]]:
+    """Headline rows of the structure and funding-detail sections the analysis has."""
+    rc = analysis.reporting_currency
+    governance, logic = _section(analysis, "governance"), _section(analysis, "logic")
+    cofunding, conditions = _section(analysis, "cofunding"), _section(analysis, "conditions")
+    disciplines, gender = _section(analysis, "disciplines"), _section(analysis, "gender")
+    out: list[tuple[str, str, str]] = []
+    if governance is not None:
+        out.append(
+            (
+                "Objectives without an owner",
+                number(_v(entry_of(governance, "objectives_without_owner"))),
+                "objectives",
+            )
+        )
+    if logic is not None:
+        out += [
+            (
+                "Pathways with no project or measure",
+                number(_v(entry_of(logic, "unsupported"))),
+                "objectives and outcomes",
+            ),
+            ("Failing assumptions", number(_v(entry_of(logic, "failing_assumptions"))), "assumptions"),
+        ]
+    if cofunding is not None:
+        out += [
+            ("Co-funding by source", money(_v(entry_of(cofunding, "total"))), rc),
+            (
+                "Leverage of co-funding by source",
+                number(_v(entry_of(cofunding, "leverage"))),
+                f"{rc} per {rc} public",
+            ),
+        ]
+    if conditions is not None:
+        out.append(
+            (
+                "Money with conditions",
+                share(_v(entry_of(conditions, "share_with_conditions"))),
+                "of the money",
+            )
+        )
+    if disciplines is not None:
+        out += [
+            (
+                "Cross-disciplinary projects",
+                number(_v(entry_of(disciplines, "cross_disciplinary"))),
+                "projects",
+            ),
+            (
+                "SSH share",
+                share(_v(entry_of(disciplines, "ssh_share"))),
+                "of projects with a discipline area",
+            ),
+        ]
+    if gender is not None:
+        out.append(
+            (
+                "Female-led projects",
+                share(_v(entry_of(gender, "female_lead_share"))),
+                "of projects with a known lead gender",
+            )
+        )
+    return out
+
+
+def _structure_tables(analysis: PortfolioAnalysis) -> list[ReportTable]:
+    """The tables of the structure and funding-detail sections the analysis has, in reading order."""
+    rc = analysis.reporting_currency
+    governance, logic = _section(analysis, "governance"), _section(analysis, "logic")
+    specs: list[tuple[Table | None, str, list[Column]]] = [
+        (
+            _table(governance, "by_body"),
+            "Governance by body",
+            [
+                Column("body", "Body"),
+                Column("levels", "Level"),
+                Column("roles", "Role"),
+                Column("objectives", "Objectives"),
+                Column("projects", "Projects", number, True),
+                Column("money", f"Money ({rc})", money, True),
+                Column("measures", "Measures"),
+                Column("measure_budget", f"Measure budget ({rc})", money, True),
+            ],
+        ),
+        (
+            _table(governance, "by_level"),
+            "Governance by level",
+            [
+                Column("level", "Level"),
+                Column("bodies", "Bodies"),
+                Column("objectives", "Objectives"),
+                Column("projects", "Projects", number, True),
+                Column("money", f"Money ({rc})", money, True),
+                Column("measures", "Measures"),
+                Column("measure_budget", f"Measure budget ({rc})", money, True),
+            ],
+        ),
+        (
+            _table(governance, "unowned"),
+            "Objectives without an owner",
+            [Column("objective", "Objective"), Column("title", "Title")],
+        ),
+        (
+            _table(governance, "idle_bodies"),
+            "Bodies with objectives but no money or measure",
+            [Column("body", "Body"), Column("objectives", "Objectives")],
+        ),
+        (
+            _table(logic, "pathways"),
+            "Intervention logic",
+            [
+                Column("id", "Id"),
+                Column("kind", "Kind"),
+                Column("title", "Title"),
+                Column("leads_to", "Leads to"),
+                Column("measures", "Measures"),
+                Column("projects", "Projects", number, True),
+                Column("projects_via", "Projects via"),
+                Column("money", f"Money ({rc})", money, True),
+                Column("indicator", "Indicator"),
+                Column("supported", "Supported", yes_no),
+            ],
+        ),
+        (
+            _table(logic, "without_support"),
+            "Pathways with no project or measure",
+            [Column("id", "Id"), Column("kind", "Kind"), Column("title", "Title")],
+        ),
+        (
+            _table(logic, "failing"),
+            "Failing assumptions",
+            [
+                Column("id", "Id"),
+                Column("text", "Assumption"),
+                Column("evidence", "Evidence"),
+                Column("outcomes", "Outcomes depending on it"),
+                Column("objectives", "Objectives depending on it"),
+            ],
+        ),
+        (
+            _table(_section(analysis, "cofunding"), "by_source"),
+            "Co-funding by source",
+            [
+                Column("source_type", "Source"),
+                Column("projects", "Projects", number, True),
+                Column("amount", f"Amount ({rc})", money, True),
+                Column("share", "Share", share, True),
+                Column("leverage", "Leverage", number, True),
+            ],
+        ),
+        (
+            _table(_section(analysis, "conditions"), "by_kind"),
+            "Conditions on funding",
+            [
+                Column("kind", "Kind"),
+                Column("projects", "Projects", number, True),
+                Column("money", f"Money ({rc})", money, True),
+                Column("share", "Share of money", share, True),
+                Column("covered_money", f"Covered ({rc})", money, True),
+                Column("covered_share", "Covered share", share, True),
+            ],
+        ),
+        (
+            _table(_section(analysis, "disciplines"), "by_area"),
+            "Disciplines (Fields of Science)",
+            [
+                Column("area", "Area"),
+                Column("ssh", "SSH", yes_no),
+                Column("projects", "Projects", number, True),
+                Column("share", "Share", share, True),
+                Column("main", "Main discipline", number, True),
+            ],
+        ),
+        (
+            _table(_section(analysis, "gender"), "by_marker"),
+            "Gender equality marker",
+            [
+                Column("value", "Marker"),
+                Column("projects", "Projects", number, True),
+                Column("money", f"Money ({rc})", money, True),
+                Column("share", "Share of money", share, True),
+            ],
+        ),
+        (
+            _table(_section(analysis, "gender"), "by_lead_gender"),
+            "Lead gender",
+            [
+                Column("value", "Lead"),
+                Column("projects", "Projects", number, True),
+                Column("money", f"Money ({rc})", money, True),
+                Column("share", "Share of money", share, True),
+            ],
+        ),
+    ]
+    return [
+        ReportTable(name, found.computed_from, columns, found.rows)
+        for found, name, columns in specs
+        if found is not None
+    ]
 
 
 def title(given: Analysis) -> str:
