@@ -516,6 +516,19 @@ def monitor(
     _render(data)
 
 
+def _region_line(r: dict[str, Any]) -> str:
+    """A regional target under its objective: its path, latest value, status, forecast and reason."""
+    base, tgt, latest, fc = r["baseline"], r["target"], r["latest"], r["forecast"]
+    style = STATUS_STYLE.get(r["status"], "")
+    parts = [
+        f"{_num(base['value'])} ({base['year']}) → " if base else "",
+        f"{_num(tgt['value'])} ({tgt['year']})" if tgt else "",
+        f", latest {_num(latest['value'])} ({latest['year']})" if latest else "",
+        f", forecast {_num(fc['value'])} [{_num(fc['low'])}–{_num(fc['high'])}] {fc['year']}" if fc else "",
+    ]
+    return f"region {escape(r['region'])}: {''.join(parts)} [{style}]{r['status']}[/{style}] — {escape(r['reason'])}"
+
+
 def _outcome_line(o: dict[str, Any]) -> str:
     """The forecast before → after a what-if move, with the assumption it rests on beside it."""
     if o["probability_after"] is None:
@@ -592,6 +605,8 @@ def _render(data: dict[str, Any]) -> None:
         console.print(f"  {escape(o['objective'])}: {escape(o['reason'])}", highlight=False, soft_wrap=True)
         if o.get("path_choice"):
             console.print(f"    path: {escape(o['path_choice'])}", highlight=False, soft_wrap=True)
+        for region in o.get("regions", []):
+            console.print(f"    {_region_line(region)}", highlight=False, soft_wrap=True)
         if o["status"] in ("off_track", "at_risk") and o["funding"]["projects"]:
             names = ", ".join(
                 f"{p['project']} ({_num(p['amount'])})" if p["amount"] is not None else p["project"]

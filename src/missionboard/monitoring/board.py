@@ -9,6 +9,10 @@ reporting currency (the mission's, else the workspace's) with the imported excha
 inverse or cross, rate of the project's start year or the nearest year; projects with no possible
 conversion are left out of the sums and counted per currency in ``notes``.
 
+Regional targets: each objective's regions are judged as the objective is, on the observations of the
+region's geography (``monitoring.objectives``), and listed under the objective (``regions``); the
+objective's own status, and so rebalancing, reads only the mission's geography.
+
 Rebalancing: each objective's intended share is its weight (equal weights where none are given).
 An objective that is ``off_track`` or ``at_risk`` and funded below its intended share can receive; an
 objective that is ``on_track`` or ``achieved`` and funded above its share can give. Receivers are
@@ -311,6 +315,7 @@ class MonitorResult:
                 "share": rounded(amount / total, 3) if total else None,
                 "projects": projects.get(status.objective.id, []),
             }
+            entry["regions"] = [region.to_dict() for region in status.regions]
             objectives.append(entry)
         return {
             "mission": self.mission.id,
@@ -674,7 +679,8 @@ def monitor_mission(
     with _collector_paused(), workspace.reading() as session:
         mission = MissionStore(session).get(mission_id).mission
         statuses = [
-            assess_objective(session, mission, o, as_of=day, rules=status_rules) for o in mission.objectives
+            assess_objective(session, mission, o, as_of=day, rules=status_rules, regional=True)
+            for o in mission.objectives
         ]
         notes: list[str] = []
         currency, projects, basics = _linked_projects(session, mission, notes)

@@ -20,7 +20,7 @@ import datetime as dt
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -494,9 +494,34 @@ def load_series(
     preferred_source: str | None = None,
 ) -> Series:
     """The yearly series of ``indicator`` as known on ``as_of`` (see the module rules)."""
-    rows = IndicatorStore(session).observations(indicator)
+    return series_from(
+        IndicatorStore(session).observations(indicator),
+        indicator,
+        geography=geography,
+        as_of=as_of,
+        preferred_source=preferred_source,
+    )
+
+
+def series_from(
+    rows: Sequence[Observation],
+    indicator: str,
+    *,
+    geography: str | None = None,
+    as_of: dt.date | None = None,
+    preferred_source: str | None = None,
+    exact: bool = False,
+) -> Series:
+    """The yearly series of ``indicator`` in ``rows`` (its stored revisions) as known on ``as_of``.
+
+    A ``geography`` the rows lack is matched ignoring case; where none matches, the series falls back to
+    the observations without geography, else the geography with the most observations — unless
+    ``exact``, when it stays empty (a region is never judged on another geography's numbers).
+    """
     geographies = sorted({r.geography for r in rows})
-    if geography is None or geography not in geographies:
+    if exact and geography is not None and geography not in geographies:
+        geography = next((g for g in geographies if g.lower() == geography.lower()), geography)
+    elif geography is None or geography not in geographies:
         counts: dict[str, int] = defaultdict(int)
         for r in rows:
             counts[r.geography] += 1

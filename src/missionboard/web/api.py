@@ -27,6 +27,7 @@ from missionboard.services import analytics as analytics_service
 from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services import monitoring as monitoring_service
+from missionboard.services import story as story_service
 from missionboard.services.accounts import Account, Role
 from missionboard.services.missions import mission_document, parse_mission
 from missionboard.store.workspace import Workspace
@@ -53,6 +54,7 @@ from missionboard.web.api_models import (
     ProjectPage,
     QualityOut,
     ReviewedLink,
+    StoryOut,
     VersionList,
 )
 from missionboard.web.figures import clear_caches, portfolio_figures
@@ -399,6 +401,16 @@ def mission_analytics(request: Request, mission_id: MissionId) -> dict[str, Any]
 )
 def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, monitoring_service.monitor_mission)
+
+
+@router.get(
+    "/missions/{mission_id}/story",
+    summary="The mission's contribution story: each pathway from money and measures to targets, and its weak links",
+    responses=errors(403, 404),
+    response_model=StoryOut,
+)
+def mission_story(request: Request, mission_id: MissionId) -> dict[str, Any]:
+    return _section(request, mission_id, story_service.mission_story)
 
 
 # --- projects ----------------------------------------------------------------------------------------

@@ -229,6 +229,31 @@ class FundingOut(Out):
     projects: list[FundedProject]
 
 
+class RegionalMonitor(Out):
+    """One regional target of an objective, judged as the objective is, on the region's observations."""
+
+    region: str
+    geography: str | None = Field(description="The geography whose observations were read")
+    baseline: ValueYear | None = Field(
+        description="Given, or the region's value in the objective's baseline year"
+    )
+    target: ValueYear | None
+    path: str | None
+    path_choice: str | None
+    start_year: int | None
+    latest: LatestOut | None
+    expected: Number | None
+    gap: Number | None
+    status: str
+    reason: str
+    forecast: dict[str, int | float | str] | None
+    probability: Number | None
+    required_acceleration: Number | None
+    observed_rate: Number | None
+    required_rate: Number | None
+    observations: int
+
+
 class ObjectiveMonitor(Out):
     """Where one objective stands: latest value, expected value, gap, status, forecast, funding."""
 
@@ -255,6 +280,9 @@ class ObjectiveMonitor(Out):
     required_rate: Number | None
     observations: int
     funding: FundingOut
+    regions: list[RegionalMonitor] = Field(
+        description="Each regional target, in the mission's order; empty where the objective has none"
+    )
 
 
 class MonitorPortfolio(PortfolioRuleOut):
@@ -657,3 +685,86 @@ class AuditPage(Out):
     page: int
     per_page: int
     has_next: bool
+
+
+# --- the contribution story ---------------------------------------------------------------------------
+
+
+class StoryObjective(Out):
+    id: str
+    title: str
+    target: Number | None
+    target_year: int | None
+    unit: str | None
+    projects: int
+    money: Number
+    measures: list[str]
+    upstream_measures: list[str] = Field(description="Measures working towards an outcome that leads to it")
+    outcomes: list[str]
+    chain: list[str] = Field(description="Every outcome upstream of it")
+    assumptions: list[str]
+    owners: list[str]
+    status: str | None
+    probability: Number | None
+    latest_value: Number | None
+    latest_year: int | None
+    latest_source: str | None
+
+
+class StoryOutcome(Out):
+    id: str
+    title: str
+    leads_to: list[str]
+    measures: list[str]
+    indicator: str | None
+    objectives: list[str] = Field(description="The objectives at the end of its chain")
+
+
+class StoryMeasure(Out):
+    id: str
+    title: str
+    kind: str
+    status: str | None
+    owner: str | None
+    level: str | None
+    start: str | None
+    end: str | None
+    targets: list[str]
+    budget: Number | None
+    budget_currency: str | None
+
+
+class StoryAssumption(Out):
+    id: str
+    text: str
+    status: Literal["untested", "holding", "failing"]
+    evidence: str | None
+    about: list[str]
+    depending: list[str]
+    objectives: list[str]
+
+
+class WeakLinkOut(Out):
+    kind: str
+    subject: str
+    message: str
+    depending: list[str]
+
+
+class StoryOut(Out):
+    """A mission's contribution story (``missionboard story --format json``): each pathway from money
+    and measures to outcomes to targets, and where the chain is weak."""
+
+    mission: str
+    title: str
+    as_of: str
+    currency: str | None
+    projects: int
+    money: Number
+    portfolio: str
+    has_logic: bool
+    objectives: list[StoryObjective]
+    outcomes: list[StoryOutcome]
+    measures: list[StoryMeasure]
+    assumptions: list[StoryAssumption]
+    weak_links: list[WeakLinkOut]

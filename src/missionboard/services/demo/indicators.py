@@ -1,4 +1,5 @@
-"""Indicator series for the demo missions: some objectives on track, some at risk, some off track."""
+"""Indicator series for the demo missions: some objectives on track, some at risk, some off track; and,
+for the regions the missions set targets for, the regions' own series (one leading, one lagging)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FIRST_YEAR, LAST_YEAR = 2013, 2025
+REGIONAL_FIRST_YEAR = 2015
+"""Regional series are two years shorter, so an indicator's main geography (the one with the most
+observations, shown by default) stays the national one."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class Series:
     noise: float
     decimals: int = 1
     shocks: tuple[tuple[int, float], ...] = ()
+    first_year: int = FIRST_YEAR
 
 
 SERIES: tuple[Series, ...] = (
@@ -63,7 +68,55 @@ SERIES: tuple[Series, ...] = (
     ),
     Series("early_warning_coverage", "KE", "NDMA", ((2013, 20), (2022, 40), (2025, 62)), 1.5, 0),
     Series("insured_households", "KE", "Insurance regulator", ((2013, 1), (2022, 6), (2025, 9)), 0.4),
+    *(
+        Series(indicator, region, source, anchors, noise, decimals, first_year=REGIONAL_FIRST_YEAR)
+        for indicator, region, source, anchors, noise, decimals in (
+            (
+                "organic_share",
+                "Stockholm County",
+                "Ekomatcentrum",
+                ((2015, 33), (2020, 42), (2025, 57)),
+                0.8,
+                1,
+            ),
+            ("organic_share", "Norrbotten", "Ekomatcentrum", ((2015, 20), (2020, 24), (2025, 28)), 0.8, 1),
+            (
+                "ze_ferry_routes_share",
+                "Vestland",
+                "Norwegian Public Roads Administration",
+                ((2015, 4), (2020, 20), (2025, 74)),
+                1.5,
+                0,
+            ),
+            (
+                "ze_ferry_routes_share",
+                "Nordland",
+                "Norwegian Public Roads Administration",
+                ((2015, 0), (2020, 6), (2025, 22)),
+                1.0,
+                0,
+            ),
+            (
+                "hh_water_storage",
+                "Turkana",
+                "NDMA household survey",
+                ((2015, 12), (2022, 18), (2025, 25)),
+                1.0,
+                0,
+            ),
+            (
+                "hh_water_storage",
+                "Marsabit",
+                "NDMA household survey",
+                ((2015, 17), (2022, 24), (2025, 37)),
+                1.0,
+                0,
+            ),
+        )
+    ),
 )
+"""The national series first, then the regional ones: appended, they leave the national values (drawn
+from the same seeded sequence) as they were."""
 
 
 def _value_at(anchors: tuple[tuple[int, float], ...], year: int) -> float:
@@ -76,12 +129,13 @@ def _value_at(anchors: tuple[tuple[int, float], ...], year: int) -> float:
 def observations(
     seed: int = 2030, definitions: dict[str, tuple[str, str]] | None = None
 ) -> list[dict[str, object]]:
-    """Yearly observations 2013–2025 (13 years per indicator), rounded as the source would publish them."""
+    """Yearly observations 2013–2025 (13 years per indicator; 2015–2025 per region), rounded as the source
+    would publish them."""
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
     for series in SERIES:
         shocks = dict(series.shocks)
-        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        for year in range(series.first_year, LAST_YEAR + 1):
             value = _value_at(series.anchors, year) + rng.gauss(0, series.noise) + shocks.get(year, 0.0)
             value = max(0.0, round(value, series.decimals))
             rows.append(
