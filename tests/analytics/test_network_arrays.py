@@ -30,7 +30,7 @@ NAMES = ["Agency A", "Agency B", "Agency C"]
 
 
 def _random_portfolio(seed: int) -> duckdb.DuckDBPyConnection:
-    """Tables money, fx, participations, actors and pf as ``Engine.build_scope`` leaves them, at random.
+    """Tables money, fx_rates, participations, actors and project_funders as ``Engine.build_scope`` leaves them, at random.
 
     With the awkward cases: projects without a year or budget, participations of projects out of scope,
     funder-role rows, amounts in the reporting currency, in a currency with and without a rate, with no
@@ -42,7 +42,7 @@ def _random_portfolio(seed: int) -> duckdb.DuckDBPyConnection:
         year = rng.choice([None, 2018, 2019, 2020, 2021])
         budget = rng.choice([None, 100.0, 250.0, 1000.0])
         money.append((project * 3, year, budget, rng.choice([None, "EUR", "SEK"])))
-    fx = [("SEK", y, 0.1 + 0.01 * (y - 2018)) for y in (2018, 2019, 2020, 2021)] + [("SEK", None, 0.09)]
+    fx_rates = [("SEK", y, 0.1 + 0.01 * (y - 2018)) for y in (2018, 2019, 2020, 2021)] + [("SEK", None, 0.09)]
     parts = []
     for project in [m[0] for m in money] + [1, 2, 500]:  # 1, 2, 500: not in scope
         for actor in rng.sample(range(100, 142), rng.randint(1, 6)) + rng.choice([[], [100]]):
@@ -56,8 +56,8 @@ def _random_portfolio(seed: int) -> duckdb.DuckDBPyConnection:
                     rng.choice([None, 0.25, 0.5]),
                 )
             )
-    pf = [(m[0], rng.choice(NAMES)) for m in money if rng.random() < 0.9]
-    pf += [(m[0], rng.choice(NAMES)) for m in money if rng.random() < 0.2]
+    project_funders = [(m[0], rng.choice(NAMES)) for m in money if rng.random() < 0.9]
+    project_funders += [(m[0], rng.choice(NAMES)) for m in money if rng.random() < 0.2]
     actors = [
         (a, f"Actor {a}", rng.choice([None, "research", "industry", "unknown"])) for a in range(100, 140)
     ]
@@ -66,11 +66,11 @@ def _random_portfolio(seed: int) -> duckdb.DuckDBPyConnection:
         "money": pd.DataFrame(money, columns=["id", "start_year", "budget", "budget_currency"]).astype(
             {"start_year": "Int64", "budget": "Float64"}
         ),
-        "fx": pd.DataFrame(fx, columns=["currency", "year", "rate"]).astype({"year": "Int64"}),
+        "fx_rates": pd.DataFrame(fx_rates, columns=["currency", "year", "rate"]).astype({"year": "Int64"}),
         "participations": pd.DataFrame(
             parts, columns=["project_id", "actor_id", "is_funder", "amount", "currency", "share"]
         ).astype({"amount": "Float64", "share": "Float64"}),
-        "pf": pd.DataFrame(sorted(set(pf)), columns=["project_id", "funder"]),
+        "project_funders": pd.DataFrame(sorted(set(project_funders)), columns=["project_id", "funder"]),
         "actors": pd.DataFrame(actors, columns=["id", "name", "helix"]),
     }
     for name, frame in frames.items():
@@ -82,11 +82,11 @@ PART_SQL = """
 SELECT r.project_id, r.actor_id, coalesce(a.helix, 'unknown') AS helix, m.start_year AS year,
        CASE WHEN r.amount IS NOT NULL AND (r.currency = 'EUR' OR r.currency IS NULL AND m.budget_currency = 'EUR')
                  THEN r.amount
-            WHEN r.amount IS NOT NULL AND fx.rate IS NOT NULL THEN r.amount * fx.rate
+            WHEN r.amount IS NOT NULL AND fx_rates.rate IS NOT NULL THEN r.amount * fx_rates.rate
             WHEN r.amount IS NULL AND r.share IS NOT NULL THEN m.budget * r.share END AS money
 FROM participations r JOIN money m ON m.id = r.project_id
 LEFT JOIN actors a ON a.id = r.actor_id
-LEFT JOIN fx ON fx.currency = r.currency AND fx.year IS NOT DISTINCT FROM m.start_year
+LEFT JOIN fx_rates ON fx_rates.currency = r.currency AND fx_rates.year IS NOT DISTINCT FROM m.start_year
 WHERE r.is_funder = 0
 """
 
@@ -203,7 +203,7 @@ def test_actor_funders_and_main_funders_equal_the_sql(seed: int) -> None:
     graph, af = network._build_graph(con, people)
     expected = con.execute(
         """
-        SELECT pa.actor_id, c.code, count(*) AS n FROM pa JOIN pf USING (project_id) JOIN fcode c USING (funder)
+        SELECT pa.actor_id, c.code, count(*) AS n FROM pa JOIN project_funders USING (project_id) JOIN funder_codes c USING (funder)
         GROUP BY 1, 2 ORDER BY 1, 2
         """
     ).fetchall()
@@ -213,7 +213,7 @@ def test_actor_funders_and_main_funders_equal_the_sql(seed: int) -> None:
             """
             WITH ranked AS (SELECT af.actor_id, f.funder, row_number() OVER (
                                 PARTITION BY af.actor_id ORDER BY af.n DESC, f.funder) AS r
-                            FROM af JOIN fcode f USING (code))
+                            FROM af JOIN funder_codes f USING (code))
             SELECT n.actor_id, coalesce(ranked.funder, '(no funder)')
             FROM (SELECT DISTINCT actor_id FROM pa) n LEFT JOIN ranked ON ranked.actor_id = n.actor_id AND r = 1
             """
@@ -263,7 +263,7 @@ def test_the_funder_network_from_arrays_equals_the_one_read_from_tables(seed: in
     assert from_arrays == from_tables
     assert from_tables["nodes"]["value"] == len(NAMES)
     multi = con.execute(
-        "SELECT count(*) FILTER (WHERE k > 1), count(*) FROM (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)"
+        "SELECT count(*) FILTER (WHERE k > 1), count(*) FROM (SELECT project_id, count(*) AS k FROM project_funders GROUP BY 1)"
     ).fetchone()
     share = from_tables["multi_funder_share"]["value"]
     assert multi is not None and share == pytest.approx(multi[0] / multi[1], abs=1e-6)  # figures: 6 places

@@ -123,21 +123,21 @@ class Engine:
         return found or "EUR"
 
     def _exchange_rates(self) -> None:
-        """Table fx (currency, year, rate, rate_year, approximate, via): the rate into the reporting
+        """Table fx_rates (currency, year, rate, rate_year, approximate, via): the rate into the reporting
         currency of each (currency, start year) the scope needs — direct, inverse or cross, nearest year
         (``domain.portfolio_rule.RateTable``; a few rows per currency and year)."""
         needed = rows(
             self.con,
             """
             SELECT DISTINCT currency, year FROM (
-                SELECT budget_currency AS currency, start_year AS year FROM sp
-                UNION ALL SELECT public_currency, start_year FROM sp
-                UNION ALL SELECT cofunding_currency, start_year FROM sp
+                SELECT budget_currency AS currency, start_year AS year FROM scope_projects
+                UNION ALL SELECT public_currency, start_year FROM scope_projects
+                UNION ALL SELECT cofunding_currency, start_year FROM scope_projects
                 -- participation currencies × start years: a superset of the pairs needed, without
                 -- joining millions of participations (a rate depends only on currency and year)
                 UNION ALL SELECT c.currency, y.year
                 FROM (SELECT DISTINCT currency FROM participations) c
-                CROSS JOIN (SELECT DISTINCT start_year AS year FROM sp) y
+                CROSS JOIN (SELECT DISTINCT start_year AS year FROM scope_projects) y
             ) WHERE currency IS NOT NULL AND currency <> $rc
             """,
             {"rc": self.currency},
@@ -160,20 +160,39 @@ class Engine:
             "via": "VARCHAR",
         }
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE fx ("
+            "CREATE OR REPLACE TEMP TABLE fx_rates ("
             + ", ".join(f"{name} {kind}" for name, kind in columns.items())
             + ")"
         )
         if found:
-            self.con.executemany("INSERT INTO fx VALUES (?, ?, ?, ?, ?, ?)", found)
+            self.con.executemany("INSERT INTO fx_rates VALUES (?, ?, ?, ?, ?, ?)", found)
 
     def build_scope(self) -> dict[str, Any]:
-        """Tables plinks (project → goal), sp (scope projects) and pm (their money, converted)."""
+        """The scope's tables, in this order, and its project counts (the section ``projects``).
+
+        ``portfolio_links`` (project → goal, by the portfolio rule), ``scope_ids`` (the linked project
+        ids), ``scope_projects`` (their project rows, active since ``since``), ``fx_rates``,
+        ``converted_amounts`` (each stated amount converted), ``money`` (each project's money) and
+        ``project_funders``.
+        """
+        self._portfolio_links()
+        self._scope_projects()
+        undated = self._undated_count()
+        self._exchange_rates()
+        self._converted_amounts()
+        self._money()
+        self._project_funders()
+        return self._scope_counts(undated)
+
+    def _portfolio_links(self) -> None:
+        """Tables portfolio_links (project_id, goal, score, accepted): the links the portfolio rule
+        counts, one row per project and goal; and scope_ids (id, accepted): the projects they reach
+        (every project when no taxonomy is analysed)."""
         con = self.con
         if self.taxonomy is not None:
             con.execute(
                 """
-                CREATE OR REPLACE TEMP TABLE plinks AS
+                CREATE OR REPLACE TEMP TABLE portfolio_links AS
                 SELECT project_id, goal, max(score) AS score, bool_or(status = 'accepted') AS accepted
                 FROM links
                 WHERE taxonomy = $taxonomy
@@ -190,35 +209,50 @@ class Engine:
                 },
             )
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE scope0 AS "
-                "SELECT project_id AS id, bool_or(accepted) AS accepted FROM plinks GROUP BY 1"
+                "CREATE OR REPLACE TEMP TABLE scope_ids AS "
+                "SELECT project_id AS id, bool_or(accepted) AS accepted FROM portfolio_links GROUP BY 1"
             )
         else:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE plinks AS SELECT NULL::BIGINT AS project_id, "
+                "CREATE OR REPLACE TEMP TABLE portfolio_links AS SELECT NULL::BIGINT AS project_id, "
                 "NULL::VARCHAR AS goal, NULL::DOUBLE AS score, NULL::BOOLEAN AS accepted WHERE false"
             )
-            con.execute("CREATE OR REPLACE TEMP TABLE scope0 AS SELECT id, true AS accepted FROM projects")
+            con.execute("CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT id, true AS accepted FROM projects")
+
+    def _scope_projects(self) -> None:
+        """Table (or, for the whole portfolio, view) scope_projects: the project rows of scope_ids with
+        their ``accepted`` flag, active in or after ``since``."""
+        con = self.con
         since = self.since
         if self.taxonomy is None and since is None:
             # the whole portfolio: a view, not a copy of a million rows
-            con.execute("CREATE OR REPLACE TEMP VIEW sp AS SELECT p.*, true AS accepted FROM projects p")
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW scope_projects AS SELECT p.*, true AS accepted FROM projects p"
+            )
         else:
             con.execute(
                 """
-                CREATE OR REPLACE TEMP TABLE sp AS
+                CREATE OR REPLACE TEMP TABLE scope_projects AS
                 SELECT p.*, s.accepted
-                FROM projects p JOIN scope0 s ON p.id = s.id
+                FROM projects p JOIN scope_ids s ON p.id = s.id
                 WHERE $since IS NULL OR coalesce(p.end_year, p.start_year) >= $since
                 """,
                 {"since": since},
             )
+
+    def _undated_count(self) -> int:
+        """Projects of scope_ids with neither start nor end year (``since`` leaves them out)."""
         undated = one(
-            con,
-            "SELECT count(*) AS n FROM projects p JOIN scope0 s ON p.id = s.id "
+            self.con,
+            "SELECT count(*) AS n FROM projects p JOIN scope_ids s ON p.id = s.id "
             "WHERE p.start_year IS NULL AND p.end_year IS NULL",
         )
-        self._exchange_rates()
+        return int(undated.get("n", 0))
+
+    def _converted_amounts(self) -> None:
+        """Table converted_amounts: each scope project's budget, public funding and co-funding in the
+        reporting currency (by fx_rates), whether a stated amount has no rate, and whether a rate was
+        of the nearest year (approximate)."""
 
         def conv(amount: str, currency: str, alias: str) -> str:
             return (
@@ -226,30 +260,34 @@ class Engine:
                 f"ELSE {amount} * {alias}.rate END"
             )
 
-        con.execute(
+        self.con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE pm AS
-            SELECT sp.id, sp.start_year, sp.budget_currency,
-                   {conv("sp.budget_amount", "sp.budget_currency", "fb")} AS budget_conv,
-                   {conv("sp.public_amount", "sp.public_currency", "fp")} AS public_conv,
-                   {conv("sp.cofunding_amount", "sp.cofunding_currency", "fc")} AS cofund_conv,
-                   sp.budget_amount IS NOT NULL AND sp.budget_currency IS DISTINCT FROM $rc
+            CREATE OR REPLACE TEMP TABLE converted_amounts AS
+            SELECT scope_projects.id, scope_projects.start_year, scope_projects.budget_currency,
+                   {conv("scope_projects.budget_amount", "scope_projects.budget_currency", "fb")} AS budget_conv,
+                   {conv("scope_projects.public_amount", "scope_projects.public_currency", "fp")} AS public_conv,
+                   {conv("scope_projects.cofunding_amount", "scope_projects.cofunding_currency", "fc")} AS cofund_conv,
+                   scope_projects.budget_amount IS NOT NULL AND scope_projects.budget_currency IS DISTINCT FROM $rc
                        AND fb.rate IS NULL AS budget_unconverted,
-                   sp.budget_amount IS NULL AND (
-                       (sp.public_amount IS NOT NULL AND sp.public_currency IS DISTINCT FROM $rc
+                   scope_projects.budget_amount IS NULL AND (
+                       (scope_projects.public_amount IS NOT NULL AND scope_projects.public_currency IS DISTINCT FROM $rc
                            AND fp.rate IS NULL)
-                       OR (sp.cofunding_amount IS NOT NULL AND sp.cofunding_currency IS DISTINCT FROM $rc
+                       OR (scope_projects.cofunding_amount IS NOT NULL AND scope_projects.cofunding_currency IS DISTINCT FROM $rc
                            AND fc.rate IS NULL)) AS parts_unconverted,
                    coalesce(fb.approximate, false) OR coalesce(fp.approximate, false)
                        OR coalesce(fc.approximate, false) AS approximate
-            FROM sp
-            LEFT JOIN fx fb ON fb.currency = sp.budget_currency AND fb.year IS NOT DISTINCT FROM sp.start_year
-            LEFT JOIN fx fp ON fp.currency = sp.public_currency AND fp.year IS NOT DISTINCT FROM sp.start_year
-            LEFT JOIN fx fc ON fc.currency = sp.cofunding_currency AND fc.year IS NOT DISTINCT FROM sp.start_year
+            FROM scope_projects
+            LEFT JOIN fx_rates fb ON fb.currency = scope_projects.budget_currency AND fb.year IS NOT DISTINCT FROM scope_projects.start_year
+            LEFT JOIN fx_rates fp ON fp.currency = scope_projects.public_currency AND fp.year IS NOT DISTINCT FROM scope_projects.start_year
+            LEFT JOIN fx_rates fc ON fc.currency = scope_projects.cofunding_currency AND fc.year IS NOT DISTINCT FROM scope_projects.start_year
             """,
             {"rc": self.currency},
         )
-        con.execute(
+
+    def _money(self) -> None:
+        """Table money (id, budget, public, private, approximate, start_year, budget_currency): each
+        scope project's money in the reporting currency, from converted_amounts."""
+        self.con.execute(
             """
             CREATE OR REPLACE TEMP TABLE money AS
             SELECT id,
@@ -263,29 +301,35 @@ class Engine:
                    coalesce(cofund_conv, CASE WHEN budget_conv >= public_conv THEN budget_conv - public_conv END)
                        AS private,
                    approximate, start_year, budget_currency
-            FROM pm
+            FROM converted_amounts
             """
         )
-        # funders of each project: the project's funder field and participations with the funder role
-        con.execute(
+
+    def _project_funders(self) -> None:
+        """Table project_funders (project_id, funder), distinct rows: the funders of each scope project,
+        its funder field and participations with the funder role."""
+        self.con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE pf AS
+            CREATE OR REPLACE TEMP TABLE project_funders AS
             SELECT DISTINCT project_id, funder FROM (
-                SELECT id AS project_id, trim(funder) AS funder FROM sp WHERE trim(coalesce(funder, '')) <> ''
+                SELECT id AS project_id, trim(funder) AS funder FROM scope_projects WHERE trim(coalesce(funder, '')) <> ''
                 UNION ALL
                 SELECT r.project_id, trim(a.name) FROM participations r
-                JOIN sp ON sp.id = r.project_id JOIN actors a ON a.id = r.actor_id
+                JOIN scope_projects ON scope_projects.id = r.project_id JOIN actors a ON a.id = r.actor_id
                 WHERE r.is_funder = 1
             )
             """
         )
+
+    def _scope_counts(self, undated: int) -> dict[str, Any]:
+        """The section ``projects``: the scope's projects, those accepted, proposed only, and undated."""
         counts = one(
-            con,
+            self.con,
             """
             SELECT count(*) AS projects,
                    count(*) FILTER (WHERE accepted) AS accepted,
                    count(*) FILTER (WHERE NOT accepted) AS proposed_only
-            FROM sp
+            FROM scope_projects
             """,
         )
         return {
@@ -299,7 +343,7 @@ class Engine:
                 f"projects in scope only through proposed links with score ≥ {self.threshold} (flagged)",
             ),
             "undated": figure(
-                undated.get("n", 0),
+                undated,
                 "projects",
                 "projects in scope with neither start nor end date (left out when --since is given)",
             ),
@@ -336,20 +380,20 @@ class Engine:
             -- per currency of the stated money that has no rate (the budget, else public funding and
             -- co-funding), as domain.portfolio_rule.convert_money lists them
             SELECT currency, sum(amount) AS amount, count(*) AS projects FROM (
-                SELECT coalesce(sp.budget_currency, '(none)') AS currency, sp.budget_amount AS amount
-                FROM pm JOIN sp ON sp.id = pm.id WHERE pm.budget_unconverted
+                SELECT coalesce(scope_projects.budget_currency, '(none)') AS currency, scope_projects.budget_amount AS amount
+                FROM converted_amounts JOIN scope_projects ON scope_projects.id = converted_amounts.id WHERE converted_amounts.budget_unconverted
                 UNION ALL
-                SELECT coalesce(sp.public_currency, '(none)'), sp.public_amount
-                FROM pm JOIN sp ON sp.id = pm.id LEFT JOIN fx ON fx.currency = sp.public_currency
-                    AND fx.year IS NOT DISTINCT FROM sp.start_year
-                WHERE pm.parts_unconverted AND sp.public_amount IS NOT NULL
-                    AND sp.public_currency IS DISTINCT FROM $rc AND fx.rate IS NULL
+                SELECT coalesce(scope_projects.public_currency, '(none)'), scope_projects.public_amount
+                FROM converted_amounts JOIN scope_projects ON scope_projects.id = converted_amounts.id LEFT JOIN fx_rates ON fx_rates.currency = scope_projects.public_currency
+                    AND fx_rates.year IS NOT DISTINCT FROM scope_projects.start_year
+                WHERE converted_amounts.parts_unconverted AND scope_projects.public_amount IS NOT NULL
+                    AND scope_projects.public_currency IS DISTINCT FROM $rc AND fx_rates.rate IS NULL
                 UNION ALL
-                SELECT coalesce(sp.cofunding_currency, '(none)'), sp.cofunding_amount
-                FROM pm JOIN sp ON sp.id = pm.id LEFT JOIN fx ON fx.currency = sp.cofunding_currency
-                    AND fx.year IS NOT DISTINCT FROM sp.start_year
-                WHERE pm.parts_unconverted AND sp.cofunding_amount IS NOT NULL
-                    AND sp.cofunding_currency IS DISTINCT FROM $rc AND fx.rate IS NULL
+                SELECT coalesce(scope_projects.cofunding_currency, '(none)'), scope_projects.cofunding_amount
+                FROM converted_amounts JOIN scope_projects ON scope_projects.id = converted_amounts.id LEFT JOIN fx_rates ON fx_rates.currency = scope_projects.cofunding_currency
+                    AND fx_rates.year IS NOT DISTINCT FROM scope_projects.start_year
+                WHERE converted_amounts.parts_unconverted AND scope_projects.cofunding_amount IS NOT NULL
+                    AND scope_projects.cofunding_currency IS DISTINCT FROM $rc AND fx_rates.rate IS NULL
             ) GROUP BY 1 ORDER BY 1
             """,
             {"rc": rc},
@@ -387,13 +431,23 @@ class Engine:
 
     def coverage(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Per goal: projects, budget (full and split between a project's goals), share, weights; gaps."""
-        rc = self.currency
-        found = {
+        found = self._links_per_goal()
+        goals = list(self.goals) + [
+            Goal(code=g, title=g) for g in sorted(found) if g not in {x.code for x in self.goals}
+        ]
+        below = self._proposed_below_threshold()
+        covered = self._coverage_rows(goals, found)
+        gaps = self._gaps(goals, covered, below)
+        return self._coverage_table(covered), self._gap_table(gaps)
+
+    def _links_per_goal(self) -> dict[str, dict[str, Any]]:
+        """Per goal with links in scope: projects (accepted, proposed), budget, budget split, mean score."""
+        return {
             r["goal"]: r
             for r in rows(
                 self.con,
                 """
-                WITH n AS (SELECT project_id, count(*) AS goals FROM plinks GROUP BY 1)
+                WITH n AS (SELECT project_id, count(*) AS goals FROM portfolio_links GROUP BY 1)
                 SELECT l.goal,
                        count(*) AS projects,
                        count(*) FILTER (WHERE l.accepted) AS accepted,
@@ -401,17 +455,17 @@ class Engine:
                        sum(m.budget) AS budget,
                        sum(m.budget / n.goals) AS budget_split,
                        avg(l.score) AS mean_score
-                FROM plinks l JOIN sp ON sp.id = l.project_id JOIN money m ON m.id = l.project_id
+                FROM portfolio_links l JOIN scope_projects ON scope_projects.id = l.project_id JOIN money m ON m.id = l.project_id
                 JOIN n ON n.project_id = l.project_id
                 GROUP BY l.goal
                 """,
             )
         }
-        goals = list(self.goals) + [
-            Goal(code=g, title=g) for g in sorted(found) if g not in {x.code for x in self.goals}
-        ]
-        # proposals the portfolio rule leaves out: a goal with only these is a gap that says so
-        below = {
+
+    def _proposed_below_threshold(self) -> dict[str, int]:
+        """Per goal, the projects proposed with a score under the threshold: links the portfolio rule
+        leaves out (a goal with only these is a gap that says so)."""
+        return {
             r["goal"]: r["n"]
             for r in rows(
                 self.con,
@@ -420,34 +474,48 @@ class Engine:
                 {"taxonomy": self.taxonomy, "threshold": self.threshold},
             )
         }
+
+    @staticmethod
+    def _coverage_rows(goals: list[Goal], found: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """One row per goal: its links' figures, its share of the split budget and of the weights."""
         total_split = sum((found.get(g.code, {}).get("budget_split") or 0.0) for g in goals)
         weights = [g.weight for g in goals if g.weight is not None]
         weight_total = sum(weights)
         out: list[dict[str, Any]] = []
-        gaps: list[dict[str, Any]] = []
-        expected_even = 1.0 / len(goals) if goals else 0.0
         for goal in goals:
             r = found.get(goal.code, {})
             share = (r.get("budget_split") or 0.0) / total_split if total_split > 0 else 0.0
             weight_share = (
                 (goal.weight / weight_total) if goal.weight is not None and weight_total > 0 else None
             )
-            row = {
-                "goal": goal.code,
-                "title": goal.title,
-                "projects": r.get("projects", 0),
-                "accepted": r.get("accepted", 0),
-                "proposed": r.get("proposed", 0),
-                "budget": r.get("budget") or 0.0,
-                "budget_split": r.get("budget_split") or 0.0,
-                "share": share,
-                "weight": goal.weight,
-                "weight_share": weight_share,
-                "budget_to_weight": metrics.gap_ratio(share, weight_share)
-                if weight_share is not None
-                else None,
-            }
-            out.append(row)
+            out.append(
+                {
+                    "goal": goal.code,
+                    "title": goal.title,
+                    "projects": r.get("projects", 0),
+                    "accepted": r.get("accepted", 0),
+                    "proposed": r.get("proposed", 0),
+                    "budget": r.get("budget") or 0.0,
+                    "budget_split": r.get("budget_split") or 0.0,
+                    "share": share,
+                    "weight": goal.weight,
+                    "weight_share": weight_share,
+                    "budget_to_weight": metrics.gap_ratio(share, weight_share)
+                    if weight_share is not None
+                    else None,
+                }
+            )
+        return out
+
+    def _gaps(
+        self, goals: list[Goal], covered: list[dict[str, Any]], below: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        """The goals with no project (orphaned), only proposed links (unconfirmed), or thin coverage."""
+        gaps: list[dict[str, Any]] = []
+        expected_even = 1.0 / len(goals) if goals else 0.0
+        for goal, row in zip(goals, covered, strict=True):
+            share = row["share"]
+            weight_share = row["weight_share"]
             expected = weight_share if weight_share is not None else expected_even
             if row["projects"] == 0:
                 reason = "no project"
@@ -473,14 +541,17 @@ class Engine:
                     else f"budget share {share:.1%} is under half the {'declared weight' if weight_share is not None else 'even share'} {expected:.1%}"
                 )
                 gaps.append({"goal": goal.code, "title": goal.title, "kind": "thin", "reason": reason})
-        coverage = table(
-            out,
+        return gaps
+
+    def _coverage_table(self, covered: list[dict[str, Any]]) -> dict[str, Any]:
+        return table(
+            covered,
             {
                 "projects": "projects",
                 "accepted": "projects",
                 "proposed": "projects",
-                "budget": rc,
-                "budget_split": rc,
+                "budget": self.currency,
+                "budget_split": self.currency,
                 "share": "fraction of budget_split",
                 "weight": "declared weight (mission's scale)",
                 "weight_share": "fraction of declared weights",
@@ -489,19 +560,21 @@ class Engine:
             "links to each goal (accepted, plus proposed ≥ threshold as 'proposed'); budget counts a "
             "project's full budget for every goal it serves, budget_split divides it evenly among them",
         )
-        gap_table = table(
+
+    @staticmethod
+    def _gap_table(gaps: list[dict[str, Any]]) -> dict[str, Any]:
+        return table(
             gaps,
             {},
             "goals with no project (orphaned), only proposed links (unconfirmed), fewer than 3 projects or "
             "under half their expected budget share (thin); expected = declared weight share, else an even share",
         )
-        return coverage, gap_table
 
     def instruments(self) -> dict[str, Any]:
         rc = self.currency
         distinct = rows(
             self.con,
-            "SELECT instrument, funding_scheme, programme, count(*) AS projects FROM sp GROUP BY 1, 2, 3",
+            "SELECT instrument, funding_scheme, programme, count(*) AS projects FROM scope_projects GROUP BY 1, 2, 3",
         )
         mapping: list[dict[str, Any]] = []
         inferences: list[dict[str, Any]] = []
@@ -528,14 +601,14 @@ class Engine:
         frame = pd.DataFrame(
             mapping, columns=["instrument", "funding_scheme", "programme", "kind", "source"]
         ).astype("string")
-        self.con.register("imap", frame)
+        self.con.register("instrument_map", frame)
         self.con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE pinst AS
-            SELECT sp.id, imap.kind, imap.source FROM sp JOIN imap
-              ON imap.instrument IS NOT DISTINCT FROM sp.instrument
-             AND imap.funding_scheme IS NOT DISTINCT FROM sp.funding_scheme
-             AND imap.programme IS NOT DISTINCT FROM sp.programme
+            CREATE OR REPLACE TEMP TABLE project_instruments AS
+            SELECT scope_projects.id, instrument_map.kind, instrument_map.source FROM scope_projects JOIN instrument_map
+              ON instrument_map.instrument IS NOT DISTINCT FROM scope_projects.instrument
+             AND instrument_map.funding_scheme IS NOT DISTINCT FROM scope_projects.funding_scheme
+             AND instrument_map.programme IS NOT DISTINCT FROM scope_projects.programme
             """
         )
         inferences += self._infer_from_text()
@@ -546,7 +619,7 @@ class Engine:
                    count(*) FILTER (WHERE i.source = 'explicit') AS explicit,
                    count(*) FILTER (WHERE i.source = 'inferred') AS inferred,
                    sum(m.budget) AS budget
-            FROM pinst i JOIN money m ON m.id = i.id GROUP BY 1 ORDER BY budget DESC NULLS LAST, 1
+            FROM project_instruments i JOIN money m ON m.id = i.id GROUP BY 1 ORDER BY budget DESC NULLS LAST, 1
             """,
         )
         total = sum(r["budget"] or 0.0 for r in by_type)
@@ -592,7 +665,8 @@ class Engine:
         if self.texts is None:
             return []
         unknown = self.con.execute(
-            "SELECT id FROM pinst WHERE kind = 'unknown' ORDER BY id LIMIT $n", {"n": self.max_text_inference}
+            "SELECT id FROM project_instruments WHERE kind = 'unknown' ORDER BY id LIMIT $n",
+            {"n": self.max_text_inference},
         ).fetchnumpy()["id"]
         if len(unknown) == 0:
             return []
@@ -610,9 +684,9 @@ class Engine:
                 counts[key] = counts.get(key, 0) + 1
         if not found:
             return []
-        self.con.register("ptext", pd.DataFrame(found, columns=["id", "kind"]))
+        self.con.register("text_instruments", pd.DataFrame(found, columns=["id", "kind"]))
         self.con.execute(
-            "UPDATE pinst SET kind = ptext.kind, source = 'inferred' FROM ptext WHERE pinst.id = ptext.id"
+            "UPDATE project_instruments SET kind = text_instruments.kind, source = 'inferred' FROM text_instruments WHERE project_instruments.id = text_instruments.id"
         )
         return [
             {"instrument": kind, "rule": f"'{matched}' in the project's title or abstract", "projects": n}
@@ -629,12 +703,12 @@ class Engine:
         by_stage = rows(
             self.con,
             """
-            SELECT coalesce(lower(sp.stage),
-                CASE WHEN sp.trl BETWEEN 1 AND 3 THEN 'research' WHEN sp.trl BETWEEN 4 AND 5 THEN 'development'
-                     WHEN sp.trl BETWEEN 6 AND 7 THEN 'demonstration' WHEN sp.trl BETWEEN 8 AND 9 THEN 'deployment'
+            SELECT coalesce(lower(scope_projects.stage),
+                CASE WHEN scope_projects.trl BETWEEN 1 AND 3 THEN 'research' WHEN scope_projects.trl BETWEEN 4 AND 5 THEN 'development'
+                     WHEN scope_projects.trl BETWEEN 6 AND 7 THEN 'demonstration' WHEN scope_projects.trl BETWEEN 8 AND 9 THEN 'deployment'
                      ELSE 'unknown' END) AS stage,
                 count(*) AS projects, sum(m.budget) AS budget
-            FROM sp JOIN money m ON m.id = sp.id GROUP BY 1
+            FROM scope_projects JOIN money m ON m.id = scope_projects.id GROUP BY 1
             """,
         )
         order = {"research": 0, "development": 1, "demonstration": 2, "deployment": 3}
@@ -644,7 +718,7 @@ class Engine:
             r["share"] = (r["budget"] or 0.0) / total if total > 0 else None
         by_trl = rows(
             self.con,
-            "SELECT trl, count(*) AS projects, sum(m.budget) AS budget FROM sp JOIN money m ON m.id = sp.id "
+            "SELECT trl, count(*) AS projects, sum(m.budget) AS budget FROM scope_projects JOIN money m ON m.id = scope_projects.id "
             "WHERE trl IS NOT NULL GROUP BY 1 ORDER BY 1",
         )
         return {
@@ -694,8 +768,8 @@ class Engine:
                 self.con,
                 f"""
                 WITH listed AS (
-                    SELECT sp.id, from_json(coalesce(nullif(sp.{column}, ''), '[]'), '["VARCHAR"]') AS places
-                    FROM sp)
+                    SELECT scope_projects.id, from_json(coalesce(nullif(scope_projects.{column}, ''), '[]'), '["VARCHAR"]') AS places
+                    FROM scope_projects)
                 SELECT place, count(*) AS projects, sum(m.budget / len(listed.places)) AS budget
                 FROM (SELECT id, places, unnest(places) AS place FROM listed) listed
                 JOIN money m ON m.id = listed.id
@@ -724,14 +798,14 @@ class Engine:
         years = rows(
             self.con,
             """
-            WITH starts AS (SELECT start_year AS year, count(*) AS n FROM sp WHERE start_year IS NOT NULL GROUP BY 1),
-                 ends AS (SELECT end_year AS year, count(*) AS n FROM sp WHERE end_year IS NOT NULL GROUP BY 1),
+            WITH starts AS (SELECT start_year AS year, count(*) AS n FROM scope_projects WHERE start_year IS NOT NULL GROUP BY 1),
+                 ends AS (SELECT end_year AS year, count(*) AS n FROM scope_projects WHERE end_year IS NOT NULL GROUP BY 1),
                  spread AS (
-                    SELECT unnest(range(sp.start_year, greatest(coalesce(sp.end_year, sp.start_year), sp.start_year) + 1))
+                    SELECT unnest(range(scope_projects.start_year, greatest(coalesce(scope_projects.end_year, scope_projects.start_year), scope_projects.start_year) + 1))
                                AS year,
-                           m.budget / (greatest(coalesce(sp.end_year, sp.start_year), sp.start_year) - sp.start_year + 1)
+                           m.budget / (greatest(coalesce(scope_projects.end_year, scope_projects.start_year), scope_projects.start_year) - scope_projects.start_year + 1)
                                AS spend
-                    FROM sp JOIN money m ON m.id = sp.id WHERE sp.start_year IS NOT NULL),
+                    FROM scope_projects JOIN money m ON m.id = scope_projects.id WHERE scope_projects.start_year IS NOT NULL),
                  spend AS (SELECT year, sum(spend) AS spend FROM spread GROUP BY 1),
                  allyears AS (SELECT year FROM starts UNION SELECT year FROM ends UNION SELECT year FROM spend)
             SELECT y.year, coalesce(s.n, 0) AS starts, coalesce(e.n, 0) AS ends, p.spend
@@ -767,22 +841,22 @@ class Engine:
         by_goal = ratio_rows(
             """
             SELECT l.goal, sum(m.private) AS private, sum(m.public) AS public, count(*) AS projects
-            FROM plinks l JOIN money m ON m.id = l.project_id
+            FROM portfolio_links l JOIN money m ON m.id = l.project_id
             WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY 1
             """
         )
         by_instrument = ratio_rows(
             """
             SELECT i.kind AS instrument, sum(m.private) AS private, sum(m.public) AS public, count(*) AS projects
-            FROM pinst i JOIN money m ON m.id = i.id
+            FROM project_instruments i JOIN money m ON m.id = i.id
             WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC, 1
             """
         )
         by_funder = ratio_rows(
             """
-            WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
+            WITH n AS (SELECT project_id, count(*) AS k FROM project_funders GROUP BY 1)
             SELECT f.funder, sum(m.private / n.k) AS private, sum(m.public / n.k) AS public, count(*) AS projects
-            FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
+            FROM project_funders f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
             WHERE m.public > 0 AND m.private IS NOT NULL GROUP BY 1 ORDER BY public DESC, 1 LIMIT 50
             """
         )
@@ -809,9 +883,9 @@ class Engine:
         funders = rows(
             self.con,
             """
-            WITH n AS (SELECT project_id, count(*) AS k FROM pf GROUP BY 1)
+            WITH n AS (SELECT project_id, count(*) AS k FROM project_funders GROUP BY 1)
             SELECT f.funder, sum(m.budget / n.k) AS budget, count(*) AS projects
-            FROM pf f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
+            FROM project_funders f JOIN n USING (project_id) JOIN money m ON m.id = f.project_id
             GROUP BY 1 ORDER BY budget DESC NULLS LAST, projects DESC, 1
             """,
         )

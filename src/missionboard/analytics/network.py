@@ -54,16 +54,16 @@ NO_YEAR = (1 << PACK_YEAR_BITS) - 1
 
 
 def _funder_codes(con: duckdb.DuckDBPyConnection) -> None:
-    """Table fcode: each funder of ``pf`` with a code 0…F−1 in name order."""
+    """Table funder_codes: each funder of ``project_funders`` with a code 0…F−1 in name order."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE fcode AS "
-        "SELECT funder, (row_number() OVER (ORDER BY funder) - 1)::BIGINT AS code FROM (SELECT DISTINCT funder FROM pf)"
+        "CREATE OR REPLACE TEMP TABLE funder_codes AS "
+        "SELECT funder, (row_number() OVER (ORDER BY funder) - 1)::BIGINT AS code FROM (SELECT DISTINCT funder FROM project_funders)"
     )
 
 
 @dataclass
 class FundedProjects:
-    """The funders of ``pf`` in name order, and its rows as (project id, funder code)."""
+    """The funders of ``project_funders`` in name order, and its rows as (project id, funder code)."""
 
     names: list[str]
     project: np.ndarray
@@ -71,19 +71,21 @@ class FundedProjects:
 
 
 def funded_projects(con: duckdb.DuckDBPyConnection) -> FundedProjects:
-    """Table ``fcode`` made, and ``pf`` read as codes."""
+    """Table ``funder_codes`` made, and ``project_funders`` read as codes."""
     _funder_codes(con)
-    names = [str(r["funder"]) for r in rows(con, "SELECT funder FROM fcode ORDER BY code")]
-    pf = con.execute("SELECT pf.project_id, c.code FROM pf JOIN fcode c USING (funder)").fetchnumpy()
+    names = [str(r["funder"]) for r in rows(con, "SELECT funder FROM funder_codes ORDER BY code")]
+    found = con.execute(
+        "SELECT project_funders.project_id, c.code FROM project_funders JOIN funder_codes c USING (funder)"
+    ).fetchnumpy()
     return FundedProjects(
         names=names,
-        project=np.asarray(pf["project_id"], dtype=np.int64),
-        code=np.asarray(pf["code"], dtype=np.int64),
+        project=np.asarray(found["project_id"], dtype=np.int64),
+        code=np.asarray(found["code"], dtype=np.int64),
     )
 
 
 def _build_graph(con: duckdb.DuckDBPyConnection, people: Participants) -> tuple[ActorGraph, np.ndarray]:
-    """``graph_arrays`` over the ``pf`` of ``con``, with ``af`` registered there (see ``register_af``)."""
+    """``graph_arrays`` over the ``project_funders`` of ``con``, with ``af`` registered there (see ``register_af``)."""
     graph, af = graph_arrays(people, funded_projects(con))
     register_af(con, people, af)
     return graph, af
@@ -452,7 +454,7 @@ def funder_network(
 
     Co-funding and sharing are sparse matrix products (projects × funders, actors × funders).
     ``af``: (node, code, n) rows from ``actor_network``, else read from table ``af``; ``funded``: the
-    rows of ``pf`` as ``funded_projects`` reads them, else read here.
+    rows of ``project_funders`` as ``funded_projects`` reads them, else read here.
     """
     if funded is None:
         funded = funded_projects(con)
@@ -460,25 +462,9 @@ def funder_network(
     f = len(funders)
     projects = _incidence(funded.project, funded.code, f)
     if af is None:
-        found = con.execute("SELECT actor_id, code FROM af").fetchnumpy()
-        af = np.stack(
-            [np.asarray(found["actor_id"], dtype=np.int64), np.asarray(found["code"], dtype=np.int64)], axis=1
-        )
+        af = _actor_funder_rows(con)
     actors = _incidence(af[:, 0], af[:, 1], f)
-    cofunded = (projects.T @ projects).tocoo()
-    shared = (actors.T @ actors).tocoo()
-    pairs: dict[tuple[int, int], list[int]] = {}
-    for matrix, slot in ((cofunded, 0), (shared, 1)):
-        for i, j, value in zip(matrix.row, matrix.col, matrix.data, strict=True):
-            if i < j:
-                pairs.setdefault((int(i), int(j)), [0, 0])[slot] = int(value)
-    edges: list[dict[str, Any]] = sorted(
-        (
-            {"u": funders[i], "v": funders[j], "cofunded_projects": c, "shared_actors": s}
-            for (i, j), (c, s) in pairs.items()
-        ),
-        key=lambda e: (-e["shared_actors"], -e["cofunded_projects"], e["u"], e["v"]),
-    )
+    edges = _funder_edges(funders, projects, actors)
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(funders)
     graph.add_edges_from((e["u"], e["v"]) for e in edges)
@@ -489,28 +475,10 @@ def funder_network(
         if n > 2
         else {}
     )
-    # projects with more than one funder (``pf`` holds distinct (project, funder) rows)
+    # projects with more than one funder (``project_funders`` holds distinct (project, funder) rows)
     per_project = np.asarray(projects.sum(axis=1)).ravel()
     multi = {"multi": int((per_project > 1).sum()), "funded": int((per_project > 0).sum())}
-    per_actor = np.asarray(actors.sum(axis=1)).ravel()
-    actor_counts = np.asarray(actors.sum(axis=0)).ravel()
-    shared_counts = np.asarray(actors[per_actor > 1].sum(axis=0)).ravel() if actors.shape[0] else actor_counts
-    project_counts = np.asarray(projects.sum(axis=0)).ravel()
-    stats = []
-    for code in np.argsort(-actor_counts, kind="stable")[:50]:
-        name = funders[int(code)]
-        count = int(actor_counts[code])
-        stats.append(
-            {
-                "funder": name,
-                "actors": count,
-                "shared_actors": int(shared_counts[code]),
-                "projects": int(project_counts[code]),
-                "shared_actor_share": int(shared_counts[code]) / count if count else None,
-                "partners": graph.degree(name),
-                "betweenness": centrality.get(name),
-            }
-        )
+    stats = _funder_rows(funders, projects, actors, graph, centrality)
     count_components = nx.number_connected_components(graph) if n else 0
     basis = "funders of projects in scope (project funder field and funder-role participants)"
     return {
@@ -543,6 +511,63 @@ def funder_network(
             "funder pairs (top 200 by shared actors)",
         ),
     }
+
+
+def _actor_funder_rows(con: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """The (actor id, funder code) rows of table ``af``."""
+    found = con.execute("SELECT actor_id, code FROM af").fetchnumpy()
+    return np.stack(
+        [np.asarray(found["actor_id"], dtype=np.int64), np.asarray(found["code"], dtype=np.int64)], axis=1
+    )
+
+
+def _funder_edges(funders: list[str], projects: csr_matrix, actors: csr_matrix) -> list[dict[str, Any]]:
+    """Funder pairs with their co-funded projects and shared actors, most shared actors first."""
+    cofunded = (projects.T @ projects).tocoo()
+    shared = (actors.T @ actors).tocoo()
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for matrix, slot in ((cofunded, 0), (shared, 1)):
+        for i, j, value in zip(matrix.row, matrix.col, matrix.data, strict=True):
+            if i < j:
+                pairs.setdefault((int(i), int(j)), [0, 0])[slot] = int(value)
+    return sorted(
+        (
+            {"u": funders[i], "v": funders[j], "cofunded_projects": c, "shared_actors": s}
+            for (i, j), (c, s) in pairs.items()
+        ),
+        key=lambda e: (-e["shared_actors"], -e["cofunded_projects"], e["u"], e["v"]),
+    )
+
+
+def _funder_rows(
+    funders: list[str],
+    projects: csr_matrix,
+    actors: csr_matrix,
+    graph: nx.Graph[str],
+    centrality: dict[str, float],
+) -> list[dict[str, Any]]:
+    """The 50 funders with the most actors: actors (shared with another funder), projects, partners,
+    betweenness."""
+    per_actor = np.asarray(actors.sum(axis=1)).ravel()
+    actor_counts = np.asarray(actors.sum(axis=0)).ravel()
+    shared_counts = np.asarray(actors[per_actor > 1].sum(axis=0)).ravel() if actors.shape[0] else actor_counts
+    project_counts = np.asarray(projects.sum(axis=0)).ravel()
+    stats: list[dict[str, Any]] = []
+    for code in np.argsort(-actor_counts, kind="stable")[:50]:
+        name = funders[int(code)]
+        count = int(actor_counts[code])
+        stats.append(
+            {
+                "funder": name,
+                "actors": count,
+                "shared_actors": int(shared_counts[code]),
+                "projects": int(project_counts[code]),
+                "shared_actor_share": int(shared_counts[code]) / count if count else None,
+                "partners": graph.degree(name),
+                "betweenness": centrality.get(name),
+            }
+        )
+    return stats
 
 
 def _count_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -156,7 +156,7 @@ PARTICIPATION_COLUMNS = ["project_id", "actor_id", "amount", "currency", "share"
 
 
 def fetch(con: duckdb.DuckDBPyConnection, currency: str, arrow: dict[str, pa.Table] | None = None) -> Inputs:
-    """The scope's projects (table ``money``), non-funder participations, actors and ``fx`` rates.
+    """The scope's projects (table ``money``), non-funder participations, actors and the ``fx_rates``.
 
     ``arrow``: the loader's Arrow tables, where it has them, read as they are instead of through DuckDB.
     """
@@ -182,7 +182,7 @@ def fetch(con: duckdb.DuckDBPyConnection, currency: str, arrow: dict[str, pa.Tab
         rates=[
             (str(c), None if y is None else int(y), float(r))
             for c, y, r in con.execute(
-                "SELECT currency, year, rate FROM fx WHERE rate IS NOT NULL"
+                "SELECT currency, year, rate FROM fx_rates WHERE rate IS NOT NULL"
             ).fetchall()
         ],
     )
@@ -199,14 +199,14 @@ def build(inputs: Inputs) -> Participants:
         SELECT r.project_id, r.actor_id, coalesce(a.helix, 'unknown') AS helix, m.start_year AS year,
                CASE WHEN r.amount IS NOT NULL AND (r.currency = $rc OR r.currency IS NULL AND m.budget_currency = $rc)
                          THEN r.amount
-                    WHEN r.amount IS NOT NULL AND fx.rate IS NOT NULL THEN r.amount * fx.rate
+                    WHEN r.amount IS NOT NULL AND fx_rates.rate IS NOT NULL THEN r.amount * fx_rates.rate
                     WHEN r.amount IS NULL AND r.share IS NOT NULL THEN m.budget * r.share END AS money
         FROM participations r JOIN money m ON m.id = r.project_id
         LEFT JOIN actors a ON a.id = r.actor_id
-        LEFT JOIN fx ON fx.currency = r.currency AND fx.year IS NOT DISTINCT FROM m.start_year
+        LEFT JOIN fx_rates ON fx_rates.currency = r.currency AND fx_rates.year IS NOT DISTINCT FROM m.start_year
         WHERE r.is_funder = 0
 
-    over the tables ``money`` and ``fx`` that ``Engine.build_scope`` made. Pure arrays: no database.
+    over the tables ``money`` and ``fx_rates`` that ``Engine.build_scope`` made. Pure arrays: no database.
     """
     currency = inputs.currency
     money = inputs.money
@@ -281,7 +281,7 @@ def build(inputs: Inputs) -> Participants:
 def _rates(
     rates: list[tuple[str, int | None, float]], code: np.ndarray, currencies: list[str], year: np.ndarray
 ) -> np.ndarray:
-    """``fx.rate`` for each (currency code, year): ``fx.currency = r.currency AND fx.year IS NOT DISTINCT FROM year``."""
+    """``fx_rates.rate`` for each (currency code, year): ``fx_rates.currency = r.currency AND fx_rates.year IS NOT DISTINCT FROM year``."""
     rate = np.full(len(code), np.nan)
     if not currencies or len(code) == 0:
         return rate
@@ -395,9 +395,9 @@ def actor_funders(
 ) -> np.ndarray:
     """``af``: (node, funder code, projects) rows, sorted by node then code, as an (n, 3) array.
 
-    ``funder_project`` / ``funder_code``: the rows of ``pf`` (project id, funder code). The SQL it
-    replaces: ``SELECT pa.actor_id, c.code, count(*) AS n FROM pa JOIN pf USING (project_id) JOIN
-    fcode c USING (funder) GROUP BY 1, 2``.
+    ``funder_project`` / ``funder_code``: the rows of ``project_funders`` (project id, funder code). The SQL it
+    replaces: ``SELECT pa.actor_id, c.code, count(*) AS n FROM pa JOIN project_funders USING (project_id) JOIN
+    funder_codes c USING (funder) GROUP BY 1, 2``.
     """
     if len(funder_project) == 0 or len(p.pair_project) == 0 or funders == 0:
         return np.zeros((0, 3), dtype=np.int64)

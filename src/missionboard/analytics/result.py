@@ -37,6 +37,12 @@ KEYS = (
     "network",
     "overlaps",
     "dynamics",
+    "governance",
+    "logic",
+    "cofunding",
+    "conditions",
+    "disciplines",
+    "gender",
     "meta",
 )
 
@@ -162,6 +168,16 @@ class PortfolioAnalysis(Strict):
     network: dict[str, NetworkEntry] | None
     overlaps: Section | None
     dynamics: Table | None
+    governance: Section | None = Field(
+        default=None, description="Money, projects and measures by body and level"
+    )
+    logic: Section | None = Field(
+        default=None, description="Projects, measures and money behind each pathway"
+    )
+    cofunding: Section | None = Field(default=None, description="Crowding-in by co-funding source type")
+    conditions: Section | None = Field(default=None, description="Money with conditions or reward-sharing")
+    disciplines: Section | None = Field(default=None, description="Fields of Science mix and SSH share")
+    gender: Section | None = Field(default=None, description="Money and projects by gender dimension")
     meta: dict[str, Json] | None = Field(description="How the analysis ran: engine, rows read, seconds")
 
     @classmethod

@@ -11,7 +11,8 @@ import numpy as np
 
 from missionboard.analytics import network, participants, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
-from missionboard.analytics.loader import load_workspace
+from missionboard.analytics.loader import LoadStats, load_workspace
+from missionboard.analytics.mission_structure import mission_structure_sections
 from missionboard.analytics.result import PortfolioAnalysis
 from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, CurrencySource, PortfolioRule, currency_text
@@ -86,6 +87,100 @@ def analyze_portfolio(
     the workspace's shared themes (``theme_sets``: computed once, stored, the same for every scope);
     ``themes_count`` replaces them with a set of that many themes.
     """
+    rule = _rule_of(threshold, currency)
+    if taxonomy is None and mission_id is not None:
+        taxonomy = mission_taxonomy(mission_id)
+    clock = _Clock()
+    goals, mission_info, (chosen_currency, currency_source) = _goals_and_mission(
+        workspace, mission_id, taxonomy, currency.upper() if currency else None
+    )
+    con = duckdb.connect()
+    try:
+        stats, engine = _load_engine(
+            workspace,
+            con,
+            clock,
+            taxonomy=taxonomy,
+            goals=goals,
+            threshold=rule.threshold,
+            since=since,
+            currency=chosen_currency,
+            objectives_only=mission_id is not None and taxonomy == mission_taxonomy(mission_id),
+            snapshot=snapshot,
+        )
+        sections: dict[str, Any] = {"mission": mission_info}
+        sections |= _scope_sections(
+            engine,
+            rule,
+            taxonomy=taxonomy,
+            since=since,
+            currency_source=currency_source if chosen_currency is not None else CurrencySource.WORKSPACE,
+        )
+        aggregates, funded, actor_arrays, arrays_seconds = _aggregate_sections(con, engine, stats)
+        sections |= aggregates
+        clock.lap("aggregates")
+        sections |= _network_sections(
+            con,
+            engine,
+            actor_arrays,
+            funded,
+            multi_helix_share=sections["helix"]["multi_helix_share"],
+            broker_nodes=broker_nodes,
+            broker_samples=broker_samples,
+            seed=seed,
+        )
+        clock.lap("network")
+        theme_sections, theme_set = _theme_sections(
+            workspace,
+            con,
+            clock,
+            max_text_projects=max_text_projects,
+            themes_count=themes_count,
+            overlap_similarity=overlap_similarity,
+            max_overlap_projects=max_overlap_projects,
+            seed=seed,
+        )
+        sections |= theme_sections
+        if mission_id is not None and taxonomy == mission_taxonomy(mission_id):
+            sections |= mission_structure_sections(workspace, mission_id, currency=engine.currency, rule=rule)
+    finally:
+        con.close()
+    clock.finish()
+    sections["meta"] = _meta(engine, stats, clock, arrays_seconds, theme_set)
+    return PortfolioAnalysis.of_sections(sections)
+
+
+class _Clock:
+    """Wall and CPU seconds of each phase of an analysis (``meta.seconds`` and ``meta.cpu_seconds``)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._cpu_mark = time.process_time()
+        self._mark = self.started
+
+    def start(self) -> None:
+        """The first phase starts now."""
+        self._mark = time.perf_counter()
+        self._cpu_mark = time.process_time()
+
+    def lap(self, name: str) -> None:
+        """The phase ``name`` ends now, and the next one starts."""
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._mark, 3)
+        cpu_now = time.process_time()
+        self.cpu[name] = round(cpu_now - self._cpu_mark, 3)
+        self._cpu_mark = cpu_now
+        self._mark = now
+
+    def finish(self) -> None:
+        """The analysis ends now (``seconds.total``, from the call on)."""
+        self.seconds["total"] = round(time.perf_counter() - self.started, 3)
+
+
+def _rule_of(threshold: float | None, currency: str | None) -> PortfolioRule:
+    """The portfolio rule of this analysis, once ``threshold`` and ``currency`` are checked."""
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(f"--threshold must be between 0 and 1, not {threshold}")
     rule = (
@@ -95,52 +190,59 @@ def analyze_portfolio(
     )
     if currency is not None and (len(currency) != 3 or not currency.isalpha()):
         raise InputError(f"--currency must be a three-letter code such as EUR, not {currency!r}")
-    if taxonomy is None and mission_id is not None:
-        taxonomy = mission_taxonomy(mission_id)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
+    return rule
 
-    cpu: dict[str, float] = {}
-    cpu_mark = [time.process_time()]
 
-    def lap(name: str, since_: float) -> float:
-        now = time.perf_counter()
-        timings[name] = round(now - since_, 3)
-        cpu_now = time.process_time()
-        cpu[name] = round(cpu_now - cpu_mark[0], 3)
-        cpu_mark[0] = cpu_now
-        return now
-
-    goals, mission_info, (chosen_currency, currency_source) = _goals_and_mission(
-        workspace, mission_id, taxonomy, currency.upper() if currency else None
+def _load_engine(
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    clock: _Clock,
+    *,
+    taxonomy: str | None,
+    goals: list[Goal],
+    threshold: float,
+    since: int | None,
+    currency: str | None,
+    objectives_only: bool,
+    snapshot: bool,
+) -> tuple[LoadStats, Engine]:
+    """The workspace's tables loaded into ``con`` (phase ``load``: the snapshot, else the database)
+    and the engine over them."""
+    clock.start()
+    stats = load_workspace(workspace, con, taxonomy=taxonomy, snapshot=snapshot)
+    clock.lap("load")
+    engine = Engine(
+        con,
+        taxonomy=taxonomy,
+        goals=goals,
+        threshold=threshold,
+        since=since,
+        currency=currency,
+        objectives_only=objectives_only,
+        texts=lambda ids: themes.project_texts(workspace, ids),
     )
-    con = duckdb.connect()
-    try:
-        t = time.perf_counter()
-        cpu_mark[0] = time.process_time()
-        stats = load_workspace(workspace, con, taxonomy=taxonomy, snapshot=snapshot)
-        t = lap("load", t)
-        engine = Engine(
-            con,
-            taxonomy=taxonomy,
-            goals=goals,
-            threshold=rule.threshold,
-            since=since,
-            currency=chosen_currency,
-            objectives_only=mission_id is not None and taxonomy == mission_taxonomy(mission_id),
-            texts=lambda ids: themes.project_texts(workspace, ids),
-        )
-        sections: dict[str, Any] = {"mission": mission_info}
-        scope = engine.build_scope()
-        sections["scope"] = {
+    return stats, engine
+
+
+def _scope_sections(
+    engine: Engine,
+    rule: PortfolioRule,
+    *,
+    taxonomy: str | None,
+    since: int | None,
+    currency_source: CurrencySource,
+) -> dict[str, Any]:
+    """The scope's tables built; the sections ``scope``, ``portfolio`` (the rule and the currency) and
+    ``projects``."""
+    scope = engine.build_scope()
+    return {
+        "scope": {
             "taxonomy": taxonomy,
             "threshold": rule.threshold,
             "since": since,
             "description": engine.scope_text(),
-        }
-        if chosen_currency is None:
-            currency_source = CurrencySource.WORKSPACE
-        sections["portfolio"] = {
+        },
+        "portfolio": {
             **rule.to_dict(),
             "currency": engine.currency,
             "currency_source": currency_source.value,
@@ -148,89 +250,139 @@ def analyze_portfolio(
                 f"money in {currency_text(engine.currency, currency_source)}; rate of each project's "
                 "start year, else the nearest year; direct, inverse or cross rates"
             ),
-        }
-        sections["projects"] = scope
-        # the participation arrays and the actor network need no database once their inputs are read:
-        # they run in more threads while DuckDB computes the project-level sections (NumPy and
-        # DuckDB release the GIL), and the sections that need them wait for them
-        inputs = participants.fetch(con, engine.currency, stats.arrow)
-        funded = network.funded_projects(con)
-        arrays_started = time.perf_counter()
-        arrays_seconds: list[float] = []
+        },
+        "projects": scope,
+    }
 
-        def actor_arrays_of(people: Future[participants.Participants]) -> network.ActorArrays:
-            found = network.actor_arrays(people.result(), funded, pool)
-            arrays_seconds.append(round(time.perf_counter() - arrays_started, 3))
-            return found
 
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            people = pool.submit(participants.build, inputs)
-            del inputs
-            engine.participants = people
-            arrays = pool.submit(actor_arrays_of, people)
-            sections["budget"] = engine.budget()
-            sections["coverage"], sections["gaps"] = engine.coverage()
-            sections["instruments"] = engine.instruments()
-            sections["stages"] = engine.stages()
-            sections["geography"] = engine.geography()
-            sections["timeline"] = engine.timeline()
-            sections["leverage"] = engine.leverage()
-            sections["concentration"] = engine.concentration()
-            sections["helix"] = engine.helix()
-            actor_arrays = arrays.result()
-        t = lap("aggregates", t)
-        actors, actor_arrays = network.actor_network(
-            con,
-            engine.participants,
-            actor_arrays,
-            broker_nodes=broker_nodes,
-            broker_samples=broker_samples,
-            seed=seed,
-        )
-        funders = network.funder_network(con, actor_arrays.af, funded, samples=broker_samples, seed=seed)
-        sections["network"] = {
+def _aggregate_sections(
+    con: duckdb.DuckDBPyConnection, engine: Engine, stats: LoadStats
+) -> tuple[dict[str, Any], network.FundedProjects, network.ActorArrays, list[float]]:
+    """The project-level sections (budget … helix), the funded projects, the actor arrays, and the
+    seconds the worker threads took for the participation arrays and the actor network.
+
+    The participation arrays and the actor network need no database once their inputs are read: they
+    run in more threads while DuckDB computes the project-level sections (NumPy and DuckDB release the
+    GIL), and the sections that need them wait for them.
+    """
+    inputs = participants.fetch(con, engine.currency, stats.arrow)
+    funded = network.funded_projects(con)
+    arrays_started = time.perf_counter()
+    arrays_seconds: list[float] = []
+    sections: dict[str, Any] = {}
+
+    def actor_arrays_of(people: Future[participants.Participants]) -> network.ActorArrays:
+        found = network.actor_arrays(people.result(), funded, pool)
+        arrays_seconds.append(round(time.perf_counter() - arrays_started, 3))
+        return found
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        people = pool.submit(participants.build, inputs)
+        del inputs
+        engine.participants = people
+        arrays = pool.submit(actor_arrays_of, people)
+        sections["budget"] = engine.budget()
+        sections["coverage"], sections["gaps"] = engine.coverage()
+        sections["instruments"] = engine.instruments()
+        sections["stages"] = engine.stages()
+        sections["geography"] = engine.geography()
+        sections["timeline"] = engine.timeline()
+        sections["leverage"] = engine.leverage()
+        sections["concentration"] = engine.concentration()
+        sections["helix"] = engine.helix()
+        actor_arrays = arrays.result()
+    return sections, funded, actor_arrays, arrays_seconds
+
+
+def _network_sections(
+    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    actor_arrays: network.ActorArrays,
+    funded: network.FundedProjects,
+    *,
+    multi_helix_share: Any,
+    broker_nodes: int,
+    broker_samples: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The sections ``network`` (actors and funders) and ``dynamics``."""
+    actors, actor_arrays = network.actor_network(
+        con,
+        engine.participants,
+        actor_arrays,
+        broker_nodes=broker_nodes,
+        broker_samples=broker_samples,
+        seed=seed,
+    )
+    funders = network.funder_network(con, actor_arrays.af, funded, samples=broker_samples, seed=seed)
+    return {
+        "network": {
             "silo_index": actors["silo_index"],
             "brokers": actors["brokers"],
             "multi_funder_share": funders["multi_funder_share"],
-            "multi_helix_share": sections["helix"]["multi_helix_share"],
+            "multi_helix_share": multi_helix_share,
             "actors": actors,
             "funders": funders,
-        }
-        sections["dynamics"] = actor_arrays.dynamics
-        t = lap("network", t)
-        sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
-        t = lap("texts", t)
-        # the workspace's shared themes (computed once, stored; every scope is measured on them)
-        theme_set = theme_sets.shared_themes(workspace, k=themes_count, seed=seed)
-        t = lap("theme_set", t)
-        in_scope = con.execute(
-            "SELECT id, coalesce(budget, 'NaN'::DOUBLE) AS budget FROM money ORDER BY id"
-        ).fetchnumpy()
-        sections["diversity"], sections["themes"] = themes.scope_diversity(
-            theme_set,
-            np.asarray(in_scope["id"], dtype=np.int64),
-            np.asarray(in_scope["budget"], dtype=float),
-            lambda ids: themes.titles_of(workspace, ids),
-        )
-        vectorised = themes.vectorise(sample.texts)
-        sections["overlaps"] = themes.overlaps(
-            sample,
-            vectorised[0] if vectorised is not None else None,
-            similarity=overlap_similarity,
-            max_projects=max_overlap_projects,
-        )
-        t = lap("themes", t)
-    finally:
-        con.close()
-    timings["total"] = round(time.perf_counter() - started, 3)
-    sections["meta"] = {
+        },
+        "dynamics": actor_arrays.dynamics,
+    }
+
+
+def _theme_sections(
+    workspace: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    clock: _Clock,
+    *,
+    max_text_projects: int,
+    themes_count: int | None,
+    overlap_similarity: float,
+    max_overlap_projects: int,
+    seed: int,
+) -> tuple[dict[str, Any], theme_sets.ThemeSet]:
+    """The sections ``diversity``, ``themes`` and ``overlaps`` (phases ``texts``, ``theme_set`` and
+    ``themes``), and the shared theme set they used."""
+    sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
+    clock.lap("texts")
+    # the workspace's shared themes (computed once, stored; every scope is measured on them)
+    theme_set = theme_sets.shared_themes(workspace, k=themes_count, seed=seed)
+    clock.lap("theme_set")
+    in_scope = con.execute(
+        "SELECT id, coalesce(budget, 'NaN'::DOUBLE) AS budget FROM money ORDER BY id"
+    ).fetchnumpy()
+    sections: dict[str, Any] = {}
+    sections["diversity"], sections["themes"] = themes.scope_diversity(
+        theme_set,
+        np.asarray(in_scope["id"], dtype=np.int64),
+        np.asarray(in_scope["budget"], dtype=float),
+        lambda ids: themes.titles_of(workspace, ids),
+    )
+    vectorised = themes.vectorise(sample.texts)
+    sections["overlaps"] = themes.overlaps(
+        sample,
+        vectorised[0] if vectorised is not None else None,
+        similarity=overlap_similarity,
+        max_projects=max_overlap_projects,
+    )
+    clock.lap("themes")
+    return sections, theme_set
+
+
+def _meta(
+    engine: Engine,
+    stats: LoadStats,
+    clock: _Clock,
+    arrays_seconds: list[float],
+    theme_set: theme_sets.ThemeSet,
+) -> dict[str, Any]:
+    """The section ``meta``: how the analysis ran (engine, load method, seconds per phase, theme set)."""
+    return {
         "engine": f"duckdb {duckdb.__version__}",
         "load_method": stats.method,
         # seconds of the "load" phase spent saving a new snapshot (missing or stale), else None
         "snapshot_build_seconds": stats.snapshot_seconds,
         "rows_loaded": stats.rows,
-        "seconds": timings,
-        "cpu_seconds": cpu,
+        "seconds": clock.seconds,
+        "cpu_seconds": clock.cpu,
         # seconds of the "aggregates" phase in which the participation arrays and the actor network
         # were computed in worker threads, alongside the project-level sections
         "overlapped_seconds": {
@@ -240,4 +392,3 @@ def analyze_portfolio(
         # whether this call computed the shared themes, reused them, or assigned new projects to them
         "theme_set": theme_set.status,
     }
-    return PortfolioAnalysis.of_sections(sections)

@@ -34,7 +34,7 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,66 +185,44 @@ def _compute_and_store(
     workspace: Workspace, *, k: int | None, seed: int, seen_generation: int, forced: bool
 ) -> ThemeSet:
     started = time.perf_counter()
-    with workspace.reading() as session:
-        stored = ThemeStore(session)
-        data_version = stored.portfolio_version()
-        ids = stored.project_ids()
-    fit_ids = ids
-    if len(ids) > MAX_FIT:
-        fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
-    fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
-    member_ids, member_themes = _assign_all(workspace, fit, ids)
-    sizes = np.bincount(member_themes, minlength=fit.k + 1)
+    fitted = _fit_workspace(workspace, k=k, seed=seed)
+    fit = fitted.fit
+    sizes = np.bincount(fitted.theme_of, minlength=fit.k + 1)
     chosen_by = dict(fit.chosen_by)
     chosen_by["seconds"] = round(time.perf_counter() - started, 3)
     if forced:
         chosen_by["recomputed"] = "on request"
     # the members first, in short transactions under a generation of their own (readers still see the
     # published set); then the set is published in one short transaction; then the old members go
-    with workspace.transaction() as session:
-        generation = ThemeStore(session).reserve_generation()
-    for start in range(0, len(member_ids), MEMBER_BATCH):
-        end = start + MEMBER_BATCH
-        with workspace.transaction() as session:
-            ThemeStore(session).add_members(
-                CORPUS, generation, member_ids[start:end], member_themes[start:end]
-            )
-    with workspace.transaction() as session:
-        stored = ThemeStore(session)
-        stored.lock()
-        current = stored.theme_set(CORPUS)
-        # publish unless another process published a set since we looked (keep that one, unless it has
-        # not the k asked for), and never over a newer generation: a generation lower than the published
-        # one is never published, so deleting such generations (below) never races with a writer
-        kept = current is not None and (
-            current.generation > generation
-            or (current.generation != seen_generation and (k is None or k == current.k))
+    generation = _store_members(workspace, fitted.member_ids, fitted.theme_of)
+
+    def stamp_and_themes() -> tuple[ThemeSetStamp, list[StoredTheme]]:
+        stamp = ThemeSetStamp(
+            corpus=CORPUS,
+            generation=generation,
+            k=fit.k,
+            space=fit.space,
+            chosen_by=chosen_by,
+            distances=np.round(fit.distances, 6).tolist(),
+            projects=len(fitted.ids),
+            fitted=len(fitted.fit_ids),
+            max_project_id=int(fitted.ids.max()) if len(fitted.ids) else 0,
+            data_version=fitted.data_version,
+            seed=seed,
         )
-        if not kept:  # else another process published a set since we looked: keep it, drop ours
-            stamp = ThemeSetStamp(
-                corpus=CORPUS,
-                generation=generation,
-                k=fit.k,
-                space=fit.space,
-                chosen_by=chosen_by,
-                distances=np.round(fit.distances, 6).tolist(),
-                projects=len(ids),
-                fitted=len(fit_ids),
-                max_project_id=int(ids.max()) if len(ids) else 0,
-                data_version=data_version,
-                seed=seed,
+        themes = [
+            StoredTheme(
+                theme=t + 1,
+                label=fit.labels[t],
+                size=int(sizes[t + 1]),
+                profile={"terms": fit.terms[t], "weights": fit.profiles[t]},
             )
-            themes = [
-                StoredTheme(
-                    theme=t + 1,
-                    label=fit.labels[t],
-                    size=int(sizes[t + 1]),
-                    profile={"terms": fit.terms[t], "weights": fit.profiles[t]},
-                )
-                for t in range(fit.k)
-            ]
-            stored.publish(stamp, themes)
-    if kept:
+            for t in range(fit.k)
+        ]
+        return stamp, themes
+
+    stamp = _publish(workspace, generation, k=k, seen_generation=seen_generation, build=stamp_and_themes)
+    if stamp is None:
         _drop_generation(workspace, generation)
         _drop_unpublished(workspace)
         return _load(workspace, status="reused")
@@ -263,19 +241,31 @@ def _compute_and_store(
         projects=stamp.projects,
         fitted=stamp.fitted,
         max_project_id=stamp.max_project_id,
-        data_version=data_version,
+        data_version=fitted.data_version,
         computed_at=_utc_iso(stamp.computed_at),
-        project_ids=member_ids,
-        theme_of=member_themes,
+        project_ids=fitted.member_ids,
+        theme_of=fitted.theme_of,
         status="computed",
     )
     with _cache_lock:
-        _cache[(str(workspace.url), CORPUS)] = ((generation, len(member_ids)), result)
+        _cache[(str(workspace.url), CORPUS)] = ((generation, len(fitted.member_ids)), result)
     return result
 
 
-def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> ThemeSet:
-    """A theme set for a read-only workspace, computed as for storing but kept in memory for this call."""
+@dataclass(frozen=True)
+class _FittedWorkspace:
+    """The themes fitted on (a sample of) the workspace's projects, and every project's theme."""
+
+    data_version: int
+    ids: np.ndarray
+    fit_ids: np.ndarray
+    fit: _Fit
+    member_ids: np.ndarray
+    theme_of: np.ndarray
+
+
+def _fit_workspace(workspace: Workspace, *, k: int | None, seed: int) -> _FittedWorkspace:
+    """Themes fitted on the workspace's projects (at most ``MAX_FIT``, sampled), each project assigned."""
     with workspace.reading() as session:
         stored = ThemeStore(session)
         data_version = stored.portfolio_version()
@@ -285,6 +275,52 @@ def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> Th
         fit_ids = np.sort(np.random.default_rng(seed).choice(ids, MAX_FIT, replace=False))
     fit = fit_themes(workspace, [int(i) for i in fit_ids], k=k, seed=seed)
     member_ids, theme_of = _assign_all(workspace, fit, ids)
+    return _FittedWorkspace(data_version, ids, fit_ids, fit, member_ids, theme_of)
+
+
+def _store_members(workspace: Workspace, member_ids: np.ndarray, theme_of: np.ndarray) -> int:
+    """A new generation reserved and its members written, ``MEMBER_BATCH`` per transaction."""
+    with workspace.transaction() as session:
+        generation = ThemeStore(session).reserve_generation()
+    for start in range(0, len(member_ids), MEMBER_BATCH):
+        end = start + MEMBER_BATCH
+        with workspace.transaction() as session:
+            ThemeStore(session).add_members(CORPUS, generation, member_ids[start:end], theme_of[start:end])
+    return generation
+
+
+def _publish(
+    workspace: Workspace,
+    generation: int,
+    *,
+    k: int | None,
+    seen_generation: int,
+    build: Callable[[], tuple[ThemeSetStamp, list[StoredTheme]]],
+) -> ThemeSetStamp | None:
+    """Publish ``generation`` (its stamp and themes made by ``build``) in one transaction; None where
+    another process published a set since we looked, which is kept."""
+    with workspace.transaction() as session:
+        stored = ThemeStore(session)
+        stored.lock()
+        current = stored.theme_set(CORPUS)
+        # publish unless another process published a set since we looked (keep that one, unless it has
+        # not the k asked for), and never over a newer generation: a generation lower than the published
+        # one is never published, so deleting such generations (below) never races with a writer
+        kept = current is not None and (
+            current.generation > generation
+            or (current.generation != seen_generation and (k is None or k == current.k))
+        )
+        if kept:  # another process published a set since we looked: keep it, drop ours
+            return None
+        stamp, themes = build()
+        stored.publish(stamp, themes)
+    return stamp
+
+
+def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> ThemeSet:
+    """A theme set for a read-only workspace, computed as for storing but kept in memory for this call."""
+    fitted = _fit_workspace(workspace, k=k, seed=seed)
+    fit, ids, theme_of = fitted.fit, fitted.ids, fitted.theme_of
     return ThemeSet(
         corpus=CORPUS,
         generation=0,
@@ -296,11 +332,11 @@ def _computed_in_memory(workspace: Workspace, *, k: int | None, seed: int) -> Th
         terms=fit.terms,
         sizes=np.bincount(theme_of, minlength=fit.k + 1)[1:].tolist(),
         projects=len(ids),
-        fitted=len(fit_ids),
+        fitted=len(fitted.fit_ids),
         max_project_id=int(ids.max()) if len(ids) else 0,
-        data_version=data_version,
+        data_version=fitted.data_version,
         computed_at="",
-        project_ids=member_ids,
+        project_ids=fitted.member_ids,
         theme_of=theme_of,
         status="computed (read-only workspace: not stored)",
     )

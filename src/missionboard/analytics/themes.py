@@ -32,13 +32,13 @@ def sample_texts(
     workspace: Workspace, con: duckdb.DuckDBPyConnection, *, max_projects: int, seed: int = 42
 ) -> TextSample:
     """Up to ``max_projects`` projects in scope (a fixed pseudo-random choice), with their texts."""
-    population = int(con.execute("SELECT count(*) FROM sp").fetchone()[0])  # type: ignore[index]
+    population = int(con.execute("SELECT count(*) FROM scope_projects").fetchone()[0])  # type: ignore[index]
     chosen = rows(
         con,
         """
-        WITH chosen AS (SELECT id FROM sp ORDER BY hash(id + $seed), id LIMIT $n)
-        SELECT c.id, m.budget, list(pf.funder) FILTER (WHERE pf.funder IS NOT NULL) AS funders
-        FROM chosen c JOIN money m ON m.id = c.id LEFT JOIN pf ON pf.project_id = c.id
+        WITH chosen AS (SELECT id FROM scope_projects ORDER BY hash(id + $seed), id LIMIT $n)
+        SELECT c.id, m.budget, list(project_funders.funder) FILTER (WHERE project_funders.funder IS NOT NULL) AS funders
+        FROM chosen c JOIN money m ON m.id = c.id LEFT JOIN project_funders ON project_funders.project_id = c.id
         GROUP BY c.id, m.budget
         """,
         {"seed": seed, "n": max_projects},
