@@ -271,6 +271,10 @@ def test_regional_targets_load_with_and_without_a_baseline() -> None:
             ("{region: Nordland,", "{region: Vestland,"),
             "m.yaml:17: mission.objectives[0].regional_targets[1].region: region 'Vestland' has two targets",
         ),
+        (  # monitoring matches a region's observations ignoring case: one region, two targets
+            ("{region: Nordland,", "{region: vestland,"),
+            "m.yaml:17: mission.objectives[0].regional_targets[1].region: region 'vestland' has two targets",
+        ),
     ],
 )
 def test_a_regional_target_is_held_to_the_objectives_rules(change: tuple[str, str], expected: str) -> None:

@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from missionboard.domain.forecasting import PathKind, Point, choose_scale, fit, forecast
-from missionboard.domain.missions import Mission, Objective
+from missionboard.domain.forecasting import Forecast, PathKind, Point, choose_scale, fit, forecast
+from missionboard.domain.missions import Direction, Mission, Objective
 from missionboard.domain.quality import Criterion, check_mission
 from missionboard.domain.targets import TargetStatus, assess, target_path
 from missionboard.missionfile import parse_mission
@@ -200,3 +200,16 @@ mission:
 def test_a_declared_compound_path_needs_a_positive_baseline_and_target() -> None:
     with pytest.raises(ValueError, match="compound path needs a positive"):
         objective(baseline=5.0, target=0.0, path="compound")
+
+
+@pytest.mark.parametrize("direction", [Direction.INCREASE, Direction.DECREASE])
+def test_a_forecast_without_spread_exactly_on_the_target_meets_it(direction: Direction) -> None:
+    """A series exactly on its path forecasts the target itself with no spread: the target is met (≥ for
+    an increase, ≤ for a decrease), not missed by a rounding error."""
+    exact = Forecast(year=2035, value=12.0, low=12.0, high=12.0, level=0.8, log_scale=False, scale=0.0, df=3,
+                     centre=12.000000000000002)  # fmt: skip
+    assert exact.probability(12.0, direction) == 1.0
+    short = Forecast(year=2035, value=11.5, low=11.5, high=11.5, level=0.8, log_scale=False, scale=0.0, df=3,
+                     centre=11.5)  # fmt: skip
+    assert short.probability(12.0, Direction.INCREASE) == 0.0
+    assert short.probability(12.0, Direction.DECREASE) == 1.0

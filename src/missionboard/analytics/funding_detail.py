@@ -137,7 +137,11 @@ def cofunding_section(
     return {
         "projects_with_detail": figure(detailed, "projects", basis),
         "total": figure(total if detailed else None, rc, basis),
-        "public": figure(public if public_projects else None, rc, leverage_basis),
+        "public": figure(
+            public if public_projects else None,
+            rc,
+            f"public funding of the {public_projects} co-funded projects that state it, in {rc}",
+        ),
         "leverage": figure(_ratio(sum(with_public.values()), public), f"{rc} per {rc}", leverage_basis),
         "unconverted_sources": figure(
             unconverted, "sources", f"sources whose currency has no rate into {rc}"
@@ -204,7 +208,9 @@ def conditions_section(
         "projects_with_conditions": figure(
             conditioned.projects if conditioned else 0, "projects", share_basis.split(" ÷ ")[0]
         ),
-        "money_with_conditions": figure(conditioned.amount if conditioned else 0.0, rc, share_basis),
+        "money_with_conditions": figure(
+            conditioned.amount if conditioned else 0.0, rc, share_basis.split(" ÷ ")[0]
+        ),
         "share_with_conditions": figure(
             _ratio(conditioned.amount if conditioned else 0.0, total), "fraction of money", share_basis
         ),

@@ -276,7 +276,7 @@ def review(
         OutputFormat.TEXT, "--format", help="json: print the queue, no prompts."
     ),
 ) -> None:
-    """Review proposed links, most uncertain first: [a]ccept, [r]eject, re-assi[g]n, [s]kip, [q]uit."""
+    """Review proposed links, most uncertain first: accept (a), reject (r), re-assign (g), skip (s), quit (q)."""
     app = app_context(ctx)
     workspace = app.workspace()
     queue = service.review_queue(workspace, taxonomy, limit=limit)

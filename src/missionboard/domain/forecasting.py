@@ -229,8 +229,11 @@ class Forecast:
             if goal <= 0:
                 return 1.0 if direction is Direction.DECREASE else 0.0
             goal = math.log(goal)
-        if self.scale <= 0:
-            below = 1.0 if self.centre <= goal else 0.0
+        if self.scale <= 0:  # no spread: the target is met or not; exactly on it is met (≥ / ≤)
+            on_target = math.isclose(self.centre, goal, rel_tol=1e-9, abs_tol=1e-9)
+            if on_target:
+                return 1.0
+            below = 1.0 if self.centre < goal else 0.0
         else:
             from scipy import stats  # loaded on first use, not at start-up
 

@@ -197,11 +197,12 @@ class Objective(DomainModel):
         problems: list[tuple[tuple[str | int, ...], str]] = []
         regions: set[str] = set()
         for i, regional in enumerate(self.regional_targets):
-            if regional.region in regions:
+            key = regional.region.strip().casefold()  # monitoring matches regions ignoring case
+            if key in regions:
                 problems.append(
                     (("regional_targets", i, "region"), f"region '{regional.region}' has two targets")
                 )
-            regions.add(regional.region)
+            regions.add(key)
             if regional.baseline:
                 try:
                     _coherent_pair(regional.baseline, regional.target, self.direction, self.path)

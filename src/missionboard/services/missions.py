@@ -284,6 +284,7 @@ def _portfolio_profile(
         instrument_families=families,
         funders=funders,
         programmes=programmes,
+        disciplines=reads.projects_by_discipline(mission),
         rule=DEFAULT_RULE.describe(),
         split_at=start,
         start_years=split.years if split else (),

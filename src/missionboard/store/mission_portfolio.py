@@ -83,6 +83,17 @@ class MissionPortfolioStore:
         ).all()
         return {helix: n for helix, n in rows}
 
+    def projects_by_discipline(self, mission: Mission) -> dict[str, int]:
+        """Portfolio projects per discipline they state (a project with several counts once for each)."""
+        linked = portfolio_project_ids(mission).subquery()
+        d = t.ProjectDisciplineRow
+        rows = self.session.execute(
+            select(d.discipline, func.count(func.distinct(d.project_id)))
+            .where(d.project_id.in_(select(linked.c.project_id)))
+            .group_by(d.discipline)
+        ).all()
+        return {discipline: n for discipline, n in rows}
+
     def start_year_groups(self, mission: Mission, split: dt.date) -> list[StartYearGroup]:
         """Projects with a budget first, then those without (public funding plus co-funding)."""
         linked = portfolio_project_ids(mission).subquery()
