@@ -166,6 +166,22 @@ def test_cross_sectoral_fails_for_a_supply_only_single_helix_portfolio() -> None
     assert "The portfolio sits in a single sector." in messages
 
 
+@pytest.mark.parametrize(
+    ("kind", "flagged"), [("public_procurement", False), ("regulation", False), ("subsidy", True)]
+)
+def test_a_declared_demand_side_or_regulatory_measure_is_in_the_instrument_mix(
+    kind: str, flagged: bool
+) -> None:
+    """Measures beyond projects are instruments too: grants alone in the portfolio are not 'only supply-side'
+    when the mission declares a procurement rule or a regulation."""
+    supply_only = PortfolioProfile(
+        projects=10, helix={"research": 5, "industry": 5}, instrument_families={"supply": 10}
+    )
+    measure = {"id": "m1", "title": "A measure", "kind": kind, "objectives": []}
+    report = check_mission(good(measures=[measure]), portfolio=supply_only, today=TODAY)
+    assert ("Only supply-side instruments are used." in failed(report, Criterion.CROSS_SECTORAL)) is flagged
+
+
 def test_solution_neutrality_fails_when_the_statement_prescribes_a_technology() -> None:
     report = check_mission(
         good(

@@ -275,7 +275,7 @@ def check_mission(
     realistic, judged = _realistic(mission, observations)
     findings += realistic
     assessed[Criterion.REALISTIC] = judged
-    cross, judged = _cross_sectoral(portfolio)
+    cross, judged = _cross_sectoral(portfolio, mission)
     findings += cross
     assessed[Criterion.CROSS_SECTORAL] = judged
     findings += _solution_neutral(mission)
@@ -624,7 +624,7 @@ def _realistic(
     return out, judged_any
 
 
-def _cross_sectoral(portfolio: PortfolioProfile | None) -> tuple[list[Finding], bool]:
+def _cross_sectoral(portfolio: PortfolioProfile | None, mission: Mission) -> tuple[list[Finding], bool]:
     c = Criterion.CROSS_SECTORAL
     if portfolio is None or portfolio.projects == 0:
         return [
@@ -651,7 +651,9 @@ def _cross_sectoral(portfolio: PortfolioProfile | None) -> tuple[list[Finding], 
             )
         )
     families = {f for f, n in portfolio.instrument_families.items() if n > 0}
-    if families and families <= {"supply"}:
+    # measures beyond projects are instruments too: a declared regulation or procurement rule is in the mix
+    pulled = any(m.kind in DEMAND_OR_REGULATORY for m in mission.measures)
+    if families and families <= {"supply"} and not pulled:
         out.append(
             Finding(
                 c,
