@@ -21,6 +21,7 @@ from missionboard.domain.story import (
     ContributionStory,
     IndicatorStatus,
     ObjectiveMoney,
+    RegionalStatus,
     WeakLinkKind,
     build_story,
     money_text,
@@ -166,6 +167,32 @@ def test_the_prose_gives_target_money_and_the_indicators_odds() -> None:
     )
     assert "The indicator is off track: P = 22% of meeting the target" in text
     assert "a procurement rule 'Zero-emission requirement in bus tenders' in force since 2024" in text
+
+
+def test_the_story_gives_each_regional_target_its_own_status() -> None:
+    regions = (
+        RegionalStatus("Vestland", TargetStatus.ON_TRACK, 0.8, 90.0, 2030),
+        RegionalStatus("Nordland", TargetStatus.NO_DATA, None, 70.0, 2030),
+    )
+    story = build_story(
+        _mission(),
+        money=[ObjectiveMoney("fleet-share", 3, 1_000.0)],
+        indicators=[IndicatorStatus("fleet-share", TargetStatus.OFF_TRACK, 0.22, 31.0, 2024, "DST", regions)],
+        as_of=dt.date(2025, 1, 1),
+        currency="EUR",
+        projects=3,
+        total_money=1_000.0,
+        portfolio="Portfolio: test.",
+    )
+    assert "Regionally: Vestland is on track (P = 80%); Nordland has no data." in story.to_markdown()
+    fleet = next(o for o in story.to_dict()["objectives"] if o["id"] == "fleet-share")  # type: ignore[union-attr,index]
+    assert fleet["regions"][0] == {  # type: ignore[index,call-overload]
+        "region": "Vestland", "status": "on_track", "probability": 0.8, "target": 90.0, "target_year": 2030
+    }  # fmt: skip
+
+
+def test_money_is_rounded_half_up_as_written() -> None:
+    assert (money_text(3_550_000, "EUR"), money_text(1_550_000, "EUR")) == ("3.6 M EUR", "1.6 M EUR")
 
 
 def test_a_mission_without_a_logic_still_gets_a_story_by_objective() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from pydantic import JsonValue
@@ -79,6 +80,26 @@ class ObjectiveMoney:
 
 
 @dataclass(frozen=True)
+class RegionalStatus:
+    """Where one regional target of an objective stands on the monitoring board."""
+
+    region: str
+    status: TargetStatus
+    probability: float | None
+    target: float | None
+    target_year: int | None
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "region": self.region,
+            "status": self.status.value,
+            "probability": round(self.probability, 3) if self.probability is not None else None,
+            "target": self.target,
+            "target_year": self.target_year,
+        }
+
+
+@dataclass(frozen=True)
 class IndicatorStatus:
     """Where an objective's indicator stands on the monitoring board."""
 
@@ -89,6 +110,7 @@ class IndicatorStatus:
     latest_value: float | None = None
     latest_year: int | None = None
     source: str | None = None
+    regions: tuple[RegionalStatus, ...] = ()
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -217,6 +239,8 @@ class ObjectiveStory:
     latest_value: float | None
     latest_year: int | None
     latest_source: str | None
+    regions: tuple[RegionalStatus, ...] = ()
+    """Its regional targets, each judged on the region's observations."""
 
     def target_text(self) -> str:
         """``target 80 % by 2030`` (empty without a target)."""
@@ -246,6 +270,7 @@ class ObjectiveStory:
             "latest_value": self.latest_value,
             "latest_year": self.latest_year,
             "latest_source": self.latest_source,
+            "regions": [r.to_dict() for r in self.regions],
         }
 
 
@@ -448,6 +473,7 @@ def _objective_story(
         latest_value=indicator.latest_value if indicator else None,
         latest_year=indicator.latest_year if indicator else None,
         latest_source=indicator.source if indicator else None,
+        regions=indicator.regions if indicator else (),
     )
 
 
@@ -518,12 +544,13 @@ def _weak_links(mission: Mission, story: ContributionStory) -> list[WeakLink]:
 
 def money_text(amount: float, currency: str | None) -> str:
     """``45.2 M EUR``: money as the story writes it."""
-    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if abs(amount) >= limit:
-            text = f"{amount / limit:,.1f}{suffix}"
+    exact = Decimal(repr(amount))  # as written, so 3,550,000 reads 3.6 M as 1,550,000 reads 1.6 M
+    for limit, suffix in ((10**9, " bn"), (10**6, " M"), (10**3, " k")):
+        if abs(exact) >= limit:
+            text = f"{(exact / limit).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}{suffix}"
             break
     else:
-        text = f"{amount:,.0f}"
+        text = f"{exact.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
     return f"{text} {currency}" if currency else f"{text} (no reporting currency)"
 
 
@@ -617,6 +644,8 @@ def _objective_paragraphs(story: ContributionStory, o: ObjectiveStory) -> list[s
             f"{_pathway_to(story, a.objectives)} rests on it."
         )
     paragraphs.append(_indicator_sentence(o))
+    if o.regions:
+        paragraphs.append(_regions_sentence(o))
     return paragraphs
 
 
@@ -629,6 +658,17 @@ def _indicator_sentence(o: ObjectiveStory) -> str:
         text += f"; the latest value is {_number(o.latest_value)}{unit} ({o.latest_year}"
         text += f", {o.latest_source})" if o.latest_source else ")"
     return text + "."
+
+
+def _regions_sentence(o: ObjectiveStory) -> str:
+    """``Regionally: Vestland is on track (P = 80 %); Nordland has no data.``"""
+    parts = []
+    for r in o.regions:
+        odds = f" (P = {r.probability:.0%})" if r.probability is not None else ""
+        parts.append(
+            f"{r.region} {STATUS_WORDS[r.status]}{odds if r.status is not TargetStatus.NO_DATA else ''}"
+        )
+    return "Regionally: " + "; ".join(parts) + "."
 
 
 def _odds(o: ObjectiveStory) -> str:

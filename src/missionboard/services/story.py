@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from missionboard.domain.story import ContributionStory, IndicatorStatus, ObjectiveMoney, build_story
+from missionboard.domain.story import (
+    ContributionStory,
+    IndicatorStatus,
+    ObjectiveMoney,
+    RegionalStatus,
+    build_story,
+)
 from missionboard.services.monitoring import monitor_mission
 from missionboard.services.portfolio import mission_portfolio
 from missionboard.store.workspace import Workspace
@@ -35,6 +41,16 @@ def mission_story(
                 latest_value=s.latest.value if s.latest else None,
                 latest_year=s.latest.year if s.latest else None,
                 source=s.latest.source if s.latest else None,
+                regions=tuple(
+                    RegionalStatus(
+                        region=r.region,
+                        status=r.status,
+                        probability=r.assessed.probability,
+                        target=r.assessed.objective.target.value if r.assessed.objective.target else None,
+                        target_year=r.assessed.objective.target.year if r.assessed.objective.target else None,
+                    )
+                    for r in s.regions
+                ),
             )
             for s in board.objectives
         ],

@@ -690,6 +690,14 @@ class AuditPage(Out):
 # --- the contribution story ---------------------------------------------------------------------------
 
 
+class StoryRegion(Out):
+    region: str
+    status: str
+    probability: Number | None
+    target: Number | None
+    target_year: int | None
+
+
 class StoryObjective(Out):
     id: str
     title: str
@@ -709,6 +717,7 @@ class StoryObjective(Out):
     latest_value: Number | None
     latest_year: int | None
     latest_source: str | None
+    regions: list[StoryRegion] = Field(description="Its regional targets, each with its own status")
 
 
 class StoryOutcome(Out):
