@@ -161,6 +161,8 @@ BAD_VALUES = [
     ("conditions", "royalties 150%", "must be a share between 0 and 1"),
     ("gender_marker", "3", "unknown gender marker '3'"),
     ("lead_gender", "zz", "unknown gender 'zz'"),
+    ("discipline", "9.9 Other sciences", "unknown OECD Fields of Science code '9.9'"),
+    ("discipline", "5.2; 7", "unknown OECD Fields of Science code '7'"),
 ]
 
 

@@ -155,6 +155,31 @@ def test_a_measure_naming_an_objective_is_a_pathway() -> None:
     assert not any("no pathway" in m for m in findings(report, Criterion.LOGIC))
 
 
+QUAY_GRANTS_ONLY = [{"id": "grants", "title": "Quay grants", "kind": "subsidy", "objectives": ["quays"]}]
+HOLLOW = "1 objective(s) are reached only through outcomes nothing works towards"
+
+
+def test_an_objective_reached_only_through_outcomes_nothing_works_towards_is_flagged() -> None:
+    portfolio = PortfolioProfile(projects=0, linked_by_goal={}, rule="accepted links")
+    found = finding(check(make_mission(measures=QUAY_GRANTS_ONLY), portfolio), HOLLOW)
+    assert found.severity == Severity.WARNING and found.criterion == Criterion.LOGIC
+    assert found.evidence.startswith("objectives: routes; ")
+    assert "grid, fleet" in found.evidence  # the outcomes on its pathways, none supported
+    assert "(accepted links)" in found.evidence
+
+
+def test_a_project_linked_to_an_upstream_outcome_supports_the_pathway() -> None:
+    portfolio = PortfolioProfile(projects=3, linked_by_goal={"grid": 3})
+    report = check(make_mission(measures=QUAY_GRANTS_ONLY), portfolio)
+    assert not any(m.startswith(HOLLOW[2:]) for m in findings(report, Criterion.LOGIC))
+
+
+def test_without_the_portfolios_links_no_pathway_is_judged_hollow() -> None:
+    for portfolio in (None, PortfolioProfile(projects=0)):
+        report = check(make_mission(measures=QUAY_GRANTS_ONLY), portfolio)
+        assert not any("nothing works towards" in m for m in findings(report, Criterion.LOGIC))
+
+
 def test_without_a_logic_no_objective_lacks_a_pathway() -> None:
     measures = [{"id": "grants", "title": "Quay grants", "kind": "subsidy", "objectives": ["quays"]}]
     report = check(make_mission(logic=None, measures=measures))

@@ -9,7 +9,7 @@ without any rate are reported per currency and left out of totals — never conv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
@@ -64,7 +64,7 @@ class Engine:
         threshold: float,
         since: int | None,
         currency: str | None = None,
-        objectives_only: bool = False,
+        attribution: Mapping[str, Sequence[str]] | None = None,
         texts: Callable[[list[int]], dict[int, str]] | None = None,
         max_text_inference: int = 50_000,
     ) -> None:
@@ -73,8 +73,9 @@ class Engine:
         self.goals = goals
         self.threshold = threshold
         self.rule = PortfolioRule(threshold)
-        # a mission's portfolio counts links to the objectives the mission has now (domain.portfolio_rule)
-        self.objectives_only = objectives_only
+        # a mission's portfolio counts links to the objectives and outcomes the mission has now, each for
+        # the objectives it leads to (domain.portfolio_rule); None: every goal counts for itself
+        self.attribution = attribution
         self.since = since
         self.currency = currency or self._reporting_currency_default()
         self.texts = texts
@@ -186,27 +187,23 @@ class Engine:
 
     def _portfolio_links(self) -> None:
         """Tables portfolio_links (project_id, goal, score, accepted): the links the portfolio rule
-        counts, one row per project and goal; and scope_ids (id, accepted): the projects they reach
-        (every project when no taxonomy is analysed)."""
+        counts, one row per project and goal (for a mission, per objective the link counts for); and
+        scope_ids (id, accepted): the projects they reach (every project when no taxonomy is analysed)."""
         con = self.con
+        self._goal_attribution()
         if self.taxonomy is not None:
             con.execute(
                 """
                 CREATE OR REPLACE TEMP TABLE portfolio_links AS
-                SELECT project_id, goal, max(score) AS score, bool_or(status = 'accepted') AS accepted
-                FROM links
-                WHERE taxonomy = $taxonomy
+                SELECT l.project_id, a.objective AS goal, max(l.score) AS score,
+                       bool_or(l.status = 'accepted') AS accepted
+                FROM links l JOIN goal_attribution a ON a.goal = l.goal
+                WHERE l.taxonomy = $taxonomy
                   -- the portfolio rule (domain.portfolio_rule.PortfolioRule.counts)
-                  AND (status = 'accepted' OR (status = 'proposed' AND score >= $threshold))
-                  AND (NOT $objectives_only OR list_contains($goals, goal))
-                GROUP BY project_id, goal
+                  AND (l.status = 'accepted' OR (l.status = 'proposed' AND l.score >= $threshold))
+                GROUP BY l.project_id, a.objective
                 """,
-                {
-                    "taxonomy": self.taxonomy,
-                    "threshold": self.threshold,
-                    "objectives_only": self.objectives_only,
-                    "goals": [g.code for g in self.goals],
-                },
+                {"taxonomy": self.taxonomy, "threshold": self.threshold},
             )
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE scope_ids AS "
@@ -218,6 +215,26 @@ class Engine:
                 "NULL::VARCHAR AS goal, NULL::DOUBLE AS score, NULL::BOOLEAN AS accepted WHERE false"
             )
             con.execute("CREATE OR REPLACE TEMP TABLE scope_ids AS SELECT id, true AS accepted FROM projects")
+
+    def _goal_attribution(self) -> None:
+        """Table goal_attribution (goal, objective): which goal a link to each goal counts for — for a
+        mission, its objectives and the outcomes leading to them (``Mission.link_attribution``);
+        otherwise every linked goal for itself."""
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE goal_attribution (goal VARCHAR, objective VARCHAR)")
+        if self.taxonomy is None:
+            return  # the whole portfolio: no links to attribute
+        if self.attribution is None:
+            con.execute(
+                "INSERT INTO goal_attribution SELECT DISTINCT goal, goal FROM links WHERE taxonomy = $taxonomy",
+                {"taxonomy": self.taxonomy},
+            )
+            return
+        pairs = [
+            (goal, objective) for goal, objectives in self.attribution.items() for objective in objectives
+        ]
+        if pairs:
+            con.executemany("INSERT INTO goal_attribution VALUES (?, ?)", pairs)
 
     def _scope_projects(self) -> None:
         """Table (or, for the whole portfolio, view) scope_projects: the project rows of scope_ids with
@@ -407,7 +424,8 @@ class Engine:
             "private": figure(
                 totals.get("private"),
                 rc,
-                "sum of co-funding (stated, or budget minus public funding) — taken as non-public",
+                "sum of co-funding (stated, or budget minus public funding), whatever its source; section "
+                "cofunding splits it by source where projects state them",
             ),
             "projects_with_budget": figure(
                 totals.get("with_budget"), "projects", "projects with a convertible budget"
@@ -469,8 +487,9 @@ class Engine:
             r["goal"]: r["n"]
             for r in rows(
                 self.con,
-                "SELECT goal, count(DISTINCT project_id) AS n FROM links WHERE taxonomy = $taxonomy "
-                "AND status = 'proposed' AND score < $threshold GROUP BY goal",
+                "SELECT a.objective AS goal, count(DISTINCT l.project_id) AS n "
+                "FROM links l JOIN goal_attribution a ON a.goal = l.goal WHERE l.taxonomy = $taxonomy "
+                "AND l.status = 'proposed' AND l.score < $threshold GROUP BY 1",
                 {"taxonomy": self.taxonomy, "threshold": self.threshold},
             )
         }
@@ -821,10 +840,11 @@ class Engine:
 
     def leverage(self) -> dict[str, Any]:
         rc = self.currency
-        unit = f"{rc} of non-public co-funding per {rc} of public funding"
+        unit = f"{rc} of co-funding per {rc} of public funding"
         basis = (
             "projects stating public funding > 0; co-funding = stated co-funding, else budget minus public "
-            "funding; taken as non-public"
+            "funding, whatever its source (other public and EU money included; section cofunding gives "
+            "the private share where projects state their sources)"
         )
         total = one(
             self.con,

@@ -26,7 +26,6 @@ from missionboard.domain.portfolio import (
 )
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, PortfolioRule, RateTable, convert_money
 from missionboard.store.funding_detail import ANY_CONDITION, FundingDetailStore, MoneyGroup
-from missionboard.store.portfolio_scope import portfolio_size
 from missionboard.store.workspace import Session
 
 NOT_GIVEN = "not_given"
@@ -73,16 +72,24 @@ def _unit(currency: str | None) -> str:
 # --- cofunding -------------------------------------------------------------------------------------
 
 
+CROWDED_IN = frozenset(
+    {CoFundingSource.PRIVATE.value, CoFundingSource.IN_KIND.value, CoFundingSource.PHILANTHROPIC.value}
+)
+"""Co-funding sources outside the public sector: what crowding-in counts (other public and EU money is
+co-funding too, but not crowded in)."""
+
+
 def cofunding_section(
     session: Session,
     mission: Mission,
     currency: str | None,
     rates: RateTable,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, Any]:
     """Crowding-in by source type: co-funding per type, its share of all co-funding by source, and its
     leverage (co-funding per unit of public funding, over the projects that state public funding)."""
-    store = FundingDetailStore(session, rule)
+    store = FundingDetailStore(session, rule, since)
     groups = store.cofunding(mission)
     projects_by_type = store.cofunding_projects(mission)
     detailed = store.projects_with_cofunding(mission)
@@ -143,6 +150,13 @@ def cofunding_section(
             f"public funding of the {public_projects} co-funded projects that state it, in {rc}",
         ),
         "leverage": figure(_ratio(sum(with_public.values()), public), f"{rc} per {rc}", leverage_basis),
+        "private_leverage": figure(
+            _ratio(sum(v for k, v in with_public.items() if k in CROWDED_IN), public),
+            f"{rc} per {rc}",
+            f"co-funding from {', '.join(sorted(CROWDED_IN))} sources only (money crowded in from outside "
+            f"the public sector) of the {public_projects} co-funded projects that state public funding ÷ their "
+            "public funding",
+        ),
         "unconverted_sources": figure(
             unconverted, "sources", f"sources whose currency has no rate into {rc}"
         ),
@@ -169,9 +183,10 @@ def conditions_section(
     currency: str | None,
     rates: RateTable,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, Any]:
     """The share of the portfolio's money with conditions or reward-sharing terms, by kind."""
-    store = FundingDetailStore(session, rule)
+    store = FundingDetailStore(session, rule, since)
     whole = money_totals(store.portfolio_money(mission), currency, rates).get(None)
     total = whole.amount if whole else 0.0
     groups = store.condition_money(mission)
@@ -232,14 +247,14 @@ def conditions_section(
 
 
 def disciplines_section(
-    session: Session, mission: Mission, rule: PortfolioRule = DEFAULT_RULE
+    session: Session, mission: Mission, rule: PortfolioRule = DEFAULT_RULE, since: int | None = None
 ) -> dict[str, Any]:
     """The Fields of Science mix: projects per broad area, cross-disciplinary projects (disciplines in
     more than one area) and the share with social sciences or humanities (SSH)."""
-    store = FundingDetailStore(session, rule)
+    store = FundingDetailStore(session, rule, since)
     ssh_areas = [a.value for a in ScienceArea if a.is_ssh]
     found = store.disciplines(mission, ssh_areas)
-    projects = portfolio_size(session, mission, rule)
+    projects = store.portfolio_size(mission)
     known = found.with_area
     basis = (
         f"disciplines stated by {_RULE_NOTE}, table project_disciplines, each with its broad OECD Fields of "
@@ -296,9 +311,10 @@ def gender_section(
     currency: str | None,
     rates: RateTable,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, Any]:
     """Money and projects by OECD DAC gender equality marker and by the lead's gender, where known."""
-    store = FundingDetailStore(session, rule)
+    store = FundingDetailStore(session, rule, since)
     by_marker, by_lead = store.gender_money(mission)
     markers = money_totals(by_marker, currency, rates)
     leads = money_totals(by_lead, currency, rates)

@@ -44,13 +44,23 @@ _STATUS_NOTE = (
 
 
 class _Linked:
-    """Projects and money behind sets of goals, read once per set."""
+    """Projects and money behind sets of objectives (the projects linked to them or to outcomes leading
+    to them, ``domain.portfolio_rule``), read once per set; ``direct``: those linked to one goal itself."""
 
     def __init__(self, store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable):
         self.store, self.mission, self.currency, self.rates = store, mission, currency, rates
+        self.attribution = mission.link_attribution()
         self._known: dict[tuple[str, ...], MoneyTotal] = {}
 
-    def __call__(self, goals: Sequence[str]) -> MoneyTotal:
+    def __call__(self, objectives: Sequence[str]) -> MoneyTotal:
+        wanted = set(objectives)
+        return self._read([goal for goal, served in self.attribution.items() if wanted & set(served)])
+
+    def direct(self, goal: str) -> int:
+        """The projects linked to this objective or outcome itself."""
+        return self._read([goal]).projects
+
+    def _read(self, goals: Sequence[str]) -> MoneyTotal:
         key = tuple(sorted(set(goals)))
         if key not in self._known:
             totals = money_totals(self.store.linked_money(self.mission, key), self.currency, self.rates)
@@ -84,6 +94,7 @@ def governance_section(
     currency: str | None,
     rates: RateTable | None = None,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, Any] | None:
     """Money, projects and measures by governance entry, by body and by level; objectives without an
     owner; bodies with objectives but neither money nor a measure. None when the mission declares
@@ -91,7 +102,7 @@ def governance_section(
     if not mission.governance and not mission.measures:
         return None
     rates = rates if rates is not None else rate_table(session)
-    linked = _Linked(FundingDetailStore(session, rule), mission, currency, rates)
+    linked = _Linked(FundingDetailStore(session, rule, since), mission, currency, rates)
     every = [o.id for o in mission.objectives]
     rc = currency or "reporting currency"
 
@@ -212,6 +223,7 @@ def logic_section(
     currency: str | None,
     rates: RateTable | None = None,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, Any] | None:
     """For every objective and outcome: the projects, measures and money behind it and its indicator;
     pathways with neither a project nor a measure; failing assumptions and what depends on them. None
@@ -219,10 +231,10 @@ def logic_section(
     if mission.logic is None:
         return None
     rates = rates if rates is not None else rate_table(session)
-    linked = _Linked(FundingDetailStore(session, rule), mission, currency, rates)
+    linked = _Linked(FundingDetailStore(session, rule, since), mission, currency, rates)
     rc = currency or "reporting currency"
     objective_ids = {o.id for o in mission.objectives}
-    direct: dict[str, int] = {t: linked([t]).projects for t in mission.pathway_targets()}
+    direct: dict[str, int] = {t: linked.direct(t) for t in mission.pathway_targets()}
     supported: dict[str, bool] = {}
 
     def is_supported(target: str) -> bool:
@@ -296,9 +308,10 @@ def logic_section(
         )
     untested = [a.id for a in mission.assumptions if a.status == AssumptionStatus.UNTESTED]
     rows_basis = (
-        "objectives: portfolio projects (the portfolio rule) linked to the objective; outcomes: the "
-        "portfolio projects of the objectives the outcome leads to, directly or through other outcomes "
-        f"(projects_via names them), each project once; linked_projects: projects linked to the objective "
+        "objectives: portfolio projects (the portfolio rule) linked to the objective or to an outcome "
+        "leading to it; outcomes: the portfolio projects of the objectives the outcome leads to, directly "
+        "or through other outcomes (projects_via names them), each project once; linked_projects: "
+        "projects linked to the objective "
         f"or outcome itself; measures: those naming it; money in {rc} at each project's start-year rate; "
         + _STATUS_NOTE
     )
@@ -336,19 +349,21 @@ def mission_structure_sections(
     *,
     currency: str | None = None,
     rule: PortfolioRule = DEFAULT_RULE,
+    since: int | None = None,
 ) -> dict[str, dict[str, Any] | None]:
     """The governance, logic, cofunding, conditions, disciplines and gender sections of one mission's
     analysis (keys in ``SECTIONS`` order), read in one transaction; money in ``currency`` if given, else
-    the mission's reporting currency."""
+    the mission's reporting currency; with ``since``, only projects active in or after that year (as
+    ``analyze --since`` scopes every section)."""
     with workspace.reading() as session:
         mission = MissionStore(session).get(mission_id).mission
         rates = rate_table(session)
         chosen, _source = mission_currency(session, mission, rates, rule, currency)
         return {
-            "governance": governance_section(session, mission, chosen, rates, rule),
-            "logic": logic_section(session, mission, chosen, rates, rule),
-            "cofunding": cofunding_section(session, mission, chosen, rates, rule),
-            "conditions": conditions_section(session, mission, chosen, rates, rule),
-            "disciplines": disciplines_section(session, mission, rule),
-            "gender": gender_section(session, mission, chosen, rates, rule),
+            "governance": governance_section(session, mission, chosen, rates, rule, since),
+            "logic": logic_section(session, mission, chosen, rates, rule, since),
+            "cofunding": cofunding_section(session, mission, chosen, rates, rule, since),
+            "conditions": conditions_section(session, mission, chosen, rates, rule, since),
+            "disciplines": disciplines_section(session, mission, rule, since),
+            "gender": gender_section(session, mission, chosen, rates, rule, since),
         }

@@ -25,7 +25,10 @@ from missionboard.store.workspace import Workspace
 
 def _goals_and_mission(
     workspace: Workspace, mission_id: str | None, taxonomy: str | None, currency: str | None = None
-) -> tuple[list[Goal], dict[str, Any] | None, tuple[str | None, CurrencySource]]:
+) -> tuple[list[Goal], dict[str, Any] | None, tuple[str | None, CurrencySource], dict[str, list[str]] | None]:
+    """The goals analysed, the mission's summary, the reporting currency and why, and for a mission's
+    own taxonomy the objectives each link goal counts for (``Mission.link_attribution``)."""
+    attribution: dict[str, list[str]] | None = None
     with workspace.reading() as session:
         mission_info: dict[str, Any] | None = None
         goals: list[Goal] = []
@@ -47,6 +50,7 @@ def _goals_and_mission(
             }
             if taxonomy == mission_taxonomy(mission_id):
                 goals = [Goal(code=o.id, title=o.title, weight=o.weight) for o in mission.objectives]
+                attribution = mission.link_attribution()
         if not goals and taxonomy is not None:
             store = AnalyticsStore(session)
             goals = [Goal(code=code, title=title) for code, title in store.taxonomy_goals(taxonomy)]
@@ -55,7 +59,7 @@ def _goals_and_mission(
                     f"taxonomy '{taxonomy}' has no goals and no links in this workspace "
                     "(a mission's taxonomy is 'mission:<id>')"
                 )
-    return goals, mission_info, chosen
+    return goals, mission_info, chosen, attribution
 
 
 def analyze_portfolio(
@@ -91,7 +95,7 @@ def analyze_portfolio(
     if taxonomy is None and mission_id is not None:
         taxonomy = mission_taxonomy(mission_id)
     clock = _Clock()
-    goals, mission_info, (chosen_currency, currency_source) = _goals_and_mission(
+    goals, mission_info, (chosen_currency, currency_source), attribution = _goals_and_mission(
         workspace, mission_id, taxonomy, currency.upper() if currency else None
     )
     con = duckdb.connect()
@@ -105,7 +109,7 @@ def analyze_portfolio(
             threshold=rule.threshold,
             since=since,
             currency=chosen_currency,
-            objectives_only=mission_id is not None and taxonomy == mission_taxonomy(mission_id),
+            attribution=attribution,
             snapshot=snapshot,
         )
         sections: dict[str, Any] = {"mission": mission_info}
@@ -142,7 +146,9 @@ def analyze_portfolio(
         )
         sections |= theme_sections
         if mission_id is not None and taxonomy == mission_taxonomy(mission_id):
-            sections |= mission_structure_sections(workspace, mission_id, currency=engine.currency, rule=rule)
+            sections |= mission_structure_sections(
+                workspace, mission_id, currency=engine.currency, rule=rule, since=since
+            )
     finally:
         con.close()
     clock.finish()
@@ -203,7 +209,7 @@ def _load_engine(
     threshold: float,
     since: int | None,
     currency: str | None,
-    objectives_only: bool,
+    attribution: dict[str, list[str]] | None,
     snapshot: bool,
 ) -> tuple[LoadStats, Engine]:
     """The workspace's tables loaded into ``con`` (phase ``load``: the snapshot, else the database)
@@ -218,7 +224,7 @@ def _load_engine(
         threshold=threshold,
         since=since,
         currency=currency,
-        objectives_only=objectives_only,
+        attribution=attribution,
         texts=lambda ids: themes.project_texts(workspace, ids),
     )
     return stats, engine

@@ -303,6 +303,12 @@ class Outcome(DomainModel):
     behaviour_change: bool | None = Field(
         default=None, description="True when the outcome needs people to change behaviour"
     )
+    keywords: list[str] = Field(
+        default_factory=list, description="Words that mark a project working towards the outcome"
+    )
+    queries: list[str] = Field(
+        default_factory=list, description="Boolean keyword queries for mapping projects to the outcome"
+    )
 
 
 class Assumption(DomainModel):
@@ -429,6 +435,22 @@ class Mission(DomainModel):
         """The objective ids among ``ids`` and everything downstream of them, in the mission's order."""
         reached = set(ids) | set(self.downstream(ids))
         return [o.id for o in self.objectives if o.id in reached]
+
+    def link_attribution(self) -> dict[str, list[str]]:
+        """For each goal a project can be linked to, the objectives the link counts for: an objective
+        for itself, an outcome for every objective it leads to (``domain.portfolio_rule``). Outcomes that
+        lead to no objective are left out: their links put no project in the portfolio."""
+        attribution = {o.id: [o.id] for o in self.objectives}
+        for outcome in self.outcomes:
+            served = self.objectives_served_by([outcome.id])
+            if served:
+                attribution[outcome.id] = served
+        return attribution
+
+    def has_outcome_links(self) -> bool:
+        """Whether any link goal counts for objectives other than itself (the logic has outcomes that
+        reach an objective)."""
+        return any(goals != [goal] for goal, goals in self.link_attribution().items())
 
 
 def _structure_problems(mission: Mission) -> list[tuple[tuple[str | int, ...], str]]:

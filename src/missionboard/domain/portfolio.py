@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -253,6 +254,16 @@ def science_area(discipline: str) -> ScienceArea | None:
     if code[:1].isdigit():
         return SCIENCE_AREAS.get(code.split(".", 1)[0])
     return _AREA_NAMES.get(text)
+
+
+def unknown_science_code(text: str) -> str | None:
+    """The code a discipline starts with when it is no OECD Fields of Science area (1–6) or field
+    ('5.2'): '9.9 Other' is a typo to report, not a discipline to count. None when the text starts with
+    a known code or with no code at all."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    if not re.fullmatch(r"\d+(\.\d+)?", first):
+        return None
+    return None if first in SCIENCE_AREAS or first in FIELDS_OF_SCIENCE else first
 
 
 def normal_discipline(text: str) -> str:

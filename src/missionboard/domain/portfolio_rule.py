@@ -2,10 +2,13 @@
 amounts are converted: the one definition every view (card, tree, analytics, gaps, monitoring, quality
 check, reports, API) uses.
 
-The rule: a link from a project to one of the mission's objectives counts when a reviewer accepted it,
-or when it is proposed with a score of at least 0.5 — the mapping's calibrated probability that the
-project serves the objective is at least one half. Rejected links never count. A project is in the
-portfolio when at least one of its links counts.
+The rule: a link from a project to one of the mission's objectives, or to an outcome of its theory of
+change, counts when a reviewer accepted it, or when it is proposed with a score of at least 0.5 — the
+mapping's calibrated probability that the project serves the goal is at least one half. Rejected links
+never count. A project is in the portfolio when at least one of its links counts. A link to an outcome
+counts for every objective the outcome leads to, directly or through other outcomes
+(``Mission.link_attribution``); an outcome that leads to no objective puts no project in the portfolio.
+Per objective a project counts once, however many of its links lead there.
 
 Money: a project's budget; where it states none, its public funding plus its co-funding. Reporting
 currency: the mission's declared ``currency``; else the workspace's reporting currency (the one most

@@ -115,6 +115,8 @@ class PortfolioProfile:
     programmes: Mapping[str, int] = field(default_factory=dict)
     disciplines: Mapping[str, int] = field(default_factory=dict)
     """Linked projects per discipline (Fields of Science), where the portfolio records one."""
+    linked_by_goal: Mapping[str, int] | None = None
+    """Portfolio projects linked to each objective or outcome itself (None: links not read)."""
     rule: str = ""
     """Which links make up the portfolio, in words (e.g. "accepted links, and proposed ones scoring ≥ 0.5")."""
     split_at: dt.date | None = None
@@ -286,6 +288,7 @@ def check_mission(
     findings += _measure_mix(mission)
     findings += _ssh(mission, portfolio)
     findings += _logic(mission)
+    findings += _unsupported_pathways(mission, portfolio)
     findings += _governance(mission)
     omitted = frozenset() if declares_structure(mission) else STRUCTURE_CRITERIA
     if not omitted:
@@ -909,6 +912,45 @@ def _logic(mission: Mission) -> list[Finding]:
             )
         )
     return out
+
+
+def _unsupported_pathways(mission: Mission, portfolio: PortfolioProfile | None) -> list[Finding]:
+    """Objectives whose pathways exist on paper only: outcomes lead to them, but no project is linked
+    and no measure named anywhere along the way (judged once the portfolio's links are read)."""
+    if mission.logic is None or portfolio is None or portfolio.linked_by_goal is None:
+        return []
+    linked = portfolio.linked_by_goal
+    supported: dict[str, bool] = {}
+
+    def is_supported(target: str) -> bool:
+        if target not in supported:
+            supported[target] = False  # the logic has no circles; this only guards a malformed one
+            supported[target] = bool(
+                linked.get(target, 0)
+                or mission.measures_for(target)
+                or any(is_supported(o.id) for o in mission.leading_to(target))
+            )
+        return supported[target]
+
+    hollow = [o.id for o in mission.objectives if mission.leading_to(o.id) and not is_supported(o.id)]
+    if not hollow:
+        return []
+    outcomes = [
+        o.id
+        for o in mission.outcomes
+        if not is_supported(o.id) and set(mission.objectives_served_by([o.id])) & set(hollow)
+    ]
+    return [
+        Finding(
+            Criterion.LOGIC,
+            Severity.WARNING,
+            f"{len(hollow)} objective(s) are reached only through outcomes nothing works towards.",
+            f"objectives: {', '.join(hollow)}; outcomes with no linked project, no measure and no supported "
+            f"outcome leading to them: {', '.join(outcomes)} ({portfolio.rule or 'the portfolio rule'})",
+            "Link the projects that work towards these outcomes, name the measures that serve them, or "
+            "revise the pathway.",
+        )
+    ]
 
 
 def _governance(mission: Mission) -> list[Finding]:

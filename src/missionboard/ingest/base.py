@@ -37,6 +37,7 @@ from missionboard.domain.portfolio import (
     main_discipline,
     normal_discipline,
     stage_for_trl,
+    unknown_science_code,
 )
 from missionboard.errors import FieldError as FieldError  # re-exported: ingest/iati.py, ingest/generic.py
 from missionboard.errors import FileRejected as FileRejected
@@ -536,6 +537,12 @@ def parse_disciplines(value: str, separators: str = ";|") -> list[str]:
     """Disciplines in order, the main one first; a bare OECD Fields of Science code gets its name."""
     disciplines: list[str] = []
     for item in split_list(value, separators):
+        code = unknown_science_code(item)
+        if code is not None:
+            raise FieldError(
+                f"unknown OECD Fields of Science code '{code}': use an area 1–6 or one of its fields "
+                "(e.g. 5.2 Economics and business), a field name, or a EuroSciVoc path"
+            )
         discipline = bounded(normal_discipline(item), MAX_NAME, "a discipline")
         if discipline not in disciplines:
             disciplines.append(discipline)

@@ -117,7 +117,8 @@ def builtin(code: str) -> Taxonomy:
 
 
 def taxonomy_of_mission(session: Session, mission_id: str) -> Taxonomy:
-    """A workspace mission as a taxonomy: its objectives are the goals."""
+    """A workspace mission as a taxonomy: its objectives are the goals, then the outcomes of its logic
+    that lead to an objective (a link to one counts for those objectives, ``domain.portfolio_rule``)."""
     from missionboard.store.missions import MissionStore
 
     mission = MissionStore(session).get(mission_id).mission
@@ -140,6 +141,32 @@ def taxonomy_of_mission(session: Session, mission_id: str) -> Taxonomy:
         )
     if not goals:
         raise InputError(f"mission {mission_id!r} has no objectives to map projects to")
+    attribution = mission.link_attribution()
+    for outcome in mission.outcomes:
+        if outcome.id not in attribution:
+            continue  # leads to no objective: a link to it would count for nothing
+        leads = [t.title for t in (mission.objective(i) or mission.outcome(i) for i in outcome.leads_to) if t]
+        description = " ".join(
+            part
+            for part in (
+                outcome.description or "",
+                f"Indicator: {outcome.indicator.name}." if outcome.indicator else "",
+                f"Leads to: {'; '.join(leads)}." if leads else "",
+            )
+            if part
+        )
+        queries = list(outcome.queries)
+        if outcome.keywords:
+            queries.append(" OR ".join(_quote(k) for k in outcome.keywords))
+        goals.append(
+            Goal(
+                code=outcome.id,
+                title=outcome.title,
+                description=description,
+                queries=queries,
+                examples=[mission.statement],
+            )
+        )
     taxonomy = Taxonomy(
         code=mission_taxonomy(mission.id), title=mission.title, description=mission.statement, goals=goals
     )

@@ -51,7 +51,7 @@ from missionboard.store import audit
 from missionboard.store.decisions import AppealRecord, DecisionDetail, DecisionRecord, DecisionStore
 from missionboard.store.gates import GateRecord, GateStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.progress import ProgressStore, ProjectRecord
+from missionboard.store.progress import MissionLink, ProgressStore, ProjectRecord
 from missionboard.store.workspace import Session, Workspace
 
 
@@ -88,37 +88,53 @@ def evidence_for(
     store = MissionStore(session)
     missions: dict[str, Mission | None] = {}  # a project linked to several objectives reads its mission once
     judged: dict[str, dict[str, Any]] = {}  # and is judged once per mission
-    for link in links:
+    shown: set[tuple[str, str]] = set()  # (mission, objective): a project reached two ways is shown once
+
+    def direct_first(link: MissionLink) -> tuple[str, bool]:
+        mission = _mission(store, missions, link.taxonomy[len(MISSION_PREFIX) :])
+        return link.taxonomy, mission is not None and mission.objective(link.goal) is None
+
+    for link in sorted(links, key=direct_first):
         mission_id = link.taxonomy[len(MISSION_PREFIX) :]
-        entry: dict[str, Any] = {
-            "mission": mission_id,
-            "objective": link.goal,
-            "link_status": link.status,
-            "link_score": link.score,
-        }
         mission = _mission(store, missions, mission_id)
-        if mission is None:
-            objectives.append(entry)
-            continue
-        if mission_id not in judged:
-            judged[mission_id] = health_in_mission(facts, mission, rules, as_of)
-        entry["health"] = judged[mission_id]
-        objective = mission.objective(link.goal)
-        if objective is not None:
-            status = assess_objective(session, mission, objective, as_of=as_of, rules=status_rules).to_dict()
-            entry |= {
-                k: status[k]
-                for k in (
-                    "status",
-                    "reason",
-                    "latest",
-                    "target",
-                    "forecast",
-                    "probability",
-                    "required_acceleration",
-                )
+        # a link to an outcome stands for the objectives the outcome leads to (domain.portfolio_rule)
+        served = mission.link_attribution().get(link.goal, []) if mission is not None else [link.goal]
+        for objective_id in served or [link.goal]:
+            if (mission_id, objective_id) in shown:
+                continue
+            shown.add((mission_id, objective_id))
+            entry: dict[str, Any] = {
+                "mission": mission_id,
+                "objective": objective_id,
+                "link_status": link.status,
+                "link_score": link.score,
             }
-        objectives.append(entry)
+            if objective_id != link.goal:
+                entry["via_outcome"] = link.goal
+            if mission is None:
+                objectives.append(entry)
+                continue
+            if mission_id not in judged:
+                judged[mission_id] = health_in_mission(facts, mission, rules, as_of)
+            entry["health"] = judged[mission_id]
+            objective = mission.objective(objective_id)
+            if objective is not None:
+                status = assess_objective(
+                    session, mission, objective, as_of=as_of, rules=status_rules
+                ).to_dict()
+                entry |= {
+                    k: status[k]
+                    for k in (
+                        "status",
+                        "reason",
+                        "latest",
+                        "target",
+                        "forecast",
+                        "probability",
+                        "required_acceleration",
+                    )
+                }
+            objectives.append(entry)
     span = mission_span(m for m in missions.values() if m is not None)
     return {
         "as_of": as_of.isoformat(),

@@ -121,8 +121,8 @@ def headline(given: Analysis) -> list[tuple[str, str, str]]:
         ("  of which only via proposed links", number(_v(entry_of(projects, "proposed_only"))), "projects"),
         ("Budget", money(_v(entry_of(budget, "total"))), rc),
         ("Public funding", money(_v(entry_of(budget, "public"))), rc),
-        ("Private co-funding", money(_v(entry_of(budget, "private"))), rc),
-        ("Leverage", number(_v(entry_of(analysis.leverage, "total"))), f"{rc} private per {rc} public"),
+        ("Co-funding", money(_v(entry_of(budget, "private"))), rc),
+        ("Leverage", number(_v(entry_of(analysis.leverage, "total"))), f"{rc} co-funding per {rc} public"),
         ("Themes (variety)", number(_v(entry_of(diversity, "variety"))), "themes"),
         ("Balance", number(_v(entry_of(diversity, "balance"))), "Shannon evenness 0–1"),
         ("Disparity", number(_v(entry_of(diversity, "disparity"))), "mean cosine distance 0–1"),
@@ -374,6 +374,11 @@ def _structure_headline(analysis: PortfolioAnalysis) -> list[tuple[str, str, str
             (
                 "Leverage of co-funding by source",
                 number(_v(entry_of(cofunding, "leverage"))),
+                f"{rc} per {rc} public",
+            ),
+            (
+                "Private leverage (private, in-kind, philanthropic)",
+                number(_v(entry_of(cofunding, "private_leverage"))),
                 f"{rc} per {rc} public",
             ),
         ]

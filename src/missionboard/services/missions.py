@@ -285,6 +285,7 @@ def _portfolio_profile(
         funders=funders,
         programmes=programmes,
         disciplines=reads.projects_by_discipline(mission),
+        linked_by_goal=reads.linked_by_goal(mission),
         rule=DEFAULT_RULE.describe(),
         split_at=start,
         start_years=split.years if split else (),

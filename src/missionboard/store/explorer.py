@@ -16,13 +16,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
 from pydantic import JsonValue
-from sqlalchemy import Select, String, and_, case, cast, exists, func, not_, or_, select, true
+from sqlalchemy import Select, String, and_, cast, exists, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
 from missionboard.domain.missions import Mission
-from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store import portfolio_scope
 from missionboard.store.portfolio import funding_detail_of
@@ -391,8 +390,9 @@ class ExplorerStore:
 
     def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page[ProjectSummary]:
         """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
+        codes = self._goal_codes(f)
         rows = self.session.execute(
-            _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
+            _ordered(_filtered(select(*ROW_COLUMNS), f, visible, codes), f)
             .limit(f.per_page)
             .offset((f.page - 1) * f.per_page)
         ).all()
@@ -400,7 +400,7 @@ class ExplorerStore:
         if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
             total = offset + len(rows)
         else:
-            inner = _filtered(select(ProjectRow.id), f, visible).limit(COUNT_CAP + 1).subquery()
+            inner = _filtered(select(ProjectRow.id), f, visible, codes).limit(COUNT_CAP + 1).subquery()
             total = self.session.scalar(select(func.count()).select_from(inner)) or 0
         capped = total > COUNT_CAP
         return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
@@ -409,11 +409,28 @@ class ExplorerStore:
         self, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
     ) -> Iterator[ProjectSummary]:
         """Every project of the view in its order (for exports), streamed in batches."""
-        query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible), f)
+        query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible, self._goal_codes(f)), f)
         if limit is not None:
             query = query.limit(limit)
         for row in self.session.execute(query.execution_options(yield_per=2000)):
             yield _row_dict(row)
+
+    def _goal_codes(self, f: ProjectFilter) -> list[str]:
+        """The link goals the filter's goal stands for: for a mission's objective, itself and the outcomes
+        leading to it (``domain.portfolio_rule``), so the list holds the projects the tree counts."""
+        if not f.goal:
+            return []
+        taxonomy, code = _split_goal(f.goal)
+        if taxonomy.startswith(MISSION_PREFIX):
+            from missionboard.store.missions import MissionStore
+
+            try:
+                mission = MissionStore(self.session).get(taxonomy[len(MISSION_PREFIX) :]).mission
+            except NotFound:
+                return [code]
+            if mission.objective(code) is not None:
+                return portfolio_scope.goals_leading_to(mission, code)
+        return [code]
 
     def facets(self, *, sqlite: bool) -> Facets:
         """Values offered in the explorer's filters (distinct values on indexed columns; at most 500 each)."""
@@ -642,49 +659,52 @@ class ExplorerStore:
         return portfolio_scope.portfolio_size(self.session, mission)
 
     def objective_links(self, mission: Mission) -> dict[str, dict[str, int]]:
-        """For each objective of a mission: projects by how their link counts under the portfolio rule —
-        ``accepted``, ``proposed`` (counted, score ≥ threshold), ``below_threshold`` (proposed, not counted)
-        and ``rejected``."""
-        counted = portfolio_scope.counts(DEFAULT_RULE)
+        """For each objective of a mission: projects by how their links count under the portfolio rule —
+        ``accepted`` and ``proposed`` (counted, score ≥ threshold; a project with any accepted link to the
+        objective, directly or through an outcome, is accepted), ``below_threshold`` (proposed, not
+        counted) and ``rejected`` — each project once per figure, as ``services.portfolio`` counts."""
         out: dict[str, dict[str, int]] = {}
-        for goal, status, n_counted, n_left_out in self.session.execute(
+        counted = portfolio_scope.portfolio_links(mission).subquery()
+        for goal, status, n in self.session.execute(
             select(
-                LinkRow.goal,
-                LinkRow.status,
-                func.count(func.distinct(case((counted, LinkRow.project_id)))),
-                func.count(func.distinct(case((not_(counted), LinkRow.project_id)))),
-            )
-            .where(
-                LinkRow.taxonomy == mission_taxonomy(mission.id),
-                LinkRow.goal.in_([o.id for o in mission.objectives]),
-            )
-            .group_by(LinkRow.goal, LinkRow.status)
+                counted.c.goal, counted.c.status, func.count(func.distinct(counted.c.project_id))
+            ).group_by(counted.c.goal, counted.c.status)
         ):
-            found = out.setdefault(goal, {})
-            if status == "proposed":
-                found["proposed"] = int(n_counted)
-                found["below_threshold"] = int(n_left_out)
-            else:
-                found[status] = int(n_counted) + int(n_left_out)
+            out.setdefault(goal, {})[status] = int(n)
+        for goal, n in self.session.execute(portfolio_scope.below_threshold_links(mission)):
+            out.setdefault(goal, {})["below_threshold"] = int(n)
+        attribution = portfolio_scope.goal_attribution(mission)
+        rejected = (
+            select(attribution.c.objective, func.count(func.distinct(LinkRow.project_id)))
+            .join(attribution, attribution.c.goal == LinkRow.goal)
+            .where(LinkRow.taxonomy == mission_taxonomy(mission.id), LinkRow.status == "rejected")
+            .group_by(attribution.c.objective)
+        )
+        for goal, n in self.session.execute(rejected):
+            out.setdefault(goal, {})["rejected"] = int(n)
         return out
 
     def top_projects(self, mission: Mission, goal: str, limit: int = 5) -> list[TopProject]:
-        """The strongest projects of an objective in the portfolio: accepted first, then by score."""
+        """The strongest projects of an objective in the portfolio (linked to it or to an outcome leading
+        to it): accepted first, then by score; each project once."""
         rows = self.session.execute(
             select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
             .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
             .where(
                 LinkRow.taxonomy == mission_taxonomy(mission.id),
-                LinkRow.goal == goal,
+                LinkRow.goal.in_(portfolio_scope.goals_leading_to(mission, goal)),
                 portfolio_scope.counts(),
             )
-            .order_by(LinkRow.status.asc(), LinkRow.score.desc())
-            .limit(limit)
+            .order_by(LinkRow.status.asc(), LinkRow.score.desc(), LinkRow.id)
+            .limit(limit * 4)
         )
-        return [
-            {**_link_dict(link, title), "instrument": instrument, "funder": funder}
-            for link, title, instrument, funder in rows
-        ]
+        seen: set[int] = set()
+        found: list[TopProject] = []
+        for link, title, instrument, funder in rows:
+            if link.project_id not in seen and len(found) < limit:
+                seen.add(link.project_id)
+                found.append({**_link_dict(link, title), "instrument": instrument, "funder": funder})
+        return found
 
     def mission_decisions(self, mission: Mission, limit: int = 20) -> list[MissionDecision]:
         """The newest decisions on projects in the mission's portfolio."""
@@ -769,9 +789,12 @@ def _split_goal(goal: str) -> tuple[str, str]:
     return taxonomy, code
 
 
-def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | None) -> Select[Any]:
+def _filtered(
+    query: Select[Any], f: ProjectFilter, visible: Collection[str] | None, goal_codes: list[str]
+) -> Select[Any]:
     """``query`` narrowed to the view ``f``; only links a caller who may see ``visible`` missions (None:
-    all) sees count, so a filter by link status tells nothing of a hidden mission's links."""
+    all) sees count, so a filter by link status tells nothing of a hidden mission's links. ``goal_codes``:
+    the link goals ``f.goal`` stands for (``ExplorerStore._goal_codes``)."""
     if f.q:
         needle = f.q
         query = query.where(
@@ -798,8 +821,8 @@ def _filtered(query: Select[Any], f: ProjectFilter, visible: Collection[str] | N
             )
         )
     if f.goal:
-        taxonomy, code = _split_goal(f.goal)
-        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal == code]
+        taxonomy, _code = _split_goal(f.goal)
+        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal.in_(goal_codes)]
     if f.link_status == "unlinked":
         query = query.where(not_(exists().where(and_(*link_conditions))))
     elif f.link_status:

@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, SQLColumnExpression, String, case, cast, extract, func, literal, null, select
+from sqlalchemy import (
+    Float,
+    Select,
+    SQLColumnExpression,
+    String,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -86,15 +98,34 @@ class DisciplineCounts:
 class FundingDetailStore:
     """Grouped reads of one mission's portfolio, inside the caller's session, by one portfolio rule."""
 
-    def __init__(self, session: Session, rule: PortfolioRule = DEFAULT_RULE) -> None:
+    def __init__(
+        self, session: Session, rule: PortfolioRule = DEFAULT_RULE, since: int | None = None
+    ) -> None:
         self.session = session
         self.rule = rule
+        self.since = since
+        """Only projects active in or after this year (ending then or later, else starting then or
+        later; undated ones left out), as ``analyze --since`` scopes the rest of the analysis."""
+
+    def portfolio_size(self, mission: Mission) -> int:
+        """How many projects the portfolio holds (within ``since``)."""
+        inner = self._ids(mission).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(inner)) or 0)
+
+    def _ids(self, mission: Mission) -> Select[Any]:
+        """The portfolio's project ids (column ``project_id``), within ``since``."""
+        ids = portfolio_project_ids(mission, self.rule)
+        if self.since is None:
+            return ids
+        p = t.ProjectRow
+        active = func.coalesce(extract("year", p.end), extract("year", p.start))
+        return select(p.id.label("project_id")).where(p.id.in_(ids), active >= self.since)
 
     # --- the projects behind objectives and outcomes -------------------------------------------------
 
     def portfolio_money(self, mission: Mission) -> list[MoneyGroup]:
         """The money of the whole portfolio, grouped by start year and currencies."""
-        ids = portfolio_project_ids(mission, self.rule).subquery()
+        ids = self._ids(mission).subquery()
         scope = select(ids.c.project_id, _no_key(), _whole()).subquery()
         return self._money_groups(scope)
 
@@ -107,7 +138,10 @@ class FundingDetailStore:
         scope = (
             select(link.project_id, _no_key(), _whole())
             .where(
-                link.taxonomy == mission_taxonomy(mission.id), link.goal.in_(list(goals)), counts(self.rule)
+                link.taxonomy == mission_taxonomy(mission.id),
+                link.goal.in_(list(goals)),
+                counts(self.rule),
+                *([link.project_id.in_(self._ids(mission))] if self.since is not None else []),
             )
             .distinct()
             .subquery()
@@ -124,7 +158,7 @@ class FundingDetailStore:
         rows = self.session.execute(
             select(c.source_type, year, c.currency, states_public, func.count(), func.sum(c.amount))
             .join(p, p.id == c.project_id)
-            .where(c.project_id.in_(portfolio_project_ids(mission, self.rule)))
+            .where(c.project_id.in_(self._ids(mission)))
             .group_by(c.source_type, year, c.currency, states_public)
         ).all()
         return [
@@ -137,7 +171,7 @@ class FundingDetailStore:
         c = t.ProjectCoFundingRow
         rows = self.session.execute(
             select(c.source_type, func.count(func.distinct(c.project_id)))
-            .where(c.project_id.in_(portfolio_project_ids(mission, self.rule)))
+            .where(c.project_id.in_(self._ids(mission)))
             .group_by(c.source_type)
         ).all()
         return {str(kind): int(n) for kind, n in rows}
@@ -146,7 +180,7 @@ class FundingDetailStore:
         """Public funding of the portfolio's projects that state co-funding by source."""
         c, p = t.ProjectCoFundingRow, t.ProjectRow
         year = extract("year", p.start)
-        cofunded = select(c.project_id).where(c.project_id.in_(portfolio_project_ids(mission, self.rule)))
+        cofunded = select(c.project_id).where(c.project_id.in_(self._ids(mission)))
         rows = self.session.execute(
             select(year, p.public_currency, func.count(), func.sum(p.public_amount))
             .where(p.id.in_(cofunded), p.public_amount.is_not(None))
@@ -158,12 +192,7 @@ class FundingDetailStore:
 
     def projects_with_cofunding(self, mission: Mission) -> int:
         c = t.ProjectCoFundingRow
-        inner = (
-            select(c.project_id)
-            .where(c.project_id.in_(portfolio_project_ids(mission, self.rule)))
-            .distinct()
-            .subquery()
-        )
+        inner = select(c.project_id).where(c.project_id.in_(self._ids(mission))).distinct().subquery()
         return int(self.session.scalar(select(func.count()).select_from(inner)) or 0)
 
     # --- conditions --------------------------------------------------------------------------------
@@ -173,7 +202,7 @@ class FundingDetailStore:
         covered being the sum of the kind's shares (capped at 1; a condition without a share covers the
         whole); then the projects with any condition other than a plain grant (key ``ANY_CONDITION``)."""
         k = t.ProjectConditionRow
-        in_portfolio = k.project_id.in_(portfolio_project_ids(mission, self.rule))
+        in_portfolio = k.project_id.in_(self._ids(mission))
         shares = func.sum(func.coalesce(k.share, 1.0))
         by_kind = (
             select(
@@ -197,7 +226,7 @@ class FundingDetailStore:
 
     def disciplines(self, mission: Mission, ssh_areas: Sequence[str]) -> DisciplineCounts:
         d = t.ProjectDisciplineRow
-        in_portfolio = d.project_id.in_(portfolio_project_ids(mission, self.rule))
+        in_portfolio = d.project_id.in_(self._ids(mission))
 
         def distinct_projects(*where: ColumnElement[bool]) -> int:
             inner = select(d.project_id).where(in_portfolio, *where).distinct().subquery()
@@ -241,7 +270,7 @@ class FundingDetailStore:
     def gender_money(self, mission: Mission) -> tuple[list[MoneyGroup], list[MoneyGroup]]:
         """The portfolio's money by gender equality marker, then by lead gender (key None: not given)."""
         p = t.ProjectRow
-        in_portfolio = p.id.in_(portfolio_project_ids(mission, self.rule))
+        in_portfolio = p.id.in_(self._ids(mission))
         by_marker = select(
             p.id.label("project_id"), cast(p.gender_marker, String).label("key"), _whole()
         ).where(in_portfolio)

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import Text, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
+from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import ProjectMoney
 from missionboard.store import tables as t
-from missionboard.store.portfolio_scope import portfolio_project_ids
+from missionboard.store.portfolio_scope import counts, portfolio_project_ids
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,20 @@ class MissionPortfolioStore:
             .group_by(d.discipline)
         ).all()
         return {discipline: n for discipline, n in rows}
+
+    def linked_by_goal(self, mission: Mission) -> dict[str, int]:
+        """Projects linked, by a link that counts, to each objective or outcome itself."""
+        link = t.LinkRow
+        rows = self.session.execute(
+            select(link.goal, func.count(func.distinct(link.project_id)))
+            .where(
+                link.taxonomy == mission_taxonomy(mission.id),
+                link.goal.in_(mission.pathway_targets()),
+                counts(),
+            )
+            .group_by(link.goal)
+        ).all()
+        return {goal: int(n) for goal, n in rows}
 
     def start_year_groups(self, mission: Mission, split: dt.date) -> list[StartYearGroup]:
         """Projects with a budget first, then those without (public funding plus co-funding)."""

@@ -9,7 +9,21 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, extract, func, or_, select
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    extract,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -45,14 +59,50 @@ def counts(rule: PortfolioRule = DEFAULT_RULE) -> ColumnElement[bool]:
 def _of_mission(mission: Mission) -> list[ColumnElement[bool]]:
     return [
         LinkRow.taxonomy == mission_taxonomy(mission.id),
-        LinkRow.goal.in_([o.id for o in mission.objectives]),
+        LinkRow.goal.in_(list(mission.link_attribution())),
     ]
 
 
+def goal_attribution(mission: Mission) -> Subquery:
+    """(goal, objective): the objectives a link to each goal counts for (``Mission.link_attribution``),
+    as rows to join ``links`` with."""
+    pairs = [
+        select(literal(goal, String).label("goal"), literal(objective, String).label("objective"))
+        for goal, objectives in mission.link_attribution().items()
+        for objective in objectives
+    ]
+    if not pairs:  # a mission without objectives: nothing counts
+        pairs = [
+            select(literal("", String).label("goal"), literal("", String).label("objective")).where(false())
+        ]
+    return union_all(*pairs).subquery("goal_attribution")
+
+
+def goals_leading_to(mission: Mission, objective: str) -> list[str]:
+    """The link goals that count for ``objective``: itself and the outcomes leading to it."""
+    return [goal for goal, objectives in mission.link_attribution().items() if objective in objectives]
+
+
 def portfolio_links(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> Select[int, str, str, float]:
-    """(project_id, goal, status, score) of each link that counts, to an objective the mission has now."""
-    return select(LinkRow.project_id, LinkRow.goal, LinkRow.status, LinkRow.score).where(
-        *_of_mission(mission), counts(rule)
+    """(project_id, goal, status, score) of each link that counts, to an objective the mission has now:
+    one row per project and objective, a link to an outcome standing for the objectives it leads to
+    (status accepted when any of them is, the best score)."""
+    if not mission.has_outcome_links():  # every goal counts for itself: the links as they are
+        return select(LinkRow.project_id, LinkRow.goal, LinkRow.status, LinkRow.score).where(
+            *_of_mission(mission), counts(rule)
+        )
+    attribution = goal_attribution(mission)
+    accepted = func.max(case((LinkRow.status == ACCEPTED, 1), else_=0))
+    return (
+        select(
+            LinkRow.project_id,
+            attribution.c.objective.label("goal"),
+            case((accepted == 1, ACCEPTED), else_=PROPOSED).label("status"),
+            func.max(LinkRow.score).label("score"),
+        )
+        .join(attribution, attribution.c.goal == LinkRow.goal)
+        .where(*_of_mission(mission), counts(rule))
+        .group_by(LinkRow.project_id, attribution.c.objective)
     )
 
 
@@ -63,11 +113,20 @@ def portfolio_project_ids(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) 
 
 
 def below_threshold_links(mission: Mission, rule: PortfolioRule = DEFAULT_RULE) -> Select[str, int]:
-    """(goal, number of projects) proposed for each objective with a score under the rule's threshold."""
+    """(objective, number of projects) proposed for each objective, directly or through an outcome
+    leading to it, with a score under the rule's threshold."""
+    if not mission.has_outcome_links():
+        return (
+            select(LinkRow.goal, func.count(func.distinct(LinkRow.project_id)))
+            .where(*_of_mission(mission), LinkRow.status == PROPOSED, LinkRow.score < rule.threshold)
+            .group_by(LinkRow.goal)
+        )
+    attribution = goal_attribution(mission)
     return (
-        select(LinkRow.goal, func.count(func.distinct(LinkRow.project_id)))
+        select(attribution.c.objective, func.count(func.distinct(LinkRow.project_id)))
+        .join(attribution, attribution.c.goal == LinkRow.goal)
         .where(*_of_mission(mission), LinkRow.status == PROPOSED, LinkRow.score < rule.threshold)
-        .group_by(LinkRow.goal)
+        .group_by(attribution.c.objective)
     )
 
 

@@ -20,6 +20,7 @@ from missionboard.services.demo.portfolio import DemoProject
 from missionboard.services.missions import import_missions
 from missionboard.store import audit
 from missionboard.store.links import LinkStore
+from missionboard.store.missions import MissionStore
 from missionboard.store.workspace import Workspace
 
 DEMO_USER = "demo"
@@ -305,13 +306,21 @@ def _map_missions(
     truth = {p.id: (p.theme.mission, p.theme.objective) for p in projects}
     with workspace.reading() as session:
         rows = LinkStore(session).proposed_sources()
+        # a link to an outcome is right when the outcome leads to the objective the project serves
+        serves = {
+            mission_taxonomy(v.mission.id): v.mission.link_attribution() for v in MissionStore(session).list()
+        }
     rng = random.Random(2030)
     reviewed = {"accept": 0, "reject": 0}
     for link_id, taxonomy, goal, source_id in rows:
         if rng.random() >= REVIEW_SHARE:
             continue
         mission, objective = truth.get(source_id.removeprefix("XM-DEMO-NDA-"), (None, None))
-        right = mission is not None and (mission_taxonomy(mission), objective) == (taxonomy, goal)
+        right = (
+            mission is not None
+            and mission_taxonomy(mission) == taxonomy
+            and objective in serves.get(taxonomy, {}).get(goal, [])
+        )
         decision = "accept" if right else "reject"
         review_link(workspace, link_id, decision, user="demo analyst")
         reviewed[decision] += 1
