@@ -146,6 +146,34 @@ def test_an_objective_with_no_project_or_measure_is_a_weak_link() -> None:
     assert empty == {"skills"}  # 'emissions' has no project, but the tender rule works towards it
 
 
+def test_an_outcome_nothing_works_towards_is_a_weak_link_until_a_project_is_linked_to_it() -> None:
+    mission = _mission(measures=[])
+    unworked = {
+        w.subject for w in _story(mission).weak_links if w.kind is WeakLinkKind.OUTCOME_WITHOUT_MEASURE
+    }
+    assert unworked == {"grid", "depots", "fleet"}
+    linked = build_story(
+        mission,
+        money=[],
+        indicators=[],
+        as_of=dt.date(2025, 1, 1),
+        currency="EUR",
+        projects=2,
+        total_money=0.0,
+        portfolio="Portfolio: test.",
+        outcome_projects={"depots": 2},
+    )
+    # projects working towards 'depots' support it and everything downstream; 'grid' stays unworked
+    assert {w.subject for w in linked.weak_links if w.kind is WeakLinkKind.OUTCOME_WITHOUT_MEASURE} == {
+        "grid"
+    }
+    assert (
+        "'Depots charge electric buses' leads to 'Operators renew fleets' and is worked towards by 2 projects"
+        in (" ".join(linked.to_markdown().split()))
+    )
+    assert next(o for o in linked.outcomes if o.id == "depots").to_dict()["projects"] == 2
+
+
 def test_an_objective_without_an_owner_is_a_weak_link_when_the_mission_declares_governance() -> None:
     story = _story()
     assert {w.subject for w in story.weak_links if w.kind is WeakLinkKind.NO_OWNER} == {"skills"}

@@ -11,7 +11,7 @@ story, objective by objective, with a note that no theory of change is declared.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -174,6 +174,8 @@ class OutcomeStep:
     indicator: str | None
     objectives: tuple[str, ...]
     """The objectives at the end of its chain."""
+    projects: int = 0
+    """Portfolio projects linked to the outcome itself (they count for ``objectives`` too)."""
 
     def to_dict(self) -> dict[str, JsonValue]:
         return {
@@ -183,6 +185,7 @@ class OutcomeStep:
             "measures": list(self.measures),
             "indicator": self.indicator,
             "objectives": list(self.objectives),
+            "projects": self.projects,
         }
 
 
@@ -374,8 +377,11 @@ def build_story(
     projects: int,
     total_money: float,
     portfolio: str,
+    outcome_projects: Mapping[str, int] | None = None,
 ) -> ContributionStory:
-    """The story of ``mission`` from its portfolio figures per objective and its indicators' status."""
+    """The story of ``mission`` from its portfolio figures per objective and its indicators' status;
+    ``outcome_projects``: the portfolio projects linked to each outcome itself."""
+    outcome_projects = outcome_projects or {}
     by_money = {m.objective: m for m in money}
     by_status = {s.objective: s for s in indicators}
     measures = tuple(_measure_step(m) for m in mission.measures)
@@ -387,6 +393,7 @@ def build_story(
             measures=tuple(m.id for m in mission.measures_for(o.id)),
             indicator=o.indicator.name if o.indicator else None,
             objectives=tuple(mission.objectives_served_by([o.id])),
+            projects=outcome_projects.get(o.id, 0),
         )
         for o in mission.outcomes
     )
@@ -488,16 +495,16 @@ def _weak_links(mission: Mission, story: ContributionStory) -> list[WeakLink]:
                     f"Objective '{o.title}' is served by no project and no measure.",
                 )
             )
-    measured = {t for m in story.measures for t in m.targets}
+    worked = {t for m in story.measures for t in m.targets} | {o.id for o in story.outcomes if o.projects}
     for outcome in story.outcomes:
         upstream = [u.id for u in story.outcomes if outcome.id in mission.downstream([u.id])]
-        if outcome.id not in measured and not measured.intersection(upstream):
+        if outcome.id not in worked and not worked.intersection(upstream):
             found.append(
                 WeakLink(
                     WeakLinkKind.OUTCOME_WITHOUT_MEASURE,
                     outcome.id,
-                    f"No measure works towards outcome '{outcome.title}' (projects are counted by "
-                    "objective).",
+                    f"Nothing works towards outcome '{outcome.title}': no measure and no project is linked "
+                    "to it or to an outcome leading to it.",
                 )
             )
     for a in story.assumptions:
@@ -625,10 +632,10 @@ def _objective_paragraphs(story: ContributionStory, o: ObjectiveStory) -> list[s
         for outcome_id in o.chain:
             outcome = next(x for x in story.outcomes if x.id == outcome_id)
             step = f"'{outcome.title}' leads to {_join([_quoted(story.name(t)) for t in outcome.leads_to])}"
-            if outcome.measures:
-                step += " and is worked towards by " + "; ".join(
-                    measures[m].describe() for m in outcome.measures
-                )
+            workers = [projects_text(outcome.projects)] if outcome.projects else []
+            workers += [measures[m].describe() for m in outcome.measures]
+            if workers:
+                step += " and is worked towards by " + "; ".join(workers)
             steps.append(step)
         paragraphs.append(
             f"It depends on {_count(len(o.outcomes), 'outcome')} leading to it "

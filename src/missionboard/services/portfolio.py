@@ -20,6 +20,7 @@ from missionboard.domain.portfolio_rule import (
     convert_money,
     currency_text,
 )
+from missionboard.store.mission_portfolio import MissionPortfolioStore
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import PortfolioScope, mission_currency, rate_table
 from missionboard.store.workspace import Session, Workspace
@@ -142,6 +143,15 @@ def mission_portfolio(
     with workspace.reading() as session:
         mission = MissionStore(session).get(mission_id).mission
         return read_portfolio(session, mission, rule=rule, currency=currency)
+
+
+def outcome_projects(workspace: Workspace, mission_id: str) -> dict[str, int]:
+    """Per outcome of the mission's logic, the portfolio projects linked to the outcome itself (by a
+    link that counts; they count for the objectives the outcome leads to as well)."""
+    with workspace.reading() as session:
+        mission = MissionStore(session).get(mission_id).mission
+        linked = MissionPortfolioStore(session).linked_by_goal(mission)
+    return {o.id: linked.get(o.id, 0) for o in mission.outcomes}
 
 
 def read_portfolio(

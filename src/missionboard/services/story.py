@@ -16,7 +16,7 @@ from missionboard.domain.story import (
     build_story,
 )
 from missionboard.services.monitoring import monitor_mission
-from missionboard.services.portfolio import mission_portfolio
+from missionboard.services.portfolio import mission_portfolio, outcome_projects
 from missionboard.store.workspace import Workspace
 
 __all__ = ["ContributionStory", "mission_story"]
@@ -29,10 +29,12 @@ def mission_story(
     behind it, its measures, outcomes and assumptions, its indicator's status (as known on ``as_of``),
     and where the chain is weak."""
     portfolio = mission_portfolio(workspace, mission_id)
+    linked = outcome_projects(workspace, mission_id)
     board = monitor_mission(workspace, mission_id, as_of=as_of)
     return build_story(
         board.mission,
         money=[ObjectiveMoney(o.objective, o.projects, o.money) for o in portfolio.objectives],
+        outcome_projects=linked,
         indicators=[
             IndicatorStatus(
                 objective=s.objective.id,

@@ -727,6 +727,7 @@ class StoryOutcome(Out):
     measures: list[str]
     indicator: str | None
     objectives: list[str] = Field(description="The objectives at the end of its chain")
+    projects: int = Field(description="Portfolio projects linked to the outcome itself")
 
 
 class StoryMeasure(Out):
