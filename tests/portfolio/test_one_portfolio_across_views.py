@@ -436,3 +436,73 @@ def test_the_api_reports_the_same_portfolio(
         monitoring = client.get(f"/api/v1/missions/{mission_id}/monitoring", headers=api_headers).json()
         assert monitoring["funding_total"] == pytest.approx(expected.money, rel=1e-3)
         assert monitoring["portfolio"]["currency"] == expected.currency
+
+
+# --- the whole portfolio in the explorer and the API -------------------------------------------------
+
+
+def test_the_explorer_lists_exactly_the_projects_the_mission_card_counts(
+    client: TestClient, api_headers: dict[str, str], portfolios: dict[str, MissionPortfolio]
+) -> None:
+    for mission_id, expected in portfolios.items():
+        listed = client.get(f"/api/v1/projects?mission={mission_id}&per_page=10", headers=api_headers).json()
+        assert listed["total"] == expected.projects, mission_id
+        page = client.get(f"/projects?mission={mission_id}").text
+        assert f">{expected.projects:,} projects</h2>" in page, mission_id
+        csv_lines = client.get(f"/projects/export.csv?mission={mission_id}").text.strip().splitlines()
+        assert len(csv_lines) == expected.projects + 1, mission_id  # a header and one line per project
+        exported = client.get(f"/projects/export.json?mission={mission_id}").json()
+        assert len(exported) == expected.projects, mission_id
+        assert {row["id"] for row in exported} == {
+            row["id"] for row in _all_rows(client, api_headers, mission_id)
+        }
+        xlsx = client.get(f"/projects/export.xlsx?mission={mission_id}")
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def _all_rows(client: TestClient, headers: dict[str, str], mission_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        found = client.get(
+            f"/api/v1/projects?mission={mission_id}&per_page=500&page={page}", headers=headers
+        ).json()
+        rows += found["items"]
+        if len(found["items"]) < 500:
+            return rows
+        page += 1
+
+
+def test_the_mission_filter_narrows_with_the_others(
+    client: TestClient, api_headers: dict[str, str], portfolios: dict[str, MissionPortfolio]
+) -> None:
+    expected = portfolios["school-meals"]
+    by_objective = {o.objective: o.projects for o in expected.objectives}
+    for objective, projects in by_objective.items():
+        goal = f"mission:school-meals/{objective}"
+        found = client.get(f"/api/v1/projects?mission=school-meals&goal={goal}", headers=api_headers).json()
+        assert found["total"] == projects, objective
+    active = client.get("/api/v1/projects?mission=school-meals&status=active", headers=api_headers).json()
+    assert 0 < active["total"] < expected.projects
+
+
+def test_an_unknown_mission_is_refused_naming_the_parameter(
+    client: TestClient, api_headers: dict[str, str]
+) -> None:
+    answer = client.get("/api/v1/projects?mission=school-meal", headers=api_headers)
+    assert answer.status_code == 422
+    assert "school-meal" in answer.text and "mission" in answer.text
+    page = client.get("/projects?mission=school-meal")
+    assert page.status_code == 200 and "no mission &#39;school-meal&#39;" in page.text
+
+
+def test_the_goal_filter_offers_missions_goals_by_their_titles(client: TestClient) -> None:
+    page = client.get("/projects").text
+    assert 'value="mission:school-meals/food-waste"' in page
+    option = page[page.index('value="mission:school-meals/food-waste"') :].split("</option>", 1)[0]
+    assert "mission:school-meals · food-waste" not in option
+    assert ": Halve" in option  # "<mission title>: <objective title>"
+    assert (
+        '<a href="/projects?mission=school-meals" id="explore-portfolio">'
+        in client.get("/missions/school-meals").text
+    )

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
 from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio import ProjectStatus
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store import portfolio_scope
 from missionboard.store.portfolio import funding_detail_of
@@ -40,6 +41,7 @@ COUNT_CAP = 10_000
 MAX_OFFSET = 100_000
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 LINK_STATUSES = ("proposed", "accepted", "rejected", "unlinked")
+PROJECT_STATUSES = tuple(s.value for s in ProjectStatus)
 SORTS: dict[str, Any] = {
     "id": ProjectRow.id,
     "title": ProjectRow.title,
@@ -272,6 +274,8 @@ class ProjectFilter:
     stage: str = ""
     region: str = ""
     goal: str = ""  # "taxonomy/goal", e.g. "mission:ocean/plastics" or "sdg/7"
+    mission: str = ""  # a mission id: only its portfolio (``domain.portfolio_rule``)
+    status: str = ""  # the project's status: planned, active, completed, terminated, unknown
     link_status: str = ""
     sort: str = "id"
     desc: bool = False
@@ -304,6 +308,8 @@ class ProjectFilter:
             problems.append(
                 Problem("query", None, "link_status", f"must be one of {', '.join(LINK_STATUSES)}")
             )
+        if result.status and result.status not in PROJECT_STATUSES:
+            problems.append(Problem("query", None, "status", f"must be one of {', '.join(PROJECT_STATUSES)}"))
         if result.goal and "/" not in result.goal:
             problems.append(Problem("query", None, "goal", "must be TAXONOMY/GOAL, e.g. sdg/7"))
         if result.page < 1:
@@ -334,7 +340,18 @@ class ProjectFilter:
     def active(self) -> bool:
         return any(
             getattr(self, name)
-            for name in ("q", "funder", "programme", "instrument", "stage", "region", "goal", "link_status")
+            for name in (
+                "q",
+                "funder",
+                "programme",
+                "instrument",
+                "stage",
+                "region",
+                "goal",
+                "mission",
+                "status",
+                "link_status",
+            )
         )
 
 
@@ -390,9 +407,9 @@ class ExplorerStore:
 
     def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page[ProjectSummary]:
         """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
-        codes = self._goal_codes(f)
+        resolved = self._resolve(f)
         rows = self.session.execute(
-            _ordered(_filtered(select(*ROW_COLUMNS), f, visible, codes), f)
+            _ordered(_filtered(select(*ROW_COLUMNS), f, visible, resolved), f)
             .limit(f.per_page)
             .offset((f.page - 1) * f.per_page)
         ).all()
@@ -400,7 +417,7 @@ class ExplorerStore:
         if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
             total = offset + len(rows)
         else:
-            inner = _filtered(select(ProjectRow.id), f, visible, codes).limit(COUNT_CAP + 1).subquery()
+            inner = _filtered(select(ProjectRow.id), f, visible, resolved).limit(COUNT_CAP + 1).subquery()
             total = self.session.scalar(select(func.count()).select_from(inner)) or 0
         capped = total > COUNT_CAP
         return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
@@ -409,11 +426,24 @@ class ExplorerStore:
         self, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
     ) -> Iterator[ProjectSummary]:
         """Every project of the view in its order (for exports), streamed in batches."""
-        query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible, self._goal_codes(f)), f)
+        query = _ordered(_filtered(select(*ROW_COLUMNS), f, visible, self._resolve(f)), f)
         if limit is not None:
             query = query.limit(limit)
         for row in self.session.execute(query.execution_options(yield_per=2000)):
             yield _row_dict(row)
+
+    def _resolve(self, f: ProjectFilter) -> _Resolved:
+        """What the filter's goal and mission stand for in the database."""
+        portfolio = None
+        if f.mission:
+            from missionboard.store.missions import MissionStore
+
+            try:
+                mission = MissionStore(self.session).get(f.mission).mission
+            except NotFound as exc:
+                raise InputError(Problem("query", None, "mission", str(exc))) from exc
+            portfolio = portfolio_scope.portfolio_project_ids(mission)
+        return _Resolved(self._goal_codes(f), portfolio)
 
     def _goal_codes(self, f: ProjectFilter) -> list[str]:
         """The link goals the filter's goal stands for: for a mission's objective, itself and the outcomes
@@ -454,8 +484,21 @@ class ExplorerStore:
             .order_by(LinkRow.taxonomy, LinkRow.goal)
             .limit(FACET_LIMIT)
         )
+        from missionboard.store.missions import MissionStore
+
+        named: dict[tuple[str, str], str] = {}  # a mission's goals by their titles, not their codes
+        for version in MissionStore(self.session).list():
+            mission = version.mission
+            goals = [(o.id, o.title) for o in mission.objectives] + [
+                (o.id, o.title) for o in mission.outcomes
+            ]
+            for goal, title in goals:
+                named[(mission_taxonomy(mission.id), goal)] = f"{mission.title}: {title[:80]}"
         result.goal = [
-            (f"{t}/{g}", f"{t} · {g}" + (f" — {titles[(t, g)][:60]}" if (t, g) in titles else ""))
+            (
+                f"{t}/{g}",
+                named.get((t, g)) or f"{t} · {g}" + (f" — {titles[(t, g)][:60]}" if (t, g) in titles else ""),
+            )
             for t, g in pairs
         ]
         return result
@@ -789,12 +832,25 @@ def _split_goal(goal: str) -> tuple[str, str]:
     return taxonomy, code
 
 
+@dataclass(frozen=True)
+class _Resolved:
+    """A filter's goal and mission as the database knows them."""
+
+    goal_codes: list[str]
+    """The link goals ``goal`` stands for (``ExplorerStore._goal_codes``)."""
+    portfolio: Select[Any] | None
+    """The ids of the mission's portfolio, when the filter names a mission."""
+
+
 def _filtered(
-    query: Select[Any], f: ProjectFilter, visible: Collection[str] | None, goal_codes: list[str]
+    query: Select[Any], f: ProjectFilter, visible: Collection[str] | None, resolved: _Resolved
 ) -> Select[Any]:
     """``query`` narrowed to the view ``f``; only links a caller who may see ``visible`` missions (None:
-    all) sees count, so a filter by link status tells nothing of a hidden mission's links. ``goal_codes``:
-    the link goals ``f.goal`` stands for (``ExplorerStore._goal_codes``)."""
+    all) sees count, so a filter by link status tells nothing of a hidden mission's links."""
+    if resolved.portfolio is not None:
+        query = query.where(ProjectRow.id.in_(resolved.portfolio))
+    if f.status:
+        query = query.where(ProjectRow.status == f.status)
     if f.q:
         needle = f.q
         query = query.where(
@@ -822,7 +878,7 @@ def _filtered(
         )
     if f.goal:
         taxonomy, _code = _split_goal(f.goal)
-        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal.in_(goal_codes)]
+        link_conditions += [LinkRow.taxonomy == taxonomy, LinkRow.goal.in_(resolved.goal_codes)]
     if f.link_status == "unlinked":
         query = query.where(not_(exists().where(and_(*link_conditions))))
     elif f.link_status:

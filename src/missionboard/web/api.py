@@ -419,7 +419,7 @@ def mission_story(request: Request, mission_id: MissionId) -> dict[str, Any]:
 @router.get(
     "/projects",
     summary="Query projects with search, facets, sorting and pagination",
-    responses=errors(403),
+    responses=errors(403, 422),
     response_model=ProjectPage,
 )
 def list_projects(
@@ -431,6 +431,14 @@ def list_projects(
     stage: Annotated[str, Query(max_length=500)] = "",
     region: Annotated[str, Query(max_length=500)] = "",
     goal: Annotated[str, Query(max_length=500, description="TAXONOMY/GOAL, e.g. sdg/7")] = "",
+    mission: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="A mission id: only its portfolio, the projects its card counts (the portfolio rule)",
+        ),
+    ] = "",
+    status: Annotated[str, Query(pattern="^(|planned|active|completed|terminated|unknown)$")] = "",
     link_status: Annotated[str, Query(pattern="^(|proposed|accepted|rejected|unlinked)$")] = "",
     sort: Annotated[str, Query(pattern="^(id|title|funder|start|budget)$")] = "id",
     desc: bool = False,
@@ -439,10 +447,12 @@ def list_projects(
 ) -> dict[str, Any]:
     account = require_account(request)
     view = explorer.ProjectFilter.from_params(request.query_params)
-    mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
+    goal_mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     allowed = _visible_missions(request, account)
-    if mission is not None and allowed is not None and mission not in allowed:
-        account.require(mission, Role.VIEWER, "filter by this mission's goals")
+    if goal_mission is not None and allowed is not None and goal_mission not in allowed:
+        account.require(goal_mission, Role.VIEWER, "filter by this mission's goals")
+    if view.mission and allowed is not None and view.mission not in allowed:
+        account.require(view.mission, Role.VIEWER, "list this mission's portfolio")
     with workspace_of(request).reading() as session:
         return explorer.query_projects(session, view, allowed).as_dict()
 

@@ -4,6 +4,7 @@ project's page (its links, health, gates and decisions as the caller may see the
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +31,8 @@ def _refuse_hidden_goal(account: Account, view: explorer.ProjectFilter, hidden: 
     mission = mission_of_taxonomy(view.goal.rpartition("/")[0])
     if mission is not None and mission in hidden:
         account.require(mission, Role.VIEWER, "filter by this mission's goals")
+    if view.mission and view.mission in hidden:
+        account.require(view.mission, Role.VIEWER, "list this mission's portfolio")
 
 
 def export_view(request: Request) -> tuple[explorer.ProjectFilter, set[str] | None]:
@@ -66,7 +69,11 @@ def explorer_page(request: Request) -> Response:
     _refuse_hidden_goal(account, view, hidden)
     visible = accounts.visible_missions(workspace, account)
     with workspace.reading() as session:
-        page = explorer.query_projects(session, view, visible)
+        try:
+            page = explorer.query_projects(session, view, visible)
+        except InputError as exc:  # e.g. a mission that does not exist: say so, show everything
+            view, problems = explorer.ProjectFilter(), exc.problems
+            page = explorer.query_projects(session, view, visible)
     facets = request.app.state.facets.get("facets", lambda: explorer.facets(workspace))
     if visible is not None:  # goals of hidden (or deleted) missions are not offered
         facets = dataclasses.replace(facets, goal=explorer.visible_goals(facets.goal, visible))
@@ -79,6 +86,12 @@ def explorer_page(request: Request) -> Response:
         problems=problems,
         sorts=list(explorer.SORTS),
         statuses=explorer.LINK_STATUSES,
+        project_statuses=explorer.PROJECT_STATUSES,
+        missions=[
+            (v.mission_id, v.mission.title)
+            for v in mission_service.list_missions(workspace)
+            if v.mission_id not in hidden
+        ],
         per_page_choices=explorer.PER_PAGE_CHOICES,
         qs=lambda **changes: urlencode(view.params(**changes)),
     )
@@ -104,6 +117,28 @@ def explorer_csv(request: Request) -> Response:
 def _export_row(row: explorer.ProjectSummary) -> list[object]:
     values: Mapping[str, object] = row
     return [values[c] for c in explorer.EXPORT_COLUMNS]
+
+
+@router.get("/projects/export.json")
+def explorer_json(request: Request) -> Response:
+    """The view's rows as a JSON array, with the columns of the CSV export."""
+    view, visible = export_view(request)
+    workspace = workspace_of(request)
+
+    def chunks() -> Iterator[str]:
+        with workspace.reading() as session:
+            yield "["
+            for i, row in enumerate(explorer.iter_projects(session, view, visible=visible)):
+                values: Mapping[str, object] = row
+                item = {c: values[c] for c in explorer.EXPORT_COLUMNS}
+                yield ("," if i else "") + json.dumps(item, default=str, ensure_ascii=False)
+            yield "]"
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/json",
+        headers={"content-disposition": 'attachment; filename="projects.json"'},
+    )
 
 
 @router.get("/projects/export.xlsx")
