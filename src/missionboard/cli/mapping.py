@@ -276,7 +276,11 @@ def review(
         OutputFormat.TEXT, "--format", help="json: print the queue, no prompts."
     ),
 ) -> None:
-    """Review proposed links, most uncertain first: accept (a), reject (r), re-assign (g), skip (s), quit (q)."""
+    """Review proposed links, most uncertain first: accept (a), reject (r), re-assign (g), skip (s), quit (q).
+
+    Re-assign lists the goals of the link's taxonomy, numbered; answer a number or a goal code
+    (an empty answer goes back to the choice). An unknown --taxonomy is an error.
+    """
     app = app_context(ctx)
     workspace = app.workspace()
     queue = service.review_queue(workspace, taxonomy, limit=limit)
@@ -287,27 +291,15 @@ def review(
         console.print("nothing to review: no proposed links" + (f" for {taxonomy}" if taxonomy else ""))
         return
     counts = {"accept": 0, "reject": 0, "reassign": 0, "skip": 0}
+    goals: dict[str, list[service.GoalChoice]] = {}  # per taxonomy, asked for at the first re-assign
     for number, item in enumerate(queue, start=1):
         _show_item(number, len(queue), item)
-        while True:
-            console.print("[bold]\\[a]ccept  \\[r]eject  re-assi\\[g]n  \\[s]kip  \\[q]uit[/bold] > ", end="")
-            key = _read_key(sys.stdin)
-            console.print(key)
-            action = _KEYS.get(key)
-            if action is not None:
-                break
-            console.print("press a, r, g, s or q", highlight=False)
+        action, goal = _decide(workspace, item, goals)
         if action == "quit":
             break
         if action == "skip":
             counts["skip"] += 1
             continue
-        goal = None
-        if action == "reassign":
-            console.print("goal code to assign instead: ", end="")
-            goal = (
-                typer.prompt("", prompt_suffix="") if sys.stdin.isatty() else sys.stdin.readline()
-            ).strip()
         try:
             service.review_link(workspace, item.link_id, action, goal=goal, user=app.user)
         except (InputError, NotFound) as exc:
@@ -319,6 +311,75 @@ def review(
         f"skipped {counts['skip']}",
         highlight=False,
     )
+
+
+def _decide(
+    workspace: Workspace, item: service.ReviewItem, goals: dict[str, list[service.GoalChoice]]
+) -> tuple[str, str | None]:
+    """The reviewer's action on one link, with the goal of a re-assignment; a cancelled re-assignment
+    asks for the action again."""
+    while True:
+        console.print("[bold]\\[a]ccept  \\[r]eject  re-assi\\[g]n  \\[s]kip  \\[q]uit[/bold] > ", end="")
+        key = _read_key(sys.stdin)
+        console.print(key)
+        action = _KEYS.get(key)
+        if action is None:
+            console.print("press a, r, g, s or q", highlight=False)
+            continue
+        if action != "reassign":
+            return action, None
+        if item.taxonomy not in goals:
+            try:
+                goals[item.taxonomy] = service.taxonomy_goals(workspace, item.taxonomy)
+            except NotFound as exc:
+                errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+                continue
+        goal = _ask_goal(item.taxonomy, goals[item.taxonomy])
+        if goal is not None:
+            return action, goal
+
+
+def _ask_goal(taxonomy: str, choices: list[service.GoalChoice]) -> str | None:
+    """The goal code the reviewer picks by number or code; None when they answer nothing."""
+    if not choices:
+        console.print(f"{escape(taxonomy)} has no goals to re-assign to", highlight=False)
+        return None
+    console.print(f"goals of {escape(taxonomy)}:", highlight=False)
+    width = len(str(len(choices)))
+    for number, choice in enumerate(choices, start=1):
+        console.print(f"  {number:>{width}}  {escape(choice.code)}  {escape(choice.title)}", highlight=False)
+    while True:
+        console.print("number or code of the goal to assign instead (empty: back) > ", end="")
+        answer = _read_line(sys.stdin)
+        if not answer:
+            return None
+        goal = _pick(answer, choices)
+        if goal is not None:
+            return goal
+        console.print(
+            escape(f"no goal {answer!r} here: answer a number from 1 to {len(choices)} or a code above"),
+            highlight=False,
+        )
+
+
+def _read_line(stream: IO[str]) -> str:
+    """One answer; from a pipe it is echoed, as keys are, and its end reads "" (cancel)."""
+    if stream.isatty():
+        return str(typer.prompt("", default="", show_default=False, prompt_suffix="")).strip()
+    answer = stream.readline().strip()
+    console.print(escape(answer), highlight=False)
+    return answer
+
+
+def _pick(answer: str, choices: list[service.GoalChoice]) -> str | None:
+    """A goal code named exactly, else a number from the list, else a code in other letter case."""
+    codes = [choice.code for choice in choices]
+    if answer in codes:
+        return answer
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        return codes[int(answer) - 1]
+    folded = [code for code in codes if code.casefold() == answer.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def _show_item(number: int, total: int, item: service.ReviewItem) -> None:

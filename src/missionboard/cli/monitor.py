@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from pydantic import JsonValue
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.errors import InputError, Problem
@@ -488,9 +488,16 @@ def monitor(
         help="What-if: your assumed effect, OBJECTIVE=VALUE in the indicator's unit per million of the "
         "reporting currency (repeatable); without one no effect is assumed — none is estimated for you.",
     ),
+    projects: bool = typer.Option(
+        False,
+        "--projects",
+        help="Text: after the summary, list the projects behind each objective, the flagged projects with "
+        "their flags and the recent decisions (JSON always holds them).",
+    ),
     rules: Path | None = typer.Option(None, "--rules", help=RULES_HELP),
 ) -> None:
-    """The mission board: objectives vs targets with forecasts, funding, flagged projects, decisions, suggestions.
+    """The mission board: objectives vs targets with forecasts, funding, suggestions and a what-if first;
+    the projects, their flags and the recent decisions with --projects.
 
     Example: missionboard monitor clean-air --move 2000000 --from emissions --to renewables --effect renewables=0.5
     """
@@ -513,29 +520,7 @@ def monitor(
     if format is OutputFormat.JSON:
         print_json(data)
         return
-    _render(data)
-
-
-def _region_line(r: dict[str, Any]) -> str:
-    """A regional target under its objective: its path, latest value, status, forecast and reason."""
-    base, tgt, latest, fc = r["baseline"], r["target"], r["latest"], r["forecast"]
-    style = STATUS_STYLE.get(r["status"], "")
-    parts = [
-        f"{_num(base['value'])} ({base['year']}) → " if base else "",
-        f"{_num(tgt['value'])} ({tgt['year']})" if tgt else "",
-        f", latest {_num(latest['value'])} ({latest['year']})" if latest else "",
-        f", forecast {_num(fc['value'])} [{_num(fc['low'])}–{_num(fc['high'])}] {fc['year']}" if fc else "",
-    ]
-    return f"region {escape(r['region'])}: {''.join(parts)} [{style}]{r['status']}[/{style}] — {escape(r['reason'])}"
-
-
-def _outcome_line(o: dict[str, Any]) -> str:
-    """The forecast before → after a what-if move, with the assumption it rests on beside it."""
-    if o["probability_after"] is None:
-        return f"forecast unchanged — {escape(o['assumption'])}"
-    before = f"{_num(o['forecast_before'])}, P {o['probability_before']:.0%} {o['status_before']}"
-    after = f"{_num(o['forecast_after'])}, P {o['probability_after']:.0%} {o['status_after']}"
-    return f"forecast {o['year']}: {before} → {after} ({escape(o['assumption'])})"
+    _render(data, projects=projects)
 
 
 def _effects(given: list[str]) -> dict[str, float]:
@@ -555,13 +540,69 @@ def _effects(given: list[str]) -> dict[str, float]:
     return effects
 
 
-def _render(data: dict[str, Any]) -> None:
-    currency = data["currency"] or ""
-    console.print(
-        f"[bold]{escape(data['mission'])}[/bold] — {escape(data['title'])}   as of {data['as_of']}",
-        highlight=False,
-        soft_wrap=True,
+def _render(data: dict[str, Any], *, projects: bool) -> None:
+    """The board as text: the summary first (the mission, its portfolio, objectives, suggestions, the
+    what-if), then the per-project lists with ``--projects``, else one line saying how many there are."""
+    _say(f"[bold]{escape(data['mission'])}[/bold] — {escape(data['title'])}   as of {data['as_of']}")
+    _print_portfolio(data)
+    _print_objectives(data["objectives"], data["currency"] or "")
+    _print_suggestions(data["suggestions"])
+    _print_what_if(data["move"])
+    for note in data["notes"]:
+        _say(f"[dim]note: {escape(note)}[/dim]")
+    if projects:
+        _print_objective_projects(data["objectives"], data["currency"] or "")
+        _print_flagged(data["flagged_projects"])
+        _print_decisions(data["decisions"])
+    else:
+        _say(f"\n{_projects_hint(data)}")
+
+
+def _say(text: str) -> None:
+    """One line of the board, wrapped by the terminal rather than cut."""
+    console.print(text, highlight=False, soft_wrap=True)
+
+
+# --- monitor: the summary -------------------------------------------------------------------------
+
+
+def _print_portfolio(data: dict[str, Any]) -> None:
+    """The portfolio's figures: projects and funding, the money stopped projects released, health."""
+    count = len(_portfolio_projects(data))
+    money = " ".join(filter(None, [_num(data["funding_total"]), data["currency"]]))
+    _say(
+        f"[bold]Portfolio[/bold] {_plural(count, 'project')}, {money} of funding over "
+        f"{_plural(len(data['objectives']), 'objective')}"
     )
+    released = data.get("released") or {}
+    if released.get("projects"):
+        stopped = len(released["projects"])
+        _say(
+            f"[bold]Released[/bold] {_num(released['amount'])} {released.get('currency') or ''} by {stopped} "
+            f"stopped project{'s' if stopped != 1 else ''}: "
+            + ", ".join(f"{escape(o)} {_num(v)}" for o, v in released["by_objective"].items())
+        )
+    health = data.get("health")
+    if health:
+        _say(
+            f"[bold]Health[/bold] in the mission's time: {health['judged']} judged, {health['flagged']} "
+            f"flagged, {health['unmonitored']} unmonitored; {health['before_mission']['count']} ended "
+            "before the mission began (not judged)"
+        )
+
+
+def _print_objectives(objectives: list[dict[str, Any]], currency: str) -> None:
+    """The objectives table, then under each objective its reason, path choice and regional targets."""
+    console.print(_objectives_table(objectives, currency))
+    for o in objectives:
+        _say(f"  {escape(o['objective'])}: {escape(o['reason'])}")
+        if o.get("path_choice"):
+            _say(f"    path: {escape(o['path_choice'])}")
+        for region in o.get("regions", []):
+            _say(f"    {_region_line(region)}")
+
+
+def _objectives_table(objectives: list[dict[str, Any]], currency: str) -> Table:
     table = Table(
         "objective",
         "indicator",
@@ -575,7 +616,7 @@ def _render(data: dict[str, Any]) -> None:
         f"funding {currency}".strip(),
         title="Objectives",
     )
-    for o in data["objectives"]:
+    for o in objectives:
         base, tgt, latest, fc = o["baseline"], o["target"], o["latest"], o["forecast"]
         path = (
             f"{_num(base['value'])} ({base['year']}) → {_num(tgt['value'])} ({tgt['year']})"
@@ -600,86 +641,128 @@ def _render(data: dict[str, Any]) -> None:
             accel,
             funding,
         )
-    console.print(table)
-    for o in data["objectives"]:
-        console.print(f"  {escape(o['objective'])}: {escape(o['reason'])}", highlight=False, soft_wrap=True)
-        if o.get("path_choice"):
-            console.print(f"    path: {escape(o['path_choice'])}", highlight=False, soft_wrap=True)
-        for region in o.get("regions", []):
-            console.print(f"    {_region_line(region)}", highlight=False, soft_wrap=True)
-        if o["status"] in ("off_track", "at_risk") and o["funding"]["projects"]:
-            names = ", ".join(
-                f"{p['project']} ({_num(p['amount'])})" if p["amount"] is not None else p["project"]
-                for p in o["funding"]["projects"][:5]
-            )
-            more = len(o["funding"]["projects"]) - 5
-            console.print(
-                f"    behind it: {escape(names)}" + (f" and {more} more" if more > 0 else ""),
-                highlight=False,
-                soft_wrap=True,
-            )
-    released = data.get("released") or {}
-    if released.get("projects"):
-        stopped = len(released["projects"])
-        console.print(
-            f"\n[bold]Released[/bold] {_num(released['amount'])} {released.get('currency') or ''} by {stopped} "
-            f"stopped project{'s' if stopped != 1 else ''}: "
-            + ", ".join(f"{escape(o)} {_num(v)}" for o, v in released["by_objective"].items()),
-            highlight=False,
-            soft_wrap=True,
+    return table
+
+
+def _region_line(r: dict[str, Any]) -> str:
+    """A regional target under its objective: its path, latest value, status, forecast and reason."""
+    base, tgt, latest, fc = r["baseline"], r["target"], r["latest"], r["forecast"]
+    style = STATUS_STYLE.get(r["status"], "")
+    parts = [
+        f"{_num(base['value'])} ({base['year']}) → " if base else "",
+        f"{_num(tgt['value'])} ({tgt['year']})" if tgt else "",
+        f", latest {_num(latest['value'])} ({latest['year']})" if latest else "",
+        f", forecast {_num(fc['value'])} [{_num(fc['low'])}–{_num(fc['high'])}] {fc['year']}" if fc else "",
+    ]
+    return f"region {escape(r['region'])}: {''.join(parts)} [{style}]{r['status']}[/{style}] — {escape(r['reason'])}"
+
+
+def _print_suggestions(suggestions: list[dict[str, Any]]) -> None:
+    if suggestions:
+        _say("\n[bold]Rebalancing suggestions[/bold]")
+        for s in suggestions:
+            _say(f"  {escape(s['message'])}")
+
+
+def _print_what_if(move: dict[str, Any] | None) -> None:
+    """The funding mix before and after a ``--move``, and each objective's forecast before → after."""
+    if not move:
+        return
+    _say(
+        f"\n[bold]What if[/bold] {_num(move['amount'])} {move['currency'] or ''} moves from "
+        f"{escape(move['from'])} to {escape(move['to'])}"
+    )
+    mix = Table("objective", "before", "share", "after", "share", "intended")
+    for before, after in zip(move["before"], move["after"], strict=True):
+        mix.add_row(
+            escape(before["objective"]),
+            _num(before["amount"]),
+            f"{before['share']:.0%}" if before["share"] is not None else "—",
+            _num(after["amount"]),
+            f"{after['share']:.0%}" if after["share"] is not None else "—",
+            f"{before['intended_share']:.0%}",
         )
-    health = data.get("health")
-    if health:
-        console.print(
-            f"\n[bold]Health[/bold] in the mission's time: {health['judged']} judged, {health['flagged']} "
-            f"flagged, {health['unmonitored']} unmonitored; {health['before_mission']['count']} ended "
-            "before the mission began (not judged)",
-            highlight=False,
-            soft_wrap=True,
+    console.print(mix)
+    for o in move.get("outcomes", []):
+        _say(f"  {escape(o['objective'])}: {_outcome_line(o)}")
+
+
+def _outcome_line(o: dict[str, Any]) -> str:
+    """The forecast before → after a what-if move, with the assumption it rests on beside it."""
+    if o["probability_after"] is None:
+        return f"forecast unchanged — {escape(o['assumption'])}"
+    before = f"{_num(o['forecast_before'])}, P {o['probability_before']:.0%} {o['status_before']}"
+    after = f"{_num(o['forecast_after'])}, P {o['probability_after']:.0%} {o['status_after']}"
+    return f"forecast {o['year']}: {before} → {after} ({escape(o['assumption'])})"
+
+
+def _projects_hint(data: dict[str, Any]) -> str:
+    """The one line that stands for the per-project lists when ``--projects`` is not given."""
+    count = len(_portfolio_projects(data))
+    if not count:
+        return "no projects in the portfolio"
+    decisions = len(data["decisions"])
+    return (
+        f"{_plural(count, 'project')} in the portfolio ({len(data['flagged_projects']):,} with flags): "
+        "--projects lists them with their flags"
+        + (f" and the {_plural(decisions, 'recent decision')}" if decisions else "")
+    )
+
+
+# --- monitor: the projects (--projects) -----------------------------------------------------------
+
+
+def _print_objective_projects(objectives: list[dict[str, Any]], currency: str) -> None:
+    """A table per objective of the projects behind it, largest share of funding first."""
+    _say("\n[bold]Projects[/bold] behind each objective (a project linked to several counts a share of each)")
+    for o in objectives:
+        rows = o["funding"]["projects"]
+        if not rows:
+            _say(f"  {escape(o['objective'])}: no projects")
+            continue
+        table = Table(
+            Column("project", no_wrap=True),  # an id is looked up whole, so the title wraps instead
+            "title",
+            Column("link", no_wrap=True),
+            Column(f"funding {currency}".strip(), justify="right", no_wrap=True),
+            title=f"{o['objective']} ({o['status']}): {_plural(len(rows), 'project')}",
         )
-    if data["flagged_projects"]:
-        console.print("\n[bold]Flagged projects[/bold]")
-        for p in data["flagged_projects"]:
-            console.print(f"  {escape(p['project'])} — {escape(p['title'])}", highlight=False, soft_wrap=True)
+        for p in rows:
+            table.add_row(
+                escape(p["project"]),
+                escape(p["title"] or "—"),
+                p["link_status"],
+                _num(p["amount"]) if p["amount"] is not None else "—",
+            )
+        console.print(table)
+
+
+def _print_flagged(flagged: list[dict[str, Any]]) -> None:
+    if flagged:
+        _say(f"\n[bold]Flagged projects[/bold] ({len(flagged):,})")
+        for p in flagged:
+            _say(f"  {escape(p['project'])} — {escape(p['title'])}")
             for reason in p["reasons"]:
-                console.print(f"    • {escape(reason)}", highlight=False, soft_wrap=True)
-    if data["decisions"]:
-        console.print("\n[bold]Recent decisions[/bold]")
-        for d in data["decisions"][:10]:
-            console.print(
+                _say(f"    • {escape(reason)}")
+
+
+def _print_decisions(decisions: list[dict[str, Any]]) -> None:
+    if decisions:
+        _say("\n[bold]Recent decisions[/bold]")
+        for d in decisions:
+            _say(
                 f"  {d['at'][:10]} {d['decision']:<8} {escape(d['project'])} by {escape(d['by'])}: "
-                f"{escape(d['rationale'])}",
-                highlight=False,
-                soft_wrap=True,
+                f"{escape(d['rationale'])}"
             )
-    if data["suggestions"]:
-        console.print("\n[bold]Rebalancing suggestions[/bold]")
-        for s in data["suggestions"]:
-            console.print(
-                f"  {escape(s['message'])}",
-                highlight=False,
-                soft_wrap=True,
-            )
-    if data["move"]:
-        m = data["move"]
-        console.print(
-            f"\n[bold]What if[/bold] {_num(m['amount'])} {m['currency'] or ''} moves from "
-            f"{escape(m['from'])} to {escape(m['to'])}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        mix = Table("objective", "before", "share", "after", "share", "intended")
-        for before, after in zip(m["before"], m["after"], strict=True):
-            mix.add_row(
-                escape(before["objective"]),
-                _num(before["amount"]),
-                f"{before['share']:.0%}" if before["share"] is not None else "—",
-                _num(after["amount"]),
-                f"{after['share']:.0%}" if after["share"] is not None else "—",
-                f"{before['intended_share']:.0%}",
-            )
-        console.print(mix)
-        for o in m.get("outcomes", []):
-            console.print(f"  {escape(o['objective'])}: {_outcome_line(o)}", highlight=False, soft_wrap=True)
-    for note in data["notes"]:
-        console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False, soft_wrap=True)
+
+
+# --- monitor: helpers -----------------------------------------------------------------------------
+
+
+def _portfolio_projects(data: dict[str, Any]) -> set[str]:
+    """The projects in the mission's portfolio: every project behind one of its objectives."""
+    return {p["project"] for o in data["objectives"] for p in o["funding"]["projects"]}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -16,6 +16,7 @@ from pydantic import JsonValue
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
+from missionboard.errors import NotFound
 from missionboard.store.explorer import (
     COUNT_CAP,
     EXPORT_COLUMNS,
@@ -72,6 +73,7 @@ __all__ = [
     "objective_links",
     "portfolio_size",
     "project_detail",
+    "project_id_of",
     "projects_missions",
     "query_links",
     "query_projects",
@@ -113,6 +115,20 @@ def visible_goals(goals: list[tuple[str, str]], missions: Collection[str] | None
 
 
 # --- one project -----------------------------------------------------------------------------------
+
+
+def project_id_of(workspace: Workspace, ref: str) -> int:
+    """The row id of the project a reference names: its number, ``source:source_id`` (as the CLI prints
+    it) or a source id; ``NotFound`` where none matches."""
+    from missionboard.store.mapping import MappingStore
+
+    found = None
+    if len(ref) <= 1000 and not (ref.isdigit() and int(ref) > 2**62):  # no row has such a number
+        with workspace.reading() as session:
+            found = MappingStore(session).find_project(ref)
+    if found is None:
+        raise NotFound(f"no project {ref!r} (give its number, source:source_id, or its source id)")
+    return found.id
 
 
 def project_detail(

@@ -806,6 +806,8 @@ def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: in
     """Proposed links, the most uncertain first (closest to their goal's threshold)."""
     with workspace.reading() as session:
         rows = LinkStore(session).proposed(taxonomy)
+        if taxonomy is not None and not rows:
+            _resolve_known(session, taxonomy)  # a misspelt code is an error, not an empty queue
         cache: dict[str, tuple[Taxonomy | None, Mapper | None]] = {}
         items = []
         for link in rows:
@@ -838,6 +840,41 @@ def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: in
             )
     items.sort(key=lambda i: (i.uncertainty, i.link_id))
     return items[:limit]
+
+
+def _resolve_known(session: Session, code: str) -> Taxonomy | None:
+    """The taxonomy ``code`` names, None for one that exists but cannot be mapped to (a mission without
+    objectives); NotFound naming ``code`` and the command that lists the valid ones otherwise."""
+    try:
+        return taxonomies.resolve(code, session)
+    except NotFound as exc:
+        raise NotFound(
+            f"unknown taxonomy {code!r}: 'missionboard taxonomy list' shows the ones you can use"
+        ) from exc
+    except InputError:
+        return None
+
+
+@dataclass(frozen=True)
+class GoalChoice:
+    """A goal a link can be re-assigned to, as a reviewer picks it."""
+
+    code: str
+    title: str
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {"code": self.code, "title": self.title}
+
+
+def taxonomy_goals(workspace: Workspace, code: str) -> list[GoalChoice]:
+    """The goals a link of taxonomy ``code`` can be re-assigned to, in the taxonomy's order: its top-level
+    goals (for ``mission:ID`` the mission's objectives, then the outcomes of its logic that lead to one).
+    Raises NotFound for an unknown taxonomy."""
+    with workspace.reading() as session:
+        tax = _resolve_known(session, code)
+    if tax is None:
+        return []
+    return [GoalChoice(code=goal.code, title=goal.title) for goal in taxonomies.top_goals(tax)]
 
 
 @dataclass(frozen=True)

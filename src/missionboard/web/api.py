@@ -81,6 +81,13 @@ router = APIRouter(
 
 MissionId = Annotated[str, Path(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
+ProjectRef = Annotated[
+    str,
+    Path(
+        max_length=1000,
+        description="The project's number, SOURCE:SOURCE_ID as the CLI prints it, or a source id",
+    ),
+]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=500)]
 
@@ -463,11 +470,12 @@ def list_projects(
     responses=errors(403, 404),
     response_model=ProjectDetail,
 )
-def get_project(request: Request, project_id: RowId) -> explorer.ProjectRecord:
+def get_project(request: Request, project_id: ProjectRef) -> explorer.ProjectRecord:
     account = require_account(request)
+    row_id = explorer.project_id_of(workspace_of(request), project_id)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
-        return explorer.project_detail(session, project_id, missions=allowed)
+        return explorer.project_detail(session, row_id, missions=allowed)
 
 
 class DecisionIn(BaseModel):
@@ -489,12 +497,13 @@ class DecisionIn(BaseModel):
     responses=errors(403, 404, 409, 422, 501),
     response_model=DecisionsOut,
 )
-def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict[str, Any]:
+def post_decision(request: Request, project_id: ProjectRef, body: DecisionIn) -> dict[str, Any]:
     account = require_account(request)
+    row_id = explorer.project_id_of(workspace_of(request), project_id)
     actions.decide(
         workspace_of(request),
         account,
-        project_id,
+        row_id,
         decision=body.decision,
         rationale=body.rationale,
         gate=body.gate,
@@ -506,7 +515,7 @@ def post_decision(request: Request, project_id: RowId, body: DecisionIn) -> dict
     _clear(request)
     allowed = _visible_missions(request, account)
     with workspace_of(request).reading() as session:
-        return {"decisions": explorer.project_detail(session, project_id, missions=allowed)["decisions"]}
+        return {"decisions": explorer.project_detail(session, row_id, missions=allowed)["decisions"]}
 
 
 # --- stage-gates and appeals ------------------------------------------------------------------------
@@ -541,9 +550,12 @@ def get_mission_gates(
     responses=errors(403, 404),
     response_model=GateCalendarOut,
 )
-def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None = None) -> dict[str, Any]:
+def get_project_gates(
+    request: Request, project_id: ProjectRef, as_of: dt.date | None = None
+) -> dict[str, Any]:
     require_account(request)
-    calendar = decision_service.project_gates(workspace_of(request), str(project_id), as_of=as_of)
+    row_id = explorer.project_id_of(workspace_of(request), project_id)
+    calendar = decision_service.project_gates(workspace_of(request), str(row_id), as_of=as_of)
     return calendar.to_dict()
 
 
@@ -554,18 +566,19 @@ def get_project_gates(request: Request, project_id: RowId, as_of: dt.date | None
     responses=errors(403, 404, 422, 501),
     response_model=GateCalendarOut,
 )
-def post_gate(request: Request, project_id: RowId, body: GateIn) -> dict[str, Any]:
+def post_gate(request: Request, project_id: ProjectRef, body: GateIn) -> dict[str, Any]:
     account = require_account(request)
+    row_id = explorer.project_id_of(workspace_of(request), project_id)
     actions.schedule_gate(
         workspace_of(request),
         account,
-        project_id,
+        row_id,
         name=body.name,
         due=body.due.isoformat(),
         criteria=body.criteria,
         evidence=body.evidence,
     )
-    calendar = decision_service.project_gates(workspace_of(request), str(project_id))
+    calendar = decision_service.project_gates(workspace_of(request), str(row_id))
     return calendar.to_dict()
 
 

@@ -77,12 +77,17 @@ def _error(
             headers["www-authenticate"] = "Bearer"
         return JSONResponse(body, status_code=status, headers=headers)
     who = getattr(request.state, "caller", None)
+    if who is None and status != 401:  # a page that failed before it asked who calls: keep the signed-in nav
+        try:
+            who = caller(request)
+        except Exception:  # an unreadable session or a busy workspace: the page shows "Log in"
+            who = None
     return templates.TemplateResponse(
         request,
         "error.html",
         {
             "status": status,
-            "message": message,
+            "error_message": message,
             "problems": problems or [],
             "me": who.account if who else None,
             "csrf": who.csrf if who else "",

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.errors import InputError, MissionboardError, Problem
@@ -154,10 +154,15 @@ def explorer_xlsx(request: Request) -> Response:
     )
 
 
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
-def project_page(request: Request, project_id: int) -> Response:
+@router.get("/projects/{ref}", response_class=HTMLResponse)
+def project_page(request: Request, ref: str) -> Response:
+    """One project, by its number; ``source:source_id`` (as the CLI prints it) or a source id redirects
+    to it."""
     account = require_account(request)
     workspace = workspace_of(request)
+    project_id = explorer.project_id_of(workspace, ref)
+    if ref != str(project_id):
+        return RedirectResponse(f"/projects/{project_id}", status_code=307)
     visible = accounts.visible_missions(workspace, account)  # the rest leave no trace on the page
     with workspace.reading() as session:
         project = explorer.project_detail(session, project_id, missions=visible)
