@@ -12,7 +12,21 @@ import typer
 from rich.markup import escape
 
 from missionboard import __version__
-from missionboard.cli import analyze, consult, demo, ingest, mapping, mission, monitor, story, web, workspace
+from missionboard.cli import (
+    analyze,
+    compare,
+    consult,
+    demo,
+    ingest,
+    learning,
+    mapping,
+    mission,
+    monitor,
+    report,
+    story,
+    web,
+    workspace,
+)
 from missionboard.cli.context import AppContext, errors
 from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
@@ -78,7 +92,21 @@ def root(
     _opened_url = safe_url(settings.url())
 
 
-for module in (workspace, mission, demo, ingest, mapping, analyze, monitor, story, consult, web):
+for module in (
+    workspace,
+    mission,
+    demo,
+    ingest,
+    mapping,
+    analyze,
+    monitor,
+    story,
+    compare,
+    report,
+    learning,
+    consult,
+    web,
+):
     module.register(app)
 
 

@@ -25,9 +25,12 @@ from missionboard.web import (
     account_pages,
     admin_pages,
     api,
+    board_pages,
+    compare_pages,
     consultations,
     decision_pages,
     import_pages,
+    learning_pages,
     mission_pages,
     project_pages,
     review_pages,
@@ -46,6 +49,9 @@ from missionboard.web.security import (
 HERE = Path(__file__).parent
 PAGES = (
     account_pages.router,
+    compare_pages.router,
+    board_pages.router,
+    learning_pages.router,
     mission_pages.router,
     project_pages.router,
     decision_pages.router,
