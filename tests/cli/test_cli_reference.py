@@ -130,6 +130,7 @@ RUNS: list[tuple[str, list[str]]] = [
     ("mission history", ["mission", "history", MISSION]),
     ("mission check", ["mission", "check", MISSION]),
     ("story", ["story", MISSION]),
+    ("compare", ["compare"]),
     ("rates import", ["rates", "import", "{rates}"]),
     ("rates list", ["rates", "list"]),
     ("ingest csv", ["ingest", "csv", "{projects}"]),

@@ -44,6 +44,7 @@ OPERATIONS = (
     "GET /missions/{mission_id}/analytics",
     "GET /missions/{mission_id}/monitoring",
     "GET /missions/{mission_id}/story",
+    "GET /compare",
     "GET /projects",
     "GET /projects/{project_id}",
     "POST /projects/{project_id}/decisions",
@@ -158,6 +159,7 @@ def _exercise(client: TestClient, workspace: Workspace, found: Exercised) -> Non
         ("GET /missions/{mission_id}/analytics", "/missions/ocean/analytics"),
         ("GET /missions/{mission_id}/monitoring", "/missions/ocean/monitoring"),
         ("GET /missions/{mission_id}/story", "/missions/ocean/story"),
+        ("GET /compare", "/compare?as_of=2026-06-01"),
         ("GET /projects", "/projects?per_page=100"),
         ("GET /projects/{project_id}", "/projects/3"),
         ("GET /projects/{project_id}", "/projects/61"),
@@ -171,6 +173,7 @@ def _exercise(client: TestClient, workspace: Workspace, found: Exercised) -> Non
     ):
         call(operation, path)
     call("GET /missions", "/missions", "viewer")
+    call("GET /compare", "/compare", "viewer")
     call("GET /projects/{project_id}", "/projects/1", "viewer")
 
 

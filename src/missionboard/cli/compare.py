@@ -1,9 +1,62 @@
-"""Placeholder command module, filled in this change."""
+"""``missionboard compare``: all missions side by side, weakest first, as text, Markdown or JSON."""
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from enum import StrEnum
+
 import typer
+from rich.markdown import Markdown
+
+from missionboard.cli.context import app_context, console, print_json
+from missionboard.errors import InputError, Problem
+from missionboard.services.compare import compare_missions
+
+
+class CompareFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add this module's command to the root app."""
+    app.command("compare")(compare)
+
+
+def compare(
+    ctx: typer.Context,
+    output_format: CompareFormat = typer.Option(
+        CompareFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Indicator values known on this date (YYYY-MM-DD)."
+    ),
+) -> None:
+    """All missions side by side: where each objective stands between baseline and target, weakest first.
+
+    Per mission: status, owning bodies, deadline, portfolio projects and money (the one portfolio rule)
+    and the quality check's verdict. Per objective: the share of the way from baseline (0 %) to target
+    (100 %) the latest observation covers, the monitoring board's status and probability of meeting the
+    target, the trend of the last step (↑ improving, ↓ worsening, → flat) and the year of the last
+    observation. Missions whose weakest objective is least likely to meet its target come first.
+
+    Example: missionboard compare --format md
+    """
+    result = compare_missions(app_context(ctx).workspace(), as_of=_date(as_of))
+    if output_format is CompareFormat.JSON:
+        print_json(result.to_dict())
+    elif output_format is CompareFormat.MD:
+        sys.stdout.write(result.to_markdown())
+    else:
+        console.print(Markdown(result.to_markdown()))
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(Problem("", None, "--as-of", f"'{value}' is not a date: write YYYY-MM-DD")) from None

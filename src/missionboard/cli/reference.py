@@ -170,6 +170,14 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
             "evidence",
         ),
     ),
+    "compare": JsonOutput(
+        _OBJECT,
+        ("as_of", "missions"),
+        note="Each of `missions` is `{id, title, status, owner, owners, deadline, currency, projects, money, "
+        "portfolio, quality_score, quality_verdict, weakest_probability, objectives}`; each objective "
+        "`{id, title, unit, baseline, target, target_year, latest, last_change, progress, status, "
+        "status_label, probability, trend, arrow, owners}`.",
+    ),
     "story": JsonOutput(
         _OBJECT,
         (

@@ -11,6 +11,7 @@ consistent state; the SQL is in ``store.explorer``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 from pydantic import JsonValue
 
@@ -62,6 +63,7 @@ __all__ = [
     "ProjectFilter",
     "ProjectRecord",
     "ProjectSummary",
+    "ReviewProgress",
     "TopProject",
     "audit_events",
     "facets",
@@ -74,9 +76,11 @@ __all__ = [
     "portfolio_size",
     "project_detail",
     "project_id_of",
+    "project_texts",
     "projects_missions",
     "query_links",
     "query_projects",
+    "review_progress",
     "shows_taxonomy",
     "top_projects",
     "visible_evidence",
@@ -115,6 +119,39 @@ def visible_goals(goals: list[tuple[str, str]], missions: Collection[str] | None
 
 
 # --- one project -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """How far the review of a taxonomy's links has come."""
+
+    proposed: int
+    accepted: int
+    rejected: int
+
+    @property
+    def reviewed(self) -> int:
+        return self.accepted + self.rejected
+
+    @property
+    def total(self) -> int:
+        return self.proposed + self.reviewed
+
+    @property
+    def share(self) -> float:
+        """Reviewed links as a share of all links (0 with none)."""
+        return self.reviewed / self.total if self.total else 0.0
+
+
+def review_progress(session: Session, taxonomy: str) -> ReviewProgress:
+    """Proposed, accepted and rejected links of the taxonomy: the review queue's progress."""
+    counts = ExplorerStore(session).link_counts(taxonomy)
+    return ReviewProgress(counts.get("proposed", 0), counts.get("accepted", 0), counts.get("rejected", 0))
+
+
+def project_texts(session: Session, ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """(title, abstract) of each project of ``ids``."""
+    return ExplorerStore(session).project_texts(ids)
 
 
 def project_id_of(workspace: Workspace, ref: str) -> int:

@@ -462,6 +462,20 @@ class ExplorerStore:
                 return portfolio_scope.goals_leading_to(mission, code)
         return [code]
 
+    def project_texts(self, ids: Collection[int]) -> dict[int, tuple[str, str]]:
+        """(title, abstract) of each project of ``ids``: what a reviewer reads."""
+        rows = self.session.execute(
+            select(ProjectRow.id, ProjectRow.title, ProjectRow.abstract).where(ProjectRow.id.in_(list(ids)))
+        )
+        return {int(i): (title or "", abstract or "") for i, title, abstract in rows}
+
+    def link_counts(self, taxonomy: str) -> dict[str, int]:
+        """How many links of the taxonomy have each status (proposed, accepted, rejected)."""
+        rows = self.session.execute(
+            select(LinkRow.status, func.count()).where(LinkRow.taxonomy == taxonomy).group_by(LinkRow.status)
+        )
+        return {str(status): int(n) for status, n in rows}
+
     def facets(self, *, sqlite: bool) -> Facets:
         """Values offered in the explorer's filters (distinct values on indexed columns; at most 500 each)."""
         result = Facets()

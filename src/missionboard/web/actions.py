@@ -56,6 +56,15 @@ def _refuse_hidden(workspace: Workspace, account: Account, link: explorer.LinkRe
         raise NotFound(f"no link with id {link['id']}")
 
 
+def reviewable_link(workspace: Workspace, account: Account, link_id: int) -> explorer.LinkRecord:
+    """The link, once the account may review it (a hidden mission's link is answered as not found)."""
+    with workspace.reading() as session:
+        link = explorer.link_record(session, link_id)
+    _refuse_hidden(workspace, account, link)
+    authorise_link(account, link["taxonomy"])
+    return link
+
+
 def review(
     workspace: Workspace, account: Account, link_id: int, *, action: str, goal: str | None
 ) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from missionboard.domain.records import IngestFormat
 from missionboard.errors import InputError, Problem
 from missionboard.services import accounts, explorer
 from missionboard.services import analytics as analytics_service
+from missionboard.services import compare as compare_service
 from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services import monitoring as monitoring_service
@@ -37,6 +38,7 @@ from missionboard.web.api_models import (
     AccountOut,
     AnalyticsOut,
     AuditPage,
+    CompareOut,
     DecisionsOut,
     GateCalendarOut,
     ImportRefused,
@@ -418,6 +420,17 @@ def mission_monitoring(request: Request, mission_id: MissionId) -> dict[str, Any
 )
 def mission_story(request: Request, mission_id: MissionId) -> dict[str, Any]:
     return _section(request, mission_id, story_service.mission_story)
+
+
+@router.get(
+    "/compare",
+    summary="All missions the caller may see side by side: each objective between baseline and target, "
+    "its status and probability, weakest first",
+    response_model=CompareOut,
+)
+def compare_missions(request: Request, as_of: dt.date | None = None) -> dict[str, Any]:
+    visible = accounts.visible_missions(workspace_of(request), caller(request).account)
+    return compare_service.compare_missions(workspace_of(request), visible=visible, as_of=as_of).to_dict()
 
 
 # --- projects ----------------------------------------------------------------------------------------

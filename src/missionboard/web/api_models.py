@@ -778,3 +778,61 @@ class StoryOut(Out):
     measures: list[StoryMeasure]
     assumptions: list[StoryAssumption]
     weak_links: list[WeakLinkOut]
+
+
+# --- all missions side by side -----------------------------------------------------------------------
+
+
+class OwningBodyOut(Out):
+    body: str
+    role: Literal["owner", "co-owner"]
+
+
+class CompareObjective(Out):
+    id: str
+    title: str
+    unit: str | None
+    baseline: Number | None
+    target: Number | None
+    target_year: int | None
+    latest: Number | None = Field(description="The latest observation known on the date")
+    last_change: int | None = Field(description="The year of the latest observation")
+    progress: Number | None = Field(
+        description="Share of the way from baseline (0) to target (1) the latest observation covers; "
+        "below 0 moved away, above 1 beyond the target"
+    )
+    status: Literal["achieved", "on_track", "at_risk", "off_track", "no_data"]
+    status_label: str = Field(description="The status in words, e.g. Off track")
+    probability: Number | None = Field(description="P(target met in the target year), from the board")
+    trend: Literal["improving", "worsening", "flat"] | None = Field(
+        description="The step from the previous observation to the latest, judged by the objective's direction"
+    )
+    arrow: Literal["↑", "↓", "→", ""]
+    owners: list[str] = Field(description="Bodies owning or co-owning the objective")
+
+
+class CompareMission(Out):
+    id: str
+    title: str
+    status: str
+    owner: str
+    owners: list[OwningBodyOut] = Field(
+        description="Governance owners and co-owners, else the mission's owner"
+    )
+    deadline: str | None
+    currency: str | None
+    projects: int
+    money: Number
+    portfolio: str = Field(description="The portfolio rule and conversion the figures follow")
+    quality_score: int | None
+    quality_verdict: str | None
+    weakest_probability: Number | None
+    objectives: list[CompareObjective] = Field(description="Weakest first")
+
+
+class CompareOut(Out):
+    """All missions the caller may see side by side (``missionboard compare --format json``), the mission
+    whose weakest objective is least likely to meet its target first."""
+
+    as_of: str
+    missions: list[CompareMission]

@@ -35,6 +35,7 @@ MESSAGES = {
     "created": "Created.",
     "deleted": "Deleted.",
     "reviewed": "Review recorded.",
+    "reviewed_many": "Reviews recorded for every link you confirmed.",
     "role": "Role updated.",
     "token": "Token revoked.",
     "user": "User updated.",

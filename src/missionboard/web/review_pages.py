@@ -1,7 +1,9 @@
-"""The review queue: a mission's proposed links, most uncertain first, accepted or rejected one by one."""
+"""The review queue: a mission's proposed links, most uncertain first, with the project's own text and the
+evidence marked in it; reviewed one by one or, after a confirmation, a ticked set at once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -10,15 +12,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from missionboard.domain.mapping import mission_of_taxonomy, mission_taxonomy
-from missionboard.domain.missions import MissionVersion
+from missionboard.domain.missions import Mission, MissionVersion
+from missionboard.errors import InputError, Problem
 from missionboard.services import explorer
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
 from missionboard.web.figures import clear_caches, visible_mission
+from missionboard.web.highlight import evidence_terms, highlight
 from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import require_account, workspace_of
 
 router = APIRouter(include_in_schema=False)
+
+BULK_LIMIT = 100
+"""At most this many links in one bulk review (a page shows 20)."""
 
 
 def reviewable_missions(request: Request, account: Account) -> list[MissionVersion]:
@@ -29,6 +36,33 @@ def reviewable_missions(request: Request, account: Account) -> list[MissionVersi
     ]
 
 
+@dataclass(frozen=True)
+class GoalCard:
+    """What a reviewer needs to know of a goal: its title and what it means."""
+
+    id: str
+    kind: str  # objective or outcome
+    title: str
+    definition: str
+
+
+def goal_cards(mission: Mission) -> dict[str, GoalCard]:
+    """The goals a mission's links can point at, objectives then outcomes, with their definitions."""
+    cards: dict[str, GoalCard] = {}
+    for o in mission.objectives:
+        parts = [o.description or "", f"Indicator: {o.indicator.name}." if o.indicator else ""]
+        if o.keywords:
+            parts.append("Keywords: " + ", ".join(o.keywords) + ".")
+        cards[o.id] = GoalCard(o.id, "objective", o.title, " ".join(p for p in parts if p))
+    for outcome in mission.outcomes:
+        leads = [t.title for t in (mission.objective(i) or mission.outcome(i) for i in outcome.leads_to) if t]
+        parts = [outcome.description or "", f"Leads to: {'; '.join(leads)}." if leads else ""]
+        if outcome.keywords:
+            parts.append("Keywords: " + ", ".join(outcome.keywords) + ".")
+        cards[outcome.id] = GoalCard(outcome.id, "outcome", outcome.title, " ".join(p for p in parts if p))
+    return cards
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_page(request: Request, mission: str = "", status: str = "proposed", page: int = 1) -> Response:
     account = require_account(request)
@@ -37,6 +71,8 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         mission = choices[0].mission_id
     current = None
     links = None
+    texts: dict[int, tuple[str, str]] = {}
+    progress = None
     if mission:
         current = visible_mission(request, mission)
         account.require(mission, Role.REVIEWER, "review links")
@@ -49,6 +85,8 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
                 page=max(1, page),
                 per_page=20,
             )
+            texts = explorer.project_texts(session, {int(link["project_id"]) for link in links.rows})
+            progress = explorer.review_progress(session, mission_taxonomy(mission))
     return render(
         request,
         "review.html",
@@ -57,7 +95,48 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         current=current,
         links=links,
         status=status,
+        texts=texts,
+        progress=progress,
+        goals=goal_cards(current.mission) if current else {},
+        marked=lambda text, evidence: highlight(text, evidence_terms(evidence)),
     )
+
+
+@router.post("/review/bulk")
+async def review_bulk_post(request: Request) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_review_bulk, request, form)
+
+
+def _review_bulk(request: Request, form: FormData) -> Response:
+    """Accept or reject the links ticked on a page: first a page that lists them and asks to confirm,
+    then (``confirm=1``) one review per link, each authorised and recorded in the audit log."""
+    from missionboard.web.actions import review, reviewable_link
+
+    account = check_csrf(request, form)
+    action = str(form.get("action", ""))
+    if action not in ("accept", "reject"):
+        raise InputError(Problem("request", None, "action", "a bulk review accepts or rejects"))
+    ids = []
+    for raw in form.getlist("link"):
+        if not str(raw).isdigit():
+            raise InputError(Problem("request", None, "link", f"not a link number: {str(raw)[:40]!r}"))
+        ids.append(int(str(raw)))
+    ids = list(dict.fromkeys(ids))[:BULK_LIMIT]
+    if not ids:
+        raise InputError(Problem("request", None, "link", "tick the links to review first"))
+    back = _safe_back(str(form.get("back", "")))
+    if form.get("confirm") != "1":
+        chosen = [reviewable_link(workspace_of(request), account, i) for i in ids]
+        return render(request, "review_confirm.html", action=action, links=chosen, back=back)
+    for link_id in ids:
+        review(workspace_of(request), account, link_id, action=action, goal=None)
+    clear_caches(request)
+    return redirect(back, "reviewed_many")
+
+
+def _safe_back(back: str) -> str:
+    return back if back.startswith("/") and not back.startswith("//") else "/review"
 
 
 @router.post("/review/{link_id}")
@@ -80,4 +159,4 @@ def _review(request: Request, link_id: int, form: FormData) -> Response:
     clear_caches(request)
     mission = mission_of_taxonomy(link["taxonomy"]) or ""
     back = str(form.get("back", "")) or f"/review?{urlencode({'mission': mission})}"
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "/review", "reviewed")
+    return redirect(_safe_back(back), "reviewed")

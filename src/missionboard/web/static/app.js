@@ -47,7 +47,7 @@
     });
   });
 
-  // Review queue keyboard shortcuts: j/k move, a accept, r reject, g re-assign.
+  // Review queue keyboard shortcuts: j/k move, a accept, r reject, g re-assign, x tick for a bulk review.
   var items = Array.prototype.slice.call(document.querySelectorAll(".queue-item"));
   if (items.length) {
     var current = 0;
@@ -71,6 +71,10 @@
       else if (key === "a" || key === "r" || key === "g") {
         var button = items[current].querySelector('button[data-key="' + key + '"]');
         if (button) { event.preventDefault(); button.click(); }
+      }
+      else if (key === "x") {  // tick or untick for a bulk review
+        var box = items[current].querySelector('input[data-key="x"]');
+        if (box) { event.preventDefault(); box.checked = !box.checked; }
       }
     });
     select(0);
