@@ -170,6 +170,18 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
             "evidence",
         ),
     ),
+    "learn add": JsonOutput(
+        _OBJECT, ("id", "mission", "kind", "text", "author", "created_at", "round", "links")
+    ),
+    "learn list": JsonOutput(
+        _LIST, ("id", "mission", "kind", "text", "author", "created_at", "round", "links")
+    ),
+    "learn round close": JsonOutput(
+        _OBJECT, ("mission", "name", "closed_by", "closed_at", "projects", "money", "currency", "objectives")
+    ),
+    "learn round compare": JsonOutput(
+        _OBJECT, ("mission", "first", "second", "portfolio", "objectives", "notes_first", "notes_second")
+    ),
     "compare": JsonOutput(
         _OBJECT,
         ("as_of", "missions"),

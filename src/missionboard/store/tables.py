@@ -368,3 +368,54 @@ class AuditEventRow(Base):
     entity_id: Mapped[str] = mapped_column(String(300))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --- learning log ----------------------------------------------------------------------------
+
+
+class LearningNoteRow(Base):
+    """A note in a mission's learning log: a pattern, pivot, lesson, risk or decision note."""
+
+    __tablename__ = "learning_notes"
+    __table_args__ = (Index("ix_learning_notes_mission", "mission_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    round: Mapped[str | None] = mapped_column(String(80))
+
+
+class LearningNoteLinkRow(Base):
+    """What a note is about: an objective, outcome, project or decision (``target_id`` as text)."""
+
+    __tablename__ = "learning_note_links"
+    __table_args__ = (
+        UniqueConstraint("note_id", "target_kind", "target_id"),
+        Index("ix_learning_note_links_target", "target_kind", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("learning_notes.id", ondelete="CASCADE"))
+    target_kind: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[str] = mapped_column(String(300))
+
+
+class ReviewRoundRow(Base):
+    """A review round closed on a mission: the portfolio and each objective's status at that moment
+    (``objectives`` is ``[{"objective", "title", "status", "probability"}]``)."""
+
+    __tablename__ = "review_rounds"
+    __table_args__ = (UniqueConstraint("mission_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    closed_by: Mapped[str] = mapped_column(String(200))
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    projects: Mapped[int] = mapped_column(Integer)
+    money: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    objectives: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -38,6 +38,52 @@ def compact(value: Any) -> str:
     return f"{number:,.2f}".rstrip("0").rstrip(".") if not number.is_integer() else f"{number:,.0f}"
 
 
+HUMAN_LABELS = {
+    "rd_grant": "R&D grant",
+    "civil_society": "Civil society",
+    "pre_commercial_procurement": "Pre-commercial procurement",
+    "public_procurement": "Public procurement",
+    "challenge_prize": "Challenge prize",
+    "innovation_voucher": "Innovation voucher",
+    "tax_incentive": "Tax incentive",
+    "equity": "Equity",
+    "loan": "Loan",
+    "government": "Government",
+    "research": "Research",
+    "industry": "Industry",
+}
+"""Codes the portfolio stores, in the words a reader expects (anything else: underscores become spaces)."""
+
+
+def human(label: str) -> str:
+    """A stored code as words: ``rd_grant`` → "R&D grant", ``other_public`` → "Other public"."""
+    known = HUMAN_LABELS.get(label.strip().lower())
+    if known:
+        return known
+    if "_" in label and (label == label.lower() or label.isupper()):
+        words = label.replace("_", " ").strip().lower()
+        return words[:1].upper() + words[1:]
+    return label
+
+
+def wrapped(text: str, width: int = 26, lines: int = 2) -> list[str]:
+    """``text`` in at most ``lines`` lines of about ``width`` characters, broken between words; the last
+    line ends in "…" where the text is longer."""
+    words, out, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if len(candidate) <= width or not line:
+            line = candidate
+        else:
+            out.append(line)
+            line = word
+    out.append(line)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return [x if len(x) <= width + 8 else x[: width + 7] + "…" for x in out]
+
+
 def bars(
     rows: Sequence[dict[str, Any]],
     label: str,
@@ -45,32 +91,54 @@ def bars(
     *,
     title: str,
     share: str | None = None,
+    share_of: str | None = None,
+    unit: str = "",
     limit: int = 12,
 ) -> Markup:
-    """Horizontal bars of ``value`` per ``label`` (with the share as a percentage where given)."""
+    """Horizontal bars of ``value`` per ``label`` (with the share as a percentage where given, and what
+    it is a share of). Labels are shown in words, wrapped on two lines, and whole on hover; the values
+    get the room they need so that none is cut."""
     items = [
-        (str(r.get(label) or "unknown"), _num(r.get(value)) or 0.0, _num(r.get(share)) if share else None)
+        (
+            human(str(r.get(label) or "unknown")),
+            _num(r.get(value)) or 0.0,
+            _num(r.get(share)) if share else None,
+        )
         for r in rows[:limit]
     ]
     if not items:
         return Markup('<p class="muted">No data.</p>')
     top = max(v for _, v, _ in items) or 1.0
-    row_h, left, width = 22, 170, 560
-    height = row_h * len(items) + 8
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {left + width + 90} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet"><title>{escape(title)}</title>'
+    texts = [
+        (compact(v) + (f" {unit}" if unit else "")) + (f" ({f * 100:.0f} %)" if f is not None else "")
+        for _, v, f in items
     ]
-    for i, (name, number, fraction) in enumerate(items):
+    row_h, left, width = 34, 190, 520
+    room = 8 + 7 * max(len(t) for t in texts)  # about 7 px a character at 12 px
+    height = row_h * len(items) + 8
+    caption = f"{title}" + (f"; percentages: share of {share_of}" if share_of and share else "")
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(caption)}" viewBox="0 0 {left + width + room} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet"><title>{escape(caption)}</title>'
+    ]
+    for i, ((name, number, _fraction), text) in enumerate(zip(items, texts, strict=True)):
         y = 4 + i * row_h
         w = max(1.0, width * number / top)
-        text = compact(number) + (f" ({fraction * 100:.0f} %)" if fraction is not None else "")
+        lines = wrapped(name)
+        first = y + (15 if len(lines) == 1 else 10)
+        spans = "".join(
+            f'<tspan x="{left - 6}" y="{first + k * 13}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" font-size="12" fill="{INK}">{escape(name[:28])}</text>'
-            f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{ACCENT}" rx="2"></rect>'
-            f'<text x="{left + w + 6:.1f}" y="{y + 15}" font-size="12" fill="{INK}">{escape(text)}</text>'
+            f"<g><title>{escape(name)}: {escape(text)}</title>"
+            f'<text text-anchor="end" font-size="12" fill="{INK}">{spans}</text>'
+            f'<rect x="{left}" y="{y + 6}" width="{w:.1f}" height="{row_h - 14}" fill="{ACCENT}" rx="2"></rect>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 20}" font-size="12" fill="{INK}">{escape(text)}</text></g>'
         )
     parts.append("</svg>")
+    if share_of and share:
+        parts.append(f'<p class="muted chart-note">Percentages: share of {escape(share_of)}.</p>')
     return Markup("".join(parts))
 
 

@@ -15,7 +15,7 @@ from missionboard.domain.missions import Direction, Mission, MissionStatus, Miss
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.domain.story import NO_WEAK_LINK
 from missionboard.errors import EditConflict, InputError, LoginRequired, NotAvailable, Problem
-from missionboard.services import accounts
+from missionboard.services import accounts, learning
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Role
 from missionboard.services.missions import dump_mission, parse_mission
@@ -175,6 +175,7 @@ def mission_report(request: Request, mission_id: str) -> Response:
         insights=insights(request, mission_id),
         story=mission_story(workspace_of(request), mission_id),
         no_weak_link=NO_WEAK_LINK,
+        learning_notes=[note.to_dict() for note in learning.notes(workspace_of(request), mission_id)],
     )
 
 

@@ -36,6 +36,7 @@ MESSAGES = {
     "deleted": "Deleted.",
     "reviewed": "Review recorded.",
     "reviewed_many": "Reviews recorded for every link you confirmed.",
+    "note": "Note added to the learning log.",
     "role": "Role updated.",
     "token": "Token revoked.",
     "user": "User updated.",
