@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WORKSPACE = Path("missionboard.db")
@@ -33,6 +33,48 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest upload, in bytes, an admin may import through the web app or the API",
     )
+
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read at first use); "
+        "set it with oidc_client_id to offer 'Sign in with …'",
+    )
+    oidc_client_id: str | None = Field(default=None, description="The client id registered at the provider")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="The client's secret; none for a public client (PKCE only)"
+    )
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for, space-separated")
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="The ID token claim naming the account; 'email', then 'sub', where it is missing",
+    )
+    oidc_auto_create: bool = Field(
+        default=False,
+        description="Create a plain account (no roles) at a first sign-in; otherwise only accounts an admin "
+        "created may sign in",
+    )
+    oidc_provider_name: str = Field(
+        default="", description="Shown as 'Sign in with NAME'; default: the issuer's host name"
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="The app's public address, e.g. https://board.example.org; the OpenID Connect redirect "
+        "URI is this + /login/oidc/callback (default: built from the request)",
+    )
+
+    @field_validator("oidc_issuer", "public_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    def oidc_enabled(self) -> bool:
+        """Whether sign-in through an OpenID Connect provider is configured (issuer and client id)."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     def url(self) -> str:
         if self.database_url:

@@ -593,7 +593,7 @@ def test_the_synthesis_leaves_hidden_responses_out_and_marks_adopted_proposals(w
     assert {r.objective_id for r in result.ratings} <= {"routes", "yards"}
 
 
-def test_the_migration_creates_exactly_the_consultation_tables(workspace: Workspace) -> None:
+def test_the_migrations_create_exactly_the_consultation_tables(workspace: Workspace) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
@@ -603,4 +603,4 @@ def test_the_migration_creates_exactly_the_consultation_tables(workspace: Worksp
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert [d for d in differences if "consult" in repr(d)] == []
-    assert "consult_0001" in workspace.revision()
+    assert "consult_0002" in workspace.revision()  # 0001 the consultation, 0002 its report-back

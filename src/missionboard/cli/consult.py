@@ -183,13 +183,17 @@ def invite(
         ..., "--label", help="Who gets the link, in your words (repeat for each person; erasable)."
     ),
     helix: HelixType | None = typer.Option(None, "--helix", help="The group these invitees speak for."),
-    base_url: str = typer.Option(
-        "http://127.0.0.1:8000", "--base-url", help="Where the web app is reached by participants."
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="Where the web app is reached by participants (default: MISSIONBOARD_PUBLIC_BASE_URL, "
+        "else http://127.0.0.1:8000).",
     ),
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """Make one invitation link per label. Links are shown once: only a hash of each is stored."""
     app = app_context(ctx)
+    address = base_url or app.settings.public_base_url or "http://127.0.0.1:8000"
     created = service.create_invitations(
         app.workspace(),
         consultation_id,
@@ -201,7 +205,7 @@ def invite(
         {
             "invitation": i.id,
             "label": i.label,
-            "link": service.invitation_link(consultation_id, token, base_url),
+            "link": service.invitation_link(consultation_id, token, address),
         }
         for i, token in created
     ]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from missionboard.domain.common import DomainModel, NonEmptyText, Slug
 from missionboard.domain.missions import HelixType, Level
@@ -375,3 +376,116 @@ def repeated_fields(submission: Submission, earlier: Sequence[Response]) -> list
         if len(normalised_text(text)) >= MIN_REPEAT_LENGTH
     }
     return [field for field, text in submission_texts(submission) if normalised_text(text) in before]
+
+
+# --- reporting back ----------------------------------------------------------------------------------
+
+
+class ProposalOutcome(StrEnum):
+    """What became of a proposal, as the report-back tells participants."""
+
+    ADOPTED = "adopted"
+    """Taken into the mission (marked on its response when adopted)."""
+    CONSIDERED = "considered"
+    """Taken into account, though not adopted as written."""
+    DECLINED = "declined"
+    """Not taken up; the reason says why."""
+    OPEN = "open"
+    """Not answered yet."""
+
+
+ANSWERABLE = (ProposalOutcome.ADOPTED, ProposalOutcome.CONSIDERED, ProposalOutcome.DECLINED)
+MAX_REASON = 2000
+MAX_SUMMARY = 5000
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """The organisers' answer to one proposal."""
+
+    response_id: int
+    index: int
+    outcome: ProposalOutcome
+    reason: str
+    answered_by: str
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ReportedProposal:
+    """One proposal as the report-back shows it: what was proposed, and what became of it and why."""
+
+    response_id: int
+    index: int
+    kind: ProposalKind
+    text: str
+    outcome: ProposalOutcome
+    reason: str
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "response_id": self.response_id,
+            "index": self.index,
+            "kind": self.kind.value,
+            "text": self.text,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ReportBack:
+    """What a closed consultation's organisers did with its input, as participants are told."""
+
+    consultation_id: str
+    title: str
+    mission_title: str
+    responses: int
+    summary: str | None
+    published_at: dt.datetime | None
+    published_by: str | None
+    proposals: tuple[ReportedProposal, ...]
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    def count(self, outcome: ProposalOutcome) -> int:
+        return sum(1 for p in self.proposals if p.outcome is outcome)
+
+    def of(self, outcome: ProposalOutcome) -> list[ReportedProposal]:
+        return [p for p in self.proposals if p.outcome is outcome]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "consultation": self.consultation_id,
+            "title": self.title,
+            "mission": self.mission_title,
+            "responses": self.responses,
+            "summary": self.summary,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "published_by": self.published_by,
+            "counts": {o.value: self.count(o) for o in ProposalOutcome},
+            "proposals": [p.to_dict() for p in self.proposals],
+        }
+
+
+def reported_proposals(
+    responses: Sequence[Response], answers: Mapping[tuple[int, int], ProposalAnswer]
+) -> tuple[ReportedProposal, ...]:
+    """Every proposal of the visible responses with its outcome: adopted where its response marks it
+    (the organisers' note as the reason, if any), else the organisers' answer, else open."""
+    out: list[ReportedProposal] = []
+    for response in responses:
+        if response.hidden:
+            continue
+        for index, proposal in enumerate(response.proposals):
+            answer = answers.get((response.id, index))
+            if index in response.adopted:
+                outcome, reason = ProposalOutcome.ADOPTED, answer.reason if answer else ""
+            elif answer is not None and answer.outcome is not ProposalOutcome.ADOPTED:
+                outcome, reason = answer.outcome, answer.reason
+            else:
+                outcome, reason = ProposalOutcome.OPEN, ""
+            out.append(ReportedProposal(response.id, index, proposal.kind, proposal.text, outcome, reason))
+    return tuple(out)

@@ -31,6 +31,7 @@ from missionboard.errors import TooManyAttempts as TooManyAttempts
 from missionboard.services import missions as mission_service
 from missionboard.store import audit
 from missionboard.store.accounts import AccountStore, User, note_token_use
+from missionboard.store.accounts import PendingOidcLogin as PendingOidcLogin  # re-exported: the web
 from missionboard.store.workspace import Workspace
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -46,6 +47,10 @@ MAX_LOCKOUT = dt.timedelta(minutes=5)
 """The wait after the allowed failures doubles with each further failure, up to ``MAX_LOCKOUT``."""
 TOKEN_USE_NOTED = dt.timedelta(minutes=5)
 """How stale a token's ``last_used_at`` may get: noting every call would make each read a write."""
+OIDC_LOGIN_LIFETIME = dt.timedelta(minutes=10)
+"""How long a sign-in through an OpenID Connect provider may take, from leaving for it to coming back."""
+NO_PASSWORD = "!oidc"
+"""The password hash of an account created by a sign-in through a provider: no hash, so no password fits."""
 EXPIRY = re.compile(r"^(\d{1,5})([hdw])$")
 EXPIRY_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -390,12 +395,7 @@ def authenticate(workspace: Workspace, username: str, password: str, *, address:
     # the commit, so that failed attempts count.
     with workspace.transaction() as session:
         store = AccountStore(session)
-        wait = _login_wait(store, now, name, where)
-        if wait > dt.timedelta(0):
-            seconds = max(1, int(-(-wait.total_seconds() // 1)))
-            raise TooManyAttempts(
-                f"too many failed logins; try again in {_duration(seconds)}", retry_after=seconds
-            )
+        _refuse_if_throttled(store, now, name, where)
         attempt = store.add_attempt(username=name, address=where, at=now)
         user = store.find(username)
         ok: bool
@@ -415,6 +415,149 @@ def authenticate(workspace: Workspace, username: str, password: str, *, address:
     if account is None:
         raise refusal or AuthenticationFailed("wrong user name or password")
     return account
+
+
+def _refuse_if_throttled(store: AccountStore, now: dt.datetime, username: str, address: str) -> None:
+    _refuse_after(_login_wait(store, now, username, address))
+
+
+def _refuse_after(wait: dt.timedelta) -> None:
+    """Raise ``TooManyAttempts`` where a login must wait."""
+    if wait > dt.timedelta(0):
+        seconds = max(1, int(-(-wait.total_seconds() // 1)))
+        raise TooManyAttempts(
+            f"too many failed logins; try again in {_duration(seconds)}", retry_after=seconds
+        )
+
+
+# --- signing in through an OpenID Connect provider -------------------------------------------------
+
+
+def begin_oidc_login(
+    workspace: Workspace, state: str, *, nonce: str, code_verifier: str, next_url: str, redirect_uri: str
+) -> None:
+    """Keep a sign-in under way, for ``OIDC_LOGIN_LIFETIME``, until the provider sends the browser back
+    with ``state``."""
+    now = _now()
+    pending = PendingOidcLogin(nonce, code_verifier, next_url, redirect_uri, now + OIDC_LOGIN_LIFETIME)
+    with workspace.transaction() as session:
+        AccountStore(session).add_oidc_login(_digest(state), pending, now)
+
+
+def take_oidc_login(workspace: Workspace, state: str) -> PendingOidcLogin:
+    """The sign-in under way for ``state``, usable once; ``AuthenticationFailed`` where there is none
+    (forged, used already) or it is older than ``OIDC_LOGIN_LIFETIME``."""
+    with workspace.transaction() as session:
+        pending = AccountStore(session).take_oidc_login(_digest(state)) if state else None
+    if pending is None:
+        raise AuthenticationFailed("the sign-in is unknown or was used already; start it again")
+    if utc_aware(pending.expires_at) < _now():
+        raise AuthenticationFailed("the sign-in took too long; start it again")
+    return pending
+
+
+def check_oidc_throttle(workspace: Workspace, address: str) -> None:
+    """Refuse (``TooManyAttempts``) a sign-in from an address with too many recent failed logins."""
+    with workspace.reading() as session:
+        wait = _wait(AccountStore(session), _now(), "address", address[:100], MAX_FAILURES_PER_ADDRESS)
+    _refuse_after(wait)
+
+
+def note_failed_login(workspace: Workspace, address: str) -> None:
+    """Count a refused sign-in (a bad token, say) against its address, as a wrong password counts."""
+    with workspace.transaction() as session:
+        AccountStore(session).add_attempt(username="", address=address[:100], at=_now())
+
+
+def oidc_sign_in(
+    workspace: Workspace,
+    *,
+    issuer: str,
+    subject: str,
+    username: str,
+    display_name: str = "",
+    auto_create: bool = False,
+    address: str,
+) -> Account:
+    """The account a provider's verified identity signs in as, throttled and counted as password logins are.
+
+    An identity linked before finds its account by (issuer, subject), whatever name it now claims;
+    otherwise the account named ``username`` is linked to it, unless that account is linked to another
+    subject at the issuer. With ``auto_create`` an unknown name gets a new account without roles (and
+    without a password); without it the login is refused. Audited as ``login.oidc``.
+    """
+    now = _now()
+    name, where = username[:100], address[:100]
+    refusal: AuthenticationFailed | None = None
+    account: Account | None = None
+    with workspace.transaction() as session:  # the attempt lands whatever the outcome
+        store = AccountStore(session)
+        _refuse_if_throttled(store, now, name, where)
+        attempt = store.add_attempt(username=name, address=where, at=now)
+        user = store.identity_user(issuer, subject)
+        if user is None:
+            user, refusal = _link_or_create(store, issuer, subject, name, display_name, auto_create, now)
+        if user is not None and not user.is_active:
+            refusal = AuthenticationFailed(f"the account '{user.username}' is disabled")
+        elif user is not None:
+            store.mark_success(attempt)
+            store.forget_attempts(older_than=now - dt.timedelta(days=1), failures_of=name)
+            account = _account(store, user)
+            audit.record(
+                session,
+                actor=user.username,
+                action="login.oidc",
+                entity="user",
+                entity_id=user.username,
+                after={"issuer": issuer, "subject": subject},
+            )
+    if account is None:
+        raise refusal or AuthenticationFailed("the sign-in was refused")
+    return account
+
+
+def _link_or_create(
+    store: AccountStore,
+    issuer: str,
+    subject: str,
+    username: str,
+    display_name: str,
+    auto_create: bool,
+    now: dt.datetime,
+) -> tuple[User | None, AuthenticationFailed | None]:
+    user = store.find(username)
+    if user is not None:
+        if store.identity_subject(user.id, issuer) is not None:
+            return None, AuthenticationFailed(
+                f"the account '{username}' belongs to another identity at this provider"
+            )
+        store.link_identity(user.id, issuer, subject, now)
+        return user, None
+    if not auto_create:
+        return None, AuthenticationFailed(
+            f"there is no account '{username}' here; ask a workspace admin to create it"
+        )
+    if not USERNAME.match(username):
+        return None, AuthenticationFailed(
+            f"the provider's user name {username!r} cannot name an account here"
+        )
+    user = store.add(
+        username=username,
+        display_name=display_name[:200],
+        password_hash=NO_PASSWORD,
+        is_admin=False,
+        created_at=now,
+    )
+    store.link_identity(user.id, issuer, subject, now)
+    audit.record(
+        store.session,
+        actor=username,
+        action="user.create",
+        entity="user",
+        entity_id=username,
+        after={**_account(store, user).as_dict(), "issuer": issuer, "subject": subject},
+    )
+    return user, None
 
 
 def _duration(seconds: int) -> str:

@@ -25,7 +25,10 @@ from pydantic import JsonValue, ValidationError
 from missionboard.consultation.grouping import closest_objective as closest_objective  # for the interfaces
 from missionboard.consultation.grouping import proposal_groups as proposal_groups
 from missionboard.domain.consultations import (
+    ANSWERABLE,
     LANGUAGES,
+    MAX_REASON,
+    MAX_SUMMARY,
     MAX_TEXT,
     REPEATED,
     Answer,
@@ -35,15 +38,19 @@ from missionboard.domain.consultations import (
     ConsultationStatus,
     Invitation,
     Proposal,
+    ProposalAnswer,
     ProposalKind,
+    ProposalOutcome,
     Question,
     QuestionKind,
     Rating,
+    ReportBack,
     Response,
     Submission,
     Synthesis,
     default_questions,
     repeated_fields,
+    reported_proposals,
     submission_problems,
 )
 from missionboard.domain.missions import HelixType, Level, Mission, MissionVersion, Objective
@@ -1095,3 +1102,129 @@ def adopt_proposal(
             },
         )
         return version
+
+
+# --- reporting back -----------------------------------------------------------------------------------
+
+
+def answer_proposal(
+    ws: Workspace,
+    consultation_id: str,
+    response_id: int,
+    index: int,
+    outcome: ProposalOutcome | str,
+    reason: str,
+    *,
+    user: str,
+) -> ProposalAnswer:
+    """Say what became of one proposal and why: considered or declined (with a reason participants
+    will read), or a note on an adopted one. Adoption itself goes through ``adopt_proposal``."""
+    try:
+        outcome = ProposalOutcome(outcome)
+    except ValueError:
+        raise InputError(
+            Problem("", None, "outcome", f"must be one of {', '.join(o.value for o in ANSWERABLE)}")
+        ) from None
+    if outcome not in ANSWERABLE:
+        raise InputError(
+            Problem("", None, "outcome", f"must be one of {', '.join(o.value for o in ANSWERABLE)}")
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InputError(Problem("", None, "reason", "say why: participants read it on the report-back page"))
+    if len(reason) > MAX_REASON:
+        raise InputError(Problem("", None, "reason", f"at most {MAX_REASON:,} characters"))
+    with ws.transaction() as session:
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id)
+        if consultation.status is ConsultationStatus.DRAFT:
+            raise InputError(
+                Problem("", None, "consultation", "a draft consultation has no proposals to answer")
+            )
+        response = store.response(consultation_id, response_id).response
+        if not 0 <= index < len(response.proposals):
+            raise InputError(
+                Problem(
+                    "", None, "index", f"response {response_id} has {len(response.proposals)} proposal(s)"
+                )
+            )
+        if response.hidden:
+            raise InputError(
+                Problem("", None, "response", f"response {response_id} is hidden: unhide it first")
+            )
+        adopted = index in response.adopted
+        if (outcome is ProposalOutcome.ADOPTED) != adopted:
+            raise InputError(
+                Problem(
+                    "",
+                    None,
+                    "outcome",
+                    "this proposal is adopted: only a note on it can be added"
+                    if adopted
+                    else "adopt the proposal into the mission first (the synthesis page's Adopt)",
+                )
+            )
+        before = store.set_answer(consultation_id, response_id, index, outcome, reason, user)
+        audit.record(
+            session,
+            actor=user,
+            action="consultation.answer",
+            entity="consultation_response",
+            entity_id=f"{consultation_id}#{response_id}",
+            before={"index": index, "outcome": before.outcome.value, "reason": before.reason}
+            if before
+            else None,
+            after={"index": index, "outcome": outcome.value, "reason": reason},
+        )
+        return store.answers(consultation_id)[(response_id, index)]
+
+
+def publish_report_back(ws: Workspace, consultation_id: str, summary: str, *, user: str) -> ReportBack:
+    """Publish what was done with a closed consultation's input: the summary and every answered
+    proposal become visible on the participation page (republishing replaces the summary)."""
+    summary = summary.strip()
+    if not summary:
+        raise InputError(Problem("", None, "summary", "write what was done with the input"))
+    if len(summary) > MAX_SUMMARY:
+        raise InputError(Problem("", None, "summary", f"at most {MAX_SUMMARY:,} characters"))
+    with ws.transaction() as session:
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id, lock=True)
+        if consultation.status is not ConsultationStatus.CLOSED:
+            raise InputError(
+                Problem("", None, "consultation", "close the consultation before reporting back on it")
+            )
+        before = store.report_back(consultation_id)
+        store.publish_report_back(consultation_id, summary, user)
+        audit.record(
+            session,
+            actor=user,
+            action="consultation.report_back",
+            entity="consultation",
+            entity_id=consultation_id,
+            before={"summary": before[0]} if before else None,
+            after={"summary": summary},
+        )
+    return report_back(ws, consultation_id)
+
+
+def report_back(ws: Workspace, consultation_id: str) -> ReportBack:
+    """The consultation's report-back: its summary once published, and every visible proposal with what
+    became of it (``published`` tells whether participants may see it yet)."""
+    with ws.reading() as session:
+        store = ConsultationStore(session)
+        consultation = store.get(consultation_id)
+        mission = MissionStore(session).get(consultation.mission_id).mission
+        responses = store.responses(consultation_id, include_hidden=False)
+        published = store.report_back(consultation_id)
+        answers = store.answers(consultation_id)
+    return ReportBack(
+        consultation_id=consultation.id,
+        title=consultation.title,
+        mission_title=mission.title,
+        responses=len(responses),
+        summary=published[0] if published else None,
+        published_by=published[1] if published else None,
+        published_at=published[2] if published else None,
+        proposals=reported_proposals(responses, answers),
+    )

@@ -1,4 +1,5 @@
-"""Accounts in SQL: users, their per-mission roles, web sessions, API tokens and login attempts.
+"""Accounts in SQL: users, their per-mission roles, web sessions, API tokens and login attempts, and their
+identities at OpenID Connect providers with the sign-ins under way.
 
 Only digests and hashes are handed in: the service hashes passwords and digests session ids and tokens.
 A store keeps the rows it has read, so that a later change in the same transaction needs no new read.
@@ -15,7 +16,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from missionboard.errors import NotFound, WorkspaceError
-from missionboard.store.web_tables import ApiTokenRow, LoginAttemptRow, MissionRoleRow, UserRow, WebSessionRow
+from missionboard.store.web_tables import (
+    ApiTokenRow,
+    LoginAttemptRow,
+    MissionRoleRow,
+    OidcLoginRow,
+    UserIdentityRow,
+    UserRow,
+    WebSessionRow,
+)
 from missionboard.store.workspace import Workspace
 
 
@@ -49,6 +58,17 @@ class ApiToken:
     revoked: bool
     expires_at: dt.datetime | None
     read_only: bool
+
+
+@dataclass(frozen=True)
+class PendingOidcLogin:
+    """An OpenID Connect sign-in under way: what the callback must check and where it goes after."""
+
+    nonce: str
+    code_verifier: str
+    next_url: str
+    redirect_uri: str
+    expires_at: dt.datetime
 
 
 def _user(row: UserRow) -> User:
@@ -260,6 +280,54 @@ class AccountStore:
 
     def end_sessions_of(self, user_id: int) -> None:
         self.session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
+
+    # --- identities at OpenID Connect providers -----------------------------------------------------
+
+    def identity_user(self, issuer: str, subject: str) -> User | None:
+        """The user linked to (issuer, subject), or None."""
+        row = self.session.scalar(
+            select(UserRow)
+            .join(UserIdentityRow, UserIdentityRow.user_id == UserRow.id)
+            .where(UserIdentityRow.issuer == issuer, UserIdentityRow.subject == subject)
+        )
+        return None if row is None else self._held(row)
+
+    def identity_subject(self, user_id: int, issuer: str) -> str | None:
+        """The subject the user is linked to at ``issuer``, or None."""
+        return self.session.scalar(
+            select(UserIdentityRow.subject).where(
+                UserIdentityRow.user_id == user_id, UserIdentityRow.issuer == issuer
+            )
+        )
+
+    def link_identity(self, user_id: int, issuer: str, subject: str, at: dt.datetime) -> None:
+        self.session.add(UserIdentityRow(user_id=user_id, issuer=issuer, subject=subject, created_at=at))
+        self.session.flush()
+
+    def add_oidc_login(self, state_digest: str, pending: PendingOidcLogin, now: dt.datetime) -> None:
+        """Keep a sign-in under way (by the digest of its state), purging those expired at ``now``."""
+        self.session.execute(delete(OidcLoginRow).where(OidcLoginRow.expires_at < now))
+        self.session.add(
+            OidcLoginRow(
+                state=state_digest,
+                nonce=pending.nonce,
+                code_verifier=pending.code_verifier,
+                next_url=pending.next_url,
+                redirect_uri=pending.redirect_uri,
+                expires_at=pending.expires_at,
+            )
+        )
+
+    def take_oidc_login(self, state_digest: str) -> PendingOidcLogin | None:
+        """The sign-in under way with this state digest, deleted so that it is used once; None if unknown."""
+        row = self.session.get(OidcLoginRow, state_digest)
+        if row is None:
+            return None
+        pending = PendingOidcLogin(
+            row.nonce, row.code_verifier, row.next_url, row.redirect_uri, row.expires_at
+        )
+        self.session.delete(row)
+        return pending
 
     # --- API tokens -----------------------------------------------------------------------------------
 

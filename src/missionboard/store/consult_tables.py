@@ -1,7 +1,7 @@
 """Tables of consultations: the consultation, its invitations, responses and flood-limit bookkeeping.
 
 Secrets are never stored: invitation tokens, receipt codes and client keys only as SHA-256 digests.
-The ``consult_0001`` migration creates exactly these tables.
+The ``consult_0001`` migration creates the first four tables, ``consult_0002`` the report-back's two.
 """
 
 from __future__ import annotations
@@ -9,7 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from missionboard.store.tables import Base, utcnow
@@ -93,3 +104,33 @@ class SubmissionLogRow(Base):
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
     client_key_sha256: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProposalAnswerRow(Base):
+    """What the organisers did with one proposal: declined or considered, and why (adopted proposals
+    are marked on their response and may carry a note here too). Read by the report-back page."""
+
+    __tablename__ = "consultation_proposal_answers"
+    __table_args__ = (UniqueConstraint("consultation_id", "response_id", "proposal_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(ForeignKey("consultation_responses.id", ondelete="CASCADE"))
+    proposal_index: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    answered_by: Mapped[str] = mapped_column(String(200))
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReportBackRow(Base):
+    """The organisers' published account of what was done with a closed consultation's input."""
+
+    __tablename__ = "consultation_report_backs"
+
+    consultation_id: Mapped[str] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    summary: Mapped[str] = mapped_column(Text)
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

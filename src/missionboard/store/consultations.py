@@ -22,6 +22,8 @@ from missionboard.domain.consultations import (
     ConsultationStatus,
     Invitation,
     Proposal,
+    ProposalAnswer,
+    ProposalOutcome,
     Question,
     Rating,
     Response,
@@ -29,7 +31,15 @@ from missionboard.domain.consultations import (
 )
 from missionboard.domain.missions import HelixType, Level
 from missionboard.errors import NotFound
-from missionboard.store.consult_tables import ConsultationRow, InvitationRow, ResponseRow, SubmissionLogRow
+from missionboard.store.consult_tables import (
+    ConsultationRow,
+    InvitationRow,
+    ProposalAnswerRow,
+    ReportBackRow,
+    ResponseRow,
+    SubmissionLogRow,
+)
+from missionboard.store.tables import utcnow
 
 
 @dataclass(frozen=True)
@@ -367,3 +377,72 @@ class ConsultationStore:
 
     def delete_response(self, consultation_id: str, response_id: int) -> None:
         self.session.delete(self._response_row(consultation_id, response_id))
+
+    # --- reporting back ----------------------------------------------------------------------------
+
+    def answers(self, consultation_id: str) -> dict[tuple[int, int], ProposalAnswer]:
+        """The organisers' answers to the consultation's proposals, by (response, proposal index)."""
+        rows = self.session.scalars(
+            select(ProposalAnswerRow).where(ProposalAnswerRow.consultation_id == consultation_id)
+        )
+        return {
+            (row.response_id, row.proposal_index): ProposalAnswer(
+                row.response_id,
+                row.proposal_index,
+                ProposalOutcome(row.outcome),
+                row.reason,
+                row.answered_by,
+                utc_aware(row.answered_at),
+            )
+            for row in rows
+        }
+
+    def set_answer(
+        self,
+        consultation_id: str,
+        response_id: int,
+        index: int,
+        outcome: ProposalOutcome,
+        reason: str,
+        by: str,
+    ) -> ProposalAnswer | None:
+        """Record the answer to one proposal (replacing an earlier one); returns the earlier answer."""
+        row = self.session.scalar(
+            select(ProposalAnswerRow).where(
+                ProposalAnswerRow.consultation_id == consultation_id,
+                ProposalAnswerRow.response_id == response_id,
+                ProposalAnswerRow.proposal_index == index,
+            )
+        )
+        before = None
+        if row is None:
+            row = ProposalAnswerRow(
+                consultation_id=consultation_id, response_id=response_id, proposal_index=index
+            )
+            self.session.add(row)
+        else:
+            before = ProposalAnswer(
+                response_id,
+                index,
+                ProposalOutcome(row.outcome),
+                row.reason,
+                row.answered_by,
+                utc_aware(row.answered_at),
+            )
+        row.outcome, row.reason, row.answered_by, row.answered_at = outcome.value, reason, by, utcnow()
+        self.session.flush()
+        return before
+
+    def report_back(self, consultation_id: str) -> tuple[str, str, dt.datetime] | None:
+        """(summary, published by, published at) of the published report-back, if any."""
+        row = self.session.get(ReportBackRow, consultation_id)
+        return None if row is None else (row.summary, row.published_by, utc_aware(row.published_at))
+
+    def publish_report_back(self, consultation_id: str, summary: str, by: str) -> None:
+        """Publish (or re-publish with a new summary) the consultation's report-back."""
+        row = self.session.get(ReportBackRow, consultation_id)
+        if row is None:
+            row = ReportBackRow(consultation_id=consultation_id)
+            self.session.add(row)
+        row.summary, row.published_by, row.published_at = summary, by, utcnow()
+        self.session.flush()

@@ -1,4 +1,5 @@
-"""Tables of the web app: accounts, per-mission roles, API tokens, sessions and login attempts.
+"""Tables of the web app: accounts, per-mission roles, API tokens, sessions and login attempts, and the
+identities accounts sign in with through OpenID Connect (with the sign-ins under way).
 
 Secrets are never stored: passwords as argon2 hashes, session ids and API tokens as SHA-256 digests.
 """
@@ -75,6 +76,33 @@ class LoginAttemptRow(Base):
     address: Mapped[str] = mapped_column(String(100))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserIdentityRow(Base):
+    """An account's identity at an OpenID Connect provider: its subject, stable where names change."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OidcLoginRow(Base):
+    """An OpenID Connect sign-in under way: kept server-side (so any worker may take the callback) until
+    the provider sends the browser back, used once, and forgotten after a few minutes."""
+
+    __tablename__ = "oidc_logins"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True, doc="SHA-256 of the state")
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_url: Mapped[str] = mapped_column(String(2000))
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 # Indexes the web app's pages and the monitoring board need on the core tables (web_0001, web_0002).

@@ -36,7 +36,14 @@ from missionboard.errors import (
     WorkspaceFull,
     WorkspaceReadOnly,
 )
-from missionboard.store import analytics_tables, consult_tables, mapping_tables, monitoring_tables, web_tables  # noqa: F401  (every table on the metadata)
+from missionboard.store import (  # noqa: F401  (every table on the metadata)
+    analytics_tables,
+    consult_tables,
+    mapping_tables,
+    monitoring_tables,
+    review_tables,
+    web_tables,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = int(os.environ.get("MISSIONBOARD_BUSY_TIMEOUT_MS", "10000"))

@@ -22,6 +22,7 @@ from missionboard.services import decisions as decision_service
 from missionboard.services import explorer
 from missionboard.services import ingest as ingest_service
 from missionboard.services import mapping as mapping_service
+from missionboard.services import review as review_service
 from missionboard.services.accounts import Account, Role
 from missionboard.store.workspace import Workspace
 
@@ -312,3 +313,49 @@ def _discard(folder: Path) -> None:
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the review queue together: comments and assigned queues ---------------------------------------
+
+
+def comment_on_link(workspace: Workspace, account: Account, link_id: int, *, text: str) -> int:
+    """Comment on a link; reviewers of its mission (admins for other taxonomies) may, and a hidden
+    mission's link is answered as not found. Returns the link's id."""
+    reviewable_link(workspace, account, link_id)
+    review_service.comment(workspace, link_id, text, user=account.username)
+    return link_id
+
+
+def _refuse_hidden_mission(workspace: Workspace, account: Account, mission_id: str) -> None:
+    """A mission the caller may not see is answered as if it did not exist (as ``_refuse_hidden``)."""
+    from missionboard.services import missions as mission_service
+
+    if account.is_admin or account.has(mission_id, Role.VIEWER):
+        return
+    if not mission_service.get_mission(workspace, mission_id).mission.public:
+        raise NotFound(f"no mission '{mission_id}' in this workspace (see 'missionboard mission list')")
+
+
+def assign_queue(
+    workspace: Workspace, account: Account, mission_id: str, *, assignee: str, goal: str | None
+) -> review_service.ReviewAssignment:
+    """Assign a mission's review queue (or one goal's) to a reviewer; its editors, owners and admins may."""
+    _refuse_hidden_mission(workspace, account, mission_id)
+    account.require(mission_id, Role.EDITOR, "assign review queues")
+    if not assignee:
+        raise InputError(Problem("request", None, "assignee", "choose whom to assign the queue to"))
+    return review_service.assign(workspace, mission_id, assignee, goal=goal or None, user=account.username)
+
+
+def finish_assignment(
+    workspace: Workspace, account: Account, assignment_id: int
+) -> review_service.ReviewAssignment:
+    """Mark an assigned queue done; the assignee may, and the mission's editors, owners and admins."""
+    found = review_service.assignment(workspace, assignment_id)
+    try:
+        _refuse_hidden_mission(workspace, account, found.mission_id)
+    except NotFound:
+        raise NotFound(f"no review assignment with id {assignment_id}") from None
+    if found.assignee != account.username:
+        account.require(found.mission_id, Role.EDITOR, "finish a colleague's review assignment")
+    return review_service.finish(workspace, assignment_id, user=account.username)

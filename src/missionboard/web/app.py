@@ -32,6 +32,7 @@ from missionboard.web import (
     import_pages,
     learning_pages,
     mission_pages,
+    oidc,
     project_pages,
     review_pages,
 )
@@ -49,6 +50,7 @@ from missionboard.web.security import (
 HERE = Path(__file__).parent
 PAGES = (
     account_pages.router,
+    oidc.router,
     compare_pages.router,
     board_pages.router,
     learning_pages.router,
@@ -213,7 +215,8 @@ def create_app(
 ) -> FastAPI:
     """The web app over ``workspace``. ``secure_cookies=False`` only for plain HTTP on loopback;
     ``prewarm`` fills the explorer's facets and the mission trees in the background at start;
-    ``settings`` (default: from the environment) gives the request-body limits."""
+    ``settings`` (default: from the environment) gives the request-body limits, the public base URL of
+    links that leave the app and the OpenID Connect sign-in."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -232,7 +235,10 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.workspace = workspace
-    app.state.config = WebConfig(secure_cookies=secure_cookies)
+    app.state.settings = settings  # sign-in through OpenID Connect reads its settings here
+    app.state.config = WebConfig(
+        secure_cookies=secure_cookies, public_base_url=settings.public_base_url or ""
+    )
     app.state.cache = TtlCache(300, stamp=workspace.changes)  # follows writes of other processes
     app.state.facets = TtlCache(300, stamp=workspace.changes)
     app.state.warm = threading.Event()

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from missionboard.domain.consultations import (
+    ANSWERABLE,
     LANGUAGES,
     MAX_TEXT,
     Answer,
@@ -39,6 +40,7 @@ from missionboard.domain.consultations import (
     Invitation,
     Proposal,
     ProposalKind,
+    ProposalOutcome,
     Question,
     QuestionKind,
     Rating,
@@ -80,6 +82,8 @@ MESSAGES = {
     "hidden": "Response hidden: it no longer counts in the synthesis.",
     "unhidden": "Response shown again: it counts in the synthesis.",
     "erased": "Response erased.",
+    "answered": "Answer saved: participants read it once the report-back is published.",
+    "published": "Report-back published: participants see it on the consultation's page.",
 }
 SCALE = (1, 2, 3, 4, 5)
 OPEN_PROPOSALS = 12
@@ -155,7 +159,7 @@ def synthesis_of(request: Request, consultation: Consultation) -> Synthesis:
 
 
 def _link(request: Request, consultation_id: str, token: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/c/{consultation_id}?{urlencode({'t': token})}"
+    return _public_url(request, f"/c/{consultation_id}?{urlencode({'t': token})}")
 
 
 # --- owner: list and open ------------------------------------------------------------------------
@@ -565,6 +569,73 @@ def _adopt(request: Request, consultation_id: str, form: FormData) -> Response:
     return redirect(f"/missions/{saved.mission_id}/history", "saved")
 
 
+@router.get("/consultations/{consultation_id}/report-back", response_class=HTMLResponse)
+def report_back_page(request: Request, consultation_id: str) -> Response:
+    """The organisers' page: every proposal with what became of it, answer forms, and the summary to
+    publish once the consultation is closed."""
+    consultation = _consultation(request, consultation_id)
+    account = _may_read(request, consultation)
+    return _owner_page(
+        request,
+        "consult_report_back.html",
+        consultation=consultation,
+        mission=_mission_of(request, consultation).mission,
+        report=service.report_back(workspace_of(request), consultation_id),
+        outcomes=[o.value for o in ANSWERABLE if o is not ProposalOutcome.ADOPTED],
+        may_answer=account.has(consultation.mission_id, Role.EDITOR),
+        public_link=_public_url(request, f"/c/{consultation_id}/outcome"),
+    )
+
+
+@router.post("/consultations/{consultation_id}/answers")
+async def answer_post(request: Request, consultation_id: str) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_answer, request, consultation_id, form)
+
+
+def _answer(request: Request, consultation_id: str, form: FormData) -> Response:
+    account = check_csrf(request, form)
+    consultation = _consultation(request, consultation_id)
+    _may_write(account, consultation, "answer proposals")
+    try:
+        response_id = int(str(form.get("response_id", "")))
+        index = int(str(form.get("index", "")))
+    except ValueError as exc:
+        raise InputError(Problem("form", None, "response_id", "must name a response and a proposal")) from exc
+    service.answer_proposal(
+        workspace_of(request),
+        consultation_id,
+        response_id,
+        index,
+        str(form.get("outcome", "")),
+        str(form.get("reason", "")),
+        user=account.username,
+    )
+    return redirect(f"/consultations/{consultation_id}/report-back#p-{response_id}-{index}", "answered")
+
+
+@router.post("/consultations/{consultation_id}/report-back")
+async def report_back_post(request: Request, consultation_id: str) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_publish, request, consultation_id, form)
+
+
+def _publish(request: Request, consultation_id: str, form: FormData) -> Response:
+    account = check_csrf(request, form)
+    consultation = _consultation(request, consultation_id)
+    _may_write(account, consultation, "report back to participants")
+    service.publish_report_back(
+        workspace_of(request), consultation_id, str(form.get("summary", "")), user=account.username
+    )
+    return redirect(f"/consultations/{consultation_id}/report-back", "published")
+
+
+def _public_url(request: Request, path: str) -> str:
+    """The address participants use: the configured public base URL, else this request's."""
+    base = str(getattr(request.app.state.config, "public_base_url", "") or "").rstrip("/")
+    return (base or str(request.base_url).rstrip("/")) + path
+
+
 @router.get("/consultations/{consultation_id}/report.pdf")
 def report_pdf(request: Request, consultation_id: str) -> Response:
     consultation = _consultation(request, consultation_id)
@@ -724,7 +795,17 @@ def _gate(
     today = dt.date.today()
     if not consultation.accepts_responses(today):
         if consultation.status is ConsultationStatus.CLOSED or today > consultation.closes_on:
-            return refuse("closed", 410)
+            published = service.report_back(workspace_of(request), consultation.id).published
+            page = _public(
+                request,
+                consultation,
+                lang,
+                "consult_public_message.html",
+                status_code=410,
+                reason="closed",
+                outcome=published,
+            )
+            return page, None
         return refuse("not_yet", 403)
     if consultation.audience is not Audience.INVITED:
         return None, None
@@ -770,6 +851,32 @@ def _form_context(consultation: Consultation, mission: MissionVersion) -> dict[s
         "default_prompts": {q.id: q.prompt for q in default_questions()},
         "anchors": _anchors(consultation, mission),
     }
+
+
+@router.get("/c/{consultation_id}/outcome", response_class=HTMLResponse)
+def outcome_page(request: Request, consultation_id: str) -> Response:
+    """What was done with the input, once the organisers published it: for everyone who took part or
+    was invited (the invitation links lead here once the consultation is closed)."""
+    consultation = _open_consultation(request, consultation_id)
+    lang = _language(request, consultation)
+    if consultation is None:
+        return _not_found(request, lang)
+    report = service.report_back(workspace_of(request), consultation_id)
+    if not report.published:
+        return _public(
+            request, consultation, lang, "consult_public_message.html", status_code=404, reason="no_outcome"
+        )
+    return _public(
+        request,
+        consultation,
+        lang,
+        "consult_public_outcome.html",
+        report=report,
+        adopted=report.of(ProposalOutcome.ADOPTED),
+        considered=report.of(ProposalOutcome.CONSIDERED),
+        declined=report.of(ProposalOutcome.DECLINED),
+        open_count=report.count(ProposalOutcome.OPEN),
+    )
 
 
 @router.get("/c/{consultation_id}", response_class=HTMLResponse)

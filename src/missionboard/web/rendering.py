@@ -46,6 +46,9 @@ MESSAGES = {
     "appeal": "Appeal lodged.",
     "ruling": "Appeal ruled on.",
     "password": "Password changed.",
+    "commented": "Comment added.",
+    "assigned": "Review queue assigned.",
+    "assignment_done": "Assignment marked as done.",
 }
 
 

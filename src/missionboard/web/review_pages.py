@@ -1,5 +1,7 @@
 """The review queue: a mission's proposed links, most uncertain first, with the project's own text and the
-evidence marked in it; reviewed one by one or, after a confirmation, a ticked set at once."""
+evidence marked in it; reviewed one by one or, after a confirmation, a ticked set at once. Reviewers comment
+on links; editors, owners and admins assign the queue (or one goal's part of it) to a reviewer, who finds
+it under "Assigned to you"."""
 
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from starlette.datastructures import FormData
 from missionboard.domain.mapping import mission_of_taxonomy, mission_taxonomy
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.errors import InputError, Problem
-from missionboard.services import explorer
+from missionboard.services import accounts, explorer
 from missionboard.services import missions as mission_service
-from missionboard.services.accounts import Account, Role
+from missionboard.services import review as review_service
+from missionboard.services.accounts import RANK, Account, Role
+from missionboard.services.review import ReviewAssignment
 from missionboard.web.figures import clear_caches, visible_mission
 from missionboard.web.highlight import evidence_terms, highlight
 from missionboard.web.rendering import check_csrf, redirect, render
@@ -64,8 +68,11 @@ def goal_cards(mission: Mission) -> dict[str, GoalCard]:
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, mission: str = "", status: str = "proposed", page: int = 1) -> Response:
+def review_page(
+    request: Request, mission: str = "", status: str = "proposed", page: int = 1, goal: str = ""
+) -> Response:
     account = require_account(request)
+    workspace = workspace_of(request)
     choices = reviewable_missions(request, account)
     if not mission and choices:
         mission = choices[0].mission_id
@@ -76,17 +83,20 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
     if mission:
         current = visible_mission(request, mission)
         account.require(mission, Role.REVIEWER, "review links")
-        with workspace_of(request).reading() as session:
+        with workspace.reading() as session:
             links = explorer.query_links(
                 session,
                 taxonomy=mission_taxonomy(mission),
                 status=status or None,
+                goal=goal or None,
                 by_uncertainty=True,
                 page=max(1, page),
                 per_page=20,
             )
             texts = explorer.project_texts(session, {int(link["project_id"]) for link in links.rows})
             progress = explorer.review_progress(session, mission_taxonomy(mission))
+    may_assign = bool(mission) and account.has(mission, Role.EDITOR)
+    titles = {v.mission_id: v.mission.title for v in choices}
     return render(
         request,
         "review.html",
@@ -95,11 +105,39 @@ def review_page(request: Request, mission: str = "", status: str = "proposed", p
         current=current,
         links=links,
         status=status,
+        goal=goal,
+        query=urlencode({"mission": mission, "status": status, **({"goal": goal} if goal else {})}),
         texts=texts,
         progress=progress,
         goals=goal_cards(current.mission) if current else {},
         marked=lambda text, evidence: highlight(text, evidence_terms(evidence)),
+        comments=review_service.comments(workspace, [int(link["id"]) for link in links.rows])
+        if links
+        else {},
+        comment_limit=review_service.COMMENT_LIMIT,
+        assigned=[
+            a
+            for a in review_service.assignments(workspace, assignee=account.username)
+            if a.mission_id in titles
+        ],
+        titles=titles,
+        queue_url=assigned_queue,
+        may_assign=may_assign,
+        reviewers=_reviewers(request, mission) if may_assign else [],
+        queue_assignments=review_service.assignments(workspace, mission_id=mission) if may_assign else [],
     )
+
+
+def assigned_queue(assignment: ReviewAssignment) -> str:
+    """The address of an assigned queue: the mission's, narrowed to the goal where one is set."""
+    query = {"mission": assignment.mission_id, **({"goal": assignment.goal} if assignment.goal else {})}
+    return f"/review?{urlencode(query)}"
+
+
+def _reviewers(request: Request, mission_id: str) -> list[str]:
+    """The mission's members who may review its links: a queue can be assigned to them."""
+    members = accounts.mission_members(workspace_of(request), mission_id)
+    return [name for name, role in members if RANK[role] >= RANK[Role.REVIEWER]]
 
 
 @router.post("/review/bulk")
@@ -137,6 +175,58 @@ def _review_bulk(request: Request, form: FormData) -> Response:
 
 def _safe_back(back: str) -> str:
     return back if back.startswith("/") and not back.startswith("//") else "/review"
+
+
+@router.post("/review/assignments")
+async def assign_post(request: Request) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_assign, request, form)
+
+
+def _assign(request: Request, form: FormData) -> Response:
+    """Assign the mission's queue (or one goal's) to one of its reviewers: editors, owners and admins."""
+    from missionboard.web.actions import assign_queue
+
+    account = check_csrf(request, form)
+    mission = str(form.get("mission", ""))
+    assign_queue(
+        workspace_of(request),
+        account,
+        mission,
+        assignee=str(form.get("assignee", "")).strip(),
+        goal=str(form.get("goal", "")).strip() or None,
+    )
+    return redirect(f"/review?{urlencode({'mission': mission})}", "assigned")
+
+
+@router.post("/review/assignments/{assignment_id}/finish")
+async def finish_post(request: Request, assignment_id: int) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_finish, request, assignment_id, form)
+
+
+def _finish(request: Request, assignment_id: int, form: FormData) -> Response:
+    """Mark an assigned queue done: its assignee, or the mission's editors, owners and admins."""
+    from missionboard.web.actions import finish_assignment
+
+    account = check_csrf(request, form)
+    finish_assignment(workspace_of(request), account, assignment_id)
+    return redirect(_safe_back(str(form.get("back", ""))), "assignment_done")
+
+
+@router.post("/review/{link_id}/comments")
+async def comment_post(request: Request, link_id: int) -> Response:
+    form = await request.form()
+    return await run_in_threadpool(_comment, request, link_id, form)
+
+
+def _comment(request: Request, link_id: int, form: FormData) -> Response:
+    """Comment on a link of the queue: reviewers of its mission."""
+    from missionboard.web.actions import comment_on_link
+
+    account = check_csrf(request, form)
+    comment_on_link(workspace_of(request), account, link_id, text=str(form.get("text", "")))
+    return redirect(_safe_back(str(form.get("back", ""))), "commented")
 
 
 @router.post("/review/{link_id}")

@@ -35,6 +35,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 class WebConfig:
     secure_cookies: bool = True
     title: str = "missionboard"
+    public_base_url: str = ""
+    """Where people reach the app (``https://missions.agency.example``), for links that leave it:
+    invitations, the report-back. Empty: the address of the request that makes the link."""
 
 
 @dataclass
