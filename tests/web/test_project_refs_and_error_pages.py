@@ -27,7 +27,7 @@ def test_an_unknown_project_reference_is_a_404_that_says_how_to_name_one(web: We
     answer = web.client.get("/api/v1/projects/test:NOPE", headers=headers)
     assert answer.status_code == 404
     assert "source:source_id" in answer.json()["error"]
-    assert web.client.get("/api/v1/projects/99999999999999999999", headers=headers).status_code == 404
+    assert web.client.get("/api/v1/projects/99999999999999999999", headers=headers).status_code == 422
 
 
 def test_an_error_page_keeps_the_signed_in_navigation_and_says_its_message_once(web: Web) -> None:

@@ -306,8 +306,49 @@ def actor_network(
             },
             how,
         ),
+        "graph": _drawn_graph(con, graph),
     }
     return section, arrays
+
+
+def _drawn_graph(con: duckdb.DuckDBPyConnection, graph: ActorGraph, limit: int = 40) -> dict[str, Any]:
+    """The ``limit`` actors with the most collaborators and the links between them, for a drawing:
+    nodes ``{name, helix, degree}``, edges ``{u, v, weight}`` (names; shared projects)."""
+    n = len(graph.nodes)
+    if n == 0 or len(graph.u) == 0:
+        return {"nodes": [], "edges": []}
+    degree = np.bincount(graph.u, minlength=n) + np.bincount(graph.v, minlength=n)
+    top = np.argsort(-degree, kind="stable")[:limit]
+    top = top[degree[top] > 0]
+    ids = [int(graph.nodes[i]) for i in top]
+    details = {
+        int(r["actor_id"]): r
+        for r in rows(
+            con,
+            "SELECT a.id AS actor_id, a.name, a.helix FROM actors a WHERE a.id IN (SELECT unnest($ids))",
+            {"ids": ids},
+        )
+    }
+    names: dict[int, str] = {}
+    seen: set[str] = set()
+    for index, actor in zip(top.tolist(), ids, strict=True):
+        name = str(details.get(actor, {}).get("name") or f"actor {actor}")
+        names[index] = name if name not in seen else f"{name} (#{actor})"
+        seen.add(names[index])
+    chosen = np.zeros(n, dtype=bool)
+    chosen[top] = True
+    keep = chosen[graph.u] & chosen[graph.v]
+    edges = [
+        {"u": names[int(a)], "v": names[int(b)], "weight": float(w)}
+        for a, b, w in zip(
+            graph.u[keep].tolist(), graph.v[keep].tolist(), graph.w[keep].tolist(), strict=True
+        )
+    ]
+    nodes = [
+        {"name": names[i], "helix": details.get(actor, {}).get("helix"), "degree": int(degree[i])}
+        for i, actor in zip(top.tolist(), ids, strict=True)
+    ]
+    return {"nodes": nodes, "edges": edges}
 
 
 def betweenness(adjacency: np.ndarray, k: int | None = None, *, seed: int = 42) -> np.ndarray:

@@ -17,7 +17,7 @@ from pydantic import JsonValue
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
-from missionboard.errors import NotFound
+from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store.explorer import (
     COUNT_CAP,
     EXPORT_COLUMNS,
@@ -40,6 +40,7 @@ from missionboard.store.explorer import (
     ProjectRecord,
     ProjectSummary,
     TopProject,
+    ViewSummary,
 )
 from missionboard.store.workspace import Session, Workspace
 
@@ -65,6 +66,7 @@ __all__ = [
     "ProjectSummary",
     "ReviewProgress",
     "TopProject",
+    "ViewSummary",
     "audit_events",
     "facets",
     "import_runs",
@@ -83,6 +85,7 @@ __all__ = [
     "review_progress",
     "shows_taxonomy",
     "top_projects",
+    "view_summary",
     "visible_evidence",
     "visible_goals",
 ]
@@ -104,6 +107,12 @@ def iter_projects(
 ) -> Iterator[ProjectSummary]:
     """Every project of the view in its order (for exports), streamed in batches."""
     return ExplorerStore(session).iter_projects(f, visible=visible, limit=limit)
+
+
+def view_summary(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> ViewSummary:
+    """The explorer's charts of the view ``f``: projects per start year and budget per funder (top 10),
+    over every matching project; only links to missions in ``visible`` (None: all) count in the filters."""
+    return ExplorerStore(session).summary(f, visible)
 
 
 def facets(workspace: Workspace) -> Facets:
@@ -159,8 +168,10 @@ def project_id_of(workspace: Workspace, ref: str) -> int:
     it) or a source id; ``NotFound`` where none matches."""
     from missionboard.store.mapping import MappingStore
 
+    if ref.isdigit() and int(ref) > 2**62:  # beyond any row id the databases can hold
+        raise InputError(Problem("path", None, "project", "a number in the request is out of range"))
     found = None
-    if len(ref) <= 1000 and not (ref.isdigit() and int(ref) > 2**62):  # no row has such a number
+    if len(ref) <= 1000:
         with workspace.reading() as session:
             found = MappingStore(session).find_project(ref)
     if found is None:

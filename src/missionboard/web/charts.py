@@ -18,6 +18,17 @@ ACCENT = "#0b5cad"
 TARGET = "#1d6b33"
 BAND = "#b9d3ee"
 GRID = "#d5dae0"
+EDGE = "#9aa4ae"
+
+GROUP_COLOURS = {
+    "research": "#0b5cad",
+    "industry": "#b35c00",
+    "government": "#1d6b33",
+    "civil_society": "#7a3e9d",
+    "funder": "#12263f",
+}
+"""Node colours of the network chart by helix type (anything else: ``OTHER``)."""
+OTHER = "#8a949e"
 
 
 def _num(value: Any) -> float | None:
@@ -260,3 +271,127 @@ def indicator(objective: dict[str, Any], series: Sequence[dict[str, Any]]) -> Ma
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def network(
+    nodes: Sequence[dict[str, Any]],
+    edges: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    label: str = "name",
+    degree: str = "degree",
+    group: str | None = "helix",
+    weight: str = "weight",
+    unit: str = "collaborators",
+    limit: int = 40,
+    labelled: int = 10,
+) -> Markup:
+    """A network as nodes and lines: the ``limit`` nodes of highest ``degree`` and the ``edges`` (dicts
+    with ``u`` and ``v``, the nodes' ``label``, and a ``weight``) between them, placed by a spring layout
+    with a fixed seed (the same data always gives the same drawing). Node size follows the degree, colour
+    the ``group`` (helix type), the ``labelled`` largest are named in words, and each node's title gives
+    its name and degree."""
+    chosen = sorted(
+        ((str(n.get(label) or "unknown"), _num(n.get(degree)) or 0.0, n) for n in nodes if n.get(label)),
+        key=lambda item: (-item[1], item[0]),
+    )[:limit]
+    if not chosen:
+        return Markup('<p class="muted">No data.</p>')
+    names = {name for name, _, _ in chosen}
+    links: dict[tuple[str, str], float] = {}
+    for e in edges:
+        u, v = str(e.get("u")), str(e.get("v"))
+        if u != v and u in names and v in names:
+            key = (min(u, v), max(u, v))
+            links[key] = links.get(key, 0.0) + max(_num(e.get(weight)) or 1.0, 0.0)
+    position = _spring_layout([name for name, _, _ in chosen], links)
+    width, height, pad = 760, 460, 70
+    heaviest = max(links.values(), default=1.0) or 1.0
+    biggest = max(d for _, d, _ in chosen) or 1.0
+
+    def at(name: str) -> tuple[float, float]:
+        x, y = position[name]
+        return pad + (width - 2 * pad) * (x + 1) / 2, pad / 2 + (height - 1.5 * pad) * (y + 1) / 2
+
+    groups = sorted({_group(n, group) for _, _, n in chosen})
+    caption = (
+        f"{title}; node size: {unit}"
+        + ("; colour: " + ", ".join(human(g) for g in groups) if group else "")
+        + (f"; the {len(chosen)} with most {unit}" if len(chosen) == limit else "")
+    )
+    parts = [
+        f'<svg class="chart network" role="img" aria-label="{escape(caption)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet"><title>{escape(caption)}</title><g>'
+    ]
+    for (u, v), w in sorted(links.items()):
+        (x1, y1), (x2, y2) = at(u), at(v)
+        parts.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{EDGE}" '
+            f'stroke-opacity="0.55" stroke-width="{0.6 + 2.4 * w / heaviest:.2f}"></line>'
+        )
+    parts.append("</g>")
+    labels = []
+    for rank, (name, value, node) in enumerate(chosen):
+        x, y = at(name)
+        radius = 4 + 12 * (value / biggest) ** 0.5
+        kind = _group(node, group)
+        colour = GROUP_COLOURS.get(kind, OTHER) if group else ACCENT
+        what = f" ({human(kind)})" if group else ""
+        parts.append(
+            f'<circle class="node" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" '
+            f'fill-opacity="0.85" stroke="#fff" stroke-width="1">'
+            f"<title>{escape(name)}{escape(what)}: {compact(value)} {escape(unit)}</title></circle>"
+        )
+        if rank < labelled:  # drawn after every node, so that no node hides a name
+            labels.append(
+                f'<text x="{x:.1f}" y="{y - radius - 4:.1f}" text-anchor="middle" font-size="11" fill="{INK}" '
+                f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(wrapped(name, 34, 1)[0])}</text>'
+            )
+    parts += [*labels, "</svg>"]
+    if group:
+        keys = "".join(
+            f'<li><svg width="12" height="12" aria-hidden="true"><circle cx="6" cy="6" r="5" '
+            f'fill="{GROUP_COLOURS.get(g, OTHER)}"></circle></svg> {escape(human(g))}</li>'
+            for g in groups
+        )
+        parts.append(f'<ul class="chart-legend">{keys}</ul>')
+    return Markup("".join(parts))
+
+
+def _group(node: dict[str, Any], key: str | None) -> str:
+    return str(node.get(key) or "unknown") if key else ""
+
+
+def _spring_layout(names: list[str], links: dict[tuple[str, str], float]) -> dict[str, tuple[float, float]]:
+    """Positions in [-1, 1]² from networkx's spring layout, seeded (the same network, the same picture);
+    nodes without a line stand in a row along the bottom, so that they do not squeeze the rest."""
+    import networkx as nx  # late: only the pages that draw a network pay for the import
+
+    linked = sorted({name for pair in links for name in pair}, key=names.index)
+    alone = [name for name in names if name not in set(linked)]
+    found: dict[str, tuple[float, float]] = {}
+    if len(linked) > 1:
+        graph: nx.Graph[str] = nx.Graph()
+        graph.add_nodes_from(linked)
+        heaviest = max(links.values(), default=1.0) or 1.0
+        graph.add_weighted_edges_from((u, v, 0.2 + w / heaviest) for (u, v), w in sorted(links.items()))
+        spread = 2.0 / len(linked) ** 0.5
+        placed = nx.spring_layout(graph, k=spread, seed=42, weight="weight", iterations=200)
+        found = {name: (float(placed[name][0]), float(placed[name][1])) for name in linked}
+    bottom = 1.0 if alone else None
+    if found:
+        xs, ys = [p[0] for p in found.values()], [p[1] for p in found.values()]
+        top = 0.7 if alone else 1.0  # leave the bottom row to the nodes without a line
+        found = {
+            n: (_fit(x, min(xs), max(xs)), _fit(y, min(ys), max(ys), top)) for n, (x, y) in found.items()
+        }
+    for i, name in enumerate(alone):
+        found[name] = (_fit(i + 0.5, 0, len(alone)) if len(alone) > 1 else 0.0, bottom or 1.0)
+    return found
+
+
+def _fit(value: float, low: float, high: float, top: float = 1.0) -> float:
+    """``value`` from [low, high] to [-1, top] (the middle where low = high)."""
+    if high == low:
+        return (top - 1) / 2
+    return -1 + (top + 1) * (value - low) / (high - low)

@@ -15,12 +15,12 @@ from missionboard.domain.missions import Direction, Mission, MissionStatus, Miss
 from missionboard.domain.portfolio_rule import DEFAULT_RULE
 from missionboard.domain.story import NO_WEAK_LINK
 from missionboard.errors import EditConflict, InputError, LoginRequired, NotAvailable, Problem
-from missionboard.services import accounts, learning
+from missionboard.services import accounts, explorer, learning
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Role
 from missionboard.services.missions import dump_mission, parse_mission
 from missionboard.services.story import mission_story
-from missionboard.web import forms
+from missionboard.web import charts, forms
 from missionboard.web.figures import (
     SECTIONS,
     clear_caches,
@@ -36,6 +36,9 @@ from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import caller, require_account, workspace_of
 
 router = APIRouter(include_in_schema=False)
+
+EVERY_ROW = 1_000_000
+"""The printable report is the complete record: its lists stop here (in practice, never)."""
 
 
 NEW_MISSION = """mission:
@@ -159,18 +162,22 @@ def mission_insights(request: Request, mission_id: str, fragment: bool = False, 
         mission=current.mission,
         insights={key: section(request, mission_id, key) for key in SECTIONS if part in ("", key)},
         check=quality(request, mission_id) if part in ("", "quality") else None,
+        network_chart=charts.network,
     )
 
 
 @router.get("/missions/{mission_id}/report", response_class=HTMLResponse)
 def mission_report(request: Request, mission_id: str) -> Response:
     current = visible_mission(request, mission_id)
+    with workspace_of(request).reading() as session:  # the report lists every decision, not the latest
+        decisions = explorer.mission_decisions(session, current.mission, limit=EVERY_ROW)
     return render(
         request,
         "report.html",
         version=current,
         mission=current.mission,
-        **tree_data(request, current, limit=10),
+        **{**tree_data(request, current, limit=10), "decisions": decisions},
+        network_chart=charts.network,
         check=quality(request, mission_id),
         insights=insights(request, mission_id),
         story=mission_story(workspace_of(request), mission_id),

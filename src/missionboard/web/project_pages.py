@@ -74,6 +74,7 @@ def explorer_page(request: Request) -> Response:
         except InputError as exc:  # e.g. a mission that does not exist: say so, show everything
             view, problems = explorer.ProjectFilter(), exc.problems
             page = explorer.query_projects(session, view, visible)
+        summary = explorer.view_summary(session, view, visible)
     facets = request.app.state.facets.get("facets", lambda: explorer.facets(workspace))
     if visible is not None:  # goals of hidden (or deleted) missions are not offered
         facets = dataclasses.replace(facets, goal=explorer.visible_goals(facets.goal, visible))
@@ -82,6 +83,7 @@ def explorer_page(request: Request) -> Response:
         "explorer.html",
         view=view,
         page=page,
+        summary=summary,
         facets=facets,
         problems=problems,
         sorts=list(explorer.SORTS),
