@@ -67,11 +67,14 @@ HUMAN_LABELS = {
 
 
 def human(label: str) -> str:
-    """A stored code as words: ``rd_grant`` → "R&D grant", ``other_public`` → "Other public"."""
+    """A stored code as words: ``rd_grant`` → "R&D grant", ``other_public`` → "Other public",
+    ``development`` → "Development"; names (with capitals or spaces) stay as they are."""
     known = HUMAN_LABELS.get(label.strip().lower())
     if known:
         return known
-    if "_" in label and (label == label.lower() or label.isupper()):
+    if ("_" in label and (label == label.lower() or label.isupper())) or (
+        label.isalpha() and label.islower()
+    ):
         words = label.replace("_", " ").strip().lower()
         return words[:1].upper() + words[1:]
     return label
@@ -105,10 +108,12 @@ def bars(
     share_of: str | None = None,
     unit: str = "",
     limit: int = 12,
+    narrow: bool = False,
 ) -> Markup:
     """Horizontal bars of ``value`` per ``label`` (with the share as a percentage where given, and what
     it is a share of). Labels are shown in words, wrapped on two lines, and whole on hover; the values
-    get the room they need so that none is cut."""
+    get the room they need so that none is cut. ``narrow``: drawn for half a page's width, so that its
+    text keeps a readable size there."""
     items = [
         (
             human(str(r.get(label) or "unknown")),
@@ -124,7 +129,7 @@ def bars(
         (compact(v) + (f" {unit}" if unit else "")) + (f" ({f * 100:.0f} %)" if f is not None else "")
         for _, v, f in items
     ]
-    row_h, left, width = 34, 190, 520
+    row_h, left, width = (34, 150, 200) if narrow else (34, 190, 520)
     room = 8 + 7 * max(len(t) for t in texts)  # about 7 px a character at 12 px
     height = row_h * len(items) + 8
     caption = f"{title}" + (f"; percentages: share of {share_of}" if share_of and share else "")
@@ -135,7 +140,7 @@ def bars(
     for i, ((name, number, _fraction), text) in enumerate(zip(items, texts, strict=True)):
         y = 4 + i * row_h
         w = max(1.0, width * number / top)
-        lines = wrapped(name)
+        lines = wrapped(name, 20 if narrow else 26)
         first = y + (15 if len(lines) == 1 else 10)
         spans = "".join(
             f'<tspan x="{left - 6}" y="{first + k * 13}">{escape(line)}</tspan>'

@@ -27,6 +27,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(
     bars=charts.bars, columns=charts.columns, indicator_chart=charts.indicator, compact=charts.compact
 )
+templates.env.filters["human"] = charts.human  # stored codes in words: rd_grant → "R&D grant"
 
 
 MESSAGES = {
