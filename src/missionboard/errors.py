@@ -26,6 +26,7 @@ matching the English message. Anything that is not a ``MissionboardError`` is a 
     ├── Forbidden                     2  403  auth.forbidden
     ├── CsrfFailed                    2  403  auth.csrf_failed
     ├── RateLimited                   2  429  consultation.rate_limited (params: retry_after)
+    ├── ProviderUnreachable           2  502  auth.provider_unreachable
     ├── NotAvailable                  2  501  service.not_available
     ├── ModelUnavailable              2  400  mapping.model_unavailable
     ├── ReportUnavailable             2  400  reports.pdf_unavailable
@@ -306,6 +307,15 @@ class RateLimited(MissionboardError):
         return {"retry_after": self.retry_after}
 
 
+class ProviderUnreachable(MissionboardError):
+    """The identity provider's configuration, keys or token endpoint could not be read (the message says
+    which): sign-in through it cannot go on."""
+
+    exit_code = 2
+    http_status = 502
+    key = "auth.provider_unreachable"
+
+
 class NotAvailable(MissionboardError):
     """A section or write whose service is not installed."""
 
@@ -441,6 +451,7 @@ __all__ = [
     "NotAvailable",
     "NotFound",
     "Problem",
+    "ProviderUnreachable",
     "QuerySyntaxError",
     "RateLimited",
     "RecordRejected",

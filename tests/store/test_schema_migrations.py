@@ -100,3 +100,16 @@ def test_the_funding_detail_migration_upgrades_an_existing_workspace_and_downgra
         assert differences == []
     finally:
         reopened.close()
+
+
+def test_the_heads_a_workspace_is_checked_against_are_alembics_own() -> None:
+    """Opening a workspace compares its applied heads with ``SCHEMA_HEADS`` without loading Alembic;
+    a migration added without updating them would upgrade (a no-op) at every open."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from missionboard.store.workspace import MIGRATIONS, SCHEMA_HEADS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert set(ScriptDirectory.from_config(config).get_heads()) == SCHEMA_HEADS

@@ -5,13 +5,20 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
-from missionboard.services import analytics, reports
+
+if TYPE_CHECKING:
+    from missionboard.services import analytics, reports
+else:
+    analytics = lazy.module("missionboard.services.analytics")
+    reports = lazy.module("missionboard.services.reports")
 
 
 class AnalyzeFormat(StrEnum):

@@ -30,7 +30,6 @@ from missionboard.cli import (
 from missionboard.cli.context import AppContext, errors
 from missionboard.errors import MissionboardError
 from missionboard.settings import Settings
-from missionboard.store.workspace import safe_url, workspace_error
 
 app = typer.Typer(
     name="missionboard",
@@ -41,8 +40,8 @@ app = typer.Typer(
 )
 
 
-_opened_url = "(unknown)"
-"""The workspace the running command names, for error messages."""
+_opened_url: str | None = None
+"""The workspace URL the running command names, for error messages (shown without its password)."""
 
 
 def _version(value: bool) -> None:
@@ -89,7 +88,7 @@ def root(
     settings = Settings().model_copy(update=overrides)
     ctx.obj = AppContext(settings=settings, read_only=read_only)
     global _opened_url
-    _opened_url = safe_url(settings.url())
+    _opened_url = settings.url()
 
 
 for module in (
@@ -139,7 +138,10 @@ def _user_error(exc: BaseException) -> MissionboardError | None:
     read-only, full); None for anything else (a bug)."""
     if isinstance(exc, MissionboardError):
         return exc
-    return workspace_error(exc, _opened_url)
+    # the store (and SQLAlchemy) is imported only here and by commands that open a workspace
+    from missionboard.store.workspace import safe_url, workspace_error
+
+    return workspace_error(exc, "(unknown)" if _opened_url is None else safe_url(_opened_url))
 
 
 def _wants_json(args: Sequence[str]) -> bool:

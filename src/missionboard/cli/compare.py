@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markdown import Markdown
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.errors import InputError, Problem
-from missionboard.services.compare import compare_missions
+
+if TYPE_CHECKING:
+    from missionboard.services import compare as service
+else:
+    service = lazy.module("missionboard.services.compare")
 
 
 class CompareFormat(StrEnum):
@@ -44,12 +49,14 @@ def compare(
 
     Example: missionboard compare --format md
     """
-    result = compare_missions(app_context(ctx).workspace(), as_of=_date(as_of))
+    result = service.compare_missions(app_context(ctx).workspace(), as_of=_date(as_of))
     if output_format is CompareFormat.JSON:
         print_json(result.to_dict())
     elif output_format is CompareFormat.MD:
         sys.stdout.write(result.to_markdown())
     else:
+        from rich.markdown import Markdown  # markdown-it: only for this rendering
+
         console.print(Markdown(result.to_markdown()))
 
 

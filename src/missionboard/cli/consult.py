@@ -12,18 +12,24 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.domain.consultations import LANGUAGES, Audience, Consultation, Synthesis
 from missionboard.domain.missions import HelixType, Mission
 from missionboard.errors import InputError, Problem
-from missionboard.services import consultations as service
-from missionboard.services.reports import render_consultation_pdf
+
+if TYPE_CHECKING:
+    from missionboard.services import consultations as service
+    from missionboard.services import reports
+else:
+    service = lazy.module("missionboard.services.consultations")
+    reports = lazy.module("missionboard.services.reports")
 
 consult_app = typer.Typer(
     help="Consultations: ask stakeholders and citizens about a mission, moderate, synthesise, adopt proposals."
@@ -310,7 +316,7 @@ def synthesise(
     consultation = service.get_consultation(ws, consultation_id)
     mission = service.consultation_mission(ws, consultation_id).mission
     if pdf is not None:
-        pdf.write_bytes(render_consultation_pdf(consultation, mission, result))
+        pdf.write_bytes(reports.render_consultation_pdf(consultation, mission, result))
     if format is ReportFormat.JSON:
         print_json(result.model_dump(mode="json"))
     else:

@@ -10,16 +10,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from missionboard.errors import MissionboardError
-from missionboard.services.workspace import Presence, announce, others
 from missionboard.settings import Settings
-from missionboard.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from missionboard.services.workspace import Presence
+    from missionboard.store.workspace import Workspace
 
 
 class OutputFormat(StrEnum):
@@ -51,6 +53,9 @@ class AppContext:
         While the command runs, other processes see it in ``missionboard info``.
         """
         if self._workspace is None:
+            # SQLAlchemy and the store load with the first command that opens a workspace, not with --help
+            from missionboard.store.workspace import Workspace
+
             url = self.settings.url()
             read_only = self.read_only or self._sqlite_not_writable()
             if read_only:
@@ -62,6 +67,8 @@ class AppContext:
 
     def long_write(self, kind: str, detail: dict[str, Any] | None = None) -> None:
         """Announce a long write (import, map …); say on stderr when a web server will have to wait for it."""
+        from missionboard.services.workspace import announce, others
+
         if self.workspace().read_only:
             return  # the write will be refused: nothing to announce, no one will wait
         if self.command is not None:
@@ -77,9 +84,13 @@ class AppContext:
 
     def serving(self, host: str, port: int, workers: int) -> AbstractContextManager[Presence]:
         """While the block runs, ``missionboard info`` of other processes names this web server."""
+        from missionboard.services.workspace import announce
+
         return announce(self.settings.url(), "serve", {"address": f"{host}:{port}", "workers": workers})
 
     def _announce(self, url: str) -> None:
+        from missionboard.services.workspace import announce
+
         if self.command is None:
             return
         path = self.command.command_path.split()

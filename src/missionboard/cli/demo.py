@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, errors
 from missionboard.cli.mission import render_report
 from missionboard.cli.web import DEMO_PASSWORD, DEMO_USER, ensure_demo_account
-from missionboard.services.demo.build import build_demo
-from missionboard.services.missions import check_mission, list_missions
-from missionboard.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from missionboard.services import missions
+    from missionboard.services.demo import build
+    from missionboard.store import workspace as store
+else:
+    missions = lazy.module("missionboard.services.missions")
+    build = lazy.module("missionboard.services.demo.build")
+    store = lazy.module("missionboard.store.workspace")
 
 
 def register(app: typer.Typer) -> None:
@@ -42,15 +50,15 @@ def demo(
         else Path("demo-workspace/missionboard.db")
     )
     started = time.perf_counter()
-    build_demo(path, report=lambda line: errors.print(f"  {line}", highlight=False))
+    build.build_demo(path, report=lambda line: errors.print(f"  {line}", highlight=False))
     console.print(f"demo workspace built at {path} in {time.perf_counter() - started:.1f} s", highlight=False)
-    ws = Workspace.open(f"sqlite:///{path}")
+    ws = store.Workspace.open(f"sqlite:///{path}")
     try:
         ensure_demo_account(ws)
         table = Table("mission", "deadline", "objectives", "quality", "verdict", title="Demo missions")
         reports = []
-        for version in list_missions(ws):
-            report = check_mission(ws, version.mission)
+        for version in missions.list_missions(ws):
+            report = missions.check_mission(ws, version.mission)
             reports.append(report)
             table.add_row(
                 version.mission_id,

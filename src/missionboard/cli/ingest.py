@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, errors, print_json
-from missionboard.domain.records import ImportRun
+from missionboard.domain.records import INGEST_FORMATS, ImportRun
 from missionboard.errors import InputError, MissionboardError
-from missionboard.services import ingest as service
+
+if TYPE_CHECKING:
+    from missionboard.services import ingest as service
+else:
+    service = lazy.module("missionboard.services.ingest")
 
 ingest_app = typer.Typer(
-    help=f"Import portfolio files ({', '.join(service.FORMATS)}) and list past imports.",
+    help=f"Import portfolio files ({', '.join(INGEST_FORMATS)}) and list past imports.",
     no_args_is_help=True,
 )
 rates_app = typer.Typer(
@@ -168,7 +173,7 @@ def _render(run: ImportRun) -> None:
             console.print(f"  {where}:{field} {error['message']}", highlight=False, soft_wrap=True)
 
 
-for _format in service.FORMATS:
+for _format in INGEST_FORMATS:
     ingest_app.command(_format, help=FORMAT_HELP[_format])(_make_command(_format))
 
 

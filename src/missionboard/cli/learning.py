@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.domain.learning import NoteKind, RoundComparison
-from missionboard.services import learning as service
+
+if TYPE_CHECKING:
+    from missionboard.services import learning as service
+else:
+    service = lazy.module("missionboard.services.learning")
 
 learn_app = typer.Typer(
     help="The learning log of a mission: notes linked to what they are about, review rounds."

@@ -7,18 +7,23 @@ import sys
 from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
 from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
-from missionboard.services import mapping as service
-from missionboard.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from missionboard.services import mapping as service
+    from missionboard.store.workspace import Workspace
+else:
+    service = lazy.module("missionboard.services.mapping")
 
 taxonomy_app = typer.Typer(help="Taxonomies of goals to map projects to: built-in, missions, your own YAML.")
 

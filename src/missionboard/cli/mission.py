@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from missionboard.cli import lazy
 from missionboard.cli.context import (
     OutputFormat,
     app_context,
@@ -20,11 +22,14 @@ from missionboard.cli.context import (
     write_atomically,
     write_stdout,
 )
-from missionboard.domain.missions import Mission
-from missionboard.domain.quality import QualityReport, Severity
 from missionboard.errors import InputError, WorkspaceError
-from missionboard.services import missions as service
-from missionboard.services.missions import mission_schema, read_mission
+
+if TYPE_CHECKING:
+    from missionboard.domain.missions import Mission
+    from missionboard.domain.quality import QualityReport
+    from missionboard.services import missions as service
+else:
+    service = lazy.module("missionboard.services.missions")
 
 mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
 
@@ -254,7 +259,7 @@ def check(
     path = Path(target)
     app = app_context(ctx)
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
-        mission = read_mission(path)
+        mission = service.read_mission(path)
         try:
             workspace = app.workspace()
         except WorkspaceError:
@@ -268,10 +273,10 @@ def check(
         render_report(report)
 
 
-SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
 def render_report(report: QualityReport) -> None:
+    from missionboard.domain.quality import Severity  # with the quality rules: only commands that check
+
+    style = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
     console.print(
         f"[bold]{report.mission}[/bold]: score {report.score}/100 — {report.verdict}", highlight=False
     )
@@ -279,7 +284,7 @@ def render_report(report: QualityReport) -> None:
     console.print("  " + "  ".join(f"{name}: {state}" for name, state in summary.items()), highlight=False)
     for f in report.findings:
         console.print(
-            f"  [{SEVERITY_STYLE[f.severity]}]{f.severity:<8}[/] {f.criterion}: {f.message}\n"
+            f"  [{style[f.severity]}]{f.severity:<8}[/] {f.criterion}: {f.message}\n"
             f"           evidence: {f.evidence}\n           suggestion: {f.suggestion}",
             highlight=False,
         )
@@ -290,7 +295,7 @@ def schema(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Print the JSON Schema of the mission file format."""
-    text = json.dumps(mission_schema(), indent=2) + "\n"
+    text = json.dumps(service.mission_schema(), indent=2) + "\n"
     if output:
         write_atomically(output, text)
     else:

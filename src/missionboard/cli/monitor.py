@@ -9,17 +9,23 @@ import math
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import JsonValue
 from rich.markup import escape
 from rich.table import Column, Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import OutputFormat, app_context, console, print_json
 from missionboard.errors import InputError, Problem
-from missionboard.services import decisions as decision_service
-from missionboard.services import monitoring
+
+if TYPE_CHECKING:
+    from missionboard.services import decisions as decision_service
+    from missionboard.services import monitoring
+else:
+    decision_service = lazy.module("missionboard.services.decisions")
+    monitoring = lazy.module("missionboard.services.monitoring")
 
 indicators_app = typer.Typer(
     help="Indicator observations: import series, list them, show one with its history."

@@ -12,12 +12,18 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console
 from missionboard.errors import InputError, MissionboardError, Problem
-from missionboard.services.reports import board_docx, board_paper, board_pptx
+
+if TYPE_CHECKING:
+    from missionboard.services import reports as service
+else:
+    service = lazy.module("missionboard.services.reports")
 
 
 class PaperFormat(StrEnum):
@@ -63,8 +69,8 @@ def report(
         raise InputError(
             Problem("", None, "--output", f"a {chosen.value} file is binary: give a file with -o FILE")
         )
-    paper = board_paper(app_context(ctx).workspace(), mission, as_of=_date(as_of))
-    data = board_docx(paper) if chosen is PaperFormat.DOCX else board_pptx(paper)
+    paper = service.board_paper(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    data = service.board_docx(paper) if chosen is PaperFormat.DOCX else service.board_pptx(paper)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

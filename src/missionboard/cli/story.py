@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markdown import Markdown
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.errors import InputError, Problem
-from missionboard.services.story import mission_story
+
+if TYPE_CHECKING:
+    from missionboard.services import story as service
+else:
+    service = lazy.module("missionboard.services.story")
 
 
 class StoryFormat(StrEnum):
@@ -42,12 +47,14 @@ def story(
 
     Example: missionboard story zero-emission-ferries --format md
     """
-    result = mission_story(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    result = service.mission_story(app_context(ctx).workspace(), mission, as_of=_date(as_of))
     if output_format is StoryFormat.JSON:
         print_json(result.to_dict())
     elif output_format is StoryFormat.MD:
         sys.stdout.write(result.to_markdown())
     else:
+        from rich.markdown import Markdown  # markdown-it: only for this rendering
+
         console.print(Markdown(result.to_markdown()))
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
 from missionboard.errors import InputError, Problem
-from missionboard.services import accounts
-from missionboard.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from missionboard.services import accounts
+    from missionboard.store.workspace import Workspace
+else:
+    accounts = lazy.module("missionboard.services.accounts")  # argon2, SQLAlchemy: loaded by the commands
 
 users_app = typer.Typer(help="Accounts of the web app and API: add, list, give roles, make API tokens.")
 
@@ -123,6 +128,7 @@ def serve_workspace(url: str, *, host: str = "127.0.0.1", port: int = 8000, demo
     account exists and print its login first. Secure cookies unless ``host`` is a loopback address."""
     import uvicorn
 
+    from missionboard.store.workspace import Workspace
     from missionboard.web import create_app
 
     workspace = Workspace.open(url)

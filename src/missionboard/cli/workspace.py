@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.markup import escape
 
+from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
-from missionboard.services.workspace import Presence, workspace_summary
+
+if TYPE_CHECKING:
+    from missionboard.services import workspace as service
+else:
+    service = lazy.module("missionboard.services.workspace")
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +31,7 @@ def init(ctx: typer.Context) -> None:
 def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count what the workspace holds, and say who else has it open (web server, imports, commands)."""
     app = app_context(ctx)
-    summary = workspace_summary(app.workspace(), app.settings.url())
+    summary = service.workspace_summary(app.workspace(), app.settings.url())
     if json_output:
         print_json(summary.to_dict())
         return
@@ -36,4 +43,4 @@ def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
         return
     console.print("in use by:", highlight=False)
     for entry in summary.in_use:
-        console.print(f"  {escape(Presence.from_dict(entry).describe())}", highlight=False)
+        console.print(f"  {escape(service.Presence.from_dict(entry).describe())}", highlight=False)

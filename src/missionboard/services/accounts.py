@@ -55,8 +55,10 @@ EXPIRY = re.compile(r"^(\d{1,5})([hdw])$")
 EXPIRY_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a login for an unknown user like that of a known one.
-_DUMMY_HASH = _hasher.hash("missionboard-timing-equaliser")
+# Verifying against this keeps the time of a login for an unknown user like that of a known one. It is
+# made by the first login of the process (known user or not, so that the cost of making it tells nothing),
+# not at import: hashing takes a noticeable time that every command would otherwise pay at start.
+_DUMMY_HASH: str | None = None
 
 
 class Role(StrEnum):
@@ -123,6 +125,14 @@ def may_see(account: Account | None, version: MissionVersion) -> bool:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _dummy_hash() -> str:
+    """The hash an unknown user's password is checked against, made once on first use."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash("missionboard-timing-equaliser")
+    return _DUMMY_HASH
 
 
 def _now() -> dt.datetime:
@@ -398,9 +408,10 @@ def authenticate(workspace: Workspace, username: str, password: str, *, address:
         _refuse_if_throttled(store, now, name, where)
         attempt = store.add_attempt(username=name, address=where, at=now)
         user = store.find(username)
+        dummy = _dummy_hash()
         ok: bool
         try:
-            ok = _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+            ok = _hasher.verify(user.password_hash if user is not None else dummy, password)
         except (VerificationError, InvalidHashError):
             ok = False
         if ok and user is not None and user.is_active:

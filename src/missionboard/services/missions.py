@@ -22,7 +22,6 @@ from missionboard.missionfile import mission_document as mission_document
 from missionboard.missionfile import mission_schema as mission_schema
 from missionboard.missionfile import parse_mission as parse_mission
 from missionboard.missionfile import read_mission as read_mission
-from missionboard.monitoring.indicators import load_series, unit_key
 from missionboard.store import audit
 from missionboard.store.mission_portfolio import MissionPortfolioStore
 from missionboard.store.missions import MissionStore
@@ -230,6 +229,8 @@ def check_mission(workspace: Workspace | None, mission: Mission | str) -> Qualit
 def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[int, float]]]:
     """Per indicator, the yearly series exactly as ``monitor`` reads it today (the same geography,
     source preference and revisions), so the quality check and monitoring judge the same numbers."""
+    from missionboard.monitoring.indicators import load_series, unit_key  # the monitoring package is heavy
+
     out: dict[str, list[tuple[int, float]]] = {}
     today = dt.datetime.now(dt.UTC).date()  # the day monitor judges by default
     reads = MissionPortfolioStore(session)

@@ -34,7 +34,7 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import KeySet
 
-from missionboard.errors import AuthenticationFailed, NotFound, TooManyAttempts
+from missionboard.errors import AuthenticationFailed, NotFound, ProviderUnreachable, TooManyAttempts
 from missionboard.services import accounts
 from missionboard.settings import Settings
 from missionboard.web.rendering import render, templates
@@ -53,10 +53,6 @@ SIGNING_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 """Accepted ID token signatures: public-key ones only (no 'none', no shared-secret HMAC)."""
-
-
-class ProviderUnreachable(Exception):
-    """The provider's configuration, keys or token endpoint could not be read (the message says which)."""
 
 
 @dataclass(frozen=True)

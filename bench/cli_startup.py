@@ -1,0 +1,140 @@
+"""How fast does a ``missionboard`` command start? (issue 15 item 7, issue 19 item 5: target ≤ 0.3 s)
+
+Each command runs ``--runs`` times as a fresh process; printed per command: median and p90 wall time,
+the largest peak RSS of its runs (``resource.getrusage(RUSAGE_CHILDREN)``, read after each run), and the
+median's ratio to two floors measured in the same script: ``python -c pass`` (the interpreter alone)
+and ``python -c "import sqlalchemy"`` (what any command that opens a workspace imports anyway).
+``mission list`` runs on a temporary workspace holding one mission, made before the timing starts.
+The 1-minute load average is printed before and after: on a busy 2-core machine the figures are high.
+
+    python bench/cli_startup.py --runs 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MISSION = Path(__file__).resolve().parents[1] / "src/missionboard/services/demo/missions/school-meals.yaml"
+
+
+def _missionboard() -> list[str]:
+    """The installed entry point beside this Python, else the module run by it."""
+    script = Path(sys.executable).with_name("missionboard")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "missionboard"]
+
+
+def _run_once(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds of one run, and the peak RSS (KiB) of the largest child so far."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode()[-500:]}")
+    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def _measure(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
+    """Median and p90 wall seconds and peak RSS (MiB) of ``runs`` runs, after one unmeasured warm-up
+    (so that every measured run finds the files in the page cache)."""
+    _run_once(argv, env)
+    walls: list[float] = []
+    peak = 0
+    for _ in range(runs):
+        wall, rss = _run_once(argv, env)
+        walls.append(wall)
+        peak = max(peak, rss)
+    walls.sort()
+    p90 = walls[min(len(walls) - 1, round(0.9 * (len(walls) - 1)))]
+    return statistics.median(walls), p90, peak / 1024
+
+
+def _measure_alone(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float, float]:
+    """``_measure`` in a child of its own: ``RUSAGE_CHILDREN`` keeps the largest child ever waited for, so
+    the peak RSS it gives is then this command's own, not that of an earlier, larger one."""
+    code = (
+        "import json, os, sys; sys.path.insert(0, sys.argv[1]); import cli_startup as b; "
+        "print(json.dumps(b._measure(json.loads(sys.argv[2]), int(sys.argv[3]), dict(os.environ))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent), json.dumps(argv), str(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-1000:])
+    median, p90, rss = json.loads(out.stdout)
+    return median, p90, rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=7, help="Measured runs per command (default 7).")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="cli-startup-"))
+    try:
+        workspace = folder / "ws.db"
+        env = {**os.environ, "MISSIONBOARD_WORKSPACE": str(workspace), "MISSIONBOARD_USER": "bench"}
+        env.pop("MISSIONBOARD_DATABASE_URL", None)
+        mb = _missionboard()
+        _run_once([*mb, "mission", "import", str(MISSION)], env)
+
+        load_before = os.getloadavg()
+        floors = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            'python -c "import sqlalchemy"': [sys.executable, "-c", "import sqlalchemy"],
+        }
+        commands = {
+            "missionboard --help": [*mb, "--help"],
+            "missionboard mission list --help": [*mb, "mission", "list", "--help"],
+            "missionboard analyze --help": [*mb, "analyze", "--help"],
+            "missionboard mission list (1 mission)": [*mb, "mission", "list"],
+            "missionboard info": [*mb, "info"],
+        }
+        results = {
+            name: _measure_alone(argv, args.runs, env) for name, argv in {**floors, **commands}.items()
+        }
+        load_after = os.getloadavg()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    bare = results["python -c pass"][0]
+    sqlalchemy = results['python -c "import sqlalchemy"'][0]
+    print(
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {args.runs} runs each (after one warm-up)"
+    )
+    print(f"load average (1, 5, 15 min): before {_load(load_before)}, after {_load(load_after)}")
+    print()
+    print(
+        "| command | median s | p90 s | peak RSS MiB | median / python -c pass | median / import sqlalchemy |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, (median, p90, rss) in results.items():
+        print(
+            f"| `{name}` | {median:.3f} | {p90:.3f} | {rss:.0f} | {median / bare:.1f} | {median / sqlalchemy:.2f} |"
+        )
+
+
+def _load(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.2f}" for v in values)
+
+
+if __name__ == "__main__":
+    main()
