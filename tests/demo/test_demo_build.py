@@ -11,13 +11,6 @@ from missionboard.store import tables as t
 from missionboard.store.workspace import Workspace
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "missionboard.db"
-    build_demo(path)
-    return path
-
-
 def test_the_generator_is_deterministic() -> None:
     first, second = generate_projects(), generate_projects()
     assert [(p.id, p.title, p.public) for p in first[0][:50]] == [

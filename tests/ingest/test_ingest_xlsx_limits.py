@@ -373,3 +373,24 @@ def test_the_portfolio_sheet_is_found_behind_a_notes_or_hidden_sheet(
     book.save(tmp_path / "two.xlsx")
     run = ingest_files(sqlite_workspace, "xlsx", [tmp_path / "two.xlsx"])
     assert run.inserted == 5
+
+
+def test_a_damaged_archive_is_refused_in_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """zipfile quotes whole damaged headers in its messages (kilobytes); the refusal cuts them."""
+    import zipfile
+
+    from missionboard.errors import FileRejected
+    from missionboard.ingest import safezip
+
+    def damaged(*_args: object, **_kwargs: object) -> None:
+        raise zipfile.BadZipFile("File name in directory 'x' and header b'" + "\\xcd" * 5000 + "' differ.")
+
+    monkeypatch.setattr(zipfile, "ZipFile", damaged)
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(FileRejected) as caught:
+        safezip.check_archive(path)
+    message = str(caught.value)
+    assert "not an XLSX workbook" in message and len(message) < 400

@@ -114,7 +114,7 @@ def test_an_analyst_filters_the_portfolio_and_exports_the_view(
 ) -> None:
     base, _ = server
     login(page, base, "viewer", "/projects")
-    page.get_by_label("Funder").select_option("Research Council")  # submits by itself
+    page.get_by_label("Funder", exact=True).select_option("Research Council")  # submits by itself
     page.wait_for_url("**funder=Research+Council**")
     assert "20 projects" in page.get_by_role("heading", level=2).first.inner_text()
     shot(page, "explorer")

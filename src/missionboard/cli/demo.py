@@ -74,8 +74,15 @@ def demo(
         ws.close()
     console.print(
         f"\nTry: missionboard --workspace {path} mission show school-meals\n"
-        f"     missionboard --workspace {path} mission check digital-leadership\n"
-        f"     missionboard --workspace {path} serve   (log in as {DEMO_USER} / {DEMO_PASSWORD})",
+        f"     missionboard --workspace {path} mission check digital-leadership"
+        "   (one programme relabelled as a mission)\n"
+        f"     missionboard --workspace {path} analyze digital-leadership"
+        "   (an objective with no projects)\n"
+        f"     missionboard --workspace {path} duplicates --across-funders"
+        "   (the same work funded twice)\n"
+        f"     missionboard --workspace {path} decisions   (stops where milestones were missed)\n"
+        f"     missionboard --workspace {path} serve   (log in as {DEMO_USER} / {DEMO_PASSWORD})\n"
+        "What the demo holds, and what to look for: README.md",
         highlight=False,
     )
     if serve:

@@ -61,6 +61,12 @@ def open_workbook(path: Path) -> Workbook:
     return workbook
 
 
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """The library's message, cut: zipfile quotes whole damaged headers (kilobytes of bytes)."""
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_archive(path: Path) -> None:
     """Refuse, with one :class:`FileRejected` naming the file and the member, a workbook that is not a
     zip archive, would decompress beyond the limits above, or has XML with a DTD or entities."""
@@ -72,11 +78,11 @@ def check_archive(path: Path) -> None:
                 if not member.is_dir():
                     _check_prologue(path, archive, member)
     except zipfile.BadZipFile as exc:
-        raise _refused(path, "", f"not an XLSX workbook (not a readable zip archive: {exc})") from exc
+        raise _refused(path, "", f"not an XLSX workbook (not a readable zip archive: {_short(exc)})") from exc
     except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
         # EOFError: truncated member; zlib.error: corrupt deflate data; NotImplementedError: unknown
         # compression method; RuntimeError: an encrypted member
-        raise _refused(path, "", f"cannot read the workbook's zip archive: {exc}") from exc
+        raise _refused(path, "", f"cannot read the workbook's zip archive: {_short(exc)}") from exc
 
 
 def _check_sizes(path: Path, members: list[zipfile.ZipInfo]) -> None:

@@ -30,6 +30,7 @@ from missionboard.web import (
     consultations,
     decision_pages,
     import_pages,
+    language_pages,
     learning_pages,
     mission_pages,
     oidc,
@@ -39,7 +40,7 @@ from missionboard.web import (
 from missionboard.web.figures import prewarm as prewarm_caches
 from missionboard.web.limits import BodyLimit, Upload
 from missionboard.web.queries import TtlCache
-from missionboard.web.rendering import templates
+from missionboard.web.rendering import templates, templates_for
 from missionboard.web.security import (
     SECURITY_HEADERS,
     WebConfig,
@@ -61,6 +62,7 @@ PAGES = (
     import_pages.router,
     admin_pages.router,
     consultations.router,
+    language_pages.router,
 )
 """The server-rendered pages, one router per group, mounted after the API in this order."""
 
@@ -90,7 +92,7 @@ def _error(
             who = caller(request)
         except Exception:  # an unreadable session or a busy workspace: the page shows "Log in"
             who = None
-    return templates.TemplateResponse(
+    return templates_for(request).TemplateResponse(  # in the user's language
         request,
         "error.html",
         {

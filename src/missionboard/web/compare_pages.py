@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from missionboard.errors import InputError, LoginRequired, Problem
 from missionboard.services import accounts
 from missionboard.services.compare import compare_missions
+from missionboard.services.geography import money_by_country
+from missionboard.web.choropleth import country_map_context
 from missionboard.web.rendering import render
 from missionboard.web.security import caller, workspace_of
 
@@ -21,14 +23,22 @@ BAR_WIDTH = 200
 
 
 @router.get("/missions/compare", response_class=HTMLResponse)
-def compare_page(request: Request, as_of: str | None = None) -> Response:
+def compare_page(request: Request, as_of: str | None = None, map_mission: str | None = None) -> Response:
     account = caller(request).account
     workspace = workspace_of(request)
     visible = accounts.visible_missions(workspace, account)
     if account is None and not visible:
         raise LoginRequired("log in first")
     comparison = compare_missions(workspace, visible=visible, as_of=_date(as_of))
-    return render(request, "compare.html", comparison=comparison, bar_width=BAR_WIDTH)
+    # the map of money by country (``_map.html``): every visible mission's portfolio together, or one
+    country_map = money_by_country(workspace, visible=visible, mission_id=map_mission or None)
+    return render(
+        request,
+        "compare.html",
+        comparison=comparison,
+        bar_width=BAR_WIDTH,
+        country_map=country_map_context(country_map),
+    )
 
 
 def _date(value: str | None) -> dt.date | None:

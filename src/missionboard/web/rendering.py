@@ -1,6 +1,7 @@
-"""Rendering the pages: the one Jinja environment (``templates``, with the chart helpers as globals), a
-page with what every template reads (who is logged in, the CSRF token, the flash message, the path), the
-redirect after a posted form, and the check of that form's CSRF token.
+"""Rendering the pages: a Jinja environment per language (``templates`` is the English one, whose globals
+every language shares, with the chart helpers), a page with what every template reads (who is logged in,
+the CSRF token, the flash message, the path) in the language the user chose, the redirect after a posted
+form, and the check of that form's CSRF token.
 
 Every page module, the consultation pages and the app's error page render through this module; it
 imports no route module and not the app.
@@ -8,10 +9,13 @@ imports no route module and not the app.
 
 from __future__ import annotations
 
+import functools
+from collections import ChainMap
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -19,47 +23,104 @@ from starlette.datastructures import FormData
 
 from missionboard.errors import CsrfFailed, LoginRequired
 from missionboard.services.accounts import Account
-from missionboard.web import charts
+from missionboard.web import charts, i18n
 from missionboard.web.security import CSRF_FIELD, caller, same_secret
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def _environment(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True  # msgids without the templates' line breaks and indents
+    return env
+
+
+def _install(env: jinja2.Environment, language: str) -> None:
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        i18n.translations(language, i18n.APP_DOMAIN), newstyle=True
+    )
+    env.globals["ui_language"] = language  # <html lang>, the language chooser
+    env.globals["language_names"] = i18n.LANGUAGE_NAMES
+    env.filters["long_date"] = functools.partial(i18n.long_date, language=language)
+
+
+templates = Jinja2Templates(env=_environment("en"))
 templates.env.globals.update(
     bars=charts.bars, columns=charts.columns, indicator_chart=charts.indicator, compact=charts.compact
 )
 templates.env.filters["human"] = charts.human  # stored codes in words: rd_grant → "R&D grant"
+_install(templates.env, "en")
+
+
+@functools.cache
+def templates_in(language: str) -> Jinja2Templates:
+    """The app's templates speaking ``language`` (English for one we lack). Globals and filters added to
+    ``templates`` (the chart helpers, the sign-in provider's name) are seen in every language."""
+    language = i18n.pick(language)
+    if language == "en":
+        return templates
+    env = _environment(language)
+    env.globals = ChainMap({}, templates.env.globals)  # type: ignore[assignment]
+    env.filters = ChainMap({}, templates.env.filters)  # type: ignore[assignment]
+    _install(env, language)
+    return Jinja2Templates(env=env)
+
+
+def language(request: Request) -> str:
+    """The language of the app's pages for this request: the chosen one, else the browser's, else English."""
+    return i18n.chosen(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def templates_for(request: Request) -> Jinja2Templates:
+    return templates_in(language(request))
+
+
+def _(message: str) -> str:
+    """Marks ``message`` for the ``app`` catalogue; :func:`render` translates it."""
+    return message
 
 
 MESSAGES = {
-    "saved": "Saved.",
-    "unchanged": "Nothing changed, so no new version was written.",
-    "created": "Created.",
-    "deleted": "Deleted.",
-    "reviewed": "Review recorded.",
-    "reviewed_many": "Reviews recorded for every link you confirmed.",
-    "note": "Note added to the learning log.",
-    "role": "Role updated.",
-    "token": "Token revoked.",
-    "user": "User updated.",
-    "imported": "Import finished.",
-    "decision": "Decision recorded.",
-    "gate": "Gate scheduled.",
-    "appeal": "Appeal lodged.",
-    "ruling": "Appeal ruled on.",
-    "password": "Password changed.",
-    "commented": "Comment added.",
-    "assigned": "Review queue assigned.",
-    "assignment_done": "Assignment marked as done.",
+    "saved": _("Saved."),
+    "unchanged": _("Nothing changed, so no new version was written."),
+    "created": _("Created."),
+    "deleted": _("Deleted."),
+    "reviewed": _("Review recorded."),
+    "reviewed_many": _("Reviews recorded for every link you confirmed."),
+    "note": _("Note added to the learning log."),
+    "role": _("Role updated."),
+    "token": _("Token revoked."),
+    "user": _("User updated."),
+    "imported": _("Import finished."),
+    "decision": _("Decision recorded."),
+    "gate": _("Gate scheduled."),
+    "appeal": _("Appeal lodged."),
+    "ruling": _("Appeal ruled on."),
+    "password": _("Password changed."),
+    "commented": _("Comment added."),
+    "assigned": _("Review queue assigned."),
+    "assignment_done": _("Assignment marked as done."),
 }
+"""The flash messages a redirect names with ``?msg=``, in English; the page shows them translated."""
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """The page ``name`` in the user's language (see :func:`language`)."""
     who = caller(request)
+    lang = language(request)
+    flash = MESSAGES.get(request.query_params.get("msg", ""), "")
     context.setdefault("me", who.account)
     context.setdefault("csrf", who.csrf)
-    context.setdefault("message", MESSAGES.get(request.query_params.get("msg", ""), ""))
+    context.setdefault("message", i18n.gettext(lang, flash, i18n.APP_DOMAIN) if flash else "")
     context.setdefault("path", request.url.path)
-    response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response: HTMLResponse = templates_in(lang).TemplateResponse(
+        request, name, context, status_code=status_code
+    )
+    response.headers["content-language"] = lang
     return response
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from missionboard.services.demo.themes import THEMES, Theme
+from missionboard.services.demo.actors import PLACES, ActorPool, Organisation, home_country
+from missionboard.services.demo.themes import ACTIVITIES, THEMES, Theme
 
 REFERENCE_DATE = dt.date(2026, 11, 1)
 """The demo is generated as of this date, so that it is the same whenever it is built."""
@@ -30,6 +32,8 @@ class Programme:
     cofunding: tuple[float, float] = (0.0, 0.0)
     """Share of the budget that comes from non-public partners."""
     scheme: str = ""
+    years: tuple[int, int] = (2016, 2025)
+    """The first and the last year the programme funds new projects."""
 
 
 PROGRAMMES: tuple[Programme, ...] = (
@@ -44,6 +48,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (800_000, 6_000_000),
         (0.2, 0.5),
         "Collaborative R&D grant",
+        years=(2016, 2025),
     ),
     Programme(
         "National Innovation Agency",
@@ -56,6 +61,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (500_000, 4_000_000),
         (0.0, 0.1),
         "Pre-commercial procurement",
+        years=(2019, 2026),
     ),
     Programme(
         "National Innovation Agency",
@@ -68,6 +74,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (500_000, 5_000_000),
         (0.3, 0.5),
         "Innovation project grant",
+        years=(2017, 2024),
     ),
     Programme(
         "National Innovation Agency",
@@ -80,6 +87,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (250_000, 1_500_000),
         (0.0, 0.0),
         "Challenge prize",
+        years=(2022, 2024),
     ),
     Programme(
         "Research Council",
@@ -87,11 +95,12 @@ PROGRAMMES: tuple[Programme, ...] = (
         "SE",
         "SEK",
         ("rd_grant",),
-        ("low-carbon-menus", "meal-experience", "organic-procurement", "digital-health"),
+        ("low-carbon-menus", "meal-experience", "organic-procurement", "food-waste"),
         230,
         (2_000_000, 12_000_000),
         (0.0, 0.15),
         "Research project",
+        years=(2020, 2026),
     ),
     Programme(
         "Research Council of Norway",
@@ -99,11 +108,12 @@ PROGRAMMES: tuple[Programme, ...] = (
         "NO",
         "NOK",
         ("rd_grant",),
-        ("battery-ferries", "ship-efficiency", "maritime-industry", "quantum-space"),
+        ("battery-ferries", "ship-efficiency", "maritime-industry"),
         300,
         (3_000_000, 20_000_000),
         (0.1, 0.4),
         "Innovation project for the industrial sector",
+        years=(2016, 2023),
     ),
     Programme(
         "Enova",
@@ -116,6 +126,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (5_000_000, 60_000_000),
         (0.3, 0.6),
         "Investment support",
+        years=(2018, 2026),
     ),
     Programme(
         "Norwegian Public Roads Administration",
@@ -128,6 +139,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (20_000_000, 150_000_000),
         (0.0, 0.2),
         "Ferry contract with zero-emission requirement",
+        years=(2017, 2025),
     ),
     Programme(
         "Norwegian Maritime Authority",
@@ -140,6 +152,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (300_000, 2_000_000),
         (0.2, 0.5),
         "Regulatory sandbox",
+        years=(2020, 2026),
     ),
     Programme(
         "Green Investment Bank",
@@ -152,6 +165,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (10_000_000, 80_000_000),
         (0.5, 0.7),
         "Green loan",
+        years=(2019, 2026),
     ),
     Programme(
         "Innovation Fund Denmark",
@@ -164,6 +178,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (2_000_000, 15_000_000),
         (0.15, 0.4),
         "Grand Solutions",
+        years=(2016, 2026),
     ),
     Programme(
         "Danish Environmental Protection Agency",
@@ -176,6 +191,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (300_000, 3_000_000),
         (0.2, 0.5),
         "Environmental technology development",
+        years=(2018, 2024),
     ),
     Programme(
         "Danish Environmental Protection Agency",
@@ -188,6 +204,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (200_000, 2_000_000),
         (0.0, 0.1),
         "Procurement partnership",
+        years=(2021, 2026),
     ),
     Programme(
         "Regional Development Fund",
@@ -200,6 +217,7 @@ PROGRAMMES: tuple[Programme, ...] = (
         (500_000, 8_000_000),
         (0.3, 0.5),
         "Regional fund project",
+        years=(2021, 2026),
     ),
 )
 
@@ -215,6 +233,7 @@ IATI_PROGRAMMES: tuple[Programme, ...] = (
         (150_000, 2_500_000),
         (0.0, 0.2),
         "Project-type intervention",
+        years=(2016, 2024),
     ),
     Programme(
         "Nordic Development Agency",
@@ -227,6 +246,7 @@ IATI_PROGRAMMES: tuple[Programme, ...] = (
         (100_000, 3_000_000),
         (0.0, 0.15),
         "Project-type intervention",
+        years=(2018, 2026),
     ),
     Programme(
         "Nordic Development Agency",
@@ -234,129 +254,22 @@ IATI_PROGRAMMES: tuple[Programme, ...] = (
         "KE",
         "USD",
         ("rd_grant", "platform"),
-        ("early-warning", "drought-crops", "water-harvesting", "digital-health"),
+        ("early-warning", "drought-crops", "water-harvesting", "risk-finance"),
         90,
         (200_000, 1_500_000),
         (0.0, 0.1),
         "Contribution to specific-purpose programmes",
+        years=(2021, 2026),
     ),
 )
 
 REGIONS = {
-    "SE": (
-        "Stockholm",
-        "Västra Götaland",
-        "Skåne",
-        "Uppsala",
-        "Norrbotten",
-        "Jönköping",
-        "Östergötland",
-        "Dalarna",
-    ),
-    "NO": ("Vestland", "Møre og Romsdal", "Nordland", "Trøndelag", "Rogaland", "Troms", "Agder", "Oslo"),
-    "DK": ("Hovedstaden", "Midtjylland", "Syddanmark", "Nordjylland", "Sjælland"),
+    # where a project's work happens, when its coordinator is not from the country (the counties of
+    # the Kenyan and Ethiopian drylands; for the Nordic countries, the regions of ``PLACES``)
+    **{country: tuple(dict.fromkeys(PLACES[country].values())) for country in ("SE", "NO", "DK")},
     "KE": ("Turkana", "Marsabit", "Isiolo", "Garissa", "Wajir", "Kitui", "Samburu", "Makueni"),
     "ET": ("Somali", "Afar", "Oromia"),
 }
-CITIES = {
-    "SE": (
-        "Stockholm",
-        "Gothenburg",
-        "Malmö",
-        "Uppsala",
-        "Luleå",
-        "Umeå",
-        "Linköping",
-        "Örebro",
-        "Jönköping",
-        "Falun",
-        "Kalmar",
-        "Växjö",
-        "Gävle",
-        "Karlstad",
-        "Sundsvall",
-        "Visby",
-        "Halmstad",
-        "Borås",
-    ),
-    "NO": (
-        "Bergen",
-        "Ålesund",
-        "Bodø",
-        "Trondheim",
-        "Stavanger",
-        "Tromsø",
-        "Kristiansand",
-        "Oslo",
-        "Molde",
-        "Haugesund",
-        "Florø",
-        "Harstad",
-        "Narvik",
-        "Stord",
-    ),
-    "DK": (
-        "Copenhagen",
-        "Aarhus",
-        "Odense",
-        "Aalborg",
-        "Esbjerg",
-        "Roskilde",
-        "Vejle",
-        "Horsens",
-        "Kolding",
-        "Herning",
-        "Silkeborg",
-        "Næstved",
-    ),
-    "KE": (
-        "Lodwar",
-        "Marsabit",
-        "Isiolo",
-        "Garissa",
-        "Wajir",
-        "Kitui",
-        "Maralal",
-        "Wote",
-        "Moyale",
-        "Kakuma",
-    ),
-    "ET": ("Jijiga", "Semera", "Negele", "Moyale"),
-}
-COMPANY_STEMS = (
-    "Nord",
-    "Fjord",
-    "Grøn",
-    "Eko",
-    "Blå",
-    "Sol",
-    "Vind",
-    "Havs",
-    "Skog",
-    "Berg",
-    "Elv",
-    "Kyst",
-    "Lys",
-    "Stein",
-    "Ny",
-    "Smart",
-    "Klima",
-    "Sirkel",
-    "Miljø",
-    "Arktis",
-    "Polar",
-    "Vest",
-    "Øst",
-    "Syd",
-)
-COMPANY_TAILS = {
-    "food": ("mat", "foods", "kök", "kitchen", "farm", "mejeri", "grönt", "bageri", "catering"),
-    "maritime": ("marine", "maritime", "ship", "yard", "propulsion", "offshore", "ferje", "batteri", "power"),
-    "construction": ("bygg", "byg", "construct", "beton", "materials", "demolition", "timber", "arkitekter"),
-    "agriculture": ("agro", "seeds", "water", "drill", "solar", "insure", "pastoral"),
-    "digital": ("tech", "data", "soft", "analytics", "robotics", "labs", "sense", "health"),
-}
-LEGAL = {"SE": "AB", "NO": "AS", "DK": "A/S", "KE": "Ltd", "ET": "PLC"}
 THEME_INDUSTRY = {
     "school-meals": "food",
     "zero-emission-ferries": "maritime",
@@ -365,42 +278,6 @@ THEME_INDUSTRY = {
     "digital-leadership": "digital",
     None: "digital",
 }
-RESEARCH_FIELDS = (
-    "Food Science",
-    "Maritime Technology",
-    "Building Research",
-    "Dryland Agriculture",
-    "Environmental Research",
-    "Applied Informatics",
-    "Public Health",
-    "Energy Systems",
-    "Water Resources",
-    "Sustainable Materials",
-)
-CIVIL_PATTERNS = (
-    "{city} Residents' Association",
-    "Friends of {region}",
-    "{city} Parents' Council",
-    "{region} Farmers' Cooperative",
-    "{city} Youth Council",
-    "Consumers' Association of {region}",
-    "{city} Fishermen's Association",
-    "{region} Pastoralist Association",
-    "{city} Women's Self-Help Group",
-    "{region} Environmental Network",
-    "{city} Tenants' Union",
-    "Pupils' Council of {city}",
-)
-
-
-@dataclass
-class Organisation:
-    key: str
-    name: str
-    helix: str
-    country: str
-    level: str
-    industry: str | None = None
 
 
 @dataclass
@@ -422,108 +299,42 @@ class DemoProject:
     partners: list[tuple[Organisation, str, float]] = field(default_factory=list)
 
 
-class ActorPool:
-    """Organisations by country and helix type, created on demand so that names repeat realistically."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.by_key: dict[str, Organisation] = {}
-        self.pools: dict[tuple[str, str, str | None], list[Organisation]] = {}
-
-    def _make(self, country: str, helix: str, industry: str | None) -> Organisation:
-        rng = self.rng
-        city = rng.choice(CITIES[country])
-        region = rng.choice(REGIONS[country])
-        for _ in range(50):
-            if helix == "industry":
-                tail = rng.choice(COMPANY_TAILS[industry or "digital"])
-                name = f"{rng.choice(COMPANY_STEMS)}{tail} {LEGAL[country]}"
-                if rng.random() < 0.3:
-                    name = f"{city} {tail.capitalize()} {LEGAL[country]}"
-                level = rng.choice(("local", "regional", "national", "national", "international"))
-            elif helix == "research":
-                pattern = rng.choice(
-                    (
-                        "University of {city}",
-                        "{city} University of Technology",
-                        "Institute of {field}, {city}",
-                        "{country_name} Institute for {field}",
-                        "{region} University College",
-                    )
-                )
-                name = pattern.format(
-                    city=city,
-                    field=rng.choice(RESEARCH_FIELDS),
-                    region=region,
-                    country_name={
-                        "SE": "Swedish",
-                        "NO": "Norwegian",
-                        "DK": "Danish",
-                        "KE": "Kenya",
-                        "ET": "Ethiopian",
-                    }[country],
-                )
-                level = "national" if "Institute for" in name else "regional"
-            elif helix == "government":
-                pattern = rng.choice(
-                    (
-                        "Municipality of {city}",
-                        "{region} Regional Council",
-                        "{city} City Council",
-                        "{region} County Administration",
-                    )
-                )
-                name = pattern.format(city=city, region=region)
-                level = "local" if "Municipality" in name or "City" in name else "regional"
-            else:
-                name = rng.choice(CIVIL_PATTERNS).format(city=city, region=region)
-                level = rng.choice(("local", "local", "regional", "national"))
-            key = f"{country}:{name}"
-            if key not in self.by_key:
-                org = Organisation(key, name, helix, country, level, industry)
-                self.by_key[key] = org
-                return org
-        return self.by_key[key]
-
-    def pick(self, country: str, helix: str, industry: str | None) -> Organisation:
-        """Mostly reuse an organisation already active in the field; sometimes a newcomer."""
-        pool = self.pools.setdefault((country, helix, industry if helix == "industry" else None), [])
-        newcomer = {"industry": 0.45, "research": 0.12, "government": 0.2, "civil_society": 0.45}[helix]
-        if not pool or self.rng.random() < newcomer:
-            org = self._make(country, helix, industry)
-            if org not in pool:
-                pool.append(org)
-            return org
-        # preferential attachment: the first organisations in a pool are the most connected
-        index = int(len(pool) * self.rng.random() ** 2)
-        return pool[index]
-
-
 TITLE_PATTERNS = {
+    # {S} is the subject as a noun phrase, capitalised ({s} as it stands): no pattern puts a verb
+    # before it, so that a title never reads "Developing plate waste" (themes.ACTIVITIES give the verbs)
     "rd_grant": (
-        "Developing {subject}",
-        "{subject_cap}: research and development",
-        "New knowledge on {subject}",
-        "Innovating {subject}",
+        "{S}: research and development",
+        "Research on {s}",
+        "{S}: evidence for practice",
+        "Understanding {s}",
+        "{S}: from laboratory to pilot",
+        "{S}: a research and innovation project",
     ),
-    "pre_commercial_procurement": (
-        "Pre-commercial procurement of {subject}",
-        "Procuring innovation: {subject}",
-    ),
-    "public_procurement": ("Procurement of {subject}", "Tendering {subject} in public contracts"),
-    "challenge_prize": ("Challenge prize for {subject}",),
-    "adoption_subsidy": ("Support for adopting {subject}", "Investment in {subject}"),
-    "infrastructure": ("Building {subject}", "Infrastructure for {subject}"),
-    "skills": ("Skills and training for {subject}",),
-    "network": ("Network for {subject}",),
-    "advisory": ("Advisory support on {subject}",),
-    "platform": ("Shared platform for {subject}",),
-    "information": ("Information services on {subject}",),
-    "standards_labels": ("Standards and labels for {subject}",),
-    "regulatory_sandbox": ("Regulatory sandbox for {subject}",),
-    "loan": ("Green loan for {subject}",),
-    "equity": ("Growth capital for {subject}",),
+    "pre_commercial_procurement": ("Pre-commercial procurement: {s}", "{S}: innovation procurement"),
+    "public_procurement": ("Public procurement: {s}", "{S}: a tender with innovation criteria"),
+    "challenge_prize": ("Challenge prize: {s}", "{S}: an open challenge"),
+    "adoption_subsidy": ("Investment support: {s}", "{S}: investment in full-scale use"),
+    "infrastructure": ("{S}: construction and operation", "Infrastructure investment: {s}"),
+    "skills": ("Skills and training: {s}", "{S}: training for practitioners"),
+    "network": ("Network on {s}", "{S}: a collaboration network"),
+    "advisory": ("Advisory support: {s}", "{S}: advice for public buyers"),
+    "platform": ("{S}: a shared platform", "Shared data platform: {s}"),
+    "information": ("Information services: {s}", "{S}: guidance and information"),
+    "standards_labels": ("Standards and labels: {s}", "{S}: a common standard"),
+    "regulatory_sandbox": ("Regulatory sandbox: {s}", "{S}: testing under a sandbox exemption"),
+    "loan": ("Green loan: {s}", "{S}: loan-financed investment"),
+    "equity": ("Growth capital: {s}", "{S}: equity for scale-up"),
 }
+ACTIVITY_PATTERNS = ("{A}", "{A} in {place}", "{A}: a pilot in {place}")
+"""Titles led by what the project does (an activity of ``themes.ACTIVITIES``)."""
+ACRONYM_HEADS = {
+    "food": ("PLATE", "MEAL", "LUNCH", "GREEN", "FOOD", "TASTE"),
+    "maritime": ("FERRY", "BLUE", "HULL", "VOLT", "SEA", "HARBOUR"),
+    "construction": ("BRICK", "LOOP", "REUSE", "TIMBER", "CIRC", "BUILD"),
+    "agriculture": ("RAIN", "MAJI", "HERD", "DRY", "SEED", "PASTURE"),
+    "digital": ("DATA", "SENSE", "TWIN", "CARE", "QUANT", "BOT"),
+}
+ACRONYM_TAILS = ("WISE", "NET", "LAB", "SHIFT", "PATH", "HUB", "CHAIN", "FLOW", "GEN", "SCALE")
 TRL_BY_INSTRUMENT = {
     "rd_grant": (2, 6),
     "pre_commercial_procurement": (5, 8),
@@ -559,6 +370,9 @@ PARTNER_MIX = {
     "loan": ("industry",),
     "equity": ("industry",),
 }
+TWINS = 8
+"""Projects funded a second time, by another agency of the same country, under a reworded title: the
+near-duplicates ``missionboard duplicates --across-funders`` should find."""
 
 
 def _abstract(
@@ -590,10 +404,60 @@ def _abstract(
     return " ".join(sentences)
 
 
+class Titles:
+    """Project titles that are unique within a funder and, but for the deliberate twins, across funders:
+    a title already taken is drawn again, with the place of the work or a project acronym; only when
+    all that is taken does it become a follow-on phase."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.taken: set[str] = set()
+
+    def draw(self, instrument: str, theme: Theme, subject: str, places: tuple[str, ...]) -> str:
+        rng = self.rng
+        title = ""
+        for attempt in range(8):
+            title = self._candidate(instrument, theme, subject, rng.choice(places), acronym=attempt >= 4)
+            if title not in self.taken:
+                break
+        phase, base = 2, title
+        while title in self.taken:
+            title = f"{base} (phase {phase})"
+            phase += 1
+        self.taken.add(title)
+        return title
+
+    def _candidate(self, instrument: str, theme: Theme, subject: str, place: str, *, acronym: bool) -> str:
+        rng = self.rng
+        activities = ACTIVITIES.get(subject, ())
+        if activities and rng.random() < 0.35:
+            activity = rng.choice(activities)
+            pattern = "{A}" if ":" in activity else rng.choice(ACTIVITY_PATTERNS)
+            title = pattern.format(A=activity, place=place)
+        else:
+            title = rng.choice(TITLE_PATTERNS[instrument]).format(
+                s=subject, S=subject[0].upper() + subject[1:]
+            )
+            if rng.random() < 0.4:
+                title = f"{title} in {place}"
+        if ": " not in title and (acronym or (instrument == "rd_grant" and rng.random() < 0.2)):
+            industry = THEME_INDUSTRY[theme.mission]
+            title = f"{rng.choice(ACRONYM_HEADS[industry])}{rng.choice(ACRONYM_TAILS)}: {title}"
+        return title
+
+
+def _start(rng: random.Random, programme: Programme) -> dt.date:
+    """A start within the programme's years, leaning towards its later years as budgets grew."""
+    first, last = dt.date(programme.years[0], 1, 1), dt.date(programme.years[1], 12, 31)
+    span = (last - first).days
+    return first + dt.timedelta(days=int(span * (rng.randrange(0, span) / span) ** 0.5))
+
+
 def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoProject], ActorPool]:
     """The CSV portfolio (Nordic agencies) and the IATI portfolio (a development agency)."""
     rng = random.Random(seed)
     actors = ActorPool(rng)
+    titles = Titles(rng)
     themes = {t.key: t for t in THEMES}
 
     def make(programme: Programme, number: int, prefix: str) -> DemoProject:
@@ -601,43 +465,39 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
         instrument = rng.choice(programme.instruments)
         subject = rng.choice(theme.subjects)
         country = programme.country if programme.country != "KE" or rng.random() < 0.8 else "ET"
-        region = rng.choice(REGIONS[country])
         industry = THEME_INDUSTRY[theme.mission]
         helixes = PARTNER_MIX[instrument]
         count = max(1, min(len(helixes) + 1, int(rng.gauss(len(helixes) * 0.8, 1.2))))
         orgs: list[Organisation] = []
         for i in range(count):
             helix = helixes[i % len(helixes)] if i < len(helixes) else rng.choice(helixes)
-            home = country if rng.random() < 0.9 else rng.choice([c for c in CITIES if c != country])
+            home = country if i == 0 else home_country(rng, country, helix, industry)  # a local lead
             org = actors.pick(home, helix, industry)
             if org not in orgs:
                 orgs.append(org)
+        lead = orgs[0]
+        # the work happens where its coordinator is, unless that is abroad or in a capital
+        lead_region = PLACES[lead.country].get(lead.city, "") if lead.country == country else ""
+        region = lead_region if lead_region in REGIONS[country] else rng.choice(REGIONS[country])
         low, high = programme.amount
         public = int(round(rng.lognormvariate(0, 0.6) * (low + high) / 3, -3))
         public = max(low, min(high, public))
         co_share = rng.uniform(*programme.cofunding)
         cofunding = int(round(public * co_share / (1 - co_share), -3)) if co_share else 0
-        # Funding grew once the missions were launched (2021–2024): start dates lean towards recent
-        # years (density rising linearly), so about a quarter to a half of each mission's portfolio
-        # started before it — relabelled work the quality check reports. Same draw, other dates.
-        start = dt.date(2016, 1, 1) + dt.timedelta(
-            days=int(365 * 10 * (rng.randrange(0, 365 * 10) / 3650) ** 0.5)
-        )
+        # Funding grew once the missions were launched (2021–2024): start dates lean towards the later
+        # years of each programme, so that the programmes begun before a mission bring in relabelled
+        # work the quality check reports.
+        start = _start(rng, programme)
         end = start + dt.timedelta(days=rng.choice((365, 540, 730, 1095, 1460)))
         status = "completed" if end < REFERENCE_DATE else ("active" if start <= REFERENCE_DATE else "planned")
         if status == "active" and rng.random() < 0.03:
             status = "terminated"
         lo, hi = TRL_BY_INSTRUMENT[instrument]
-        title = rng.choice(TITLE_PATTERNS[instrument]).format(
-            subject=subject, subject_cap=subject[0].upper() + subject[1:]
-        )
-        if rng.random() < 0.35:
-            title = f"{title} in {region}"
         project = DemoProject(
             id=f"{prefix}-{number:05d}",
             programme=programme,
             theme=theme,
-            title=title,
+            title=titles.draw(instrument, theme, subject, (region, lead.city) if lead_region else (region,)),
             abstract=_abstract(rng, theme, subject, region, orgs),
             instrument=instrument,
             public=public,
@@ -669,28 +529,52 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
         return counters[prefix], prefix
 
     national = [make(p, *next_id(p.funder)) for p in PROGRAMMES for _ in range(p.size)]
-    # the same work funded twice by different agencies: a silo signal the analytics should find
-    for original in rng.sample(national, 12):
-        other = rng.choice(
-            [
-                p
-                for p in PROGRAMMES
-                if p.funder != original.programme.funder and p.country == original.programme.country
-            ]
-            or list(PROGRAMMES)
-        )
+    national += _twins(rng, national, next_id, titles)
+    development = [make(p, *next_id(p.funder)) for p in IATI_PROGRAMMES for _ in range(p.size)]
+    return national, development, actors
+
+
+def _twins(
+    rng: random.Random,
+    national: list[DemoProject],
+    next_id: Callable[[str], tuple[int, str]],
+    titles: Titles,
+) -> list[DemoProject]:
+    """The same work funded twice by different agencies of one country, running in both programmes'
+    years and submitted under a reworded title: a silo signal the analytics should find."""
+    twins: list[DemoProject] = []
+    for original in rng.sample(national, 60):
+        others = [
+            p
+            for p in PROGRAMMES
+            if p.funder != original.programme.funder
+            and p.country == original.programme.country
+            and original.instrument in p.instruments
+            and p.years[0] <= original.start.year <= p.years[1]
+        ]
+        if not others or original.title.endswith(")"):
+            continue
+        other = rng.choice(others)
         number, prefix = next_id(other.funder)
+        head, _, tail = original.title.partition(": ")
+        # the acronym dropped, or the framing after the colon, or a follow-on named as such
+        reworded = tail if head.isupper() else head if tail else f"{head}: continued"
+        if reworded in titles.taken:
+            continue
+        titles.taken.add(reworded)
         twin = DemoProject(
             **{
                 **original.__dict__,
                 "id": f"{prefix}-{number:05d}",
                 "programme": other,
+                "title": reworded,
                 "partners": list(original.partners),
             }
         )
-        national.append(twin)
-    development = [make(p, *next_id(p.funder)) for p in IATI_PROGRAMMES for _ in range(p.size)]
-    return national, development, actors
+        twins.append(twin)
+        if len(twins) == TWINS:
+            break
+    return twins
 
 
 # --- funding detail: co-funding by source, conditions, disciplines, gender ----------------------------
@@ -982,7 +866,6 @@ RATES = {  # units of EUR per unit of currency, yearly averages rounded (ECB ref
     "NOK": 0.089,
     "DKK": 0.134,
     "USD": 0.91,
-    "EUR": 1.0,
 }
 
 
@@ -992,6 +875,8 @@ def write_rates(path: Path, years: range = range(2015, 2027)) -> Path:
         writer = csv.writer(out)
         writer.writerow(("currency", "reporting_currency", "year", "rate", "source"))
         for currency, rate in RATES.items():
+            if currency == "EUR":
+                continue  # a currency's rate to itself is 1 by definition: no row for it
             for year in years:
                 drift = 1 + 0.01 * ((year * 7 + len(currency)) % 5 - 2)
                 writer.writerow(

@@ -1,0 +1,196 @@
+"""A choropleth world map as inline SVG: each country filled on a sequential scale of five classes, a
+legend with the class limits, a title per country.
+
+The boundaries are the world map bundled with ``pygal_maps_world`` (one group of paths per country, its
+class the ISO 3166 alpha-2 code in lower case), read from the installed package once; nothing is fetched
+from the network. The output carries presentation attributes only (the app's Content-Security-Policy
+allows no inline styles) and escapes every text.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+from markupsafe import Markup, escape
+from pygal_maps_world.i18n import COUNTRIES  # the map's own English names, for countries without data
+
+from missionboard.services.geography import CountryMap
+from missionboard.web.charts import INK, MUTED, compact
+
+__all__ = [
+    "CLASS_COLOURS",
+    "NO_DATA",
+    "choropleth_svg",
+    "class_colours",
+    "class_limits",
+    "country_map_context",
+]
+
+CLASS_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+"""ColorBrewer YlGnBu, five classes: light to dark, none of them the grey of countries without data."""
+NO_DATA = "#d9d9d9"
+BORDER = "#ffffff"
+ALIASES = {"UK": "gb", "EL": "gr"}
+"""Codes EU sources use where ISO 3166 has GB and GR."""
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+@dataclass(frozen=True)
+class _Country:
+    code: str
+    name: str
+    paths: tuple[str, ...]
+    """The ``d`` attribute of each of its paths."""
+
+
+@dataclass(frozen=True)
+class _World:
+    view_box: str
+    countries: tuple[_Country, ...]
+
+
+def choropleth_svg(values: Mapping[str, float], titles: Mapping[str, str], *, legend_unit: str) -> Markup:
+    """The world with each country in ``values`` (ISO alpha-2 code → value) filled by its class, others in
+    grey; ``titles`` (code → text) are the countries' tooltips (their name where missing); the legend
+    gives each class's limits in ``legend_unit``."""
+    world = _world()
+    by_code = {_map_code(code): value for code, value in values.items()}
+    text_by_code = {_map_code(code): text for code, text in titles.items()}
+    limits = class_limits(list(by_code.values()))
+    colours = class_colours(len(limits))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="choropleth" width="100%" viewBox="{world.view_box}" '
+        f'role="img" aria-labelledby="choropleth-title">',
+        f'<title id="choropleth-title">{escape(_heading(legend_unit))}</title>',
+        f'<g class="countries" stroke="{BORDER}" stroke-width="0.6" stroke-linejoin="round">',
+    ]
+    for country in world.countries:
+        value = by_code.get(country.code)
+        fill = NO_DATA if value is None else colours[_class_of(value, limits)]
+        title = text_by_code.get(country.code) or f"{country.name}: no projects"
+        parts.append(f'<g class="country" data-country="{escape(country.code)}" fill="{fill}">')
+        parts.append(f"<title>{escape(title)}</title>")
+        parts.extend(f'<path d="{escape(d)}"/>' for d in country.paths)
+        parts.append("</g>")
+    parts.append("</g>")
+    parts.append(_legend(limits, colours, legend_unit, world.view_box))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def class_limits(values: Sequence[float]) -> list[float]:
+    """The upper limit of each class (at most five, fewer when there are fewer distinct values): the
+    quintiles of ``values`` rounded up to two significant digits, so the largest value is in the last."""
+    if not values:
+        return []
+    ordered = sorted(values)
+    n = len(ordered)
+    classes = min(len(CLASS_COLOURS), len(set(ordered)))
+    limits: list[float] = []
+    for k in range(1, classes + 1):
+        upper = _round_up(ordered[math.ceil(k * n / classes) - 1])
+        if not limits or upper > limits[-1]:
+            limits.append(upper)
+    return limits
+
+
+def class_colours(classes: int) -> tuple[str, ...]:
+    """The colours of ``classes`` classes, spread over the scale from light to dark (one class: its
+    middle)."""
+    if classes <= 1:
+        return CLASS_COLOURS[2:3] if classes else ()
+    last = len(CLASS_COLOURS) - 1
+    return tuple(CLASS_COLOURS[round(i * last / (classes - 1))] for i in range(classes))
+
+
+def country_map_context(country_map: CountryMap) -> dict[str, Any]:
+    """What ``_map.html`` reads as ``country_map``: the map's figures (``CountryMap.to_dict``) and the map
+    drawn (``svg``), money per country, each country's title its name, projects and money."""
+    unit = country_map.currency or "money"
+    values = {c.code: c.money for c in country_map.countries}
+    titles = {
+        c.code: f"{c.name}: {c.projects:,} projects, {compact(c.money)} {unit}" for c in country_map.countries
+    }
+    return {**country_map.to_dict(), "svg": choropleth_svg(values, titles, legend_unit=unit)}
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _world() -> _World:
+    """The bundled world map, parsed once (780 kB of path data)."""
+    source = resources.files("pygal_maps_world").joinpath("worldmap.svg").read_bytes()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(source, parser)  # a file of the installed package; parsed safely all the same
+    countries = []
+    for group in root.iter(f"{_SVG}g"):
+        classes = group.get("class", "").split()
+        if "country" not in classes:
+            continue
+        code = classes[0]
+        paths = tuple(p.get("d", "") for p in group.iter(f"{_SVG}path") if p.get("d"))
+        countries.append(_Country(code, COUNTRIES.get(code, code.upper()), paths))
+    return _World(root.get("viewBox", "0 0 2475 1388"), tuple(countries))
+
+
+def _map_code(code: str) -> str:
+    upper = code.strip().upper()
+    return ALIASES.get(upper, upper.lower())
+
+
+def _class_of(value: float, limits: Sequence[float]) -> int:
+    for index, upper in enumerate(limits):
+        if value <= upper:
+            return index
+    return len(limits) - 1
+
+
+def _round_up(value: float) -> float:
+    """``value`` rounded up to two significant digits (0 stays 0)."""
+    if value <= 0:
+        return value
+    step = 10 ** (math.floor(math.log10(value)) - 1)
+    return float(math.ceil(round(value / step, 9)) * step)
+
+
+def _limit(value: float) -> str:
+    """A class limit as the legend prints it: 63 m, 2.6 bn, 440 k."""
+    return compact(value).replace(".0 ", " ")
+
+
+def _heading(unit: str) -> str:
+    return f"Money by country ({unit})"
+
+
+def _legend(limits: Sequence[float], colours: Sequence[str], unit: str, view_box: str) -> str:
+    """The legend in the bottom-left corner (the Pacific), one swatch per class with its limits."""
+    _x, _y, _width, height = (float(v) for v in view_box.split())
+    size, gap = 34, 12
+    rows = len(limits) + 1  # the classes and "no data"
+    top = height - 40 - (rows + 1) * (size + gap)
+    parts = [
+        f'<g class="legend" font-family="sans-serif" font-size="30" fill="{INK}">',
+        f'<text x="40" y="{top + size - 6:.0f}" font-weight="bold">{escape(_heading(unit))}</text>',
+    ]
+    lower: float | None = None
+    labels = []
+    for upper in limits:
+        labels.append(f"up to {_limit(upper)}" if lower is None else f"{_limit(lower)} – {_limit(upper)}")
+        lower = upper
+    for index, (colour, label) in enumerate([*zip(colours, labels, strict=True), (NO_DATA, "no data")]):
+        y = top + (index + 1) * (size + gap)
+        parts.append(
+            f'<rect x="40" y="{y:.0f}" width="{size}" height="{size}" fill="{colour}" stroke="{MUTED}" '
+            'stroke-width="1"/>'
+        )
+        parts.append(f'<text x="{40 + size + 14}" y="{y + size - 8:.0f}">{escape(label)}</text>')
+    parts.append("</g>")
+    return "".join(parts)
