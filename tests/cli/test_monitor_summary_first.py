@@ -111,8 +111,24 @@ def test_the_default_text_shows_the_regional_targets(printed: dict[str, str]) ->
         assert _first_line(printed["text"], f"region {region['region']}:") >= 0
 
 
-def test_the_default_text_has_the_rebalancing_suggestions(printed: dict[str, str]) -> None:
-    assert _first_line(printed["text"], "Rebalancing suggestions") >= 0
+SUGGESTING = "drought-resilience"
+"""A demo mission whose board makes rebalancing suggestions (released money, objectives off track)."""
+
+
+def test_the_default_text_has_the_rebalancing_suggestions_before_the_project_pointer(demo: Path) -> None:
+    board = json.loads(_run(demo, SUGGESTING, "--format", "json"))
+    assert board["suggestions"], "the demo mission chosen here must make suggestions"
+    text = _run(demo, SUGGESTING)
+    suggestions = _first_line(text, "Rebalancing suggestions")
+    assert suggestions >= 0
+    pointer = next(i for i, line in enumerate(text.splitlines()) if "projects in the portfolio (" in line)
+    assert suggestions < pointer
+
+
+def test_a_board_without_suggestions_prints_no_heading_for_them(printed: dict[str, str]) -> None:
+    if json.loads(printed["json"])["suggestions"]:
+        pytest.skip("this demo mission makes suggestions")
+    assert _first_line(printed["text"], "Rebalancing suggestions") == -1
 
 
 @pytest.mark.parametrize("heading", SECTIONS)
