@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,19 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from missionboard.cli import lazy
-from missionboard.cli.context import app_context, console, print_json
+from missionboard.cli.context import DocumentFormat, app_context, console, print_json
 
 if TYPE_CHECKING:
     from missionboard.services import analytics, reports
 else:
     analytics = lazy.module("missionboard.services.analytics")
     reports = lazy.module("missionboard.services.reports")
-
-
-class AnalyzeFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
@@ -41,8 +34,8 @@ def analyze(
         None, "--taxonomy", "-t", help="Goals to cover (default: the mission's objectives, 'mission:<id>')."
     ),
     since: int | None = typer.Option(None, "--since", help="Only projects active in or after this year."),
-    output_format: AnalyzeFormat = typer.Option(
-        AnalyzeFormat.TEXT, "--format", "-f", help="text, json or md."
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
     ),
     charts: Path | None = typer.Option(None, "--charts", help="Write charts (PNG and SVG) into this folder."),
     threshold: float | None = typer.Option(
@@ -81,12 +74,12 @@ def analyze(
     written: list[Path] = []
     if charts is not None:
         written = reports.write_charts(result, charts)
-    if output_format is AnalyzeFormat.JSON:
+    if output_format is DocumentFormat.JSON:
         data = result.to_dict()
         if charts is not None:
             data["charts"] = [str(p) for p in written]
         print_json(data)
-    elif output_format is AnalyzeFormat.MD:
+    elif output_format is DocumentFormat.MD:
         names = [p.name for p in written if p.suffix == ".png"]
         sys.stdout.write(reports.markdown(result, names) + "\n")
     else:

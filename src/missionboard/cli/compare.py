@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 
 from missionboard.cli import lazy
-from missionboard.cli.context import app_context, console, print_json
-from missionboard.errors import InputError, Problem
+from missionboard.cli.context import DocumentFormat, app_context, console, option_date, print_json
 
 if TYPE_CHECKING:
     from missionboard.services import compare as service
 else:
     service = lazy.module("missionboard.services.compare")
-
-
-class CompareFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +23,8 @@ def register(app: typer.Typer) -> None:
 
 def compare(
     ctx: typer.Context,
-    output_format: CompareFormat = typer.Option(
-        CompareFormat.TEXT, "--format", "-f", help="text, json or md."
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Indicator values known on this date (YYYY-MM-DD)."
@@ -49,21 +40,12 @@ def compare(
 
     Example: missionboard compare --format md
     """
-    result = service.compare_missions(app_context(ctx).workspace(), as_of=_date(as_of))
-    if output_format is CompareFormat.JSON:
+    result = service.compare_missions(app_context(ctx).workspace(), as_of=option_date(as_of))
+    if output_format is DocumentFormat.JSON:
         print_json(result.to_dict())
-    elif output_format is CompareFormat.MD:
+    elif output_format is DocumentFormat.MD:
         sys.stdout.write(result.to_markdown())
     else:
         from rich.markdown import Markdown  # markdown-it: only for this rendering
 
         console.print(Markdown(result.to_markdown()))
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Problem("", None, "--as-of", f"'{value}' is not a date: write YYYY-MM-DD")) from None

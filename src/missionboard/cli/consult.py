@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from missionboard.cli import lazy
-from missionboard.cli.context import OutputFormat, app_context, console, print_json
+from missionboard.cli.context import DocumentFormat, OutputFormat, app_context, console, print_json
 from missionboard.domain.consultations import LANGUAGES, Audience, Consultation, Synthesis
 from missionboard.domain.missions import HelixType, Mission
 from missionboard.errors import InputError, Problem
@@ -39,12 +39,6 @@ consult_app = typer.Typer(
 class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
-
-
-class ReportFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
@@ -306,7 +300,7 @@ def erase(
 def synthesise(
     ctx: typer.Context,
     consultation_id: str = typer.Argument(..., metavar="ID"),
-    format: ReportFormat = typer.Option(ReportFormat.TEXT, "--format"),
+    format: DocumentFormat = typer.Option(DocumentFormat.TEXT, "--format"),
     pdf: Path | None = typer.Option(None, "--pdf", help="Also write the consultation report as PDF."),
 ) -> None:
     """Themes, proposals matched to objectives and SDGs, ratings by group (hidden responses left out)."""
@@ -317,11 +311,11 @@ def synthesise(
     mission = service.consultation_mission(ws, consultation_id).mission
     if pdf is not None:
         pdf.write_bytes(reports.render_consultation_pdf(consultation, mission, result))
-    if format is ReportFormat.JSON:
+    if format is DocumentFormat.JSON:
         print_json(result.model_dump(mode="json"))
     else:
-        sys.stdout.write(render_markdown(consultation, mission, result, markdown=format is ReportFormat.MD))
-    if pdf is not None and format is not ReportFormat.JSON:
+        sys.stdout.write(render_markdown(consultation, mission, result, markdown=format is DocumentFormat.MD))
+    if pdf is not None and format is not DocumentFormat.JSON:
         sys.stdout.write(f"\nwrote {pdf}\n")
 
 

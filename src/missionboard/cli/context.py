@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from missionboard.errors import MissionboardError
+from missionboard.errors import InputError, MissionboardError, Problem
 from missionboard.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,6 +30,24 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+
+
+class DocumentFormat(StrEnum):
+    """``--format`` of the commands that print a Rich rendering, JSON or Markdown."""
+
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+
+
+def option_date(value: str | None, option: str = "--as-of") -> dt.date | None:
+    """A date option's value (``YYYY-MM-DD``); a bad one is an input error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(Problem("", None, option, f"'{value}' is not a date: write YYYY-MM-DD")) from None
 
 
 console = Console()

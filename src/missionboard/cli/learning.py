@@ -4,7 +4,6 @@ decisions) and its review rounds."""
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
@@ -12,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from missionboard.cli import lazy
-from missionboard.cli.context import app_context, console, print_json
+from missionboard.cli.context import DocumentFormat, app_context, console, print_json
 from missionboard.domain.learning import NoteKind, RoundComparison
 
 if TYPE_CHECKING:
@@ -25,12 +24,6 @@ learn_app = typer.Typer(
 )
 round_app = typer.Typer(help="Review rounds: named snapshots of a mission's board, compared two at a time.")
 learn_app.add_typer(round_app, name="round")
-
-
-class LearnFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +45,9 @@ def add(
     ),
     decision: list[int] = typer.Option([], "--decision", help="A decision id it is about (repeatable)."),
     round: str | None = typer.Option(None, "--round", help="The review round it belongs to, e.g. 2026-Q4."),
-    output_format: LearnFormat = typer.Option(LearnFormat.TEXT, "--format", "-f", help="text, json or md."),
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
 ) -> None:
     """Write a note in a mission's learning log, dated and signed by you.
 
@@ -70,9 +65,9 @@ def add(
         projects=project,
         decisions=decision,
     )
-    if output_format is LearnFormat.JSON:
+    if output_format is DocumentFormat.JSON:
         print_json(note.to_dict())
-    elif output_format is LearnFormat.MD:
+    elif output_format is DocumentFormat.MD:
         sys.stdout.write(service.notes_markdown(note.mission, [note]))
     else:
         console.print(
@@ -90,7 +85,9 @@ def list_(
     about: str | None = typer.Option(
         None, "--about", help="Only notes about this objective, outcome, project or decision:ID."
     ),
-    output_format: LearnFormat = typer.Option(LearnFormat.TEXT, "--format", "-f", help="text, json or md."),
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
 ) -> None:
     """A mission's learning notes, newest first.
 
@@ -99,10 +96,10 @@ def list_(
     found = service.notes(
         app_context(ctx).workspace(), mission, query=search, kind=kind, round=round, about=about
     )
-    if output_format is LearnFormat.JSON:
+    if output_format is DocumentFormat.JSON:
         print_json([note.to_dict() for note in found])
         return
-    if output_format is LearnFormat.MD:
+    if output_format is DocumentFormat.MD:
         sys.stdout.write(service.notes_markdown(mission, found))
         return
     table = Table("#", "date", "kind", "author", "round", "note", "about", title=f"Learning log: {mission}")
@@ -128,7 +125,7 @@ def close(
     ctx: typer.Context,
     mission: str = typer.Argument(..., metavar="MISSION", help="Mission id."),
     name: str = typer.Argument(..., metavar="NAME", help="The round's name, e.g. 2026-Q4."),
-    output_format: LearnFormat = typer.Option(LearnFormat.TEXT, "--format", "-f", help="text or json."),
+    output_format: DocumentFormat = typer.Option(DocumentFormat.TEXT, "--format", "-f", help="text or json."),
 ) -> None:
     """Close a review round: record now the portfolio and each objective's status and probability.
 
@@ -136,7 +133,7 @@ def close(
     """
     app = app_context(ctx)
     closed = service.close_round(app.workspace(), mission, name, user=app.user)
-    if output_format is LearnFormat.JSON:
+    if output_format is DocumentFormat.JSON:
         print_json(closed.to_dict())
         return
     console.print(
@@ -152,16 +149,18 @@ def compare(
     mission: str = typer.Argument(..., metavar="MISSION", help="Mission id."),
     first: str = typer.Argument(..., metavar="A", help="The earlier round."),
     second: str = typer.Argument(..., metavar="B", help="The later round."),
-    output_format: LearnFormat = typer.Option(LearnFormat.TEXT, "--format", "-f", help="text, json or md."),
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
 ) -> None:
     """Compare two review rounds: each objective before and after, the portfolio, the notes of each.
 
     Example: missionboard learn round compare ocean 2026-Q3 2026-Q4 --format md
     """
     result = service.compare_rounds(app_context(ctx).workspace(), mission, first, second)
-    if output_format is LearnFormat.JSON:
+    if output_format is DocumentFormat.JSON:
         print_json(result.to_dict())
-    elif output_format is LearnFormat.MD:
+    elif output_format is DocumentFormat.MD:
         sys.stdout.write(service.comparison_markdown(result))
     else:
         _print_comparison(result)

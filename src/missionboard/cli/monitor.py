@@ -4,7 +4,6 @@ in ``missionboard.services.monitoring`` or ``missionboard.services.decisions``, 
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping
 from enum import StrEnum
@@ -17,7 +16,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from missionboard.cli import lazy
-from missionboard.cli.context import OutputFormat, app_context, console, print_json
+from missionboard.cli.context import OutputFormat, app_context, console, option_date, print_json
 from missionboard.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -65,15 +64,6 @@ def register(app: typer.Typer) -> None:
     app.command("decide")(decide)
     app.command("decisions")(decisions)
     app.command("monitor")(monitor)
-
-
-def _date(value: str | None, option: str = "--as-of") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Problem("", None, option, f"'{value}' is not a date: write YYYY-MM-DD")) from None
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -141,7 +131,7 @@ def indicators_show(
 ) -> None:
     """Show an indicator's series with a sparkline, and how its values were revised."""
     detail = monitoring.show_indicator(
-        app_context(ctx).workspace(), indicator, geography=geography, as_of=_date(as_of)
+        app_context(ctx).workspace(), indicator, geography=geography, as_of=option_date(as_of)
     )
     if format is OutputFormat.JSON:
         print_json(detail.to_dict())
@@ -244,7 +234,7 @@ def decide(
         plan=plan,
         amount=amount,
         currency=currency,
-        on=_date(on, "--on"),
+        on=option_date(on, "--on"),
     )
     if format is OutputFormat.JSON:
         print_json(record.model_dump(mode="json"))
@@ -363,7 +353,7 @@ def gate_add(
     Example: missionboard gate add nordic:P17 --name G1 --date 2026-06-30 --criterion "Pilot running"
     """
     app = app_context(ctx)
-    day = _date(date, "--date")
+    day = option_date(date, "--date")
     assert day is not None
     gate = decision_service.schedule_gate(
         app.workspace(), project, name, day, criterion, evidence, user=app.user
@@ -388,7 +378,8 @@ def gate_list(
 ) -> None:
     """List one project's gates with their criteria and where each stands."""
     _render_gates(
-        decision_service.project_gates(app_context(ctx).workspace(), project, as_of=_date(as_of)), format
+        decision_service.project_gates(app_context(ctx).workspace(), project, as_of=option_date(as_of)),
+        format,
     )
 
 
@@ -400,7 +391,7 @@ def gate_calendar(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """A mission's gate calendar: what is overdue, due soon, scheduled, decided or cancelled."""
-    calendar = decision_service.gate_calendar(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    calendar = decision_service.gate_calendar(app_context(ctx).workspace(), mission, as_of=option_date(as_of))
     _render_gates(calendar, format)
 
 
@@ -517,7 +508,7 @@ def monitor(
     result = monitoring.monitor_mission(
         app_context(ctx).workspace(),
         mission,
-        as_of=_date(as_of),
+        as_of=option_date(as_of),
         move=what_if,
         rules=rules,
         effects=_effects(effect),

@@ -6,7 +6,6 @@ The printable report itself (HTML, PDF) is drawn from the web's templates and st
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from missionboard.cli import lazy
-from missionboard.cli.context import app_context, console
+from missionboard.cli.context import app_context, console, option_date
 from missionboard.errors import InputError, MissionboardError, Problem
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def report(
         raise InputError(
             Problem("", None, "--output", f"a {chosen.value} file is binary: give a file with -o FILE")
         )
-    paper = service.board_paper(app_context(ctx).workspace(), mission, as_of=_date(as_of))
+    paper = service.board_paper(app_context(ctx).workspace(), mission, as_of=option_date(as_of))
     data = service.board_docx(paper) if chosen is PaperFormat.DOCX else service.board_pptx(paper)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -105,12 +104,3 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Problem("", None, "--as-of", f"'{value}' is not a date: write YYYY-MM-DD")) from None

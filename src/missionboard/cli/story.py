@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 
 from missionboard.cli import lazy
-from missionboard.cli.context import app_context, console, print_json
-from missionboard.errors import InputError, Problem
+from missionboard.cli.context import DocumentFormat, app_context, console, option_date, print_json
 
 if TYPE_CHECKING:
     from missionboard.services import story as service
 else:
     service = lazy.module("missionboard.services.story")
-
-
-class StoryFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +24,9 @@ def register(app: typer.Typer) -> None:
 def story(
     ctx: typer.Context,
     mission: str = typer.Argument(..., metavar="MISSION", help="Mission id."),
-    output_format: StoryFormat = typer.Option(StoryFormat.TEXT, "--format", "-f", help="text, json or md."),
+    output_format: DocumentFormat = typer.Option(
+        DocumentFormat.TEXT, "--format", "-f", help="text, json or md."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Indicator values known on this date (YYYY-MM-DD)."
     ),
@@ -47,21 +40,12 @@ def story(
 
     Example: missionboard story zero-emission-ferries --format md
     """
-    result = service.mission_story(app_context(ctx).workspace(), mission, as_of=_date(as_of))
-    if output_format is StoryFormat.JSON:
+    result = service.mission_story(app_context(ctx).workspace(), mission, as_of=option_date(as_of))
+    if output_format is DocumentFormat.JSON:
         print_json(result.to_dict())
-    elif output_format is StoryFormat.MD:
+    elif output_format is DocumentFormat.MD:
         sys.stdout.write(result.to_markdown())
     else:
         from rich.markdown import Markdown  # markdown-it: only for this rendering
 
         console.print(Markdown(result.to_markdown()))
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(Problem("", None, "--as-of", f"'{value}' is not a date: write YYYY-MM-DD")) from None
