@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from missionboard.analytics.result import PortfolioAnalysis
+from missionboard.domain.numbers import compact
 from missionboard.domain.story import NO_WEAK_LINK
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -145,17 +145,6 @@ def status_words(status: str | None) -> str:
 def percent(value: float | None) -> str:
     """0.35 → '35 %' (None → '—')."""
     return NO_FIGURE if value is None else f"{value * 100:.0f} %"
-
-
-def compact(value: float | None) -> str:
-    """A number as the web's pages write it: 1.2 k, 3.4 m, 0.86, 49.1 (the same rule as
-    ``web.charts.compact``, which the reports cannot import)."""
-    if value is None or not math.isfinite(value):
-        return NO_FIGURE
-    for limit, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if abs(value) >= limit:
-            return f"{value / limit:,.1f}{suffix}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if not float(value).is_integer() else f"{value:,.0f}"
 
 
 def money_text(amount: float, currency: str | None) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from missionboard.analytics.result import PortfolioAnalysis
 from missionboard.domain.consultations import Consultation, Synthesis
 from missionboard.domain.missions import Mission
+from missionboard.domain.numbers import compact
 from missionboard.errors import MissionboardError
 from missionboard.monitoring.objectives import ObjectiveStatus
 from missionboard.reports.board import (
@@ -27,7 +28,6 @@ from missionboard.reports.board import (
     board_charts,
     board_docx,
     board_pptx,
-    compact,
     forecast_text,
     status_words,
     year_value,

@@ -12,6 +12,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from missionboard.domain.numbers import compact as compact_number
+
 INK = "#1b1f24"
 MUTED = "#4f5863"
 ACCENT = "#0b5cad"
@@ -40,13 +42,8 @@ def _num(value: Any) -> float | None:
 
 
 def compact(value: Any) -> str:
-    number = _num(value)
-    if number is None:
-        return "—"
-    for limit, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if abs(number) >= limit:
-            return f"{number / limit:,.1f}{suffix}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".") if not number.is_integer() else f"{number:,.0f}"
+    """Any value a template holds, written as ``domain.numbers.compact`` writes numbers."""
+    return compact_number(_num(value))
 
 
 HUMAN_LABELS = {
