@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from markupsafe import Markup
 from web_support import Web
 
@@ -100,3 +101,26 @@ def test_the_confirmation_page_needs_the_reviewer_role_too(web: Web) -> None:
     csrf = web.login("viewer")
     form = {"csrf_token": csrf, "action": "accept", "link": ["10"]}
     assert web.client.post("/review/bulk", data=form).status_code == 403
+
+
+def test_a_bulk_review_with_a_link_that_does_not_exist_reviews_none_of_them(web: Web) -> None:
+    csrf = web.login("reviewer")
+    ids = _ticked(web.client.get("/review?mission=ocean").text, 2)
+    form = {"csrf_token": csrf, "action": "accept", "back": "/review?mission=ocean", "link": [*ids, "999999"]}
+    assert web.client.post("/review/bulk", data={**form, "confirm": "1"}).status_code == 404
+    with web.workspace.reading() as session:
+        assert all(not events(session, entity="link", entity_id=i) for i in ids)
+
+
+def test_the_service_reviews_several_links_all_or_none(web: Web) -> None:
+    from missionboard.errors import NotFound
+    from missionboard.services.mapping import review_links
+
+    ids = [10, 12]  # proposed links of the seeded mission
+    with pytest.raises(NotFound):
+        review_links(web.workspace, [*ids, 999_999], "reject", user="reviewer")
+    with web.workspace.reading() as session:
+        assert all(not events(session, entity="link", entity_id=str(i)) for i in ids)
+    assert [r.status for r in review_links(web.workspace, ids, "reject", user="reviewer")] == [
+        "rejected"
+    ] * len(ids)

@@ -913,48 +913,71 @@ def review_link(
         raise InputError(f"unknown decision {decision!r}: use accept, reject or reassign")
     if decision == "reassign" and not goal:
         raise InputError("reassign needs the goal to assign instead")
+    with workspace.transaction() as session:
+        return _review(LinkStore(session), session, link_id, decision, goal, user, dt.datetime.now(dt.UTC))
+
+
+def review_links(
+    workspace: Workspace, link_ids: Sequence[int], decision: str, *, user: str
+) -> list[ReviewResult]:
+    """Accept or reject several links in one transaction: all are reviewed, or (on any error) none."""
+    if decision not in ("accept", "reject"):
+        raise InputError(f"a review of several links accepts or rejects, not {decision!r}")
     now = dt.datetime.now(dt.UTC)
     with workspace.transaction() as session:
         links = LinkStore(session)
-        found = links.get(link_id)
-        if found is None:
-            raise NotFound(f"no link {link_id}")
-        before = {"status": found.status, "goal": found.goal, "reviewer": found.reviewer}
-        if decision == "reassign":
-            tax = taxonomies.resolve(found.taxonomy, session)
-            if goal not in {g.code for g in taxonomies.top_goals(tax)}:
-                raise InputError(f"taxonomy {found.taxonomy} has no goal {goal!r}")
-        status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
-        link = links.review(link_id, status, reviewer=user, at=now)
-        result = ReviewResult(link=link.id, status=link.status, goal=link.goal)
+        return [_review(links, session, link_id, decision, None, user, now) for link_id in link_ids]
+
+
+def _review(
+    links: LinkStore,
+    session: Session,
+    link_id: int,
+    decision: str,
+    goal: str | None,
+    user: str,
+    now: dt.datetime,
+) -> ReviewResult:
+    """One review inside the caller's transaction."""
+    found = links.get(link_id)
+    if found is None:
+        raise NotFound(f"no link {link_id}")
+    before = {"status": found.status, "goal": found.goal, "reviewer": found.reviewer}
+    if decision == "reassign":
+        tax = taxonomies.resolve(found.taxonomy, session)
+        if goal not in {g.code for g in taxonomies.top_goals(tax)}:
+            raise InputError(f"taxonomy {found.taxonomy} has no goal {goal!r}")
+    status = LinkStatus.ACCEPTED.value if decision == "accept" else LinkStatus.REJECTED.value
+    link = links.review(link_id, status, reviewer=user, at=now)
+    result = ReviewResult(link=link.id, status=link.status, goal=link.goal)
+    audit.record(
+        session,
+        actor=user,
+        action=f"link.{decision}",
+        entity="link",
+        entity_id=str(link.id),
+        before=before,
+        after={"status": link.status, "goal": link.goal, "reviewer": user},
+    )
+    if decision == "reassign":
+        assert goal is not None
+        other = links.accept_reassigned(
+            link.project_id, link.taxonomy, goal, reassigned_from=link.goal, reviewer=user, at=now
+        )
         audit.record(
             session,
             actor=user,
-            action=f"link.{decision}",
+            action="link.accept",
             entity="link",
-            entity_id=str(link.id),
-            before=before,
-            after={"status": link.status, "goal": link.goal, "reviewer": user},
+            entity_id=str(other),
+            after={
+                "status": LinkStatus.ACCEPTED.value,
+                "goal": goal,
+                "reviewer": user,
+                "reassigned_from": link.goal,
+            },
         )
-        if decision == "reassign":
-            assert goal is not None
-            other = links.accept_reassigned(
-                link.project_id, link.taxonomy, goal, reassigned_from=link.goal, reviewer=user, at=now
-            )
-            audit.record(
-                session,
-                actor=user,
-                action="link.accept",
-                entity="link",
-                entity_id=str(other),
-                after={
-                    "status": LinkStatus.ACCEPTED.value,
-                    "goal": goal,
-                    "reviewer": user,
-                    "reassigned_from": link.goal,
-                },
-            )
-            result = replace(result, reassigned_to=Reassigned(link=other, goal=goal))
+        result = replace(result, reassigned_to=Reassigned(link=other, goal=goal))
     return result
 
 

@@ -66,6 +66,14 @@ def reviewable_link(workspace: Workspace, account: Account, link_id: int) -> exp
     return link
 
 
+def review_many(workspace: Workspace, account: Account, link_ids: list[int], *, action: str) -> None:
+    """Accept or reject several links: each one authorised first, then all reviewed in one transaction
+    (a failure reviews none)."""
+    for link_id in link_ids:
+        reviewable_link(workspace, account, link_id)
+    mapping_service.review_links(workspace, link_ids, action, user=account.username)
+
+
 def review(
     workspace: Workspace, account: Account, link_id: int, *, action: str, goal: str | None
 ) -> dict[str, Any]:

@@ -149,7 +149,7 @@ async def review_bulk_post(request: Request) -> Response:
 def _review_bulk(request: Request, form: FormData) -> Response:
     """Accept or reject the links ticked on a page: first a page that lists them and asks to confirm,
     then (``confirm=1``) one review per link, each authorised and recorded in the audit log."""
-    from missionboard.web.actions import review, reviewable_link
+    from missionboard.web.actions import review_many, reviewable_link
 
     account = check_csrf(request, form)
     action = str(form.get("action", ""))
@@ -167,8 +167,7 @@ def _review_bulk(request: Request, form: FormData) -> Response:
     if form.get("confirm") != "1":
         chosen = [reviewable_link(workspace_of(request), account, i) for i in ids]
         return render(request, "review_confirm.html", action=action, links=chosen, back=back)
-    for link_id in ids:
-        review(workspace_of(request), account, link_id, action=action, goal=None)
+    review_many(workspace_of(request), account, ids, action=action)
     clear_caches(request)
     return redirect(back, "reviewed_many")
 
