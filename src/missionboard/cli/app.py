@@ -18,6 +18,7 @@ from missionboard.cli import (
     consult,
     demo,
     ingest,
+    landscape,
     learning,
     mapping,
     mission,
@@ -103,6 +104,7 @@ for module in (
     compare,
     report,
     learning,
+    landscape,
     consult,
     web,
 ):

@@ -46,6 +46,7 @@ from missionboard.errors import (
 from missionboard.store import (  # noqa: F401  (every table on the metadata)
     analytics_tables,
     consult_tables,
+    landscape_tables,
     mapping_tables,
     monitoring_tables,
     review_tables,
@@ -78,6 +79,7 @@ SCHEMA_HEADS = frozenset(
         "0002_funding_detail",
         "analytics_0002",
         "consult_0002",
+        "landscape_0001",
         "learning_0001",
         "mapping_0001",
         "monitoring_0002",

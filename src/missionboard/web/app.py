@@ -30,6 +30,8 @@ from missionboard.web import (
     consultations,
     decision_pages,
     import_pages,
+    landscape_api,
+    landscape_pages,
     language_pages,
     learning_pages,
     mission_pages,
@@ -55,6 +57,7 @@ PAGES = (
     compare_pages.router,
     board_pages.router,
     learning_pages.router,
+    landscape_pages.router,
     mission_pages.router,
     project_pages.router,
     decision_pages.router,
@@ -248,6 +251,7 @@ def create_app(
         app.state.warm.set()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(landscape_api.router, prefix="/api/v1")
     for router in PAGES:
         app.include_router(router)
     _install_error_handlers(app)
