@@ -220,3 +220,20 @@ def test_the_mission_selector_offers_every_visible_mission_and_marks_the_one_sho
     assert '<option value="ferries" selected>Zero-emission ferries</option>' in html
     assert '<option value="meals">School &lt;meals&gt;</option>' in html
     assert "in the portfolio of Zero-emission ferries." in html
+
+
+def test_the_outlines_are_simplified_to_the_maps_resolution_so_a_page_stays_light(svg: str) -> None:
+    """The bundled 730 kB of curves become whole-unit outlines: the whole map is a fraction of that."""
+    assert len(svg.encode()) < 250_000
+
+
+def test_every_country_keeps_an_outline_after_simplification_even_the_smallest_islands(
+    root: ET.Element,
+) -> None:
+    countries = root.findall(f".//{SVG}g[@class='country']")
+    empty = [
+        c.get("data-country")
+        for c in countries
+        if not [p.get("d") for p in c.iter(f"{SVG}path") if p.get("d")]
+    ]
+    assert empty == []
