@@ -16,7 +16,7 @@ from rich.table import Table
 
 from missionboard.cli import lazy
 from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
-from missionboard.domain.mapping import MISSION_PREFIX, mission_taxonomy
+from missionboard.domain.mapping import MISSION_PREFIX, RetrainReport, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
 
 if TYPE_CHECKING:
@@ -152,8 +152,10 @@ def map_(
     retrain: bool = typer.Option(
         False,
         "--retrain",
-        help="First retrain the supervised model on decisions; shows how many links each goal would gain "
-        "and lose, and stops before a large change unless --yes.",
+        help="First retrain the supervised model on reviewed links and publisher labels; the default "
+        "method uses it only for goals where it beat the current method on held-back projects. Shows "
+        "that verdict per goal and how many links each goal would gain and lose, and stops before a "
+        "large change unless --yes.",
     ),
     yes: bool = typer.Option(
         False,
@@ -226,9 +228,11 @@ def _refusal(plan: service.RetrainPlan) -> str:
 def _render_plan(plan: service.RetrainPlan) -> None:
     console.print(
         f"retrained on {plan.examples} projects (goals: {', '.join(plan.goals_trained)}); "
-        f"{len(plan.scored)} of {plan.portfolio} projects scored again. Links per goal would change:",
+        f"{len(plan.scored)} of {plan.portfolio} projects scored again.",
         highlight=False,
     )
+    _render_verdicts(plan.report)
+    console.print("Links per goal would change:", highlight=False)
     table = Table("goal", "links now", "added", "withdrawn", "links after")
     for change in plan.changes:
         if change.added or change.withdrawn:
@@ -241,11 +245,64 @@ def _render_plan(plan: service.RetrainPlan) -> None:
         console.print("  no link would be added or withdrawn", highlight=False)
 
 
+def _render_verdicts(report: RetrainReport) -> None:
+    """Per goal: did the retrained model beat the current method on the held-back projects?"""
+    weight = f"weight {report.publisher_weight:.2f}"
+    if not report.publisher_labelled_projects:
+        publisher = "No publisher labels."
+    elif report.publisher_agreement is not None:
+        publisher = (
+            f"Publisher labels on {report.publisher_labelled_projects} projects agreed with "
+            f"{report.publisher_agreement:.0%} of {report.publisher_compared} reviewers' decisions on "
+            f"projects with both: {weight}."
+        )
+    else:
+        publisher = (
+            f"Publisher labels on {report.publisher_labelled_projects} projects, no reviewer's decision "
+            f"to compare them with: {weight}."
+        )
+    console.print(
+        f"{publisher} Judged on {report.held_back_projects} held-back projects ({report.metric}; "
+        f"a goal needs {report.min_held_back} positives and negatives and a gain of {report.min_gain:.2f}):",
+        highlight=False,
+    )
+    agreement = report.publisher_compared > 0
+    table = Table("goal", "verdict", "held back +/−", "current", "retrained", "gain")
+    if agreement:
+        table.add_column("publisher agreed")
+    for verdict in report.goals:
+        row = [
+            verdict.goal,
+            verdict.reason,
+            f"{verdict.held_back_positives}/{verdict.held_back_negatives}",
+            _figure(verdict.current_score),
+            _figure(verdict.retrained_score),
+            "" if verdict.gain is None else f"{verdict.gain:+.3f}",
+        ]
+        if agreement:
+            row.append("" if verdict.publisher_agreement is None else f"{verdict.publisher_agreement:.0%}")
+        table.add_row(*row)
+    console.print(table)
+    accepted = [v for v in report.goals if v.accepted]
+    console.print(
+        "accepted for goals: "
+        + ", ".join(f"{v.goal} ({v.gain:+.3f})" for v in accepted if v.gain is not None)
+        if accepted
+        else "accepted for no goal: the default method stays as it was",
+        highlight=False,
+    )
+
+
+def _figure(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
 def _render_summary(summary: service.MapSummary) -> None:
     if summary.retrained:
         console.print(
             f"retrained the supervised model on {summary.retrained.examples} projects "
-            f"(goals: {', '.join(summary.retrained.goals)})",
+            f"(goals: {', '.join(summary.retrained.goals)}; used by the default method for: "
+            f"{', '.join(summary.retrained.accepted) or 'none'})",
             highlight=False,
         )
     console.print(

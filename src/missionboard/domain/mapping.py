@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -96,3 +98,84 @@ class Link(DomainModel):
     status: LinkStatus = LinkStatus.PROPOSED
     reviewer: str | None = None
     reviewed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class GoalVerdict:
+    """How a retrained goal did against the current method on the held-back projects, and whether the
+    default method now uses it. Scores are balanced accuracy (None where the goal was not judged)."""
+
+    goal: str
+    accepted: bool
+    reason: str
+    held_back_positives: int
+    held_back_negatives: int
+    counted_positives: float  # the held-back examples' worth in reviews: a publisher label counts its weight
+    counted_negatives: float
+    current_score: float | None = None
+    retrained_score: float | None = None
+    gain: float | None = None
+    publisher_agreement: float | None = None
+    publisher_compared: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal": self.goal,
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "held_back_positives": self.held_back_positives,
+            "held_back_negatives": self.held_back_negatives,
+            "counted_positives": round(self.counted_positives, 2),
+            "counted_negatives": round(self.counted_negatives, 2),
+            "current_score": _round(self.current_score),
+            "retrained_score": _round(self.retrained_score),
+            "gain": _round(self.gain),
+            "publisher_agreement": _round(self.publisher_agreement),
+            "publisher_compared": self.publisher_compared,
+        }
+
+
+@dataclass(frozen=True)
+class RetrainReport:
+    """What a ``map --retrain`` learnt from, and per goal whether the retrained model beat the current
+    method on the held-back part (only those goals join the default method)."""
+
+    taxonomy: str
+    metric: str
+    held_back_share: float
+    min_held_back: int
+    min_gain: float
+    fit_projects: int
+    held_back_projects: int
+    reviewed_projects: int
+    publisher_labelled_projects: int
+    publisher_agreement: float | None
+    publisher_compared: int
+    publisher_weight: float
+    goals: list[GoalVerdict] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> list[str]:
+        return [v.goal for v in self.goals if v.accepted]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.taxonomy,
+            "metric": self.metric,
+            "held_back_share": round(self.held_back_share, 4),
+            "min_held_back": self.min_held_back,
+            "min_gain": self.min_gain,
+            "fit_projects": self.fit_projects,
+            "held_back_projects": self.held_back_projects,
+            "reviewed_projects": self.reviewed_projects,
+            "publisher_labelled_projects": self.publisher_labelled_projects,
+            "publisher_agreement": _round(self.publisher_agreement),
+            "publisher_compared": self.publisher_compared,
+            "publisher_weight": round(self.publisher_weight, 4),
+            "accepted": self.accepted,
+            "goals": [v.to_dict() for v in self.goals],
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 4)

@@ -334,7 +334,11 @@ class Mapper:
         rank1 = (sim >= sim.max(axis=1, keepdims=True)).astype(np.float32)
         supervised = None
         if self.supervised is not None:
-            supervised = self.supervised.predict(docs, query, self.goals)
+            # The default method blends only the goals whose retrain was accepted; the supervised
+            # method, asked for by name, is the model alone.
+            supervised = self.supervised.predict(
+                docs, query, self.goals, used_only=self.method != "supervised"
+            )
         proto = protos.probabilities(docs).astype(np.float32)
         return TextScores(
             sim,
@@ -369,8 +373,9 @@ class Mapper:
             # Blend with the supervised model's calibrated log-odds, trusting it more for goals with
             # more examples: weight = positives / (positives + supervised_prior).
             p = np.clip(np.nan_to_num(scores.supervised, nan=0.5), 1e-4, 1 - 1e-4)
+            models = self.supervised.goals
             positives = np.array(
-                [self.supervised.goals[g].positives if g in self.supervised.goals else 0 for g in self.goals],
+                [models[g].positives if g in models and models[g].used else 0 for g in self.goals],
                 dtype=np.float64,
             )
             alpha = positives / (positives + cal.supervised_prior)
@@ -392,13 +397,24 @@ class Mapper:
         with _collector_paused():
             return self.decide(self.score(texts, embedded))
 
+    def assigned(self, scores: TextScores) -> np.ndarray:
+        """The yes/no decision per text and goal (texts × goals), as ``decide`` makes it."""
+        return self._assigned(self.combine(scores))
+
+    def _assigned(self, final: np.ndarray) -> np.ndarray:
+        passed = (final >= self.thresholds()[None, :]) & (final > 0)
+        floor = self.calibration.min_label_floor if self.method == "ensemble" else 1.0
+        if final.shape[1]:
+            # No goal passed: the best one still counts when its score reaches the floor.
+            empty = np.flatnonzero(~passed.any(axis=1) & (final.max(axis=1) >= floor))
+            passed[empty, final[empty].argmax(axis=1)] = True
+        return passed
+
     def decide(self, scores: TextScores) -> list[list[Label]]:
         final = self.combine(scores)
-        cut = self.thresholds()
-        floor = self.calibration.min_label_floor if self.method == "ensemble" else 1.0
         # Whole-matrix operations, then plain Python numbers: numpy scalars cost ~100 ns per access.
         orders = np.argsort(-final, axis=1, kind="stable").tolist()
-        passed = ((final >= cut[None, :]) & (final > 0)).tolist()
+        passed = self._assigned(final).tolist()
         rows = _Rows(
             final.tolist(),
             scores.query.tolist(),
@@ -408,8 +424,6 @@ class Mapper:
         out: list[list[Label]] = []
         for i, order in enumerate(orders):
             chosen = [j for j in order if passed[i][j]]
-            if not chosen and order and rows.final[i][order[0]] >= floor:
-                chosen = [order[0]]
             out.append([self.label(scores, rows, i, j) for j in chosen])
         return out
 

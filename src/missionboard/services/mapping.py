@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -21,12 +22,31 @@ from typing import Any
 import numpy as np
 from pydantic import JsonValue
 
-from missionboard.domain.mapping import LinkMethod, LinkStatus, Taxonomy, mission_taxonomy, project_text_of
+from missionboard.domain.mapping import (
+    GoalVerdict,
+    LinkMethod,
+    LinkStatus,
+    RetrainReport,
+    Taxonomy,
+    mission_taxonomy,
+    project_text_of,
+)
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.mapping import taxonomy as taxonomies
 from missionboard.mapping.classifier import Calibration, Embedded, Label, Mapper
 from missionboard.mapping.embedding import MODEL_NAME, Embedder, text_hash
-from missionboard.mapping.supervised import SupervisedModel
+from missionboard.mapping.supervised import (
+    HELD_BACK_SHARE,
+    MIN_GAIN,
+    MIN_HELD_BACK,
+    TOO_FEW,
+    GoalModel,
+    Judgement,
+    SupervisedModel,
+    held_back,
+    judge,
+    publisher_weight,
+)
 from missionboard.mapping.supervised import train as train_supervised
 from missionboard.mapping.taxonomy import TaxonomyEntry
 from missionboard.store import audit
@@ -315,10 +335,12 @@ def embed_cached(
 
 @dataclass(frozen=True)
 class Retrained:
-    """The supervised model a ``map --retrain`` stored: how many projects it learnt from, and its goals."""
+    """The supervised model a ``map --retrain`` stored: how many projects it learnt from, its goals, and
+    those the default method uses (the retrain beat the current method on held-back projects)."""
 
     examples: int
     goals: list[str]
+    accepted: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -529,17 +551,63 @@ def _store_links(
 # --- retrain ------------------------------------------------------------------------------------------
 
 
-def training_labels(session: Session, taxonomy: Taxonomy) -> dict[int, dict[str, bool]]:
-    """Per project: goals analysts accepted (True) or rejected (False), and the publisher's tags."""
+@dataclass(frozen=True)
+class RetrainExamples:
+    """What a retrain learns from, per project: reviewers' decisions and the publisher's labels."""
+
+    goals: list[str]
+    reviews: dict[int, dict[str, bool]]  # accepted (True) or rejected (False) links
+    publisher: dict[int, set[str]]  # the goals the publisher tagged (the others count as negatives)
+
+    @property
+    def projects(self) -> list[int]:
+        return sorted(set(self.reviews) | set(self.publisher))
+
+    def agreement(self) -> dict[str, tuple[int, int]]:
+        """Per goal: (agreeing, compared) reviewers' decisions on projects the publisher labelled too."""
+        out: dict[str, tuple[int, int]] = {}
+        for pid, decisions in self.reviews.items():
+            tagged = self.publisher.get(pid)
+            if tagged is None:
+                continue
+            for goal, accepted in decisions.items():
+                agreeing, compared = out.get(goal, (0, 0))
+                out[goal] = (agreeing + ((goal in tagged) == accepted), compared + 1)
+        return out
+
+    def labelled(
+        self, publisher_weight: float
+    ) -> tuple[dict[int, dict[str, bool]], dict[int, dict[str, float]]]:
+        """Labels and weights per project: a reviewer's decision weighs 1 and overrules the publisher,
+        whose labels weigh ``publisher_weight``."""
+        labels: dict[int, dict[str, bool]] = {}
+        weights: dict[int, dict[str, float]] = {}
+        for pid, tagged in self.publisher.items():
+            labels[pid] = {g: g in tagged for g in self.goals}
+            weights[pid] = dict.fromkeys(self.goals, publisher_weight)
+        for pid, decisions in self.reviews.items():
+            labels.setdefault(pid, {}).update(decisions)
+            weights.setdefault(pid, {}).update(dict.fromkeys(decisions, 1.0))
+        return labels, weights
+
+
+def retrain_examples(session: Session, taxonomy: Taxonomy) -> RetrainExamples:
+    """Reviewers' decisions on the taxonomy's links and the publisher's tags of its goals."""
     goals = [g.code for g in taxonomies.top_goals(taxonomy)]
-    labels: dict[int, dict[str, bool]] = {}
+    publisher: dict[int, set[str]] = {}
     for row in MappingStore(session).labelled_projects():
         tagged = source_label_goals(row, taxonomy.code) & set(goals)
         if tagged:
-            labels[row.id] = {g: g in tagged for g in goals}
+            publisher[row.id] = tagged
+    reviews: dict[int, dict[str, bool]] = {}
     for pid, goal, status in LinkStore(session).decisions(taxonomy.code):
-        labels.setdefault(pid, {})[goal] = status == LinkStatus.ACCEPTED.value
-    return labels
+        reviews.setdefault(pid, {})[goal] = status == LinkStatus.ACCEPTED.value
+    return RetrainExamples(goals, reviews, publisher)
+
+
+def training_labels(session: Session, taxonomy: Taxonomy) -> dict[int, dict[str, bool]]:
+    """Per project: goals analysts accepted (True) or rejected (False), and the publisher's tags."""
+    return retrain_examples(session, taxonomy).labelled(1.0)[0]
 
 
 RETRAIN_MAX_SHARE = 0.30
@@ -570,7 +638,8 @@ class RetrainPlan:
     """A retrained model and the links it would propose, computed without changing any link.
 
     ``too_large`` names each goal whose change passes a limit (``RETRAIN_MAX_SHARE`` of the portfolio,
-    or ``RETRAIN_MAX_GROWTH`` times its links); such a plan is applied only when confirmed.
+    or ``RETRAIN_MAX_GROWTH`` times its links); such a plan is applied only when confirmed. ``report``
+    says per goal whether the retrained model beat the current method on held-back projects.
     """
 
     taxonomy: str
@@ -580,6 +649,7 @@ class RetrainPlan:
     goals_trained: list[str]
     changes: list[GoalChange]
     too_large: list[str]
+    report: RetrainReport
     model: SupervisedModel = field(repr=False)
     fingerprint: str = field(repr=False)
     scored: list[tuple[int, str, str, list[Label]]] = field(repr=False, default_factory=list)
@@ -594,6 +664,8 @@ class RetrainPlan:
             "projects_scored": len(self.scored),
             "changes": [change.as_dict() for change in self.changes],
             "too_large": self.too_large,
+            "accepted": self.report.accepted,
+            "report": self.report.to_dict(),
         }
 
 
@@ -616,7 +688,7 @@ def plan_retrain(
     code = _resolve_taxonomy_code(taxonomy, mission_id)
     with workspace.reading() as session:
         resolved = taxonomies.resolve(code, session)
-    model, examples = _train(workspace, resolved, device=device)
+    model, examples, report = _train(workspace, resolved, device=device)
     mapper = Mapper(resolved, method=method, device=device, supervised=model)
     with workspace.reading() as session:
         store = MappingStore(session)
@@ -649,6 +721,7 @@ def plan_retrain(
         goals_trained=sorted(model.goals, key=_goal_sort_key),
         changes=changes,
         too_large=[reason for c in changes if (reason := _too_large(c, portfolio))],
+        report=report,
         model=model,
         fingerprint=_fingerprint(mapper),
         scored=scored,
@@ -669,7 +742,9 @@ def apply_retrain(
         )
     started = time.perf_counter()
     summary = MapSummary(taxonomy=plan.taxonomy, method=plan.method)
-    summary.retrained = Retrained(examples=plan.examples, goals=plan.goals_trained)
+    summary.retrained = Retrained(
+        examples=plan.examples, goals=plan.goals_trained, accepted=plan.report.accepted
+    )
     with workspace.transaction() as session:
         _store_model(session, plan.taxonomy, plan.model, plan.examples, user=user)
         store = MappingStore(session)
@@ -697,30 +772,194 @@ def apply_retrain(
     return summary
 
 
-def _train(workspace: Workspace, taxonomy: Taxonomy, *, device: str) -> tuple[SupervisedModel, int]:
-    """The supervised model learnt from reviewed links and source labels (not stored), and its examples."""
-    mapper = Mapper(taxonomy, method="semantic", device=device)
+def _train(
+    workspace: Workspace, taxonomy: Taxonomy, *, device: str
+) -> tuple[SupervisedModel, int, RetrainReport]:
+    """The supervised model learnt from reviewed links and source labels (not stored), its examples,
+    and per goal whether it beat the current method on the held-back projects.
+
+    A goal judged on enough held-back examples keeps the model fitted without them, used by the
+    default method only where it won. Where it did not win, the model the default method uses for the
+    goal now (if any) stays in use. A goal too thin to judge is fitted on all its examples, for the
+    supervised method asked for by name; the default method does not use it.
+    """
+    mapper = Mapper(taxonomy, method="ensemble", device=device)
     with workspace.reading() as session:
-        labels = training_labels(session, taxonomy)
-        if not labels:
+        examples = retrain_examples(session, taxonomy)
+        ids = examples.projects
+        if not ids:
             raise InputError(
                 f"nothing to learn from for {taxonomy.code!r}: accept or reject some links with "
                 "'missionboard review', or import projects that carry source labels"
             )
-        ids = sorted(labels)
         rows = MappingStore(session).projects_by_id(ids)
-        texts = [project_text(rows[i]) for i in ids]
+        current = load_model(session, taxonomy.code)
+    texts = [project_text(rows[i]) for i in ids]
     with workspace.transaction() as session:  # the embedding cache only
         embedded, _ = embed_cached(session, mapper.embedder, texts)
     query, _ = mapper.query_scores(texts)
-    model = train_supervised(taxonomy.code, embedded[0], query, mapper.goals, [labels[i] for i in ids])
-    if not model.goals:
+    agreement = examples.agreement()
+    agreeing, compared = sum(a for a, _ in agreement.values()), sum(c for _, c in agreement.values())
+    weight = publisher_weight(agreeing, compared)
+    by_project, weights_by_project = examples.labelled(weight)
+    labels = [by_project[i] for i in ids]
+    weights = [weights_by_project[i] for i in ids]
+    everything = train_supervised(taxonomy.code, embedded[0], query, mapper.goals, labels, weights=weights)
+    if not everything.goals:
         raise InputError(
             f"not enough decisions to train {taxonomy.code!r}: each goal needs at least 3 positive and "
             "3 negative examples (accepted and rejected links, or source labels)"
         )
+    held = np.array([held_back(f"{rows[i].source}:{rows[i].source_id}") for i in ids], dtype=bool)
+    fit = np.flatnonzero(~held)
+    fitted = train_supervised(
+        taxonomy.code,
+        embedded[0][fit],
+        query[fit],
+        mapper.goals,
+        [labels[i] for i in fit],
+        weights=[weights[i] for i in fit],
+    )
+    # A model in use that was fitted on every example (one stored before retrains were judged) is
+    # judged on examples it saw: the comparison then leans towards keeping it, the safe side.
+    judged = _judge_held_back(
+        mapper, (texts, embedded, query), held, labels, weights, current=current, retrained=fitted
+    )
+    verdicts: list[GoalVerdict] = []
+    goals: dict[str, GoalModel] = {}
+    in_use = _in_use(current, mapper.goals, dim=embedded[0].shape[1] + len(mapper.goals))
+    for goal in mapper.goals:
+        positives = sum(1 for lab, w in zip(labels, weights, strict=True) if lab.get(goal) and w[goal] > 0)
+        negatives = sum(
+            1 for lab, w in zip(labels, weights, strict=True) if lab.get(goal) is False and w[goal] > 0
+        )
+        judgement = judged.get(goal)
+        accepted = judgement is not None and judgement.accepted and goal in fitted.goals
+        if accepted:
+            goals[goal] = fitted.goals[goal]
+        elif goal in in_use:  # the current method stays as it is: the model it uses for the goal is kept
+            goals[goal] = in_use[goal]
+        elif judgement is not None and judgement.enough and goal in fitted.goals:
+            goals[goal] = replace(fitted.goals[goal], used=False)
+        elif goal in everything.goals:
+            goals[goal] = replace(everything.goals[goal], used=False)
+        if positives or negatives:
+            verdicts.append(_verdict(goal, judgement, agreement.get(goal), kept=goal in in_use))
+    report = RetrainReport(
+        taxonomy=taxonomy.code,
+        metric="balanced accuracy",
+        held_back_share=HELD_BACK_SHARE,
+        min_held_back=MIN_HELD_BACK,
+        min_gain=MIN_GAIN,
+        fit_projects=len(fit),
+        held_back_projects=int(held.sum()),
+        reviewed_projects=len(examples.reviews),
+        publisher_labelled_projects=len(examples.publisher),
+        publisher_agreement=agreeing / compared if compared else None,
+        publisher_compared=compared,
+        publisher_weight=weight,
+        goals=verdicts,
+    )
+    model = replace(everything, goals=goals, report=report.to_dict())
     # the model as it will be read back from the workspace, so the plan scores what ``map`` will
-    return SupervisedModel.from_dict(model.as_dict()), len(ids)
+    return SupervisedModel.from_dict(model.as_dict()), len(ids), report
+
+
+def _judge_held_back(
+    mapper: Mapper,
+    data: tuple[list[str], Embedded, np.ndarray],
+    held: np.ndarray,
+    labels: list[dict[str, bool]],
+    weights: list[dict[str, float]],
+    *,
+    current: SupervisedModel | None,
+    retrained: SupervisedModel,
+) -> dict[str, Judgement]:
+    """Per goal: the default method's decisions on the held-back projects with the current model (or
+    none) and with the retrained one, scored against their labels (NaN where the retrain has no model
+    for the goal)."""
+    rows = np.flatnonzero(held)
+    if not len(rows):
+        return {}
+    texts, (docs, sentences, sentence_vectors), query = data
+    held_texts = [texts[i] for i in rows]
+    embedded = (docs[rows], [sentences[i] for i in rows], [sentence_vectors[i] for i in rows])
+    scores = mapper.score(held_texts, embedded)
+    vectors, hits = docs[rows], query[rows]
+
+    def decisions(model: SupervisedModel | None) -> np.ndarray:
+        with_model = replace(
+            scores,
+            supervised=None if model is None else model.predict(vectors, hits, mapper.goals, used_only=True),
+        )
+        judge_mapper = Mapper(mapper.taxonomy, supervised=model, calibration=mapper.calibration)
+        return judge_mapper.assigned(with_model)
+
+    now, new = decisions(current), decisions(retrained)
+    out: dict[str, Judgement] = {}
+    for j, goal in enumerate(mapper.goals):
+        have = [k for k, i in enumerate(rows) if goal in labels[i]]
+        gold = np.array([labels[rows[k]][goal] for k in have], dtype=bool)
+        weight = np.array([weights[rows[k]][goal] for k in have], dtype=np.float64)
+        judgement = judge(gold, weight, now[have, j], new[have, j])
+        if goal not in retrained.goals:  # too few examples outside the held-back part: nothing to judge
+            judgement = replace(judgement, current=math.nan, retrained=math.nan)
+        out[goal] = judgement
+    return out
+
+
+def _in_use(current: SupervisedModel | None, goals: list[str], *, dim: int) -> dict[str, GoalModel]:
+    """The current model's goals the default method uses, where they read the same features as a new
+    model (the same goals' query hits, vectors of the same size): a retrain not accepted keeps them."""
+    if current is None or current.query_goals != goals:
+        return {}
+    return {g: m for g, m in current.goals.items() if m.used and m.coef.shape[0] == dim}
+
+
+def _verdict(
+    goal: str, judgement: Judgement | None, agreement: tuple[int, int] | None, *, kept: bool = False
+) -> GoalVerdict:
+    verdict = _judged(goal, judgement, agreement)
+    if kept and not verdict.accepted:
+        return replace(verdict, reason=f"{verdict.reason}; the model in use stays")
+    return verdict
+
+
+def _judged(goal: str, judgement: Judgement | None, agreement: tuple[int, int] | None) -> GoalVerdict:
+    agreeing, compared = agreement or (0, 0)
+    share = agreeing / compared if compared else None
+    if judgement is None:
+        return GoalVerdict(goal, False, TOO_FEW, 0, 0, 0.0, 0.0, None, None, None, share, compared)
+    sizes = (
+        judgement.positives,
+        judgement.negatives,
+        judgement.counted_positives,
+        judgement.counted_negatives,
+    )
+    if not judgement.enough or math.isnan(judgement.gain):
+        reason = TOO_FEW if not judgement.enough else "too few examples to fit"
+        return GoalVerdict(goal, False, reason, *sizes, None, None, None, share, compared)
+    if judgement.accepted:
+        reason = "accepted"
+    elif judgement.gain <= 0:
+        reason = "not better than the current method"
+    elif judgement.gain < MIN_GAIN:
+        reason = f"gain under {MIN_GAIN:.2f}"
+    elif judgement.retrained_accuracy < judgement.current_accuracy:
+        reason = "more errors at the held-back mix"
+    else:
+        reason = "gain within the noise"
+    return GoalVerdict(
+        goal,
+        judgement.accepted,
+        reason,
+        *sizes,
+        judgement.current,
+        judgement.retrained,
+        judgement.gain,
+        share,
+        compared,
+    )
 
 
 def _store_model(
@@ -735,7 +974,7 @@ def _store_model(
         action="mapping.retrain",
         entity="taxonomy",
         entity_id=taxonomy,
-        after={"examples": examples, "goals": sorted(model.goals)},
+        after={"examples": examples, "goals": sorted(model.goals), "accepted": sorted(model.used_goals)},
     )
 
 
