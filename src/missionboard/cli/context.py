@@ -18,10 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from missionboard.errors import InputError, MissionboardError, Problem
-from missionboard.settings import Settings
 
 if TYPE_CHECKING:
     from missionboard.services.workspace import Presence
+    from missionboard.settings import Settings
     from missionboard.store.workspace import Workspace
 
 
@@ -59,11 +59,27 @@ KINDS = {"ingest": "import", "map": "map", "analyze": "analyze", "decide": "deci
 
 @dataclass
 class AppContext:
-    settings: Settings
+    overrides: dict[str, object] = field(default_factory=dict)
+    """Settings given on the command line (``--workspace``, ``--user`` …): they win over the environment."""
     read_only: bool = False
     command: typer.Context | None = field(default=None, repr=False)
     """The context of the command being run (set by ``app_context``)."""
     _workspace: Workspace | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """The environment's settings with ``overrides`` applied, read when first asked for: pydantic and
+        pydantic-settings load with the first command that needs a setting, not with ``--help``."""
+        if self._settings is None:
+            from missionboard.settings import Settings
+
+            self._settings = Settings().model_copy(update=self.overrides)
+        return self._settings
+
+    def url_if_read(self) -> str | None:
+        """The workspace URL where the settings have been read (for an error message), else None."""
+        return None if self._settings is None else self._settings.url()
 
     def workspace(self, *, create: bool = False) -> Workspace:
         """The workspace named by --workspace/--database-url; created only where ``create`` is set.
@@ -132,7 +148,7 @@ class AppContext:
 def app_context(ctx: typer.Context) -> AppContext:
     obj = ctx.find_root().obj
     if not isinstance(obj, AppContext):  # a command invoked without the root callback (tests)
-        obj = AppContext(settings=Settings())
+        obj = AppContext()
         ctx.find_root().obj = obj
     obj.command = ctx
     return obj

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 LANGUAGES = ("en", "nb", "sv", "da", "fi", "de", "fr", "es")
 
@@ -461,7 +462,12 @@ def _compile(lexicon: Lexicon) -> _Compiled:
     )
 
 
-_COMPILED = {code: _compile(lexicon) for code, lexicon in LEXICONS.items()}
+@cache
+def _compiled(code: str) -> _Compiled:
+    """The language's patterns, compiled the first time they are used (not when the module is imported)."""
+    return _compile(LEXICONS[code])
+
+
 _NEGATION = re.compile(
     rf"(?:{'|'.join(n for lexicon in LEXICONS.values() for n in lexicon.negations)})(?:\W+\w+){{0,2}}\W*$",
     re.IGNORECASE,
@@ -474,7 +480,7 @@ def prescriptions(statement: str, languages: tuple[str, ...] = LANGUAGES) -> tup
     """Every reason, in every given language, why ``statement`` prescribes a solution (empty: open)."""
     spans: list[tuple[int, int, Kind, str]] = []
     for code in languages:
-        compiled = _COMPILED[code]
+        compiled = _compiled(code)
         for kind, matches in (
             (Kind.TECHNOLOGY, _technologies(statement, compiled)),
             (Kind.PROGRAMME, list(compiled.programmes.finditer(statement))),
@@ -494,7 +500,7 @@ def prescriptions(statement: str, languages: tuple[str, ...] = LANGUAGES) -> tup
 def technologies(text: str, languages: tuple[str, ...] = LANGUAGES) -> tuple[str, ...]:
     """The technologies ``text`` names (not those it names to be avoided), as written, sorted."""
     return tuple(
-        sorted({m.group(0).strip() for code in languages for m in _technologies(text, _COMPILED[code])})
+        sorted({m.group(0).strip() for code in languages for m in _technologies(text, _compiled(code))})
     )
 
 

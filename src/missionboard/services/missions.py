@@ -7,13 +7,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from missionboard.domain.history import MissionDiff, diff_documents
 from missionboard.domain.missions import Mission, MissionVersion
-from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
-from missionboard.domain.portfolio_rule import DEFAULT_RULE, convert_money
-from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
-from missionboard.domain.quality import check_mission as judge
 from missionboard.errors import AlreadyExists, EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import (
     dump_mission as dump_mission,  # the mission file format, for the interfaces
@@ -23,10 +20,14 @@ from missionboard.missionfile import mission_schema as mission_schema
 from missionboard.missionfile import parse_mission as parse_mission
 from missionboard.missionfile import read_mission as read_mission
 from missionboard.store import audit
-from missionboard.store.mission_portfolio import MissionPortfolioStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.portfolio_scope import mission_currency, rate_table
 from missionboard.store.workspace import Session, Workspace
+
+if TYPE_CHECKING:
+    from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
+
+# The quality check and the portfolio reads are imported where they are used: `mission list` and the
+# other everyday commands import this module and should not pay for them.
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,8 @@ def diff_versions(
 
 def check_mission(workspace: Workspace | None, mission: Mission | str) -> QualityReport:
     """Run the quality check, with the workspace's observations and linked portfolio where available."""
+    from missionboard.domain.quality import check_mission as judge
+
     if isinstance(mission, str):
         if workspace is None:
             raise MissionboardError("a mission id needs a workspace")
@@ -230,6 +233,7 @@ def _observations(session: Session, mission: Mission) -> dict[str, list[tuple[in
     """Per indicator, the yearly series exactly as ``monitor`` reads it today (the same geography,
     source preference and revisions), so the quality check and monitoring judge the same numbers."""
     from missionboard.monitoring.indicators import load_series, unit_key  # the monitoring package is heavy
+    from missionboard.store.mission_portfolio import MissionPortfolioStore
 
     out: dict[str, list[tuple[int, float]]] = {}
     today = dt.datetime.now(dt.UTC).date()  # the day monitor judges by default
@@ -258,6 +262,11 @@ def _portfolio_profile(
     """The portfolio's profile (the one rule of ``domain.portfolio_rule``); with ``start``, also its
     projects and money by start year, split into new (started on or after ``start``) and relabelled
     (started before), the money in the mission's reporting currency."""
+    from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
+    from missionboard.domain.portfolio_rule import DEFAULT_RULE
+    from missionboard.domain.quality import PortfolioProfile
+    from missionboard.store.mission_portfolio import MissionPortfolioStore
+
     if isinstance(mission, str):
         mission = MissionStore(session).get(mission).mission
     reads = MissionPortfolioStore(session)
@@ -311,6 +320,11 @@ def _by_start_year(session: Session, mission: Mission, start: dt.date) -> _Split
     ``domain.portfolio_rule``: the budget, else public funding plus co-funding, converted into the
     mission's reporting currency at the rate of the start year; a group's sums convert as its projects
     would one by one, since they share the year and the currencies."""
+    from missionboard.domain.portfolio_rule import convert_money
+    from missionboard.domain.quality import StartYear
+    from missionboard.store.mission_portfolio import MissionPortfolioStore
+    from missionboard.store.portfolio_scope import mission_currency, rate_table
+
     rates = rate_table(session)
     currency, _ = mission_currency(session, mission, rates)
     years: defaultdict[int, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))

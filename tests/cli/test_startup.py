@@ -1,0 +1,194 @@
+"""``missionboard`` starts on what the command needs (issue 19 item 5, issue 15 item 7).
+
+``missionboard --help`` lists every command without importing a command module; ``missionboard X``
+imports X's module alone, and a service (with SQLAlchemy, scikit-learn …) only when X runs. Nothing
+computes a password hash when it is imported. Each check runs in a fresh interpreter, whose
+``sys.modules`` shows what starting really loads; the time it takes is measured by
+``bench/cli_startup.py``, not here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+import typer.main
+
+from missionboard.cli.app import COMMANDS, MODULES, LazyGroup, app
+from missionboard.services.demo.build import mission_files
+
+HEAVY = (
+    "sklearn",
+    "scipy",
+    "pandas",
+    "numpy",
+    "duckdb",
+    "pyarrow",
+    "matplotlib",
+    "statsmodels",
+    "sqlalchemy",
+    "alembic",
+    "argon2",
+    "pydantic_settings",
+    "fastapi",
+)
+"""Libraries that asking for help must not load: only commands that run may."""
+
+HELP = [["--help"]] + [
+    [next(name for name, listed in COMMANDS.items() if listed.module == module), "--help"]
+    for module in MODULES
+]
+"""``missionboard --help`` and the help of one command of each command module."""
+
+LOADED_BY = """
+import contextlib, io, json, sys
+from missionboard.cli.app import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main({argv!r})
+print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}))
+"""
+
+
+def _loaded_by(argv: list[str]) -> set[str]:
+    """Every module in ``sys.modules`` of a fresh interpreter after ``missionboard ARGV`` (which must
+    exit 0)."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED_BY.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    return set(result["modules"])
+
+
+def _packages(modules: set[str]) -> set[str]:
+    return {name.partition(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize("argv", HELP, ids=" ".join)
+def test_asking_for_help_loads_no_heavy_library(argv: list[str]) -> None:
+    heavy = _packages(_loaded_by(argv)) & set(HEAVY)
+    assert not heavy, f"missionboard {' '.join(argv)} loaded {sorted(heavy)}"
+
+
+def test_the_command_list_imports_no_command_module() -> None:
+    loaded = _loaded_by(["--help"])
+    modules = {f"missionboard.cli.{module}" for module in MODULES}
+    assert not loaded & modules, sorted(loaded & modules)
+
+
+def test_the_command_list_loads_no_validation_library() -> None:
+    assert "pydantic" not in _packages(_loaded_by(["--help"]))
+
+
+def test_a_command_imports_its_own_module_and_no_other() -> None:
+    loaded = _loaded_by(["mission", "list", "--help"])
+    modules = {f"missionboard.cli.{module}" for module in MODULES}
+    assert loaded & modules == {"missionboard.cli.mission"}
+
+
+LISTING_LOADS_NONE_OF = (
+    "alembic",
+    "sklearn",
+    "scipy",
+    "pandas",
+    "numpy",
+    "duckdb",
+    "pyarrow",
+    "matplotlib",
+    "statsmodels",
+    "argon2",
+    "fastapi",
+)
+"""Libraries ``mission list`` has no use for: Alembic among them, as an up-to-date workspace is opened
+without migrating it."""
+
+
+def test_listing_the_missions_of_an_up_to_date_workspace_loads_no_heavy_library(tmp_path: Path) -> None:
+    workspace = ["--workspace", str(tmp_path / "ws.db"), "--user", "tester"]
+    mission = next(path for path in mission_files() if path.name == "school-meals.yaml")
+    _loaded_by([*workspace, "mission", "import", str(mission)])
+    heavy = _packages(_loaded_by([*workspace, "mission", "list"])) & set(LISTING_LOADS_NONE_OF)
+    assert not heavy, f"missionboard mission list loaded {sorted(heavy)}"
+
+
+def _registered() -> dict[str, tuple[str, str]]:
+    """Every top-level command as the command modules register it, in the order ``--help`` lists them
+    when every module is loaded: name → (its module, the first paragraph of its help)."""
+    full = typer.Typer()
+    module_of: dict[str, str] = {}
+    for module in MODULES:
+        importlib.import_module(f"missionboard.cli.{module}").register(full)
+        for name in typer.main.get_group(full).commands:
+            module_of.setdefault(name, module)
+    return {
+        name: (module_of[name], inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0])
+        for name, command in typer.main.get_group(full).commands.items()
+    }
+
+
+def test_the_command_table_names_every_command_in_help_order() -> None:
+    assert list(COMMANDS) == list(_registered())
+
+
+def test_the_command_table_says_what_each_command_says_of_itself() -> None:
+    registered = _registered()
+    stale = {
+        name: registered[name]
+        for name, listed in COMMANDS.items()
+        if name in registered and (listed.module, listed.summary) != registered[name]
+    }
+    assert not stale, f"update COMMANDS in missionboard/cli/app.py: {stale}"
+
+
+def test_the_command_list_reads_the_same_with_every_module_loaded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    group = typer.main.get_command(app)
+    assert isinstance(group, LazyGroup)
+    ctx = typer.Context(group, info_name="missionboard")
+    group.get_help(ctx)
+    listed = capsys.readouterr().out
+    for name in group.list_commands(ctx):
+        assert group.get_command(ctx, name) is not None
+    group.get_help(ctx)
+    assert "mission " in listed
+    assert capsys.readouterr().out == listed
+
+
+NO_HASHING = """
+import importlib, pkgutil, sys
+import argon2, argon2.low_level
+
+def refuse(*args, **kwargs):
+    raise AssertionError("a password hash was computed while importing")
+
+argon2.PasswordHasher.hash = refuse
+argon2.low_level.hash_secret = argon2.low_level.hash_secret_raw = refuse
+import missionboard
+failed = []
+for module in pkgutil.walk_packages(missionboard.__path__, "missionboard."):
+    try:
+        importlib.import_module(module.name)
+    except Exception as exc:
+        failed.append(f"{module.name}: {exc!r}")
+print("\\n".join(failed))
+"""
+
+
+def test_no_module_computes_a_password_hash_when_imported() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NO_HASHING], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
