@@ -64,6 +64,8 @@ class Record:
     participations: list[Participation]
     file: str
     line: int | None
+    row_hash: str | None = None
+    """The fingerprint of the input row, where the reader makes one."""
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ class ColumnRecord:
     participations: list[Participation]
     file: str
     line: int | None
+    row_hash: str | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +88,21 @@ class Rejection:
     problem: Problem
     raw: dict[str, Any] | None = None
     is_record: bool = True
+
+
+@dataclass(slots=True)
+class Unread:
+    """A row read only as far as its project id and fingerprint (see ``ingest.fingerprints``).
+
+    ``parse()`` makes the record (or its rejection) with ``row_hash`` set; the engine calls it only
+    where the fingerprint differs from the one the project was last written from. Readers yield these
+    only where ``ReadOptions.extra["fingerprints"]`` is true."""
+
+    source_id: str
+    row_hash: str
+    parse: Callable[[], Record | ColumnRecord | Rejection]
+    file: str
+    line: int | None
 
 
 class Meter:

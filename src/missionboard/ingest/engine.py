@@ -17,17 +17,26 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from missionboard.domain.records import FILE_ENDINGS, ImportedFile, ImportRun
 from missionboard.errors import DryRunFinished, InputError, Problem
-from missionboard.ingest.base import ColumnRecord, Meter, ReadOptions, Record, Rejection, normalize_name
-from missionboard.store import portfolio
-from missionboard.store.workspace import Workspace
+from missionboard.ingest.base import (
+    ColumnRecord,
+    Meter,
+    ReadOptions,
+    Record,
+    Rejection,
+    Unread,
+    normalize_name,
+)
+from missionboard.store import contents, portfolio
+from missionboard.store.workspace import Session, Workspace
 
-Reader = Callable[[list[Path], ReadOptions], Iterator[Record | ColumnRecord | Rejection]]
+Reader = Callable[[list[Path], ReadOptions], Iterator[Record | ColumnRecord | Rejection | Unread]]
 
 READERS: dict[str, str] = {  # every one of domain.records.INGEST_FORMATS
     "csv": "generic",
@@ -51,6 +60,8 @@ BATCH = 5000
 MAX_STORED_ERRORS = 1000
 STAGE_IN_MEMORY = 50_000
 """Records read and checked before an import takes the write lock; larger imports hold it while reading the rest."""
+LOOKUP_BATCH = 2000
+"""Fingerprinted rows whose stored fingerprints are looked up together."""
 
 
 def expand_paths(format: str, paths: list[Path], exclude: tuple[Path | None, ...] = ()) -> list[Path]:
@@ -208,7 +219,7 @@ def run_import(
         partners=partners,
         encoding=encoding,
         meter=Meter(total, progress_bytes),
-        extra={"format": format},
+        extra={"format": format, "fingerprints": True},
     )
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
@@ -222,25 +233,34 @@ def run_import(
     # the cyclic collector's full passes over them cost a quarter of the CPU time, so it pauses.
     collecting = gc.isenabled()
     gc.disable()
+    snapshot = ExitStack()
     try:
-        # the first STAGE_IN_MEMORY records are read, checked and prepared with no lock on the workspace;
+        # the first STAGE_IN_MEMORY records are read, checked and prepared with no lock on the workspace
+        # (rows whose fingerprint is stored already are looked up in a read snapshot, and only counted);
         # a file that ends by then is written in one short transaction (other writers wait only for
         # that). Larger imports go on reading inside the transaction, in bounded memory.
-        staging = _Staging(_prepared(reader(format)(files, options)), run, on_error, writer, progress)
+        stored = _StoredHashes(source, snapshot.enter_context(workspace.reading()))
+        items = _prepared(_looked_up(reader(format)(files, options), stored))
+        staging = _Staging(items, run, on_error, writer, progress, source)
         staged: list[portfolio.Prepared] = []
         staging.read(staged.extend, limit=STAGE_IN_MEMORY)
         with workspace.transaction() as session:
+            snapshot_holds = stored.enter(session)
+            snapshot.close()
             run_id = portfolio.start_run(session, run)
             repository = portfolio.PortfolioRepository(
                 session, user=user, import_run_id=run_id, normalize=normalize_name
             )
             with portfolio.bulk_load_settings(session):
                 counts = _Counts()
+                write = _Writer(session, repository, counts, stored)
                 for start in range(0, len(staged), BATCH):
-                    counts.add(repository.upsert_prepared(staged[start : start + BATCH]))
+                    write(staged[start : start + BATCH])
                 staged.clear()
-                staging.read(lambda batch: counts.add(repository.upsert_prepared(batch)), limit=None)
+                staging.read(write, limit=None)
+                write(_recheck(staging, stored, snapshot_holds, counts))
             staging.finish()
+            counts.unchanged += staging.skipped
             run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged
             run.seconds = round(time.perf_counter() - clock, 3)
             if dry_run:
@@ -257,6 +277,7 @@ def run_import(
         exc.run = run  # type: ignore[attr-defined]
         raise
     finally:
+        snapshot.close()
         writer.close()
         if collecting:
             gc.enable()
@@ -291,16 +312,151 @@ class Ready:
     line: int | None
 
 
-def _prepared(items: Iterator[Record | ColumnRecord | Rejection]) -> Iterator[Ready | Rejection]:
+@dataclass(slots=True)
+class Unchanged:
+    """A row whose fingerprint is the one its project was last written from: counted, never parsed.
+    ``provisional`` where it was looked up in the snapshot before the import's transaction."""
+
+    unread: Unread
+    provisional: bool
+
+
+def _ready(item: Record | ColumnRecord) -> Ready:
+    """A record as column values with its content hash and the fingerprint of its row."""
+    if isinstance(item, ColumnRecord):
+        values, _ = portfolio.prepare_values(item.values, item.participations)
+        ready = Ready(values, item.participations, item.file, item.line)
+    else:
+        values, participations = portfolio.prepare(item.project, item.participations)
+        ready = Ready(values, list(participations), item.file, item.line)
+    values["row_hash"] = item.row_hash
+    return ready
+
+
+def _prepared(
+    items: Iterator[Record | ColumnRecord | Rejection | Unchanged],
+) -> Iterator[Ready | Rejection | Unchanged]:
     for item in items:
-        if isinstance(item, ColumnRecord):
-            values, _ = portfolio.prepare_values(item.values, item.participations)
-            yield Ready(values, item.participations, item.file, item.line)
-        elif isinstance(item, Rejection):
+        if isinstance(item, (Rejection, Unchanged)):
             yield item
         else:
-            values, participations = portfolio.prepare(item.project, item.participations)
-            yield Ready(values, list(participations), item.file, item.line)
+            yield _ready(item)
+
+
+class _StoredHashes:
+    """The fingerprints stored for the import's source: looked up in a read snapshot until the import's
+    transaction starts, and in that transaction from then on."""
+
+    def __init__(self, source: str, snapshot: Session) -> None:
+        self.source = source
+        self.session = snapshot
+        self.in_transaction = False
+        self.version = contents.portfolio_version(snapshot)  # first read: it fixes the snapshot
+        self.fresh = not contents.has_projects(snapshot, source)
+
+    def enter(self, session: Session) -> bool:
+        """Look up in the import's transaction from now on. Returns whether the snapshot still holds:
+        no project was written since it was taken (every write of projects counts a portfolio version)."""
+        holds = contents.portfolio_version(session) == self.version
+        self.session, self.in_transaction = session, True
+        self.fresh = not contents.has_projects(session, self.source)
+        return holds
+
+    def lookup(self, source_ids: list[str]) -> dict[str, str]:
+        return {} if self.fresh else contents.row_hashes(self.session, self.source, source_ids)
+
+
+def _looked_up(
+    items: Iterator[Record | ColumnRecord | Rejection | Unread], stored: _StoredHashes
+) -> Iterator[Record | ColumnRecord | Rejection | Unchanged]:
+    """The reader's items in order, each fingerprinted row either parsed or, where its project was last
+    written from the same row, ``Unchanged``. Rows are looked up LOOKUP_BATCH at a time."""
+    pending: list[Unread] = []
+    for item in items:
+        if isinstance(item, Unread):
+            pending.append(item)
+            if len(pending) < LOOKUP_BATCH:
+                continue
+        if pending:
+            yield from _resolved(pending, stored)
+            pending = []
+        if not isinstance(item, Unread):
+            yield item
+    if pending:
+        yield from _resolved(pending, stored)
+
+
+def _resolved(
+    pending: list[Unread], stored: _StoredHashes
+) -> Iterator[Record | ColumnRecord | Rejection | Unchanged]:
+    found = stored.lookup([unread.source_id for unread in pending])
+    provisional = not stored.in_transaction
+    for unread in pending:
+        if found.get(unread.source_id) == unread.row_hash:
+            yield Unchanged(unread, provisional)
+        else:
+            yield unread.parse()
+
+
+class _Writer:
+    """Hands batches to the repository, then stores on each project the fingerprint of the row it was
+    just written from (NULL for formats without one), so that no project keeps a stale fingerprint."""
+
+    def __init__(
+        self,
+        session: Session,
+        repository: portfolio.PortfolioRepository,
+        counts: _Counts,
+        stored: _StoredHashes,
+    ) -> None:
+        self.session = session
+        self.repository = repository
+        self.counts = counts
+        self.stored = stored
+        self.clear: dict[str, bool] = {}  # per source: whether rows without a fingerprint clear stored ones
+
+    def __call__(self, batch: list[portfolio.Prepared]) -> None:
+        if not batch:
+            return
+        self.counts.add(self.repository.upsert_prepared(batch))
+        fresh, source = self.stored.fresh, self.stored.source
+        rows: list[tuple[str, str, str | None]] = []
+        for values, _ in batch:
+            if fresh and values["source"] == source:
+                continue  # inserted with its fingerprint
+            digest = values["row_hash"]
+            if digest is None and not self._clears(values["source"]):
+                continue
+            rows.append((values["source"], values["source_id"], digest))
+        contents.set_row_hashes(self.session, rows)
+
+    def _clears(self, source: str) -> bool:
+        found = self.clear.get(source)
+        if found is None:
+            found = self.clear[source] = contents.has_row_hashes(self.session, source)
+        return found
+
+
+def _recheck(
+    staging: _Staging, stored: _StoredHashes, snapshot_holds: bool, counts: _Counts
+) -> list[portfolio.Prepared]:
+    """The rows skipped on the snapshot's word: unchanged where no project was written since the
+    snapshot, or where the transaction finds the same fingerprint; the others parsed now, to be written."""
+    unread, staging.provisional = staging.provisional, []
+    changed: list[Unread] = []
+    if unread and not snapshot_holds:
+        found = stored.lookup([u.source_id for u in unread])
+        changed = [u for u in unread if found.get(u.source_id) != u.row_hash]
+    counts.unchanged += len(unread) - len(changed)
+    batch: list[portfolio.Prepared] = []
+    for u in changed:
+        item = u.parse()
+        if isinstance(item, Rejection):
+            staging.rejected(item)
+        else:
+            ready = _ready(item)
+            batch.append((ready.values, ready.participations))
+    return batch
 
 
 @dataclass
@@ -321,20 +477,26 @@ class _Staging:
 
     def __init__(
         self,
-        items: Iterator[Ready | Rejection],
+        items: Iterator[Ready | Rejection | Unchanged],
         run: ImportRun,
         on_error: str,
         writer: RejectsWriter,
         progress: Callable[[int], None] | None,
+        source: str,
     ) -> None:
         self.items = items
         self.run = run
         self.on_error = on_error
         self.writer = writer
         self.progress = progress
+        self.source = source
         self.seen: dict[tuple[str, str], tuple[str, int | None]] = {}
         self.errors: list[dict[str, Any]] = []
         self.done = False
+        self.skipped = 0
+        """Rows found unchanged by their fingerprint inside the import's transaction."""
+        self.provisional: list[Unread] = []
+        """Rows found unchanged in the snapshot before the transaction (see ``_recheck``)."""
 
     def rejected(self, rejection: Rejection) -> None:
         if self.on_error == "fail":
@@ -363,6 +525,20 @@ class _Staging:
                         read += 1
                         run.read = read
                     self.rejected(item)
+                elif isinstance(item, Unchanged):
+                    read += 1
+                    unread = item.unread
+                    first = self.seen.get((self.source, unread.source_id))
+                    if first is not None:
+                        run.read = read
+                        self._duplicate(unread.parse(), first)
+                    else:
+                        self.seen[(self.source, unread.source_id)] = (unread.file, unread.line)
+                        if item.provisional:
+                            self.provisional.append(unread)
+                            taken += 1  # held in memory until the transaction: bounded like the rest
+                        else:
+                            self.skipped += 1
                 else:
                     read += 1
                     values = item.values
@@ -390,6 +566,16 @@ class _Staging:
             run.read = read
         if batch:
             take(batch)
+
+    def _duplicate(self, parsed: Record | ColumnRecord | Rejection, first: tuple[str, int | None]) -> None:
+        """A row found unchanged whose id was read before: refused as any other repeated id."""
+        if isinstance(parsed, Rejection):
+            self.rejected(parsed)
+            return
+        ready = _ready(parsed)
+        where = f"{first[0]}:{first[1]}" if first[1] is not None else first[0]
+        message = f"duplicate id {ready.values['source_id']!r}: already read at {where}"
+        self.rejected(Rejection(Problem(ready.file, ready.line, "id", message), raw=ready.values["raw"]))
 
     def finish(self) -> None:
         if self.progress is not None:

@@ -46,6 +46,7 @@ from missionboard.ingest.base import (
     Record,
     RecordRejected,
     Rejection,
+    Unread,
     assemble,
     bounded,
     build_project,
@@ -69,6 +70,7 @@ from missionboard.ingest.base import (
     quick_money,
     split_list,
 )
+from missionboard.ingest.fingerprints import file_prefix, row_fingerprint
 from missionboard.ingest.tabular import Row, table_rows
 
 
@@ -446,7 +448,7 @@ def _partner_row(row: Row, columns: dict[str, str], source: str) -> PartnerRow:
 # --- projects -----------------------------------------------------------------------------------
 
 
-def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | ColumnRecord | Rejection]:
+def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | ColumnRecord | Rejection | Unread]:
     mapping = load_mapping(options.mapping)
     partners = Partners()
     if options.partners is not None:
@@ -478,7 +480,7 @@ def read(paths: list[Path], options: ReadOptions) -> Iterator[Record | ColumnRec
 
 def _read_file(
     path: Path, mapping: Mapping, options: ReadOptions, partners: Partners, ids_seen: set[str]
-) -> Iterator[Record | ColumnRecord | Rejection]:
+) -> Iterator[Record | ColumnRecord | Rejection | Unread]:
     rows = table_rows(
         path,
         encoding=mapping.encoding or options.encoding,
@@ -488,22 +490,51 @@ def _read_file(
         skip_rows=mapping.skip_rows,
         cells=True,
     )
+    name = path.name
     plan: _Plan | None = None
+    prefix: bytes | None = None
+    fingerprints = bool(options.extra.get("fingerprints"))
     for row in rows:
         if plan is None:
             plan = _Plan(row.header, _columns_for(path, row.header, mapping), mapping)
+            if fingerprints:
+                prefix = file_prefix(options.source, row.header, mapping.model_dump_json())
         if row.error:
-            yield Rejection(Problem(path.name, row.line, "", row.error))
+            yield Rejection(Problem(name, row.line, "", row.error))
             continue
         cells = row.cells if row.cells is not None else plan.cells_of(row)
-        if plan.id_index is not None and cells[plan.id_index]:
-            ids_seen.add(cells[plan.id_index])
-        try:
-            yield _record(path.name, row, cells, plan, options.source, partners)
-        except FieldError as exc:
-            yield Rejection(Problem(path.name, row.line, exc.field, exc.message), plan.raw_record(row))
-        except RecordRejected as exc:
-            yield Rejection(exc.problem, exc.raw)
+        project_id = cells[plan.id_index] if plan.id_index is not None else ""
+        if project_id:
+            ids_seen.add(project_id)
+        if prefix is not None and project_id and row.cells is not None:
+            # CSV rows: fingerprinted before anything is parsed (XLSX cells are typed values)
+            found = partners.by_project.get(project_id)
+            extra = repr([(p.organisation, p.participation) for p in found]) if found else ""
+            digest = row_fingerprint(prefix, cells, extra)
+            parse = partial(_parsed, name, row, cells, plan, options.source, partners, digest)
+            yield Unread(project_id, digest, parse, name, row.line)
+        else:
+            yield _parsed(name, row, cells, plan, options.source, partners)
+
+
+def _parsed(
+    file: str,
+    row: Row,
+    cells: list[str],
+    plan: _Plan,
+    source: str,
+    partners: Partners,
+    digest: str | None = None,
+) -> Record | ColumnRecord | Rejection:
+    """One row as a record, or its rejection; ``digest`` is the row's fingerprint, where it has one."""
+    try:
+        record = _record(file, row, cells, plan, source, partners)
+    except FieldError as exc:
+        return Rejection(Problem(file, row.line, exc.field, exc.message), plan.raw_record(row))
+    except RecordRejected as exc:
+        return Rejection(exc.problem, exc.raw)
+    record.row_hash = digest
+    return record
 
 
 def _columns_for(path: Path, header: list[str], mapping: Mapping) -> dict[str, str]:

@@ -133,7 +133,8 @@ class ProjectRow(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     titles: Mapped[list[Any]] = mapped_column(JSON, default=list)
     abstracts: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    funder: Mapped[str | None] = mapped_column(String(500), index=True)
+    # no index of its own: ix_web_projects_funder_programme (funder, programme) serves lookups by funder
+    funder: Mapped[str | None] = mapped_column(String(500))
     programme: Mapped[str | None] = mapped_column(String(500), index=True)
     instrument: Mapped[str | None] = mapped_column(String(40))
     funding_scheme: Mapped[str | None] = mapped_column(String(300))
@@ -160,6 +161,11 @@ class ProjectRow(Base):
     gender_marker: Mapped[str | None] = mapped_column(String(20), doc="OECD DAC gender equality marker")
     lead_gender: Mapped[str | None] = mapped_column(String(20))
     content_hash: Mapped[str] = mapped_column(String(64), doc="SHA-256 of the normalised record")
+    row_hash: Mapped[str | None] = mapped_column(
+        String(32),
+        doc="Fingerprint of the input row this project was last written from (see ingest.fingerprints): "
+        "a re-import skips a row whose fingerprint is this one without reading it further; NULL where none",
+    )
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -235,7 +241,8 @@ class ActorAliasRow(Base):
     __table_args__ = (UniqueConstraint("actor_id", "source", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    # no index of its own: the unique (actor_id, source, name) index serves lookups by actor
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(500))
 
@@ -245,7 +252,8 @@ class ParticipationRow(Base):
     __table_args__ = (UniqueConstraint("project_id", "actor_id", "role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    # no index of its own: the unique (project_id, actor_id, role) index serves lookups by project
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
