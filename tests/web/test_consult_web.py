@@ -803,7 +803,7 @@ def _template_messages() -> set[str]:
     from babel.messages.extract import extract_from_file
 
     found: set[str] = set()
-    for path in sorted(TEMPLATES.glob("consult_*.html")):
+    for path in sorted(TEMPLATES.glob("consult_public_*.html")):
         for _, message, _, _ in extract_from_file(
             "jinja2.ext:babel_extract",
             str(path),

@@ -31,19 +31,50 @@ LANGUAGE_COOKIE = "missionboard_lang"
 """The cookie that remembers the language a user chose for the app's pages."""
 APP_TEMPLATES: tuple[str, ...] = (
     "base.html",
+    "_analytics.html",
+    "_consult_tabs.html",
+    "_decisions.html",
+    "_gates.html",
+    "_insights.html",
+    "_learning.html",
     "_map.html",
     "_mission_tabs.html",
+    "_monitoring.html",
+    "_quality.html",
+    "_tree.html",
+    "_value.html",
     "account.html",
+    "admin_audit.html",
+    "admin_users.html",
+    "api_docs.html",
     "compare.html",
+    "consult_admin.html",
+    "consult_list.html",
+    "consult_new.html",
+    "consult_report_back.html",
+    "consult_responses.html",
+    "consult_synthesis.html",
     "error.html",
     "explorer.html",
+    "import.html",
+    "insights.html",
+    "learning.html",
     "login.html",
     "mission.html",
+    "mission_edit.html",
+    "mission_gates.html",
+    "mission_history.html",
+    "mission_members.html",
+    "mission_new.html",
     "missions.html",
+    "project.html",
+    "report.html",
     "review.html",
     "review_confirm.html",
+    "story.html",
 )
-"""The templates whose every message is in the ``app`` catalogues; the others still speak English."""
+"""The templates whose every message is in the ``app`` catalogues: every page but the participation pages
+(``consult_public_*.html``, domain ``messages``) and the landscape page, which still speaks English."""
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska"}
 """Each language named in itself, as the language switch shows it."""
