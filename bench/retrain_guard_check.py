@@ -45,14 +45,15 @@ with workspace.reading() as session:
     model = service.load_model(session, "sdg")
 assert model is not None
 report = model.report
+assert report is not None
 print(f"retrain: {summary.retrained} in {time.perf_counter() - t:.0f} s")
 print(
-    f"publisher labels on {report['publisher_labelled_projects']} projects, compared {report['publisher_compared']}, "
-    f"weight {report['publisher_weight']}; fit {report['fit_projects']}, held back {report['held_back_projects']}"
+    f"publisher labels on {report.publisher_labelled_projects} projects, compared {report.publisher_compared}, "
+    f"weight {report.publisher_weight}; fit {report.fit_projects}, held back {report.held_back_projects}"
 )
-for g in report["goals"]:
+for g in report.goals:
     print(
-        f"  goal {g['goal']:>2}: {g['reason']:<55} current {g['current_score']} retrained {g['retrained_score']} gain {g['gain']}"
+        f"  goal {g.goal:>2}: {g.reason:<55} current {g.current_score} retrained {g.retrained_score} gain {g.gain}"
     )
 
 sets = data.load_all(data.SHARED)

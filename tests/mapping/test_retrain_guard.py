@@ -187,7 +187,7 @@ def test_only_the_goal_the_retrain_improved_on_held_back_reviews_is_accepted(rev
         model = service.load_model(session, "sdg")
     assert model is not None
     assert {goal: m.used for goal, m in model.goals.items()} == {"6": False, "11": True}
-    assert model.report == plan.report.to_dict()
+    assert model.report is not None and model.report.to_dict() == plan.report.to_dict()
 
 
 def test_a_retrain_that_does_not_beat_the_model_in_use_leaves_it_in_use(reviewed: Workspace) -> None:
@@ -473,7 +473,8 @@ def test_retraining_on_cafs_tags_does_not_lower_the_default_methods_held_out_acc
     with workspace.reading() as session:
         model = service.load_model(session, "sdg")
     assert model is not None
-    judged = [g for g in model.report["goals"] if g["reason"] != TOO_FEW]
+    assert model.report is not None
+    judged = [g for g in model.report.goals if g.reason != TOO_FEW]
     assert judged  # the comparison ran for some goals
 
     examples = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -134,6 +135,23 @@ class GoalVerdict:
             "publisher_compared": self.publisher_compared,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GoalVerdict:
+        return cls(
+            goal=str(data["goal"]),
+            accepted=bool(data["accepted"]),
+            reason=str(data["reason"]),
+            held_back_positives=int(data["held_back_positives"]),
+            held_back_negatives=int(data["held_back_negatives"]),
+            counted_positives=float(data["counted_positives"]),
+            counted_negatives=float(data["counted_negatives"]),
+            current_score=_number(data.get("current_score")),
+            retrained_score=_number(data.get("retrained_score")),
+            gain=_number(data.get("gain")),
+            publisher_agreement=_number(data.get("publisher_agreement")),
+            publisher_compared=int(data.get("publisher_compared", 0)),
+        )
+
 
 @dataclass(frozen=True)
 class RetrainReport:
@@ -175,6 +193,29 @@ class RetrainReport:
             "accepted": self.accepted,
             "goals": [v.to_dict() for v in self.goals],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RetrainReport:
+        """The report as ``to_dict`` stored it (in the model's JSON)."""
+        return cls(
+            taxonomy=str(data["taxonomy"]),
+            metric=str(data["metric"]),
+            held_back_share=float(data["held_back_share"]),
+            min_held_back=int(data["min_held_back"]),
+            min_gain=float(data["min_gain"]),
+            fit_projects=int(data["fit_projects"]),
+            held_back_projects=int(data["held_back_projects"]),
+            reviewed_projects=int(data["reviewed_projects"]),
+            publisher_labelled_projects=int(data["publisher_labelled_projects"]),
+            publisher_agreement=_number(data.get("publisher_agreement")),
+            publisher_compared=int(data["publisher_compared"]),
+            publisher_weight=float(data["publisher_weight"]),
+            goals=[GoalVerdict.from_dict(v) for v in data.get("goals", [])],
+        )
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _round(value: float | None) -> float | None:

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from missionboard.domain.mapping import RetrainReport
+
 MIN_POSITIVES = 3
 MIN_NEGATIVES = 3
 
@@ -65,7 +67,7 @@ class SupervisedModel:
     trained_at: str = ""
     examples: int = 0
     query_goals: list[str] = field(default_factory=list)
-    report: dict[str, Any] = field(default_factory=dict)  # the retrain's verdicts (RetrainReport.to_dict)
+    report: RetrainReport | None = None  # the retrain's verdicts, per goal
 
     @staticmethod
     def features(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -111,7 +113,7 @@ class SupervisedModel:
                 }
                 for code, m in self.goals.items()
             },
-            **({"retrain_report": self.report} if self.report else {}),
+            **({"retrain_report": self.report.to_dict()} if self.report else {}),
         }
 
     @classmethod
@@ -134,7 +136,7 @@ class SupervisedModel:
                 )
                 for code, m in data.get("goals", {}).items()
             },
-            report=dict(data.get("retrain_report", {})),
+            report=RetrainReport.from_dict(data["retrain_report"]) if data.get("retrain_report") else None,
         )
 
 

@@ -860,7 +860,7 @@ def _train(
         publisher_weight=weight,
         goals=verdicts,
     )
-    model = replace(everything, goals=goals, report=report.to_dict())
+    model = replace(everything, goals=goals, report=report)
     # the model as it will be read back from the workspace, so the plan scores what ``map`` will
     return SupervisedModel.from_dict(model.as_dict()), len(ids), report
 

@@ -7,10 +7,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from missionboard.domain.history import MissionDiff, diff_documents
 from missionboard.domain.missions import Mission, MissionVersion
+from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
+from missionboard.domain.quality import check_mission as judge
 from missionboard.errors import AlreadyExists, EditConflict, InputError, MissionboardError, Problem
 from missionboard.missionfile import (
     dump_mission as dump_mission,  # the mission file format, for the interfaces
@@ -23,11 +24,8 @@ from missionboard.store import audit
 from missionboard.store.missions import MissionStore
 from missionboard.store.workspace import Session, Workspace
 
-if TYPE_CHECKING:
-    from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
-
-# The quality check and the portfolio reads are imported where they are used: `mission list` and the
-# other everyday commands import this module and should not pay for them.
+# The portfolio reads are imported where they are used: `mission list` and the other everyday commands
+# import this module and should not pay for them.
 
 
 @dataclass(frozen=True)
@@ -215,7 +213,6 @@ def diff_versions(
 
 def check_mission(workspace: Workspace | None, mission: Mission | str) -> QualityReport:
     """Run the quality check, with the workspace's observations and linked portfolio where available."""
-    from missionboard.domain.quality import check_mission as judge
 
     if isinstance(mission, str):
         if workspace is None:
@@ -264,7 +261,6 @@ def _portfolio_profile(
     (started before), the money in the mission's reporting currency."""
     from missionboard.domain.portfolio import INSTRUMENT_FAMILY, InstrumentType
     from missionboard.domain.portfolio_rule import DEFAULT_RULE
-    from missionboard.domain.quality import PortfolioProfile
     from missionboard.store.mission_portfolio import MissionPortfolioStore
 
     if isinstance(mission, str):
@@ -321,7 +317,6 @@ def _by_start_year(session: Session, mission: Mission, start: dt.date) -> _Split
     mission's reporting currency at the rate of the start year; a group's sums convert as its projects
     would one by one, since they share the year and the currencies."""
     from missionboard.domain.portfolio_rule import convert_money
-    from missionboard.domain.quality import StartYear
     from missionboard.store.mission_portfolio import MissionPortfolioStore
     from missionboard.store.portfolio_scope import mission_currency, rate_table
 
