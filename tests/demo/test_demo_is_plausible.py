@@ -4,6 +4,7 @@ fit together, so that an evaluator finds only the problems it was built to show.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -107,11 +108,52 @@ def test_organisations_work_only_in_fields_that_fit_their_kind(
         (org.name, p.theme.key)
         for p in national + development
         for org, _, _ in p.partners
-        if org.industry is not None and org.industry != portfolio.THEME_INDUSTRY[p.theme.mission]
+        if org.industry is not None and org.industry != portfolio.theme_field(p.theme)
     ]
     assert misfits == []
     dryland = {o.name for p in national for o, _, _ in p.partners if "Dryland" in o.name}
     assert dryland == set()  # no dryland institute in a Nordic programme
+
+
+@pytest.mark.parametrize(
+    ("word", "themes"),
+    [
+        ("Dryland", {"water-harvesting", "drought-crops", "early-warning", "risk-finance"}),
+        ("Pastoral", {"water-harvesting", "drought-crops", "early-warning", "risk-finance"}),
+        ("Patients'", {"digital-health"}),
+        ("Senior Citizens'", {"digital-health"}),
+        ("Health Informatics", {"digital-health"}),
+        ("Medical", {"digital-health"}),
+        ("Photonics", {"quantum-space"}),
+        ("Quantum", {"quantum-space"}),
+        ("Production Engineering", {"advanced-manufacturing"}),
+        ("Maritime", {"battery-ferries", "ship-efficiency", "shore-charging", "maritime-industry"}),
+        ("Ferry", {"battery-ferries", "ship-efficiency", "shore-charging", "maritime-industry"}),
+        ("Tenants'", {"material-reuse", "demolition-waste", "embodied-carbon"}),
+        ("Parents' Council", {"organic-procurement", "food-waste", "low-carbon-menus", "meal-experience"}),
+    ],
+)
+def test_an_organisation_named_for_a_field_works_only_on_that_field_s_themes(
+    generated: tuple[list[DemoProject], ...], word: str, themes: set[str]
+) -> None:
+    national, development, _ = generated
+    named = {
+        (o.name, p.theme.key) for p in national + development for o, _, _ in p.partners if word in o.name
+    }
+    assert named  # the word names some organisation of the demo
+    assert {(name, theme) for name, theme in named if theme not in themes} == set()
+
+
+def test_a_firm_s_name_is_in_its_country_s_language_or_in_english(
+    generated: tuple[list[DemoProject], ...],
+) -> None:
+    *_, organisations = generated
+    foreign = {"SE": "øæ", "NO": "äö", "DK": "äö"}  # letters the other Nordic languages have
+    assert [
+        o.name
+        for o in organisations
+        if o.helix == "industry" and set(o.name.split(" ", 1)[0].lower()) & set(foreign.get(o.country, ""))
+    ] == []
 
 
 def test_a_project_is_led_from_its_own_country(generated: tuple[list[DemoProject], ...]) -> None:
@@ -153,6 +195,33 @@ def test_no_currency_has_a_rate_to_itself_other_than_1(tmp_path: Path) -> None:
         rates = list(csv.DictReader(rows))
     assert rates
     assert [r for r in rates if r["currency"] == r["reporting_currency"] and float(r["rate"]) != 1] == []
+    assert portfolio.rate("EUR", 2020) == 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "low", "high"),
+    [
+        # euros per unit, the range of the ECB's yearly averages since 2015
+        ("SEK", 0.085, 0.108),
+        ("NOK", 0.084, 0.113),
+        ("DKK", 0.1335, 0.1346),
+        ("USD", 0.84, 0.96),
+    ],
+)
+def test_every_rate_lies_where_the_currency_has_traded(currency: str, low: float, high: float) -> None:
+    rates = [portfolio.rate(currency, year) for year in portfolio.RATE_YEARS]
+    assert [r for r in rates if not low <= r <= high] == []
+
+
+@pytest.mark.parametrize("currency", sorted(portfolio.EUR_QUOTES))
+def test_no_rate_moves_more_than_15_per_cent_in_a_year(currency: str) -> None:
+    rates = [portfolio.rate(currency, year) for year in portfolio.RATE_YEARS]
+    assert [(a, b) for a, b in itertools.pairwise(rates) if abs(b / a - 1) > 0.15] == []
+
+
+def test_the_rates_cover_every_year_a_project_starts(generated: tuple[list[DemoProject], ...]) -> None:
+    national, development, _ = generated
+    assert {p.start.year for p in national + development} <= set(portfolio.RATE_YEARS)
 
 
 def test_every_stop_has_a_reason_the_data_show_and_every_scale_met_its_milestones(demo: Path) -> None:

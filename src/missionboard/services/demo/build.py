@@ -247,7 +247,7 @@ def _gates_and_decisions(workspace: Workspace, refs: list[str]) -> tuple[int, in
         appeal = lodge_appeal(
             workspace,
             stopped[-1].id,
-            "The partners are back on board since the gate.",
+            "A new work plan will bring the late milestones in within six months.",
             user="Project coordinator",
         )
         assert appeal.id is not None
@@ -292,7 +292,7 @@ def _map_missions(
     """
     import random
 
-    from missionboard.services.mapping import map_projects, review_link
+    from missionboard.services.mapping import map_projects, review_links
 
     started = time.perf_counter()
     proposed = 0
@@ -311,7 +311,7 @@ def _map_missions(
             mission_taxonomy(v.mission.id): v.mission.link_attribution() for v in MissionStore(session).list()
         }
     rng = random.Random(2030)
-    reviewed = {"accept": 0, "reject": 0}
+    reviewed: dict[str, list[int]] = {"accept": [], "reject": []}
     for link_id, taxonomy, goal, source_id in rows:
         if rng.random() >= REVIEW_SHARE:
             continue
@@ -321,11 +321,11 @@ def _map_missions(
             and mission_taxonomy(mission) == taxonomy
             and objective in serves.get(taxonomy, {}).get(goal, [])
         )
-        decision = "accept" if right else "reject"
-        review_link(workspace, link_id, decision, user="demo analyst")
-        reviewed[decision] += 1
+        reviewed["accept" if right else "reject"].append(link_id)
+    for decision, link_ids in reviewed.items():  # one transaction per decision, as a bulk review
+        review_links(workspace, link_ids, decision, user="demo analyst")
     step(
         "review",
         started,
-        f"{reviewed['accept']} links accepted and {reviewed['reject']} rejected by analysts",
+        f"{len(reviewed['accept'])} links accepted and {len(reviewed['reject'])} rejected by analysts",
     )

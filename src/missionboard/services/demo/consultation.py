@@ -399,7 +399,7 @@ LABELS = [
 PLACES = [
     "Malmö",
     "Umeå",
-    "Göteborg",
+    "Gothenburg",
     "Uppsala",
     "Luleå",
     "Växjö",

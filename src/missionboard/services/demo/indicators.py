@@ -31,18 +31,18 @@ class Series:
 SERIES: tuple[Series, ...] = (
     Series("organic_share", "SE", "Ekomatcentrum", ((2013, 25), (2020, 38), (2025, 50)), 0.8),
     Series("school_food_waste", "SE", "National Food Agency", ((2013, 78), (2020, 70), (2025, 64)), 1.2, 0),
-    Series("meal_co2e", "SE", "RISE", ((2013, 1.25), (2020, 1.1), (2025, 0.86)), 0.015, 2),
+    Series("meal_co2e", "SE", "RISE", ((2013, 1.25), (2020, 1.1), (2022, 1.02), (2025, 0.78)), 0.015, 2),
     Series("pupil_meal_satisfaction", "SE", "School survey", ((2013, 60), (2020, 62), (2025, 72)), 1.0, 0),
     Series(
         "ze_ferry_routes_share",
         "NO",
         "Norwegian Public Roads Administration",
-        ((2013, 0), (2016, 2), (2020, 12), (2025, 55)),
+        ((2013, 0), (2016, 2), (2020, 12), (2025, 64)),
         1.0,
         0,
     ),
     Series("ferry_co2_kt", "NO", "Statistics Norway", ((2013, 650), (2019, 620), (2025, 430)), 8, 0),
-    Series("charged_quays", "NO", "Enova", ((2013, 5), (2020, 40), (2025, 118)), 2, 0),
+    Series("charged_quays", "NO", "Enova", ((2013, 14), (2020, 40), (2025, 124)), 2, 0),
     Series(
         "green_maritime_jobs",
         "NO",
@@ -52,11 +52,11 @@ SERIES: tuple[Series, ...] = (
         0,
     ),
     Series("circular_material_share", "DK", "Statistics Denmark", ((2013, 5), (2021, 8), (2025, 11)), 0.4),
-    Series("cd_waste_mt", "DK", "Danish EPA", ((2013, 5.0), (2021, 4.8), (2025, 4.5)), 0.06, 2),
+    Series("cd_waste_mt", "DK", "Danish EPA", ((2013, 5.0), (2021, 4.8), (2025, 4.0)), 0.06, 2),
     Series(
-        "embodied_co2_m2", "DK", "Building regulations LCA data", ((2013, 13), (2021, 12), (2025, 10.4)), 0.15
+        "embodied_co2_m2", "DK", "Building regulations LCA data", ((2013, 13), (2021, 12), (2025, 8.9)), 0.15
     ),
-    Series("hh_water_storage", "KE", "NDMA household survey", ((2013, 20), (2022, 31), (2025, 38)), 1.0, 0),
+    Series("hh_water_storage", "KE", "NDMA household survey", ((2013, 20), (2022, 31), (2025, 46)), 1.0, 0),
     Series(
         "drought_crop_loss",
         "KE",
@@ -73,7 +73,7 @@ SERIES: tuple[Series, ...] = (
         for indicator, region, source, anchors, noise, decimals in (
             (
                 "organic_share",
-                "Stockholm County",
+                "Stockholm",
                 "Ekomatcentrum",
                 ((2015, 33), (2020, 42), (2025, 57)),
                 0.8,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from missionboard.services.demo import abstracts
 from missionboard.services.demo.actors import PLACES, ActorPool, Organisation, home_country
 from missionboard.services.demo.themes import ACTIVITIES, THEMES, Theme
 
@@ -30,7 +31,8 @@ class Programme:
     amount: tuple[int, int]
     """Typical public funding per project, in ``currency``."""
     cofunding: tuple[float, float] = (0.0, 0.0)
-    """Share of the budget that comes from non-public partners."""
+    """Share of the budget that comes from non-public partners; where it may be 0, half the projects
+    have none (a research grant that pays the whole cost, a purchase)."""
     scheme: str = ""
     years: tuple[int, int] = (2016, 2025)
     """The first and the last year the programme funds new projects."""
@@ -268,7 +270,7 @@ REGIONS = {
     # the Kenyan and Ethiopian drylands; for the Nordic countries, the regions of ``PLACES``)
     **{country: tuple(dict.fromkeys(PLACES[country].values())) for country in ("SE", "NO", "DK")},
     "KE": ("Turkana", "Marsabit", "Isiolo", "Garissa", "Wajir", "Kitui", "Samburu", "Makueni"),
-    "ET": ("Somali", "Afar", "Oromia"),
+    "ET": ("Somali Region", "Afar Region", "Oromia Region"),
 }
 THEME_INDUSTRY = {
     "school-meals": "food",
@@ -278,6 +280,18 @@ THEME_INDUSTRY = {
     "digital-leadership": "digital",
     None: "digital",
 }
+FIELD_OF_THEME = {
+    "digital-health": "health",
+    "advanced-manufacturing": "manufacturing",
+    "quantum-space": "quantum",
+}
+"""Themes outside the missions whose organisations form a field of their own: no patients' association
+on a production line, no photonics institute in a stroke clinic."""
+
+
+def theme_field(theme: Theme) -> str:
+    """The field (``actors.FIELDS``) whose institutes, firms and associations work on ``theme``."""
+    return FIELD_OF_THEME.get(theme.key, THEME_INDUSTRY[theme.mission])
 
 
 @dataclass
@@ -332,7 +346,10 @@ ACRONYM_HEADS = {
     "maritime": ("FERRY", "BLUE", "HULL", "VOLT", "SEA", "HARBOUR"),
     "construction": ("BRICK", "LOOP", "REUSE", "TIMBER", "CIRC", "BUILD"),
     "agriculture": ("RAIN", "MAJI", "HERD", "DRY", "SEED", "PASTURE"),
-    "digital": ("DATA", "SENSE", "TWIN", "CARE", "QUANT", "BOT"),
+    "digital": ("DATA", "SMART", "AI", "BOT"),
+    "health": ("CARE", "HEALTH", "HOME", "VITAL"),
+    "manufacturing": ("TWIN", "PROD", "FAB", "ROBO"),
+    "quantum": ("QUANT", "SENSE", "PHOTON", "ORBIT"),
 }
 ACRONYM_TAILS = ("WISE", "NET", "LAB", "SHIFT", "PATH", "HUB", "CHAIN", "FLOW", "GEN", "SCALE")
 TRL_BY_INSTRUMENT = {
@@ -375,35 +392,6 @@ TWINS = 8
 near-duplicates ``missionboard duplicates --across-funders`` should find."""
 
 
-def _abstract(
-    rng: random.Random, theme: Theme, subject: str, place: str, partners: list[Organisation]
-) -> str:
-    kinds = sorted({p.helix.replace("_", " ") for p in partners})
-    lead = partners[0].name if partners else "the consortium"
-    sentences = [
-        rng.choice(theme.contexts),
-        f"This project, led by {lead}, works on {subject} in {place}.",
-        rng.choice(theme.methods),
-    ]
-    if len(theme.methods) > 1 and rng.random() < 0.6:
-        sentences.append(rng.choice([m for m in theme.methods if m != sentences[2]]))
-    sentences.append(
-        f"It brings together {', '.join(kinds)} partners over {rng.choice(('two', 'three', 'four'))} years."
-    )
-    sentences.append(rng.choice(theme.outcomes))
-    sentences.append(
-        rng.choice(
-            (
-                "Findings, data and designs will be shared openly with other public bodies.",
-                "An independent evaluation will follow the project and report on its effects.",
-                "The partners will publish a guide so that others can replicate the approach.",
-                "The project reports progress against agreed milestones every six months.",
-            )
-        )
-    )
-    return " ".join(sentences)
-
-
 class Titles:
     """Project titles that are unique within a funder and, but for the deliberate twins, across funders:
     a title already taken is drawn again, with the place of the work or a project acronym; only when
@@ -441,8 +429,7 @@ class Titles:
             if rng.random() < 0.4:
                 title = f"{title} in {place}"
         if ": " not in title and (acronym or (instrument == "rd_grant" and rng.random() < 0.2)):
-            industry = THEME_INDUSTRY[theme.mission]
-            title = f"{rng.choice(ACRONYM_HEADS[industry])}{rng.choice(ACRONYM_TAILS)}: {title}"
+            title = f"{rng.choice(ACRONYM_HEADS[theme_field(theme)])}{rng.choice(ACRONYM_TAILS)}: {title}"
         return title
 
 
@@ -458,6 +445,7 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
     rng = random.Random(seed)
     actors = ActorPool(rng)
     titles = Titles(rng)
+    texts = abstracts.Abstracts(rng)
     themes = {t.key: t for t in THEMES}
 
     def make(programme: Programme, number: int, prefix: str) -> DemoProject:
@@ -465,7 +453,7 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
         instrument = rng.choice(programme.instruments)
         subject = rng.choice(theme.subjects)
         country = programme.country if programme.country != "KE" or rng.random() < 0.8 else "ET"
-        industry = THEME_INDUSTRY[theme.mission]
+        industry = theme_field(theme)
         helixes = PARTNER_MIX[instrument]
         count = max(1, min(len(helixes) + 1, int(rng.gauss(len(helixes) * 0.8, 1.2))))
         orgs: list[Organisation] = []
@@ -483,6 +471,8 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
         public = int(round(rng.lognormvariate(0, 0.6) * (low + high) / 3, -3))
         public = max(low, min(high, public))
         co_share = rng.uniform(*programme.cofunding)
+        if programme.cofunding[0] == 0 and random.Random(f"cofunding:{prefix}-{number}").random() < 0.5:
+            co_share = 0.0  # drawn apart, so that the other projects come out as they would
         cofunding = int(round(public * co_share / (1 - co_share), -3)) if co_share else 0
         # Funding grew once the missions were launched (2021–2024): start dates lean towards the later
         # years of each programme, so that the programmes begun before a mission bring in relabelled
@@ -498,7 +488,17 @@ def generate_projects(seed: int = 2030) -> tuple[list[DemoProject], list[DemoPro
             programme=programme,
             theme=theme,
             title=titles.draw(instrument, theme, subject, (region, lead.city) if lead_region else (region,)),
-            abstract=_abstract(rng, theme, subject, region, orgs),
+            abstract=texts.write(
+                field=industry,
+                theme=theme,
+                subject=subject,
+                instrument=instrument,
+                place=region,
+                lead=lead.name,
+                partners=[o.name for o in orgs],
+                start=start,
+                end=end,
+            ),
             instrument=instrument,
             public=public,
             cofunding=cofunding,
@@ -550,18 +550,28 @@ def _twins(
             if p.funder != original.programme.funder
             and p.country == original.programme.country
             and original.instrument in p.instruments
+            and original.theme.key in p.themes
             and p.years[0] <= original.start.year <= p.years[1]
         ]
         if not others or original.title.endswith(")"):
             continue
         other = rng.choice(others)
-        number, prefix = next_id(other.funder)
         head, _, tail = original.title.partition(": ")
-        # the acronym dropped, or the framing after the colon, or a follow-on named as such
-        reworded = tail if head.isupper() else head if tail else f"{head}: continued"
+        # the acronym dropped, or the framing after the colon (not the place), or a follow-on named
+        place = tail.rpartition(" in ")[2] if " in " in tail else ""
+        reworded = (
+            tail
+            if head.isupper()
+            else f"{head} in {place}"
+            if place
+            else head
+            if tail
+            else f"{head}: continued"
+        )
         if reworded in titles.taken:
             continue
         titles.taken.add(reworded)
+        number, prefix = next_id(other.funder)
         twin = DemoProject(
             **{
                 **original.__dict__,
@@ -861,26 +871,34 @@ def write_iati(projects: list[DemoProject], path: Path) -> Path:
     return path
 
 
-RATES = {  # units of EUR per unit of currency, yearly averages rounded (ECB reference rates, approximate)
-    "SEK": 0.092,
-    "NOK": 0.089,
-    "DKK": 0.134,
-    "USD": 0.91,
-}
+EUR_QUOTES: dict[str, tuple[float, ...]] = {
+    # units of the currency per euro, yearly averages 2015-2026 as the ECB publishes them (2025 and
+    # 2026 rounded): the krone pegged near 7.46, the krona and the krone weakening, the dollar's 2022 dip
+    "SEK": (9.354, 9.469, 9.635, 10.258, 10.589, 10.485, 10.147, 10.630, 11.479, 11.433, 11.05, 10.95),
+    "NOK": (8.950, 9.291, 9.327, 9.598, 9.851, 10.723, 10.163, 10.103, 11.425, 11.629, 11.70, 11.65),
+    "DKK": (7.459, 7.445, 7.439, 7.453, 7.466, 7.454, 7.437, 7.440, 7.451, 7.459, 7.462, 7.461),
+    "USD": (1.110, 1.107, 1.130, 1.181, 1.120, 1.142, 1.183, 1.053, 1.081, 1.082, 1.130, 1.160),
+}  # fmt: skip
+RATE_YEARS = range(2015, 2027)
 
 
-def write_rates(path: Path, years: range = range(2015, 2027)) -> Path:
-    """An exchange-rate table the user would import: currency, reporting currency, year, rate."""
+def rate(currency: str, year: int) -> float:
+    """Euros per unit of ``currency`` in ``year`` (a currency's rate to itself is 1 by definition)."""
+    if currency == "EUR":
+        return 1.0
+    return round(1 / EUR_QUOTES[currency][year - RATE_YEARS.start], 5)
+
+
+def write_rates(path: Path) -> Path:
+    """An exchange-rate table the user would import: currency, reporting currency, year, rate. The euro
+    has no row: its rate to itself is 1 by definition."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(("currency", "reporting_currency", "year", "rate", "source"))
-        for currency, rate in RATES.items():
-            if currency == "EUR":
-                continue  # a currency's rate to itself is 1 by definition: no row for it
-            for year in years:
-                drift = 1 + 0.01 * ((year * 7 + len(currency)) % 5 - 2)
+        for currency in EUR_QUOTES:
+            for year in RATE_YEARS:
                 writer.writerow(
-                    (currency, "EUR", year, round(rate * drift, 5), "demo: approximate ECB yearly averages")
+                    (currency, "EUR", year, rate(currency, year), "ECB reference rates, yearly average")
                 )
     return path
 
