@@ -48,8 +48,21 @@ def _country(root: ET.Element, code: str) -> ET.Element:
     return found
 
 
-def test_the_map_is_well_formed_svg_keeping_the_bundled_view_box(root: ET.Element) -> None:
+def test_the_map_is_well_formed_svg_zoomed_inside_the_bundled_view_box(root: ET.Element) -> None:
+    _x, _y, width, height = (float(v) for v in (root.get("viewBox") or "").split())
+    assert width < 2475 and height < 1388
+
+
+def test_without_data_the_map_shows_the_whole_world() -> None:
+    root = ET.fromstring(str(choropleth_svg({}, {}, legend_unit="EUR")))
     assert root.get("viewBox") == "0 0 2475 1388"
+
+
+def test_the_map_zooms_to_the_nordic_countries_when_only_they_have_data() -> None:
+    root = ET.fromstring(str(choropleth_svg({"NO": 3.0, "SE": 2.0, "DK": 1.0}, {}, legend_unit="EUR")))
+    x, y, width, height = (float(v) for v in (root.get("viewBox") or "").split())
+    assert width * height < 0.05 * 2475 * 1388  # the data fill a visible part of the figure, not 1 %
+    assert 1100 < x < 1300 and y < 250  # northern Europe, with the legend's column on its left
 
 
 def test_every_country_of_the_bundled_map_is_drawn(root: ET.Element) -> None:

@@ -17,6 +17,7 @@ from pydantic import JsonValue
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
+from missionboard.domain.portfolio_rule import workspace_currency
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.store.explorer import (
     COUNT_CAP,
@@ -29,6 +30,7 @@ from missionboard.store.explorer import (
     AuditRecord,
     ExplorerStore,
     Facets,
+    FunderBudget,
     ImportRunRecord,
     ImportRunRef,
     LinkRecord,
@@ -42,6 +44,7 @@ from missionboard.store.explorer import (
     TopProject,
     ViewSummary,
 )
+from missionboard.store.portfolio_scope import rate_table
 from missionboard.store.workspace import Session, Workspace
 
 __all__ = [
@@ -109,10 +112,37 @@ def iter_projects(
     return ExplorerStore(session).iter_projects(f, visible=visible, limit=limit)
 
 
+FUNDERS_SHOWN = 10
+"""The explorer's budget chart shows this many funders, the largest."""
+
+
 def view_summary(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> ViewSummary:
-    """The explorer's charts of the view ``f``: projects per start year and budget per funder (top 10),
-    over every matching project; only links to missions in ``visible`` (None: all) count in the filters."""
-    return ExplorerStore(session).summary(f, visible)
+    """The explorer's charts of the view ``f``: projects per start year and budget per funder (the 10
+    largest), over every matching project; only links to missions in ``visible`` (None: all) count in the
+    filters. Budgets are in the workspace's reporting currency (the one most exchange rates are quoted
+    into) at the latest rate, so that the bars share one scale; a currency without a rate keeps its own
+    rows (the chart names their currency)."""
+    summary = ExplorerStore(session).summary(f, visible, funders=50 * FUNDERS_SHOWN)
+    rates = rate_table(session)
+    to = workspace_currency(rates.targets())
+    if to is None:
+        summary["by_funder"] = summary["by_funder"][:FUNDERS_SHOWN]
+        return summary
+    merged: dict[tuple[str, str | None], FunderBudget] = {}
+    for row in summary["by_funder"]:
+        conversion = rates.convert(row["currency"], to, None)
+        currency, budget = (
+            (to, row["budget"] * conversion.rate) if conversion else (row["currency"], row["budget"])
+        )
+        found = merged.setdefault(
+            (row["funder"], currency),
+            {"funder": row["funder"], "currency": currency, "budget": 0.0, "projects": 0},
+        )
+        found["budget"] += budget
+        found["projects"] += row["projects"]
+    ranked = sorted(merged.values(), key=lambda r: (-r["budget"], r["funder"], r["currency"] or ""))
+    summary["by_funder"] = ranked[:FUNDERS_SHOWN]
+    return summary
 
 
 def facets(workspace: Workspace) -> Facets:

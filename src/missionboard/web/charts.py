@@ -6,13 +6,16 @@ charts inside the app's Content-Security-Policy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Callable, Sequence
+from html import escape, unescape
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
 from missionboard.domain.numbers import compact as compact_number
+from missionboard.web import i18n
+from missionboard.web.vocabulary import N_
 
 INK = "#1b1f24"
 MUTED = "#4f5863"
@@ -31,6 +34,11 @@ GROUP_COLOURS = {
 }
 """Node colours of the network chart by helix type (anything else: ``OTHER``)."""
 OTHER = "#8a949e"
+
+NO_DATA = N_("No data.")
+TOO_LITTLE = N_("Not enough data for a chart.")
+SHARE_OF = N_("Percentages: share of %(what)s.")
+"""The words the charts write themselves, in the ``app`` catalogue."""
 
 
 def _num(value: Any) -> float | None:
@@ -77,6 +85,25 @@ def human(label: str) -> str:
     return label
 
 
+def said(language: str, message: str) -> str:
+    """``message`` in ``language`` (the ``app`` catalogue): the words a chart writes itself."""
+    return i18n.gettext(language, message, i18n.APP_DOMAIN)
+
+
+def _word(language: str, label: str) -> str:
+    """A bar's label in ``language`` where it is one of the catalogue's words (the ``human`` filter's
+    words are listed escaped there: "R&amp;D grant"), else as it is."""
+    if language == "en":
+        return label
+    key = escape(label, quote=False)
+    found = said(language, key)
+    return label if found == key else unescape(found)
+
+
+def _none(language: str) -> Markup:
+    return Markup(f'<p class="muted">{escape(said(language, NO_DATA))}</p>')
+
+
 def wrapped(text: str, width: int = 26, lines: int = 2) -> list[str]:
     """``text`` in at most ``lines`` lines of about ``width`` characters, broken between words; the last
     line ends in "…" where the text is longer."""
@@ -104,32 +131,37 @@ def bars(
     share: str | None = None,
     share_of: str | None = None,
     unit: str = "",
+    unit_one: str = "",
     limit: int = 12,
     narrow: bool = False,
+    language: str = "en",
 ) -> Markup:
     """Horizontal bars of ``value`` per ``label`` (with the share as a percentage where given, and what
     it is a share of). Labels are shown in words, wrapped on two lines, and whole on hover; the values
     get the room they need so that none is cut. ``narrow``: drawn for half a page's width, so that its
-    text keeps a readable size there."""
+    text keeps a readable size there. ``unit_one``: the unit of a value of 1 ("1 project"), where it is
+    not ``unit``. ``language``: of the words the chart writes itself."""
     items = [
         (
-            human(str(r.get(label) or "unknown")),
+            _word(language, human(str(r.get(label) or "unknown"))),
             _num(r.get(value)) or 0.0,
             _num(r.get(share)) if share else None,
         )
         for r in rows[:limit]
     ]
     if not items:
-        return Markup('<p class="muted">No data.</p>')
+        return _none(language)
     top = max(v for _, v, _ in items) or 1.0
     texts = [
-        (compact(v) + (f" {unit}" if unit else "")) + (f" ({f * 100:.0f} %)" if f is not None else "")
+        (compact(v) + (f" {unit_one if v == 1 and unit_one else unit}" if unit else ""))
+        + (f" ({f * 100:.0f} %)" if f is not None else "")
         for _, v, f in items
     ]
     row_h, left, width = (34, 150, 200) if narrow else (34, 190, 520)
     room = 8 + 7 * max(len(t) for t in texts)  # about 7 px a character at 12 px
     height = row_h * len(items) + 8
-    caption = f"{title}" + (f"; percentages: share of {share_of}" if share_of and share else "")
+    note = said(language, SHARE_OF) % {"what": share_of} if share_of and share else ""
+    caption = f"{title}; {note[:1].lower()}{note[1:].rstrip('.')}" if note else title
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(caption)}" viewBox="0 0 {left + width + room} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet"><title>{escape(caption)}</title>'
@@ -151,15 +183,17 @@ def bars(
         )
     parts.append("</svg>")
     if share_of and share:
-        parts.append(f'<p class="muted chart-note">Percentages: share of {escape(share_of)}.</p>')
+        parts.append(f'<p class="muted chart-note">{escape(note)}</p>')
     return Markup("".join(parts))
 
 
-def columns(rows: Sequence[dict[str, Any]], label: str, value: str, *, title: str) -> Markup:
+def columns(
+    rows: Sequence[dict[str, Any]], label: str, value: str, *, title: str, language: str = "en"
+) -> Markup:
     """Vertical columns, e.g. project starts per year."""
     items = [(str(r.get(label)), _num(r.get(value)) or 0.0) for r in rows]
     if not items:
-        return Markup('<p class="muted">No data.</p>')
+        return _none(language)
     top = max(v for _, v in items) or 1.0
     width, height, bottom = 720, 180, 24
     step = width / len(items)
@@ -183,7 +217,7 @@ def columns(rows: Sequence[dict[str, Any]], label: str, value: str, *, title: st
     return Markup("".join(parts))
 
 
-def indicator(objective: dict[str, Any], series: Sequence[dict[str, Any]]) -> Markup:
+def indicator(objective: dict[str, Any], series: Sequence[dict[str, Any]], *, language: str = "en") -> Markup:
     """An objective's indicator: observations, the target path from baseline to target, and the forecast band."""
     baseline = objective.get("baseline") or {}
     target = objective.get("target") or {}
@@ -208,7 +242,7 @@ def indicator(objective: dict[str, Any], series: Sequence[dict[str, Any]]) -> Ma
         )
         known += [(band[0], band[1]), (band[0], band[2])]
     if len(known) < 2:
-        return Markup('<p class="muted">Not enough data for a chart.</p>')
+        return Markup(f'<p class="muted">{escape(said(language, TOO_LITTLE))}</p>')
     xs = [x for x, _ in known]
     ys = [y for _, y in known]
     x0, x1 = min(xs), max(xs)
@@ -287,6 +321,7 @@ def network(
     unit: str = "collaborators",
     limit: int = 40,
     labelled: int = 10,
+    language: str = "en",
 ) -> Markup:
     """A network as nodes and lines: the ``limit`` nodes of highest ``degree`` and the ``edges`` (dicts
     with ``u`` and ``v``, the nodes' ``label``, and a ``weight``) between them, placed by a spring layout
@@ -298,7 +333,7 @@ def network(
         key=lambda item: (-item[1], item[0]),
     )[:limit]
     if not chosen:
-        return Markup('<p class="muted">No data.</p>')
+        return _none(language)
     names = {name for name, _, _ in chosen}
     links: dict[tuple[str, str], float] = {}
     for e in edges:
@@ -353,11 +388,33 @@ def network(
     if group:
         keys = "".join(
             f'<li><svg width="12" height="12" aria-hidden="true"><circle cx="6" cy="6" r="5" '
-            f'fill="{GROUP_COLOURS.get(g, OTHER)}"></circle></svg> {escape(human(g))}</li>'
+            f'fill="{GROUP_COLOURS.get(g, OTHER)}"></circle></svg> {escape(_word(language, human(g)))}</li>'
             for g in groups
         )
         parts.append(f'<ul class="chart-legend">{keys}</ul>')
     return Markup("".join(parts))
+
+
+def _in_language(draw: Callable[..., Markup]) -> Callable[..., Markup]:
+    """``draw`` for the templates: it writes its own words in the page's language (``ui_language``)."""
+
+    @jinja2.pass_context
+    def drawn(context: jinja2.runtime.Context, *args: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("language", context.get("ui_language", "en"))
+        return draw(*args, **kwargs)
+
+    return drawn
+
+
+TEMPLATE_GLOBALS: dict[str, Callable[..., Markup]] = {
+    "bars": _in_language(bars),
+    "columns": _in_language(columns),
+    "indicator_chart": _in_language(indicator),
+}
+"""The charts as the templates call them: each in the language of the page it is drawn on."""
+
+network_chart = _in_language(network)
+"""The network chart for the templates that draw it (passed to them as ``network_chart``)."""
 
 
 def _group(node: dict[str, Any], key: str | None) -> str:

@@ -25,7 +25,9 @@ from markupsafe import Markup, escape
 from pygal_maps_world.i18n import COUNTRIES  # the map's own English names, for countries without data
 
 from missionboard.services.geography import CountryMap
+from missionboard.web import i18n, vocabulary
 from missionboard.web.charts import INK, MUTED, compact
+from missionboard.web.vocabulary import N_
 
 __all__ = [
     "CLASS_COLOURS",
@@ -43,6 +45,21 @@ BORDER = "#ffffff"
 ALIASES = {"UK": "gb", "EL": "gr"}
 """Codes EU sources use where ISO 3166 has GB and GR."""
 
+WORDS: dict[str, str] = {
+    "heading": N_("Money by country (%(unit)s)"),
+    "none": N_("%(country)s: no projects"),
+    "up to": N_("up to %(limit)s"),
+    "no data": N_("no data"),
+}
+"""The map's own words, in English; ``choropleth_svg(words=…)`` gives them in the page's language."""
+MONEY = N_("money")
+PLACE_TITLE = N_("%(country)s: %(projects)s projects, %(money)s")
+NEAR = 80.0
+"""How far (map units) from a country's largest outline an outline still counts as its mainland."""
+LEGEND_WIDTH = 440.0
+LEGEND_HEIGHT = 420.0
+"""The room the legend takes, in units of the whole world's map."""
+
 _SVG = "{http://www.w3.org/2000/svg}"
 TOLERANCE = 0.5
 """How far (in map units; the map is 2,475 wide) a simplified outline may stray from the bundled one."""
@@ -56,6 +73,9 @@ class _Country:
     name: str
     paths: tuple[str, ...]
     """The ``d`` attribute of each of its paths."""
+    box: tuple[float, float, float, float] | None = None
+    """Where its mainland lies (x0, y0, x1, y1 in map units): its largest outline and the outlines near
+    it, not far territories (French Guiana is not what a map of France's money should zoom to)."""
 
 
 @dataclass(frozen=True)
@@ -64,31 +84,41 @@ class _World:
     countries: tuple[_Country, ...]
 
 
-def choropleth_svg(values: Mapping[str, float], titles: Mapping[str, str], *, legend_unit: str) -> Markup:
+def choropleth_svg(
+    values: Mapping[str, float],
+    titles: Mapping[str, str],
+    *,
+    legend_unit: str,
+    words: Mapping[str, str] | None = None,
+) -> Markup:
     """The world with each country in ``values`` (ISO alpha-2 code → value) filled by its class, others in
-    grey; ``titles`` (code → text) are the countries' tooltips (their name where missing); the legend
-    gives each class's limits in ``legend_unit``."""
+    grey, zoomed to the countries with data (with a margin, and a column on the left for the legend);
+    ``titles`` (code → text) are the countries' tooltips (their name where missing); the legend gives each
+    class's limits in ``legend_unit``. ``words``: the map's own words in the page's language (keys of
+    :data:`WORDS`)."""
     world = _world()
+    said = {**WORDS, **(words or {})}
     by_code = {_map_code(code): value for code, value in values.items()}
     text_by_code = {_map_code(code): text for code, text in titles.items()}
     limits = class_limits(list(by_code.values()))
     colours = class_colours(len(limits))
+    view_box = _zoomed(world, set(by_code))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="choropleth" width="100%" viewBox="{world.view_box}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="choropleth" width="100%" viewBox="{view_box}" '
         f'role="img" aria-labelledby="choropleth-title">',
-        f'<title id="choropleth-title">{escape(_heading(legend_unit))}</title>',
+        f'<title id="choropleth-title">{escape(said["heading"] % {"unit": legend_unit})}</title>',
         f'<g class="countries" stroke="{BORDER}" stroke-width="0.6" stroke-linejoin="round">',
     ]
     for country in world.countries:
         value = by_code.get(country.code)
         fill = NO_DATA if value is None else colours[_class_of(value, limits)]
-        title = text_by_code.get(country.code) or f"{country.name}: no projects"
+        title = text_by_code.get(country.code) or said["none"] % {"country": country.name}
         parts.append(f'<g class="country" data-country="{escape(country.code)}" fill="{fill}">')
         parts.append(f"<title>{escape(title)}</title>")
         parts.extend(f'<path d="{escape(d)}"/>' for d in country.paths)
         parts.append("</g>")
     parts.append("</g>")
-    parts.append(_legend(limits, colours, legend_unit, world.view_box))
+    parts.append(_legend(limits, colours, legend_unit, view_box, world.view_box, said))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -118,15 +148,23 @@ def class_colours(classes: int) -> tuple[str, ...]:
     return tuple(CLASS_COLOURS[round(i * last / (classes - 1))] for i in range(classes))
 
 
-def country_map_context(country_map: CountryMap) -> dict[str, Any]:
+def country_map_context(country_map: CountryMap, language: str = "en") -> dict[str, Any]:
     """What ``_map.html`` reads as ``country_map``: the map's figures (``CountryMap.to_dict``) and the map
-    drawn (``svg``), money per country, each country's title its name, projects and money."""
-    unit = country_map.currency or "money"
+    drawn (``svg``), money per country, each country's title its name, projects and money, in
+    ``language``."""
+    said = {key: i18n.gettext(language, text, i18n.APP_DOMAIN) for key, text in WORDS.items()}
+    unit = country_map.currency or i18n.gettext(language, MONEY, i18n.APP_DOMAIN)
     values = {c.code: c.money for c in country_map.countries}
     titles = {
-        c.code: f"{c.name}: {c.projects:,} projects, {compact(c.money)} {unit}" for c in country_map.countries
+        c.code: i18n.gettext(language, PLACE_TITLE, i18n.APP_DOMAIN)
+        % {
+            "country": vocabulary.country_name(c.code, language) if language != "en" else c.name,
+            "projects": f"{c.projects:,}",
+            "money": f"{compact(c.money)} {unit}",
+        }
+        for c in country_map.countries
     }
-    return {**country_map.to_dict(), "svg": choropleth_svg(values, titles, legend_unit=unit)}
+    return {**country_map.to_dict(), "svg": choropleth_svg(values, titles, legend_unit=unit, words=said)}
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -144,8 +182,10 @@ def _world() -> _World:
         if "country" not in classes:
             continue
         code = classes[0]
-        paths = tuple(_simplified(p.get("d", "")) for p in group.iter(f"{_SVG}path") if p.get("d"))
-        countries.append(_Country(code, COUNTRIES.get(code, code.upper()), paths))
+        drawn = [p.get("d", "") for p in group.iter(f"{_SVG}path") if p.get("d")]
+        paths = tuple(_simplified(d) for d in drawn)
+        box = _mainland([ring for d in drawn for ring in _rings(d)])
+        countries.append(_Country(code, COUNTRIES.get(code, code.upper()), paths, box))
     return _World(root.get("viewBox", "0 0 2475 1388"), tuple(countries))
 
 
@@ -266,31 +306,91 @@ def _limit(value: float) -> str:
     return compact(value).replace(".0 ", " ")
 
 
-def _heading(unit: str) -> str:
-    return f"Money by country ({unit})"
+def _mainland(rings: Sequence[Sequence[Point]]) -> tuple[float, float, float, float] | None:
+    """The box of the largest outline and of the outlines within NEAR of its centre."""
+    boxes = [
+        (min(x for x, _ in r), min(y for _, y in r), max(x for x, _ in r), max(y for _, y in r))
+        for r in rings
+        if r
+    ]
+    if not boxes:
+        return None
+    main = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    cx, cy = (main[0] + main[2]) / 2, (main[1] + main[3]) / 2
+    near = [b for b in boxes if math.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy) <= NEAR]
+    return (
+        min(b[0] for b in near),
+        min(b[1] for b in near),
+        max(b[2] for b in near),
+        max(b[3] for b in near),
+    )
 
 
-def _legend(limits: Sequence[float], colours: Sequence[str], unit: str, view_box: str) -> str:
-    """The legend in the bottom-left corner (the Pacific), one swatch per class with its limits."""
-    _x, _y, _width, height = (float(v) for v in view_box.split())
+def _zoomed(world: _World, codes: set[str]) -> str:
+    """The view box around the countries in ``codes`` (the whole world where none is on the map): their
+    boxes with a margin, at least 1.4 times as wide as high, and a column on the left for the legend."""
+    boxes = [c.box for c in world.countries if c.code in codes and c.box is not None]
+    if not boxes:
+        return world.view_box
+    _x, _y, ww, wh = (float(v) for v in world.view_box.split())
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    margin = max(0.08 * max(x1 - x0, y1 - y0), 20.0)
+    x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
+    if x1 - x0 < 1.4 * (y1 - y0):
+        grow = (1.4 * (y1 - y0) - (x1 - x0)) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    column = LEGEND_WIDTH * (x1 - x0) / (ww - LEGEND_WIDTH)  # the legend's width at the zoomed scale
+    x0 -= column
+    scale = (x1 - x0) / ww
+    if y1 - y0 < LEGEND_HEIGHT * scale:
+        grow = (LEGEND_HEIGHT * scale - (y1 - y0)) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    if x1 - x0 >= ww or y1 - y0 >= wh:
+        return world.view_box
+    return " ".join(_number(v) for v in (x0, y0, x1 - x0, y1 - y0))
+
+
+def _legend(
+    limits: Sequence[float],
+    colours: Sequence[str],
+    unit: str,
+    view_box: str,
+    world_box: str,
+    said: Mapping[str, str],
+) -> str:
+    """The legend in the bottom-left corner (the Pacific on the whole world, the legend's column on a
+    zoomed map), one swatch per class with its limits, drawn at the size it has on the whole world."""
+    x, y, width, height = (float(v) for v in view_box.split())
+    scale = width / float(world_box.split()[2])
     size, gap = 34, 12
     rows = len(limits) + 1  # the classes and "no data"
-    top = height - 40 - (rows + 1) * (size + gap)
+    top = height / scale - 40 - (rows + 1) * (size + gap)
+    place = f'transform="translate({_number(x)} {_number(y)}) scale({scale:.4f})"'
     parts = [
-        f'<g class="legend" font-family="sans-serif" font-size="30" fill="{INK}">',
-        f'<text x="40" y="{top + size - 6:.0f}" font-weight="bold">{escape(_heading(unit))}</text>',
+        f'<rect x="20" y="{top - 10:.0f}" width="{LEGEND_WIDTH - 30:.0f}" '
+        f'height="{(rows + 1) * (size + gap) + 20}" fill="#ffffff" fill-opacity="0.85" {place}/>'
+        if scale < 1  # a zoomed map: land may lie under the legend
+        else "",
+        f'<g class="legend" font-family="sans-serif" font-size="30" fill="{INK}" {place}>',
+        f'<text x="40" y="{top + size - 6:.0f}" font-weight="bold">'
+        f"{escape(said['heading'] % {'unit': unit})}</text>",
     ]
     lower: float | None = None
     labels = []
     for upper in limits:
-        labels.append(f"up to {_limit(upper)}" if lower is None else f"{_limit(lower)} – {_limit(upper)}")
+        labels.append(
+            said["up to"] % {"limit": _limit(upper)}
+            if lower is None
+            else f"{_limit(lower)} – {_limit(upper)}"
+        )
         lower = upper
-    for index, (colour, label) in enumerate([*zip(colours, labels, strict=True), (NO_DATA, "no data")]):
-        y = top + (index + 1) * (size + gap)
+    for index, (colour, label) in enumerate([*zip(colours, labels, strict=True), (NO_DATA, said["no data"])]):
+        row = top + (index + 1) * (size + gap)
         parts.append(
-            f'<rect x="40" y="{y:.0f}" width="{size}" height="{size}" fill="{colour}" stroke="{MUTED}" '
+            f'<rect x="40" y="{row:.0f}" width="{size}" height="{size}" fill="{colour}" stroke="{MUTED}" '
             'stroke-width="1"/>'
         )
-        parts.append(f'<text x="{40 + size + 14}" y="{y + size - 8:.0f}">{escape(label)}</text>')
+        parts.append(f'<text x="{40 + size + 14}" y="{row + size - 8:.0f}">{escape(label)}</text>')
     parts.append("</g>")
     return "".join(parts)

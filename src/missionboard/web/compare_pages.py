@@ -13,7 +13,7 @@ from missionboard.services import accounts
 from missionboard.services.compare import compare_missions
 from missionboard.services.geography import money_by_country
 from missionboard.web.choropleth import country_map_context
-from missionboard.web.rendering import render
+from missionboard.web.rendering import language, render
 from missionboard.web.security import caller, workspace_of
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +37,7 @@ def compare_page(request: Request, as_of: str | None = None, map_mission: str | 
         "compare.html",
         comparison=comparison,
         bar_width=BAR_WIDTH,
-        country_map=country_map_context(country_map),
+        country_map=country_map_context(country_map, language(request)),
     )
 
 

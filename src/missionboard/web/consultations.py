@@ -57,7 +57,7 @@ from missionboard.services.accounts import Account, Role
 from missionboard.services.consultations import closest_objective, proposal_groups
 from missionboard.web import forms, i18n
 from missionboard.web.figures import HEAVY, clear_caches
-from missionboard.web.rendering import check_csrf, redirect, render
+from missionboard.web.rendering import check_csrf, language, redirect, render
 from missionboard.web.security import (
     CSRF_FIELD,
     client_address,
@@ -65,6 +65,7 @@ from missionboard.web.security import (
     same_secret,
     workspace_of,
 )
+from missionboard.web.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,15 +76,15 @@ RESPONSES_PER_PAGE = 50
 IMPORT_LIMIT = 20 * 1024 * 1024
 FORM_ENVELOPE = 1024 * 1024
 """Room for the form's other fields and multipart boundaries around an imported file."""
-MESSAGES = {
-    "opened": "Consultation opened.",
-    "drafted": "Draft saved: participants cannot respond until you open it.",
-    "closed": "Consultation closed: it accepts no more responses.",
-    "hidden": "Response hidden: it no longer counts in the synthesis.",
-    "unhidden": "Response shown again: it counts in the synthesis.",
-    "erased": "Response erased.",
-    "answered": "Answer saved: participants read it once the report-back is published.",
-    "published": "Report-back published: participants see it on the consultation's page.",
+MESSAGES = {  # English; the page shows them in the user's language (the ``app`` catalogue)
+    "opened": N_("Consultation opened."),
+    "drafted": N_("Draft saved: participants cannot respond until you open it."),
+    "closed": N_("Consultation closed: it accepts no more responses."),
+    "hidden": N_("Response hidden: it no longer counts in the synthesis."),
+    "unhidden": N_("Response shown again: it counts in the synthesis."),
+    "erased": N_("Response erased."),
+    "answered": N_("Answer saved: participants read it once the report-back is published."),
+    "published": N_("Report-back published: participants see it on the consultation's page."),
 }
 SCALE = (1, 2, 3, 4, 5)
 OPEN_PROPOSALS = 12
@@ -113,7 +114,7 @@ def _owner_page(request: Request, name: str, status_code: int = 200, **context: 
     """``render`` with this module's flash messages."""
     msg = request.query_params.get("msg", "")
     if msg in MESSAGES:
-        context.setdefault("message", MESSAGES[msg])
+        context.setdefault("message", i18n.gettext(language(request), MESSAGES[msg], i18n.APP_DOMAIN))
     return render(request, name, status_code=status_code, **context)
 
 

@@ -58,6 +58,7 @@ APP_TEMPLATES: tuple[str, ...] = (
     "explorer.html",
     "import.html",
     "insights.html",
+    "landscape.html",
     "learning.html",
     "login.html",
     "mission.html",
@@ -74,7 +75,7 @@ APP_TEMPLATES: tuple[str, ...] = (
     "story.html",
 )
 """The templates whose every message is in the ``app`` catalogues: every page but the participation pages
-(``consult_public_*.html``, domain ``messages``) and the landscape page, which still speaks English."""
+(``consult_public_*.html``, domain ``messages``)."""
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "nb": "Norsk bokmål", "sv": "Svenska"}
 """Each language named in itself, as the language switch shows it."""

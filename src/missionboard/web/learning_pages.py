@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from missionboard.domain.learning import NoteKind
 from missionboard.services import learning as learning_service
 from missionboard.services.accounts import Role
+from missionboard.web import vocabulary
 from missionboard.web.figures import visible_mission
 from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import workspace_of
@@ -37,6 +38,7 @@ def learning_page(
         request,
         "learning.html",
         mission=current.mission,
+        names=vocabulary.mission_names(current.mission),
         learning_notes=[note.to_dict() for note in found],
         learning_rounds=[r.to_dict() for r in learning_service.review_rounds(workspace, mission_id)],
         kinds=[k.value for k in NoteKind],
@@ -78,6 +80,7 @@ def learning_compare_page(request: Request, mission_id: str, a: str = "", b: str
         request,
         "learning.html",
         mission=current.mission,
+        names=vocabulary.mission_names(current.mission),
         learning_notes=[],
         learning_rounds=[r.to_dict() for r in learning_service.review_rounds(workspace, mission_id)],
         kinds=[k.value for k in NoteKind],

@@ -20,7 +20,7 @@ from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Role
 from missionboard.services.missions import dump_mission, parse_mission
 from missionboard.services.story import mission_story
-from missionboard.web import charts, forms
+from missionboard.web import charts, forms, vocabulary
 from missionboard.web.figures import (
     SECTIONS,
     clear_caches,
@@ -36,6 +36,7 @@ from missionboard.web.rendering import check_csrf, redirect, render
 from missionboard.web.security import caller, require_account, workspace_of
 
 router = APIRouter(include_in_schema=False)
+
 
 EVERY_ROW = 1_000_000
 """The printable report is the complete record: its lists stop here (in practice, never)."""
@@ -115,6 +116,7 @@ def mission_page(request: Request, mission_id: str) -> Response:
         mission=current.mission,
         **tree_data(request, current),
         account=caller(request).account,
+        names=vocabulary.mission_names(current.mission),
         diagram=logic_svg(current.mission) if current.mission.logic else "",
         chain=logic_chain(current.mission) if current.mission.logic else [],
     )
@@ -162,7 +164,8 @@ def mission_insights(request: Request, mission_id: str, fragment: bool = False, 
         mission=current.mission,
         insights={key: section(request, mission_id, key) for key in SECTIONS if part in ("", key)},
         check=quality(request, mission_id) if part in ("", "quality") else None,
-        network_chart=charts.network,
+        network_chart=charts.network_chart,
+        names=vocabulary.mission_names(current.mission),
     )
 
 
@@ -177,7 +180,8 @@ def mission_report(request: Request, mission_id: str) -> Response:
         version=current,
         mission=current.mission,
         **{**tree_data(request, current, limit=10), "decisions": decisions},
-        network_chart=charts.network,
+        network_chart=charts.network_chart,
+        names=vocabulary.mission_names(current.mission),
         check=quality(request, mission_id),
         insights=insights(request, mission_id),
         story=mission_story(workspace_of(request), mission_id),

@@ -18,6 +18,7 @@ from missionboard.services import accounts, explorer, reports
 from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
+from missionboard.web import vocabulary
 from missionboard.web.rendering import render
 from missionboard.web.security import require_account, workspace_of
 
@@ -178,12 +179,27 @@ def project_page(request: Request, ref: str) -> Response:
         request,
         "project.html",
         project=project,
+        names=_mission_names(workspace, project, health),
         health=health,
         may_decide=may_decide,
         may_rule=account.is_admin or any(account.has(m, Role.OWNER) for m in missions),
         kinds=["continue", "pivot", "scale", "stop"],
         **_project_gates(workspace, project_id),
     )
+
+
+def _mission_names(workspace: Any, project: Mapping[str, Any], health: Mapping[str, Any]) -> dict[str, str]:
+    """The ids the page shows in words: each linked mission's taxonomy, id and objectives by title (the
+    links the page lists are those the caller may see)."""
+    shown = {mission_of_taxonomy(str(link["taxonomy"])) for link in project.get("links") or []}
+    shown |= {str(m["mission"]) for m in health.get("missions") or []}
+    names: dict[str, str] = {}
+    for mission_id in sorted(m for m in shown if m):
+        try:
+            names |= vocabulary.mission_names(mission_service.get_mission(workspace, mission_id).mission)
+        except MissionboardError:  # deleted since it was linked: its codes stay as they are
+            continue
+    return names
 
 
 def _project_gates(workspace: Any, project_id: int) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from missionboard.errors import CsrfFailed, LoginRequired
 from missionboard.services.accounts import Account
-from missionboard.web import charts, i18n
+from missionboard.web import charts, i18n, vocabulary
 from missionboard.web.security import CSRF_FIELD, caller, same_secret
 
 HERE = Path(__file__).parent
@@ -53,6 +53,15 @@ templates.env.globals.update(
     bars=charts.bars, columns=charts.columns, indicator_chart=charts.indicator, compact=charts.compact
 )
 templates.env.filters["human"] = charts.human  # stored codes in words: rd_grant → "R&D grant"
+templates.env.globals.update(charts.TEMPLATE_GLOBALS)  # each chart in the language of its page
+templates.env.globals.update(
+    label=vocabulary.label,
+    named=vocabulary.named,
+    in_words=vocabulary.in_words,
+    country_name=vocabulary.country_name,
+    country_names=vocabulary.country_names,
+    unit_word=vocabulary.unit_word,
+)  # stored codes in words on every page; a mission's ids in words where a page passes ``names``
 _install(templates.env, "en")
 
 

@@ -6,6 +6,7 @@ it under "Assigned to you"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -21,10 +22,12 @@ from missionboard.services import missions as mission_service
 from missionboard.services import review as review_service
 from missionboard.services.accounts import RANK, Account, Role
 from missionboard.services.review import ReviewAssignment
+from missionboard.web import i18n, vocabulary
 from missionboard.web.figures import clear_caches, visible_mission
 from missionboard.web.highlight import evidence_terms, highlight
-from missionboard.web.rendering import check_csrf, redirect, render
+from missionboard.web.rendering import check_csrf, language, redirect, render
 from missionboard.web.security import require_account, workspace_of
+from missionboard.web.vocabulary import N_
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,6 +43,12 @@ def reviewable_missions(request: Request, account: Account) -> list[MissionVersi
     ]
 
 
+INDICATOR = N_("Indicator: %(name)s.")
+KEYWORDS = N_("Keywords: %(words)s.")
+LEADS_TO = N_("Leads to: %(goals)s.")
+"""The words of a goal's definition on the review card, in the ``app`` catalogue."""
+
+
 @dataclass(frozen=True)
 class GoalCard:
     """What a reviewer needs to know of a goal: its title and what it means."""
@@ -50,19 +59,24 @@ class GoalCard:
     definition: str
 
 
-def goal_cards(mission: Mission) -> dict[str, GoalCard]:
-    """The goals a mission's links can point at, objectives then outcomes, with their definitions."""
+def goal_cards(mission: Mission, language: str = "en") -> dict[str, GoalCard]:
+    """The goals a mission's links can point at, objectives then outcomes, with their definitions (the
+    words around them in ``language``)."""
+
+    def said(message: str, **values: str) -> str:
+        return i18n.gettext(language, message, i18n.APP_DOMAIN) % values
+
     cards: dict[str, GoalCard] = {}
     for o in mission.objectives:
-        parts = [o.description or "", f"Indicator: {o.indicator.name}." if o.indicator else ""]
+        parts = [o.description or "", said(INDICATOR, name=o.indicator.name) if o.indicator else ""]
         if o.keywords:
-            parts.append("Keywords: " + ", ".join(o.keywords) + ".")
+            parts.append(said(KEYWORDS, words=", ".join(o.keywords)))
         cards[o.id] = GoalCard(o.id, "objective", o.title, " ".join(p for p in parts if p))
     for outcome in mission.outcomes:
         leads = [t.title for t in (mission.objective(i) or mission.outcome(i) for i in outcome.leads_to) if t]
-        parts = [outcome.description or "", f"Leads to: {'; '.join(leads)}." if leads else ""]
+        parts = [outcome.description or "", said(LEADS_TO, goals="; ".join(leads)) if leads else ""]
         if outcome.keywords:
-            parts.append("Keywords: " + ", ".join(outcome.keywords) + ".")
+            parts.append(said(KEYWORDS, words=", ".join(outcome.keywords)))
         cards[outcome.id] = GoalCard(outcome.id, "outcome", outcome.title, " ".join(p for p in parts if p))
     return cards
 
@@ -109,7 +123,7 @@ def review_page(
         query=urlencode({"mission": mission, "status": status, **({"goal": goal} if goal else {})}),
         texts=texts,
         progress=progress,
-        goals=goal_cards(current.mission) if current else {},
+        goals=goal_cards(current.mission, language(request)) if current else {},
         marked=lambda text, evidence: highlight(text, evidence_terms(evidence)),
         comments=review_service.comments(workspace, [int(link["id"]) for link in links.rows])
         if links
@@ -166,7 +180,14 @@ def _review_bulk(request: Request, form: FormData) -> Response:
     back = _safe_back(str(form.get("back", "")))
     if form.get("confirm") != "1":
         chosen = [reviewable_link(workspace_of(request), account, i) for i in ids]
-        return render(request, "review_confirm.html", action=action, links=chosen, back=back)
+        return render(
+            request,
+            "review_confirm.html",
+            action=action,
+            links=_titled(workspace_of(request), chosen),
+            names=_goal_names(workspace_of(request), {link["taxonomy"] for link in chosen}),
+            back=back,
+        )
     review_many(workspace_of(request), account, ids, action=action)
     clear_caches(request)
     return redirect(back, "reviewed_many")
@@ -249,3 +270,23 @@ def _review(request: Request, link_id: int, form: FormData) -> Response:
     mission = mission_of_taxonomy(link["taxonomy"]) or ""
     back = str(form.get("back", "")) or f"/review?{urlencode({'mission': mission})}"
     return redirect(_safe_back(back), "reviewed")
+
+
+def _titled(workspace: Any, links: list[explorer.LinkRecord]) -> list[explorer.LinkRecord]:
+    """The links with their project's title (the confirmation lists projects by title, not number)."""
+    with workspace.reading() as session:
+        texts = explorer.project_texts(session, {link["project_id"] for link in links})
+    return [
+        {**link, "project_title": texts[link["project_id"]][0]} if link["project_id"] in texts else link
+        for link in links
+    ]
+
+
+def _goal_names(workspace: Any, taxonomies: set[str]) -> dict[str, str]:
+    """The goals of the missions among ``taxonomies`` by title (other taxonomies' goals keep their code)."""
+    names: dict[str, str] = {}
+    for taxonomy in sorted(taxonomies):
+        mission_id = mission_of_taxonomy(taxonomy)
+        if mission_id is not None:
+            names |= vocabulary.mission_names(mission_service.get_mission(workspace, mission_id).mission)
+    return names
