@@ -125,10 +125,15 @@ def test_the_default_text_has_the_rebalancing_suggestions_before_the_project_poi
     assert suggestions < pointer
 
 
-def test_a_board_without_suggestions_prints_no_heading_for_them(printed: dict[str, str]) -> None:
-    if json.loads(printed["json"])["suggestions"]:
-        pytest.skip("this demo mission makes suggestions")
-    assert _first_line(printed["text"], "Rebalancing suggestions") == -1
+QUIET = "circular-construction"
+"""A demo mission whose board makes no rebalancing suggestion."""
+
+
+def test_a_board_without_suggestions_prints_no_heading_for_them(demo: Path) -> None:
+    assert not json.loads(_run(demo, QUIET, "--format", "json"))["suggestions"], (
+        "the demo mission chosen here must make no suggestion"
+    )
+    assert _first_line(_run(demo, QUIET), "Rebalancing suggestions") == -1
 
 
 @pytest.mark.parametrize("heading", SECTIONS)
