@@ -167,6 +167,8 @@ def main() -> None:
     parser.add_argument("--no-duckdb", action="store_true", help="leave the DuckDB floor out")
     parser.add_argument("--workdir", type=Path, default=None, help="where files and databases go (temp dir)")
     args = parser.parse_args()
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as temp:
         for rows in args.rows:
             compare(rows, Path(temp), duckdb=not args.no_duckdb)
