@@ -197,6 +197,38 @@ def test_the_explorers_budget_by_funder_puts_every_currency_on_the_reporting_cur
     assert {r["currency"] for r in rows} == {"EUR"}
 
 
+def test_the_explorers_budget_by_funder_converts_each_project_at_its_start_years_rate(web: Web) -> None:
+    """The one portfolio rule: money is converted at the rate of the project's start year, not the latest."""
+    import datetime as dt
+
+    from missionboard.services import explorer
+    from missionboard.store.tables import ExchangeRateRow, ProjectRow
+
+    with web.workspace.transaction() as session:
+        session.add(ExchangeRateRow(currency="NOK", reporting_currency="EUR", year=2018, rate=0.1))
+        session.add(ExchangeRateRow(currency="NOK", reporting_currency="EUR", year=2024, rate=0.08))
+        for number, year in ((911, 2018), (912, 2024)):
+            session.add(
+                ProjectRow(
+                    id=number,
+                    source="test",
+                    source_id=f"N{number}",
+                    title=f"A Norwegian project of {year}",
+                    funder="Norwegian Agency",
+                    start=dt.date(year, 3, 1),
+                    budget_amount=1_000_000,
+                    budget_currency="NOK",
+                    content_hash=f"{number:064d}",
+                )
+            )
+    with web.workspace.reading() as session:
+        rows = explorer.view_summary(session, explorer.ProjectFilter())["by_funder"]
+    norwegian = next(r for r in rows if r["funder"] == "Norwegian Agency")
+    assert norwegian["currency"] == "EUR"
+    assert norwegian["budget"] == pytest.approx(100_000 + 80_000)
+    assert norwegian["projects"] == 2
+
+
 def test_the_bulk_review_confirmation_lists_projects_and_goals_by_their_titles(web: Web) -> None:
     csrf = web.login("reviewer")
     page = web.client.get("/review?mission=ocean").text

@@ -120,23 +120,20 @@ def view_summary(session: Session, f: ProjectFilter, visible: Collection[str] | 
     """The explorer's charts of the view ``f``: projects per start year and budget per funder (the 10
     largest), over every matching project; only links to missions in ``visible`` (None: all) count in the
     filters. Budgets are in the workspace's reporting currency (the one most exchange rates are quoted
-    into) at the latest rate, so that the bars share one scale; a currency without a rate keeps its own
-    rows (the chart names their currency)."""
-    summary = ExplorerStore(session).summary(f, visible, funders=50 * FUNDERS_SHOWN)
+    into) at the rate of each project's start year, as ``domain.portfolio_rule`` converts money everywhere,
+    so that the bars share one scale; a currency without a rate keeps its own rows (the chart names it)."""
+    summary = ExplorerStore(session).summary(f, visible)
     rates = rate_table(session)
     to = workspace_currency(rates.targets())
-    if to is None:
-        summary["by_funder"] = summary["by_funder"][:FUNDERS_SHOWN]
-        return summary
     merged: dict[tuple[str, str | None], FunderBudget] = {}
     for row in summary["by_funder"]:
-        conversion = rates.convert(row["currency"], to, None)
+        conversion = rates.convert(row["currency"], to, row["year"]) if to is not None else None
         currency, budget = (
             (to, row["budget"] * conversion.rate) if conversion else (row["currency"], row["budget"])
         )
         found = merged.setdefault(
             (row["funder"], currency),
-            {"funder": row["funder"], "currency": currency, "budget": 0.0, "projects": 0},
+            {"funder": row["funder"], "currency": currency, "year": None, "budget": 0.0, "projects": 0},
         )
         found["budget"] += budget
         found["projects"] += row["projects"]

@@ -242,10 +242,12 @@ class YearCount(TypedDict):
 
 
 class FunderBudget(TypedDict):
-    """A funder's budget in one currency within a view (``ExplorerStore.summary``)."""
+    """A funder's budget in one currency within a view (``ExplorerStore.summary``): per start year as the
+    store reads it (``year``; None: undated), summed over the years once converted."""
 
     funder: str
     currency: str | None
+    year: int | None
     budget: float
     projects: int
 
@@ -455,38 +457,31 @@ class ExplorerStore:
         for row in self.session.execute(query.execution_options(yield_per=2000)):
             yield _row_dict(row)
 
-    def summary(
-        self, f: ProjectFilter, visible: Collection[str] | None = None, *, funders: int = 10
-    ) -> ViewSummary:
-        """The view's projects per start year (undated left out) and budget per funder and currency (the
-        ``funders`` largest; projects without a funder or budget left out): two grouped queries over the
-        same filter as ``projects`` (every matching project, not one page)."""
+    def summary(self, f: ProjectFilter, visible: Collection[str] | None = None) -> ViewSummary:
+        """The view's projects per start year (undated left out) and budget per funder, currency and start
+        year (projects without a funder or budget left out; the service converts and ranks them): two
+        grouped queries over the same filter as ``projects`` (every matching project, not one page)."""
         resolved = self._resolve(f)
         year = func.extract("year", ProjectRow.start)
-        budget = func.sum(ProjectRow.budget_amount)
         year_columns: tuple[Any, ...] = (year.label("year"), func.count().label("projects"))
         funder_columns: tuple[Any, ...] = (
             ProjectRow.funder,
             ProjectRow.budget_currency,
-            budget.label("budget"),
+            year.label("year"),
+            func.sum(ProjectRow.budget_amount).label("budget"),
             func.count().label("projects"),
         )
         per_year = _filtered(
             select(*year_columns).where(ProjectRow.start.is_not(None)), f, visible, resolved
         ).group_by(year)
-        per_funder = (
-            _filtered(
-                select(*funder_columns).where(
-                    ProjectRow.funder.is_not(None), ProjectRow.budget_amount.is_not(None)
-                ),
-                f,
-                visible,
-                resolved,
-            )
-            .group_by(ProjectRow.funder, ProjectRow.budget_currency)
-            .order_by(budget.desc(), ProjectRow.funder, ProjectRow.budget_currency)
-            .limit(funders)
-        )
+        per_funder = _filtered(
+            select(*funder_columns).where(
+                ProjectRow.funder.is_not(None), ProjectRow.budget_amount.is_not(None)
+            ),
+            f,
+            visible,
+            resolved,
+        ).group_by(ProjectRow.funder, ProjectRow.budget_currency, year)
         years = sorted((int(y), int(n)) for y, n in self.session.execute(per_year) if y is not None)
         return {
             "by_year": [{"year": y, "projects": n} for y, n in years],
@@ -494,6 +489,7 @@ class ExplorerStore:
                 {
                     "funder": str(row.funder),
                     "currency": row.budget_currency,
+                    "year": None if row.year is None else int(row.year),
                     "budget": float(row.budget or 0),
                     "projects": int(row.projects),
                 }
