@@ -81,6 +81,13 @@ class AppContext:
         """The workspace URL where the settings have been read (for an error message), else None."""
         return None if self._settings is None else self._settings.url()
 
+    def optional_workspace(self) -> Workspace | None:
+        """The workspace if one was named and exists, else None: commands that map with built-in taxonomies
+        (classify, landscape map, taxonomy) work without one."""
+        if self.settings.database_url or Path(self.settings.workspace).exists():
+            return self.workspace(create=False)
+        return None
+
     def workspace(self, *, create: bool = False) -> Workspace:
         """The workspace named by --workspace/--database-url; created only where ``create`` is set.
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from missionboard.cli import landscape_analyze, lazy
-from missionboard.cli.context import AppContext, OutputFormat, app_context, errors, print_json
+from missionboard.cli.context import OutputFormat, app_context, errors, print_json
 from missionboard.cli.mapping import Device, Method
 from missionboard.domain.mapping import MISSION_PREFIX
 from missionboard.errors import NotFound
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from missionboard.services import landscape_map as job
     from missionboard.services import mapping as mapping_service
     from missionboard.services.landscape_map import Chunk, ChunkDone, Staged
-    from missionboard.store.workspace import Workspace
 else:
     # The job pulls in pyarrow and the classifier, the Spark engine pyspark: loaded when `map` runs.
     job = lazy.module("missionboard.services.landscape_map")
@@ -103,7 +102,7 @@ def map_corpus(
     are kept. Example: missionboard landscape map -t sdg -i works/ -o mapped/ --engine spark --master local[2]
     """
     app = app_context(ctx)
-    workspace = None if Path(taxonomy).is_file() else _optional_workspace(app)
+    workspace = None if Path(taxonomy).is_file() else app.optional_workspace()
     if workspace is None and taxonomy.startswith(MISSION_PREFIX):
         raise NotFound(f"taxonomy {taxonomy!r} needs a workspace (--workspace) holding that mission")
     mapper = mapping_service.make_mapper(
@@ -128,14 +127,6 @@ def map_corpus(
         print_json(report.to_dict())
         return
     _render(report)
-
-
-def _optional_workspace(app: AppContext) -> Workspace | None:
-    """The workspace if one was named and exists; built-in taxonomies need none."""
-    settings = app.settings
-    if settings.database_url or Path(settings.workspace).exists():
-        return app.workspace(create=False)
-    return None
 
 
 def _progress(format: OutputFormat) -> Progress:

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from missionboard.cli import lazy
-from missionboard.cli.context import AppContext, OutputFormat, app_context, console, errors, print_json
+from missionboard.cli.context import OutputFormat, app_context, console, errors, print_json
 from missionboard.domain.mapping import MISSION_PREFIX, RetrainReport, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
 
@@ -48,14 +48,6 @@ def register(app: typer.Typer) -> None:
     app.command("similar")(similar)
     app.command("duplicates")(duplicates)
     app.add_typer(taxonomy_app, name="taxonomy")
-
-
-def _optional_workspace(app: AppContext) -> Workspace | None:
-    """The workspace if one was named and exists; classify and taxonomy commands work without one."""
-    settings = app.settings
-    if settings.database_url or Path(settings.workspace).exists():
-        return app.workspace(create=False)
-    return None
 
 
 def _progress() -> Progress:
@@ -95,7 +87,7 @@ def classify(
     """Map texts to a taxonomy's goals; prints {"id", "labels": [{"goal", "score", "evidence"}]} per line."""
     app = app_context(ctx)
     # A workspace is used when one exists: for its taxonomies and its supervised model (map --retrain).
-    workspace = None if Path(taxonomy).is_file() else _optional_workspace(app)
+    workspace = None if Path(taxonomy).is_file() else app.optional_workspace()
     if workspace is None and taxonomy.startswith(MISSION_PREFIX):
         raise NotFound(f"taxonomy {taxonomy!r} needs a workspace (--workspace) holding that mission")
     mapper = service.make_mapper(taxonomy, method=method.value, device=device.value, workspace=workspace)
@@ -603,7 +595,7 @@ def taxonomy_list(
     ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")
 ) -> None:
     """Every taxonomy you can map to: built-in, workspace missions, imported."""
-    rows = service.list_taxonomies(_optional_workspace(app_context(ctx)))
+    rows = service.list_taxonomies(app_context(ctx).optional_workspace())
     if format == OutputFormat.JSON:
         print_json([row.to_dict() for row in rows])
         return
@@ -622,7 +614,7 @@ def taxonomy_show(
 ) -> None:
     """A taxonomy's goals (and with --targets their sub-goals), with their queries."""
     app = app_context(ctx)
-    workspace = None if service.is_builtin_taxonomy(code) else _optional_workspace(app)
+    workspace = None if service.is_builtin_taxonomy(code) else app.optional_workspace()
     taxonomy = service.show_taxonomy(code, workspace)
     if format == OutputFormat.JSON:
         print_json(taxonomy.model_dump())
