@@ -7,6 +7,9 @@ measured in the same script: ``python -c pass`` (the interpreter alone) and ``py
 sqlalchemy"`` (what any command that opens a workspace imports anyway). On a loaded machine the wall
 time counts the waits for a core too; the CPU time counts only the work, so its ratio moves less.
 ``mission list`` runs on a temporary workspace holding one mission, made before the timing starts.
+``mission list`` and ``info`` read a current SQLite workspace the quick way (``store/quick.py``, no
+SQLAlchemy); given the same file as ``--database-url`` they take the ordinary way (SQLAlchemy, the ORM),
+as ``mission show`` and ``decisions`` always do: the rows beside each other show what each way costs.
 The 1-minute load average is printed before and after: on a busy 2-core machine the figures are high.
 
     python bench/cli_startup.py --runs 7
@@ -113,6 +116,15 @@ def main() -> None:
             "missionboard analyze --help": [*mb, "analyze", "--help"],
             "missionboard mission list (1 mission)": [*mb, "mission", "list"],
             "missionboard info": [*mb, "info"],
+            "missionboard mission list, the ordinary way (--database-url)": [
+                *mb,
+                "--database-url",
+                f"sqlite:///{workspace}",
+                "mission",
+                "list",
+            ],
+            "missionboard mission show school-meals": [*mb, "mission", "show", "school-meals"],
+            "missionboard decisions": [*mb, "decisions"],
         }
         results = {
             name: _measure_alone(argv, args.runs, env) for name, argv in {**floors, **commands}.items()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from missionboard.services import missions
+from missionboard.services import glance
 from missionboard.services.demo.build import mission_files
 
 MISSIONBOARD = str(Path(sys.executable).parent / "missionboard")
@@ -45,7 +45,7 @@ def test_a_raw_database_error_escaping_a_command_is_one_line_and_exit_code_2(
             raise sqlite3.OperationalError(message)
         raise OperationalError("SELECT 1", {}, sqlite3.OperationalError(message))
 
-    monkeypatch.setattr(missions, "list_missions", failing)
+    monkeypatch.setattr(glance, "mission_summaries", failing)
     text = cli("mission", "list")
     assert text.exit_code == 2
     assert len(text.stderr.strip().splitlines()) == 1

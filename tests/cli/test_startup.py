@@ -98,6 +98,7 @@ def test_a_command_imports_its_own_module_and_no_other() -> None:
 
 
 LISTING_LOADS_NONE_OF = (
+    "sqlalchemy",
     "alembic",
     "sklearn",
     "scipy",
@@ -110,16 +111,19 @@ LISTING_LOADS_NONE_OF = (
     "argon2",
     "fastapi",
 )
-"""Libraries ``mission list`` has no use for: Alembic among them, as an up-to-date workspace is opened
-without migrating it."""
+"""Libraries ``mission list`` and ``info`` have no use for on an up-to-date SQLite workspace: they read it
+with the standard library's ``sqlite3`` (``store/quick.py``), so not even SQLAlchemy loads."""
 
 
-def test_listing_the_missions_of_an_up_to_date_workspace_loads_no_heavy_library(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["mission", "list"], ["info"]], ids=" ".join)
+def test_a_quick_read_of_an_up_to_date_workspace_loads_no_heavy_library(
+    tmp_path: Path, command: list[str]
+) -> None:
     workspace = ["--workspace", str(tmp_path / "ws.db"), "--user", "tester"]
     mission = next(path for path in mission_files() if path.name == "school-meals.yaml")
     _loaded_by([*workspace, "mission", "import", str(mission)])
-    heavy = _packages(_loaded_by([*workspace, "mission", "list"])) & set(LISTING_LOADS_NONE_OF)
-    assert not heavy, f"missionboard mission list loaded {sorted(heavy)}"
+    heavy = _packages(_loaded_by([*workspace, *command])) & set(LISTING_LOADS_NONE_OF)
+    assert not heavy, f"missionboard {' '.join(command)} loaded {sorted(heavy)}"
 
 
 def _registered() -> dict[str, tuple[str, str]]:

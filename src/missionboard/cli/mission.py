@@ -27,8 +27,10 @@ from missionboard.errors import InputError, WorkspaceError
 if TYPE_CHECKING:
     from missionboard.domain.missions import Mission
     from missionboard.domain.quality import QualityReport
+    from missionboard.services import glance
     from missionboard.services import missions as service
 else:
+    glance = lazy.module("missionboard.services.glance")
     service = lazy.module("missionboard.services.missions")
 
 mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
@@ -97,35 +99,35 @@ def export(
 @mission_app.command("list")
 def list_(ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
     """List the workspace's missions."""
-    versions = service.list_missions(app_context(ctx).workspace())
+    app = app_context(ctx)
+    summaries = glance.mission_summaries(app.settings, app.workspace)
     if format == OutputFormat.JSON:
         print_json(
             [
                 {
-                    "id": v.mission_id,
-                    "title": v.mission.title,
-                    "deadline": v.mission.deadline,
-                    "objectives": len(v.mission.objectives),
-                    "version": v.version,
-                    "status": v.mission.status,
+                    "id": s.id,
+                    "title": s.title,
+                    "deadline": s.deadline,
+                    "objectives": s.objectives,
+                    "version": s.version,
+                    "status": s.status,
                 }
-                for v in versions
+                for s in summaries
             ]
         )
         return
     table = Table("id", "title", "owner", "deadline", "objectives", "version", title="Missions")
-    for v in versions:
-        m = v.mission
+    for s in summaries:
         table.add_row(
-            escape(m.id),
-            escape(m.title),
-            escape(m.owner),
-            str(m.deadline or "—"),
-            str(len(m.objectives)),
-            str(v.version),
+            escape(s.id),
+            escape(s.title),
+            escape(s.owner),
+            str(s.deadline or "—"),
+            str(s.objectives),
+            str(s.version),
         )
     console.print(table)
-    if not versions:
+    if not summaries:
         console.print("no missions yet: write one as YAML and run 'missionboard mission import FILE'")
 
 

@@ -11,9 +11,9 @@ from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, print_json
 
 if TYPE_CHECKING:
-    from missionboard.services import workspace as service
+    from missionboard.services import glance
 else:
-    service = lazy.module("missionboard.services.workspace")
+    glance = lazy.module("missionboard.services.glance")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +31,7 @@ def init(ctx: typer.Context) -> None:
 def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count what the workspace holds, and say who else has it open (web server, imports, commands)."""
     app = app_context(ctx)
-    summary = service.workspace_summary(app.workspace(), app.settings.url())
+    summary = glance.workspace_summary(app.settings, app.workspace)
     if json_output:
         print_json(summary.to_dict())
         return
@@ -43,4 +43,4 @@ def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", h
         return
     console.print("in use by:", highlight=False)
     for entry in summary.in_use:
-        console.print(f"  {escape(service.Presence.from_dict(entry).describe())}", highlight=False)
+        console.print(f"  {escape(glance.Presence.from_dict(entry).describe())}", highlight=False)

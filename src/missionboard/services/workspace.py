@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from pydantic import JsonValue
-
+from missionboard.services.glance import WorkspaceSummary
 from missionboard.store.contents import record_counts
 from missionboard.store.presence import Presence, announce, others
 from missionboard.store.workspace import Workspace
 
 __all__ = ["Presence", "WorkspaceSummary", "announce", "others", "workspace_summary"]
-
-
-@dataclass(frozen=True)
-class WorkspaceSummary:
-    """What ``missionboard info`` shows: the workspace, its schema, its records per kind and the other
-    processes that have it open (each as ``Presence.to_dict()``)."""
-
-    url: str
-    schema: str
-    counts: dict[str, int]
-    in_use: list[dict[str, JsonValue]]
-
-    def to_dict(self) -> dict[str, JsonValue]:
-        """The document ``info --json`` prints."""
-        return {
-            "url": self.url,
-            "schema": self.schema,
-            "counts": dict(self.counts),
-            "in_use": list(self.in_use),
-        }
 
 
 def workspace_summary(workspace: Workspace, url: str | None = None) -> WorkspaceSummary:
@@ -41,5 +18,5 @@ def workspace_summary(workspace: Workspace, url: str | None = None) -> Workspace
     """
     with workspace.reading() as session:
         counts = record_counts(session)
-    in_use: list[dict[str, JsonValue]] = [p.to_dict() for p in others(url or workspace.url)]
+    in_use = [p.to_dict() for p in others(url or workspace.url)]
     return WorkspaceSummary(url=workspace.url, schema=workspace.revision(), counts=counts, in_use=in_use)

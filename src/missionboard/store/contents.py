@@ -11,19 +11,9 @@ from sqlalchemy.orm import Session
 
 from missionboard.store import analytics_tables
 from missionboard.store import tables as t
+from missionboard.store.quick import COUNTED_TABLES
 
-COUNTED = {
-    "missions": t.MissionRow,
-    "projects": t.ProjectRow,
-    "actors": t.ActorRow,
-    "participations": t.ParticipationRow,
-    "indicators": t.IndicatorRow,
-    "observations": t.ObservationRow,
-    "links": t.LinkRow,
-    "decisions": t.DecisionRow,
-    "import runs": t.ImportRunRow,
-    "audit events": t.AuditEventRow,
-}
+COUNTED = {name: t.Base.metadata.tables[table] for name, table in COUNTED_TABLES.items()}
 LOOKUP_CHUNK = 500
 """Project ids per ``IN (…)`` lookup: well under SQLite's and PostgreSQL's parameter limits."""
 

@@ -30,19 +30,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
-from missionboard.store.workspace import safe_url
+# SQLAlchemy loads only where a PostgreSQL workspace is announced or listed (or an unusual SQLite URL is
+# read): ``missionboard info`` on a SQLite file lists the folder registry without it (``store/quick.py``)
 
 APPLICATION_PREFIX = "missionboard:"
 COMMENT_MARK = "missionboard-presence "
 _PASSWORD_IN_URL = re.compile(r"(\w[\w+.-]*://[^:/@\s]*:)[^@\s]*@")
 FOLDER_SUFFIX = ".presence"
+_PLAIN_SQLITE = "sqlite:///"
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,12 @@ def _command_line() -> str:
 
 
 def _registry(workspace_url: str) -> _FolderRegistry | _PostgresRegistry | None:
+    plain = workspace_url.removeprefix(_PLAIN_SQLITE)
+    if plain != workspace_url and plain and not {"?", "%"} & set(plain) and not plain.startswith("file:"):
+        return _FolderRegistry(Path(os.path.realpath(plain) + FOLDER_SUFFIX))  # the URL Settings.url() makes
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(workspace_url)
     except ArgumentError:
@@ -254,11 +260,17 @@ def _parse(document: bytes | str) -> Presence | None:
 
 class _PostgresRegistry:
     def __init__(self, workspace_url: str) -> None:
+        from missionboard.store.workspace import safe_url
+
         self.url = workspace_url
         self.key = safe_url(workspace_url)
 
     def publish(self, me: Presence) -> None:
         """Hold one idle connection named after this process, its details in its last statement."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.pool import NullPool
+
         connection = _held.get(self.key)
         try:
             if connection is None:
@@ -299,6 +311,8 @@ class _PostgresRegistry:
         self._drop(_held.get(self.key))
 
     def _drop(self, connection: Connection | None) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
         _held.pop(self.key, None)
         if connection is not None:
             try:
@@ -308,6 +322,10 @@ class _PostgresRegistry:
                 pass
 
     def list(self) -> list[Presence]:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.pool import NullPool
+
         try:
             engine = create_engine(self.url, poolclass=NullPool)
             try:

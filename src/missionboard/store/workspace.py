@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from sqlalchemy import (
     Column,
@@ -43,10 +43,11 @@ from missionboard.errors import (
     WorkspaceFull,
     WorkspaceReadOnly,
 )
-from missionboard.store import analytics_tables
+from missionboard.store import analytics_tables, quick
+from missionboard.store.quick import SCHEMA_HEADS, read_only_uri
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_MS = int(os.environ.get("MISSIONBOARD_BUSY_TIMEOUT_MS", "10000"))
+BUSY_TIMEOUT_MS = quick.BUSY_TIMEOUT_MS
 """How long a SQLite writer waits for another process's write lock before giving up (WorkspaceBusy)."""
 BEGIN = "missionboard_begin"
 """Execution option: the BEGIN statement a SQLite transaction starts with (IMMEDIATE for writers)."""
@@ -65,24 +66,6 @@ def sqlite_files_open_here() -> frozenset[str]:
     with _open_files_lock:
         return frozenset(_open_sqlite_files)
 
-
-SCHEMA_HEADS = frozenset(
-    {
-        "0002_funding_detail",
-        "analytics_0002",
-        "consult_0002",
-        "landscape_0001",
-        "learning_0001",
-        "mapping_0001",
-        "monitoring_0002",
-        "oidc_0001",
-        "perf_0001",
-        "review_0001",
-        "web_0003",
-    }
-)
-"""The heads of the migrations under ``migrations/versions`` (a test checks them against Alembic's own
-reading): opening an up-to-date workspace compares its applied heads with these, without loading Alembic."""
 
 _ALEMBIC_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
@@ -146,19 +129,10 @@ def _postgres_connected(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _read_only_sqlite_url(database: str) -> str:
-    """A SQLite URL that opens ``database`` without writing anything, not even the WAL's -shm file.
-
-    In a folder this process may write, ``mode=ro``: the file is read as other processes change it.
-    Where the folder (or the file) cannot be written, no -shm file can be made and SQLite must be told
-    the file is ``immutable``: nobody can change it there.
-    """
+    """A SQLAlchemy URL that opens ``database`` without writing anything (see ``quick.read_only_uri``)."""
     if not database or database == ":memory:" or database.startswith("file:"):
         return f"sqlite:///{database}"
-    path = os.path.realpath(database)
-    frozen = not os.access(os.path.dirname(path), os.W_OK) or not os.access(path, os.W_OK)
-    if frozen and os.path.exists(f"{path}-wal") and os.path.exists(f"{path}-shm"):
-        frozen = False  # SQLite reads the WAL read-only where both of its files are there already
-    return f"sqlite:///file:{quote(path)}?{'immutable=1' if frozen else 'mode=ro'}&uri=true"
+    return f"sqlite:///{read_only_uri(database)}&uri=true"
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -1,0 +1,96 @@
+"""Answers for the commands that must start in ≤ 0.3 s (``mission list``, ``info``).
+
+Where the workspace is a current SQLite file they are read the quick way (``store/quick.py``: the
+standard library's ``sqlite3``, no SQLAlchemy, no ORM, no domain models); anywhere else (PostgreSQL, a
+schema to migrate, a missing or damaged file) the workspace is opened the ordinary way, which also gives
+the ordinary errors. Both ways give the same answer (``tests/store/test_quick_reads.py``).
+
+A quick read takes milliseconds and writes nothing, so it does not announce itself in the workspace's
+presence registry: ``missionboard info`` elsewhere lists the processes that hold the workspace open for
+longer (servers, imports, other commands).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from missionboard.store.presence import Presence, others
+from missionboard.store.quick import MissionSummary, QuickReader
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+    from missionboard.domain.missions import MissionVersion
+    from missionboard.settings import Settings
+    from missionboard.store.workspace import Workspace
+
+__all__ = ["MissionSummary", "Presence", "WorkspaceSummary", "mission_summaries", "workspace_summary"]
+
+
+@dataclass(frozen=True)
+class WorkspaceSummary:
+    """What ``missionboard info`` shows: the workspace, its schema, its records per kind and the other
+    processes that have it open (each as ``Presence.to_dict()``)."""
+
+    url: str
+    schema: str
+    counts: dict[str, int]
+    in_use: list[dict[str, JsonValue]]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The document ``info --json`` prints."""
+        return {
+            "url": self.url,
+            "schema": self.schema,
+            "counts": dict(self.counts),
+            "in_use": list(self.in_use),
+        }
+
+
+def mission_summaries(settings: Settings, workspace: Callable[[], Workspace]) -> list[MissionSummary]:
+    """Every mission's current version in brief, by id; ``workspace`` opens it where a quick read can't."""
+    reader = _quick_reader(settings)
+    if reader is not None:
+        with reader:
+            return reader.mission_summaries()
+    from missionboard.services.missions import list_missions
+
+    return [summary_of(version) for version in list_missions(workspace())]
+
+
+def summary_of(version: MissionVersion) -> MissionSummary:
+    """A stored mission version in brief, as ``mission list`` shows it."""
+    mission = version.mission
+    return MissionSummary(
+        id=mission.id,
+        title=mission.title,
+        owner=mission.owner,
+        status=str(mission.status),
+        deadline=mission.deadline,
+        objectives=len(mission.objectives),
+        version=version.version,
+    )
+
+
+def workspace_summary(settings: Settings, workspace: Callable[[], Workspace]) -> WorkspaceSummary:
+    """What the workspace holds and who else has it open; ``workspace`` opens it where a quick read can't."""
+    url = settings.url()
+    reader = _quick_reader(settings)
+    if reader is None:
+        from missionboard.services import workspace as ordinary
+
+        return ordinary.workspace_summary(workspace(), url)
+    with reader:
+        counts = reader.record_counts()
+        schema = reader.schema()
+    in_use = [p.to_dict() for p in others(url)]
+    return WorkspaceSummary(url=url, schema=schema, counts=counts, in_use=in_use)
+
+
+def _quick_reader(settings: Settings) -> QuickReader | None:
+    if settings.database_url:
+        return None
+    return QuickReader.open(Path(settings.workspace))
