@@ -3,11 +3,16 @@ largest), computed by the store over every project of the view, not only the pag
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from pathlib import Path
 
+import pytest
 from web_support import Web
 
+from missionboard.ingest.engine import run_import
 from missionboard.services import explorer
+from missionboard.web.queries import TtlCache
 
 FUNDERS = ["Research Council", "Innovation Agency", "Regional Fund"]
 """The seeded workspace: project i (1–60) is funded by FUNDERS[i % 3], starts in 2020 + i % 5 and has
@@ -65,3 +70,57 @@ def test_a_view_without_projects_says_there_is_no_data_instead_of_an_empty_chart
     page = web.client.get("/projects?q=no+such+title+anywhere").text
     charts = page.split('id="view-charts"', 1)[1].split("</div>", 1)[0]
     assert charts.count("No data.") == 2
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[explorer.ProjectFilter]:
+    computed: list[explorer.ProjectFilter] = []
+    real = explorer.view_summary
+
+    def counted(session, view, visible=None):  # type: ignore[no-untyped-def]
+        computed.append(view)
+        return real(session, view, visible)
+
+    monkeypatch.setattr(explorer, "view_summary", counted)
+    return computed
+
+
+def test_the_charts_of_a_view_are_computed_once_for_all_its_pages_and_orders(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = _counting(monkeypatch)
+    web.login("viewer")
+    for query in ("funder=Innovation+Agency", "funder=Innovation+Agency&page=2&per_page=5",
+                  "funder=Innovation+Agency&sort=title&desc=1"):  # fmt: skip
+        assert "<title>Innovation Agency: 590.0 k EUR</title>" in web.client.get(f"/projects?{query}").text
+    assert len(computed) == 1
+    web.client.get("/projects?funder=Regional+Fund")
+    assert len(computed) == 2
+
+
+def test_after_a_write_the_next_page_shows_charts_computed_afresh(
+    web: Web, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    computed = _counting(monkeypatch)
+    web.login("viewer")
+    assert "<title>Innovation Agency: 590.0 k EUR</title>" in web.client.get("/projects").text
+    extra = tmp_path / "more.csv"
+    extra.write_text(
+        "id,title,abstract,funder,budget,currency,start\nnew-1,One more,Text,Innovation Agency,10000,EUR,2020-05-01\n",
+        encoding="utf-8",
+    )
+    run_import(web.workspace, "csv", [extra], source="more", user="test")
+    page = web.client.get("/projects").text
+    assert "<title>Innovation Agency: 600.0 k EUR</title>" in page
+    assert "<title>2020: 13</title>" in page
+    assert len(computed) == 2
+
+
+def test_the_cache_forgets_the_oldest_value_beyond_its_limit() -> None:
+    cache = TtlCache(math.inf, limit=2)
+    for key in ("a", "b", "c"):
+        cache.get(key, lambda key=key: key.upper())
+    calls: list[str] = []
+    assert cache.get("a", lambda: calls.append("a") or "A") == "A"
+    assert calls == ["a"]  # forgotten: computed again
+    assert cache.get("c", lambda: calls.append("c") or "C") == "C"
+    assert calls == ["a"]  # kept

@@ -19,6 +19,7 @@ from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import workspace_currency
 from missionboard.errors import InputError, NotFound, Problem
+from missionboard.store import analytics_tables
 from missionboard.store.explorer import (
     COUNT_CAP,
     EXPORT_COLUMNS,
@@ -71,6 +72,7 @@ __all__ = [
     "TopProject",
     "ViewSummary",
     "audit_events",
+    "changes",
     "facets",
     "import_runs",
     "iter_projects",
@@ -110,6 +112,12 @@ def iter_projects(
 ) -> Iterator[ProjectSummary]:
     """Every project of the view in its order (for exports), streamed in batches."""
     return ExplorerStore(session).iter_projects(f, visible=visible, limit=limit)
+
+
+def changes(session: Session) -> int:
+    """How many write transactions the workspace had committed when ``session`` began reading: a figure
+    computed at the same count is still exact (the web keys the explorer's charts by it)."""
+    return analytics_tables.version(session, analytics_tables.CHANGES)
 
 
 FUNDERS_SHOWN = 10

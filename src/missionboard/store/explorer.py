@@ -362,6 +362,16 @@ class ProjectFilter:
         return out
 
     @property
+    def selection(self) -> tuple[tuple[str, str], ...]:
+        """What the view selects, without its order and page: the same for every page of one list, as
+        are the charts that summarise it (the web caches them by it)."""
+        default = ProjectFilter()
+        unordered = self.params(
+            sort=default.sort, desc=default.desc, page=default.page, per_page=default.per_page
+        )
+        return tuple(sorted(unordered.items()))
+
+    @property
     def active(self) -> bool:
         return any(
             getattr(self, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import AsyncIterator, Mapping
@@ -246,6 +247,8 @@ def create_app(
     )
     app.state.cache = TtlCache(300, stamp=workspace.changes)  # follows writes of other processes
     app.state.facets = TtlCache(300, stamp=workspace.changes)
+    # the explorer's charts, keyed by the count of writes they were computed at: never stale
+    app.state.summaries = TtlCache(math.inf, limit=256)
     app.state.warm = threading.Event()
     if not prewarm:
         app.state.warm.set()

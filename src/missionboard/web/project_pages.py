@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from missionboard.services import accounts, explorer, reports
 from missionboard.services import decisions as decision_service
 from missionboard.services import missions as mission_service
 from missionboard.services.accounts import Account, Role
+from missionboard.store.workspace import Session
 from missionboard.web import vocabulary
 from missionboard.web.rendering import render
 from missionboard.web.security import require_account, workspace_of
@@ -75,7 +76,7 @@ def explorer_page(request: Request) -> Response:
         except InputError as exc:  # e.g. a mission that does not exist: say so, show everything
             view, problems = explorer.ProjectFilter(), exc.problems
             page = explorer.query_projects(session, view, visible)
-        summary = explorer.view_summary(session, view, visible)
+        summary = _view_summary(request, session, view, visible)
     facets = request.app.state.facets.get("facets", lambda: explorer.facets(workspace))
     if visible is not None:  # goals of hidden (or deleted) missions are not offered
         facets = dataclasses.replace(facets, goal=explorer.visible_goals(facets.goal, visible))
@@ -98,6 +99,24 @@ def explorer_page(request: Request) -> Response:
         per_page_choices=explorer.PER_PAGE_CHOICES,
         qs=lambda **changes: urlencode(view.params(**changes)),
     )
+
+
+def _view_summary(
+    request: Request, session: Session, view: explorer.ProjectFilter, visible: Collection[str] | None
+) -> explorer.ViewSummary:
+    """The charts of the view, computed once for all its pages and orders while nothing is written: over
+    a large selection they read every matching project (~1 s for 166,000 of 1M). They are kept by the
+    workspace's count of writes read in this request's snapshot, so a kept one is exact: any write, here
+    or in another process, makes the next request compute them afresh."""
+    key = (
+        explorer.changes(session),
+        view.selection,
+        None if visible is None else tuple(sorted(visible)),
+    )
+    summary: explorer.ViewSummary = request.app.state.summaries.get(
+        key, lambda: explorer.view_summary(session, view, visible)
+    )
+    return summary
 
 
 @router.get("/projects/export.csv")

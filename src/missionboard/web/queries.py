@@ -18,8 +18,17 @@ class TtlCache:
     """A thread-safe cache of computed values: one computation per key at a time, stale values served while
     a fresh one is computed in the background (so a slow figure never stalls every request at once)."""
 
-    def __init__(self, seconds: float, *, stamp: Callable[[], int] | None = None, every: float = 1.0) -> None:
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        stamp: Callable[[], int] | None = None,
+        every: float = 1.0,
+        limit: int | None = None,
+    ) -> None:
         self.seconds = seconds
+        self.limit = limit
+        """At most this many values are kept (None: no bound); beyond it the oldest computed is forgotten."""
         self._values: dict[Any, tuple[float, Any]] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._refreshing: set[Any] = set()
@@ -56,7 +65,12 @@ class TtlCache:
     def _compute(self, key: Any, compute: Callable[[], Any]) -> Any:
         value = compute()
         with self._lock:
+            self._values.pop(key, None)  # re-inserted last: the newest is forgotten last
             self._values[key] = (time.monotonic(), value)
+            while self.limit is not None and len(self._values) > self.limit:
+                oldest = next(iter(self._values))
+                del self._values[oldest]
+                self._locks.pop(oldest, None)
         return value
 
     def _refresh(self, key: Any, compute: Callable[[], Any]) -> None:
