@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from missionboard.ingest.engine import run_import
-from missionboard.services import glance
+from missionboard.services import glance, missions
 from missionboard.services import workspace as ordinary
 from missionboard.services.demo.build import mission_files
 from missionboard.services.missions import import_missions, list_missions
 from missionboard.settings import Settings
 from missionboard.store import quick
 from missionboard.store.contents import COUNTED, record_counts
-from missionboard.store.quick import QuickReader
+from missionboard.store.quick import MissionSummary, QuickReader
 from missionboard.store.workspace import Workspace
 
 
@@ -45,19 +45,23 @@ def filled(tmp_path: Path) -> Path:
     return path
 
 
-def _opener(path: Path) -> tuple[list[Workspace], object]:
-    opened: list[Workspace] = []
+def _ordinary_list(path: Path, asked: list[str]):  # type: ignore[no-untyped-def]
+    """``mission list`` the ordinary way, noting in ``asked`` that it was taken."""
 
-    def open_workspace() -> Workspace:
-        opened.append(Workspace.open(f"sqlite:///{path}"))
-        return opened[-1]
+    def answer() -> list[MissionSummary]:
+        asked.append("missions")
+        workspace = Workspace.open(f"sqlite:///{path}")
+        try:
+            return missions.mission_summaries(workspace)
+        finally:
+            workspace.close()
 
-    return opened, open_workspace
+    return answer
 
 
 def test_the_quick_mission_list_equals_the_ordinary_one(filled: Path) -> None:
     workspace = Workspace.open(f"sqlite:///{filled}")
-    expected = [glance.summary_of(version) for version in list_missions(workspace)]
+    expected = [missions.mission_summary(version) for version in list_missions(workspace)]
     workspace.close()
     reader = QuickReader.open(filled)
     assert reader is not None
@@ -75,7 +79,7 @@ def test_a_new_version_of_a_mission_is_what_the_quick_list_shows(filled: Path, t
     )
     workspace = Workspace.open(f"sqlite:///{filled}")
     import_missions(workspace, [changed], user="tester")
-    expected = [glance.summary_of(version) for version in list_missions(workspace)]
+    expected = [missions.mission_summary(version) for version in list_missions(workspace)]
     workspace.close()
     reader = QuickReader.open(filled)
     assert reader is not None
@@ -102,21 +106,20 @@ def test_the_quick_counts_equal_the_ordinary_counts(filled: Path) -> None:
 
 def test_info_reads_the_same_summary_either_way(filled: Path) -> None:
     settings = Settings(workspace=filled)
-    opened, open_workspace = _opener(filled)
-    quick_summary = glance.workspace_summary(settings, open_workspace)  # type: ignore[arg-type]
-    assert opened == [], "a current SQLite workspace is read without opening it the ordinary way"
     workspace = Workspace.open(settings.url())
     ordinary_summary = ordinary.workspace_summary(workspace, settings.url())
     workspace.close()
+    asked: list[str] = []
+    quick_summary = glance.workspace_summary(settings, lambda: asked.append("info") or ordinary_summary)
+    assert asked == [], "a current SQLite workspace is read without opening it the ordinary way"
     assert quick_summary.to_dict() == ordinary_summary.to_dict()
 
 
 def test_a_database_url_takes_the_ordinary_way(filled: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{filled}")
-    opened, open_workspace = _opener(filled)
-    summaries = glance.mission_summaries(settings, open_workspace)  # type: ignore[arg-type]
-    assert len(opened) == 1
-    opened[0].close()
+    asked: list[str] = []
+    summaries = glance.mission_summaries(settings, _ordinary_list(filled, asked))
+    assert asked == ["missions"]
     reader = QuickReader.open(filled)
     assert reader is not None
     with reader:
@@ -172,7 +175,7 @@ def test_a_postgresql_workspace_lists_its_missions_the_ordinary_way(postgres_url
     workspace = Workspace.open(postgres_url, create=True)
     import_missions(workspace, mission_files(), user="tester")
     settings = Settings(database_url=postgres_url)
-    summaries = glance.mission_summaries(settings, lambda: workspace)
-    assert summaries == [glance.summary_of(version) for version in list_missions(workspace)]
+    summaries = glance.mission_summaries(settings, lambda: missions.mission_summaries(workspace))
+    assert summaries == [missions.mission_summary(version) for version in list_missions(workspace)]
     assert len(summaries) == len(mission_files())
     workspace.close()

@@ -100,7 +100,7 @@ def export(
 def list_(ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")) -> None:
     """List the workspace's missions."""
     app = app_context(ctx)
-    summaries = glance.mission_summaries(app.settings, app.workspace)
+    summaries = glance.mission_summaries(app.settings, lambda: service.mission_summaries(app.workspace()))
     if format == OutputFormat.JSON:
         print_json(
             [

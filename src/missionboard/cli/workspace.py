@@ -12,8 +12,10 @@ from missionboard.cli.context import app_context, console, print_json
 
 if TYPE_CHECKING:
     from missionboard.services import glance
+    from missionboard.services import workspace as service
 else:
     glance = lazy.module("missionboard.services.glance")
+    service = lazy.module("missionboard.services.workspace")
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +33,9 @@ def init(ctx: typer.Context) -> None:
 def info(ctx: typer.Context, json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Count what the workspace holds, and say who else has it open (web server, imports, commands)."""
     app = app_context(ctx)
-    summary = glance.workspace_summary(app.settings, app.workspace)
+    summary = glance.workspace_summary(
+        app.settings, lambda: service.workspace_summary(app.workspace(), app.settings.url())
+    )
     if json_output:
         print_json(summary.to_dict())
         return

@@ -15,17 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from pydantic import JsonValue
+
+from missionboard.settings import Settings
 from missionboard.store.presence import Presence, others
 from missionboard.store.quick import MissionSummary, QuickReader
-
-if TYPE_CHECKING:
-    from pydantic import JsonValue
-
-    from missionboard.domain.missions import MissionVersion
-    from missionboard.settings import Settings
-    from missionboard.store.workspace import Workspace
 
 __all__ = ["MissionSummary", "Presence", "WorkspaceSummary", "mission_summaries", "workspace_summary"]
 
@@ -50,43 +45,29 @@ class WorkspaceSummary:
         }
 
 
-def mission_summaries(settings: Settings, workspace: Callable[[], Workspace]) -> list[MissionSummary]:
-    """Every mission's current version in brief, by id; ``workspace`` opens it where a quick read can't."""
-    reader = _quick_reader(settings)
-    if reader is not None:
-        with reader:
-            return reader.mission_summaries()
-    from missionboard.services.missions import list_missions
-
-    return [summary_of(version) for version in list_missions(workspace())]
-
-
-def summary_of(version: MissionVersion) -> MissionSummary:
-    """A stored mission version in brief, as ``mission list`` shows it."""
-    mission = version.mission
-    return MissionSummary(
-        id=mission.id,
-        title=mission.title,
-        owner=mission.owner,
-        status=str(mission.status),
-        deadline=mission.deadline,
-        objectives=len(mission.objectives),
-        version=version.version,
-    )
-
-
-def workspace_summary(settings: Settings, workspace: Callable[[], Workspace]) -> WorkspaceSummary:
-    """What the workspace holds and who else has it open; ``workspace`` opens it where a quick read can't."""
-    url = settings.url()
+def mission_summaries(
+    settings: Settings, ordinary: Callable[[], list[MissionSummary]]
+) -> list[MissionSummary]:
+    """Every mission's current version in brief, by id; ``ordinary`` answers where a quick read can't
+    (``services.missions.mission_summaries`` on the opened workspace)."""
     reader = _quick_reader(settings)
     if reader is None:
-        from missionboard.services import workspace as ordinary
+        return ordinary()
+    with reader:
+        return reader.mission_summaries()
 
-        return ordinary.workspace_summary(workspace(), url)
+
+def workspace_summary(settings: Settings, ordinary: Callable[[], WorkspaceSummary]) -> WorkspaceSummary:
+    """What the workspace holds and who else has it open; ``ordinary`` answers where a quick read can't
+    (``services.workspace.workspace_summary`` on the opened workspace)."""
+    reader = _quick_reader(settings)
+    if reader is None:
+        return ordinary()
+    url = settings.url()
     with reader:
         counts = reader.record_counts()
         schema = reader.schema()
-    in_use = [p.to_dict() for p in others(url)]
+    in_use: list[dict[str, JsonValue]] = [p.to_dict() for p in others(url)]
     return WorkspaceSummary(url=url, schema=schema, counts=counts, in_use=in_use)
 
 

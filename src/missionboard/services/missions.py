@@ -22,6 +22,7 @@ from missionboard.missionfile import parse_mission as parse_mission
 from missionboard.missionfile import read_mission as read_mission
 from missionboard.store import audit
 from missionboard.store.missions import MissionStore
+from missionboard.store.quick import MissionSummary
 from missionboard.store.workspace import Session, Workspace
 
 # The portfolio reads are imported where they are used: `mission list` and the other everyday commands
@@ -171,6 +172,26 @@ def delete_mission(workspace: Workspace, mission_id: str, *, user: str) -> None:
 def list_missions(workspace: Workspace) -> list[MissionVersion]:
     with workspace.reading() as session:
         return MissionStore(session).list()
+
+
+def mission_summaries(workspace: Workspace) -> list[MissionSummary]:
+    """Every mission's current version in brief, by id (what ``mission list`` shows; ``services.glance``
+    reads the same from a current SQLite file without opening it this way)."""
+    return [mission_summary(version) for version in list_missions(workspace)]
+
+
+def mission_summary(version: MissionVersion) -> MissionSummary:
+    """A stored mission version in brief."""
+    mission = version.mission
+    return MissionSummary(
+        id=mission.id,
+        title=mission.title,
+        owner=mission.owner,
+        status=str(mission.status),
+        deadline=mission.deadline,
+        objectives=len(mission.objectives),
+        version=version.version,
+    )
 
 
 def get_mission(workspace: Workspace, mission_id: str, version: int | None = None) -> MissionVersion:

@@ -25,6 +25,11 @@ _SET_ROW_HASH = (
 )
 
 
+def write_count(session: Session) -> int:
+    """How many write transactions the workspace had committed when ``session`` began reading."""
+    return analytics_tables.version(session, analytics_tables.CHANGES)
+
+
 def portfolio_version(session: Session) -> int:
     """The portfolio's write counter: equal twice in a row, nothing was written to projects in between."""
     return analytics_tables.version(session)
