@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import typer
+from pydantic import JsonValue
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from missionboard.cli import lazy
 from missionboard.cli.context import OutputFormat, app_context, console, errors, print_json
-from missionboard.domain.mapping import MISSION_PREFIX, RetrainReport, mission_taxonomy
+from missionboard.domain.evidence import closest_sentence, find_passage, matched_terms, term_spans
+from missionboard.domain.mapping import MISSION_PREFIX, GoalDefinition, RetrainReport, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
 
 if TYPE_CHECKING:
@@ -346,8 +349,11 @@ def review(
         return
     counts = {"accept": 0, "reject": 0, "reassign": 0, "skip": 0}
     goals: dict[str, list[service.GoalChoice]] = {}  # per taxonomy, asked for at the first re-assign
+    definitions: dict[str, dict[str, GoalDefinition]] = {}  # per taxonomy, its goals' definitions
     for number, item in enumerate(queue, start=1):
-        _show_item(number, len(queue), item)
+        if item.taxonomy not in definitions:
+            definitions[item.taxonomy] = _definitions(workspace, item.taxonomy)
+        _show_item(number, len(queue), item, definitions[item.taxonomy].get(item.goal))
         action, goal = _decide(workspace, item, goals)
         if action == "quit":
             break
@@ -436,16 +442,61 @@ def _pick(answer: str, choices: list[service.GoalChoice]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
+def _definitions(workspace: Workspace, taxonomy: str) -> dict[str, GoalDefinition]:
+    """The definitions of a taxonomy's goals by code (none for a taxonomy that no longer resolves)."""
+    try:
+        found = service.show_taxonomy(taxonomy, workspace)
+    except (NotFound, InputError):
+        return {}
+    return {goal.code: goal.definition for goal in found.goals if goal.definition is not None}
+
+
+TEXT_SHOWN = 600
+"""Characters of the project's text a review shows."""
+
+
+def marked_text(text: str, evidence: JsonValue, sentence: str | None) -> Text:
+    """The project's text (cut to ``TEXT_SHOWN`` characters) with the matched words in bold yellow and
+    the sentence closest to the goal underlined."""
+    shown = Text(text[:TEXT_SHOWN] + ("…" if len(text) > TEXT_SHOWN else ""))
+    span = find_passage(text[:TEXT_SHOWN], sentence) if sentence else None
+    if span is not None:
+        shown.stylize("underline", *span)
+    for start, end in term_spans(text[:TEXT_SHOWN], matched_terms(evidence)):
+        shown.stylize("bold yellow", start, end)
+    return shown
+
+
+def _show_definition(definition: GoalDefinition) -> None:
+    console.print("  what counts:", highlight=False)
+    for entry in definition.counts:
+        console.print(f"    + {escape(entry)}", highlight=False)
+    if definition.does_not_count:
+        console.print("  what does not count:", highlight=False)
+        for entry in definition.does_not_count:
+            console.print(f"    - {escape(entry)}", highlight=False)
+    if definition.hard_negatives:
+        console.print("  hard negatives (look related, but are not about this goal):", highlight=False)
+        for negative in definition.hard_negatives:
+            instead = f" (belongs to {negative.belongs_to})" if negative.belongs_to else ""
+            console.print(f"    ✗ “{escape(negative.text)}”{escape(instead)}", highlight=False)
+
+
+def _show_item(
+    number: int, total: int, item: service.ReviewItem, definition: GoalDefinition | None = None
+) -> None:
     evidence = item.evidence
     console.rule(f"{number}/{total} · link {item.link_id} · {item.taxonomy}")
     console.print(f"[bold]{escape(item.project_title)}[/bold]  (project {item.project_id})", highlight=False)
     text = item.project_text
-    console.print(escape(text[:600] + ("…" if len(text) > 600 else "")), highlight=False)
+    closest = closest_sentence(text, evidence)
+    console.print(marked_text(text, evidence, closest.text if closest else None), highlight=False)
     console.print(
         f"→ goal [bold]{escape(item.goal)}[/bold] {escape(item.goal_title)} · score {item.score:.2f}",
         highlight=False,
     )
+    if definition is not None:
+        _show_definition(definition)
     terms = evidence.get("query_terms")
     if terms and isinstance(terms, list):
         console.print("  matched: " + escape(", ".join(str(term) for term in terms[:10])), highlight=False)
@@ -455,10 +506,20 @@ def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
             f"  closest target {escape(str(target['code']))}: {escape(str(target['title'])[:160])}",
             highlight=False,
         )
-    sentences = evidence.get("sentences")
-    for sentence in (sentences if isinstance(sentences, list) else [])[:1]:
-        if isinstance(sentence, dict):
-            console.print(f"  sentence: “{escape(str(sentence['text'])[:200])}”", highlight=False)
+    if closest is not None:
+        how = (
+            (
+                f"closest to {closest.target}"
+                if closest.target not in (None, item.goal)
+                else "closest to the goal"
+            )
+            if closest.chosen_by == "similarity"
+            else "most matched words"
+        )
+        shown = Text(f"  closest sentence ({how}): “")
+        shown.append(closest.text[:200], style="underline")
+        shown.append("”")
+        console.print(shown, highlight=False)
 
 
 def themes(

@@ -40,6 +40,36 @@ def project_text_of(title: str | None, abstract: str | None) -> str:
     )
 
 
+class HardNegative(DomainModel):
+    """A text that looks as if it served a goal but does not, and the goal it serves instead."""
+
+    text: NonEmptyText
+    belongs_to: str | None = Field(
+        default=None, description="The goal the text serves instead, e.g. 'SDG 14 Life below water'"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+
+class GoalDefinition(DomainModel):
+    """What counts as serving a goal and what does not, for reviewers to check a link against: the
+    kinds of work that count, the kinds that do not, and hard negatives (texts that look related but
+    serve another goal)."""
+
+    counts: list[NonEmptyText] = Field(min_length=1, description="Kinds of work that serve the goal")
+    does_not_count: list[NonEmptyText] = Field(
+        default_factory=list, description="Kinds of work that look close but do not serve the goal"
+    )
+    hard_negatives: list[HardNegative] = Field(
+        default_factory=list,
+        description="Short texts that look related but are not about the goal, each with the goal it "
+        "belongs to instead (a plain string is a text without one)",
+    )
+
+
 class Goal(DomainModel):
     """One goal of a taxonomy (an SDG, an SDG target, a mission objective …)."""
 
@@ -49,6 +79,8 @@ class Goal(DomainModel):
     parent: str | None = None
     queries: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
+    definition: GoalDefinition | None = None
+    """What counts and what does not (shown in review; not part of the goal's prototypes)."""
 
 
 class Taxonomy(DomainModel):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from missionboard.domain.common import CurrencyCode, DomainModel, NonEmptyText, Slug
+from missionboard.domain.mapping import GoalDefinition
 from missionboard.errors import StructureError
 
 EARLIEST_YEAR = 1950
@@ -181,6 +182,11 @@ class Objective(DomainModel):
     queries: list[str] = Field(
         default_factory=list, description="Boolean keyword queries for mapping projects"
     )
+    definition: GoalDefinition | None = Field(
+        default=None,
+        description="What counts as serving the objective and what does not, with hard negatives; "
+        "reviewers see it beside each proposed link",
+    )
     regional_targets: list[RegionalTarget] = Field(
         default_factory=list, description="The same indicator's targets for regions, one per region"
     )
@@ -308,6 +314,11 @@ class Outcome(DomainModel):
     )
     queries: list[str] = Field(
         default_factory=list, description="Boolean keyword queries for mapping projects to the outcome"
+    )
+    definition: GoalDefinition | None = Field(
+        default=None,
+        description="What counts as serving the outcome and what does not, with hard negatives; "
+        "reviewers see it beside each proposed link",
     )
 
 

@@ -6,6 +6,8 @@ the goals it assigns (score at or above the goal's threshold), best first, each 
 * ``query_terms`` — the words and phrases the goal's queries matched, as written in the text;
 * ``target`` — the most similar target (or the goal itself) and its similarity;
 * ``sentences`` — the sentences of the text closest to the goal, with their similarity;
+* ``closest_sentence`` — the sentence of the text closest to that target (``text``, ``target``,
+  ``similarity``), which review marks in the project's text;
 * ``methods`` — the score each method gave.
 """
 
@@ -461,11 +463,19 @@ class Mapper:
         }
         sentence_vectors = scores.sentence_vectors[i]
         if len(sentence_vectors):
-            sims = (sentence_vectors @ protos.vectors[part].T).max(axis=1)
+            per_sentence = sentence_vectors @ protos.vectors[part].T  # (sentences, the goal's prototypes)
+            sims = per_sentence.max(axis=1)
             top = np.argsort(-sims)[:2]
             out["sentences"] = [
                 {"text": scores.sentences[i][k][:300], "similarity": round(float(sims[k]), 4)} for k in top
             ]
+            # The sentence closest to the target named above: where in the text the goal is served.
+            closest = int(np.argmax(per_sentence[:, best]))
+            out["closest_sentence"] = {
+                "text": scores.sentences[i][closest][:300],
+                "target": best_item.code,
+                "similarity": round(float(per_sentence[closest, best]), 4),
+            }
         return out
 
     def _goal_parts(self) -> list[tuple[slice, np.ndarray]]:

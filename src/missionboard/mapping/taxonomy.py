@@ -137,6 +137,7 @@ def taxonomy_of_mission(session: Session, mission_id: str) -> Taxonomy:
                 description=description,
                 queries=queries,
                 examples=[mission.statement],
+                definition=objective.definition,
             )
         )
     if not goals:
@@ -165,6 +166,7 @@ def taxonomy_of_mission(session: Session, mission_id: str) -> Taxonomy:
                 description=description,
                 queries=queries,
                 examples=[mission.statement],
+                definition=outcome.definition,
             )
         )
     taxonomy = Taxonomy(

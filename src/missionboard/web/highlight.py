@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 from pydantic import JsonValue
 
-TERM_KEYS = frozenset({"query_terms", "matched", "matched_terms", "terms", "keywords"})
-"""Evidence keys whose lists hold the words a method matched."""
+from missionboard.domain.evidence import TERM_KEYS, find_passage, matched_terms, term_spans
+
 SENTENCE_KEYS = frozenset({"sentences"})
 """Evidence keys whose lists hold the passages a method found closest (``{"text": …}``)."""
 
@@ -53,4 +54,27 @@ def highlight(text: str, terms: Iterable[str]) -> Markup:
         out.append(f"<mark>{escape(match.group(0))}</mark>")
         last = match.end()
     out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
+def mark_evidence(text: str, evidence: JsonValue, sentence: str | None = None) -> Markup:
+    """``text`` escaped, with the words the queries matched in ``<mark>`` and the ``sentence`` closest to
+    the goal (``mapping.evidence.closest_sentence``), where it stands in ``text``, in
+    ``<mark class="closest-sentence">`` around them."""
+    terms = [(start, end, "term") for start, end in term_spans(text, matched_terms(evidence))]
+    span = find_passage(text, sentence) if sentence else None
+    cuts = {0, len(text)} | {i for start, end, _ in terms for i in (start, end)}
+    if span is not None:
+        cuts |= set(span)
+    out: list[str] = []
+    points = sorted(cuts)
+    for start, end in itertools.pairwise(points):
+        piece = str(escape(text[start:end]))
+        if any(a <= start and end <= b for a, b, _ in terms):
+            piece = f"<mark>{piece}</mark>"
+        if span is not None and start == span[0]:
+            out.append('<mark class="closest-sentence">')
+        out.append(piece)
+        if span is not None and end == span[1]:
+            out.append("</mark>")
     return Markup("".join(out))

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from missionboard.domain.mapping import mission_of_taxonomy, mission_taxonomy
+from missionboard.domain.evidence import ClosestSentence, closest_sentence
+from missionboard.domain.mapping import GoalDefinition, mission_of_taxonomy, mission_taxonomy, project_text_of
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.errors import InputError, Problem
 from missionboard.services import accounts, explorer
@@ -24,7 +25,7 @@ from missionboard.services.accounts import RANK, Account, Role
 from missionboard.services.review import ReviewAssignment
 from missionboard.web import i18n, vocabulary
 from missionboard.web.figures import clear_caches, visible_mission
-from missionboard.web.highlight import evidence_terms, highlight
+from missionboard.web.highlight import mark_evidence
 from missionboard.web.rendering import check_csrf, language, redirect, render
 from missionboard.web.security import require_account, workspace_of
 from missionboard.web.vocabulary import N_
@@ -51,12 +52,14 @@ LEADS_TO = N_("Leads to: %(goals)s.")
 
 @dataclass(frozen=True)
 class GoalCard:
-    """What a reviewer needs to know of a goal: its title and what it means."""
+    """What a reviewer needs to know of a goal: its title and what it means, and (``scope``, where the
+    mission file gives one) what counts, what does not, and hard negatives."""
 
     id: str
     kind: str  # objective or outcome
     title: str
     definition: str
+    scope: GoalDefinition | None = None
 
 
 def goal_cards(mission: Mission, language: str = "en") -> dict[str, GoalCard]:
@@ -71,13 +74,15 @@ def goal_cards(mission: Mission, language: str = "en") -> dict[str, GoalCard]:
         parts = [o.description or "", said(INDICATOR, name=o.indicator.name) if o.indicator else ""]
         if o.keywords:
             parts.append(said(KEYWORDS, words=", ".join(o.keywords)))
-        cards[o.id] = GoalCard(o.id, "objective", o.title, " ".join(p for p in parts if p))
+        cards[o.id] = GoalCard(o.id, "objective", o.title, " ".join(p for p in parts if p), o.definition)
     for outcome in mission.outcomes:
         leads = [t.title for t in (mission.objective(i) or mission.outcome(i) for i in outcome.leads_to) if t]
         parts = [outcome.description or "", said(LEADS_TO, goals="; ".join(leads)) if leads else ""]
         if outcome.keywords:
             parts.append(said(KEYWORDS, words=", ".join(outcome.keywords)))
-        cards[outcome.id] = GoalCard(outcome.id, "outcome", outcome.title, " ".join(p for p in parts if p))
+        cards[outcome.id] = GoalCard(
+            outcome.id, "outcome", outcome.title, " ".join(p for p in parts if p), outcome.definition
+        )
     return cards
 
 
@@ -124,7 +129,8 @@ def review_page(
         texts=texts,
         progress=progress,
         goals=goal_cards(current.mission, language(request)) if current else {},
-        marked=lambda text, evidence: highlight(text, evidence_terms(evidence)),
+        closest=_closest_sentences(links.rows, texts) if links else {},
+        marked=mark_evidence,
         comments=review_service.comments(workspace, [int(link["id"]) for link in links.rows])
         if links
         else {},
@@ -140,6 +146,20 @@ def review_page(
         reviewers=_reviewers(request, mission) if may_assign else [],
         queue_assignments=review_service.assignments(workspace, mission_id=mission) if may_assign else [],
     )
+
+
+def _closest_sentences(
+    rows: list[explorer.LinkRecord], texts: dict[int, tuple[str, str]]
+) -> dict[int, ClosestSentence]:
+    """Per link on the page, the sentence of its project's text closest to the goal (where the evidence
+    points at one)."""
+    out: dict[int, ClosestSentence] = {}
+    for link in rows:
+        title, abstract = texts.get(link["project_id"], (link.get("project_title", ""), ""))
+        found = closest_sentence(project_text_of(title, abstract), link["evidence"])
+        if found is not None:
+            out[int(link["id"])] = found
+    return out
 
 
 def assigned_queue(assignment: ReviewAssignment) -> str:

@@ -11,7 +11,9 @@ Sources and attribution (written into the YAML too):
   by the 2025 comprehensive review), from ``sdg-goals-targets-indicators-structured.json``;
 * French and Spanish wording: the official UN translations as maintained by open-sdg/sdg-translations
   (MIT), kept as example texts so that the semantic method recognises them;
-* the seed queries (``SEED_QUERIES`` below) are missionboard's own.
+* the seed queries (``SEED_QUERIES`` below) are missionboard's own;
+* each goal's ``definition`` (what counts, what does not, hard negatives) is missionboard's own too,
+  hand-written in ``sdg.definitions.yaml`` beside this module and merged in here.
 
 The YAML it writes is the package data file; nothing reads the sample data at run time.
 """
@@ -183,8 +185,32 @@ def _translations(folder: Path, language: str, kind: str) -> dict[str, str]:
     return {str(k): " ".join(str(v).split()) for k, v in data.items()}
 
 
+DEFINITIONS = Path(__file__).with_name("sdg.definitions.yaml")
+"""The hand-written definition of each goal (its ``counts``, ``does_not_count`` and ``hard_negatives``)."""
+
+
+def definitions(path: Path = DEFINITIONS) -> dict[str, dict[str, Any]]:
+    """The goals' definitions by goal number, as written in ``path`` (each checked as a goal's
+    ``definition`` is when the taxonomy loads)."""
+    from missionboard.domain.mapping import GoalDefinition
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, Any]] = {}
+    for number, definition in data.items():
+        try:
+            GoalDefinition.model_validate(definition)
+        except ValueError as exc:
+            raise SystemExit(f"{path.name}: goal {number}: {exc}") from exc
+        out[str(number)] = definition
+    return out
+
+
 def build(sdg_folder: Path) -> dict[str, Any]:
     structured = json.loads((sdg_folder / "sdg-goals-targets-indicators-structured.json").read_text())
+    defined = definitions()
+    undefined = sorted(set(structured) - set(defined), key=int)
+    if undefined:
+        raise SystemExit(f"{DEFINITIONS.name}: no definition for goal(s) {', '.join(undefined)}")
     en_goals = _translations(sdg_folder, "en", "goals")
     other = {
         lang: (_translations(sdg_folder, lang, "goals"), _translations(sdg_folder, lang, "targets"))
@@ -204,6 +230,7 @@ def build(sdg_folder: Path) -> dict[str, Any]:
                 "description": " ".join(goal["name"].split()),
                 "queries": SEED_QUERIES[number],
                 "examples": examples,
+                "definition": defined[number],
             }
         )
         for code, target in goal["targets"].items():
