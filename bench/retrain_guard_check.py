@@ -2,7 +2,8 @@
 
 Imports CAF's activities of bench/mapping_data's train split (with their tags) into a fresh workspace,
 runs map --retrain (default method, confirmed), then scores the test split of the project's labelled
-sets (dpg, dpg-evidence, caf, and all of own) with the default method before and after.
+sets (dpg, dpg-evidence, caf, and all of own) and the balanced sets with hard negatives
+(bench/data/sdg_balanced) with the default method before and after.
 Per goal: balanced accuracy (mean of recall on texts about the goal and on texts not about it), what a
 balanced per-goal set measures; the headline is the mean over the goals with positives.
 Usage: python bench/retrain_guard_check.py [workdir]
@@ -77,6 +78,23 @@ for name, examples in sets.items():
                 per_goal.append((decided[pos, j].mean() + (~decided[neg, j]).mean()) / 2)
         plain = (decided == gold).mean()
         rows.append((name, len(examples), label, 100 * np.mean(per_goal), len(per_goal), 100 * plain))
+# The balanced sets with hard negatives (bench/data/sdg_balanced, every language present): the issue's
+# measure, the mean over the goals of the accuracy of each goal's yes/no decision on its labelled texts.
+import sdg_balanced  # noqa: E402
+
+balanced = sdg_balanced.load().items
+scores = before.score([item.text for item in balanced])
+with_model = replace(
+    scores, supervised=after.supervised.predict(scores.vectors, scores.query, after.goals, used_only=True)
+)
+for label, decided in (("before", before.assigned(scores)), ("after", after.assigned(with_model))):
+    predicted = [
+        {before.goals[j] for j in range(len(before.goals)) if decided[i, j]} for i in range(len(balanced))
+    ]
+    mean, pooled = sdg_balanced.headline(sdg_balanced.score_goals(balanced, predicted))
+    print(
+        f"balanced sets ({len(balanced)} texts), {label}: mean per-goal accuracy {100 * mean:.2f}, pooled {100 * pooled:.2f}"
+    )
 print(f"{'set':<13} {'texts':>5} {'':<6} {'mean per-goal balanced acc':>27} {'goals':>5} {'pooled acc':>10}")
 for name, n, label, bal, goals, plain in rows:
     print(f"{name:<13} {n:>5} {label:<6} {bal:>27.2f} {goals:>5} {plain:>10.2f}")
