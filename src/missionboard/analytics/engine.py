@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
 from missionboard.analytics import participants
 from missionboard.analytics.instruments import (
@@ -617,9 +617,8 @@ class Engine:
                     "source": source,
                 }
             )
-        frame = pd.DataFrame(
-            mapping, columns=["instrument", "funding_scheme", "programme", "kind", "source"]
-        ).astype("string")
+        columns = ("instrument", "funding_scheme", "programme", "kind", "source")
+        frame = pa.table({name: pa.array([m[name] for m in mapping], pa.string()) for name in columns})
         self.con.register("instrument_map", frame)
         self.con.execute(
             """
@@ -703,7 +702,15 @@ class Engine:
                 counts[key] = counts.get(key, 0) + 1
         if not found:
             return []
-        self.con.register("text_instruments", pd.DataFrame(found, columns=["id", "kind"]))
+        self.con.register(
+            "text_instruments",
+            pa.table(
+                {
+                    "id": pa.array([pid for pid, _ in found], pa.int64()),
+                    "kind": pa.array([kind for _, kind in found], pa.string()),
+                }
+            ),
+        )
         self.con.execute(
             "UPDATE project_instruments SET kind = text_instruments.kind, source = 'inferred' FROM text_instruments WHERE project_instruments.id = text_instruments.id"
         )

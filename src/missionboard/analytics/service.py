@@ -156,6 +156,22 @@ def analyze_portfolio(
     return PortfolioAnalysis.of_sections(sections)
 
 
+def check_arguments(
+    workspace: Workspace,
+    mission_id: str | None = None,
+    *,
+    taxonomy: str | None = None,
+    threshold: float | None = None,
+    currency: str | None = None,
+) -> None:
+    """Raise what ``analyze_portfolio`` raises for these arguments (``InputError``, ``NotFound``), reading
+    only: a caller about to write on the analysis' behalf (the shared themes) checks first."""
+    _rule_of(threshold, currency)
+    if taxonomy is None and mission_id is not None:
+        taxonomy = mission_taxonomy(mission_id)
+    _goals_and_mission(workspace, mission_id, taxonomy, currency.upper() if currency else None)
+
+
 class _Clock:
     """Wall and CPU seconds of each phase of an analysis (``meta.seconds`` and ``meta.cpu_seconds``)."""
 

@@ -29,9 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
@@ -46,7 +44,10 @@ STALE_TEMPORARY_SECONDS = 3600.0
 
 log = logging.getLogger(__name__)
 
-Tables = dict[str, pa.Table]
+if TYPE_CHECKING:  # imported where tables are read or written: finding the folder needs no Arrow
+    import pyarrow as pa
+
+Tables: TypeAlias = "dict[str, pa.Table]"
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,8 @@ def save_consistent(database: str, stamp_now: Callable[[], str], read: Callable[
 def _open(path: Path, stamp: str) -> Tables | None:
     if not path.is_dir():
         return None
+    import pyarrow as pa
+
     try:
         manifest = json.loads((path / MANIFEST).read_text())
         if manifest["format"] != FORMAT or manifest["fingerprint"] != stamp:
@@ -160,6 +163,8 @@ def _open(path: Path, stamp: str) -> Tables | None:
 
 
 def _save(root: Path, stamp: str, tables: Tables) -> None:
+    import pyarrow as pa
+
     root.mkdir(exist_ok=True)
     temporary = root / f"{TEMPORARY}{uuid.uuid4().hex}"
     temporary.mkdir()

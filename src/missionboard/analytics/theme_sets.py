@@ -133,10 +133,7 @@ def shared_themes(
     ``k`` fixes the number of themes (the stored set is recomputed if its k differs); ``recompute``
     forces a new set.
     """
-    with workspace.reading() as session:
-        stored = ThemeStore(session)
-        stamp = stored.theme_set(CORPUS)
-        counts = _counts(stored, stamp)
+    stamp, counts = _current(workspace)
     if stamp is not None and not recompute and (k is None or k == stamp.k) and not _stale(stamp, counts):
         if counts["unassigned_new"] > 0 and not workspace.read_only:
             _top_up(workspace, stamp.generation)
@@ -146,6 +143,29 @@ def shared_themes(
         return _computed_in_memory(workspace, k=k, seed=seed)
     seen = stamp.generation if stamp is not None else 0
     return _compute_and_store(workspace, k=k, seed=seed, seen_generation=seen, forced=recompute)
+
+
+def settle_shared_themes(workspace: Workspace, *, seed: int = 42) -> None:
+    """Store now what ``shared_themes(workspace, seed=seed)`` would store (new projects' themes, or a new
+    set), without reading the set back: an analysis that follows then writes nothing, so that its result
+    can be kept (``result_cache``). Nothing on a read-only workspace."""
+    if workspace.read_only:
+        return
+    stamp, counts = _current(workspace)
+    if stamp is not None and not _stale(stamp, counts):
+        if counts["unassigned_new"] > 0:
+            _top_up(workspace, stamp.generation)
+        return
+    seen = stamp.generation if stamp is not None else 0
+    _compute_and_store(workspace, k=None, seed=seed, seen_generation=seen, forced=False)
+
+
+def _current(workspace: Workspace) -> tuple[ThemeSetStamp | None, dict[str, int]]:
+    """The stored set's stamp (None: no set yet) and the project counts that say whether it is fresh."""
+    with workspace.reading() as session:
+        stored = ThemeStore(session)
+        stamp = stored.theme_set(CORPUS)
+        return stamp, _counts(stored, stamp)
 
 
 # --- freshness --------------------------------------------------------------------------------------

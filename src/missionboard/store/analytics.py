@@ -22,13 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import (
     Float,
     Integer,
@@ -53,6 +49,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from missionboard.domain.missions import Mission
 from missionboard.errors import SecondSqliteLibrary
 from missionboard.store.analytics_tables import (
+    CHANGES,
     PORTFOLIO,
     DataVersionRow,
     ThemeMemberRow,
@@ -72,6 +69,11 @@ from missionboard.store.tables import (
     utcnow,
 )
 from missionboard.store.workspace import Workspace, sqlite_files_open_here
+
+if TYPE_CHECKING:  # imported where they are used: reading a stamp or a text needs none of them
+    import numpy as np
+    import pandas as pd  # only PostgreSQL workspaces are read as frames
+    import pyarrow as pa
 
 PORTFOLIO_TABLES = ("projects", "actors", "participations", "links", "rates")
 """The tables the loader reads, in this order."""
@@ -256,6 +258,8 @@ def _read_sqlite3(
     links; fetched in chunks so that Python tuples never hold more than ``FETCH_ROWS`` rows at once.
     The columns get the types the snapshot has (int64, float64, string).
     """
+    import pyarrow as pa
+
     statement = select(*columns).where(*where)
     compiled = statement.compile(dialect=workspace.engine.dialect)
     params = [compiled.params[key] for key in (compiled.positiontup or [])]
@@ -281,6 +285,8 @@ def _read_sqlite3(
 def _read_sqlalchemy(
     workspace: Workspace, columns: list[ColumnElement[Any]], where: list[ColumnElement[bool]]
 ) -> pd.DataFrame:
+    import pandas as pd
+
     statement = select(*columns).where(*where)
     names = [c.key for c in columns]
     chunks: list[pd.DataFrame] = []
@@ -304,6 +310,20 @@ def _fingerprint_statement() -> Select[Any]:
     counter = select(DataVersionRow.version).where(DataVersionRow.name == PORTFOLIO)
     tops = [select(func.max(row.id)).scalar_subquery() for row in (ProjectRow, ActorRow, ParticipationRow)]
     return select(counter.scalar_subquery(), *tops)
+
+
+def _result_stamp_statement() -> Select[Any]:
+    """One row: the workspace's write counter, the portfolio's data version and the highest id of every
+    table an analysis reads by integer key (the safety net for rows written without counting)."""
+    counters = [
+        select(DataVersionRow.version).where(DataVersionRow.name == name).scalar_subquery()
+        for name in (CHANGES, PORTFOLIO)
+    ]
+    tops = [
+        select(func.max(row.id)).scalar_subquery()
+        for row in (ProjectRow, ActorRow, ParticipationRow, LinkRow, ExchangeRateRow)
+    ]
+    return select(*counters, *tops)
 
 
 # --- the snapshot's child process: ADBC ---------------------------------------------------------------
@@ -407,6 +427,8 @@ def _probe_row(columns: list[ColumnElement[Any]]) -> Select[Any]:
 def _read_adbc(
     connection: Any, dialect: Dialect, columns: list[ColumnElement[Any]], where: list[ColumnElement[bool]]
 ) -> pa.Table:
+    import pyarrow.compute as pc
+
     statement = union_all(
         _probe_row(columns), select(literal(0, Integer).label(PROBE), *columns).where(*where)
     )
@@ -446,6 +468,13 @@ class AnalyticsStore:
         a snapshot's fingerprint hashes."""
         row = self.session.execute(_fingerprint_statement()).first()
         return tuple(row) if row is not None else None
+
+    def result_stamp(self) -> tuple[int, ...]:
+        """What a stored analysis result is keyed by (``analytics.result_cache``): the workspace's write
+        counter (every ``Workspace.transaction`` bumps it), the portfolio's data version, and the highest
+        id of projects, actors, participations, links and exchange rates."""
+        row = self.session.execute(_result_stamp_statement()).first()
+        return tuple(int(value or 0) for value in (row or ()))
 
     def taxonomy_goals(self, taxonomy: str) -> list[tuple[str, str]]:
         """(code, title) of each goal of the taxonomy, in the order they were stored."""
@@ -500,6 +529,8 @@ def cached_vectors(
 
     Opens its own read session: an error there (a missing table) means no cache, not a failure.
     """
+    import numpy as np
+
     found: dict[str, dict[str, np.ndarray]] = {}
     try:
         with workspace.reading() as session:
@@ -631,6 +662,8 @@ class ThemeStore:
 
     def read_themes(self, corpus: str, *, members: bool = True) -> StoredThemes | None:
         """The corpus's published theme set, with the project → theme assignment as sorted arrays."""
+        import numpy as np
+
         found = self.theme_set(corpus)
         if found is None:
             return None
@@ -683,6 +716,8 @@ class ThemeStore:
     def _int_pairs(self, statement: Select[int, int]) -> np.ndarray:
         """The two integer columns of ``statement`` as an (n, 2) array, through the driver's own cursor:
         1,000,000 rows in 0.5 s where building arrays from SQLAlchemy rows takes 17–26 s (measured)."""
+        import numpy as np
+
         chunks = [np.zeros((0, 2), np.int64)]
         for found in self._driver_rows(statement):
             chunks.append(np.array(found, dtype=np.int64).reshape(-1, 2))
@@ -708,6 +743,8 @@ class ThemeStore:
     def texts_above(self, *, above: int, limit: int) -> tuple[np.ndarray, Sequence[str]]:
         """Ids and texts (title, ". ", abstract) of up to ``limit`` projects with an id above ``above``, in
         id order, joined by the database and read through the driver's cursor rather than as ORM rows."""
+        import numpy as np
+
         text = func.coalesce(ProjectRow.title, "").concat(". ").concat(func.coalesce(ProjectRow.abstract, ""))
         statement = (
             select(ProjectRow.id, text).where(ProjectRow.id > above).order_by(ProjectRow.id).limit(limit)
@@ -727,6 +764,8 @@ class ThemeStore:
         """Assign projects to themes of a generation (at most ``MEMBER_BATCH`` per call keeps it short), by
         one ``executemany`` on the driver's cursor: 200,000 rows in 0.59 s of CPU where SQLAlchemy's bulk
         insert of as many dictionaries took 1.69 s (measured on SQLite)."""
+        import numpy as np
+
         if not len(project_ids):
             return
         columns = ["corpus", "generation", "project_id", "theme"]
@@ -809,6 +848,8 @@ class ThemeStore:
     def project_ids(self) -> np.ndarray:
         """The ids of every project, sorted (``np.fromiter`` over the driver's rows: 1M ids in 0.64 s of
         CPU where an array built from (id, id) pairs took 0.84 s, measured)."""
+        import numpy as np
+
         chunks = [np.zeros(0, np.int64)]
         for found in self._driver_rows(select(ProjectRow.id).order_by(ProjectRow.id)):
             chunks.append(np.fromiter(chain.from_iterable(found), dtype=np.int64, count=len(found)))
