@@ -390,7 +390,7 @@ class AccountStore:
 def note_token_use(workspace: Workspace, token_id: int, at: dt.datetime) -> None:
     """Note when a token was last used, in a transaction of its own; skipped where it cannot be written."""
     try:
-        with workspace.transaction() as session:
+        with workspace.transaction(counted=False) as session:  # no figure reads it
             AccountStore(session).note_token_use(token_id, at)
     except (WorkspaceError, OperationalError):
         pass  # bookkeeping only: a busy, full or read-only workspace must not refuse the call

@@ -313,10 +313,13 @@ class Workspace:
             return ",".join(sorted(_applied_heads(connection, inspect(connection).get_table_names())))
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, counted: bool = True) -> Iterator[Session]:
         """A session whose work is committed together, or rolled back together on any error.
 
         On SQLite it holds the write lock from its first statement (``BEGIN IMMEDIATE``): keep it short.
+        Each one is counted (``changes``), so that the caches of every process drop what they computed
+        before it; ``counted=False`` is for bookkeeping no figure reads (when a token was last used, a
+        login session): counting it would make every web worker recompute every figure after it.
         """
         if self.read_only:
             raise WorkspaceReadOnly(f"the workspace {self.url} is open read-only: nothing was written")
@@ -324,7 +327,8 @@ class Workspace:
         try:
             with session.begin():
                 yield session
-                analytics_tables.count_change(session)  # other processes' caches see that it changed
+                if counted:
+                    analytics_tables.count_change(session)  # other processes' caches see that it changed
         except DBAPIError as exc:
             raise self._translated(exc) from exc
         finally:
