@@ -48,6 +48,16 @@ KINDS = (
 )
 GOALS = tuple(str(g) for g in range(1, 18))
 REQUIRED = 50
+"""True and false texts each goal needs in English (issue 17 item 1)."""
+REQUIRED_OTHER = 10
+"""… and in each of the other languages (nb, sv, da, fi, de, fr, es)."""
+
+
+def required(lang: str) -> int:
+    """How many true and how many false texts each goal needs in ``lang``."""
+    return REQUIRED if lang == "en" else REQUIRED_OTHER
+
+
 """Texts per goal and side (true / false) that a finished language file holds."""
 
 
@@ -431,9 +441,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if loaded.skipped:
         print(f"skipped {len(loaded.skipped)} rows whose text could not be read here", file=sys.stderr)
     print("texts per goal (true/false):")
-    for goal, (n_true, n_false) in counts(loaded.items).items():
-        mark = "" if n_true >= REQUIRED and n_false >= REQUIRED else f"  (short of {REQUIRED}/{REQUIRED})"
-        print(f"  goal {goal:>2}: {n_true:3d} / {n_false:3d}{mark}")
+    for lang in sorted({item.lang for item in loaded.items}):
+        need = required(lang)
+        print(f"  {lang} (needs {need}/{need}):")
+        for goal, (n_true, n_false) in counts(i for i in loaded.items if i.lang == lang).items():
+            mark = "" if n_true >= need and n_false >= need else f"  (short of {need}/{need})"
+            print(f"    goal {goal:>2}: {n_true:3d} / {n_false:3d}{mark}")
     print("texts per kind:", dict(Counter(i.kind for i in loaded.items)))
     if args.counts or not loaded.items:
         return 0

@@ -95,6 +95,11 @@ def main() -> int:
     if args.write:
         document = json.loads(CALIBRATION.read_text("utf-8"))
         document["thresholds"] = fitted
+        document["fitted_on"] = (
+            "stacking weights: train split of dpg, dpg-evidence, caf (bench/mapping_data.py); per-goal thresholds: "
+            "the train half (by a hash of the id) of the balanced SDG sets, bench/data/sdg_balanced, each goal's "
+            "threshold the one with the highest accuracy on its true and hard-negative texts (bench/sdg_balanced_fit.py)"
+        )
         CALIBRATION.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {CALIBRATION}")
     return 0
