@@ -145,6 +145,9 @@ def templates(language: str) -> Jinja2Templates:
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
+        # templates are package files: checking each one's mtime on every render cost the server 7 % of
+        # its time under load (py-spy, bench/web_load.py); a changed template needs a restart
+        auto_reload=False,
     )
     env.policies["ext.i18n.trimmed"] = True  # msgids without the templates' line breaks and indents
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
