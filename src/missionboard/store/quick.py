@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -173,18 +175,11 @@ class QuickReader:
                 name: int(self._connection.execute(query).fetchone()[0]) for name, query in _COUNTS.items()
             }
 
-    def _snapshot(self) -> _Snapshot:
-        return _Snapshot(self._connection)
-
-
-class _Snapshot:
-    """One read transaction: every statement inside sees the same committed state."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    def __enter__(self) -> None:
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: every statement inside sees the same committed state."""
         self._connection.execute("BEGIN")
-
-    def __exit__(self, *_exc: object) -> None:
-        self._connection.execute("COMMIT")
+        try:
+            yield
+        finally:
+            self._connection.execute("COMMIT")
