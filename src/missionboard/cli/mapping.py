@@ -349,11 +349,8 @@ def review(
         return
     counts = {"accept": 0, "reject": 0, "reassign": 0, "skip": 0}
     goals: dict[str, list[service.GoalChoice]] = {}  # per taxonomy, asked for at the first re-assign
-    definitions: dict[str, dict[str, GoalDefinition]] = {}  # per taxonomy, its goals' definitions
     for number, item in enumerate(queue, start=1):
-        if item.taxonomy not in definitions:
-            definitions[item.taxonomy] = _definitions(workspace, item.taxonomy)
-        _show_item(number, len(queue), item, definitions[item.taxonomy].get(item.goal))
+        _show_item(number, len(queue), item)
         action, goal = _decide(workspace, item, goals)
         if action == "quit":
             break
@@ -442,15 +439,6 @@ def _pick(answer: str, choices: list[service.GoalChoice]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _definitions(workspace: Workspace, taxonomy: str) -> dict[str, GoalDefinition]:
-    """The definitions of a taxonomy's goals by code (none for a taxonomy that no longer resolves)."""
-    try:
-        found = service.show_taxonomy(taxonomy, workspace)
-    except (NotFound, InputError):
-        return {}
-    return {goal.code: goal.definition for goal in found.goals if goal.definition is not None}
-
-
 TEXT_SHOWN = 600
 """Characters of the project's text a review shows."""
 
@@ -482,9 +470,7 @@ def _show_definition(definition: GoalDefinition) -> None:
             console.print(f"    ✗ “{escape(negative.text)}”{escape(instead)}", highlight=False)
 
 
-def _show_item(
-    number: int, total: int, item: service.ReviewItem, definition: GoalDefinition | None = None
-) -> None:
+def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
     evidence = item.evidence
     console.rule(f"{number}/{total} · link {item.link_id} · {item.taxonomy}")
     console.print(f"[bold]{escape(item.project_title)}[/bold]  (project {item.project_id})", highlight=False)
@@ -495,8 +481,8 @@ def _show_item(
         f"→ goal [bold]{escape(item.goal)}[/bold] {escape(item.goal_title)} · score {item.score:.2f}",
         highlight=False,
     )
-    if definition is not None:
-        _show_definition(definition)
+    if item.definition is not None:
+        _show_definition(item.definition)
     terms = evidence.get("query_terms")
     if terms and isinstance(terms, list):
         console.print("  matched: " + escape(", ".join(str(term) for term in terms[:10])), highlight=False)
@@ -627,13 +613,23 @@ def duplicates(
 
 @taxonomy_app.command("import")
 def taxonomy_import(
-    ctx: typer.Context, file: Path = typer.Argument(..., help="Taxonomy YAML: code, title, goals.")
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., help="Taxonomy YAML or JSON: code, title, goals (each may carry a definition)."
+    ),
 ) -> None:
-    """Import (or replace) a taxonomy of your own into the workspace."""
+    """Import (or replace) a taxonomy of your own into the workspace, with its goals' definitions.
+
+    A broken file (a definition without counts, an unknown field …) is refused whole, naming the file,
+    the line and the field; the workspace is left as it was.
+    """
     app = app_context(ctx)
     result = service.import_taxonomy(app.workspace(create=True), file, user=app.user)
     verb = "replaced" if result.replaced else "imported"
-    console.print(f"{verb} taxonomy '{result.code}' ({result.goals} goals)", highlight=False)
+    console.print(
+        f"{verb} taxonomy '{result.code}' ({result.goals} goals, {result.definitions} with a definition)",
+        highlight=False,
+    )
 
 
 @taxonomy_app.command("import-aurora")

@@ -139,7 +139,10 @@ JSON_OUTPUT: dict[str, JsonOutput] = {
             "score",
             "uncertainty",
             "evidence",
+            "definition",
         ),
+        note="`definition` is null, or the goal's definition: `counts` and `does_not_count` (lists of "
+        "text) and `hard_negatives` (a list of `text`, `belongs_to`; `belongs_to` may be null).",
     ),
     "themes": JsonOutput(
         _OBJECT,

@@ -23,6 +23,8 @@ import numpy as np
 from pydantic import JsonValue
 
 from missionboard.domain.mapping import (
+    Goal,
+    GoalDefinition,
     GoalVerdict,
     LinkMethod,
     LinkStatus,
@@ -1026,6 +1028,9 @@ def _goal_sort_key(code: str) -> tuple[int, str]:
 
 @dataclass
 class ReviewItem:
+    """A proposed link as a reviewer sees it: the project's text, the goal, and the goal's definition
+    (what counts, what does not, hard negatives) where its taxonomy or mission file gives one."""
+
     link_id: int
     project_id: int
     project_title: str
@@ -1036,33 +1041,38 @@ class ReviewItem:
     score: float
     uncertainty: float
     evidence: dict[str, JsonValue]
+    definition: GoalDefinition | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields by name; ``definition`` is null or ``{"counts": [str], "does_not_count": [str],
+        "hard_negatives": [{"text": str, "belongs_to": str | null}]}`` with every key present."""
+        out = asdict(replace(self, definition=None))
+        out["definition"] = None if self.definition is None else self.definition.model_dump(mode="json")
+        return out
 
 
 def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: int = 50) -> list[ReviewItem]:
-    """Proposed links, the most uncertain first (closest to their goal's threshold)."""
+    """Proposed links, the most uncertain first (closest to their goal's threshold), each with its goal's
+    definition where the taxonomy gives one."""
     with workspace.reading() as session:
         rows = LinkStore(session).proposed(taxonomy)
         if taxonomy is not None and not rows:
             _resolve_known(session, taxonomy)  # a misspelt code is an error, not an empty queue
-        cache: dict[str, tuple[Taxonomy | None, Mapper | None]] = {}
+        cache: dict[str, tuple[dict[str, Goal], Mapper | None]] = {}
         items = []
         for link in rows:
             if link.taxonomy not in cache:
                 try:
                     resolved = taxonomies.resolve(link.taxonomy, session)
-                    cache[link.taxonomy] = (resolved, Mapper(resolved, method="query"))
+                    goals = {g.code: g for g in resolved.goals}
+                    cache[link.taxonomy] = (goals, Mapper(resolved, method="query"))
                 except (NotFound, InputError):
-                    cache[link.taxonomy] = (None, None)
-            tax, mapper = cache[link.taxonomy]
+                    cache[link.taxonomy] = ({}, None)
+            goals, mapper = cache[link.taxonomy]
             threshold = 0.5
             if mapper is not None:
                 threshold = mapper.calibration.threshold(link.goal)
-            goal_title = (
-                next((g.title for g in tax.goals if g.code == link.goal), link.goal) if tax else link.goal
-            )
+            goal = goals.get(link.goal)
             items.append(
                 ReviewItem(
                     link_id=link.id,
@@ -1071,10 +1081,11 @@ def review_queue(workspace: Workspace, taxonomy: str | None = None, *, limit: in
                     project_text=project_text_of(link.project_title, link.project_abstract),
                     taxonomy=link.taxonomy,
                     goal=link.goal,
-                    goal_title=goal_title,
+                    goal_title=goal.title if goal is not None else link.goal,
                     score=link.score,
                     uncertainty=round(abs(link.score - threshold), 4),
                     evidence=link.evidence or {},
+                    definition=goal.definition if goal is not None else None,
                 )
             )
     items.sort(key=lambda i: (i.uncertainty, i.link_id))
@@ -1466,7 +1477,8 @@ def _themes_report_of(report: dict[str, Any]) -> ThemesReport:
 
 @dataclass(frozen=True)
 class TaxonomyImport:
-    """A taxonomy imported into the workspace: its goals, its queries (Aurora), and whether it replaced one."""
+    """A taxonomy imported into the workspace: its goals, those with a definition, its queries (Aurora),
+    and whether it replaced one."""
 
     code: str
     title: str
@@ -1474,17 +1486,24 @@ class TaxonomyImport:
     replaced: bool
     queries: int | None = None
     """How many queries an Aurora folder gave (None for a taxonomy YAML file)."""
+    definitions: int = 0
+    """How many of its goals carry a definition (what counts, what does not, hard negatives)."""
 
     def to_dict(self) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {"code": self.code, "title": self.title, "goals": self.goals}
         if self.queries is not None:
             out["queries"] = self.queries
+        out["definitions"] = self.definitions
         out["replaced"] = self.replaced
         return out
 
 
 def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> TaxonomyImport:
+    """Import (or replace) the taxonomy of a YAML or JSON file, its goals' definitions with it. The file
+    is read and checked whole first: a broken one raises InputError naming file, line and field, and
+    the workspace is left as it was."""
     taxonomy = taxonomies.read_taxonomy_file(path)
+    defined = sum(1 for goal in taxonomy.goals if goal.definition is not None)
     with workspace.transaction() as session:
         replaced = taxonomies.store(session, taxonomy, where=str(path))
         audit.record(
@@ -1493,10 +1512,14 @@ def import_taxonomy(workspace: Workspace, path: Path, *, user: str) -> TaxonomyI
             action="taxonomy.import",
             entity="taxonomy",
             entity_id=taxonomy.code,
-            after={"goals": len(taxonomy.goals), "file": str(path)},
+            after={"goals": len(taxonomy.goals), "definitions": defined, "file": str(path)},
         )
     return TaxonomyImport(
-        code=taxonomy.code, title=taxonomy.title, goals=len(taxonomy.goals), replaced=replaced
+        code=taxonomy.code,
+        title=taxonomy.title,
+        goals=len(taxonomy.goals),
+        replaced=replaced,
+        definitions=defined,
     )
 
 

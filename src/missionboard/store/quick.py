@@ -32,7 +32,7 @@ SCHEMA_HEADS = frozenset(
         "consult_0002",
         "landscape_0001",
         "learning_0001",
-        "mapping_0001",
+        "mapping_0002",
         "monitoring_0002",
         "oidc_0001",
         "perf_0001",

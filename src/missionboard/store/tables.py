@@ -300,6 +300,8 @@ class GoalRow(Base):
     parent: Mapped[str | None] = mapped_column(String(100))
     queries: Mapped[list[Any]] = mapped_column(JSON, default=list)
     examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """What counts and what does not (``GoalDefinition`` as JSON); NULL for a goal without one."""
 
 
 class LinkRow(Base):

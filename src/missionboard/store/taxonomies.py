@@ -1,4 +1,4 @@
-"""User taxonomies imported into the workspace: a taxonomy row and its goals."""
+"""User taxonomies imported into the workspace: a taxonomy row and its goals (with their definitions)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from missionboard.domain.mapping import Goal, Taxonomy
+from missionboard.domain.mapping import Goal, GoalDefinition, Taxonomy
 from missionboard.store.tables import GoalRow, TaxonomyRow
 
 
@@ -47,6 +47,7 @@ class TaxonomyStore:
                     parent=g.parent,
                     queries=list(g.queries or []),
                     examples=list(g.examples or []),
+                    definition=None if g.definition is None else GoalDefinition.model_validate(g.definition),
                 )
                 for g in goals
             ],
@@ -74,6 +75,7 @@ class TaxonomyStore:
                     parent=goal.parent,
                     queries=list(goal.queries),
                     examples=list(goal.examples),
+                    definition=None if goal.definition is None else goal.definition.model_dump(mode="json"),
                 )
             )
         return existing is not None
