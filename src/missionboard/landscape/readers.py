@@ -202,7 +202,7 @@ def read_cordis(paths: list[Path]) -> Iterator[Item]:
 
 def read_iati(paths: list[Path]) -> Iterator[Item]:
     """IATI activity files (2.0x), read without DTDs or external entities, as ``ingest`` reads them."""
-    yield from _from_ingest(iati.read(paths, ReadOptions(source="iati")), "iati")
+    yield from _from_ingest(iati.read_records(paths, ReadOptions(source="iati")), "iati")
 
 
 def _from_ingest(items: Iterable[Record | Rejection], source: str) -> Iterator[Item]:
