@@ -14,7 +14,6 @@ import inspect
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import typer
@@ -111,19 +110,57 @@ LISTING_LOADS_NONE_OF = (
     "argon2",
     "fastapi",
 )
-"""Libraries ``mission list`` and ``info`` have no use for on an up-to-date SQLite workspace: they read it
-with the standard library's ``sqlite3`` (``store/quick.py``), so not even SQLAlchemy loads."""
+"""Libraries the quick commands have no use for on an up-to-date SQLite workspace: they read it with the
+standard library's ``sqlite3`` (``store/quick.py``), so not even SQLAlchemy loads."""
+
+QUICK_COMMANDS = [
+    ["mission", "list"],
+    ["info"],
+    ["mission", "show", "school-meals"],
+    ["mission", "show", "school-meals", "--format", "json"],
+    ["mission", "export", "school-meals"],
+    ["mission", "history", "school-meals"],
+    ["mission", "diff", "school-meals"],
+    ["decisions"],
+    ["decisions", "--format", "json"],
+    ["indicators", "list"],
+]
+"""The commands that read a current SQLite workspace the quick way (``services/glance*.py``)."""
 
 
-@pytest.mark.parametrize("command", [["mission", "list"], ["info"]], ids=" ".join)
-def test_a_quick_read_of_an_up_to_date_workspace_loads_no_heavy_library(
-    tmp_path: Path, command: list[str]
-) -> None:
-    workspace = ["--workspace", str(tmp_path / "ws.db"), "--user", "tester"]
+@pytest.fixture(scope="module")
+def up_to_date(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The options naming a workspace with a mission, two projects, a decision with its detail and an
+    indicator's observations."""
+    folder = tmp_path_factory.mktemp("quick")
+    projects = folder / "projects.csv"
+    projects.write_text(
+        "id,title,abstract,budget,currency,start_date\n"
+        "p-1,School meals,Healthy school meals,1000,EUR,2024-01-01\n"
+        "p-2,Food waste,Less food waste in schools,2000,EUR,2024-02-01\n",
+        encoding="utf-8",
+    )
+    observations = folder / "observations.csv"
+    observations.write_text("indicator,year,value,unit\nmeals,2020,1.5,%\n", encoding="utf-8")
+    workspace = ["--workspace", str(folder / "ws.db"), "--user", "tester"]
     mission = next(path for path in mission_files() if path.name == "school-meals.yaml")
     _loaded_by([*workspace, "mission", "import", str(mission)])
-    heavy = _packages(_loaded_by([*workspace, *command])) & set(LISTING_LOADS_NONE_OF)
+    _loaded_by([*workspace, "ingest", "csv", str(projects), "--source", "agency"])
+    _loaded_by([*workspace, "decide", "agency:p-1", "--decision", "scale", "--rationale", "Works"])
+    _loaded_by([*workspace, "indicators", "import", str(observations)])
+    return workspace
+
+
+@pytest.mark.parametrize("command", QUICK_COMMANDS, ids=" ".join)
+def test_a_quick_read_of_an_up_to_date_workspace_loads_no_heavy_library(
+    up_to_date: list[str], command: list[str]
+) -> None:
+    heavy = _packages(_loaded_by([*up_to_date, *command])) & set(LISTING_LOADS_NONE_OF)
     assert not heavy, f"missionboard {' '.join(command)} loaded {sorted(heavy)}"
+
+
+def test_the_quick_decision_log_builds_the_decisions_it_lists(up_to_date: list[str]) -> None:
+    assert "missionboard.domain.decisions" in _loaded_by([*up_to_date, "decisions"])
 
 
 def _registered() -> dict[str, tuple[str, str]]:

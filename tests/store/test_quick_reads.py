@@ -1,19 +1,25 @@
 """Quick reads (``store/quick.py``) answer exactly as the ordinary way does, and step aside where they can't.
 
-``missionboard mission list`` and ``missionboard info`` read a current SQLite workspace with the standard
-library's ``sqlite3`` so that they start in ≤ 0.3 s (issue 15 item 7, issue 19 item 5). Whatever way
-they take, the answer must be the same: these tests build one workspace and ask both ways.
+``missionboard mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``,
+``decisions`` and ``indicators list`` read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
+in ≤ 0.3 s (issue 15 item 7, issue 19 item 5). Whatever way they take, the answer must be the same: these
+tests build one workspace and ask both ways, also after edits, and compare what the commands print.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from missionboard.errors import NotFound
 from missionboard.ingest.engine import run_import
-from missionboard.services import glance, missions
+from missionboard.services import decisions, glance, glance_missions, glance_monitoring, missions, monitoring
 from missionboard.services import workspace as ordinary
 from missionboard.services.demo.build import mission_files
 from missionboard.services.missions import import_missions, list_missions
@@ -45,6 +51,62 @@ def filled(tmp_path: Path) -> Path:
     return path
 
 
+def _decide(workspace: Workspace) -> None:
+    """A decision of each kind on the portfolio of ``filled`` (one at a gate with its criteria, a scale
+    with its amount, a pivot with its plan, a stop releasing the unpaid budget), an appeal that overturned
+    the stop and one still open against the pivot."""
+    decisions.schedule_gate(
+        workspace, "agency:p-1", "G1", dt.date.today(), ["Pilot running", "Costs on plan"], user="tester"
+    )
+    decisions.record_decision(workspace, "agency:p-1", "continue", "On plan", "Board", gate="G1", met=[1])
+    decisions.record_decision(
+        workspace, "agency:p-2", "scale", "Works well", "Board", amount="2500.5", currency="EUR"
+    )
+    decisions.record_decision(workspace, "agency:p-3", "pivot", "New direction", "Board", plan="Try B")
+    decisions.record_decision(workspace, "agency:p-4", "stop", "No results", "Board")
+    stop, pivot = decisions.list_decisions(workspace)[:2]
+    appeal = decisions.lodge_appeal(workspace, stop.id, "The milestones were met", user="p4")
+    assert appeal.id is not None
+    decisions.rule_appeal(workspace, appeal.id, "overturned", "They were", user="chair")
+    decisions.lodge_appeal(workspace, pivot.id, "Too late", user="p3")
+
+
+OBSERVATIONS = """indicator,year,value,geography,source,unit,name
+meals_organic_share,2020,31.5,SE,Statistics Sweden,%,Organic share of school meals
+meals_organic_share,2021,33,SE,Statistics Sweden,%,Organic share of school meals
+meals_organic_share,2021,29,NO,SSB,%,Organic share of school meals
+food_waste_kg,2019,12.25,,Agency survey,kg per pupil,Food waste per pupil
+"""
+"""Two indicators: one observed in two geographies, one with no geography."""
+
+
+def _observe(workspace: Workspace, folder: Path, text: str = OBSERVATIONS) -> None:
+    path = folder / "observations.csv"
+    path.write_text(text, encoding="utf-8")
+    monitoring.import_indicators(workspace, path, user="tester")
+
+
+@pytest.fixture
+def decided(filled: Path) -> Path:
+    """``filled`` with a decision of each kind and two appeals (``_decide``) and two indicators' observations
+    (``OBSERVATIONS``), closed again."""
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    _decide(workspace)
+    _observe(workspace, filled.parent)
+    workspace.close()
+    return filled
+
+
+def _renamed_school_meals(folder: Path) -> Path:
+    """The demo's school-meals mission with another title: importing it makes version 2."""
+    source = next(path for path in mission_files() if path.name == "school-meals.yaml")
+    changed = folder / "school-meals.yaml"
+    changed.write_text(
+        source.read_text(encoding="utf-8").replace("title: ", "title: Renamed ", 1), encoding="utf-8"
+    )
+    return changed
+
+
 def _ordinary_list(path: Path, asked: list[str]):  # type: ignore[no-untyped-def]
     """``mission list`` the ordinary way, noting in ``asked`` that it was taken."""
 
@@ -72,13 +134,8 @@ def test_the_quick_mission_list_equals_the_ordinary_one(filled: Path) -> None:
 
 
 def test_a_new_version_of_a_mission_is_what_the_quick_list_shows(filled: Path, tmp_path: Path) -> None:
-    source = next(path for path in mission_files() if path.name == "school-meals.yaml")
-    changed = tmp_path / "school-meals.yaml"
-    changed.write_text(
-        source.read_text(encoding="utf-8").replace("title: ", "title: Renamed ", 1), encoding="utf-8"
-    )
     workspace = Workspace.open(f"sqlite:///{filled}")
-    import_missions(workspace, [changed], user="tester")
+    import_missions(workspace, [_renamed_school_meals(tmp_path)], user="tester")
     expected = [missions.mission_summary(version) for version in list_missions(workspace)]
     workspace.close()
     reader = QuickReader.open(filled)
@@ -151,13 +208,19 @@ def test_a_sqlite_database_that_is_no_workspace_is_left_to_the_ordinary_way(tmp_
     assert QuickReader.open(path) is None
 
 
-def test_a_quick_read_changes_nothing_in_the_workspace(filled: Path) -> None:
+def test_a_quick_read_changes_nothing_in_the_workspace(decided: Path) -> None:
+    filled = decided
     before = (filled.read_bytes(), filled.stat().st_mtime_ns)
     reader = QuickReader.open(filled)
     assert reader is not None
     with reader:
         reader.mission_summaries()
         reader.record_counts()
+        reader.mission("school-meals")
+        reader.mission_history("school-meals")
+        reader.mission_yaml("school-meals", 1)
+        reader.decisions()
+        reader.indicators()
     assert (filled.read_bytes(), filled.stat().st_mtime_ns) == before
     wal = filled.with_name(filled.name + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
@@ -170,6 +233,293 @@ def test_the_quick_counts_and_the_ordinary_counts_count_the_same_tables() -> Non
         assert COUNTED[name].name == table
 
 
+MissionRead = Callable[[Settings, Callable[[], Any]], Any]
+"""A read of one mission through ``services.glance_missions``, given the ordinary way to fall back on."""
+OrdinaryRead = Callable[[Workspace], Any]
+
+MISSION_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "show": (
+        lambda s, o: glance_missions.mission_version(s, "school-meals", None, o),
+        lambda ws: missions.get_mission(ws, "school-meals"),
+    ),
+    "show --version 1": (
+        lambda s, o: glance_missions.mission_version(s, "school-meals", 1, o),
+        lambda ws: missions.get_mission(ws, "school-meals", 1),
+    ),
+    "export": (
+        lambda s, o: glance_missions.mission_yaml(s, "school-meals", None, o),
+        lambda ws: missions.export_mission(ws, "school-meals"),
+    ),
+    "export --version 1": (
+        lambda s, o: glance_missions.mission_yaml(s, "school-meals", 1, o),
+        lambda ws: missions.export_mission(ws, "school-meals", 1),
+    ),
+    "history": (
+        lambda s, o: glance_missions.mission_history(s, "school-meals", o),
+        lambda ws: missions.mission_history(ws, "school-meals"),
+    ),
+    "diff": (
+        lambda s, o: glance_missions.mission_diff(s, "school-meals", None, None, o),
+        lambda ws: missions.diff_versions(ws, "school-meals"),
+    ),
+    "diff 1 1": (
+        lambda s, o: glance_missions.mission_diff(s, "school-meals", 1, 1, o),
+        lambda ws: missions.diff_versions(ws, "school-meals", 1, 1),
+    ),
+}
+"""What ``mission show``, ``export``, ``history`` and ``diff`` read, each as the command asks it (quick
+where it can be) and as the ordinary way answers it."""
+
+
+def _both_ways(path: Path, quick: MissionRead, ordinary_read: OrdinaryRead) -> tuple[Any, Any]:
+    """The answer of the quick way (which must not fall back) and of the ordinary way."""
+    workspace = Workspace.open(f"sqlite:///{path}")
+    try:
+        expected = ordinary_read(workspace)
+    finally:
+        workspace.close()
+    asked: list[str] = []
+    answer = quick(Settings(workspace=path), lambda: asked.append("ordinary"))
+    assert asked == [], "a current SQLite workspace is read without opening it the ordinary way"
+    return answer, expected
+
+
+@pytest.mark.parametrize("read", MISSION_READS, ids=str)
+def test_a_quick_mission_read_equals_the_ordinary_one(filled: Path, read: str) -> None:
+    answer, expected = _both_ways(filled, *MISSION_READS[read])
+    assert answer == expected
+
+
+@pytest.mark.parametrize("read", MISSION_READS, ids=str)
+def test_a_quick_mission_read_after_an_edit_equals_the_ordinary_one(
+    filled: Path, tmp_path: Path, read: str
+) -> None:
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    import_missions(workspace, [_renamed_school_meals(tmp_path)], user="tester", comment="a new title")
+    workspace.close()
+    answer, expected = _both_ways(filled, *MISSION_READS[read])
+    assert answer == expected
+
+
+def test_the_quick_way_shows_the_new_version_after_an_edit(filled: Path, tmp_path: Path) -> None:
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    import_missions(workspace, [_renamed_school_meals(tmp_path)], user="tester", comment="a new title")
+    workspace.close()
+    reader = QuickReader.open(filled)
+    assert reader is not None
+    with reader:
+        current = reader.mission("school-meals")
+        history = reader.mission_history("school-meals")
+    assert current.version == 2
+    assert current.mission.title.startswith("Renamed ")
+    assert [v.comment for v in history] == ["", "a new title"]
+
+
+ASKED_FOR_WHAT_IS_NOT_THERE: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "show of an unknown mission": (
+        lambda s, o: glance_missions.mission_version(s, "no-such-mission", None, o),
+        lambda ws: missions.get_mission(ws, "no-such-mission"),
+    ),
+    "show of an unknown version": (
+        lambda s, o: glance_missions.mission_version(s, "school-meals", 9, o),
+        lambda ws: missions.get_mission(ws, "school-meals", 9),
+    ),
+    "export of an unknown version": (
+        lambda s, o: glance_missions.mission_yaml(s, "school-meals", 9, o),
+        lambda ws: missions.export_mission(ws, "school-meals", 9),
+    ),
+    "history of an unknown mission": (
+        lambda s, o: glance_missions.mission_history(s, "no-such-mission", o),
+        lambda ws: missions.mission_history(ws, "no-such-mission"),
+    ),
+    "diff with an unknown version": (
+        lambda s, o: glance_missions.mission_diff(s, "school-meals", 1, 9, o),
+        lambda ws: missions.diff_versions(ws, "school-meals", 1, 9),
+    ),
+    "diff of an unknown mission": (
+        lambda s, o: glance_missions.mission_diff(s, "no-such-mission", None, None, o),
+        lambda ws: missions.diff_versions(ws, "no-such-mission"),
+    ),
+}
+
+
+@pytest.mark.parametrize("read", ASKED_FOR_WHAT_IS_NOT_THERE, ids=str)
+def test_the_quick_way_says_not_found_as_the_ordinary_way_does(filled: Path, read: str) -> None:
+    quick, ordinary_read = ASKED_FOR_WHAT_IS_NOT_THERE[read]
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    with pytest.raises(NotFound) as ordinary_error:
+        ordinary_read(workspace)
+    workspace.close()
+    with pytest.raises(NotFound) as quick_error:
+        quick(Settings(workspace=filled), lambda: pytest.fail("the quick way fell back"))
+    assert str(quick_error.value) == str(ordinary_error.value)
+
+
+def _ordinary_decisions(path: Path) -> list[decisions.DecisionEntry]:
+    workspace = Workspace.open(f"sqlite:///{path}")
+    try:
+        return decisions.list_decisions(workspace)
+    finally:
+        workspace.close()
+
+
+def test_the_quick_decision_log_equals_the_ordinary_one(decided: Path) -> None:
+    expected = _ordinary_decisions(decided)
+    reader = QuickReader.open(decided)
+    assert reader is not None
+    with reader:
+        assert reader.decisions() == expected
+    assert [e.decision.decision.value for e in expected] == ["stop", "pivot", "scale", "continue"]
+
+
+def test_the_quick_decision_log_prints_the_same_json_as_the_ordinary_one(decided: Path) -> None:
+    expected = [entry.to_dict() for entry in _ordinary_decisions(decided)]
+    quick_log = glance_monitoring.decision_log(
+        Settings(workspace=decided), None, lambda: pytest.fail("fell back")
+    )
+    assert [entry.to_dict() for entry in quick_log] == expected
+
+
+def test_the_quick_decision_log_keeps_amounts_criteria_plans_and_appeals(decided: Path) -> None:
+    reader = QuickReader.open(decided)
+    assert reader is not None
+    with reader:
+        stop, pivot, scale, at_gate = reader.decisions()
+    assert scale.decision.amount == Decimal("2500.50")
+    assert [c.met for c in at_gate.decision.criteria] == [True, False]
+    assert at_gate.decision.gate == "G1"
+    assert pivot.decision.plan == "Try B"
+    assert [a.outcome for a in pivot.appeals] == [None]
+    assert not stop.standing
+    assert stop.appeals[0].ruled_at is not None
+    assert stop.appeals[0].ruled_at.tzinfo is not None
+
+
+def test_a_decision_and_a_ruling_since_are_what_the_quick_log_shows(decided: Path) -> None:
+    workspace = Workspace.open(f"sqlite:///{decided}")
+    decisions.record_decision(workspace, "agency:p-5", "continue", "Back on plan", "Board")
+    open_appeal = decisions.list_decisions(workspace)[2].appeals[0]
+    decisions.rule_appeal(workspace, open_appeal.id, "upheld", "The pivot stands", user="chair")
+    workspace.close()
+    expected = _ordinary_decisions(decided)
+    reader = QuickReader.open(decided)
+    assert reader is not None
+    with reader:
+        quick_log = reader.decisions()
+    assert quick_log == expected
+    assert quick_log[0].decision.rationale == "Back on plan"
+    assert quick_log[2].appeals[0].outcome == "upheld"
+
+
+def test_one_missions_decisions_are_read_the_ordinary_way(decided: Path) -> None:
+    asked: list[str] = []
+    glance_monitoring.decision_log(
+        Settings(workspace=decided), "school-meals", lambda: asked.append("ordinary") or []
+    )
+    assert asked == ["ordinary"]
+
+
+@pytest.mark.parametrize("read", ["show", "history"], ids=str)
+def test_a_database_url_reads_a_mission_the_ordinary_way(filled: Path, read: str) -> None:
+    quick, _ = MISSION_READS[read]
+    asked: list[str] = []
+    quick(Settings(database_url=f"sqlite:///{filled}"), lambda: asked.append("ordinary"))
+    assert asked == ["ordinary"]
+
+
+def test_a_database_url_reads_the_decision_log_the_ordinary_way(decided: Path) -> None:
+    asked: list[str] = []
+    glance_monitoring.decision_log(
+        Settings(database_url=f"sqlite:///{decided}"), None, lambda: asked.append("ordinary") or []
+    )
+    assert asked == ["ordinary"]
+
+
+def _ordinary_indicators(path: Path) -> list[monitoring.IndicatorInfo]:
+    workspace = Workspace.open(f"sqlite:///{path}")
+    try:
+        return monitoring.list_indicators(workspace)
+    finally:
+        workspace.close()
+
+
+def test_the_quick_indicator_list_equals_the_ordinary_one(decided: Path) -> None:
+    expected = _ordinary_indicators(decided)
+    quick_list = glance_monitoring.indicator_list(
+        Settings(workspace=decided), lambda: pytest.fail("fell back")
+    )
+    assert quick_list == expected
+    assert [(i.id, i.observations, i.geographies) for i in expected] == [
+        ("food_waste_kg", 1, [""]),
+        ("meals_organic_share", 3, ["NO", "SE"]),
+    ]
+
+
+def test_a_revision_and_a_new_indicator_are_what_the_quick_indicator_list_shows(decided: Path) -> None:
+    workspace = Workspace.open(f"sqlite:///{decided}")
+    _observe(
+        workspace,
+        decided.parent,
+        "indicator,year,value,geography,source,unit,name\n"
+        "meals_organic_share,2021,34,SE,Statistics Sweden,%,Organic share of school meals\n"
+        "pupils_fed,2018,1200,DK,Agency,pupils,Pupils fed\n",
+    )
+    workspace.close()
+    expected = _ordinary_indicators(decided)
+    reader = QuickReader.open(decided)
+    assert reader is not None
+    with reader:
+        quick_list = reader.indicators()
+    assert quick_list == expected
+    assert [(i.id, i.observations, i.first_year) for i in quick_list] == [
+        ("food_waste_kg", 1, 2019),
+        ("meals_organic_share", 4, 2020),
+        ("pupils_fed", 1, 2018),
+    ]
+
+
+def test_a_database_url_reads_the_indicator_list_the_ordinary_way(decided: Path) -> None:
+    asked: list[str] = []
+    glance_monitoring.indicator_list(
+        Settings(database_url=f"sqlite:///{decided}"), lambda: asked.append("ordinary") or []
+    )
+    assert asked == ["ordinary"]
+
+
+PRINTED_BOTH_WAYS = [
+    ["mission", "show", "school-meals"],
+    ["mission", "show", "school-meals", "--version", "1", "--format", "json"],
+    ["mission", "export", "school-meals"],
+    ["mission", "history", "school-meals"],
+    ["mission", "history", "school-meals", "--format", "json"],
+    ["mission", "history", "school-meals", "--diff", "1", "2"],
+    ["mission", "diff", "school-meals"],
+    ["decisions"],
+    ["decisions", "--format", "json"],
+    ["indicators", "list"],
+    ["indicators", "list", "--format", "json"],
+    ["mission", "show", "no-such-mission"],
+    ["mission", "export", "school-meals", "--version", "9"],
+]
+"""Commands whose output (and exit code) must not depend on the way they read."""
+
+
+@pytest.mark.parametrize("argv", PRINTED_BOTH_WAYS, ids=" ".join)
+def test_a_command_prints_the_same_either_way(
+    decided: Path, tmp_path: Path, cli: Callable[..., Any], argv: list[str]
+) -> None:
+    workspace = Workspace.open(f"sqlite:///{decided}")
+    import_missions(workspace, [_renamed_school_meals(tmp_path)], user="tester", comment="a new title")
+    workspace.close()
+    quick_run = cli(*argv, workspace=decided)
+    ordinary_run = cli("--database-url", f"sqlite:///{decided}", *argv, workspace=None)
+    assert (quick_run.exit_code, quick_run.stdout, quick_run.stderr) == (
+        ordinary_run.exit_code,
+        ordinary_run.stdout,
+        ordinary_run.stderr,
+    )
+
+
 @pytest.mark.postgres
 def test_a_postgresql_workspace_lists_its_missions_the_ordinary_way(postgres_url: str) -> None:
     workspace = Workspace.open(postgres_url, create=True)
@@ -179,3 +529,47 @@ def test_a_postgresql_workspace_lists_its_missions_the_ordinary_way(postgres_url
     assert summaries == [missions.mission_summary(version) for version in list_missions(workspace)]
     assert len(summaries) == len(mission_files())
     workspace.close()
+
+
+def _without_times(entry: decisions.DecisionEntry) -> dict[str, Any]:
+    """A decision as JSON, less what differs between two workspaces: its times, ids and evidence."""
+    document = entry.to_dict(evidence=False)
+    for key in ("at", "id"):
+        document.pop(key)
+    document["appeals"] = [
+        {k: v for k, v in appeal.items() if k not in ("id", "decision", "lodged_at", "ruled_at")}
+        for appeal in document["appeals"]
+    ]
+    return document
+
+
+@pytest.mark.postgres
+def test_the_quick_way_on_sqlite_answers_as_postgresql_does(postgres_url: str, decided: Path) -> None:
+    workspace = Workspace.open(postgres_url, create=True)
+    import_missions(workspace, mission_files(), user="tester")
+    run_import(workspace, "csv", [_portfolio_csv(decided.with_name("p.csv"))], source="agency", user="tester")
+    _decide(workspace)
+    _observe(workspace, decided.parent)
+    settings = Settings(database_url=postgres_url)
+    on_postgresql = glance_monitoring.decision_log(
+        settings, None, lambda: decisions.list_decisions(workspace)
+    )
+    shown = glance_missions.mission_version(
+        settings, "school-meals", None, lambda: missions.get_mission(workspace, "school-meals")
+    )
+    exported = glance_missions.mission_yaml(
+        settings, "school-meals", None, lambda: missions.export_mission(workspace, "school-meals")
+    )
+    indicators = glance_monitoring.indicator_list(settings, lambda: monitoring.list_indicators(workspace))
+    workspace.close()
+    reader = QuickReader.open(decided)
+    assert reader is not None
+    with reader:
+        quick_indicators = reader.indicators()
+        quick_log = reader.decisions()
+        quick_show = reader.mission("school-meals")
+        quick_export = reader.mission_yaml("school-meals", 1)
+    assert [_without_times(e) for e in quick_log] == [_without_times(e) for e in on_postgresql]
+    assert quick_show.mission == shown.mission
+    assert quick_export == exported
+    assert quick_indicators == indicators

@@ -25,12 +25,14 @@ from missionboard.cli.context import (
 from missionboard.errors import InputError, WorkspaceError
 
 if TYPE_CHECKING:
+    from missionboard.domain.history import MissionDiff
     from missionboard.domain.missions import Mission
     from missionboard.domain.quality import QualityReport
-    from missionboard.services import glance
+    from missionboard.services import glance, glance_missions
     from missionboard.services import missions as service
 else:
     glance = lazy.module("missionboard.services.glance")
+    glance_missions = lazy.module("missionboard.services.glance_missions")
     service = lazy.module("missionboard.services.missions")
 
 mission_app = typer.Typer(help="Define missions as versioned YAML, check their quality, see their history.")
@@ -88,7 +90,13 @@ def export(
     Nothing is written until the whole export is ready, so a failed export prints nothing.
     Example: missionboard mission export school-meals --output school-meals.yaml
     """
-    text = service.export_mission(app_context(ctx).workspace(), mission_id, version)
+    app = app_context(ctx)
+    text = glance_missions.mission_yaml(
+        app.settings,
+        mission_id,
+        version,
+        lambda: service.export_mission(app.workspace(), mission_id, version),
+    )
     if output:
         write_atomically(output, text)
         errors.print(f"wrote {output}", highlight=False)
@@ -141,7 +149,10 @@ def show(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """Show a mission as a tree: challenge → mission → objectives with their targets."""
-    current = service.get_mission(app_context(ctx).workspace(), mission_id, version)
+    app = app_context(ctx)
+    current = glance_missions.mission_version(
+        app.settings, mission_id, version, lambda: service.get_mission(app.workspace(), mission_id, version)
+    )
     if format == OutputFormat.JSON:
         print_json({"version": current.version, **json.loads(current.mission.model_dump_json())})
         return
@@ -182,9 +193,19 @@ def history(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """Every version of a mission: who, when, why; with --diff A B, what changed between two versions."""
-    workspace = app_context(ctx).workspace()
+    app = app_context(ctx)
+
+    def diff_of(old: int, new: int) -> MissionDiff:
+        return glance_missions.mission_diff(
+            app.settings,
+            mission_id,
+            old,
+            new,
+            lambda: service.diff_versions(app.workspace(), mission_id, old, new),
+        )
+
     if diff is not None:
-        result = service.diff_versions(workspace, mission_id, diff[0], diff[1])
+        result = diff_of(diff[0], diff[1])
         if format == OutputFormat.JSON:
             print_json(result.to_dict())
             return
@@ -196,7 +217,9 @@ def history(
             console.print()
             sys.stdout.write(result.unified)
         return
-    versions = service.mission_history(workspace, mission_id)
+    versions = glance_missions.mission_history(
+        app.settings, mission_id, lambda: service.mission_history(app.workspace(), mission_id)
+    )
     if format == OutputFormat.JSON:
         print_json(
             [
@@ -216,7 +239,7 @@ def history(
     for v in versions:
         changes = "created"
         if previous is not None:
-            found = service.diff_versions(workspace, mission_id, previous, v.version).changes
+            found = diff_of(previous, v.version).changes
             changes = "; ".join(str(c) for c in found[:3]) + (
                 f" (+{len(found) - 3} more)" if len(found) > 3 else ""
             )
@@ -240,7 +263,14 @@ def diff_(
     new: int | None = typer.Argument(None, help="Newer version (default: the current one)."),
 ) -> None:
     """A readable diff between two versions of a mission."""
-    result = service.diff_versions(app_context(ctx).workspace(), mission_id, old, new)
+    app = app_context(ctx)
+    result = glance_missions.mission_diff(
+        app.settings,
+        mission_id,
+        old,
+        new,
+        lambda: service.diff_versions(app.workspace(), mission_id, old, new),
+    )
     for change in result.changes:
         console.print(str(change), highlight=False, markup=False)
     sys.stdout.write(result.unified)

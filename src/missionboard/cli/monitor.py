@@ -21,9 +21,10 @@ from missionboard.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from missionboard.services import decisions as decision_service
-    from missionboard.services import monitoring
+    from missionboard.services import glance_monitoring, monitoring
 else:
     decision_service = lazy.module("missionboard.services.decisions")
+    glance_monitoring = lazy.module("missionboard.services.glance_monitoring")
     monitoring = lazy.module("missionboard.services.monitoring")
 
 indicators_app = typer.Typer(
@@ -105,7 +106,10 @@ def indicators_list(
     ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")
 ) -> None:
     """List indicators with their unit and how many observations they have."""
-    infos = monitoring.list_indicators(app_context(ctx).workspace())
+    app = app_context(ctx)
+    infos = glance_monitoring.indicator_list(
+        app.settings, lambda: monitoring.list_indicators(app.workspace())
+    )
     if format is OutputFormat.JSON:
         print_json([i.to_dict() for i in infos])
         return
@@ -299,7 +303,10 @@ def decisions(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """List stage-gate decisions, newest first (the log is append-only), with their gates and appeals."""
-    entries = decision_service.list_decisions(app_context(ctx).workspace(), mission)
+    app = app_context(ctx)
+    entries = glance_monitoring.decision_log(
+        app.settings, mission, lambda: decision_service.list_decisions(app.workspace(), mission)
+    )
     if format is OutputFormat.JSON:
         print_json([e.to_dict() for e in entries])
         return

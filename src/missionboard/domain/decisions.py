@@ -9,8 +9,10 @@ rules here are pure; ``monitoring/gates.py`` applies them to a workspace.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, JsonValue, SkipValidation
 
@@ -130,3 +132,72 @@ def released_amount(budget: Decimal | None, paid: Decimal) -> Decimal | None:
     if budget is None:
         return None
     return max(Decimal(0), budget - paid)
+
+
+@dataclass(frozen=True)
+class AppealEntry:
+    """An appeal as a decision's log shows it: lodged (who, why, when), then ruled on (or still open)."""
+
+    id: int
+    decision: int
+    by: str
+    reason: str
+    lodged_at: dt.datetime
+    outcome: str | None
+    """``upheld``, ``overturned``, or None while the appeal is open."""
+    ruled_by: str | None
+    ruling: str | None
+    ruled_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "decision": self.decision,
+            "by": self.by,
+            "reason": self.reason,
+            "lodged_at": self.lodged_at.isoformat(),
+            "outcome": self.outcome,
+            "ruled_by": self.ruled_by,
+            "ruling": self.ruling,
+            "ruled_at": self.ruled_at.isoformat() if self.ruled_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class DecisionEntry:
+    """A decision as the log (``decisions``, the board) shows it: on which project, and the appeals since."""
+
+    id: int
+    project_id: int
+    title: str
+    decision: Decision
+    appeals: list[AppealEntry] = field(default_factory=list)
+    """Appeals against it, oldest first."""
+
+    @property
+    def standing(self) -> bool:
+        """False once an appeal overturned it."""
+        return not any(a.outcome == AppealOutcome.OVERTURNED.value for a in self.appeals)
+
+    def to_dict(self, *, evidence: bool = True) -> dict[str, Any]:
+        d = self.decision
+        out: dict[str, Any] = {
+            "id": self.id,
+            "project": f"{d.project[0]}:{d.project[1]}",
+            "title": self.title,
+            "decision": d.decision.value,
+            "rationale": d.rationale,
+            "by": d.by,
+            "at": d.at.isoformat(),
+            "on": d.on.isoformat() if d.on else None,
+            "gate": d.gate,
+            "criteria": [c.model_dump() for c in d.criteria],
+            "plan": d.plan,
+            "amount": float(d.amount) if d.amount is not None else None,
+            "currency": d.currency,
+            "standing": self.standing,
+            "appeals": [a.to_dict() for a in self.appeals],
+        }
+        if evidence:
+            out["evidence"] = d.evidence
+        return out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -26,3 +28,20 @@ class Observation(DomainModel):
         if self.date is not None and self.date.year != self.year:
             raise ValueError(f"date {self.date} is not in year {self.year}")
         return self
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """An indicator as ``indicators list`` shows it: its observations counted, their years and geographies."""
+
+    id: str
+    name: str
+    unit: str
+    source: str | None
+    observations: int
+    first_year: int | None
+    last_year: int | None
+    geographies: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)

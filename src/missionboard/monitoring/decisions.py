@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,13 +16,16 @@ from pydantic import JsonValue, ValidationError
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
-    AppealOutcome,
+    AppealEntry as AppealEntry,  # the log's entries live in domain/ (store/quick.py builds them too)
+)
+from missionboard.domain.decisions import (
     CriterionResult,
     Decision,
     DecisionKind,
     criteria_results,
     released_amount,
 )
+from missionboard.domain.decisions import DecisionEntry as DecisionEntry
 from missionboard.domain.health import (
     HealthRules,
     MissionDates,
@@ -486,35 +488,6 @@ def _act(
     return detail, project
 
 
-@dataclass(frozen=True)
-class AppealEntry:
-    """An appeal as a decision's log shows it: lodged (who, why, when), then ruled on (or still open)."""
-
-    id: int
-    decision: int
-    by: str
-    reason: str
-    lodged_at: dt.datetime
-    outcome: str | None
-    """``upheld``, ``overturned``, or None while the appeal is open."""
-    ruled_by: str | None
-    ruling: str | None
-    ruled_at: dt.datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "decision": self.decision,
-            "by": self.by,
-            "reason": self.reason,
-            "lodged_at": self.lodged_at.isoformat(),
-            "outcome": self.outcome,
-            "ruled_by": self.ruled_by,
-            "ruling": self.ruling,
-            "ruled_at": self.ruled_at.isoformat() if self.ruled_at else None,
-        }
-
-
 def appeal_entry(row: AppealRecord) -> AppealEntry:
     """A stored appeal, its times in UTC."""
     return AppealEntry(
@@ -528,44 +501,6 @@ def appeal_entry(row: AppealRecord) -> AppealEntry:
         ruling=row.ruling,
         ruled_at=utc_aware(row.ruled_at) if row.ruled_at else None,
     )
-
-
-@dataclass(frozen=True)
-class DecisionEntry:
-    id: int
-    project_id: int
-    title: str
-    decision: Decision
-    appeals: list[AppealEntry] = field(default_factory=list)
-    """Appeals against it, oldest first."""
-
-    @property
-    def standing(self) -> bool:
-        """False once an appeal overturned it."""
-        return not any(a.outcome == AppealOutcome.OVERTURNED.value for a in self.appeals)
-
-    def to_dict(self, *, evidence: bool = True) -> dict[str, Any]:
-        d = self.decision
-        out: dict[str, Any] = {
-            "id": self.id,
-            "project": f"{d.project[0]}:{d.project[1]}",
-            "title": self.title,
-            "decision": d.decision.value,
-            "rationale": d.rationale,
-            "by": d.by,
-            "at": d.at.isoformat(),
-            "on": d.on.isoformat() if d.on else None,
-            "gate": d.gate,
-            "criteria": [c.model_dump() for c in d.criteria],
-            "plan": d.plan,
-            "amount": float(d.amount) if d.amount is not None else None,
-            "currency": d.currency,
-            "standing": self.standing,
-            "appeals": [a.to_dict() for a in self.appeals],
-        }
-        if evidence:
-            out["evidence"] = d.evidence
-        return out
 
 
 def mission_project_ids(session: Session, mission_id: str) -> set[int]:

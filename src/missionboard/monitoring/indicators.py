@@ -26,6 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from missionboard.domain.common import SLUG, utc_aware
+from missionboard.domain.indicators import (
+    IndicatorInfo as IndicatorInfo,  # in domain/: store/quick.py builds it too
+)
 from missionboard.domain.missions import Indicator
 from missionboard.domain.records import ImportRun
 from missionboard.domain.targets import Point
@@ -419,21 +422,6 @@ def import_indicators(workspace: Workspace, path: Path, *, user: str) -> ImportS
 
 
 # --- reading -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorInfo:
-    id: str
-    name: str
-    unit: str
-    source: str | None
-    observations: int
-    first_year: int | None
-    last_year: int | None
-    geographies: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def list_indicators(workspace: Workspace) -> list[IndicatorInfo]:

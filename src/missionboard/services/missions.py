@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from missionboard.domain.history import MissionDiff, diff_documents
+from missionboard.domain.history import MissionDiff
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.domain.quality import PortfolioProfile, QualityReport, StartYear
 from missionboard.domain.quality import check_mission as judge
@@ -20,6 +20,7 @@ from missionboard.missionfile import mission_document as mission_document
 from missionboard.missionfile import mission_schema as mission_schema
 from missionboard.missionfile import parse_mission as parse_mission
 from missionboard.missionfile import read_mission as read_mission
+from missionboard.services.glance_missions import exported_yaml, versions_diff
 from missionboard.store import audit
 from missionboard.store.missions import MissionStore
 from missionboard.store.quick import MissionSummary
@@ -202,8 +203,7 @@ def get_mission(workspace: Workspace, mission_id: str, version: int | None = Non
 def export_mission(workspace: Workspace, mission_id: str, version: int | None = None) -> str:
     with workspace.reading() as session:
         store = MissionStore(session)
-        current = store.get(mission_id, version)
-        return store.yaml_text(mission_id, current.version)
+        return exported_yaml(store.get, store.yaml_text, mission_id, version)
 
 
 def mission_history(workspace: Workspace, mission_id: str) -> list[MissionVersion]:
@@ -217,19 +217,7 @@ def diff_versions(
     """Differences between two versions (default: the previous and the current one)."""
     with workspace.reading() as session:
         store = MissionStore(session)
-        current = store.get(mission_id)
-        new = current.version if new is None else new
-        old = max(1, new - 1) if old is None else old
-        a, b = store.get(mission_id, old), store.get(mission_id, new)
-        return diff_documents(
-            mission_id,
-            old,
-            mission_document(a.mission),
-            store.yaml_text(mission_id, old),
-            new,
-            mission_document(b.mission),
-            store.yaml_text(mission_id, new),
-        )
+        return versions_diff(store.get, store.yaml_text, mission_id, old, new)
 
 
 def check_mission(workspace: Workspace | None, mission: Mission | str) -> QualityReport:
