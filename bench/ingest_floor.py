@@ -11,7 +11,11 @@ participant) and runs:
   transaction, WAL and ``synchronous=NORMAL`` (the settings of a workspace);
 - floor-duckdb: ``CREATE TABLE … AS SELECT * FROM read_csv(…)`` into a DuckDB file (all cores);
 - fresh: ``ingest_files`` into a new workspace, the analytics snapshot saved at its end included;
-- re-import: the same file again into that workspace (every row unchanged).
+- re-import: the same file again into that workspace (every row unchanged);
+- floor-schema: the rows the fresh import wrote (projects, actors, their participations …) copied by
+  ``INSERT … SELECT`` from that workspace (attached) into an empty copy of its schema (indexes,
+  constraints, pragmas), one transaction: what the workspace's own tables cost with no parsing, hashing
+  or Python at all. fresh / floor-schema is the part of the gap that the import's code adds.
 
 Each line gives wall seconds of the work (interpreter start and imports left out), CPU seconds (the
 process and the children it waited for) and peak RSS; the summary gives fresh / floor-sqlite,
@@ -85,6 +89,33 @@ finish({"run": "floor-duckdb", "rows": count, "threads": os.cpu_count()}, start,
 """
 )
 
+FLOOR_SCHEMA = (
+    MEASURE
+    + r"""
+import sqlite3
+source, db = sys.argv[1], sys.argv[2]
+TABLES = ("import_runs", "actors", "actor_identifiers", "actor_aliases", "projects", "participations")
+con = sqlite3.connect(db, isolation_level=None)
+con.execute("PRAGMA journal_mode=WAL")
+con.execute("ATTACH DATABASE ? AS written", (source,))
+schema = [sql for (sql,) in con.execute(
+    "SELECT sql FROM written.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
+for sql in schema:
+    con.execute(sql)
+start, cpu = begin()
+con.execute("PRAGMA foreign_keys=ON")
+con.execute("PRAGMA synchronous=NORMAL")
+con.execute("PRAGMA cache_size=-131072")
+con.execute("BEGIN")
+for name in TABLES:
+    con.execute(f"INSERT INTO main.{name} SELECT * FROM written.{name} ORDER BY rowid")
+con.execute("COMMIT")
+count = con.execute("SELECT count(*) FROM main.projects").fetchone()[0]
+con.close()
+finish({"run": "floor-schema", "rows": count}, start, cpu)
+"""
+)
+
 MISSIONBOARD = (
     MEASURE
     + r"""
@@ -128,6 +159,7 @@ def compare(rows: int, folder: Path, duckdb: bool) -> list[dict[str, object]]:
     workspace = str(folder / f"missionboard-{rows}.db")
     results.append(child(MISSIONBOARD, "fresh", str(path), workspace))
     results.append(child(MISSIONBOARD, "re-import", str(path), workspace))
+    results.append(child(FLOOR_SCHEMA, workspace, str(folder / f"floor-schema-{rows}.db")))
     load_after = round(os.getloadavg()[0], 2)
     for result in results:
         result.update(csv_rows=rows, file_mb=round(path.stat().st_size / 1024 / 1024))
@@ -143,11 +175,15 @@ def compare(rows: int, folder: Path, duckdb: bool) -> list[dict[str, object]]:
         "fresh_s": fresh["seconds"],
         "floor_sqlite_s": floor["seconds"],
         "fresh_over_floor_sqlite": ratio(fresh, floor),
+        "floor_schema_s": by_run["floor-schema"]["seconds"],
+        "floor_schema_over_floor_sqlite": ratio(by_run["floor-schema"], floor),
+        "fresh_over_floor_schema": ratio(fresh, by_run["floor-schema"]),
         "reimport_s": by_run["re-import"]["seconds"],
         "reimport_over_fresh": ratio(by_run["re-import"], fresh),
         # on a machine that other work keeps busy, wall seconds wait for the CPU: CPU seconds compare too
         "fresh_over_floor_sqlite_cpu": ratio(fresh, floor, "cpu_seconds"),
         "reimport_over_fresh_cpu": ratio(by_run["re-import"], fresh, "cpu_seconds"),
+        "floor_schema_over_floor_sqlite_cpu": ratio(by_run["floor-schema"], floor, "cpu_seconds"),
         "load_average_1min": [load_before, load_after],
         "cores": os.cpu_count(),
     }

@@ -7,21 +7,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from structure_portfolio import rows_by, structure_workspace
 
 from missionboard.analytics.funding_detail import cofunding_section
 from missionboard.analytics.mission_structure import mission_structure_sections
 from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio_rule import RateTable
+from missionboard.store.funding_detail import FundingDetailStore
+from missionboard.store.missions import MissionStore
+from missionboard.store.portfolio_scope import held_ids, portfolio_project_ids
 from missionboard.store.workspace import Workspace
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sections(
+def structure(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Workspace]:
     with structure_workspace(request, tmp_path_factory.mktemp("funding")) as ws:
-        yield mission_structure_sections(ws, "transit")
+        yield ws
+
+
+@pytest.fixture(scope="module")
+def sections(structure: Workspace) -> dict[str, Any]:
+    return mission_structure_sections(structure, "transit")
 
 
 def value(sections: dict[str, Any], section: str, key: str) -> Any:
@@ -66,7 +75,7 @@ def test_a_portfolio_without_cofunding_detail_gets_a_section_that_says_so(
         {"id": "plain", "title": "Plain", "challenge": "C", "statement": "S", "owner": "O", "objectives": []}
     )
     with sqlite_workspace.reading() as session:
-        section = cofunding_section(session, mission, "EUR", RateTable())
+        section = cofunding_section(FundingDetailStore(session), mission, "EUR", RateTable())
     assert (section["projects_with_detail"]["value"], section["by_source"]["computed_from"]) == (
         0,
         "no project in the portfolio states co-funding by source (project_cofunding is empty for it)",
@@ -165,3 +174,37 @@ def test_money_and_projects_by_gender(
 )
 def test_gender_figures(sections: dict[str, Any], key: str, expected: float) -> None:
     assert value(sections, "gender", key) == expected
+
+
+# --- the portfolio evaluated once ----------------------------------------------------------------
+
+
+def test_a_read_only_workspace_gets_the_same_sections(structure: Workspace, sections: dict[str, Any]) -> None:
+    reader = Workspace.open(structure.url, read_only=True)
+    try:
+        assert mission_structure_sections(reader, "transit") == sections
+    finally:
+        reader.close()
+
+
+def test_the_portfolio_is_held_in_a_temporary_table_for_the_block_only(structure: Workspace) -> None:
+    with structure.reading() as session:
+        ids = portfolio_project_ids(MissionStore(session).get("transit").mission)
+        expected = sorted(session.scalars(ids))
+        with held_ids(session, ids) as held:
+            name = held.get_final_froms()[0].name  # type: ignore[attr-defined]
+            assert sorted(session.scalars(held)) == expected
+        assert name.startswith("portfolio_projects")
+        with pytest.raises(Exception, match=name):
+            session.execute(text(f"SELECT count(*) FROM {name}"))
+
+
+def test_a_read_only_workspace_reads_the_portfolio_subquery_itself(structure: Workspace) -> None:
+    reader = Workspace.open(structure.url, read_only=True)
+    try:
+        with reader.reading() as session:
+            ids = portfolio_project_ids(MissionStore(session).get("transit").mission)
+            with held_ids(session, ids) as held:
+                assert held is ids
+    finally:
+        reader.close()

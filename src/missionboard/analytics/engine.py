@@ -482,7 +482,10 @@ class Engine:
 
     def _proposed_below_threshold(self) -> dict[str, int]:
         """Per goal, the projects proposed with a score under the threshold: links the portfolio rule
-        leaves out (a goal with only these is a gap that says so)."""
+        leaves out (a goal with only these is a gap that says so); none for the whole portfolio (its
+        ``links`` are not loaded)."""
+        if self.taxonomy is None:
+            return {}
         return {
             r["goal"]: r["n"]
             for r in rows(

@@ -4,8 +4,9 @@ Science mix, cross-disciplinary projects, the SSH share) and ``gender`` (money a
 equality marker and by lead gender).
 
 Each is a section of figures and tables (``analytics.result.figure`` / ``table``) over the mission's
-portfolio by the one rule (``domain.portfolio_rule``), its money converted into the reporting currency
-at each project's start-year rate. A portfolio whose projects state none of the detail still gets the
+portfolio by the one rule (``domain.portfolio_rule``), read through a ``store.funding_detail.FundingDetailStore``
+(it carries the rule and ``since``; inside ``holding`` every read shares one evaluation of the portfolio),
+its money converted into the reporting currency at each project's start-year rate. A portfolio whose projects state none of the detail still gets the
 section: its figures count 0 projects with the detail and its ``computed_from`` says so.
 """
 
@@ -24,9 +25,8 @@ from missionboard.domain.portfolio import (
     LeadGender,
     ScienceArea,
 )
-from missionboard.domain.portfolio_rule import DEFAULT_RULE, PortfolioRule, RateTable, convert_money
+from missionboard.domain.portfolio_rule import RateTable, convert_money
 from missionboard.store.funding_detail import ANY_CONDITION, FundingDetailStore, MoneyGroup
-from missionboard.store.workspace import Session
 
 NOT_GIVEN = "not_given"
 """The row of projects that state no value (no gender marker, no lead gender)."""
@@ -80,16 +80,10 @@ co-funding too, but not crowded in)."""
 
 
 def cofunding_section(
-    session: Session,
-    mission: Mission,
-    currency: str | None,
-    rates: RateTable,
-    rule: PortfolioRule = DEFAULT_RULE,
-    since: int | None = None,
+    store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable
 ) -> dict[str, Any]:
     """Crowding-in by source type: co-funding per type, its share of all co-funding by source, and its
     leverage (co-funding per unit of public funding, over the projects that state public funding)."""
-    store = FundingDetailStore(session, rule, since)
     groups = store.cofunding(mission)
     projects_by_type = store.cofunding_projects(mission)
     detailed = store.projects_with_cofunding(mission)
@@ -178,15 +172,9 @@ def cofunding_section(
 
 
 def conditions_section(
-    session: Session,
-    mission: Mission,
-    currency: str | None,
-    rates: RateTable,
-    rule: PortfolioRule = DEFAULT_RULE,
-    since: int | None = None,
+    store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable
 ) -> dict[str, Any]:
     """The share of the portfolio's money with conditions or reward-sharing terms, by kind."""
-    store = FundingDetailStore(session, rule, since)
     whole = money_totals(store.portfolio_money(mission), currency, rates).get(None)
     total = whole.amount if whole else 0.0
     groups = store.condition_money(mission)
@@ -246,12 +234,9 @@ def conditions_section(
 # --- disciplines -----------------------------------------------------------------------------------
 
 
-def disciplines_section(
-    session: Session, mission: Mission, rule: PortfolioRule = DEFAULT_RULE, since: int | None = None
-) -> dict[str, Any]:
+def disciplines_section(store: FundingDetailStore, mission: Mission) -> dict[str, Any]:
     """The Fields of Science mix: projects per broad area, cross-disciplinary projects (disciplines in
     more than one area) and the share with social sciences or humanities (SSH)."""
-    store = FundingDetailStore(session, rule, since)
     ssh_areas = [a.value for a in ScienceArea if a.is_ssh]
     found = store.disciplines(mission, ssh_areas)
     projects = store.portfolio_size(mission)
@@ -306,15 +291,9 @@ def disciplines_section(
 
 
 def gender_section(
-    session: Session,
-    mission: Mission,
-    currency: str | None,
-    rates: RateTable,
-    rule: PortfolioRule = DEFAULT_RULE,
-    since: int | None = None,
+    store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable
 ) -> dict[str, Any]:
     """Money and projects by OECD DAC gender equality marker and by the lead's gender, where known."""
-    store = FundingDetailStore(session, rule, since)
     by_marker, by_lead = store.gender_money(mission)
     markers = money_totals(by_marker, currency, rates)
     leads = money_totals(by_lead, currency, rates)

@@ -30,7 +30,7 @@ from missionboard.domain.portfolio_rule import DEFAULT_RULE, PortfolioRule, Rate
 from missionboard.store.funding_detail import FundingDetailStore
 from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import mission_currency, rate_table
-from missionboard.store.workspace import Session, Workspace
+from missionboard.store.workspace import Workspace
 
 SECTIONS = ("governance", "logic", "cofunding", "conditions", "disciplines", "gender")
 """The sections ``mission_structure_sections`` returns, in the order an analysis lists them."""
@@ -89,20 +89,15 @@ def _measure_budget(
 
 
 def governance_section(
-    session: Session,
-    mission: Mission,
-    currency: str | None,
-    rates: RateTable | None = None,
-    rule: PortfolioRule = DEFAULT_RULE,
-    since: int | None = None,
+    store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable | None = None
 ) -> dict[str, Any] | None:
     """Money, projects and measures by governance entry, by body and by level; objectives without an
     owner; bodies with objectives but neither money nor a measure. None when the mission declares
     neither governance nor measures."""
     if not mission.governance and not mission.measures:
         return None
-    rates = rates if rates is not None else rate_table(session)
-    linked = _Linked(FundingDetailStore(session, rule, since), mission, currency, rates)
+    rates = rates if rates is not None else rate_table(store.session)
+    linked = _Linked(store, mission, currency, rates)
     every = [o.id for o in mission.objectives]
     rc = currency or "reporting currency"
 
@@ -218,20 +213,15 @@ def governance_section(
 
 
 def logic_section(
-    session: Session,
-    mission: Mission,
-    currency: str | None,
-    rates: RateTable | None = None,
-    rule: PortfolioRule = DEFAULT_RULE,
-    since: int | None = None,
+    store: FundingDetailStore, mission: Mission, currency: str | None, rates: RateTable | None = None
 ) -> dict[str, Any] | None:
     """For every objective and outcome: the projects, measures and money behind it and its indicator;
     pathways with neither a project nor a measure; failing assumptions and what depends on them. None
     when the mission declares no logic."""
     if mission.logic is None:
         return None
-    rates = rates if rates is not None else rate_table(session)
-    linked = _Linked(FundingDetailStore(session, rule, since), mission, currency, rates)
+    rates = rates if rates is not None else rate_table(store.session)
+    linked = _Linked(store, mission, currency, rates)
     rc = currency or "reporting currency"
     objective_ids = {o.id for o in mission.objectives}
     direct: dict[str, int] = {t: linked.direct(t) for t in mission.pathway_targets()}
@@ -359,11 +349,12 @@ def mission_structure_sections(
         mission = MissionStore(session).get(mission_id).mission
         rates = rate_table(session)
         chosen, _source = mission_currency(session, mission, rates, rule, currency)
-        return {
-            "governance": governance_section(session, mission, chosen, rates, rule, since),
-            "logic": logic_section(session, mission, chosen, rates, rule, since),
-            "cofunding": cofunding_section(session, mission, chosen, rates, rule, since),
-            "conditions": conditions_section(session, mission, chosen, rates, rule, since),
-            "disciplines": disciplines_section(session, mission, rule, since),
-            "gender": gender_section(session, mission, chosen, rates, rule, since),
-        }
+        with FundingDetailStore(session, rule, since).holding(mission) as store:
+            return {
+                "governance": governance_section(store, mission, chosen, rates),
+                "logic": logic_section(store, mission, chosen, rates),
+                "cofunding": cofunding_section(store, mission, chosen, rates),
+                "conditions": conditions_section(store, mission, chosen, rates),
+                "disciplines": disciplines_section(store, mission),
+                "gender": gender_section(store, mission, chosen, rates),
+            }

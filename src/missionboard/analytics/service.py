@@ -99,6 +99,9 @@ def analyze_portfolio(
         workspace, mission_id, taxonomy, currency.upper() if currency else None
     )
     con = duckdb.connect()
+    # DuckDB draws a progress bar on stdout for queries over 2 s (1M projects on a loaded machine):
+    # it went into the output of 'analyze --format json'
+    con.execute("SET enable_progress_bar = false")
     try:
         stats, engine = _load_engine(
             workspace,
@@ -378,10 +381,9 @@ def _theme_sections(
         np.asarray(in_scope["budget"], dtype=float),
         lambda ids: themes.titles_of(workspace, ids),
     )
-    vectorised = themes.vectorise(sample.texts)
     sections["overlaps"] = themes.overlaps(
         sample,
-        vectorised[0] if vectorised is not None else None,
+        themes.vectorise(sample.texts),
         similarity=overlap_similarity,
         max_projects=max_overlap_projects,
     )

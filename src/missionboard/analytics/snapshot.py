@@ -101,6 +101,29 @@ def load(workspace: Workspace, signature: str) -> Loaded | None:
     if found is not None:
         return Loaded(found, "fresh")
     started = time.perf_counter()
+    if not _save_in_child(workspace):
+        return None
+    stamp = fingerprint(workspace, signature)
+    found = _open(root / f"{PREFIX}{stamp}", stamp)
+    if found is None:
+        return None
+    return Loaded(found, "built", round(time.perf_counter() - started, 3))
+
+
+def save(workspace: Workspace, signature: str) -> bool:
+    """Save the snapshot where it is missing or stale (after an import), without reading it back: whether
+    one of the portfolio as it is now is there. An import needs only that: it is spared importing and
+    mapping Arrow (0.15 s CPU and 80 MB of peak memory of a 100,000-row import, measured); a damaged
+    folder is found and made again by ``load``."""
+    root = folder(workspace)
+    if root is None:
+        return False
+    if (root / f"{PREFIX}{fingerprint(workspace, signature)}" / MANIFEST).is_file():
+        return True
+    return _save_in_child(workspace) and (root / f"{PREFIX}{fingerprint(workspace, signature)}").is_dir()
+
+
+def _save_in_child(workspace: Workspace) -> bool:
     database = str(workspace.engine.url.database)
     # a process of its own: ADBC brings a second copy of SQLite, which must not share this process with
     # the workspace's connections (closing a file drops every POSIX lock the process holds on it)
@@ -112,12 +135,8 @@ def load(workspace: Workspace, signature: str) -> Loaded | None:
     )
     if done.returncode != 0:
         log.warning("analytics snapshot of %s not saved: %s", database, done.stderr.strip()[-2000:])
-        return None
-    stamp = fingerprint(workspace, signature)
-    found = _open(root / f"{PREFIX}{stamp}", stamp)
-    if found is None:
-        return None
-    return Loaded(found, "built", round(time.perf_counter() - started, 3))
+        return False
+    return True
 
 
 def save_consistent(database: str, stamp_now: Callable[[], str], read: Callable[[], Tables]) -> str | None:

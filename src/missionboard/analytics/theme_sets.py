@@ -35,12 +35,13 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 
+from missionboard.analytics import theme_members
 from missionboard.analytics.texts import TextSample, cached_embeddings
 from missionboard.store.analytics import MEMBER_BATCH, AnalyticsStore, StoredTheme, ThemeSetStamp, ThemeStore
 from missionboard.store.workspace import Workspace
@@ -738,8 +739,14 @@ def _load(workspace: Workspace, *, status: str) -> ThemeSet:
             cached = _cache.get(key)
         if cached is not None and cached[0] == version:
             return _with_status(cached[1], status)
-        found = stored.read_themes(CORPUS)
+        kept = theme_members.path_of(workspace, CORPUS, stamp.generation, members, stored.portfolio_version())
+        pairs = theme_members.read(kept, members)
+        found = stored.read_themes(CORPUS, members=pairs is None)
     assert found is not None
+    if pairs is not None:
+        found = replace(found, project_ids=pairs[0], theme_of=pairs[1])
+    elif not workspace.read_only:
+        theme_members.keep(kept, found.project_ids, found.theme_of)
     result = ThemeSet(
         corpus=CORPUS,
         generation=found.set.generation,

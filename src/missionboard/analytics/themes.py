@@ -16,11 +16,11 @@ from typing import Any
 import duckdb
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
 from missionboard.analytics.texts import TextSample
+from missionboard.analytics.tfidf import EmptyVocabulary, tfidf
 from missionboard.analytics.theme_sets import ThemeSet, shared_themes
 from missionboard.domain import metrics
 from missionboard.domain.mapping import mission_taxonomy
@@ -65,18 +65,16 @@ def project_texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
     return {pid: ". ".join(t for t in pair if t) for pid, pair in found.items()}
 
 
-def vectorise(texts: list[str]) -> tuple[csr_matrix, TfidfVectorizer] | None:
-    """TF-IDF vectors of the texts (for near-duplicates), or None where there are no usable words."""
+def vectorise(texts: list[str]) -> csr_matrix | None:
+    """TF-IDF vectors of the texts (for near-duplicates), or None where there are no usable words:
+    scikit-learn's ``TfidfVectorizer(stop_words="english", max_features=20_000, min_df=2 (1 under 50
+    texts), sublinear_tf=True)``, computed by ``analytics.tfidf`` without importing scikit-learn."""
     if not texts:
         return None
-    vectorizer = TfidfVectorizer(
-        stop_words="english", max_features=20_000, min_df=2 if len(texts) >= 50 else 1, sublinear_tf=True
-    )
     try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no usable words at all
+        return tfidf(texts, max_features=20_000, min_df=2 if len(texts) >= 50 else 1)
+    except EmptyVocabulary:  # no usable words at all
         return None
-    return csr_matrix(matrix), vectorizer
 
 
 def scope_diversity(

@@ -294,10 +294,10 @@ def _refresh_analytics_snapshot(workspace: Workspace) -> None:
 
     The import is committed already: a snapshot that cannot be saved is only logged (analysis makes it).
     """
-    from missionboard.analytics.loader import refresh_snapshot
+    from missionboard.analytics.loader import save_after_import
 
     try:
-        refresh_snapshot(workspace)
+        save_after_import(workspace)
     except Exception as exc:  # never fail a committed import over a cache
         logging.getLogger(__name__).warning("analytics snapshot not saved after the import: %s", exc)
 

@@ -9,16 +9,20 @@ converts each group's summed money with ``domain.portfolio_rule.convert_money``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Float,
+    Integer,
     Select,
     SQLColumnExpression,
     String,
+    Table,
     case,
     cast,
     extract,
@@ -36,10 +40,22 @@ from missionboard.domain.missions import Mission
 from missionboard.domain.portfolio import ConditionKind
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, PortfolioRule, ProjectMoney
 from missionboard.store import tables as t
-from missionboard.store.portfolio_scope import counts, portfolio_project_ids
+from missionboard.store.portfolio_scope import MONEY_COLUMNS, counts, held_rows, portfolio_project_ids
 
 ANY_CONDITION = "(any)"
 """The key of the group of projects with any condition other than a plain grant."""
+
+_PROJECTS = t.ProjectRow.__table__.c
+HELD_COLUMNS = [
+    Column("project_id", Integer),
+    Column("year", Integer),
+    *(Column(c.name, c.type) for c in (_PROJECTS[m.key] for m in MONEY_COLUMNS)),
+    Column("gender_marker", _PROJECTS.gender_marker.type),
+    Column("lead_gender", _PROJECTS.lead_gender.type),
+]
+"""What ``FundingDetailStore.holding`` keeps of each portfolio project: its id, start year, money
+(``portfolio_scope.MONEY_COLUMNS``) and the keys of ``gender_money``; the money reads of the whole
+portfolio then scan it alone (0.03 s against 0.10 s joined to ``projects`` at 40k projects, measured)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,11 @@ class DisciplineCounts:
 
 
 class FundingDetailStore:
-    """Grouped reads of one mission's portfolio, inside the caller's session, by one portfolio rule."""
+    """Grouped reads of one mission's portfolio, inside the caller's session, by one portfolio rule.
+
+    Each read names the portfolio as a subquery its database evaluates; inside ``holding(mission)`` they
+    read it evaluated once instead, with the same results: a temporary table of the portfolio's projects
+    with the columns the money reads group (``HELD_COLUMNS``; ``portfolio_scope.held_rows``)."""
 
     def __init__(
         self, session: Session, rule: PortfolioRule = DEFAULT_RULE, since: int | None = None
@@ -106,6 +126,23 @@ class FundingDetailStore:
         self.since = since
         """Only projects active in or after this year (ending then or later, else starting then or
         later; undated ones left out), as ``analyze --since`` scopes the rest of the analysis."""
+        self._held: dict[str, Table] = {}
+
+    @contextmanager
+    def holding(self, mission: Mission) -> Iterator[FundingDetailStore]:
+        """This store, its reads of ``mission`` inside the block sharing one evaluation of the portfolio
+        (within ``since``)."""
+        p = t.ProjectRow
+        rows = select(p.id, extract("year", p.start), *MONEY_COLUMNS, p.gender_marker, p.lead_gender).where(
+            p.id.in_(self._portfolio(mission))
+        )
+        with held_rows(self.session, rows, HELD_COLUMNS) as table:
+            if table is not None:
+                self._held[mission.id] = table
+            try:
+                yield self
+            finally:
+                self._held.pop(mission.id, None)
 
     def portfolio_size(self, mission: Mission) -> int:
         """How many projects the portfolio holds (within ``since``)."""
@@ -113,7 +150,30 @@ class FundingDetailStore:
         return int(self.session.scalar(select(func.count()).select_from(inner)) or 0)
 
     def _ids(self, mission: Mission) -> Select[Any]:
-        """The portfolio's project ids (column ``project_id``), within ``since``."""
+        """The portfolio's project ids (column ``project_id``), within ``since``: held, else evaluated
+        by the read."""
+        held = self._held.get(mission.id)
+        return select(held.c.project_id) if held is not None else self._portfolio(mission)
+
+    def _projects(self, mission: Mission, key: str | None) -> Subquery:
+        """The portfolio's projects (``project_id``, ``key``: the column named or None, ``cover`` 1):
+        where held, with their money columns, so that ``_money_groups`` reads no other table."""
+        held = self._held.get(mission.id)
+        if held is not None:
+            keyed = cast(held.c[key], String).label("key") if key is not None else _no_key()
+            return select(held.c.project_id, keyed, _whole(), *held.c[1:]).subquery()
+        if key is None:
+            ids = self._portfolio(mission).subquery()
+            return select(ids.c.project_id, _no_key(), _whole()).subquery()
+        p = t.ProjectRow
+        keyed = cast(getattr(p, key), String).label("key")
+        return (
+            select(p.id.label("project_id"), keyed, _whole())
+            .where(p.id.in_(self._portfolio(mission)))
+            .subquery()
+        )
+
+    def _portfolio(self, mission: Mission) -> Select[Any]:
         ids = portfolio_project_ids(mission, self.rule)
         if self.since is None:
             return ids
@@ -125,9 +185,7 @@ class FundingDetailStore:
 
     def portfolio_money(self, mission: Mission) -> list[MoneyGroup]:
         """The money of the whole portfolio, grouped by start year and currencies."""
-        ids = self._ids(mission).subquery()
-        scope = select(ids.c.project_id, _no_key(), _whole()).subquery()
-        return self._money_groups(scope)
+        return self._money_groups(self._projects(mission, None))
 
     def linked_money(self, mission: Mission, goals: Sequence[str]) -> list[MoneyGroup]:
         """The money of the projects linked to any of ``goals`` (objective or outcome ids of the
@@ -269,54 +327,56 @@ class FundingDetailStore:
 
     def gender_money(self, mission: Mission) -> tuple[list[MoneyGroup], list[MoneyGroup]]:
         """The portfolio's money by gender equality marker, then by lead gender (key None: not given)."""
-        p = t.ProjectRow
-        in_portfolio = p.id.in_(self._ids(mission))
-        by_marker = select(
-            p.id.label("project_id"), cast(p.gender_marker, String).label("key"), _whole()
-        ).where(in_portfolio)
-        by_lead = select(p.id.label("project_id"), cast(p.lead_gender, String).label("key"), _whole()).where(
-            in_portfolio
+        return (
+            self._money_groups(self._projects(mission, "gender_marker")),
+            self._money_groups(self._projects(mission, "lead_gender")),
         )
-        return self._money_groups(by_marker.subquery()), self._money_groups(by_lead.subquery())
 
     # --- helpers -----------------------------------------------------------------------------------
 
     def _money_groups(self, scope: Subquery) -> list[MoneyGroup]:
-        """Groups of the projects in ``scope`` (columns project_id, key, cover): those with a budget
-        first, then those without (public funding plus co-funding)."""
-        p = t.ProjectRow
-        year = extract("year", p.start)
+        """Groups of the projects in ``scope`` (columns project_id, key, cover, and where it carries them
+        the ``HELD_COLUMNS`` year … lead_gender, else read from ``projects``): those with a budget first,
+        then those without (public funding plus co-funding)."""
+        carried = "year" in scope.c
+        p: Any = scope.c if carried else t.ProjectRow
+        year = scope.c.year if carried else extract("year", t.ProjectRow.start)
         cover = scope.c.cover
+
+        def read(statement: Select[Any]) -> Select[Any]:
+            return statement if carried else statement.join_from(scope, p, p.id == scope.c.project_id)
 
         def covered(amount: SQLColumnExpression[Decimal | None]) -> ColumnElement[float | None]:
             return func.sum(cast(amount, Float) * cover)
 
         with_budget = self.session.execute(
-            select(
-                scope.c.key,
-                year,
-                func.count(),
-                func.sum(p.budget_amount),
-                p.budget_currency,
-                covered(p.budget_amount),
+            read(
+                select(
+                    scope.c.key,
+                    year,
+                    func.count(),
+                    func.sum(p.budget_amount),
+                    p.budget_currency,
+                    covered(p.budget_amount),
+                )
             )
-            .join_from(scope, p, p.id == scope.c.project_id)
             .where(p.budget_amount.is_not(None))
             .group_by(scope.c.key, year, p.budget_currency)
         ).all()
         without = self.session.execute(
-            select(
-                scope.c.key,
-                year,
-                func.count(),
-                func.sum(p.public_amount),
-                p.public_currency,
-                func.sum(p.cofunding_amount),
-                p.cofunding_currency,
-                covered(p.public_amount),
-                covered(p.cofunding_amount),
+            read(
+                select(
+                    scope.c.key,
+                    year,
+                    func.count(),
+                    func.sum(p.public_amount),
+                    p.public_currency,
+                    func.sum(p.cofunding_amount),
+                    p.cofunding_currency,
+                    covered(p.public_amount),
+                    covered(p.cofunding_amount),
+                )
             )
-            .join_from(scope, p, p.id == scope.c.project_id)
             .where(p.budget_amount.is_(None))
             .group_by(scope.c.key, year, p.public_currency, p.cofunding_currency)
         ).all()
