@@ -9,6 +9,10 @@ the goals it assigns (score at or above the goal's threshold), best first, each 
 * ``closest_sentence`` — the sentence of the text closest to that target (``text``, ``target``,
   ``similarity``), which review marks in the project's text;
 * ``methods`` — the score each method gave.
+
+The default method (``ensemble``) stacks the query and semantic evidence, then blends in, per goal, a
+supervised model: the workspace's own where its retrain was accepted for that goal, else the model the
+taxonomy ships (``sdg.supervised.json``, fitted on the train half of the balanced SDG sets).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from missionboard.mapping.matcher import QuerySet
 from missionboard.mapping.prototypes import Prototypes
 from missionboard.mapping.prototypes import build as build_prototypes
 from missionboard.mapping.query import Query, parse
-from missionboard.mapping.supervised import SupervisedModel
+from missionboard.mapping.supervised import SupervisedModel, packaged_model
 from missionboard.mapping.taxonomy import children, top_goals
 
 METHODS = ("ensemble", "query", "semantic", "supervised")
@@ -146,6 +150,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40, 40))))
 
 
+def _blend(logit: np.ndarray, probability: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``logit`` moved towards a model's calibrated log-odds by ``alpha`` per goal (NaN: no model)."""
+    p = np.clip(np.nan_to_num(probability, nan=0.5), 1e-4, 1 - 1e-4)
+    return np.asarray((1 - alpha) * logit + alpha * np.log(p / (1 - p)))
+
+
 def query_strength(n_terms: int, n_hits: int | None = None) -> float:
     """0 for no match, rising with the distinct matched words and phrases (and, less, their repeats)."""
     if n_terms <= 0:
@@ -170,6 +180,7 @@ class TextScores:
     vectors: np.ndarray
     sentences: list[list[str]]
     sentence_vectors: list[np.ndarray]
+    head: np.ndarray | None = None  # the packaged model's probabilities (texts × goals), if any
 
     def feature_matrix(self) -> np.ndarray:
         """(texts, goals, features) in ``FEATURES`` order."""
@@ -214,7 +225,9 @@ class Mapper:
         supervised: SupervisedModel | None = None,
         calibration: Calibration | None = None,
         embedder: Embedder | None = None,
+        packaged_head: bool = True,
     ) -> None:
+        """``packaged_head=False`` leaves out the model the taxonomy ships (to measure what it adds)."""
         if method not in METHODS:
             raise InputError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
         if method == "supervised" and supervised is None:
@@ -226,6 +239,7 @@ class Mapper:
         self.method = method
         self.device = device
         self.supervised = supervised
+        self.head = packaged_model(taxonomy.code) if packaged_head and method == "ensemble" else None
         self.calibration = calibration or packaged_calibration(taxonomy.code) or DEFAULT_CALIBRATION
         self.goals = [g.code for g in top_goals(taxonomy)]
         self.goal_titles = {g.code: g.title for g in taxonomy.goals}
@@ -352,6 +366,7 @@ class Mapper:
                 docs, query, self.goals, used_only=self.method != "supervised"
             )
         proto = protos.probabilities(docs).astype(np.float32)
+        head = self.head.predict(docs, query, self.goals) if self.head is not None else None
         return TextScores(
             sim,
             zsim,
@@ -365,6 +380,7 @@ class Mapper:
             docs,
             sentences,
             sentence_vectors,
+            head,
         )
 
     def combine(self, scores: TextScores) -> np.ndarray:
@@ -381,18 +397,26 @@ class Mapper:
         if self.method == "semantic":
             return semantic.astype(np.float32)
         logit = features @ np.asarray(cal.weights)
-        if scores.supervised is not None and self.supervised is not None:
-            # Blend with the supervised model's calibrated log-odds, trusting it more for goals with
-            # more examples: weight = positives / (positives + supervised_prior).
-            p = np.clip(np.nan_to_num(scores.supervised, nan=0.5), 1e-4, 1 - 1e-4)
-            models = self.supervised.goals
-            positives = np.array(
-                [models[g].positives if g in models and models[g].used else 0 for g in self.goals],
-                dtype=np.float64,
-            )
-            alpha = positives / (positives + cal.supervised_prior)
-            logit = (1 - alpha) * logit + alpha * np.log(p / (1 - p))
+        own = self._blend_weights(self.supervised if scores.supervised is not None else None)
+        if scores.head is not None and self.head is not None:
+            # The packaged model, for the goals the workspace's own model has not taken over.
+            shipped = np.where(own > 0, 0.0, self._blend_weights(self.head))
+            logit = _blend(logit, scores.head, shipped)
+        if scores.supervised is not None:
+            logit = _blend(logit, scores.supervised, own)
         return _sigmoid(logit).astype(np.float32)
+
+    def _blend_weights(self, model: SupervisedModel | None) -> np.ndarray:
+        """Per goal, how much a supervised model's log-odds count: more for goals with more examples,
+        positives / (positives + supervised_prior); 0 where it has no model in use."""
+        if model is None:
+            return np.zeros(len(self.goals))
+        models = model.goals
+        positives = np.array(
+            [models[g].positives if g in models and models[g].used else 0 for g in self.goals],
+            dtype=np.float64,
+        )
+        return positives / (positives + self.calibration.supervised_prior)
 
     def thresholds(self) -> np.ndarray:
         cal = self.calibration

@@ -8,15 +8,22 @@ per goal), so it is stored in the workspace as JSON — no pickles.
 Learning must never make the mapping worse, so a retrain is judged per goal on a held-back part of
 its examples (``held_back``, ``judge``): a goal's model joins the default method only where it beat
 the current method there (``GoalModel.used``).
+
+A built-in taxonomy may ship a model of the same shape as package data (``<code>.supervised.json``
+beside its calibration, fitted by ``bench/sdg_head_fit.py``): the default method blends it in for every
+goal that no accepted workspace retrain has taken over (``packaged_model``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -138,6 +145,16 @@ class SupervisedModel:
             },
             report=RetrainReport.from_dict(data["retrain_report"]) if data.get("retrain_report") else None,
         )
+
+
+@lru_cache(maxsize=8)
+def packaged_model(code: str) -> SupervisedModel | None:
+    """The model shipped with a built-in taxonomy (``<code>.supervised.json``), or None. Read once per
+    process: a ``classify`` command builds one Mapper, a web server many."""
+    resource = resources.files("missionboard.mapping.taxonomies").joinpath(f"{code}.supervised.json")
+    if not resource.is_file():
+        return None
+    return SupervisedModel.from_dict(json.loads(resource.read_text("utf-8")))
 
 
 def _align(query: np.ndarray, goals: list[str], wanted: list[str]) -> np.ndarray:

@@ -381,6 +381,8 @@ def _fingerprint(mapper: Mapper) -> str:
     digest.update(mapper.method.encode() + MODEL_NAME.encode())
     if mapper.supervised is not None:
         digest.update(mapper.supervised.trained_at.encode())
+    if mapper.head is not None:  # the model shipped with the taxonomy: a refit of it alone must re-score
+        digest.update(json.dumps(mapper.head.as_dict(), sort_keys=True).encode())
     return digest.hexdigest()[:32]
 
 

@@ -11,7 +11,7 @@ Sources and attribution (written into the YAML too):
   by the 2025 comprehensive review), from ``sdg-goals-targets-indicators-structured.json``;
 * French and Spanish wording: the official UN translations as maintained by open-sdg/sdg-translations
   (MIT), kept as example texts so that the semantic method recognises them;
-* the seed queries (``SEED_QUERIES`` below) are missionboard's own;
+* the seed queries (``SEED_QUERIES`` and ``NORTH_QUERIES`` below) are missionboard's own;
 * each goal's ``definition`` (what counts, what does not, hard negatives) is missionboard's own too,
   hand-written in ``sdg.definitions.yaml`` beside this module and merged in here.
 
@@ -172,6 +172,102 @@ SEED_QUERIES: dict[str, list[str]] = {
     ],
 }
 
+# Finnish, Danish, Swedish, Norwegian and German stems (folded: ä → a, ö → o, å → a; æ and ø stay as
+# they are). The sentence model does not cover the Nordic languages well (Finnish and Danish were the
+# weakest on the balanced sets, issue 17), so for them the queries carry the most evidence.
+NORTH_QUERIES: dict[str, str] = {
+    "1": (
+        '(koyhyy* OR toimeentulotu* OR sosiaaliturva* OR fattigdom* OR kontanthjælp* OR "social sikring" OR '
+        '"ekonomiskt bistand" OR sosialhjelp* OR lavinntekt* OR armut* OR grundsicherung* OR sozialhilfe* OR '
+        '"soziale sicherung")'
+    ),
+    "2": (
+        "(nalka* OR ruokaturva* OR aliravitsem* OR maatalo* OR viljelij* OR sult OR fødevaresikkerhed OR "
+        "underernæring* OR landbrug* OR undernaring* OR livsmedelstrygghet OR lantbruk* OR matsikkerhet OR "
+        "unterernahrung* OR ernahrungssicher* OR landwirtschaft* OR kleinbauer*)"
+    ),
+    "3": (
+        "(terveys* OR terveyd* OR sairau* OR sairaal* OR potila* OR laakari* OR rokot* OR mielenterv* OR "
+        "kuolleisuu* OR sundheds* OR sygdom* OR halso* OR sjukvard* OR sjukhus* OR helse* OR sykehus* OR "
+        "gesundheit* OR krankheit* OR krankenhaus* OR patient* OR sterblichkeit*)"
+    ),
+    "4": (
+        "(koulutu* OR opetu* OR koulu* OR oppila* OR opettaja* OR lukutaito* OR varhaiskasvatu* OR "
+        "uddannelse* OR undervisning* OR elever OR eleverne OR lærer* OR utbildning* OR skolor* OR skolan OR "
+        "larare* OR utdanning* OR opplæring* OR bildung* OR schule* OR schuler* OR lehrer* OR ausbildung* OR "
+        "hochschul*)"
+    ),
+    "5": (
+        '(sukupuol* OR "naisiin kohdistu*" OR lahisuhdevakival* OR ligestilling* OR kønsbaseret OR '
+        '"vold mod kvinder" OR jamstalld* OR "vald mot kvinnor" OR likestilling* OR "vold mot kvinner" OR '
+        'gleichstellung* OR geschlechtergerecht* OR "gewalt gegen frauen" OR frauenrechte*)'
+    ),
+    "6": (
+        "(juomave* OR jateve* OR vesihuol* OR sanitaat* OR pohjave* OR vesivar* OR vandforsyning* OR grundvand* "
+        "OR spildevand* OR kloak* OR dricksvatten OR avlopp* OR vattenforsorjning* OR grundvatten* OR "
+        "vannforsyning* OR grunnvann* OR avløp* OR trinkwasser* OR abwasser* OR wasserversorgung* OR "
+        "grundwasser* OR gewasserschutz*)"
+    ),
+    "7": (
+        "(uusiutuv* OR aurinkovoim* OR aurinkoenergi* OR tuulivoim* OR energiatehok* OR sahkonsaant* OR "
+        "vedvarende OR vindmølle* OR vindenergi* OR energieffektiv* OR solceller OR vindkraft* OR "
+        "erneuerbar* OR solarenergie OR photovoltaik* OR windkraft* OR windenergie* OR energieeffizienz* OR "
+        "energiewende*)"
+    ),
+    "8": (
+        "(tyollisyy* OR tyottomyy* OR tyopaik* OR talouskasvu* OR yrittaj* OR tyoelam* OR beskæftigelse* OR "
+        "arbejdsløshed* OR arbejdsmarked* OR iværksætter* OR arbetsloshet* OR arbetsmarknad* OR entreprenor* "
+        "OR arbeidsledig* OR arbeidsmarked* OR beschaftigung* OR arbeitslosigkeit* OR arbeitsmarkt* OR "
+        "wirtschaftswachstum* OR arbeitsplatz* OR arbeitsplatze*)"
+    ),
+    "9": (
+        "(infrastruktuur* OR innovaatio* OR teollisuu* OR laajakaist* OR infrastruktur* OR industri* OR "
+        "bredbånd* OR bredband* OR innovationer OR breitband* OR industrie* OR forschung*)"
+    ),
+    "10": (
+        "(eriarvoisuu* OR syrjin* OR maahanmuutta* OR pakolai* OR vammai* OR vahemmisto* OR yhdenvertai* OR "
+        "ulighed* OR diskrimination* OR indvandrer* OR flygtning* OR diskriminering* OR invandrar* OR "
+        "flykting* OR funktionsnedsattning* OR flyktning* OR funksjonshem* OR ungleichheit* OR "
+        "diskriminierung* OR fluchtling* OR gefluchtete* OR behinderung* OR inklusion*)"
+    ),
+    "11": (
+        "(kaupun* OR asunto* OR joukkoliikent* OR kaavoitu* OR byudvikling* OR bolig* OR kommune* OR "
+        "byplanlægning* OR bostad* OR bostader OR kollektivtrafik* OR stadsplanering* OR byutvikling* OR "
+        "stadt* OR stadte* OR wohnung* OR wohnraum* OR nahverkehr* OR wohnungsbau* OR kommunal*)"
+    ),
+    "12": (
+        "(kiertotalou* OR kierratys* OR kierrat* OR jatehuol* OR jatteet OR jatteiden OR muovi* OR cirkulær* "
+        'OR genbrug* OR affald* OR "hallbar konsumtion" OR sirkulær* OR kreislaufwirtschaft* OR abfall* OR '
+        "abfalle* OR kunststoff* OR lebensmittelverschwendung*)"
+    ),
+    "13": (
+        "(ilmasto* OR kasvihuone* OR hiilidioksid* OR hiilineutraal* OR klima* OR drivhusgas* OR vaxthusgas* OR "
+        "klimagass* OR treibhausgas*)"
+    ),
+    "14": (
+        "(meri OR meren* OR merialu* OR merellis* OR itameri* OR kalastu* OR kalakan* OR rannikko* OR "
+        "vesiviljely* OR havmiljø* OR havbrug* OR kyst* OR havs* OR ostersjon* OR vattenbruk* OR meer* OR "
+        "meeres* OR ozean* OR fischerei* OR kuste* OR aquakultur*)"
+    ),
+    "15": (
+        '("luonnon monimuotoisuu*" OR metsa* OR ekosystee* OR uhanalai* OR luonnonsuojel* OR elinymparist* OR '
+        'biodiversitet* OR skov* OR naturbeskyttelse* OR naturgenopretning* OR økosystem* OR "truede arter" OR '
+        'ekosystem* OR "hotade arter" OR "biologisk mangfald" OR biodiversitat* OR artenvielfalt* OR wald* OR '
+        "walder* OR okosystem* OR naturschutz* OR entwaldung* OR aufforstung*)"
+    ),
+    "16": (
+        "(rauha* OR konflikt* OR vakival* OR korruptio* OR oikeusvalti* OR ihmisoikeu* OR demokrati* OR fred OR "
+        'korruption* OR menneskerettighed* OR retsstat* OR vold OR "manskliga rattigheter" OR rattsstat* OR '
+        "rettsstat* OR frieden* OR rechtsstaat* OR menschenrechte* OR gewalt OR transparenz*)"
+    ),
+    "17": (
+        "(kumppanuu* OR kehitysyhteisty* OR kehitysapu* OR partnerskab* OR udviklingsbistand* OR "
+        "udviklingssamarbejde* OR kapacitetsopbygning* OR utvecklingssamarbete* OR kapacitetsuppbyggnad* OR "
+        "kapasitetsbygging* OR partnerschaft* OR entwicklungszusammenarbeit* OR entwicklungshilfe* OR "
+        "kapazitatsaufbau* OR handelspolitik*)"
+    ),
+}
+
 ATTRIBUTION = (
     "Goal and target wording: United Nations, A/RES/71/313 annex as revised by the 2025 comprehensive "
     "review (reuse with attribution to the UN). French and Spanish wording: official UN translations as "
@@ -228,7 +324,7 @@ def build(sdg_folder: Path) -> dict[str, Any]:
                 "code": number,
                 "title": en_goals[f"{number}-short"],
                 "description": " ".join(goal["name"].split()),
-                "queries": SEED_QUERIES[number],
+                "queries": [*SEED_QUERIES[number], NORTH_QUERIES[number]],
                 "examples": examples,
                 "definition": defined[number],
             }
