@@ -8,8 +8,9 @@ sqlalchemy"`` (what any command that opens a workspace imports anyway). On a loa
 time counts the waits for a core too; the CPU time counts only the work, so its ratio moves less.
 The commands run on a temporary workspace made before the timing starts: one mission, or with
 ``--demo`` the demo's (5 missions, 3,023 projects, 112 decisions, 15 indicators; building it takes
-10-60 s). ``mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``, ``decisions`` and
-``indicators list`` read a current SQLite workspace the quick way (``store/quick.py``, no SQLAlchemy);
+10-60 s). ``mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``, ``decisions``,
+``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``, ``consult list`` and
+``learn list`` read a current SQLite workspace the quick way (``store/quick.py``, no SQLAlchemy);
 each also runs given the same file as ``--database-url``, which takes the ordinary way (SQLAlchemy, the
 ORM): the rows beside each other show what each way costs. The 1-minute load average is printed before
 and after: on a busy 2-core machine the figures are high.
@@ -46,6 +47,12 @@ QUICK = {
     "mission diff school-meals": ["mission", "diff", "school-meals"],
     "decisions": ["decisions"],
     "indicators list": ["indicators", "list"],
+    "ingest runs": ["ingest", "runs"],
+    "rates list": ["rates", "list"],
+    "users list": ["users", "list"],
+    "taxonomy list": ["taxonomy", "list"],
+    "consult list": ["consult", "list"],
+    "learn list school-meals": ["learn", "list", "school-meals"],
 }
 """The commands that read a current SQLite workspace the quick way: each is timed both ways."""
 
@@ -136,6 +143,12 @@ def main() -> None:
             "missionboard --help": [*mb, "--help"],
             "missionboard mission list --help": [*mb, "mission", "list", "--help"],
             "missionboard analyze --help": [*mb, "analyze", "--help"],
+            "missionboard gate calendar school-meals (always the ordinary way)": [
+                *mb,
+                "gate",
+                "calendar",
+                "school-meals",
+            ],
         }
         ordinary = ["--database-url", f"sqlite:///{workspace}"]
         for name, argv in QUICK.items():

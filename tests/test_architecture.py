@@ -352,7 +352,7 @@ HOMES: dict[str, str] = {
     "project_text_of": "missionboard.domain.mapping",
     "utc_aware": "missionboard.domain.common",
     "_aware": "missionboard.domain.common",
-    "may_see": "missionboard.services.accounts",
+    "may_see": "missionboard.domain.accounts",
     "_may_see": "missionboard.services.accounts",
 }
 """The one module that may define a function of each name."""

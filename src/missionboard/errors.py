@@ -396,6 +396,10 @@ class FieldError(ValueError):
         self.field = field
 
 
+class EmptyVocabulary(ValueError):
+    """No text has a word that counts for TF-IDF (scikit-learn raises ``ValueError`` here too)."""
+
+
 class StructureError(ValueError):
     """Broken references in a mission's structure; each problem carries the field path it concerns
     (relative to the mission) so that file readers can point at the line."""

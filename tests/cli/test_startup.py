@@ -124,14 +124,26 @@ QUICK_COMMANDS = [
     ["decisions"],
     ["decisions", "--format", "json"],
     ["indicators", "list"],
+    ["ingest", "runs"],
+    ["ingest", "runs", "--format", "json"],
+    ["rates", "list"],
+    ["rates", "list", "--to", "eur", "--format", "json"],
+    ["users", "list"],
+    ["users", "list", "--format", "json"],
+    ["taxonomy", "list"],
+    ["taxonomy", "list", "--format", "json"],
+    ["consult", "list"],
+    ["consult", "list", "--format", "json"],
+    ["learn", "list", "school-meals"],
+    ["learn", "list", "school-meals", "--format", "md"],
 ]
 """The commands that read a current SQLite workspace the quick way (``services/glance*.py``)."""
 
 
 @pytest.fixture(scope="module")
 def up_to_date(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The options naming a workspace with a mission, two projects, a decision with its detail and an
-    indicator's observations."""
+    """The options naming a workspace with a mission, two projects, a decision with its detail, an
+    indicator's observations and an exchange rate."""
     folder = tmp_path_factory.mktemp("quick")
     projects = folder / "projects.csv"
     projects.write_text(
@@ -142,12 +154,15 @@ def up_to_date(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     )
     observations = folder / "observations.csv"
     observations.write_text("indicator,year,value,unit\nmeals,2020,1.5,%\n", encoding="utf-8")
+    rates = folder / "rates.csv"
+    rates.write_text("currency,reporting_currency,year,rate\nSEK,EUR,2023,0.087\n", encoding="utf-8")
     workspace = ["--workspace", str(folder / "ws.db"), "--user", "tester"]
     mission = next(path for path in mission_files() if path.name == "school-meals.yaml")
     _loaded_by([*workspace, "mission", "import", str(mission)])
     _loaded_by([*workspace, "ingest", "csv", str(projects), "--source", "agency"])
     _loaded_by([*workspace, "decide", "agency:p-1", "--decision", "scale", "--rationale", "Works"])
     _loaded_by([*workspace, "indicators", "import", str(observations)])
+    _loaded_by([*workspace, "rates", "import", str(rates)])
     return workspace
 
 

@@ -1,7 +1,8 @@
 """Quick reads (``store/quick.py``) answer exactly as the ordinary way does, and step aside where they can't.
 
 ``missionboard mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``,
-``decisions`` and ``indicators list`` read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
+``decisions``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``,
+``consult list`` and ``learn list`` read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
 in ≤ 0.3 s (issue 15 item 7, issue 19 item 5). Whatever way they take, the answer must be the same: these
 tests build one workspace and ask both ways, also after edits, and compare what the commands print.
 """
@@ -17,9 +18,27 @@ from typing import Any
 
 import pytest
 
+from missionboard.domain.consultations import Answer, Submission
+from missionboard.domain.missions import HelixType, Level
 from missionboard.errors import NotFound
 from missionboard.ingest.engine import run_import
-from missionboard.services import decisions, glance, glance_missions, glance_monitoring, missions, monitoring
+from missionboard.services import (
+    accounts,
+    consultations,
+    decisions,
+    glance,
+    glance_admin,
+    glance_consultations,
+    glance_learning,
+    glance_mapping,
+    glance_missions,
+    glance_monitoring,
+    ingest,
+    learning,
+    mapping,
+    missions,
+    monitoring,
+)
 from missionboard.services import workspace as ordinary
 from missionboard.services.demo.build import mission_files
 from missionboard.services.missions import import_missions, list_missions
@@ -573,3 +592,573 @@ def test_the_quick_way_on_sqlite_answers_as_postgresql_does(postgres_url: str, d
     assert quick_show.mission == shown.mission
     assert quick_export == exported
     assert quick_indicators == indicators
+
+
+# --- ingest runs, rates list, users list, taxonomy list ------------------------------------------------
+
+RATES = """currency,reporting_currency,year,rate,source
+SEK,EUR,2023,0.087,ECB reference rates
+USD,EUR,2023,0.92,
+SEK,USD,2023,0.094,Riksbank
+"""
+"""Three rates into two reporting currencies, one without a source."""
+
+TAXONOMY = """code: food-systems
+title: Food systems
+goals:
+  - code: F1
+    title: Less food waste
+    queries: ['"food waste"']
+  - code: F1.1
+    title: Less food waste in schools
+    parent: F1
+  - code: F2
+    title: Healthy meals
+"""
+"""An imported taxonomy with two goals and a sub-goal."""
+
+
+def _administer(workspace: Workspace, folder: Path) -> None:
+    """Rates, two accounts (one with roles on two missions, one admin without a display name) and an
+    imported taxonomy."""
+    (folder / "rates.csv").write_text(RATES, encoding="utf-8")
+    ingest.import_rates(workspace, folder / "rates.csv", user="tester")
+    accounts.create_user(
+        workspace, "alma", "alma-long-passphrase-77", admin=False, display_name="Alma", by="tester"
+    )
+    accounts.create_user(workspace, "bo", "bo-long-passphrase-77", admin=True, by="tester")
+    accounts.set_role(workspace, "alma", "school-meals", "editor", by="tester")
+    accounts.set_role(workspace, "alma", "zero-emission-ferries", "viewer", by="tester")
+    (folder / "food.yaml").write_text(TAXONOMY, encoding="utf-8")
+    mapping.import_taxonomy(workspace, folder / "food.yaml", user="tester")
+
+
+@pytest.fixture
+def administered(filled: Path) -> Path:
+    """``filled`` with rates, accounts and an imported taxonomy (``_administer``), closed again."""
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    _administer(workspace, filled.parent)
+    workspace.close()
+    return filled
+
+
+ADMIN_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "ingest runs": (
+        lambda s, o: glance_admin.import_run_list(s, 50, o),
+        lambda ws: ingest.list_runs(ws),
+    ),
+    "ingest runs --limit 1": (
+        lambda s, o: glance_admin.import_run_list(s, 1, o),
+        lambda ws: ingest.list_runs(ws, limit=1),
+    ),
+    "rates list": (
+        lambda s, o: glance_admin.rate_list(s, None, o),
+        lambda ws: ingest.list_rates(ws),
+    ),
+    "rates list --to EUR": (
+        lambda s, o: glance_admin.rate_list(s, "EUR", o),
+        lambda ws: ingest.list_rates(ws, reporting_currency="EUR"),
+    ),
+    "rates list --to GBP": (
+        lambda s, o: glance_admin.rate_list(s, "GBP", o),
+        lambda ws: ingest.list_rates(ws, reporting_currency="GBP"),
+    ),
+    "users list": (glance_admin.account_list, accounts.list_users),
+    "taxonomy list": (glance_mapping.taxonomy_list, mapping.list_taxonomies),
+}
+"""What ``ingest runs``, ``rates list``, ``users list`` and ``taxonomy list`` read, quick where it can be
+and as the ordinary way answers it."""
+
+
+@pytest.mark.parametrize("read", ADMIN_READS, ids=str)
+def test_a_quick_admin_read_equals_the_ordinary_one(administered: Path, read: str) -> None:
+    answer, expected = _both_ways(administered, *ADMIN_READS[read])
+    assert answer == expected
+
+
+def test_the_admin_workspace_holds_what_the_reads_are_to_show(administered: Path) -> None:
+    reader = QuickReader.open(administered)
+    assert reader is not None
+    with reader:
+        runs = reader.import_runs()
+        rates = reader.rates()
+        users = reader.accounts()
+        missions_listed, imported = reader.taxonomies()
+    assert [run.source for _, run in runs] == ["agency"]
+    assert [(r.currency, r.reporting_currency, r.source) for r in rates] == [
+        ("SEK", "EUR", "ECB reference rates"),
+        ("USD", "EUR", None),
+        ("SEK", "USD", "Riksbank"),
+    ]
+    assert [(u.username, u.display_name, u.is_admin) for u in users] == [
+        ("alma", "Alma", False),
+        ("bo", "bo", True),
+    ]
+    assert {m: r.value for m, r in users[0].roles.items()} == {
+        "school-meals": "editor",
+        "zero-emission-ferries": "viewer",
+    }
+    assert len(missions_listed) == len(mission_files())
+    assert imported == [quick.StoredTaxonomy("food-systems", "Food systems", 2, 1)]
+
+
+def _change_the_administration(workspace: Workspace, folder: Path) -> None:
+    """A second import, a revised and a new rate, a role taken away and one changed, an account made
+    inactive, the taxonomy replaced with one more goal, a mission's new title."""
+    run_import(workspace, "csv", [_portfolio_csv(folder / "q.csv")], source="other", user="tester")
+    (folder / "rates2.csv").write_text(
+        "currency,reporting_currency,year,rate\nSEK,EUR,2023,0.088\nNOK,EUR,2024,0.086\n", encoding="utf-8"
+    )
+    ingest.import_rates(workspace, folder / "rates2.csv", user="tester")
+    accounts.set_role(workspace, "alma", "school-meals", "none", by="tester")
+    accounts.set_role(workspace, "alma", "zero-emission-ferries", "owner", by="tester")
+    accounts.set_active(workspace, "bo", False, by="tester")
+    (folder / "food.yaml").write_text(TAXONOMY + "  - code: F3\n    title: Local food\n", encoding="utf-8")
+    mapping.import_taxonomy(workspace, folder / "food.yaml", user="tester")
+    import_missions(workspace, [_renamed_school_meals(folder)], user="tester", comment="a new title")
+
+
+@pytest.mark.parametrize("read", ADMIN_READS, ids=str)
+def test_a_quick_admin_read_after_changes_equals_the_ordinary_one(
+    administered: Path, tmp_path: Path, read: str
+) -> None:
+    workspace = Workspace.open(f"sqlite:///{administered}")
+    _change_the_administration(workspace, tmp_path)
+    workspace.close()
+    answer, expected = _both_ways(administered, *ADMIN_READS[read])
+    assert answer == expected
+
+
+def test_the_quick_admin_reads_show_the_changes(administered: Path, tmp_path: Path) -> None:
+    workspace = Workspace.open(f"sqlite:///{administered}")
+    _change_the_administration(workspace, tmp_path)
+    workspace.close()
+    reader = QuickReader.open(administered)
+    assert reader is not None
+    with reader:
+        runs = reader.import_runs()
+        rates = reader.rates("EUR")
+        alma, bo = reader.accounts()
+        missions_listed, imported = reader.taxonomies()
+    assert [run.source for _, run in runs] == ["other", "agency"]
+    assert [(r.currency, r.year, r.rate) for r in rates] == [
+        ("NOK", 2024, 0.086),
+        ("SEK", 2023, 0.088),
+        ("USD", 2023, 0.92),
+    ]
+    assert {m: r.value for m, r in alma.roles.items()} == {"zero-emission-ferries": "owner"}
+    assert not bo.is_active
+    assert imported == [quick.StoredTaxonomy("food-systems", "Food systems", 3, 1)]
+    assert next(m for m in missions_listed if m.id == "school-meals").title.startswith("Renamed ")
+
+
+def test_the_quick_account_list_reads_no_password_hash() -> None:
+    assert "password" not in quick._USERS
+    assert "password" not in quick._ROLES
+
+
+@pytest.mark.parametrize("read", ADMIN_READS, ids=str)
+def test_a_database_url_reads_an_admin_list_the_ordinary_way(administered: Path, read: str) -> None:
+    quick_read, _ = ADMIN_READS[read]
+    asked: list[str] = []
+    quick_read(Settings(database_url=f"sqlite:///{administered}"), lambda: asked.append("ordinary") or [])
+    assert asked == ["ordinary"]
+
+
+ADMIN_PRINTED_BOTH_WAYS = [
+    ["ingest", "runs"],
+    ["ingest", "runs", "--limit", "1", "--format", "json"],
+    ["rates", "list"],
+    ["rates", "list", "--to", "eur", "--format", "json"],
+    ["rates", "list", "--to", "gbp"],
+    ["users", "list"],
+    ["users", "list", "--format", "json"],
+    ["taxonomy", "list"],
+    ["taxonomy", "list", "--format", "json"],
+]
+"""The admin listings, whose output (and exit code) must not depend on the way they read."""
+
+
+@pytest.mark.parametrize("argv", ADMIN_PRINTED_BOTH_WAYS, ids=" ".join)
+def test_an_admin_listing_prints_the_same_either_way(
+    administered: Path, cli: Callable[..., Any], argv: list[str]
+) -> None:
+    quick_run = cli(*argv, workspace=administered)
+    ordinary_run = cli("--database-url", f"sqlite:///{administered}", *argv, workspace=None)
+    assert (quick_run.exit_code, quick_run.stdout, quick_run.stderr) == (
+        ordinary_run.exit_code,
+        ordinary_run.stdout,
+        ordinary_run.stderr,
+    )
+    assert quick_run.exit_code == 0
+
+
+def test_the_quick_user_list_prints_no_password_hash(administered: Path, cli: Callable[..., Any]) -> None:
+    printed = cli("users", "list", "--format", "json", workspace=administered).stdout
+    assert "alma" in printed
+    assert "argon2" not in printed
+
+
+@pytest.mark.postgres
+def test_the_quick_admin_reads_on_sqlite_answer_as_postgresql_does(
+    postgres_url: str, administered: Path
+) -> None:
+    workspace = Workspace.open(postgres_url, create=True)
+    import_missions(workspace, mission_files(), user="tester")
+    run_import(
+        workspace, "csv", [_portfolio_csv(administered.with_name("p.csv"))], source="agency", user="tester"
+    )
+    _administer(workspace, administered.parent)
+    settings = Settings(database_url=postgres_url)
+    runs = glance_admin.import_run_list(settings, 50, lambda: ingest.list_runs(workspace))
+    rates = glance_admin.rate_list(settings, None, lambda: ingest.list_rates(workspace))
+    users = glance_admin.account_list(settings, lambda: accounts.list_users(workspace))
+    listed = glance_mapping.taxonomy_list(settings, lambda: mapping.list_taxonomies(workspace))
+    workspace.close()
+    reader = QuickReader.open(administered)
+    assert reader is not None
+    with reader:
+        quick_runs = reader.import_runs()
+        quick_rates = reader.rates()
+        quick_users = reader.accounts()
+    quick_listed = glance_mapping.taxonomy_list(Settings(workspace=administered), lambda: [])
+    keep = {"format", "source", "files", "read", "inserted", "updated", "unchanged", "rejected", "user"}
+    assert [run.model_dump(include=keep) for _, run in quick_runs] == [
+        run.model_dump(include=keep) for _, run in runs
+    ]
+    assert quick_rates == rates
+    assert [u.as_dict() for u in quick_users] == [u.as_dict() for u in users]
+    assert quick_listed == listed
+
+
+# --- consult list ---------------------------------------------------------------------------------------
+
+
+def _submission(text: str) -> Submission:
+    return Submission(
+        helix=HelixType.CIVIL_SOCIETY,
+        level=Level.LOCAL,
+        consent=True,
+        answers=[Answer(question_id="views", text=text)],
+    )
+
+
+def _consult(workspace: Workspace) -> None:
+    """A public consultation on school meals with two responses, one hidden, and one by invitation on the
+    ferries with three invitations, one used."""
+    today = dt.date.today()
+    period = {"opens_on": today - dt.timedelta(days=1), "closes_on": today + dt.timedelta(days=30)}
+    public = consultations.open_consultation(
+        workspace,
+        mission_id="school-meals",
+        title="Meals, first round",
+        purpose="Ask pupils and parents.",
+        audience="public",
+        user="tester",
+        **period,
+    )
+    invited = consultations.open_consultation(
+        workspace,
+        mission_id="zero-emission-ferries",
+        title="Ferries",
+        purpose="Ask the yards.",
+        audience="invited",
+        user="tester",
+        **period,
+    )
+    links = consultations.create_invitations(workspace, invited.id, ["a", "b", "c"], user="tester")
+    off_topic, _ = consultations.submit_response(
+        workspace, public.id, _submission("Off topic."), client_key="10.0.0.1"
+    )
+    consultations.submit_response(workspace, public.id, _submission("Less waste."), client_key="10.0.0.2")
+    consultations.submit_response(workspace, invited.id, _submission("Build them here."), token=links[0][1])
+    consultations.hide_response(workspace, public.id, off_topic.id, reason="off topic", user="tester")
+
+
+@pytest.fixture
+def consulted(filled: Path) -> Path:
+    """``filled`` with two consultations, their invitations and responses (``_consult``), closed again."""
+    workspace = Workspace.open(f"sqlite:///{filled}")
+    _consult(workspace)
+    workspace.close()
+    return filled
+
+
+def _ordinary_consultations(mission_id: str | None) -> OrdinaryRead:
+    def read(workspace: Workspace) -> list[tuple[consultations.Consultation, dict[str, int]]]:
+        return [
+            (c, consultations.response_counts(workspace, c.id))
+            for c in consultations.list_consultations(workspace, mission_id)
+        ]
+
+    return read
+
+
+CONSULT_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "consult list": (
+        lambda s, o: glance_consultations.consultation_list(s, None, o),
+        _ordinary_consultations(None),
+    ),
+    "consult list --mission school-meals": (
+        lambda s, o: glance_consultations.consultation_list(s, "school-meals", o),
+        _ordinary_consultations("school-meals"),
+    ),
+    "consult list --mission no-such-mission": (
+        lambda s, o: glance_consultations.consultation_list(s, "no-such-mission", o),
+        _ordinary_consultations("no-such-mission"),
+    ),
+}
+"""What ``consult list`` reads: the consultations with their counts, quick and the ordinary way."""
+
+
+@pytest.mark.parametrize("read", CONSULT_READS, ids=str)
+def test_a_quick_consultation_list_equals_the_ordinary_one(consulted: Path, read: str) -> None:
+    answer, expected = _both_ways(consulted, *CONSULT_READS[read])
+    assert answer == expected
+
+
+def test_the_quick_consultation_list_counts_responses_and_invitations(consulted: Path) -> None:
+    reader = QuickReader.open(consulted)
+    assert reader is not None
+    with reader:
+        listed = {c.id: counts for c, counts in reader.consultations()}
+    assert listed["meals-first-round"] == {
+        "responses": 2,
+        "hidden": 1,
+        "invitations": 0,
+        "invitations_used": 0,
+    }
+    assert listed["ferries"] == {"responses": 1, "hidden": 0, "invitations": 3, "invitations_used": 1}
+
+
+def _change_the_consultations(workspace: Workspace) -> None:
+    """The ferries consultation closed, the hidden response shown again, one more response."""
+    consultations.close_consultation(workspace, "ferries", user="tester")
+    hidden = consultations.list_responses(workspace, "meals-first-round", include_hidden=True)
+    for response in hidden:
+        if response.hidden:
+            consultations.unhide_response(workspace, "meals-first-round", response.id, user="tester")
+    consultations.submit_response(
+        workspace, "meals-first-round", _submission("Local food."), client_key="10.0.0.3"
+    )
+
+
+@pytest.mark.parametrize("read", CONSULT_READS, ids=str)
+def test_a_quick_consultation_list_after_changes_equals_the_ordinary_one(consulted: Path, read: str) -> None:
+    workspace = Workspace.open(f"sqlite:///{consulted}")
+    _change_the_consultations(workspace)
+    workspace.close()
+    answer, expected = _both_ways(consulted, *CONSULT_READS[read])
+    assert answer == expected
+    if read == "consult list":
+        counts = {c.id: (c.status.value, n["responses"], n["hidden"]) for c, n in answer}
+        assert counts == {"meals-first-round": ("open", 3, 0), "ferries": ("closed", 1, 0)}
+
+
+def test_a_database_url_reads_the_consultations_the_ordinary_way(consulted: Path) -> None:
+    asked: list[str] = []
+    glance_consultations.consultation_list(
+        Settings(database_url=f"sqlite:///{consulted}"), None, lambda: asked.append("ordinary") or []
+    )
+    assert asked == ["ordinary"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["consult", "list"],
+        ["consult", "list", "--format", "json"],
+        ["consult", "list", "--mission", "ferries"],
+    ],
+    ids=" ".join,
+)
+def test_the_consultation_list_prints_the_same_either_way(
+    consulted: Path, cli: Callable[..., Any], argv: list[str]
+) -> None:
+    quick_run = cli(*argv, workspace=consulted)
+    ordinary_run = cli("--database-url", f"sqlite:///{consulted}", *argv, workspace=None)
+    assert (quick_run.exit_code, quick_run.stdout, quick_run.stderr) == (
+        ordinary_run.exit_code,
+        ordinary_run.stdout,
+        ordinary_run.stderr,
+    )
+    assert quick_run.exit_code == 0
+
+
+@pytest.mark.postgres
+def test_the_quick_consultation_list_on_sqlite_answers_as_postgresql_does(
+    postgres_url: str, consulted: Path
+) -> None:
+    workspace = Workspace.open(postgres_url, create=True)
+    import_missions(workspace, mission_files(), user="tester")
+    _consult(workspace)
+    on_postgresql = glance_consultations.consultation_list(
+        Settings(database_url=postgres_url), None, lambda: _ordinary_consultations(None)(workspace)
+    )
+    workspace.close()
+    reader = QuickReader.open(consulted)
+    assert reader is not None
+    with reader:
+        quick_list = reader.consultations()
+    without_times = {"created_at", "closed_at"}
+    assert [(c.model_dump(exclude=without_times), n) for c, n in quick_list] == [
+        (c.model_dump(exclude=without_times), n) for c, n in on_postgresql
+    ]
+
+
+# --- learn list ------------------------------------------------------------------------------------------
+
+
+def _learn(workspace: Workspace) -> None:
+    """Three notes on school meals (one linked to an objective, a project and a decision, one of a
+    round) and one on the ferries."""
+    first = decisions.list_decisions(workspace)[-1]
+    learning.add_note(
+        workspace,
+        "school-meals",
+        "lesson",
+        "Pupils eat more of what they helped cook.",
+        user="tester",
+        objectives=["food-waste"],
+        projects=["agency:p-1"],
+        decisions=[first.id],
+    )
+    learning.add_note(
+        workspace, "school-meals", "risk", "Suppliers may not scale.", user="tester", round="2026-Q1"
+    )
+    learning.add_note(
+        workspace, "school-meals", "pattern", "Menus with fewer choices waste less.", user="tester"
+    )
+    learning.add_note(workspace, "zero-emission-ferries", "lesson", "Charging takes longer.", user="tester")
+
+
+@pytest.fixture
+def noted(decided: Path) -> Path:
+    """``decided`` with learning notes (``_learn``), closed again."""
+    workspace = Workspace.open(f"sqlite:///{decided}")
+    _learn(workspace)
+    workspace.close()
+    return decided
+
+
+def _notes(mission: str, **filters: Any) -> tuple[MissionRead, OrdinaryRead]:
+    return (
+        lambda s, o: glance_learning.learning_notes(
+            s,
+            mission,
+            search=filters.get("query"),
+            kind=filters.get("kind"),
+            round=filters.get("round"),
+            about=filters.get("about"),
+            ordinary=o,
+        ),
+        lambda ws: learning.notes(ws, mission, **filters),
+    )
+
+
+LEARN_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "learn list school-meals": _notes("school-meals"),
+    "learn list school-meals --kind risk": _notes("school-meals", kind="risk"),
+    "learn list school-meals --round 2026-Q1": _notes("school-meals", round=" 2026-Q1 "),
+    "learn list school-meals --kind lesson --round 2026-Q1": _notes(
+        "school-meals", kind="lesson", round="2026-Q1"
+    ),
+    "learn list zero-emission-ferries": _notes("zero-emission-ferries"),
+    "learn list digital-leadership": _notes("digital-leadership"),
+}
+"""What ``learn list`` reads the quick way, and as the ordinary way answers it."""
+
+
+@pytest.mark.parametrize("read", LEARN_READS, ids=str)
+def test_a_quick_learning_log_equals_the_ordinary_one(noted: Path, read: str) -> None:
+    answer, expected = _both_ways(noted, *LEARN_READS[read])
+    assert answer == expected
+
+
+def test_the_quick_learning_log_labels_the_projects_a_note_is_about(noted: Path) -> None:
+    reader = QuickReader.open(noted)
+    assert reader is not None
+    with reader:
+        notes = reader.learning_notes("school-meals")
+    assert [n.kind.value for n in notes] == ["pattern", "risk", "lesson"]
+    assert [(link.kind.value, link.label) for link in notes[2].links if link.label] == [
+        ("project", "agency:p-1")
+    ]
+    assert notes[0].created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("read", LEARN_READS, ids=str)
+def test_a_quick_learning_log_after_a_new_note_equals_the_ordinary_one(noted: Path, read: str) -> None:
+    workspace = Workspace.open(f"sqlite:///{noted}")
+    learning.add_note(
+        workspace,
+        "school-meals",
+        "risk",
+        "Prices rise.",
+        user="tester",
+        round="2026-Q1",
+        projects=["agency:p-2"],
+    )
+    workspace.close()
+    answer, expected = _both_ways(noted, *LEARN_READS[read])
+    assert answer == expected
+
+
+@pytest.mark.parametrize(
+    "filters", [{"search": "pupils"}, {"about": "food-waste"}], ids=["--search", "--about"]
+)
+def test_a_searched_or_subject_learning_log_is_read_the_ordinary_way(
+    noted: Path, filters: dict[str, str]
+) -> None:
+    asked: list[str] = []
+    options: dict[str, Any] = {"search": None, "kind": None, "round": None, "about": None, **filters}
+    glance_learning.learning_notes(
+        Settings(workspace=noted), "school-meals", **options, ordinary=lambda: asked.append("ordinary") or []
+    )
+    assert asked == ["ordinary"]
+
+
+LEARN_PRINTED_BOTH_WAYS = [
+    ["learn", "list", "school-meals"],
+    ["learn", "list", "school-meals", "--format", "json"],
+    ["learn", "list", "school-meals", "--format", "md"],
+    ["learn", "list", "school-meals", "--kind", "risk", "--round", "2026-Q1"],
+    ["learn", "list", "no-such-mission"],
+    ["learn", "list", "school-meals", "--round", "x" * 200],
+    ["learn", "list", "school-meals", "--search", "pupils"],
+    ["learn", "list", "school-meals", "--about", "agency:p-1"],
+]
+"""``learn list`` prints the same (and exits the same) whatever way it reads, errors included."""
+
+
+@pytest.mark.parametrize("argv", LEARN_PRINTED_BOTH_WAYS, ids=" ".join)
+def test_the_learning_log_prints_the_same_either_way(
+    noted: Path, cli: Callable[..., Any], argv: list[str]
+) -> None:
+    quick_run = cli(*argv, workspace=noted)
+    ordinary_run = cli("--database-url", f"sqlite:///{noted}", *argv, workspace=None)
+    assert (quick_run.exit_code, quick_run.stdout, quick_run.stderr) == (
+        ordinary_run.exit_code,
+        ordinary_run.stdout,
+        ordinary_run.stderr,
+    )
+
+
+@pytest.mark.postgres
+def test_the_quick_learning_log_on_sqlite_answers_as_postgresql_does(postgres_url: str, noted: Path) -> None:
+    workspace = Workspace.open(postgres_url, create=True)
+    import_missions(workspace, mission_files(), user="tester")
+    run_import(workspace, "csv", [_portfolio_csv(noted.with_name("p.csv"))], source="agency", user="tester")
+    _decide(workspace)
+    _learn(workspace)
+    on_postgresql = learning.notes(workspace, "school-meals")
+    workspace.close()
+    reader = QuickReader.open(noted)
+    assert reader is not None
+    with reader:
+        quick_notes = reader.learning_notes("school-meals")
+
+    def comparable(note: learning.LearningNote) -> tuple[Any, ...]:
+        return (note.kind, note.text, note.author, note.round, [(k.kind, k.label) for k in note.links])
+
+    assert [comparable(n) for n in quick_notes] == [comparable(n) for n in on_postgresql]

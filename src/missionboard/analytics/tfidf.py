@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from missionboard.errors import EmptyVocabulary
+
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 """scikit-learn's default ``token_pattern``: words of two or more word characters."""
 
@@ -54,10 +56,6 @@ ENGLISH_STOP_WORDS = frozenset([
 ])
 # fmt: on
 """scikit-learn's ``ENGLISH_STOP_WORDS`` (318 words; the tests compare the two)."""
-
-
-class EmptyVocabulary(ValueError):
-    """No text has a word that counts (scikit-learn raises ``ValueError`` here too)."""
 
 
 def tfidf(texts: Sequence[str], *, max_features: int, min_df: int) -> csr_matrix:

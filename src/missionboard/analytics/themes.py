@@ -20,10 +20,11 @@ from scipy.sparse import csr_matrix
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
 from missionboard.analytics.texts import TextSample
-from missionboard.analytics.tfidf import EmptyVocabulary, tfidf
+from missionboard.analytics.tfidf import tfidf
 from missionboard.analytics.theme_sets import ThemeSet, shared_themes
 from missionboard.domain import metrics
 from missionboard.domain.mapping import mission_taxonomy
+from missionboard.errors import EmptyVocabulary
 from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 

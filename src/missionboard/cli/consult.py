@@ -26,9 +26,10 @@ from missionboard.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from missionboard.services import consultations as service
-    from missionboard.services import reports
+    from missionboard.services import glance_consultations, reports
 else:
     service = lazy.module("missionboard.services.consultations")
+    glance_consultations = lazy.module("missionboard.services.glance_consultations")
     reports = lazy.module("missionboard.services.reports")
 
 consult_app = typer.Typer(
@@ -122,9 +123,15 @@ def list_(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """List consultations, newest first, with how many responses each has."""
-    ws = app_context(ctx).workspace()
-    consultations = service.list_consultations(ws, mission_id)
-    counts = {c.id: service.response_counts(ws, c.id) for c in consultations}
+    app = app_context(ctx)
+
+    def ordinary() -> list[tuple[Consultation, dict[str, int]]]:
+        ws = app.workspace()
+        return [(c, service.response_counts(ws, c.id)) for c in service.list_consultations(ws, mission_id)]
+
+    listed = glance_consultations.consultation_list(app.settings, mission_id, ordinary)
+    consultations = [c for c, _ in listed]
+    counts = {c.id: n for c, n in listed}
     if format is OutputFormat.JSON:
         print_json([_summary(c, counts[c.id]) for c in consultations])
         return

@@ -12,12 +12,14 @@ from rich.table import Table
 
 from missionboard.cli import lazy
 from missionboard.cli.context import app_context, console, errors, print_json
-from missionboard.domain.records import INGEST_FORMATS, ImportRun
+from missionboard.domain.records import INGEST_FORMATS, ImportRun, run_report
 from missionboard.errors import InputError, MissionboardError
 
 if TYPE_CHECKING:
+    from missionboard.services import glance_admin
     from missionboard.services import ingest as service
 else:
+    glance_admin = lazy.module("missionboard.services.glance_admin")
     service = lazy.module("missionboard.services.ingest")
 
 ingest_app = typer.Typer(
@@ -102,11 +104,11 @@ def _make_command(format: str) -> Callable[..., None]:
                 run = _with_progress(workspace, format, list(paths), kwargs)
         except InputError as exc:
             if output == "json":
-                print_json({**service.run_report(getattr(exc, "run", _empty(format))), "failed": True})
+                print_json({**run_report(getattr(exc, "run", _empty(format))), "failed": True})
                 raise typer.Exit(2) from exc
             raise
         if output == "json":
-            print_json(service.run_report(run))
+            print_json(run_report(run))
         else:
             _render(run)
 
@@ -184,10 +186,12 @@ def runs(
     output: str = typer.Option("text", "--format", help="text or json.", callback=_check_output),
 ) -> None:
     """List past imports, newest first (--format json adds files, hashes, errors and seconds)."""
-    workspace = app_context(ctx).workspace()
-    found = service.list_runs(workspace, limit=limit)
+    app = app_context(ctx)
+    found = glance_admin.import_run_list(
+        app.settings, limit, lambda: service.list_runs(app.workspace(), limit=limit)
+    )
     if output == "json":
-        print_json([service.run_report(run, run_id) for run_id, run in found])
+        print_json([run_report(run, run_id) for run_id, run in found])
         return
     table = Table(title="Imports")
     for name in ("id", "started", "format", "source", "read", "ins", "upd", "same", "rej", "user"):
@@ -237,7 +241,11 @@ def rates_list(
     output: str = typer.Option("text", "--format", help="text or json.", callback=_check_output),
 ) -> None:
     """List imported exchange rates."""
-    rates = service.list_rates(app_context(ctx).workspace(), reporting_currency=to.upper() if to else None)
+    app = app_context(ctx)
+    currency = to.upper() if to else None
+    rates = glance_admin.rate_list(
+        app.settings, currency, lambda: service.list_rates(app.workspace(), reporting_currency=currency)
+    )
     if output == "json":
         print_json([r.__dict__ for r in rates])
         return

@@ -15,8 +15,10 @@ from missionboard.cli.context import DocumentFormat, app_context, console, print
 from missionboard.domain.learning import NoteKind, RoundComparison
 
 if TYPE_CHECKING:
+    from missionboard.services import glance_learning
     from missionboard.services import learning as service
 else:
+    glance_learning = lazy.module("missionboard.services.glance_learning")
     service = lazy.module("missionboard.services.learning")
 
 learn_app = typer.Typer(
@@ -93,14 +95,23 @@ def list_(
 
     Example: missionboard learn list ocean --search "fishing gear" --kind lesson
     """
-    found = service.notes(
-        app_context(ctx).workspace(), mission, query=search, kind=kind, round=round, about=about
+    app = app_context(ctx)
+    found = glance_learning.learning_notes(
+        app.settings,
+        mission,
+        search=search,
+        kind=kind,
+        round=round,
+        about=about,
+        ordinary=lambda: service.notes(
+            app.workspace(), mission, query=search, kind=kind, round=round, about=about
+        ),
     )
     if output_format is DocumentFormat.JSON:
         print_json([note.to_dict() for note in found])
         return
     if output_format is DocumentFormat.MD:
-        sys.stdout.write(service.notes_markdown(mission, found))
+        sys.stdout.write(glance_learning.notes_markdown(mission, found))
         return
     table = Table("#", "date", "kind", "author", "round", "note", "about", title=f"Learning log: {mission}")
     for note in found:

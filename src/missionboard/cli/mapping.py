@@ -23,9 +23,11 @@ from missionboard.domain.mapping import MISSION_PREFIX, GoalDefinition, RetrainR
 from missionboard.errors import InputError, NotFound, Problem
 
 if TYPE_CHECKING:
+    from missionboard.services import glance_mapping
     from missionboard.services import mapping as service
     from missionboard.store.workspace import Workspace
 else:
+    glance_mapping = lazy.module("missionboard.services.glance_mapping")
     service = lazy.module("missionboard.services.mapping")
 
 taxonomy_app = typer.Typer(help="Taxonomies of goals to map projects to: built-in, missions, your own YAML.")
@@ -652,7 +654,10 @@ def taxonomy_list(
     ctx: typer.Context, format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format")
 ) -> None:
     """Every taxonomy you can map to: built-in, workspace missions, imported."""
-    rows = service.list_taxonomies(app_context(ctx).optional_workspace())
+    app = app_context(ctx)
+    rows = glance_mapping.taxonomy_list(
+        app.settings, lambda: service.list_taxonomies(app.optional_workspace())
+    )
     if format == OutputFormat.JSON:
         print_json([row.to_dict() for row in rows])
         return

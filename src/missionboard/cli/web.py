@@ -13,10 +13,11 @@ from missionboard.cli.context import app_context, console, print_json
 from missionboard.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from missionboard.services import accounts
+    from missionboard.services import accounts, glance_admin
     from missionboard.store.workspace import Workspace
 else:
     accounts = lazy.module("missionboard.services.accounts")  # argon2, SQLAlchemy: loaded by the commands
+    glance_admin = lazy.module("missionboard.services.glance_admin")
 
 users_app = typer.Typer(help="Accounts of the web app and API: add, list, give roles, make API tokens.")
 
@@ -173,7 +174,8 @@ def users_add(
 @users_app.command("list")
 def users_list(ctx: typer.Context, fmt: str = FORMAT) -> None:
     """Every account with its roles."""
-    users = accounts.list_users(app_context(ctx).workspace())
+    app = app_context(ctx)
+    users = glance_admin.account_list(app.settings, lambda: accounts.list_users(app.workspace()))
     if fmt == "json":
         print_json([u.as_dict() for u in users])
         return

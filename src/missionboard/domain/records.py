@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from pydantic import Field, JsonValue
@@ -46,6 +47,39 @@ class ImportRun(DomainModel):
     seconds: float = 0.0
     user: str
     dry_run: bool = False
+
+
+def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, JsonValue]:
+    """The JSON document ``ingest --format json`` prints: the run, and ``id`` where it is stored."""
+    report: dict[str, JsonValue] = {
+        "format": run.format,
+        "source": run.source,
+        "files": [f.model_dump() for f in run.files],
+        "read": run.read,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "rejected": run.rejected,
+        "errors": run.model_dump(mode="json", include={"errors"})["errors"],
+        "seconds": run.seconds,
+        "user": run.user,
+        "started_at": run.started_at.isoformat(),
+        "dry_run": run.dry_run,
+    }
+    if run_id is not None:
+        report["id"] = run_id
+    return report
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An imported exchange rate: units of ``reporting_currency`` per unit of ``currency`` in ``year``."""
+
+    currency: str
+    reporting_currency: str
+    year: int
+    rate: float
+    source: str | None = None
 
 
 class AuditEvent(DomainModel):

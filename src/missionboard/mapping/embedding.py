@@ -51,7 +51,8 @@ def split_sentences(text: str, max_sentences: int = 64) -> list[str]:
 class _SentencePiece:
     """The model's SentencePiece tokenizer run by the ``sentencepiece`` library (C++), answering as the
     package's pure-Python port does: the same pieces (``tests/mapping/test_tokenizer.py`` compares them
-    on texts in many scripts), one ``unk`` per unknown character, ``[unk]`` for a text that normalises
+    on texts in many scripts; where two segmentations are exactly as likely, the two may pick different
+    ones), one ``unk`` per unknown character, ``[unk]`` for a text that normalises
     to nothing. It loads in
     milliseconds where the port takes 1–2 s to build its tables, and segments words ~7x faster:
     ``classify`` pays the load in every run."""

@@ -1,7 +1,10 @@
 """Answers for the commands that must start in ≤ 0.3 s (``mission list``, ``info``), and the switch between
-the two ways that ``glance_missions`` (``mission show``, ``export``, ``history``, ``diff``) and
-``glance_monitoring`` (``decisions``, ``indicators list``) use too. Those two modules stand apart because what they return are
-domain models, whose import ``mission list`` and ``info`` need not pay for (0.04 s of CPU, measured).
+the two ways that the other ``glance_*`` modules use too: ``glance_missions`` (``mission show``, ``export``,
+``history``, ``diff``), ``glance_monitoring`` (``decisions``, ``indicators list``), ``glance_admin``
+(``ingest runs``, ``rates list``, ``users list``), ``glance_mapping`` (``taxonomy list``),
+``glance_consultations`` (``consult list``) and ``glance_learning`` (``learn list``). Those modules stand
+apart because what they return are domain models, whose import ``mission list`` and ``info`` need not pay
+for (0.04 s of CPU, measured).
 
 Where the workspace is a current SQLite file they are read the quick way (``store/quick.py``: the
 standard library's ``sqlite3``, no SQLAlchemy, no ORM, no domain models); anywhere else (PostgreSQL, a
@@ -82,7 +85,7 @@ def workspace_summary(settings: Settings, ordinary: Callable[[], WorkspaceSummar
 
 def quick_or_ordinary(settings: Settings, quick: Callable[[QuickReader], T], ordinary: Callable[[], T]) -> T:
     """``quick`` on a reader of the workspace where it is a current SQLite file, else ``ordinary()``: the
-    one place that picks the way (``glance_missions`` and ``glance_monitoring`` go through it too)."""
+    one place that picks the way (every ``glance_*`` module goes through it)."""
     reader = _quick_reader(settings)
     if reader is None:
         return ordinary()

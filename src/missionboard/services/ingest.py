@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import JsonValue
-
-from missionboard.domain.records import INGEST_FORMATS, ImportRun
+from missionboard.domain.records import INGEST_FORMATS, ImportRun, Rate
+from missionboard.domain.records import run_report as run_report  # re-exported: the CLI, the web
 from missionboard.ingest.engine import run_import
 from missionboard.ingest.rates import RateTable, read_rates
 from missionboard.store import audit, portfolio
-from missionboard.store.portfolio import Rate
 from missionboard.store.workspace import Workspace
 
 FORMATS = INGEST_FORMATS
@@ -18,28 +16,6 @@ FORMATS = INGEST_FORMATS
 
 ingest_files = run_import
 """Import portfolio files of one format in one transaction (see :func:`~missionboard.ingest.engine.run_import`)."""
-
-
-def run_report(run: ImportRun, run_id: int | None = None) -> dict[str, JsonValue]:
-    """The JSON document ``ingest --format json`` prints: the run, and ``id`` where it is stored."""
-    report: dict[str, JsonValue] = {
-        "format": run.format,
-        "source": run.source,
-        "files": [f.model_dump() for f in run.files],
-        "read": run.read,
-        "inserted": run.inserted,
-        "updated": run.updated,
-        "unchanged": run.unchanged,
-        "rejected": run.rejected,
-        "errors": run.model_dump(mode="json", include={"errors"})["errors"],
-        "seconds": run.seconds,
-        "user": run.user,
-        "started_at": run.started_at.isoformat(),
-        "dry_run": run.dry_run,
-    }
-    if run_id is not None:
-        report["id"] = run_id
-    return report
 
 
 def list_runs(workspace: Workspace, *, limit: int = 50) -> list[tuple[int, ImportRun]]:

@@ -32,6 +32,7 @@ from missionboard.domain.portfolio import (
     science_area,
 )
 from missionboard.domain.records import ImportedFile, ImportRun
+from missionboard.domain.records import Rate as Rate  # defined in the domain since the quick reads use it
 from missionboard.store import analytics_tables, audit
 from missionboard.store.monitoring_tables import AppealRow, DecisionDetailRow
 from missionboard.store.tables import (
@@ -1015,15 +1016,6 @@ def list_runs(session: Session, *, limit: int = 50) -> list[tuple[int, ImportRun
 
 
 # --- exchange rates -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rate:
-    currency: str
-    reporting_currency: str
-    year: int
-    rate: float
-    source: str | None = None
 
 
 def upsert_rates(session: Session, rates: Iterable[Rate]) -> tuple[int, int, int]:

@@ -14,7 +14,9 @@ The module also holds the facts about the schema both ways share (its migration 
 ``info`` counts), so that neither has to import the other to know them.
 
 Beyond ``mission list`` and ``info``, the reader serves ``mission show``, ``export``, ``history`` and
-``diff``, the whole decision log (``decisions``) and ``indicators list``: the same domain models as the ORM's stores give,
+``diff``, the whole decision log (``decisions``), ``indicators list``, ``ingest runs``, ``rates list``,
+``users list`` (never reading a password hash), the workspace's part of ``taxonomy list``, ``consult list``
+and ``learn list``: the same domain models as the ORM's stores give,
 built from the same stored values (SQLite keeps times as ISO text, naive, and amounts as numbers that
 SQLAlchemy hands back as ``Decimal`` with two places), and the same ``NotFound`` messages.
 """
@@ -36,9 +38,13 @@ from urllib.parse import quote
 from missionboard.errors import NotFound
 
 if TYPE_CHECKING:
+    from missionboard.domain.accounts import Account
+    from missionboard.domain.consultations import Consultation
     from missionboard.domain.decisions import AppealEntry, DecisionEntry
     from missionboard.domain.indicators import IndicatorInfo
+    from missionboard.domain.learning import LearningNote, NoteKind
     from missionboard.domain.missions import MissionVersion
+    from missionboard.domain.records import ImportRun, Rate
 
 SCHEMA_HEADS = frozenset(
     {
@@ -103,6 +109,16 @@ class MissionSummary:
     version: int
 
 
+@dataclass(frozen=True)
+class StoredTaxonomy:
+    """An imported taxonomy as listed: its goals without a parent and those with one (sub-goals)."""
+
+    code: str
+    title: str
+    goals: int
+    children: int
+
+
 _MISSION_SUMMARIES = """
 SELECT m.id, m.title, m.owner, m.status, m.deadline, m.current_version,
        coalesce(json_array_length(v.document, '$.objectives'), 0)
@@ -150,6 +166,53 @@ _APPEALS = """
 SELECT id, decision_id, by, reason, lodged_at, outcome, ruled_by, ruling, ruled_at
 FROM decision_appeals ORDER BY id
 """
+_IMPORT_RUNS = """
+SELECT id, format, source, files, read, inserted, updated, unchanged, rejected, errors, started_at, seconds,
+       user, dry_run
+FROM import_runs ORDER BY id DESC LIMIT ?
+"""
+_RATES = """
+SELECT currency, reporting_currency, year, rate, source FROM exchange_rates
+WHERE ? IS NULL OR reporting_currency = ?
+ORDER BY reporting_currency, currency, year
+"""
+_IMPORTED_TAXONOMIES = """
+SELECT t.code, t.title, count(g.id) - count(g.parent), count(g.parent)
+FROM taxonomies AS t
+LEFT JOIN goals AS g ON g.taxonomy_code = t.code
+GROUP BY t.code, t.title
+ORDER BY t.code
+"""
+_CONSULTATIONS = """
+SELECT id, mission_id, mission_version, title, purpose, opens_on, closes_on, audience, language, questions,
+       status, created_by, created_at, closed_at
+FROM consultations WHERE ? IS NULL OR mission_id = ?
+ORDER BY created_at DESC, id
+"""
+_RESPONSE_COUNTS = """
+SELECT consultation_id, count(*), count(CASE WHEN hidden THEN 1 END) FROM consultation_responses
+GROUP BY consultation_id
+"""
+_INVITATION_COUNTS = """
+SELECT consultation_id, count(*), count(used_at) FROM consultation_invitations GROUP BY consultation_id
+"""
+_LEARNING_NOTES = """
+SELECT id, mission_id, kind, text, author, created_at, round FROM learning_notes
+WHERE mission_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR round = ?)
+ORDER BY created_at DESC, id DESC
+"""
+_LEARNING_NOTE_LINKS = """
+SELECT l.note_id, l.target_kind, l.target_id, p.source, p.source_id
+FROM learning_note_links AS l
+JOIN learning_notes AS n ON n.id = l.note_id
+LEFT JOIN projects AS p ON l.target_kind = 'project' AND p.id = l.target_id
+WHERE n.mission_id = ?
+ORDER BY l.id
+"""
+"""A link to a project carries its ``source:source_id`` (the join compares the id as a number)."""
+_USERS = "SELECT id, username, display_name, is_admin, is_active FROM users ORDER BY username"
+"""Never the password hash: ``users list`` shows no secret, so the quick way does not even read one."""
+_ROLES = "SELECT user_id, mission_id, role FROM mission_roles ORDER BY user_id, id"
 
 
 class QuickReader:
@@ -196,7 +259,21 @@ class QuickReader:
     def mission_summaries(self) -> list[MissionSummary]:
         """Every mission's current version, by id."""
         with self._snapshot():
-            rows = self._connection.execute(_MISSION_SUMMARIES).fetchall()
+            return self._mission_summaries()
+
+    def taxonomies(self) -> tuple[list[MissionSummary], list[StoredTaxonomy]]:
+        """What ``taxonomy list`` lists of the workspace, from one snapshot: every mission's current
+        version in brief (by id) and every imported taxonomy with its goals and sub-goals (by code)."""
+        with self._snapshot():
+            missions = self._mission_summaries()
+            imported = [
+                StoredTaxonomy(code, title, int(goals), int(children))
+                for code, title, goals, children in self._connection.execute(_IMPORTED_TAXONOMIES)
+            ]
+        return missions, imported
+
+    def _mission_summaries(self) -> list[MissionSummary]:
+        rows = self._connection.execute(_MISSION_SUMMARIES).fetchall()
         return [
             MissionSummary(
                 id=mission_id,
@@ -270,6 +347,150 @@ class QuickReader:
                 ident, name, unit, source, *statistics.get(ident, (0, None, None)), geographies.get(ident, [])
             )
             for ident, name, unit, source in rows
+        ]
+
+    def import_runs(self, limit: int = 50) -> list[tuple[int, ImportRun]]:
+        """The ``limit`` latest imports, newest first, each with its id (``ingest runs``)."""
+        from missionboard.domain.records import ImportRun  # see _mission_version
+
+        rows = self._connection.execute(_IMPORT_RUNS, (limit,)).fetchall()
+        return [
+            (
+                ident,
+                ImportRun(
+                    format=format_,
+                    source=source,
+                    files=json.loads(files),
+                    read=read,
+                    inserted=inserted,
+                    updated=updated,
+                    unchanged=unchanged,
+                    rejected=rejected,
+                    errors=json.loads(errors),
+                    started_at=dt.datetime.fromisoformat(started_at),
+                    seconds=seconds,
+                    user=user,
+                    dry_run=bool(dry_run),
+                ),
+            )
+            for (
+                ident,
+                format_,
+                source,
+                files,
+                read,
+                inserted,
+                updated,
+                unchanged,
+                rejected,
+                errors,
+                started_at,
+                seconds,
+                user,
+                dry_run,
+            ) in rows
+        ]
+
+    def rates(self, reporting_currency: str | None = None) -> list[Rate]:
+        """The imported exchange rates (only those into ``reporting_currency`` where given), by reporting
+        currency, currency and year (``rates list``)."""
+        from missionboard.domain.records import Rate  # see _mission_version
+
+        wanted = reporting_currency or None
+        return [
+            Rate(currency, reporting, int(year), float(rate), source)
+            for currency, reporting, year, rate, source in self._connection.execute(_RATES, (wanted, wanted))
+        ]
+
+    def accounts(self) -> list[Account]:
+        """Every account, by user name, with its roles (``users list``); no password hash is read."""
+        from missionboard.domain.accounts import Account, Role  # see _mission_version
+
+        with self._snapshot():
+            users = self._connection.execute(_USERS).fetchall()
+            roles: dict[int, dict[str, Role]] = {}
+            for user_id, mission_id, role in self._connection.execute(_ROLES):
+                roles.setdefault(user_id, {})[mission_id] = Role(role)
+        return [
+            Account(
+                id=ident,
+                username=username,
+                display_name=display_name or username,
+                is_admin=bool(is_admin),
+                is_active=bool(is_active),
+                roles=roles.get(ident, {}),
+            )
+            for ident, username, display_name, is_admin, is_active in users
+        ]
+
+    def consultations(self, mission_id: str | None = None) -> list[tuple[Consultation, dict[str, int]]]:
+        """Every consultation (only ``mission_id``'s where given), newest first, each with its counts as
+        ``services.consultations.response_counts`` gives them (``consult list``)."""
+        from missionboard.domain.common import utc_aware
+        from missionboard.domain.consultations import Audience, Consultation, ConsultationStatus
+
+        with self._snapshot():
+            rows = self._connection.execute(_CONSULTATIONS, (mission_id, mission_id)).fetchall()
+            responses = {row[0]: row[1:] for row in self._connection.execute(_RESPONSE_COUNTS)}
+            invitations = {row[0]: row[1:] for row in self._connection.execute(_INVITATION_COUNTS)}
+        listed = []
+        for row in rows:
+            (ident, mission, version, title, purpose, opens_on, closes_on, audience, language) = row[:9]
+            questions, status, created_by, created_at, closed_at = row[9:]
+            consultation = Consultation(
+                id=ident,
+                mission_id=mission,
+                mission_version=version,
+                title=title,
+                purpose=purpose,
+                opens_on=dt.date.fromisoformat(opens_on),
+                closes_on=dt.date.fromisoformat(closes_on),
+                audience=Audience(audience),
+                language=language,
+                questions=json.loads(questions),
+                status=ConsultationStatus(status),
+                created_by=created_by,
+                created_at=utc_aware(dt.datetime.fromisoformat(created_at)),
+                closed_at=utc_aware(dt.datetime.fromisoformat(closed_at)) if closed_at else None,
+            )
+            received, hidden = responses.get(ident, (0, 0))
+            sent, used = invitations.get(ident, (0, 0))
+            counts = {"responses": received, "hidden": hidden, "invitations": sent, "invitations_used": used}
+            listed.append((consultation, counts))
+        return listed
+
+    def learning_notes(
+        self, mission_id: str, kind: NoteKind | None = None, round: str | None = None
+    ) -> list[LearningNote]:
+        """A mission's learning notes (of ``kind``, of ``round`` where given), newest first, with what each
+        is about (``learn list``); ``NotFound`` for an unknown mission, as ``MissionStore.get`` says it."""
+        from missionboard.domain.learning import LearningNote, LinkKind, NoteKind, NoteLink, round_name
+
+        with self._snapshot():
+            self._current_version(mission_id)
+            wanted_kind = None if kind is None else kind.value
+            wanted_round = round_name(round)
+            rows = self._connection.execute(
+                _LEARNING_NOTES, (mission_id, wanted_kind, wanted_kind, wanted_round, wanted_round)
+            ).fetchall()
+            link_rows = self._connection.execute(_LEARNING_NOTE_LINKS, (mission_id,)).fetchall()
+        links: dict[int, list[NoteLink]] = {}
+        for note_id, target_kind, target, source, source_id in link_rows:
+            labelled = target_kind == LinkKind.PROJECT.value and target.isdigit() and source is not None
+            label = f"{source}:{source_id}" if labelled else ""
+            links.setdefault(note_id, []).append(NoteLink(LinkKind(target_kind), target, label))
+        return [
+            LearningNote(
+                id=ident,
+                mission=mission,
+                kind=NoteKind(note_kind),
+                text=text,
+                author=author,
+                created_at=dt.datetime.fromisoformat(created_at).replace(tzinfo=dt.UTC),
+                round=note_round,
+                links=tuple(links.get(ident, ())),
+            )
+            for ident, mission, note_kind, text, author, created_at, note_round in rows
         ]
 
     def _current_version(self, mission_id: str) -> int:

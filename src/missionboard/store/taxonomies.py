@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from missionboard.domain.mapping import Goal, GoalDefinition, Taxonomy
+from missionboard.store.quick import StoredTaxonomy as StoredTaxonomy  # shared with the quick way
 from missionboard.store.tables import GoalRow, TaxonomyRow
-
-
-@dataclass(frozen=True)
-class StoredTaxonomy:
-    """An imported taxonomy as listed: its goals without a parent and those with one (sub-goals)."""
-
-    code: str
-    title: str
-    goals: int
-    children: int
 
 
 class TaxonomyStore:
