@@ -32,29 +32,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest_bench import write_iati  # the generator of the ingest benchmark
-
-MEASURE = r"""
-import json, os, resource, sys, time
-
-def finish(result, start, cpu_start):
-    self_usage = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = self_usage.ru_utime + self_usage.ru_stime + children.ru_utime + children.ru_stime - cpu_start
-    result.update(seconds=round(time.perf_counter() - start, 2), cpu_seconds=round(cpu, 2),
-                  peak_mb=round(max(self_usage.ru_maxrss, children.ru_maxrss) / 1024))
-    print(json.dumps(result))
-
-def begin():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return time.perf_counter(), usage.ru_utime + usage.ru_stime
-"""
+from ingest_floor import MEASURE, MISSIONBOARD, child  # the timed child processes of the CSV floor
 
 FLOOR = (
     MEASURE
@@ -188,38 +172,6 @@ finish({"run": "floor", "activities": count}, start, cpu)
 """
 )
 
-MISSIONBOARD = (
-    MEASURE
-    + r"""
-from pathlib import Path
-import missionboard.ingest.engine as engine
-from missionboard.services.ingest import ingest_files
-from missionboard.store.workspace import Workspace
-label, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-snapshot = [0.0]
-refresh = engine._refresh_analytics_snapshot
-def timed(workspace):
-    began = time.perf_counter()
-    refresh(workspace)
-    snapshot[0] = time.perf_counter() - began
-engine._refresh_analytics_snapshot = timed
-start, cpu = begin()
-workspace = Workspace.open(f"sqlite:///{db}", create=True)
-run = ingest_files(workspace, "iati", [path], source="bench")
-finish({"run": label, "activities": run.read, "inserted": run.inserted, "updated": run.updated,
-        "unchanged": run.unchanged, "rejected": run.rejected,
-        "snapshot_seconds": round(snapshot[0], 2)}, start, cpu)
-"""
-)
-
-
-def child(code: str, *arguments: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *arguments], check=True, capture_output=True, text=True
-    )
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
 
 def compare(megabytes: int, folder: Path) -> list[dict[str, object]]:
     path = folder / f"activities-{megabytes}mb.xml"
@@ -227,8 +179,8 @@ def compare(megabytes: int, folder: Path) -> list[dict[str, object]]:
     load_before = round(os.getloadavg()[0], 2)
     results = [child(FLOOR, str(path), str(folder / f"floor-{megabytes}.sqlite"))]
     workspace = str(folder / f"missionboard-{megabytes}.db")
-    results.append(child(MISSIONBOARD, "fresh", str(path), workspace))
-    results.append(child(MISSIONBOARD, "re-import", str(path), workspace))
+    results.append(child(MISSIONBOARD, "fresh", str(path), workspace, "iati", "activities"))
+    results.append(child(MISSIONBOARD, "re-import", str(path), workspace, "iati", "activities"))
     load_after = round(os.getloadavg()[0], 2)
     for result in results:
         result.update(file_mb=round(path.stat().st_size / 1024 / 1024), written=activities)

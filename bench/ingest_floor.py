@@ -124,6 +124,7 @@ import missionboard.ingest.engine as engine
 from missionboard.services.ingest import ingest_files
 from missionboard.store.workspace import Workspace
 label, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+fmt, counted = sys.argv[4], sys.argv[5]  # the format imported and the name its count goes by
 snapshot = [0.0]
 refresh = engine._refresh_analytics_snapshot
 def timed(workspace):
@@ -133,8 +134,8 @@ def timed(workspace):
 engine._refresh_analytics_snapshot = timed
 start, cpu = begin()
 workspace = Workspace.open(f"sqlite:///{db}", create=True)
-run = ingest_files(workspace, "csv", [path], source="bench")
-finish({"run": label, "rows": run.read, "inserted": run.inserted, "updated": run.updated,
+run = ingest_files(workspace, fmt, [path], source="bench")
+finish({"run": label, counted: run.read, "inserted": run.inserted, "updated": run.updated,
         "unchanged": run.unchanged, "rejected": run.rejected,
         "snapshot_seconds": round(snapshot[0], 2)}, start, cpu)
 """
@@ -157,8 +158,8 @@ def compare(rows: int, folder: Path, duckdb: bool) -> list[dict[str, object]]:
     if duckdb:
         results.append(child(FLOOR_DUCKDB, str(path), str(folder / f"floor-{rows}.duckdb")))
     workspace = str(folder / f"missionboard-{rows}.db")
-    results.append(child(MISSIONBOARD, "fresh", str(path), workspace))
-    results.append(child(MISSIONBOARD, "re-import", str(path), workspace))
+    results.append(child(MISSIONBOARD, "fresh", str(path), workspace, "csv", "rows"))
+    results.append(child(MISSIONBOARD, "re-import", str(path), workspace, "csv", "rows"))
     results.append(child(FLOOR_SCHEMA, workspace, str(folder / f"floor-schema-{rows}.db")))
     load_after = round(os.getloadavg()[0], 2)
     for result in results:
