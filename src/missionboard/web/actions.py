@@ -209,7 +209,10 @@ def _forget_old_uploads(max_age: float = 24 * 3600) -> None:
 def _staged_file(token: str) -> Path:
     if not STAGED.match(token):
         raise InputError(Problem("request", None, "staged", "unknown upload; upload the file again"))
-    files = sorted((UPLOADS / token).glob("*"))
+    try:
+        files = sorted((UPLOADS / token).glob("*"))
+    except FileNotFoundError:  # another confirmation of the same upload imported it and removed it meanwhile
+        files = []
     if not files:
         raise InputError(Problem("request", None, "staged", "the upload has expired; upload the file again"))
     return files[0]
