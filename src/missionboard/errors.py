@@ -42,10 +42,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-# Starlette's HTTPException is the one base FastAPI's body parsing lets through unchanged; the two request
-# errors below need it (a tiny module without dependencies, already loaded by every web process).
-from starlette.exceptions import HTTPException
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -340,40 +336,66 @@ class ReportUnavailable(MissionboardError):
     key = "reports.pdf_unavailable"
 
 
-class BodyTooLarge(MissionboardError, HTTPException):
-    """The body is larger than the route accepts (HTTP 413); also an HTTPException so that FastAPI's body
-    parsing passes it on instead of calling it a malformed body."""
+def _request_errors() -> dict[str, type[MissionboardError]]:
+    """``BodyTooLarge`` and ``BadLength``, made when first asked for (``__getattr__``).
 
-    exit_code = 2
-    http_status = 413
-    key = "request.body_too_large"
+    Starlette's HTTPException is the one base FastAPI's body parsing lets through unchanged, and these two
+    request errors need it; but ``starlette.exceptions`` imports ``http.client`` (with ``email`` and
+    ``ssl``), 15 ms that every command would pay at its start for two errors only the web raises. The
+    web imports them from here as any other error, and the classes are made once.
+    """
+    from starlette.exceptions import HTTPException
 
-    def __init__(self, limit: int) -> None:
-        HTTPException.__init__(
-            self, 413, f"the request body is larger than the {size(limit)} this address accepts"
-        )
-        self.limit = limit
+    class BodyTooLarge(MissionboardError, HTTPException):
+        """The body is larger than the route accepts (HTTP 413); also an HTTPException so that FastAPI's
+        body parsing passes it on instead of calling it a malformed body."""
 
-    def __str__(self) -> str:
-        return self.detail
+        exit_code = 2
+        http_status = 413
+        key = "request.body_too_large"
 
-    @property
-    def params(self) -> dict[str, int | str]:
-        return {"limit": self.limit}
+        def __init__(self, limit: int) -> None:
+            HTTPException.__init__(
+                self, 413, f"the request body is larger than the {size(limit)} this address accepts"
+            )
+            self.limit = limit
+
+        def __str__(self) -> str:
+            return self.detail
+
+        @property
+        def params(self) -> dict[str, int | str]:
+            return {"limit": self.limit}
+
+    class BadLength(MissionboardError, HTTPException):
+        """The ``Content-Length`` header is not a number of bytes."""
+
+        exit_code = 2
+        http_status = 400
+        key = "request.bad_length"
+
+        def __init__(self) -> None:
+            HTTPException.__init__(self, 400, "the Content-Length header is not a number of bytes")
+
+        def __str__(self) -> str:
+            return self.detail
+
+    made: list[type[MissionboardError]] = [BodyTooLarge, BadLength]
+    for kind in made:
+        kind.__qualname__ = kind.__name__  # as if defined at the top: its repr, pickle's lookup
+    return {kind.__name__: kind for kind in made}
 
 
-class BadLength(MissionboardError, HTTPException):
-    """The ``Content-Length`` header is not a number of bytes."""
+_made: dict[str, type[MissionboardError]] = {}
 
-    exit_code = 2
-    http_status = 400
-    key = "request.bad_length"
 
-    def __init__(self) -> None:
-        HTTPException.__init__(self, 400, "the Content-Length header is not a number of bytes")
-
-    def __str__(self) -> str:
-        return self.detail
+def __getattr__(name: str) -> type[MissionboardError]:
+    """The request errors (``_request_errors``), made at the first read of either."""
+    if name not in ("BodyTooLarge", "BadLength"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _made:
+        _made.update(_request_errors())
+    return _made[name]
 
 
 def size(n: int) -> str:
@@ -438,8 +460,8 @@ class SecondSqliteLibrary(RuntimeError):
 __all__ = [
     "AlreadyResponded",
     "AuthenticationFailed",
-    "BadLength",
-    "BodyTooLarge",
+    "BadLength",  # noqa: F822 (made at the first read, by __getattr__)
+    "BodyTooLarge",  # noqa: F822
     "CsrfFailed",
     "DecisionConflict",
     "DryRunFinished",

@@ -109,6 +109,8 @@ LISTING_LOADS_NONE_OF = (
     "statsmodels",
     "argon2",
     "fastapi",
+    "starlette",
+    "pydantic_settings",
 )
 """Libraries the quick commands have no use for on an up-to-date SQLite workspace: they read it with the
 standard library's ``sqlite3`` (``store/quick.py``), so not even SQLAlchemy loads."""
@@ -123,6 +125,9 @@ QUICK_COMMANDS = [
     ["mission", "diff", "school-meals"],
     ["decisions"],
     ["decisions", "--format", "json"],
+    ["decisions", "school-meals"],
+    ["gate", "calendar", "school-meals"],
+    ["gate", "calendar", "school-meals", "--format", "json"],
     ["indicators", "list"],
     ["ingest", "runs"],
     ["ingest", "runs", "--format", "json"],
@@ -136,14 +141,15 @@ QUICK_COMMANDS = [
     ["consult", "list", "--format", "json"],
     ["learn", "list", "school-meals"],
     ["learn", "list", "school-meals", "--format", "md"],
+    ["learn", "list", "school-meals", "--search", "pupils meals"],
 ]
 """The commands that read a current SQLite workspace the quick way (``services/glance*.py``)."""
 
 
 @pytest.fixture(scope="module")
 def up_to_date(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The options naming a workspace with a mission, two projects, a decision with its detail, an
-    indicator's observations and an exchange rate."""
+    """The options naming a workspace with a mission, two projects, a gate, a decision at it with its
+    detail, an indicator's observations and an exchange rate."""
     folder = tmp_path_factory.mktemp("quick")
     projects = folder / "projects.csv"
     projects.write_text(
@@ -160,7 +166,23 @@ def up_to_date(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     mission = next(path for path in mission_files() if path.name == "school-meals.yaml")
     _loaded_by([*workspace, "mission", "import", str(mission)])
     _loaded_by([*workspace, "ingest", "csv", str(projects), "--source", "agency"])
-    _loaded_by([*workspace, "decide", "agency:p-1", "--decision", "scale", "--rationale", "Works"])
+    _loaded_by(
+        [
+            *workspace,
+            "gate",
+            "add",
+            "agency:p-1",
+            "--name",
+            "G1",
+            "--date",
+            "2026-06-30",
+            "--criterion",
+            "Runs",
+        ]
+    )
+    _loaded_by(
+        [*workspace, "decide", "agency:p-1", "--decision", "scale", "--rationale", "Works", "--gate", "G1"]
+    )
     _loaded_by([*workspace, "indicators", "import", str(observations)])
     _loaded_by([*workspace, "rates", "import", str(rates)])
     return workspace
@@ -176,6 +198,32 @@ def test_a_quick_read_of_an_up_to_date_workspace_loads_no_heavy_library(
 
 def test_the_quick_decision_log_builds_the_decisions_it_lists(up_to_date: list[str]) -> None:
     assert "missionboard.domain.decisions" in _loaded_by([*up_to_date, "decisions"])
+
+
+def test_the_quick_gate_calendar_draws_the_calendar_it_prints(up_to_date: list[str]) -> None:
+    assert "missionboard.domain.gate_calendar" in _loaded_by(
+        [*up_to_date, "gate", "calendar", "school-meals"]
+    )
+
+
+def test_one_module_of_monitoring_loads_without_the_board_and_its_forecasts() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, missionboard.monitoring.gates; print(json.dumps(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout))
+    assert not loaded & {
+        "missionboard.monitoring.board",
+        "missionboard.monitoring.forecast",
+        "statsmodels",
+    }
 
 
 def _registered() -> dict[str, tuple[str, str]]:

@@ -1,7 +1,7 @@
 """Quick reads (``store/quick.py``) answer exactly as the ordinary way does, and step aside where they can't.
 
 ``missionboard mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``,
-``decisions``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``,
+``decisions`` (of every project or of one mission's portfolio), ``gate calendar``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``,
 ``consult list`` and ``learn list`` read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
 in ≤ 0.3 s (issue 15 item 7, issue 19 item 5). Whatever way they take, the answer must be the same: these
 tests build one workspace and ask both ways, also after edits, and compare what the commands print.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from missionboard.domain.consultations import Answer, Submission
 from missionboard.domain.missions import HelixType, Level
@@ -46,6 +47,7 @@ from missionboard.settings import Settings
 from missionboard.store import quick
 from missionboard.store.contents import COUNTED, record_counts
 from missionboard.store.quick import MissionSummary, QuickReader
+from missionboard.store.tables import LinkRow
 from missionboard.store.workspace import Workspace
 
 
@@ -428,14 +430,6 @@ def test_a_decision_and_a_ruling_since_are_what_the_quick_log_shows(decided: Pat
     assert quick_log == expected
     assert quick_log[0].decision.rationale == "Back on plan"
     assert quick_log[2].appeals[0].outcome == "upheld"
-
-
-def test_one_missions_decisions_are_read_the_ordinary_way(decided: Path) -> None:
-    asked: list[str] = []
-    glance_monitoring.decision_log(
-        Settings(workspace=decided), "school-meals", lambda: asked.append("ordinary") or []
-    )
-    assert asked == ["ordinary"]
 
 
 @pytest.mark.parametrize("read", ["show", "history"], ids=str)
@@ -1104,18 +1098,65 @@ def test_a_quick_learning_log_after_a_new_note_equals_the_ordinary_one(noted: Pa
     assert answer == expected
 
 
-@pytest.mark.parametrize(
-    "filters", [{"search": "pupils"}, {"about": "food-waste"}], ids=["--search", "--about"]
-)
-def test_a_searched_or_subject_learning_log_is_read_the_ordinary_way(
-    noted: Path, filters: dict[str, str]
-) -> None:
+@pytest.mark.parametrize("about", ["food-waste", "agency:p-1"])
+def test_a_learning_log_about_one_subject_is_read_the_ordinary_way(noted: Path, about: str) -> None:
     asked: list[str] = []
-    options: dict[str, Any] = {"search": None, "kind": None, "round": None, "about": None, **filters}
+    options: dict[str, Any] = {"search": None, "kind": None, "round": None, "about": about}
     glance_learning.learning_notes(
         Settings(workspace=noted), "school-meals", **options, ordinary=lambda: asked.append("ordinary") or []
     )
     assert asked == ["ordinary"]
+
+
+SEARCHES = [
+    "pupils",
+    "PUPILS cook",
+    "fewer   waste",
+    "   ",
+    "10%",
+    "%",
+    "_",
+    "pilot_kitchen",
+    "pilot-kitchen",
+    "/",
+    "canteen/",
+    "x%y",
+    "École",
+    "école",
+    "ÉCOLE",
+]
+"""Words ``learn list --search`` may be given: in any case, several, none, and the characters that LIKE
+(``%``, ``_``) and its escape (``/``) treat apart, and letters outside ASCII, which SQLite's ``lower`` leaves
+as they are."""
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+def test_a_quick_searched_learning_log_equals_the_ordinary_one(noted: Path, search: str) -> None:
+    workspace = Workspace.open(f"sqlite:///{noted}")
+    learning.add_note(
+        workspace,
+        "school-meals",
+        "lesson",
+        "Costs rose 10% where the pilot_kitchen/canteen was École-run.",
+        user="tester",
+    )
+    workspace.close()
+    answer, expected = _both_ways(
+        noted,
+        lambda s, o: glance_learning.learning_notes(
+            s, "school-meals", search=search, kind=None, round=None, about=None, ordinary=o
+        ),
+        lambda ws: learning.notes(ws, "school-meals", query=search),
+    )
+    assert answer == expected
+
+
+def test_a_search_finds_the_notes_with_every_word_in_any_case(noted: Path) -> None:
+    reader = QuickReader.open(noted)
+    assert reader is not None
+    with reader:
+        found = reader.learning_notes("school-meals", words=["PUPILS", "cook"])
+    assert [note.text for note in found] == ["Pupils eat more of what they helped cook."]
 
 
 LEARN_PRINTED_BOTH_WAYS = [
@@ -1126,6 +1167,9 @@ LEARN_PRINTED_BOTH_WAYS = [
     ["learn", "list", "no-such-mission"],
     ["learn", "list", "school-meals", "--round", "x" * 200],
     ["learn", "list", "school-meals", "--search", "pupils"],
+    ["learn", "list", "school-meals", "--search", "PUPILS helped", "--format", "json"],
+    ["learn", "list", "no-such-mission", "--search", "pupils"],
+    ["learn", "list", "school-meals", "--search", "pupils", "--round", "x" * 200],
     ["learn", "list", "school-meals", "--about", "agency:p-1"],
 ]
 """``learn list`` prints the same (and exits the same) whatever way it reads, errors included."""
@@ -1162,3 +1206,223 @@ def test_the_quick_learning_log_on_sqlite_answers_as_postgresql_does(postgres_ur
         return (note.kind, note.text, note.author, note.round, [(k.kind, k.label) for k in note.links])
 
     assert [comparable(n) for n in quick_notes] == [comparable(n) for n in on_postgresql]
+
+
+# --- one mission's decisions and its gate calendar --------------------------------------------------------
+
+PORTFOLIO_LINKS = {
+    "p-1": ("objective", "accepted", 0.1),
+    "p-2": ("outcome", "proposed", 0.7),
+    "p-3": ("objective", "proposed", 0.5),
+    "p-4": ("objective", "proposed", 0.49),
+    "p-5": ("objective", "rejected", 0.95),
+    "p-6": ("no such goal", "accepted", 1.0),
+    "p-7": ("another mission's", "accepted", 1.0),
+    "p-8": ("objective", "accepted", 0.9),
+}
+"""A link of each kind the portfolio rule judges, one per project of ``filled``: p-1, p-2 (through an
+outcome leading to an objective), p-3 (a score of exactly 0.5) and p-8 make up school-meals' portfolio;
+p-4 (under the threshold), p-5 (rejected), p-6 (a goal the mission lacks) and p-7 (another mission's
+objective) do not."""
+
+IN_THE_PORTFOLIO = {"agency:p-1", "agency:p-2", "agency:p-3", "agency:p-8"}
+
+
+def _link_and_gate(workspace: Workspace) -> None:
+    """``PORTFOLIO_LINKS`` for school-meals, gates in and out of its portfolio (one overdue, one due soon,
+    one far off, one cancelled by a stop before it, one decided, one overdue whose decision was
+    overturned) and decisions on them, on a workspace that ``_decide`` has filled."""
+    attribution = missions.get_mission(workspace, "school-meals").mission.link_attribution()
+    objective = next(goal for goal, served in attribution.items() if served == [goal])
+    outcome = next((goal for goal, served in attribution.items() if served != [goal]), objective)
+    other = missions.get_mission(workspace, "zero-emission-ferries").mission.objectives[0].id
+    goals = {"objective": objective, "outcome": outcome, "no such goal": "X9", "another mission's": other}
+    with workspace.reading() as session:
+        ids = dict(session.execute(text("SELECT source_id, id FROM projects WHERE source = 'agency'")).all())
+    with workspace.transaction() as session:
+        for project, (goal, status, score) in PORTFOLIO_LINKS.items():
+            taxonomy = (
+                "mission:zero-emission-ferries" if goal == "another mission's" else "mission:school-meals"
+            )
+            session.add(
+                LinkRow(
+                    project_id=ids[project],
+                    taxonomy=taxonomy,
+                    goal=goals[goal],
+                    score=score,
+                    method="manual",
+                    status=status,
+                )
+            )
+    today = dt.date.today()
+    gates = [
+        ("agency:p-2", "G2", today + dt.timedelta(days=30)),
+        ("agency:p-3", "G0", dt.date(2020, 1, 1)),
+        ("agency:p-3", "G3", today + dt.timedelta(days=400)),
+        ("agency:p-4", "G4", today + dt.timedelta(days=10)),
+        ("agency:p-8", "G8", today + dt.timedelta(days=90)),
+        ("agency:p-8", "G9", today - dt.timedelta(days=1)),
+    ]
+    for project, name, due in gates:
+        decisions.schedule_gate(workspace, project, name, due, ["Works"], ["A report"], user="tester")
+    decisions.record_decision(workspace, "agency:p-8", "continue", "Fine", "Board", gate="G9", met=[1])
+    overturned = decisions.list_decisions(workspace)[0]
+    appeal = decisions.lodge_appeal(workspace, overturned.id, "Not fine", user="p8")
+    assert appeal.id is not None
+    decisions.rule_appeal(workspace, appeal.id, "overturned", "Not fine", user="chair")
+    decisions.record_decision(workspace, "agency:p-8", "stop", "Gone", "Board")
+
+
+@pytest.fixture
+def gated(decided: Path) -> Path:
+    """``decided`` with school-meals' portfolio, gates and more decisions (``_link_and_gate``), closed."""
+    workspace = Workspace.open(f"sqlite:///{decided}")
+    _link_and_gate(workspace)
+    workspace.close()
+    return decided
+
+
+def _calendar(mission: str, as_of: dt.date | None = None) -> tuple[MissionRead, OrdinaryRead]:
+    return (
+        lambda s, o: glance_monitoring.gate_calendar(s, mission, as_of, o),
+        lambda ws: decisions.gate_calendar(ws, mission, as_of=as_of),
+    )
+
+
+def _mission_log(mission: str) -> tuple[MissionRead, OrdinaryRead]:
+    return (
+        lambda s, o: glance_monitoring.decision_log(s, mission, o),
+        lambda ws: decisions.list_decisions(ws, mission),
+    )
+
+
+MISSION_MONITORING_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "decisions school-meals": _mission_log("school-meals"),
+    "decisions zero-emission-ferries": _mission_log("zero-emission-ferries"),
+    "gate calendar school-meals": _calendar("school-meals"),
+    "gate calendar school-meals --as-of 2020-06-01": _calendar("school-meals", dt.date(2020, 6, 1)),
+    "gate calendar school-meals --as-of in a year": _calendar(
+        "school-meals", dt.date.today() + dt.timedelta(days=365)
+    ),
+    "gate calendar zero-emission-ferries": _calendar("zero-emission-ferries"),
+}
+"""What ``decisions MISSION`` and ``gate calendar MISSION`` read the quick way, and as the ordinary way
+answers it."""
+
+
+@pytest.mark.parametrize("read", MISSION_MONITORING_READS, ids=str)
+def test_a_quick_read_of_one_missions_decisions_or_gates_equals_the_ordinary_one(
+    gated: Path, read: str
+) -> None:
+    answer, expected = _both_ways(gated, *MISSION_MONITORING_READS[read])
+    assert answer == expected
+
+
+def test_one_missions_decisions_are_those_on_the_projects_the_portfolio_rule_counts(gated: Path) -> None:
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        logged = reader.decisions("school-meals")
+    assert {":".join(entry.decision.project) for entry in logged} == IN_THE_PORTFOLIO
+
+
+def test_the_gate_calendar_holds_the_gates_of_the_portfolio_in_every_state(gated: Path) -> None:
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        calendar = reader.gate_calendar("school-meals", dt.date.today())
+    assert {gate.project for gate in calendar.gates} == IN_THE_PORTFOLIO
+    assert calendar.counts() == {"overdue": 2, "due": 1, "scheduled": 1, "decided": 1, "cancelled": 1}
+
+
+def test_a_decision_overturned_on_appeal_leaves_its_gate_undecided(gated: Path) -> None:
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        calendar = reader.gate_calendar("school-meals", dt.date.today())
+    assert next(g for g in calendar.gates if g.name == "G9").decision is None
+
+
+@pytest.mark.parametrize("read", ["decisions", "gate calendar"])
+def test_one_unknown_missions_decisions_or_gates_are_not_found_as_the_ordinary_way_says(
+    gated: Path, read: str
+) -> None:
+    quick, ordinary_read = {
+        "decisions": _mission_log("no-such-mission"),
+        "gate calendar": _calendar("no-such-mission"),
+    }[read]
+    workspace = Workspace.open(f"sqlite:///{gated}")
+    with pytest.raises(NotFound) as ordinary_error:
+        ordinary_read(workspace)
+    workspace.close()
+    with pytest.raises(NotFound) as quick_error:
+        quick(Settings(workspace=gated), lambda: pytest.fail("the quick way fell back"))
+    assert str(quick_error.value) == str(ordinary_error.value)
+
+
+def test_a_database_url_reads_the_gate_calendar_the_ordinary_way(gated: Path) -> None:
+    asked: list[str] = []
+    glance_monitoring.gate_calendar(
+        Settings(database_url=f"sqlite:///{gated}"), "school-meals", None, lambda: asked.append("ordinary")
+    )
+    assert asked == ["ordinary"]
+
+
+MISSION_MONITORING_PRINTED_BOTH_WAYS = [
+    ["decisions", "school-meals"],
+    ["decisions", "school-meals", "--format", "json"],
+    ["decisions", "no-such-mission"],
+    ["decisions", "no-such-mission", "--format", "json"],
+    ["gate", "calendar", "school-meals"],
+    ["gate", "calendar", "school-meals", "--format", "json"],
+    ["gate", "calendar", "school-meals", "--as-of", "2020-06-01"],
+    ["gate", "calendar", "zero-emission-ferries"],
+    ["gate", "calendar", "no-such-mission"],
+    ["gate", "calendar", "school-meals", "--as-of", "2020-13-01"],
+]
+"""``decisions MISSION`` and ``gate calendar`` print the same (and exit the same) either way, errors
+included."""
+
+
+@pytest.mark.parametrize("argv", MISSION_MONITORING_PRINTED_BOTH_WAYS, ids=" ".join)
+def test_one_missions_decisions_and_gates_print_the_same_either_way(
+    gated: Path, cli: Callable[..., Any], argv: list[str]
+) -> None:
+    quick_run = cli(*argv, workspace=gated)
+    ordinary_run = cli("--database-url", f"sqlite:///{gated}", *argv, workspace=None)
+    assert (quick_run.exit_code, quick_run.stdout, quick_run.stderr) == (
+        ordinary_run.exit_code,
+        ordinary_run.stdout,
+        ordinary_run.stderr,
+    )
+
+
+@pytest.mark.postgres
+def test_one_missions_quick_decisions_and_gates_on_sqlite_answer_as_postgresql_does(
+    postgres_url: str, gated: Path
+) -> None:
+    workspace = Workspace.open(postgres_url, create=True)
+    import_missions(workspace, mission_files(), user="tester")
+    run_import(workspace, "csv", [_portfolio_csv(gated.with_name("p.csv"))], source="agency", user="tester")
+    _decide(workspace)
+    _link_and_gate(workspace)
+    day = dt.date.today()
+    on_postgresql = (
+        decisions.list_decisions(workspace, "school-meals"),
+        decisions.gate_calendar(workspace, "school-meals", as_of=day),
+    )
+    workspace.close()
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        quick_log = reader.decisions("school-meals")
+        quick_calendar = reader.gate_calendar("school-meals", day)
+
+    def comparable(calendar: decisions.GateCalendar) -> list[tuple[Any, ...]]:
+        return [
+            (g.project, g.name, g.due, g.state, g.criteria, g.evidence, g.decision and g.decision.decision)
+            for g in calendar.gates
+        ]
+
+    assert [_without_times(e) for e in quick_log] == [_without_times(e) for e in on_postgresql[0]]
+    assert comparable(quick_calendar) == comparable(on_postgresql[1])

@@ -398,11 +398,18 @@ def gate_calendar(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """A mission's gate calendar: what is overdue, due soon, scheduled, decided or cancelled."""
-    calendar = decision_service.gate_calendar(app_context(ctx).workspace(), mission, as_of=option_date(as_of))
+    app = app_context(ctx)
+    day = option_date(as_of)
+    calendar = glance_monitoring.gate_calendar(
+        app.settings,
+        mission,
+        day,
+        lambda: decision_service.gate_calendar(app.workspace(), mission, as_of=day),
+    )
     _render_gates(calendar, format)
 
 
-def _render_gates(calendar: decision_service.GateCalendar, format: OutputFormat) -> None:
+def _render_gates(calendar: glance_monitoring.GateCalendar, format: OutputFormat) -> None:
     if format is OutputFormat.JSON:
         print_json(calendar.to_dict())
         return

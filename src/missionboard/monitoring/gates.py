@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,13 +20,18 @@ from pydantic import ValidationError
 
 from missionboard.domain.common import utc_aware
 from missionboard.domain.decisions import (
-    DUE_SOON_DAYS,
     Appeal,
     AppealOutcome,
     DecisionKind,
     Gate,
-    GateState,
-    gate_state,
+)
+from missionboard.domain.gate_calendar import GateCalendar as GateCalendar
+from missionboard.domain.gate_calendar import (
+    GateDecided,
+    GateEntry,
+    ScheduledGate,
+    calendar_day,
+    calendar_entries,
 )
 from missionboard.errors import DecisionConflict, InputError, NotFound, Problem
 from missionboard.monitoring.decisions import (
@@ -42,15 +47,6 @@ from missionboard.store.gates import GateStore
 from missionboard.store.missions import MissionStore
 from missionboard.store.progress import ProgressStore
 from missionboard.store.workspace import Session, Workspace
-
-STATE_ORDER = {
-    GateState.OVERDUE: 0,
-    GateState.DUE: 1,
-    GateState.SCHEDULED: 2,
-    GateState.DECIDED: 3,
-    GateState.CANCELLED: 4,
-}
-
 
 # --- gates ------------------------------------------------------------------------------------------
 
@@ -121,87 +117,9 @@ def schedule_gate(
     return gate
 
 
-@dataclass(frozen=True)
-class GateDecision:
-    """The standing decision taken at a gate, as the calendar shows it."""
-
-    id: int
-    decision: str
-    on: dt.date
-    by: str
-    criteria_met: int
-    """How many of the gate's criteria the decision recorded as met, of ``criteria``."""
-    criteria: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "decision": self.decision,
-            "on": self.on.isoformat(),
-            "by": self.by,
-            "criteria_met": self.criteria_met,
-            "criteria": self.criteria,
-        }
-
-
-@dataclass(frozen=True)
-class GateEntry:
-    """A gate on the calendar: where it stands on ``as_of`` and the standing decision taken at it."""
-
-    id: int
-    project_id: int
-    project: str
-    title: str
-    name: str
-    due: dt.date
-    criteria: list[str]
-    evidence: list[str]
-    state: GateState
-    days: int
-    """Days from ``as_of`` to the gate (negative: overdue by that many)."""
-    decision: GateDecision | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "project": self.project,
-            "project_id": self.project_id,
-            "title": self.title,
-            "gate": self.name,
-            "due": self.due.isoformat(),
-            "days": self.days,
-            "state": self.state.value,
-            "criteria": self.criteria,
-            "evidence": self.evidence,
-            "decision": self.decision.to_dict() if self.decision is not None else None,
-        }
-
-
-@dataclass(frozen=True)
-class GateCalendar:
-    """A mission's gates (or one project's), the most pressing first: overdue, due, scheduled, decided,
-    cancelled; by date within each."""
-
-    mission: str | None
-    as_of: dt.date
-    gates: list[GateEntry] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {s.value: sum(1 for g in self.gates if g.state is s) for s in STATE_ORDER}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mission": self.mission,
-            "as_of": self.as_of.isoformat(),
-            "due_soon_days": DUE_SOON_DAYS,
-            "counts": self.counts(),
-            "gates": [g.to_dict() for g in self.gates],
-        }
-
-
 def gate_calendar(workspace: Workspace, mission_id: str, *, as_of: dt.date | None = None) -> GateCalendar:
     """The gates of the projects in the mission's portfolio, where each stands on ``as_of`` (default today)."""
-    day = as_of or dt.datetime.now(dt.UTC).date()
+    day = calendar_day(as_of)
     with workspace.reading() as session:
         MissionStore(session).get(mission_id)  # NotFound for an unknown mission
         ids = mission_project_ids(session, mission_id)
@@ -210,7 +128,7 @@ def gate_calendar(workspace: Workspace, mission_id: str, *, as_of: dt.date | Non
 
 def project_gates(workspace: Workspace, project_ref: str, *, as_of: dt.date | None = None) -> GateCalendar:
     """One project's gates, where each stands on ``as_of`` (default today)."""
-    day = as_of or dt.datetime.now(dt.UTC).date()
+    day = calendar_day(as_of)
     with workspace.reading() as session:
         project = get_project(session, project_ref)
         return GateCalendar(None, day, _entries(session, {project.id}, day))
@@ -218,48 +136,28 @@ def project_gates(workspace: Workspace, project_ref: str, *, as_of: dt.date | No
 
 def _entries(session: Session, project_ids: Collection[int], day: dt.date) -> list[GateEntry]:
     gates = GateStore(session).of_projects(project_ids)
-    decided: dict[int, GateDecision] = {}
-    stopped: dict[int, dt.date] = {}
     rows = DecisionStore(session).with_details_of_projects({p.id for _g, p in gates})
     gone = overturned_ids(session, [d.id for d, _ in rows])
-    for d, detail in rows:
-        if d.id in gone or detail.decided_on > day:
-            continue
-        if detail.gate_id is not None:
-            decided[detail.gate_id] = GateDecision(
-                id=d.id,
-                decision=d.decision,
-                on=detail.decided_on,
-                by=d.by,
-                criteria_met=sum(1 for c in detail.criteria if c.get("met")),
-                criteria=len(detail.criteria),
+    return calendar_entries(
+        [
+            ScheduledGate(g.id, p.id, project_label(p), p.title, g.name, g.due, g.criteria, g.evidence)
+            for g, p in gates
+        ],
+        [
+            GateDecided(
+                d.id,
+                d.project_id,
+                d.decision,
+                d.by,
+                detail.decided_on,
+                detail.gate_id,
+                detail.criteria,
+                d.id in gone,
             )
-        if d.decision == DecisionKind.STOP.value:
-            stopped[d.project_id] = detail.decided_on
-    out = []
-    for g, p in gates:
-        state = gate_state(
-            g.due,
-            decided=g.id in decided,
-            stopped=p.id in stopped and stopped[p.id] <= g.due,
-            as_of=day,
-        )
-        out.append(
-            GateEntry(
-                id=g.id,
-                project_id=p.id,
-                project=project_label(p),
-                title=p.title,
-                name=g.name,
-                due=g.due,
-                criteria=list(g.criteria),
-                evidence=list(g.evidence),
-                state=state,
-                days=(g.due - day).days,
-                decision=decided.get(g.id),
-            )
-        )
-    return sorted(out, key=lambda e: (STATE_ORDER[e.state], e.due, e.project, e.name))
+            for d, detail in rows
+        ],
+        day,
+    )
 
 
 # --- appeals ----------------------------------------------------------------------------------------

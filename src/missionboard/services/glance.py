@@ -1,7 +1,7 @@
 """Answers for the commands that must start in ≤ 0.3 s (``mission list``, ``info``), and the switch between
 the two ways that the other ``glance_*`` modules use too: ``glance_missions`` (``mission show``, ``export``,
-``history``, ``diff``), ``glance_monitoring`` (``decisions``, ``indicators list``), ``glance_admin``
-(``ingest runs``, ``rates list``, ``users list``), ``glance_mapping`` (``taxonomy list``),
+``history``, ``diff``), ``glance_monitoring`` (``decisions``, ``gate calendar``, ``indicators list``),
+``glance_admin`` (``ingest runs``, ``rates list``, ``users list``), ``glance_mapping`` (``taxonomy list``),
 ``glance_consultations`` (``consult list``) and ``glance_learning`` (``learn list``). Those modules stand
 apart because what they return are domain models, whose import ``mission list`` and ``info`` need not pay
 for (0.04 s of CPU, measured).
@@ -21,13 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import JsonValue
 
 from missionboard.settings import Settings
-from missionboard.store.presence import Presence, others
 from missionboard.store.quick import MissionSummary, QuickReader
+
+if TYPE_CHECKING:
+    from missionboard.store.presence import Presence
 
 __all__ = [
     "MissionSummary",
@@ -75,6 +77,8 @@ def workspace_summary(settings: Settings, ordinary: Callable[[], WorkspaceSummar
     reader = _quick_reader(settings)
     if reader is None:
         return ordinary()
+    from missionboard.store.presence import others
+
     url = settings.url()
     with reader:
         counts = reader.record_counts()
@@ -91,6 +95,16 @@ def quick_or_ordinary(settings: Settings, quick: Callable[[QuickReader], T], ord
         return ordinary()
     with reader:
         return quick(reader)
+
+
+def __getattr__(name: str) -> Any:
+    """``Presence``, imported when first read: of the quick reads only ``info`` needs the presence registry
+    (which brings ``socket`` and ``threading``)."""
+    if name == "Presence":
+        from missionboard.store.presence import Presence
+
+        return Presence
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _quick_reader(settings: Settings) -> QuickReader | None:

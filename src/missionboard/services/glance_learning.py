@@ -1,9 +1,10 @@
 """A mission's learning log as ``learn list`` reads it, quickly where it can.
 
 On a current SQLite workspace ``store/quick.py`` reads the notes, filtered by kind and round, with the
-standard library's ``sqlite3``. A search (``--search``: SQL's ``lower`` and ``LIKE`` as SQLAlchemy words
-them) and a note's subject (``--about``: a project reference resolved by the portfolio's store) are left
-to ``ordinary`` (``services.learning.notes``), and so is any other workspace. Both ways give the same
+standard library's ``sqlite3``, and searched (``--search``) with the SQL ``LearningStore`` has
+SQLAlchemy write (``lower`` and ``LIKE``, on the same SQLite library). A note's subject (``--about``: an
+objective, a decision or a project reference, resolved by the stores) is left to ``ordinary``
+(``services.learning.notes``), and so is any other workspace. Both ways give the same
 ``LearningNote`` list (``tests/store/test_quick_reads.py``); ``notes_markdown`` renders it for ``--format md``
 without loading the learning service.
 """
@@ -31,9 +32,10 @@ def learning_notes(
     ordinary: Callable[[], list[LearningNote]],
 ) -> list[LearningNote]:
     """The mission's notes, newest first, filtered as ``services.learning.notes`` filters them."""
-    if (search and search.split()) or (about and about.strip()):
+    if about and about.strip():
         return ordinary()
     chosen = note_kind(str(kind)) if kind else None
+    words = (search or "").split()
     return quick_or_ordinary(
-        settings, lambda reader: reader.learning_notes(mission_id, chosen, round), ordinary
+        settings, lambda reader: reader.learning_notes(mission_id, chosen, round, words), ordinary
     )

@@ -14,11 +14,13 @@ The module also holds the facts about the schema both ways share (its migration 
 ``info`` counts), so that neither has to import the other to know them.
 
 Beyond ``mission list`` and ``info``, the reader serves ``mission show``, ``export``, ``history`` and
-``diff``, the whole decision log (``decisions``), ``indicators list``, ``ingest runs``, ``rates list``,
-``users list`` (never reading a password hash), the workspace's part of ``taxonomy list``, ``consult list``
-and ``learn list``: the same domain models as the ORM's stores give,
-built from the same stored values (SQLite keeps times as ISO text, naive, and amounts as numbers that
-SQLAlchemy hands back as ``Decimal`` with two places), and the same ``NotFound`` messages.
+``diff``, the decision log (``decisions``, whole or of one mission's portfolio), ``gate calendar``,
+``indicators list``, ``ingest runs``, ``rates list``, ``users list`` (never reading a password hash), the
+workspace's part of ``taxonomy list``, ``consult list`` and ``learn list`` (also ``--search``): the same
+domain models as the ORM's stores give, built from the same stored values (SQLite keeps times as ISO text, naive, and amounts as numbers that
+SQLAlchemy hands back as ``Decimal`` with two places), and the same ``NotFound`` messages. A mission's
+portfolio is judged by the portfolio rule itself (``domain.portfolio_rule.DEFAULT_RULE.counts`` and
+``Mission.link_attribution``) on the mission's links as stored, not by a second copy of it in SQL.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,9 +43,10 @@ if TYPE_CHECKING:
     from missionboard.domain.accounts import Account
     from missionboard.domain.consultations import Consultation
     from missionboard.domain.decisions import AppealEntry, DecisionEntry
+    from missionboard.domain.gate_calendar import GateCalendar
     from missionboard.domain.indicators import IndicatorInfo
     from missionboard.domain.learning import LearningNote, NoteKind
-    from missionboard.domain.missions import MissionVersion
+    from missionboard.domain.missions import Mission, MissionVersion
     from missionboard.domain.records import ImportRun, Rate
 
 SCHEMA_HEADS = frozenset(
@@ -155,6 +158,21 @@ LEFT JOIN decision_details AS dd ON dd.decision_id = d.id
 LEFT JOIN gates AS g ON g.id = dd.gate_id
 ORDER BY d.at DESC, d.id DESC
 """
+_MISSION_LINKS = "SELECT project_id, goal, status, score FROM links WHERE taxonomy = ?"
+"""The links to a mission's taxonomy: which of them put a project in its portfolio is the portfolio rule's
+to say (``_portfolio_ids``), not this query's."""
+_GATES = """
+SELECT g.id, g.project_id, p.source, p.source_id, p.title, g.name, g.due, g.criteria, g.evidence
+FROM gates AS g JOIN projects AS p ON p.id = g.project_id
+"""
+_GATE_DECISIONS = """
+SELECT d.id, d.project_id, d.decision, d.by, dd.decided_on, dd.gate_id, dd.criteria,
+       EXISTS (SELECT 1 FROM decision_appeals AS a WHERE a.decision_id = d.id AND a.outcome = ?)
+FROM decisions AS d JOIN decision_details AS dd ON dd.decision_id = d.id
+ORDER BY d.at, d.id
+"""
+"""The decisions with a detail, oldest first, each with whether an appeal overturned it (the outcome
+bound from ``AppealOutcome``)."""
 _INDICATORS = "SELECT id, name, unit, source FROM indicators ORDER BY id"
 _OBSERVATION_STATISTICS = """
 SELECT indicator_id, count(id), min(year), max(year) FROM observations GROUP BY indicator_id
@@ -199,8 +217,12 @@ SELECT consultation_id, count(*), count(used_at) FROM consultation_invitations G
 _LEARNING_NOTES = """
 SELECT id, mission_id, kind, text, author, created_at, round FROM learning_notes
 WHERE mission_id = ? AND (? IS NULL OR kind = ?) AND (? IS NULL OR round = ?)
-ORDER BY created_at DESC, id DESC
 """
+_LEARNING_NOTE_HAS_WORD = "AND lower(text) LIKE '%' || ? || '%' ESCAPE '/'\n"
+"""One word of a search (``learn list --search``), as ``LearningStore.notes`` asks for it through
+SQLAlchemy's ``contains(…, autoescape=True)``: the word lower-cased, ``/``, ``%`` and ``_`` escaped by ``/``
+(``_like_escaped``)."""
+_LEARNING_NOTES_ORDER = "ORDER BY created_at DESC, id DESC"
 _LEARNING_NOTE_LINKS = """
 SELECT l.note_id, l.target_kind, l.target_id, p.source, p.source_id
 FROM learning_note_links AS l
@@ -297,12 +319,7 @@ class QuickReader:
     def mission(self, mission_id: str, version: int | None = None) -> MissionVersion:
         """A mission's current version, or ``version``; ``NotFound`` as ``MissionStore.get`` says it."""
         with self._snapshot():
-            current = self._current_version(mission_id)
-            wanted = current if version is None else version
-            rows = self._connection.execute(_MISSION_VERSIONS, (mission_id, wanted, wanted)).fetchall()
-        if not rows:
-            raise NotFound(f"mission '{mission_id}' has no version {wanted} (it has 1…{current})")
-        return _mission_version(rows[0])
+            return self._mission(mission_id, version)
 
     def mission_history(self, mission_id: str) -> list[MissionVersion]:
         """Every version of a mission, oldest first."""
@@ -318,11 +335,15 @@ class QuickReader:
             raise NotFound(f"mission '{mission_id}' has no version {version}")
         return str(row[0])
 
-    def decisions(self) -> list[DecisionEntry]:
-        """Every decision, newest first, with its project, gate, detail and appeals (oldest first)."""
+    def decisions(self, mission_id: str | None = None) -> list[DecisionEntry]:
+        """Every decision (only those on ``mission_id``'s portfolio where given), newest first, with its
+        project, gate, detail and appeals (oldest first); ``NotFound`` for an unknown mission."""
         with self._snapshot():
+            wanted = None if mission_id is None else self._portfolio_ids(self._mission(mission_id).mission)
             rows = self._connection.execute(_DECISIONS).fetchall()
             appeal_rows = self._connection.execute(_APPEALS).fetchall()
+        if wanted is not None:
+            rows = [row for row in rows if row[1] in wanted]
         appeals: dict[int, list[AppealEntry]] = {row[0]: [] for row in rows}
         for appeal in appeal_rows:
             if appeal[1] in appeals:
@@ -460,19 +481,24 @@ class QuickReader:
         return listed
 
     def learning_notes(
-        self, mission_id: str, kind: NoteKind | None = None, round: str | None = None
+        self,
+        mission_id: str,
+        kind: NoteKind | None = None,
+        round: str | None = None,
+        words: Sequence[str] = (),
     ) -> list[LearningNote]:
-        """A mission's learning notes (of ``kind``, of ``round`` where given), newest first, with what each
-        is about (``learn list``); ``NotFound`` for an unknown mission, as ``MissionStore.get`` says it."""
+        """A mission's learning notes (of ``kind``, of ``round``, with each of ``words`` in the text, any
+        case, where given), newest first, with what each is about (``learn list``); ``NotFound`` for an
+        unknown mission, as ``MissionStore.get`` says it."""
         from missionboard.domain.learning import LearningNote, LinkKind, NoteKind, NoteLink, round_name
 
+        query = _LEARNING_NOTES + _LEARNING_NOTE_HAS_WORD * len(words) + _LEARNING_NOTES_ORDER
         with self._snapshot():
             self._current_version(mission_id)
             wanted_kind = None if kind is None else kind.value
-            wanted_round = round_name(round)
-            rows = self._connection.execute(
-                _LEARNING_NOTES, (mission_id, wanted_kind, wanted_kind, wanted_round, wanted_round)
-            ).fetchall()
+            wanted_round = round_name(round)  # after the mission: an unknown one is what it reports first
+            values = (mission_id, wanted_kind, wanted_kind, wanted_round, wanted_round)
+            rows = self._connection.execute(query, (*values, *map(_like_escaped, words))).fetchall()
             link_rows = self._connection.execute(_LEARNING_NOTE_LINKS, (mission_id,)).fetchall()
         links: dict[int, list[NoteLink]] = {}
         for note_id, target_kind, target, source, source_id in link_rows:
@@ -492,6 +518,79 @@ class QuickReader:
             )
             for ident, mission, note_kind, text, author, created_at, note_round in rows
         ]
+
+    def gate_calendar(self, mission_id: str, day: dt.date) -> GateCalendar:
+        """The gates of the projects in the mission's portfolio, where each stands on ``day``, as
+        ``monitoring.gates.gate_calendar`` draws it; ``NotFound`` for an unknown mission."""
+        from missionboard.domain.decisions import AppealOutcome
+        from missionboard.domain.gate_calendar import (
+            GateCalendar,
+            GateDecided,
+            ScheduledGate,
+            calendar_entries,
+        )
+
+        with self._snapshot():
+            portfolio = self._portfolio_ids(self._mission(mission_id).mission)
+            gates = [
+                ScheduledGate(
+                    ident,
+                    project_id,
+                    f"{source}:{source_id}",
+                    title,
+                    name,
+                    dt.date.fromisoformat(due),
+                    json.loads(criteria),
+                    json.loads(evidence),
+                )
+                for ident, project_id, source, source_id, title, name, due, criteria, evidence in (
+                    self._connection.execute(_GATES)
+                )
+                if project_id in portfolio
+            ]
+            gated = {gate.project_id for gate in gates}
+            decided = [
+                GateDecided(
+                    ident,
+                    project_id,
+                    kind,
+                    by,
+                    dt.date.fromisoformat(decided_on),
+                    gate_id,
+                    json.loads(criteria),
+                    bool(overturned),
+                )
+                for ident, project_id, kind, by, decided_on, gate_id, criteria, overturned in (
+                    self._connection.execute(_GATE_DECISIONS, (AppealOutcome.OVERTURNED.value,))
+                )
+                if project_id in gated
+            ]
+        return GateCalendar(mission_id, day, calendar_entries(gates, decided, day))
+
+    def _mission(self, mission_id: str, version: int | None = None) -> MissionVersion:
+        """``mission`` inside the caller's snapshot."""
+        current = self._current_version(mission_id)
+        wanted = current if version is None else version
+        rows = self._connection.execute(_MISSION_VERSIONS, (mission_id, wanted, wanted)).fetchall()
+        if not rows:
+            raise NotFound(f"mission '{mission_id}' has no version {wanted} (it has 1…{current})")
+        return _mission_version(rows[0])
+
+    def _portfolio_ids(self, mission: Mission) -> set[int]:
+        """The projects in the mission's portfolio, as ``ProgressStore.portfolio_ids`` finds them: the links
+        to the mission's taxonomy whose goal counts for an objective (``Mission.link_attribution``) and
+        that the portfolio rule counts (``domain.portfolio_rule.DEFAULT_RULE``)."""
+        from missionboard.domain.mapping import mission_taxonomy
+        from missionboard.domain.portfolio_rule import DEFAULT_RULE
+
+        goals = mission.link_attribution()
+        return {
+            project_id
+            for project_id, goal, status, score in self._connection.execute(
+                _MISSION_LINKS, (mission_taxonomy(mission.id),)
+            )
+            if goal in goals and DEFAULT_RULE.counts(status, score)
+        }
 
     def _current_version(self, mission_id: str) -> int:
         row = self._connection.execute(_CURRENT_VERSION, (mission_id,)).fetchone()
@@ -573,6 +672,11 @@ def _appeal_entry(row: tuple[Any, ...]) -> AppealEntry:
         ruling=ruling,
         ruled_at=utc_aware(dt.datetime.fromisoformat(ruled_at)) if ruled_at else None,
     )
+
+
+def _like_escaped(word: str) -> str:
+    """A search word as SQLAlchemy's ``contains(word.lower(), autoescape=True)`` binds it (escape ``/``)."""
+    return word.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def _amount(value: float | int | str | None) -> Decimal | None:
