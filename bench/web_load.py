@@ -3,6 +3,7 @@
     .venv/bin/python bench/web_load.py --from bench/out/analytics-1.db      # copy the 1M-project workspace
     .venv/bin/python bench/web_load.py --scale 0.05                         # generate 50,000 projects
     .venv/bin/python bench/web_load.py --reuse --seconds 30 --users 20
+    .venv/bin/python bench/web_load.py --reuse --seconds 20 --rounds 3     # the same server measured 3 times
     .venv/bin/python bench/web_load.py --reuse --insights --seconds 5  # first view of the slow fragments
 
 The workspace is the synthetic national portfolio of ``bench/analytics_bench.py`` (1,000,000 projects,
@@ -11,7 +12,8 @@ under uvicorn in a child process (one worker, as ``missionboard serve`` runs it)
 generator does not share its interpreter; the users are asyncio tasks with one httpx client each,
 authenticated with an API token. Each user loops over the mission page and an explorer page filtered by
 funder and programme on a random page of the first 20. It prints p50/p95/p99 latency per page and the
-throughput, after four concurrent warm-up requests per page (filling each worker's caches).
+throughput, after four concurrent warm-up requests per page (filling each worker's caches), with the CPU
+time the server (each of its processes) and the load generator spent per request.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -91,6 +94,31 @@ def _serve(path: str, port: int, workers: int) -> None:
     cli(args=args, standalone_mode=False)
 
 
+def _cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by process ``root`` and by each process under it (Linux
+    ``/proc``; none elsewhere): the server's cost per request, which a loaded machine does not inflate as it
+    inflates latency, and how evenly its workers share the work."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return {pid: used[pid] for pid in sorted(tree) if pid in used}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,12 +131,19 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _load(
-    base: str, token: str, users: int, seconds: float, pairs: list[tuple[str, str]], think: float
+    base: str,
+    token: str,
+    users: int,
+    seconds: float,
+    pairs: list[tuple[str, str]],
+    think: float,
+    server: int,
+    rounds: int = 1,
 ) -> None:
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"}
-    pages = {
+    pages: dict[str, Callable[[], str]] = {
         "mission page": lambda: f"/missions/{MISSION}",
         "filtered explorer": lambda: (
             "/projects?"
@@ -120,8 +155,6 @@ async def _load(
             )
         ),
     }
-    timings: dict[str, list[float]] = {name: [] for name in pages}
-    errors: dict[str, int] = dict.fromkeys(pages, 0)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as warm:
         # a server just started fills its caches in the background: measure it once every worker has
         started = time.perf_counter()
@@ -141,6 +174,27 @@ async def _load(
                 f"warm-up {name}: {response.status_code} in {time.perf_counter() - started:.2f} s", flush=True
             )
 
+    for round_ in range(1, rounds + 1):
+        if rounds > 1:
+            print(f"\nround {round_} of {rounds}", end="")
+        await _measure(base, headers, users, seconds, pages, think, server)
+
+
+async def _measure(
+    base: str,
+    headers: dict[str, str],
+    users: int,
+    seconds: float,
+    pages: dict[str, Callable[[], str]],
+    think: float,
+    server: int,
+) -> None:
+    """``users`` users for ``seconds``: latency per page, throughput, and the CPU time of the server and of
+    this load generator (which shares the machine) per request."""
+    import httpx
+
+    timings: dict[str, list[float]] = {name: [] for name in pages}
+    errors: dict[str, int] = dict.fromkeys(pages, 0)
     stop = time.perf_counter() + seconds
 
     async def user(index: int) -> None:
@@ -160,13 +214,19 @@ async def _load(
                 if think:
                     await asyncio.sleep(think)
 
-    started = time.perf_counter()
+    started, cpu, own = time.perf_counter(), _cpu_seconds(server), time.process_time()
     await asyncio.gather(*(user(i) for i in range(users)))
     wall = time.perf_counter() - started
+    own = time.process_time() - own
+    after = _cpu_seconds(server)
+    per_process = [after[pid] - cpu.get(pid, 0.0) for pid in after]
     total = sum(len(v) for v in timings.values())
     print(
         f"\n{users} concurrent users (think time {think:g} s) for {wall:.1f} s: {total} requests, "
-        f"{total / wall:.1f} requests/s; load average {os.getloadavg()[0]:.1f}"
+        f"{total / wall:.1f} requests/s; load average {os.getloadavg()[0]:.1f}; "
+        f"server CPU {sum(per_process):.1f} s ({' + '.join(f'{c:.1f}' for c in per_process)} by process), "
+        f"{1000 * sum(per_process) / max(total, 1):.1f} ms a request; load generator "
+        f"{1000 * own / max(total, 1):.1f} ms a request"
     )
     print(
         f"{'page':<20} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
@@ -177,7 +237,8 @@ async def _load(
         print(
             f"{name:<20} {len(values):>8} {errors[name]:>6} {statistics.median(values) * 1000:>8.0f} "
             f"{_percentile(values, 0.95) * 1000:>8.0f} {_percentile(values, 0.99) * 1000:>8.0f} "
-            f"{max(values) * 1000:>8.0f}"
+            f"{max(values) * 1000:>8.0f}",
+            flush=True,
         )
 
 
@@ -233,6 +294,13 @@ def main() -> None:
     )
     parser.add_argument("--think", type=float, default=0.0, help="Seconds each user waits between requests")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="Measure this many times in a row on the same server: the first round includes the first "
+        "views of the explorer's selections (their charts computed), later ones the server as it then runs",
+    )
+    parser.add_argument(
         "--insights",
         action="store_true",
         help="First time each of the mission page's slow fragments (quality, analytics, monitoring) cold, "
@@ -265,7 +333,18 @@ def main() -> None:
         )
         if args.insights:
             _insights(f"http://127.0.0.1:{port}", token)
-        asyncio.run(_load(f"http://127.0.0.1:{port}", token, args.users, args.seconds, pairs, args.think))
+        asyncio.run(
+            _load(
+                f"http://127.0.0.1:{port}",
+                token,
+                args.users,
+                args.seconds,
+                pairs,
+                args.think,
+                server.pid,
+                args.rounds,
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -15,6 +15,8 @@ import hashlib
 import re
 import secrets
 import string
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +28,7 @@ from missionboard.domain.accounts import Account as Account
 from missionboard.domain.accounts import Role as Role
 from missionboard.domain.accounts import may_see as may_see
 from missionboard.domain.common import utc_aware
+from missionboard.domain.missions import MissionVersion
 from missionboard.errors import AuthenticationFailed as AuthenticationFailed  # re-exported: tests, pages
 from missionboard.errors import Forbidden as Forbidden
 from missionboard.errors import InputError, NotFound, Problem
@@ -178,14 +181,17 @@ def create_user(
     return account
 
 
-def visible_missions(workspace: Workspace, account: Account | None) -> frozenset[str] | None:
+def visible_missions(
+    workspace: Workspace, account: Account | None, missions: Iterable[MissionVersion] | None = None
+) -> frozenset[str] | None:
     """Ids of the missions whose objectives, links and decision evidence ``account`` may see (anonymous
-    callers: ``None`` as account); ``None`` means every mission, past and present (workspace admins)."""
+    callers: ``None`` as account); ``None`` means every mission, past and present (workspace admins).
+    ``missions``: every mission's current version, where the caller holds them already (else read)."""
     if account is not None and account.is_admin:
         return None
     return frozenset(
         version.mission_id
-        for version in mission_service.list_missions(workspace)
+        for version in (mission_service.list_missions(workspace) if missions is None else missions)
         if may_see(account, version)
     )
 
@@ -680,10 +686,25 @@ def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
     when the token was last used is noted at most every ``TOKEN_USE_NOTED`` and skipped where the
     workspace cannot take the write.
     """
+    now = _now()
+    verified = _verified(workspace, token, now)
+    _note_use(workspace, verified, now)
+    return verified.grant
+
+
+@dataclass
+class _Verified:
+    """A token found valid: what it grants, its row id and when its use was last noted."""
+
+    grant: TokenGrant
+    token_id: int
+    last_used_at: dt.datetime | None
+
+
+def _verified(workspace: Workspace, token: str, now: dt.datetime) -> _Verified:
     unknown = AuthenticationFailed("the API token is unknown, revoked or belongs to a disabled account")
     if not token:
         raise unknown
-    now = _now()
     with workspace.reading() as session:
         store = AccountStore(session)
         found = store.token_user(_digest(token))
@@ -693,16 +714,66 @@ def resolve_token(workspace: Workspace, token: str) -> TokenGrant:
         if row.revoked or not user.is_active:
             raise unknown
         expires_at = None if row.expires_at is None else utc_aware(row.expires_at)
-        if expires_at is not None and expires_at <= now:
-            raise AuthenticationFailed(
-                f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC; make a new one"
-            )
+        _refuse_expired(expires_at, now)
         grant = TokenGrant(_account(store, user), row.name, row.read_only, expires_at)
-        stale = row.last_used_at is None or now - utc_aware(row.last_used_at) > TOKEN_USE_NOTED
-        token_id = row.id
-    if stale and not workspace.read_only:
-        note_token_use(workspace, token_id, now)  # skipped where the workspace cannot take the write
-    return grant
+        last_used = None if row.last_used_at is None else utc_aware(row.last_used_at)
+        return _Verified(grant, row.id, last_used)
+
+
+def _refuse_expired(expires_at: dt.datetime | None, now: dt.datetime) -> None:
+    if expires_at is not None and expires_at <= now:
+        raise AuthenticationFailed(
+            f"the API token expired at {expires_at:%Y-%m-%d %H:%M} UTC; make a new one"
+        )
+
+
+def _note_use(workspace: Workspace, verified: _Verified, now: dt.datetime) -> None:
+    """Note the token's use where the last note is older than ``TOKEN_USE_NOTED`` (and the workspace can
+    take the write: skipped where it cannot)."""
+    last = verified.last_used_at
+    if (last is None or now - last > TOKEN_USE_NOTED) and not workspace.read_only:
+        verified.last_used_at = now
+        note_token_use(workspace, verified.token_id, now)
+
+
+VERIFIED_KEPT = 1_000
+"""Tokens a process keeps verified at once; past this the oldest is verified afresh on its next use."""
+
+
+class VerifiedTokens:
+    """API tokens a long-running process (the web server) found valid, each kept with the count of the
+    workspace's writes (``Workspace.changes()``) it was verified at, by the SHA-256 digest of the token.
+
+    Revoking a token, disabling an account and changing a role are counted writes, here or in any other
+    process: while the count read for a request equals the one a token was verified at, its grant is what
+    reading the database would give, and costs no query (resolving a token was 16 % of a web worker's time
+    under load). Its expiry is checked on every use, and its use still noted every ``TOKEN_USE_NOTED``.
+    Only valid tokens are kept: an unknown one is looked up every time.
+    """
+
+    def __init__(self, limit: int = VERIFIED_KEPT) -> None:
+        self.limit = limit
+        self._kept: dict[str, tuple[int, _Verified]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, workspace: Workspace, token: str, changes: int) -> TokenGrant:
+        """As ``resolve_token``, where ``changes`` is the workspace's count of writes read before this call."""
+        now = _now()
+        digest = _digest(token)
+        kept = self._kept.get(digest)
+        if kept is not None and kept[0] == changes:
+            verified = kept[1]
+            _refuse_expired(verified.grant.expires_at, now)
+        else:
+            with self._lock:
+                self._kept.pop(digest, None)
+            verified = _verified(workspace, token, now)
+            with self._lock:
+                self._kept[digest] = (changes, verified)
+                while len(self._kept) > self.limit:
+                    del self._kept[next(iter(self._kept))]
+        _note_use(workspace, verified, now)
+        return verified.grant
 
 
 def token_account(workspace: Workspace, token: str) -> Account | None:

@@ -10,7 +10,7 @@ consistent state; the SQL is in ``store.explorer``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -73,6 +73,7 @@ __all__ = [
     "ViewSummary",
     "audit_events",
     "changes",
+    "count_projects",
     "facets",
     "import_runs",
     "iter_projects",
@@ -100,11 +101,22 @@ __all__ = [
 
 
 def query_projects(
-    session: Session, f: ProjectFilter, visible: Collection[str] | None = None
+    session: Session,
+    f: ProjectFilter,
+    visible: Collection[str] | None = None,
+    *,
+    matching: Callable[[], int] | None = None,
 ) -> Page[ProjectSummary]:
     """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``); only
-    links to missions in ``visible`` (None: all) count in the link filters."""
-    return ExplorerStore(session).projects(f, visible)
+    links to missions in ``visible`` (None: all) count in the link filters. ``matching`` gives
+    ``count_projects`` of the same view where the caller keeps it (it is asked only when a page is full)."""
+    return ExplorerStore(session).projects(f, visible, matching=matching)
+
+
+def count_projects(session: Session, f: ProjectFilter, visible: Collection[str] | None = None) -> int:
+    """How many projects the view ``f`` holds, counted up to ``COUNT_CAP + 1`` (the same for each of its
+    pages and orders)."""
+    return ExplorerStore(session).count(f, visible)
 
 
 def iter_projects(

@@ -11,7 +11,7 @@ Who may see what is the service's concern: ``ExplorerStore.project`` returns eve
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar
 
@@ -440,8 +440,15 @@ class ExplorerStore:
 
     # --- the project list ------------------------------------------------------------------------
 
-    def projects(self, f: ProjectFilter, visible: Collection[str] | None = None) -> Page[ProjectSummary]:
-        """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``)."""
+    def projects(
+        self,
+        f: ProjectFilter,
+        visible: Collection[str] | None = None,
+        *,
+        matching: Callable[[], int] | None = None,
+    ) -> Page[ProjectSummary]:
+        """One page of projects matching the filter, and how many match (exactly up to ``COUNT_CAP``).
+        ``matching`` gives that number where the caller keeps it (else it is counted here, when needed)."""
         resolved = self._resolve(f)
         rows = self.session.execute(
             _ordered(_filtered(select(*ROW_COLUMNS), f, visible, resolved), f)
@@ -451,11 +458,20 @@ class ExplorerStore:
         offset = (f.page - 1) * f.per_page
         if len(rows) < f.per_page and (rows or offset == 0):  # the last page: the total needs no count
             total = offset + len(rows)
+        elif matching is not None:
+            total = matching()
         else:
-            inner = _filtered(select(ProjectRow.id), f, visible, resolved).limit(COUNT_CAP + 1).subquery()
-            total = self.session.scalar(select(func.count()).select_from(inner)) or 0
+            total = self._count(f, visible, resolved)
         capped = total > COUNT_CAP
         return Page([_row_dict(r) for r in rows], min(total, COUNT_CAP), capped, f.page, f.per_page)
+
+    def count(self, f: ProjectFilter, visible: Collection[str] | None = None) -> int:
+        """How many projects match the filter, counted up to ``COUNT_CAP + 1`` (more: ``COUNT_CAP + 1``)."""
+        return self._count(f, visible, self._resolve(f))
+
+    def _count(self, f: ProjectFilter, visible: Collection[str] | None, resolved: _Resolved) -> int:
+        inner = _filtered(select(ProjectRow.id), f, visible, resolved).limit(COUNT_CAP + 1).subquery()
+        return self.session.scalar(select(func.count()).select_from(inner)) or 0
 
     def iter_projects(
         self, f: ProjectFilter, *, visible: Collection[str] | None = None, limit: int | None = None
@@ -469,42 +485,39 @@ class ExplorerStore:
 
     def summary(self, f: ProjectFilter, visible: Collection[str] | None = None) -> ViewSummary:
         """The view's projects per start year (undated left out) and budget per funder, currency and start
-        year (projects without a funder or budget left out; the service converts and ranks them): two
-        grouped queries over the same filter as ``projects`` (every matching project, not one page)."""
-        resolved = self._resolve(f)
+        year (projects without a funder or budget left out; the service converts and ranks them), over
+        every matching project, not one page: one grouped query over the same filter as ``projects``, which
+        reads each matching project once (two queries read them twice: 0.4–0.7 s for 166,000 of 1M)."""
         year = func.extract("year", ProjectRow.start)
-        year_columns: tuple[Any, ...] = (year.label("year"), func.count().label("projects"))
-        funder_columns: tuple[Any, ...] = (
+        columns: tuple[Any, ...] = (
             ProjectRow.funder,
             ProjectRow.budget_currency,
             year.label("year"),
-            func.sum(ProjectRow.budget_amount).label("budget"),
             func.count().label("projects"),
+            func.count(ProjectRow.budget_amount).label("budgeted"),
+            func.sum(ProjectRow.budget_amount).label("budget"),
         )
-        per_year = _filtered(
-            select(*year_columns).where(ProjectRow.start.is_not(None)), f, visible, resolved
-        ).group_by(year)
-        per_funder = _filtered(
-            select(*funder_columns).where(
-                ProjectRow.funder.is_not(None), ProjectRow.budget_amount.is_not(None)
-            ),
-            f,
-            visible,
-            resolved,
-        ).group_by(ProjectRow.funder, ProjectRow.budget_currency, year)
-        years = sorted((int(y), int(n)) for y, n in self.session.execute(per_year) if y is not None)
+        grouped = _filtered(select(*columns), f, visible, self._resolve(f)).group_by(
+            ProjectRow.funder, ProjectRow.budget_currency, year
+        )
+        per_year: dict[int, int] = {}
+        by_funder: list[FunderBudget] = []
+        for row in self.session.execute(grouped):
+            if row.year is not None:
+                per_year[int(row.year)] = per_year.get(int(row.year), 0) + int(row.projects)
+            if row.funder is not None and row.budgeted:
+                by_funder.append(
+                    {
+                        "funder": str(row.funder),
+                        "currency": row.budget_currency,
+                        "year": None if row.year is None else int(row.year),
+                        "budget": float(row.budget or 0),
+                        "projects": int(row.budgeted),
+                    }
+                )
         return {
-            "by_year": [{"year": y, "projects": n} for y, n in years],
-            "by_funder": [
-                {
-                    "funder": str(row.funder),
-                    "currency": row.budget_currency,
-                    "year": None if row.year is None else int(row.year),
-                    "budget": float(row.budget or 0),
-                    "projects": int(row.projects),
-                }
-                for row in self.session.execute(per_funder)
-            ],
+            "by_year": [{"year": y, "projects": n} for y, n in sorted(per_year.items())],
+            "by_funder": by_funder,
         }
 
     def _resolve(self, f: ProjectFilter) -> _Resolved:

@@ -16,10 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from missionboard import __version__
 from missionboard.errors import InputError, LoginRequired, MissionboardError
+from missionboard.services.accounts import VerifiedTokens
 from missionboard.settings import Settings
 from missionboard.store.workspace import Workspace, workspace_error
 from missionboard.web import (
@@ -42,7 +44,7 @@ from missionboard.web import (
 )
 from missionboard.web.figures import prewarm as prewarm_caches
 from missionboard.web.limits import BodyLimit, Upload
-from missionboard.web.queries import TtlCache
+from missionboard.web.queries import Stamped, TtlCache
 from missionboard.web.rendering import templates, templates_for
 from missionboard.web.security import (
     SECURITY_HEADERS,
@@ -249,6 +251,8 @@ def create_app(
     app.state.facets = TtlCache(300, stamp=workspace.changes)
     # the explorer's charts, keyed by the count of writes they were computed at: never stale
     app.state.summaries = TtlCache(math.inf, limit=256)
+    app.state.tokens = VerifiedTokens()  # API tokens verified at the workspace's current count of writes
+    app.state.missions = Stamped()  # missions as read at the current count of writes
     app.state.warm = threading.Event()
     if not prewarm:
         app.state.warm.set()
@@ -268,24 +272,48 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.body_limit, uploads=_uploads(settings), refuse=answer)
     app.add_middleware(HeadAsGet)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
-            response: Response = _error(request, 400, "the address holds a NUL character")
-        else:
-            try:
-                response = await call_next(request)
-            except Exception as exc:  # the last resort: a bug, answered 500 with the headers, and logged
-                response = answer(request, exc)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/static/"):
-            response.headers.setdefault("cache-control", "public, max-age=3600")
-        else:
-            response.headers.setdefault("cache-control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     return app
+
+
+class SecurityHeaders:
+    """The outermost layer: every response carries the security headers and a cache policy (static files
+    an hour, everything else never), an address with a NUL character is refused, and an error nothing
+    inside answered (a bug) becomes a logged 500 with the headers. Plain ASGI: Starlette's
+    ``BaseHTTPMiddleware`` ran each request through a task and a memory stream (7.6 % of a worker's time
+    under load with py-spy, bench/web_load.py)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        cache = "public, max-age=3600" if request.url.path.startswith("/static/") else "no-store"
+        started = False
+
+        async def with_headers(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("cache-control", cache)
+            await send(message)
+
+        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+            await _error(request, 400, "the address holds a NUL character")(scope, receive, with_headers)
+            return
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as exc:  # the last resort: a bug, answered 500 with the headers, and logged
+            if started:
+                raise
+            await answer(request, exc)(scope, receive, with_headers)
 
 
 class HeadAsGet:

@@ -1,5 +1,5 @@
-"""The web's cache of computed figures (``TtlCache``). The explorer's read models and their SQL live in
-``services.explorer`` and ``store.explorer``.
+"""The web's caches: computed figures (``TtlCache``) and values read at a count of writes (``Stamped``).
+The explorer's read models and their SQL live in ``services.explorer`` and ``store.explorer``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["TtlCache"]
+__all__ = ["Stamped", "TtlCache"]
 
 T = TypeVar("T")
 
@@ -119,3 +119,28 @@ class TtlCache:
         """Mark every value stale: it is still served, while a fresh one is computed in the background."""
         with self._lock:
             self._values = {k: (-self.seconds, v) for k, (_, v) in self._values.items()}
+
+
+class Stamped:
+    """Values read from the workspace, each kept with its count of writes (``Workspace.changes()``, read
+    before the value): a request that read the same count gets the same value without a query, one that
+    read another count reads afresh. Exact, unlike ``TtlCache``: any write, here or in another process,
+    is seen by the next request. At most ``limit`` values are kept, the oldest forgotten first."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self.limit = limit
+        self._values: dict[Any, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, changes: int, key: Any, read: Callable[[], T]) -> T:
+        hit = self._values.get(key)
+        if hit is not None and hit[0] == changes:
+            kept: T = hit[1]
+            return kept
+        value = read()
+        with self._lock:
+            self._values.pop(key, None)
+            self._values[key] = (changes, value)
+            while len(self._values) > self.limit:
+                del self._values[next(iter(self._values))]
+        return value

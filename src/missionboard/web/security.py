@@ -59,6 +59,15 @@ def workspace_of(request: Request) -> Workspace:
     return workspace
 
 
+def changes(request: Request) -> int:
+    """The workspace's count of writes (``Workspace.changes()``), read once per request, before anything
+    it validates: a value kept at this count is what the database holds for this request."""
+    found = getattr(request.state, "changes", None)
+    if not isinstance(found, int):
+        found = request.state.changes = workspace_of(request).changes()
+    return found
+
+
 def client_address(request: Request) -> str:
     """The peer's address, for login throttling, rate limits and the audit log (never a header's claim)."""
     return request.client.host if request.client else "unknown"
@@ -73,8 +82,13 @@ def caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     result = Caller(None, "anonymous")
     if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        verified: accounts.VerifiedTokens | None = getattr(request.app.state, "tokens", None)
         try:
-            grant = accounts.resolve_token(workspace, header[7:].strip())
+            if verified is not None and request.method.upper() in SAFE_METHODS:
+                grant = verified.resolve(workspace, token, changes(request))
+            else:  # a write checks its token against the database itself
+                grant = accounts.resolve_token(workspace, token)
         except AuthenticationFailed as exc:
             raise LoginRequired(str(exc)) from None
         if grant.read_only and request.method.upper() not in SAFE_METHODS:
