@@ -64,14 +64,15 @@ def _variants(source: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_bulk_insert_stores_exactly_what_a_core_insert_stores(sqlite_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_insert_stores_exactly_what_a_core_insert_stores(workspace) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite through the driver's executemany, on PostgreSQL through COPY."""
     table = t.ProjectRow.__table__
-    with sqlite_workspace.transaction() as session:
+    with workspace.transaction() as session:
         connection = session.connection()
         connection.execute(insert(table), _variants("core"))
         bulk_insert(connection, table, _variants("bulk"))
     stored = [cast(column, Text) for column in table.c if column.name not in ("id", "source")]
-    with sqlite_workspace.reading() as session:
+    with workspace.reading() as session:
         core = session.execute(
             select(*stored).where(table.c.source == "core").order_by(table.c.source_id)
         ).all()

@@ -22,7 +22,7 @@ from ingest_helpers import (
 from sqlalchemy import select, update
 
 from missionboard.errors import InputError
-from missionboard.ingest import engine, generic
+from missionboard.ingest import engine, fingerprints, generic
 from missionboard.services.ingest import ingest_files
 from missionboard.store import analytics_tables
 from missionboard.store import tables as t
@@ -221,3 +221,36 @@ def test_a_repeated_unchanged_row_is_refused_as_a_duplicate(workspace, tmp_path:
     run = ingest_files(workspace, "csv", [twice], partners=partners, source="agency", on_error="skip")
     assert _counts(run) == (0, 0, 3, 1)
     assert run.errors[0]["message"] == "duplicate id 'H2-1': already read at twice.csv:2"
+
+
+def test_projects_with_a_fingerprint_of_an_earlier_layout_are_compared_by_content_once_then_skipped(
+    workspace, tmp_path: Path, parsed
+) -> None:
+    projects, partners = portfolio_files(tmp_path)
+    ingest_files(workspace, "csv", [projects], partners=partners, source="agency")
+    with workspace.transaction() as session:  # as version 1 (repr of the cells) left them
+        session.execute(update(t.ProjectRow).values(row_hash="0123456789abcdef" * 2))
+    parsed.clear()
+    first = ingest_files(workspace, "csv", [projects], partners=partners, source="agency")
+    assert _counts(first) == (0, 0, 3, 0)
+    assert sorted(parsed) == ["GRID-2", "H2-1", "PRIZE-3"]
+    with workspace.reading() as session:
+        assert events(session, entity="project") == []
+    parsed.clear()
+    second = ingest_files(workspace, "csv", [projects], partners=partners, source="agency")
+    assert _counts(second) == (0, 0, 3, 0)
+    assert parsed == []
+
+
+@pytest.mark.parametrize(
+    ("cells", "other"),
+    [
+        (["ab", ""], ["a", "b"]),
+        (["a", "b"], ["a\tb", ""]),
+        (["", ""], ["", " "]),
+        (["'a'", "b"], ["a", "'b'"]),
+    ],
+)
+def test_rows_whose_cells_differ_get_different_fingerprints(cells: list[str], other: list[str]) -> None:
+    prefix = fingerprints.file_prefix("agency", ["id", "title"], "{}")
+    assert fingerprints.row_fingerprint(prefix, cells) != fingerprints.row_fingerprint(prefix, other)

@@ -259,6 +259,7 @@ def run_import(
                 staged.clear()
                 staging.read(write, limit=None)
                 write(_recheck(staging, stored, snapshot_holds, counts))
+                portfolio.refresh_key_statistics(session, counts.inserted)
             staging.finish()
             counts.unchanged += staging.skipped
             run.inserted, run.updated, run.unchanged = counts.inserted, counts.updated, counts.unchanged

@@ -4,9 +4,10 @@ A project remembers the fingerprint of the row it was last written from (``proje
 fingerprint covers everything a row's project is made of: the row's cells, its partner rows, the
 file's header, the mapping, the source and the code that turns a row into a project (the source text
 of the modules below, so that a new version re-reads every row once). Equal fingerprints therefore
-mean an equal record, and the content hash would say "unchanged" too; the hash is BLAKE2b over
-``repr`` of the cells, a tenth of the cost of parsing the row. Rows of older workspaces have no
-fingerprint (NULL): their first re-import compares content hashes as before and stores one.
+mean an equal record, and the content hash would say "unchanged" too; the hash is BLAKE2b over the
+cells joined by NUL characters, about a tenth of the cost of parsing and preparing the row (measured). Rows of older workspaces
+have no fingerprint (NULL), and a fingerprint of another version or code never matches: their first
+re-import compares content hashes as before and stores the new fingerprint.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pathlib import Path
 
 import missionboard
 
-VERSION = "1"
-"""Bumped when the fingerprint's layout changes."""
+VERSION = "2"
+"""Bumped when the fingerprint's layout changes (2: a row's cells joined by NUL, no longer ``repr``)."""
 
 ROW_CODE = (
     "missionboard.domain.common",
@@ -59,7 +60,11 @@ def file_prefix(source: str, header: Sequence[str], settings: str) -> bytes:
 
 
 def row_fingerprint(prefix: bytes, cells: Sequence[str], extra: str = "") -> str:
-    """The fingerprint of one row: its file's prefix, its cells and ``extra`` (its partner rows)."""
+    """The fingerprint of one row: its file's prefix, its cells and ``extra`` (its partner rows).
+
+    The cells are joined by NUL, which no cell holds (the CSV reader refuses a file with NUL
+    characters), and a row has as many cells as its header (in the prefix): the joined text names the
+    cells exactly, at less than half the cost of their ``repr`` (2.0 against 4.8 µs a row, measured)."""
     digest = hashlib.blake2b(prefix, digest_size=DIGEST_SIZE)
-    digest.update(repr((cells, extra)).encode("utf-8", "surrogatepass"))
+    digest.update(("\x00".join(cells) + "\x00" + extra).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
