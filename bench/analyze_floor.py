@@ -22,6 +22,11 @@ times in turn, each in a fresh child process:
 - mission-cold / mission: the same for ``analyze national-mission`` (unless ``--no-mission``);
 - before / before-mission (with ``--baseline SRC``): the same commands run by another copy of the source
   (``PYTHONPATH=SRC``, e.g. ``git archive HEAD src | tar -x -C /tmp/base`` then ``--baseline /tmp/base/src``).
+- snapshot-step / snapshot-step-before (with ``--snapshot-step``, timed once before the warm-up): the child
+  process that saves the snapshot (``python -m missionboard.analytics.save_snapshot DB``), exactly what an
+  import runs at its end (``loader.save_after_import``), with the snapshot removed first; the current
+  code's runs last, so the snapshot the runs then read is its own. "whole-cold" keeps the snapshot and
+  what is precomputed with it (``analytics.precomputed``): that work is the import's, timed here.
 
 Each line gives wall seconds, CPU seconds (user + sys of the child) and what ``meta.result_cache`` said;
 the summary gives the medians and the ratios to the floor (wall and CPU), with the 1-minute load average
@@ -135,6 +140,24 @@ def remove_results(path: Path) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
+def time_snapshot_step(path: Path, baseline: Path | None) -> None:
+    """Time the import's last step, saving the snapshot (a child process), for the baseline and then the
+    current code, the snapshot removed before each."""
+    steps: list[tuple[str, dict[str, str] | None]] = []
+    if baseline is not None:
+        steps.append(("snapshot-step-before", {**os.environ, "PYTHONPATH": str(baseline.resolve())}))
+    steps.append(("snapshot-step", None))
+    for name, env in steps:
+        for entry in Path(f"{path}.analytics").glob("snapshot-*"):
+            shutil.rmtree(entry, ignore_errors=True)
+        found = run_child([sys.executable, "-m", "missionboard.analytics.save_snapshot", str(path)], env)
+        print(
+            f"  {name}: {found['seconds']:.2f} s wall, {found['cpu_seconds']:.2f} s CPU, "
+            f"peak ≤ {found['peak_mib']:.0f} MiB, load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[0.1, 1.0])
@@ -143,6 +166,9 @@ def main() -> None:
     parser.add_argument("--no-mission", action="store_true", help="Do not time the mission scope")
     parser.add_argument("--json", type=Path, help="Also write the summary here")
     parser.add_argument("--baseline", type=Path, help="Also run the commands of this copy of src/ ('before')")
+    parser.add_argument(
+        "--snapshot-step", action="store_true", help="Also time saving the snapshot, as an import does"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     summaries = []
@@ -164,6 +190,8 @@ def main() -> None:
             if not args.no_mission:
                 runs["before-mission"] = runs["mission"]
                 envs["before-mission"] = envs["before"]
+        if args.snapshot_step:
+            time_snapshot_step(path, args.baseline)
         warm = run_child(command)  # the snapshot and the shared themes, made once as after an import
         print(f"scale {scale:g}: warm-up run {warm['seconds']:.2f} s", flush=True)
         load_before = os.getloadavg()

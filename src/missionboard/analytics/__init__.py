@@ -1,7 +1,7 @@
 """Portfolio analytics: coverage, gaps, mixes, leverage, diversity, networks and dynamics.
 
-The public names are imported on first use, so that a process that only needs the loader (the child
-that saves a snapshot) does not import the whole analysis stack (scikit-learn, SciPy).
+The public names are imported on first use, so that a process that only needs the loader (an import
+asking for a snapshot) does not import the whole analysis stack (scikit-learn, SciPy, DuckDB).
 """
 
 from __future__ import annotations

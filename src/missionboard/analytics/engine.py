@@ -40,6 +40,124 @@ class Goal:
     weight: float | None = None
 
 
+MAX_TEXT_INFERENCE = 50_000
+"""Instruments are looked for in the texts of at most this many projects (the first by id) without one."""
+WHOLE_PORTFOLIO_SCOPE = (
+    "CREATE OR REPLACE TEMP VIEW scope_projects AS SELECT p.*, true AS accepted FROM projects p"
+)
+"""The view scope_projects of the whole portfolio: every project, not a copy of a million rows."""
+
+
+def make_project_funders(con: duckdb.DuckDBPyConnection) -> None:
+    """Table project_funders (project_id, funder), distinct rows: the funders of each project of
+    scope_projects, its funder field and participations with the funder role."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE project_funders AS
+        SELECT DISTINCT project_id, funder FROM (
+            SELECT id AS project_id, trim(funder) AS funder FROM scope_projects WHERE trim(coalesce(funder, '')) <> ''
+            UNION ALL
+            SELECT r.project_id, trim(a.name) FROM participations r
+            JOIN scope_projects ON scope_projects.id = r.project_id JOIN actors a ON a.id = r.actor_id
+            WHERE r.is_funder = 1
+        )
+        """
+    )
+
+
+def classify_instruments(
+    con: duckdb.DuckDBPyConnection,
+    texts: Callable[[list[int]], dict[int, str]] | None,
+    max_text_inference: int,
+) -> list[dict[str, Any]]:
+    """Table project_instruments (id, kind, source) of the projects of scope_projects, and the rules that
+    inferred an instrument (instrument, rule, projects): the instrument field where set, else inferred
+    from funding scheme / programme names, else (for the first ``max_text_inference`` projects still
+    unknown, by id) from instrument phrases in the title or abstract that ``texts`` gives."""
+    distinct = rows(
+        con,
+        "SELECT instrument, funding_scheme, programme, count(*) AS projects FROM scope_projects GROUP BY 1, 2, 3",
+    )
+    mapping: list[dict[str, Any]] = []
+    inferences: list[dict[str, Any]] = []
+    for r in distinct:
+        explicit = normalise_instrument(r["instrument"])
+        if explicit is not None:
+            kind, source, rule = explicit.value, "explicit", ""
+        else:
+            inference = infer_instrument(r["funding_scheme"], r["programme"])
+            if inference is None:
+                kind, source, rule = "unknown", "unknown", ""
+            else:
+                kind, source, rule = inference.instrument.value, "inferred", inference.explain()
+                inferences.append({"instrument": kind, "rule": rule, "projects": r["projects"]})
+        mapping.append(
+            {
+                "instrument": r["instrument"],
+                "funding_scheme": r["funding_scheme"],
+                "programme": r["programme"],
+                "kind": kind,
+                "source": source,
+            }
+        )
+    columns = ("instrument", "funding_scheme", "programme", "kind", "source")
+    frame = pa.table({name: pa.array([m[name] for m in mapping], pa.string()) for name in columns})
+    con.register("instrument_map", frame)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE project_instruments AS
+        SELECT scope_projects.id, instrument_map.kind, instrument_map.source FROM scope_projects JOIN instrument_map
+          ON instrument_map.instrument IS NOT DISTINCT FROM scope_projects.instrument
+         AND instrument_map.funding_scheme IS NOT DISTINCT FROM scope_projects.funding_scheme
+         AND instrument_map.programme IS NOT DISTINCT FROM scope_projects.programme
+        """
+    )
+    return inferences + _infer_from_text(con, texts, max_text_inference)
+
+
+def _infer_from_text(
+    con: duckdb.DuckDBPyConnection, texts: Callable[[list[int]], dict[int, str]] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Projects still without an instrument: look for instrument phrases in title and abstract."""
+    if texts is None:
+        return []
+    unknown = con.execute(
+        "SELECT id FROM project_instruments WHERE kind = 'unknown' ORDER BY id LIMIT $n", {"n": limit}
+    ).fetchnumpy()["id"]
+    if len(unknown) == 0:
+        return []
+    found: list[tuple[int, str]] = []
+    counts: dict[tuple[str, str], int] = {}
+    by_id = texts([int(x) for x in unknown])
+    # a vectorised pre-filter first: the exact, ordered rules run only on texts that may match
+    for (pid, text), maybe in zip(by_id.items(), text_rule_candidates(list(by_id.values())), strict=True):
+        if not maybe:
+            continue
+        inference = infer_instrument_from_text(text)
+        if inference is not None:
+            found.append((pid, inference.instrument.value))
+            key = (inference.instrument.value, inference.matched.lower())
+            counts[key] = counts.get(key, 0) + 1
+    if not found:
+        return []
+    con.register(
+        "text_instruments",
+        pa.table(
+            {
+                "id": pa.array([pid for pid, _ in found], pa.int64()),
+                "kind": pa.array([kind for _, kind in found], pa.string()),
+            }
+        ),
+    )
+    con.execute(
+        "UPDATE project_instruments SET kind = text_instruments.kind, source = 'inferred' FROM text_instruments WHERE project_instruments.id = text_instruments.id"
+    )
+    return [
+        {"instrument": kind, "rule": f"'{matched}' in the project's title or abstract", "projects": n}
+        for (kind, matched), n in counts.items()
+    ]
+
+
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
     """Run ``sql`` with bound ``params`` and return the rows as dicts."""
     cursor = con.execute(sql, params) if params is not None else con.execute(sql)
@@ -66,7 +184,9 @@ class Engine:
         currency: str | None = None,
         attribution: Mapping[str, Sequence[str]] | None = None,
         texts: Callable[[list[int]], dict[int, str]] | None = None,
-        max_text_inference: int = 50_000,
+        max_text_inference: int = MAX_TEXT_INFERENCE,
+        project_funders: pa.Table | None = None,
+        project_instruments: tuple[pa.Table, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.con = con
         self.taxonomy = taxonomy
@@ -80,6 +200,11 @@ class Engine:
         self.currency = currency or self._reporting_currency_default()
         self.texts = texts
         self.max_text_inference = max_text_inference
+        # the scope's project_funders rows where they were computed beforehand (the whole portfolio's,
+        # ``precomputed``): registered as they are instead of joined again
+        self.precomputed_funders = project_funders
+        # likewise the rows of project_instruments and the rules that inferred them
+        self.precomputed_instruments = project_instruments
         self._participants: participants.Participants | Future[participants.Participants] | None = None
 
     @property
@@ -243,9 +368,7 @@ class Engine:
         since = self.since
         if self.taxonomy is None and since is None:
             # the whole portfolio: a view, not a copy of a million rows
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW scope_projects AS SELECT p.*, true AS accepted FROM projects p"
-            )
+            con.execute(WHOLE_PORTFOLIO_SCOPE)
         else:
             con.execute(
                 """
@@ -323,20 +446,11 @@ class Engine:
         )
 
     def _project_funders(self) -> None:
-        """Table project_funders (project_id, funder), distinct rows: the funders of each scope project,
-        its funder field and participations with the funder role."""
-        self.con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE project_funders AS
-            SELECT DISTINCT project_id, funder FROM (
-                SELECT id AS project_id, trim(funder) AS funder FROM scope_projects WHERE trim(coalesce(funder, '')) <> ''
-                UNION ALL
-                SELECT r.project_id, trim(a.name) FROM participations r
-                JOIN scope_projects ON scope_projects.id = r.project_id JOIN actors a ON a.id = r.actor_id
-                WHERE r.is_funder = 1
-            )
-            """
-        )
+        """Table project_funders (``make_project_funders``), or the rows computed beforehand."""
+        if self.precomputed_funders is not None:
+            self.con.register("project_funders", self.precomputed_funders)
+        else:
+            make_project_funders(self.con)
 
     def _scope_counts(self, undated: int) -> dict[str, Any]:
         """The section ``projects``: the scope's projects, those accepted, proposed only, and undated."""
@@ -594,45 +708,7 @@ class Engine:
 
     def instruments(self) -> dict[str, Any]:
         rc = self.currency
-        distinct = rows(
-            self.con,
-            "SELECT instrument, funding_scheme, programme, count(*) AS projects FROM scope_projects GROUP BY 1, 2, 3",
-        )
-        mapping: list[dict[str, Any]] = []
-        inferences: list[dict[str, Any]] = []
-        for r in distinct:
-            explicit = normalise_instrument(r["instrument"])
-            if explicit is not None:
-                kind, source, rule = explicit.value, "explicit", ""
-            else:
-                inference = infer_instrument(r["funding_scheme"], r["programme"])
-                if inference is None:
-                    kind, source, rule = "unknown", "unknown", ""
-                else:
-                    kind, source, rule = inference.instrument.value, "inferred", inference.explain()
-                    inferences.append({"instrument": kind, "rule": rule, "projects": r["projects"]})
-            mapping.append(
-                {
-                    "instrument": r["instrument"],
-                    "funding_scheme": r["funding_scheme"],
-                    "programme": r["programme"],
-                    "kind": kind,
-                    "source": source,
-                }
-            )
-        columns = ("instrument", "funding_scheme", "programme", "kind", "source")
-        frame = pa.table({name: pa.array([m[name] for m in mapping], pa.string()) for name in columns})
-        self.con.register("instrument_map", frame)
-        self.con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE project_instruments AS
-            SELECT scope_projects.id, instrument_map.kind, instrument_map.source FROM scope_projects JOIN instrument_map
-              ON instrument_map.instrument IS NOT DISTINCT FROM scope_projects.instrument
-             AND instrument_map.funding_scheme IS NOT DISTINCT FROM scope_projects.funding_scheme
-             AND instrument_map.programme IS NOT DISTINCT FROM scope_projects.programme
-            """
-        )
-        inferences += self._infer_from_text()
+        inferences = self._project_instruments()
         by_type = rows(
             self.con,
             """
@@ -681,46 +757,14 @@ class Engine:
             ),
         }
 
-    def _infer_from_text(self) -> list[dict[str, Any]]:
-        """Projects still without an instrument: look for instrument phrases in title and abstract."""
-        if self.texts is None:
-            return []
-        unknown = self.con.execute(
-            "SELECT id FROM project_instruments WHERE kind = 'unknown' ORDER BY id LIMIT $n",
-            {"n": self.max_text_inference},
-        ).fetchnumpy()["id"]
-        if len(unknown) == 0:
-            return []
-        found: list[tuple[int, str]] = []
-        counts: dict[tuple[str, str], int] = {}
-        texts = self.texts([int(x) for x in unknown])
-        # a vectorised pre-filter first: the exact, ordered rules run only on texts that may match
-        for (pid, text), maybe in zip(texts.items(), text_rule_candidates(list(texts.values())), strict=True):
-            if not maybe:
-                continue
-            inference = infer_instrument_from_text(text)
-            if inference is not None:
-                found.append((pid, inference.instrument.value))
-                key = (inference.instrument.value, inference.matched.lower())
-                counts[key] = counts.get(key, 0) + 1
-        if not found:
-            return []
-        self.con.register(
-            "text_instruments",
-            pa.table(
-                {
-                    "id": pa.array([pid for pid, _ in found], pa.int64()),
-                    "kind": pa.array([kind for _, kind in found], pa.string()),
-                }
-            ),
-        )
-        self.con.execute(
-            "UPDATE project_instruments SET kind = text_instruments.kind, source = 'inferred' FROM text_instruments WHERE project_instruments.id = text_instruments.id"
-        )
-        return [
-            {"instrument": kind, "rule": f"'{matched}' in the project's title or abstract", "projects": n}
-            for (kind, matched), n in counts.items()
-        ]
+    def _project_instruments(self) -> list[dict[str, Any]]:
+        """Table (or registered rows) project_instruments (``classify_instruments``) and the rules that
+        inferred instruments; the ones computed beforehand where the engine was given them."""
+        if self.precomputed_instruments is not None:
+            found, inferences = self.precomputed_instruments
+            self.con.register("project_instruments", found)
+            return [dict(rule) for rule in inferences]
+        return classify_instruments(self.con, self.texts, self.max_text_inference)
 
     @staticmethod
     def _family(kind: str) -> str:

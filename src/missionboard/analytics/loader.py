@@ -15,6 +15,7 @@ columns analytics uses are read; the queries and the reads are the store's (``st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from missionboard.analytics import snapshot as snapshots
@@ -48,6 +49,8 @@ class LoadStats:
     """The Arrow tables registered in DuckDB (SQLite workspaces), for readers that take Arrow as is."""
     snapshot_seconds: float | None = None
     """Seconds spent saving a new snapshot during this load, where one was made."""
+    snapshot_path: Path | None = None
+    """The folder of the snapshot the tables came from (its ``precomputed`` arrays), where they did."""
 
 
 def load_workspace(
@@ -111,7 +114,8 @@ def refresh_snapshot(workspace: Workspace) -> snapshots.Loaded | None:
 
 def save_after_import(workspace: Workspace) -> bool:
     """Save a SQLite workspace's snapshot where it is worth one (an import just changed the portfolio),
-    without reading it back or importing DuckDB and Arrow; whether a current one is there now."""
+    without reading it back or importing DuckDB and Arrow; whether a current one is there now. The child
+    process that saves it also computes what every analysis of the whole portfolio would (``precomputed``)."""
     if not workspace.is_sqlite or not _worth_a_snapshot(workspace):
         return False
     return snapshots.save(workspace, snapshot_signature())
@@ -147,4 +151,5 @@ def _from_snapshot(
         method=f"arrow-snapshot ({loaded.status})",
         arrow=tables,
         snapshot_seconds=loaded.build_seconds,
+        snapshot_path=loaded.path,
     )

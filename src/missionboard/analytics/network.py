@@ -16,22 +16,28 @@ import math
 import random
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from missionboard.analytics import participants
 from missionboard.analytics.engine import rows
-from missionboard.analytics.participants import Participants
+from missionboard.analytics.participants import Arrangement
 from missionboard.analytics.result import figure, table
 from missionboard.domain import metrics
 
+if TYPE_CHECKING:  # imported where used: the whole portfolio's network is read, not computed
+    import networkx as nx
+
 NO_FUNDER = "(no funder)"
+BROKER_NODES = 300
+"""Betweenness is computed on this many most connected actors."""
+BROKER_SAMPLES = 48
+"""Sources betweenness is estimated from, beyond that many nodes (exact below)."""
+SEED = 42
 
 
 @dataclass
@@ -84,14 +90,14 @@ def funded_projects(con: duckdb.DuckDBPyConnection) -> FundedProjects:
     )
 
 
-def _build_graph(con: duckdb.DuckDBPyConnection, people: Participants) -> tuple[ActorGraph, np.ndarray]:
+def _build_graph(con: duckdb.DuckDBPyConnection, people: Arrangement) -> tuple[ActorGraph, np.ndarray]:
     """``graph_arrays`` over the ``project_funders`` of ``con``, with ``af`` registered there (see ``register_af``)."""
     graph, af = graph_arrays(people, funded_projects(con))
     register_af(con, people, af)
     return graph, af
 
 
-def register_af(con: duckdb.DuckDBPyConnection, people: Participants, af: np.ndarray) -> None:
+def register_af(con: duckdb.DuckDBPyConnection, people: Arrangement, af: np.ndarray) -> None:
     """Table ``af`` (actor id, funder code, projects) for the brokers and the funder network."""
     con.register(
         "af",
@@ -99,7 +105,7 @@ def register_af(con: duckdb.DuckDBPyConnection, people: Participants, af: np.nda
     )
 
 
-def _communities(people: Participants, funded: FundedProjects) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _communities(people: Arrangement, funded: FundedProjects) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``af`` (node, funder code, projects), each node's community (main funder) and the community names.
 
     An actor's main funder is the funder of most of its projects, ties to the first funder by name
@@ -119,7 +125,7 @@ def _communities(people: Participants, funded: FundedProjects) -> tuple[np.ndarr
 
 
 def graph_arrays(
-    people: Participants, funded: FundedProjects, pool: Executor | None = None
+    people: Arrangement, funded: FundedProjects, pool: Executor | None = None
 ) -> tuple[ActorGraph, np.ndarray]:
     """Actor pairs sharing a project, as arrays indexed by the position of each actor in sorted id order.
 
@@ -155,7 +161,7 @@ def graph_arrays(
     return graph, af
 
 
-def _pairs(graph: ActorGraph, people: Participants) -> None:
+def _pairs(graph: ActorGraph, people: Arrangement) -> None:
     """Fill the edges of ``graph``: u < v, weight = shared projects, first year (−1: none)."""
     keys = participants.pair_keys(people, PACK_NODE_BITS, PACK_YEAR_BITS)
     if len(keys) == 0:
@@ -175,7 +181,7 @@ def _pairs(graph: ActorGraph, people: Participants) -> None:
     graph.first_year = year
 
 
-def components(people: Participants) -> tuple[int, int]:
+def components(people: Arrangement) -> tuple[int, int]:
     """Number of connected components of the actor network and the size of the largest.
 
     Computed on the bipartite actor–project graph (fewer edges than the actor pairs): two actors are
@@ -196,6 +202,8 @@ def components(people: Participants) -> tuple[int, int]:
     matrix = csr_matrix(
         (np.ones(edges), people.pair_node.astype(index), indptr), shape=(n + projects, n + projects)
     )
+    from scipy.sparse.csgraph import connected_components  # 0.2 s to import: only where computed
+
     _, labels = connected_components(matrix, directed=False)
     actor_labels = labels[:n]
     sizes = np.bincount(actor_labels)
@@ -232,7 +240,7 @@ class ActorArrays:
     dynamics: dict[str, Any]
 
 
-def actor_arrays(people: Participants, funded: FundedProjects, pool: Executor | None = None) -> ActorArrays:
+def actor_arrays(people: Arrangement, funded: FundedProjects, pool: Executor | None = None) -> ActorArrays:
     """Everything about the actor network that needs no database: may run in a thread of its own.
 
     With a ``pool``, the components are computed there, alongside the pairs.
@@ -250,12 +258,12 @@ def actor_arrays(people: Participants, funded: FundedProjects, pool: Executor | 
 
 def actor_network(
     con: duckdb.DuckDBPyConnection,
-    people: Participants,
+    people: Arrangement,
     arrays: ActorArrays | None = None,
     *,
-    broker_nodes: int = 300,
-    broker_samples: int = 48,
-    seed: int = 42,
+    broker_nodes: int = BROKER_NODES,
+    broker_samples: int = BROKER_SAMPLES,
+    seed: int = SEED,
 ) -> tuple[dict[str, Any], ActorArrays]:
     """Size, density, components, silo index and brokers of the actor collaboration network.
 
@@ -506,6 +514,8 @@ def funder_network(
         af = _actor_funder_rows(con)
     actors = _incidence(af[:, 0], af[:, 1], f)
     edges = _funder_edges(funders, projects, actors)
+    import networkx as nx  # 0.2-0.3 s to import (measured): only where this network is computed
+
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(funders)
     graph.add_edges_from((e["u"], e["v"]) for e in edges)
@@ -620,7 +630,7 @@ def _count_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return present, counts[present]
 
 
-def dynamics(people: Participants, graph: ActorGraph) -> dict[str, Any]:
+def dynamics(people: Arrangement, graph: ActorGraph) -> dict[str, Any]:
     """Per start year: active and new actors, new collaborations and cross-sector pairs (arrays).
 
     Active actors in a year: distinct actors of projects starting then; new: actors whose earliest

@@ -34,7 +34,8 @@ def _floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return _numbers(column, pa.float64(), np.nan)
 
 
-def _ints(column: pa.ChunkedArray | pa.Array, null: int) -> np.ndarray:
+def ints(column: pa.ChunkedArray | pa.Array, null: int) -> np.ndarray:
+    """An integer column as int64 with NULL → ``null``."""
     return _numbers(column, pa.int64(), null)
 
 
@@ -47,7 +48,7 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     combined = pa.chunked_array(chunks).unify_dictionaries() if len(chunks) > 1 else pa.chunked_array(chunks)
     dictionary = combined.chunk(0).dictionary if combined.num_chunks else pa.array([], pa.string())
     indices = pa.chunked_array([c.indices for c in combined.chunks], type=combined.type.index_type)
-    return _ints(indices, -1), [str(x) for x in dictionary.to_pylist()]
+    return ints(indices, -1), [str(x) for x in dictionary.to_pylist()]
 
 
 class Positions:
@@ -112,21 +113,26 @@ def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Participants:
-    """Non-funder participations of projects in scope, and the distinct (project, actor) pairs.
+class Arrangement:
+    """Non-funder participations of projects in scope and the distinct (project, actor) pairs, without
+    money: what depends on the portfolio alone, not on exchange rates or the reporting currency (the
+    whole portfolio's is computed once, when its snapshot is saved: ``precomputed``).
 
     ``project`` is a position in ``project_ids`` (the scope's projects, sorted); ``node`` a position in
     ``actor_ids`` (the distinct participating actors, sorted: the collaboration network's nodes).
+    ``amount``, ``share`` and ``currency_code`` (a position in ``currencies``, −1 for none) are each
+    participation's stated money.
     """
 
     project_ids: np.ndarray
     project_year: np.ndarray
-    project_budget: np.ndarray
     actor_ids: np.ndarray
     project: np.ndarray
     node: np.ndarray
-    money: np.ndarray
-    helix: np.ndarray
+    amount: np.ndarray
+    share: np.ndarray
+    currency_code: np.ndarray
+    currencies: list[str]
     helix_names: list[str]
     node_helix: np.ndarray
     node_helix_raw: np.ndarray
@@ -139,6 +145,15 @@ class Participants:
         """The start year of each (project, actor) pair's project (``NO_YEAR`` where unknown)."""
         years: np.ndarray = self.project_year[self.pair_project]
         return years
+
+
+@dataclass
+class Participants(Arrangement):
+    """An ``Arrangement`` priced: each project's budget and each participation's money and helix."""
+
+    project_budget: np.ndarray
+    money: np.ndarray
+    helix: np.ndarray
 
 
 @dataclass
@@ -208,10 +223,33 @@ def build(inputs: Inputs) -> Participants:
 
     over the tables ``money`` and ``fx_rates`` that ``Engine.build_scope`` made. Pure arrays: no database.
     """
-    currency = inputs.currency
-    money = inputs.money
-    project_ids = _ints(money.column("id"), 0)
-    project_year = _ints(money.column("start_year"), NO_YEAR)
+    project_ids, project_year, project_budget, budget_in_rc = _scope_money(inputs.money)
+    arranged = arrange(project_ids, project_year, inputs.participations, inputs.actors)
+    return price(arranged, project_budget, budget_in_rc, inputs.currency, inputs.rates)
+
+
+def build_arranged(arranged: Arrangement, inputs: Inputs) -> Participants | None:
+    """``build(inputs)`` from an ``Arrangement`` made beforehand of the same projects (the whole
+    portfolio's, ``precomputed``): only the money is computed. None where ``inputs.money`` does not hold
+    exactly the arrangement's projects (``build`` is then needed)."""
+    ids = ints(inputs.money.column("id"), 0)
+    if len(ids) != len(arranged.project_ids):
+        return None
+    where = Positions(arranged.project_ids)(ids)
+    if len(where) and (int(where.min()) < 0 or len(distinct_sorted(where)) != len(where)):
+        return None
+    project_budget = np.empty(len(ids), dtype=np.float64)
+    project_budget[where] = _floats(inputs.money.column("budget"))
+    budget_in_rc = np.empty(len(ids), dtype=bool)
+    budget_in_rc[where] = np.asarray(inputs.money.column("rc").to_numpy(zero_copy_only=False), dtype=bool)
+    return price(arranged, project_budget, budget_in_rc, inputs.currency, inputs.rates)
+
+
+def _scope_money(money: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The scope's project ids (sorted), start years, budgets and whether each budget is in the reporting
+    currency, from the rows of ``money`` (one per project)."""
+    project_ids = ints(money.column("id"), 0)
+    project_year = ints(money.column("start_year"), NO_YEAR)
     project_budget = _floats(money.column("budget"))
     budget_in_rc = np.asarray(money.column("rc").to_numpy(zero_copy_only=False), dtype=bool)
     if len(project_ids) > 1 and not bool(np.all(project_ids[1:] > project_ids[:-1])):
@@ -220,35 +258,32 @@ def build(inputs: Inputs) -> Participants:
         project_budget, budget_in_rc = project_budget[order], budget_in_rc[order]
         if bool(np.any(project_ids[1:] == project_ids[:-1])):
             raise ValueError("money must hold one row per project")
-    parts = inputs.participations
-    project = Positions(project_ids)(_ints(parts.column("project_id"), -1))
+    return project_ids, project_year, project_budget, budget_in_rc
+
+
+def arrange(
+    project_ids: np.ndarray, project_year: np.ndarray, parts: pa.Table, actors: pa.Table
+) -> Arrangement:
+    """The non-funder participations (columns ``PARTICIPATION_COLUMNS``, with ``is_funder`` where the
+    funder rows are still there) of the projects ``project_ids`` (sorted, distinct) as positions, their
+    actors (columns id, helix) as network nodes, and the distinct (project, actor) pairs."""
+    project = Positions(project_ids)(ints(parts.column("project_id"), -1))
     kept = project >= 0
     if "is_funder" in parts.column_names:
-        kept &= _ints(parts.column("is_funder"), 0) == 0
+        kept &= ints(parts.column("is_funder"), 0) == 0
     if not bool(kept.all()):
         parts = parts.filter(pa.array(kept))
         project = project[kept]
-    actor = _ints(parts.column("actor_id"), -1)
+    actor = ints(parts.column("actor_id"), -1)
     amount = _floats(parts.column("amount"))
     share = _floats(parts.column("share"))
     currency_code, currencies = _codes(parts.column("currency"))
     del parts
 
-    # money: the stated amount in the reporting currency, else converted, else share × budget
-    year = project_year[project]
-    rate = _rates(inputs.rates, currency_code, currencies, year)
-    rc_code = currencies.index(currency) if currency in currencies else -2
-    stated = ~np.isnan(amount)
-    in_rc = (currency_code == rc_code) | ((currency_code == -1) & budget_in_rc[project])
-    converted = np.where(stated & in_rc, amount, amount * rate)
-    shared = project_budget[project] * share
-    value = np.where(stated, converted, shared)  # NaN where neither applies
-
     # actors: network nodes in id order, their helix (raw and with NULL/missing → 'unknown')
     actor_ids = distinct_sorted(actor)
     node = Positions(actor_ids)(actor)
-    actors = inputs.actors
-    known = Positions(actor_ids)(_ints(actors.column("id"), -1))
+    known = Positions(actor_ids)(ints(actors.column("id"), -1))
     raw_code, raw_names = _codes(actors.column("helix"))
     inside = known >= 0
     node_helix_raw = np.full(len(actor_ids), -1, dtype=np.int64)
@@ -260,21 +295,47 @@ def build(inputs: Inputs) -> Participants:
     # distinct (project, actor) pairs, sorted by project then actor
     width = np.int64(max(len(actor_ids), 1))
     keys = distinct_sorted(project * width + node) if len(project) else np.zeros(0, dtype=np.int64)
-    return Participants(
+    return Arrangement(
         project_ids=project_ids,
         project_year=project_year,
-        project_budget=project_budget,
         actor_ids=actor_ids,
         project=project,
         node=node,
-        money=value,
-        helix=node_helix[node],
+        amount=amount,
+        share=share,
+        currency_code=currency_code,
+        currencies=currencies,
         helix_names=helix_names,
         node_helix=node_helix,
         node_helix_raw=node_helix_raw,
         raw_helix_names=raw_names,
         pair_project=keys // width,
         pair_node=keys % width,
+    )
+
+
+def price(
+    arranged: Arrangement,
+    project_budget: np.ndarray,
+    budget_in_rc: np.ndarray,
+    currency: str,
+    rates: list[tuple[str, int | None, float]],
+) -> Participants:
+    """The money of each participation of ``arranged`` (whose projects have these budgets, in the
+    reporting currency ``currency`` or not) converted with ``rates`` (``fx_rates``): the stated amount
+    in the reporting currency, else converted, else share × budget."""
+    project, amount, code = arranged.project, arranged.amount, arranged.currency_code
+    year = arranged.project_year[project]
+    rate = _rates(rates, code, arranged.currencies, year)
+    rc_code = arranged.currencies.index(currency) if currency in arranged.currencies else -2
+    stated = ~np.isnan(amount)
+    in_rc = (code == rc_code) | ((code == -1) & budget_in_rc[project])
+    converted = np.where(stated & in_rc, amount, amount * rate)
+    shared = project_budget[project] * arranged.share
+    value = np.where(stated, converted, shared)  # NaN where neither applies
+    fields = {name: getattr(arranged, name) for name in Arrangement.__dataclass_fields__}
+    return Participants(
+        **fields, project_budget=project_budget, money=value, helix=arranged.node_helix[arranged.node]
     )
 
 
@@ -391,7 +452,7 @@ def received(p: Participants) -> tuple[np.ndarray, np.ndarray]:
 
 
 def actor_funders(
-    p: Participants, funder_project: np.ndarray, funder_code: np.ndarray, funders: int
+    p: Arrangement, funder_project: np.ndarray, funder_code: np.ndarray, funders: int
 ) -> np.ndarray:
     """``af``: (node, funder code, projects) rows, sorted by node then code, as an (n, 3) array.
 
@@ -457,7 +518,7 @@ def main_funder(af: np.ndarray, nodes: int, funders: int) -> np.ndarray:
 # --- co-participation pairs ------------------------------------------------------------------------
 
 
-def pair_keys(p: Participants, node_bits: int, year_bits: int) -> np.ndarray:
+def pair_keys(p: Arrangement, node_bits: int, year_bits: int) -> np.ndarray:
     """One packed key per (actor, actor, shared project): node u, node v (u < v), the project's year.
 
     The self-join ``pa a JOIN pa b ON a.project_id = b.project_id AND a.node < b.node`` done by

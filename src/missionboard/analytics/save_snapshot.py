@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import sys
 
+from missionboard.analytics import precomputed
 from missionboard.analytics import snapshot as snapshots
 from missionboard.errors import SecondSqliteLibrary as SecondSqliteLibrary  # re-exported: tests
 from missionboard.store.analytics import adbc_connect as adbc_connect  # re-exported: tests
-from missionboard.store.analytics import adbc_snapshot_stamp, read_snapshot_tables, snapshot_signature
+from missionboard.store.analytics import (
+    adbc_project_texts,
+    adbc_snapshot_stamp,
+    read_snapshot_tables,
+    snapshot_signature,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -30,12 +36,16 @@ def build_snapshot(database: str) -> str | None:
     """Save the snapshot of the SQLite database at ``database``; its fingerprint, or None if not saved.
 
     Reads through ADBC only (``store.analytics.adbc_connect``): the stamp before and after, and the tables.
+    The whole portfolio's arrays are computed from the tables and saved with them (``precomputed``).
     """
     stamp = snapshot_signature()
     return snapshots.save_consistent(
         database,
         lambda: snapshots.fingerprint_of(adbc_snapshot_stamp(database), stamp),
         lambda: read_snapshot_tables(database),
+        lambda folder, tables: precomputed.write(
+            folder, tables, lambda ids: adbc_project_texts(database, ids)
+        ),
     )
 
 

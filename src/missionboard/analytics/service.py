@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from missionboard.analytics import network, participants, theme_sets, themes
+from missionboard.analytics import network, participants, precomputed, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
 from missionboard.analytics.loader import LoadStats, load_workspace
 from missionboard.analytics.mission_structure import mission_structure_sections
@@ -73,10 +73,10 @@ def analyze_portfolio(
     max_text_projects: int = 20_000,
     overlap_similarity: float = 0.8,
     max_overlap_projects: int = 10_000,
-    broker_nodes: int = 300,
-    broker_samples: int = 48,
+    broker_nodes: int = network.BROKER_NODES,
+    broker_samples: int = network.BROKER_SAMPLES,
     themes_count: int | None = None,
-    seed: int = 42,
+    seed: int = network.SEED,
     snapshot: bool = True,
 ) -> PortfolioAnalysis:
     """Everything a mission owner needs to read their portfolio, as one ``PortfolioAnalysis``.
@@ -103,7 +103,7 @@ def analyze_portfolio(
     # it went into the output of 'analyze --format json'
     con.execute("SET enable_progress_bar = false")
     try:
-        stats, engine = _load_engine(
+        stats, engine, whole = _load_engine(
             workspace,
             con,
             clock,
@@ -123,7 +123,9 @@ def analyze_portfolio(
             since=since,
             currency_source=currency_source if chosen_currency is not None else CurrencySource.WORKSPACE,
         )
-        aggregates, funded, actor_arrays, arrays_seconds = _aggregate_sections(con, engine, stats)
+        aggregates, funded, actor_arrays, arrays_seconds, whole = _aggregate_sections(
+            con, engine, stats, whole
+        )
         sections |= aggregates
         clock.lap("aggregates")
         sections |= _network_sections(
@@ -135,6 +137,7 @@ def analyze_portfolio(
             broker_nodes=broker_nodes,
             broker_samples=broker_samples,
             seed=seed,
+            whole=whole,
         )
         clock.lap("network")
         theme_sections, theme_set = _theme_sections(
@@ -155,7 +158,7 @@ def analyze_portfolio(
     finally:
         con.close()
     clock.finish()
-    sections["meta"] = _meta(engine, stats, clock, arrays_seconds, theme_set)
+    sections["meta"] = _meta(engine, stats, clock, arrays_seconds, theme_set, whole is not None)
     return PortfolioAnalysis.of_sections(sections)
 
 
@@ -230,11 +233,12 @@ def _load_engine(
     currency: str | None,
     attribution: dict[str, list[str]] | None,
     snapshot: bool,
-) -> tuple[LoadStats, Engine]:
-    """The workspace's tables loaded into ``con`` (phase ``load``: the snapshot, else the database)
-    and the engine over them."""
+) -> tuple[LoadStats, Engine, precomputed.Precomputed | None]:
+    """The workspace's tables loaded into ``con`` (phase ``load``: the snapshot, else the database),
+    the engine over them, and for an analysis of every project the arrays its snapshot keeps."""
     clock.start()
     stats = load_workspace(workspace, con, taxonomy=taxonomy, snapshot=snapshot)
+    whole = precomputed.read(stats.snapshot_path) if taxonomy is None and since is None else None
     clock.lap("load")
     engine = Engine(
         con,
@@ -245,8 +249,10 @@ def _load_engine(
         currency=currency,
         attribution=attribution,
         texts=lambda ids: themes.project_texts(workspace, ids),
+        project_funders=whole.project_funders if whole is not None else None,
+        project_instruments=whole.project_instruments if whole is not None else None,
     )
-    return stats, engine
+    return stats, engine, whole
 
 
 def _scope_sections(
@@ -281,29 +287,46 @@ def _scope_sections(
 
 
 def _aggregate_sections(
-    con: duckdb.DuckDBPyConnection, engine: Engine, stats: LoadStats
-) -> tuple[dict[str, Any], network.FundedProjects, network.ActorArrays, list[float]]:
-    """The project-level sections (budget … helix), the funded projects, the actor arrays, and the
-    seconds the worker threads took for the participation arrays and the actor network.
+    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    stats: LoadStats,
+    whole: precomputed.Precomputed | None,
+) -> tuple[
+    dict[str, Any], network.FundedProjects, network.ActorArrays, list[float], precomputed.Precomputed | None
+]:
+    """The project-level sections (budget … helix), the funded projects, the actor arrays, the seconds
+    the worker threads took for the participation arrays and the actor network, and the whole
+    portfolio's arrays computed when the snapshot was saved (``precomputed``) where they were used.
 
     The participation arrays and the actor network need no database once their inputs are read: they
     run in more threads while DuckDB computes the project-level sections (NumPy and DuckDB release the
-    GIL), and the sections that need them wait for them.
+    GIL), and the sections that need them wait for them. An analysis of every project prices the
+    arrays precomputed with the snapshot instead (only the money depends on the exchange rates).
     """
     inputs = participants.fetch(con, engine.currency, stats.arrow)
-    funded = network.funded_projects(con)
+    ready = whole
+    funded = ready.funded if ready is not None else network.funded_projects(con)
     arrays_started = time.perf_counter()
     arrays_seconds: list[float] = []
     sections: dict[str, Any] = {}
 
+    def people_of(read: participants.Inputs) -> participants.Participants:
+        found = participants.build_arranged(ready.arranged, read) if ready is not None else None
+        return found if found is not None else participants.build(read)
+
     def actor_arrays_of(people: Future[participants.Participants]) -> network.ActorArrays:
-        found = network.actor_arrays(people.result(), funded, pool)
+        built = people.result()
+        found = (
+            ready.arrays
+            if ready is not None and ready.priced_from_it(built)
+            else network.actor_arrays(built, funded, pool)
+        )
         arrays_seconds.append(round(time.perf_counter() - arrays_started, 3))
         return found
 
     with ThreadPoolExecutor(max_workers=3) as pool:
-        people = pool.submit(participants.build, inputs)
-        del inputs
+        people = pool.submit(people_of, inputs)
+        del inputs  # the worker holds them while it needs them
         engine.participants = people
         arrays = pool.submit(actor_arrays_of, people)
         sections["budget"] = engine.budget()
@@ -316,7 +339,8 @@ def _aggregate_sections(
         sections["concentration"] = engine.concentration()
         sections["helix"] = engine.helix()
         actor_arrays = arrays.result()
-    return sections, funded, actor_arrays, arrays_seconds
+        used = ready if ready is not None and ready.priced_from_it(engine.participants) else None
+    return sections, funded, actor_arrays, arrays_seconds, used
 
 
 def _network_sections(
@@ -329,17 +353,23 @@ def _network_sections(
     broker_nodes: int,
     broker_samples: int,
     seed: int,
+    whole: precomputed.Precomputed | None,
 ) -> dict[str, Any]:
-    """The sections ``network`` (actors and funders) and ``dynamics``."""
-    actors, actor_arrays = network.actor_network(
-        con,
-        engine.participants,
-        actor_arrays,
-        broker_nodes=broker_nodes,
-        broker_samples=broker_samples,
-        seed=seed,
-    )
-    funders = network.funder_network(con, actor_arrays.af, funded, samples=broker_samples, seed=seed)
+    """The sections ``network`` (actors and funders) and ``dynamics``: the ones computed with the whole
+    portfolio's arrays (``whole``) where these are its arrays and the parameters are the same."""
+    found = whole.network_sections((broker_nodes, broker_samples, seed)) if whole is not None else None
+    if found is not None:
+        actors, funders = found
+    else:
+        actors, actor_arrays = network.actor_network(
+            con,
+            engine.participants,
+            actor_arrays,
+            broker_nodes=broker_nodes,
+            broker_samples=broker_samples,
+            seed=seed,
+        )
+        funders = network.funder_network(con, actor_arrays.af, funded, samples=broker_samples, seed=seed)
     return {
         "network": {
             "silo_index": actors["silo_index"],
@@ -397,6 +427,7 @@ def _meta(
     clock: _Clock,
     arrays_seconds: list[float],
     theme_set: theme_sets.ThemeSet,
+    whole_arrays: bool,
 ) -> dict[str, Any]:
     """The section ``meta``: how the analysis ran (engine, load method, seconds per phase, theme set)."""
     return {
@@ -412,6 +443,9 @@ def _meta(
         "overlapped_seconds": {
             "participants_and_actor_network": arrays_seconds[0] if arrays_seconds else None
         },
+        # whether the participation arrays and the actor network were the whole portfolio's, computed
+        # when its snapshot was saved (analytics.precomputed), rather than computed by this analysis
+        "precomputed_network": whole_arrays,
         "reporting_currency": engine.currency,
         # whether this call computed the shared themes, reused them, or assigned new projects to them
         "theme_set": theme_set.status,

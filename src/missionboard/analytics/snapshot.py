@@ -35,7 +35,9 @@ from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 
 FORMAT = 1
-"""Bumped when the folder layout changes: older snapshots are then ignored."""
+"""Bumped when the folder layout changes: older snapshots are then ignored. (The whole portfolio's arrays,
+``precomputed``, are an optional part with a version of their own: a snapshot saved without them is
+analysed as before until the next import saves one with them.)"""
 CHUNK_ROWS = 262_144
 MANIFEST = "manifest.json"
 PREFIX = "snapshot-"
@@ -56,6 +58,8 @@ class Loaded:
     status: str
     """'fresh' (the snapshot was there) or 'built' (it was saved first)."""
     build_seconds: float | None = None
+    path: Path | None = None
+    """The snapshot's folder (where ``precomputed`` keeps the whole portfolio's arrays)."""
 
 
 def folder(workspace: Workspace) -> Path | None:
@@ -99,7 +103,7 @@ def load(workspace: Workspace, signature: str) -> Loaded | None:
     stamp = fingerprint(workspace, signature)
     found = _open(root / f"{PREFIX}{stamp}", stamp)
     if found is not None:
-        return Loaded(found, "fresh")
+        return Loaded(found, "fresh", path=root / f"{PREFIX}{stamp}")
     started = time.perf_counter()
     if not _save_in_child(workspace):
         return None
@@ -107,7 +111,7 @@ def load(workspace: Workspace, signature: str) -> Loaded | None:
     found = _open(root / f"{PREFIX}{stamp}", stamp)
     if found is None:
         return None
-    return Loaded(found, "built", round(time.perf_counter() - started, 3))
+    return Loaded(found, "built", round(time.perf_counter() - started, 3), root / f"{PREFIX}{stamp}")
 
 
 def save(workspace: Workspace, signature: str) -> bool:
@@ -139,11 +143,18 @@ def _save_in_child(workspace: Workspace) -> bool:
     return True
 
 
-def save_consistent(database: str, stamp_now: Callable[[], str], read: Callable[[], Tables]) -> str | None:
+def save_consistent(
+    database: str,
+    stamp_now: Callable[[], str],
+    read: Callable[[], Tables],
+    derive: Callable[[Path, Tables], None] | None = None,
+) -> str | None:
     """Save ``read()`` as the snapshot of ``database``, unless a write was committed while it was read.
 
     The fingerprint is taken before and after the read: the counter only grows, so equal fingerprints
-    mean that no counted write came in between. Returns the fingerprint, or None when nothing was saved.
+    mean that no counted write came in between. ``derive(folder, tables)`` writes what is computed from
+    the tables into the snapshot's folder before it is published (``precomputed``). Returns the
+    fingerprint, or None when nothing was saved.
     """
     root = Path(f"{database}.analytics")
     stamp = stamp_now()
@@ -153,7 +164,10 @@ def save_consistent(database: str, stamp_now: Callable[[], str], read: Callable[
     if stamp_now() != stamp:
         log.info("analytics snapshot not saved: the portfolio changed while it was read")
         return None
-    _save(root, stamp, tables)
+    # what ``derive`` reads besides the tables (texts) must be of the same state: checked again last
+    if not _save(root, stamp, tables, derive, lambda: stamp_now() == stamp):
+        log.info("analytics snapshot not saved: the portfolio changed while it was derived")
+        return None
     return stamp
 
 
@@ -181,7 +195,15 @@ def _open(path: Path, stamp: str) -> Tables | None:
         return None
 
 
-def _save(root: Path, stamp: str, tables: Tables) -> None:
+def _save(
+    root: Path,
+    stamp: str,
+    tables: Tables,
+    derive: Callable[[Path, Tables], None] | None = None,
+    current: Callable[[], bool] | None = None,
+) -> bool:
+    """Write the folder of ``stamp`` (published by a rename once complete); False where ``current()``
+    says, before the rename, that the portfolio changed meanwhile (nothing is published then)."""
     import pyarrow as pa
 
     root.mkdir(exist_ok=True)
@@ -196,7 +218,12 @@ def _save(root: Path, stamp: str, tables: Tables) -> None:
             ):
                 writer.write_table(table, max_chunksize=CHUNK_ROWS)
             manifest["tables"][name] = {"rows": table.num_rows, "schema": table.schema.to_string()}  # type: ignore[index]
+        if derive is not None:
+            derive(temporary, tables)
         (temporary / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        if derive is not None and current is not None and not current():
+            shutil.rmtree(temporary, ignore_errors=True)
+            return False
         try:
             temporary.rename(root / f"{PREFIX}{stamp}")
         except OSError:
@@ -207,6 +234,7 @@ def _save(root: Path, stamp: str, tables: Tables) -> None:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     _remove_others(root, keep=f"{PREFIX}{stamp}")
+    return True
 
 
 def _remove_others(root: Path, keep: str) -> None:

@@ -15,6 +15,11 @@ from missionboard.store.analytics import cached_vectors
 from missionboard.store.workspace import Workspace
 
 
+def joined_text(title: str, abstract: str) -> str:
+    """A project's title and abstract as one text, as the instrument phrases are looked for in it."""
+    return ". ".join(t for t in (title, abstract) if t)
+
+
 @dataclass
 class TextSample:
     ids: list[int]

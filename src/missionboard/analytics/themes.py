@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix
 
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
-from missionboard.analytics.texts import TextSample
+from missionboard.analytics.texts import TextSample, joined_text
 from missionboard.analytics.tfidf import tfidf
 from missionboard.analytics.theme_sets import ThemeSet, shared_themes
 from missionboard.domain import metrics
@@ -63,7 +63,7 @@ def project_texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
     """Title and abstract of the given projects, read in chunks."""
     with workspace.reading() as session:
         found = AnalyticsStore(session).project_texts(ids)
-    return {pid: ". ".join(t for t in pair if t) for pid, pair in found.items()}
+    return {pid: joined_text(*pair) for pid, pair in found.items()}
 
 
 def vectorise(texts: list[str]) -> csr_matrix | None:

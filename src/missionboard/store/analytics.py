@@ -376,6 +376,34 @@ def adbc_snapshot_stamp(database: str) -> tuple[Any, ...] | None:
     return found
 
 
+def adbc_project_texts(database: str, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """``AnalyticsStore.project_texts`` read through ADBC (the process that saves a snapshot): (title,
+    abstract) of the given projects that exist, "" where missing, in one query."""
+    import json
+
+    table = ProjectRow.__table__
+    sql = (
+        f"SELECT {table.c.id.name}, {table.c.title.name}, {table.c.abstract.name} FROM {ProjectRow.__tablename__} "
+        f"WHERE {table.c.id.name} IN (SELECT value FROM json_each(?))"
+    )
+    connection = adbc_connect(database)
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, [json.dumps([int(i) for i in ids])])
+            found = cursor.fetch_arrow_table()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return {
+        int(pid): (title or "", abstract or "")
+        for pid, title, abstract in zip(
+            found.column(0).to_pylist(), found.column(1).to_pylist(), found.column(2).to_pylist(), strict=True
+        )
+    }
+
+
 def read_snapshot_tables(database: str) -> dict[str, pa.Table]:
     """The tables a snapshot holds, read through ADBC: the participations on one connection, the rest
     on another.
