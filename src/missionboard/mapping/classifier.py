@@ -54,6 +54,9 @@ FEATURES = (
     "query_rank",
 )
 SEMANTIC_FEATURES = 7  # the first seven: those that do not use the queries
+GOAL_FEATURES = (*FEATURES[1:], "stacked")
+"""Per goal, the evidence a packaged model may read beside the text vector: the stacked features (less
+the bias) and their stacked log-odds (``Mapper.goal_features``)."""
 
 
 @dataclass
@@ -366,8 +369,7 @@ class Mapper:
                 docs, query, self.goals, used_only=self.method != "supervised"
             )
         proto = protos.probabilities(docs).astype(np.float32)
-        head = self.head.predict(docs, query, self.goals) if self.head is not None else None
-        return TextScores(
+        scores = TextScores(
             sim,
             zsim,
             top3,
@@ -380,8 +382,25 @@ class Mapper:
             docs,
             sentences,
             sentence_vectors,
-            head,
         )
+        scores.head = self.head_probabilities(scores)
+        return scores
+
+    def goal_features(self, scores: TextScores) -> np.ndarray:
+        """(texts, goals, ``GOAL_FEATURES``): each goal's stacked features and stacked log-odds."""
+        features = scores.feature_matrix()
+        stacked = features @ np.asarray(self.calibration.weights)
+        return np.concatenate([features[..., 1:], stacked[..., None]], axis=-1)
+
+    def head_probabilities(
+        self, scores: TextScores, model: SupervisedModel | None = None
+    ) -> np.ndarray | None:
+        """The packaged model's (or ``model``'s, of the same kind) probabilities for these scores."""
+        model = model or self.head
+        if model is None:
+            return None
+        per_goal = self.goal_features(scores) if model.goal_features else None
+        return model.predict(scores.vectors, scores.query, self.goals, per_goal=per_goal)
 
     def combine(self, scores: TextScores) -> np.ndarray:
         """The chosen method's score per text and goal, in [0, 1]."""
@@ -407,8 +426,9 @@ class Mapper:
         return _sigmoid(logit).astype(np.float32)
 
     def _blend_weights(self, model: SupervisedModel | None) -> np.ndarray:
-        """Per goal, how much a supervised model's log-odds count: more for goals with more examples,
-        positives / (positives + supervised_prior); 0 where it has no model in use."""
+        """Per goal, how much a supervised model's log-odds count: its ``blend`` if it says, else more
+        for goals with more examples, positives / (positives + supervised_prior); 0 where it has no
+        model in use."""
         if model is None:
             return np.zeros(len(self.goals))
         models = model.goals
@@ -416,6 +436,8 @@ class Mapper:
             [models[g].positives if g in models and models[g].used else 0 for g in self.goals],
             dtype=np.float64,
         )
+        if model.blend is not None:  # the model's own weight, where it has a model in use
+            return np.where(positives > 0, model.blend, 0.0)
         return positives / (positives + self.calibration.supervised_prior)
 
     def thresholds(self) -> np.ndarray:

@@ -11,7 +11,10 @@ the current method there (``GoalModel.used``).
 
 A built-in taxonomy may ship a model of the same shape as package data (``<code>.supervised.json``
 beside its calibration, fitted by ``bench/sdg_head_fit.py``): the default method blends it in for every
-goal that no accepted workspace retrain has taken over (``packaged_model``).
+goal that no accepted workspace retrain has taken over (``packaged_model``). Such a model may also read,
+per goal, the other methods' evidence for that goal (``goal_features``: the stacked features and their
+stacked log-odds, ``Mapper.goal_features``), so it learns per goal how far to trust each signal; it then
+says how much its log-odds count in the default method (``blend``).
 """
 
 from __future__ import annotations
@@ -62,8 +65,14 @@ class GoalModel:
     negatives: int
     used: bool = True  # joins the default method; a retrain sets it per goal from its held-back verdict
 
-    def probability(self, x: np.ndarray) -> np.ndarray:
-        margin = x @ self.coef + self.intercept
+    def probability(self, x: np.ndarray, evidence: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated probability for inputs ``x``, followed by ``evidence`` where the model reads more
+        (the same as one joined input, without copying the shared part for every goal)."""
+        if evidence is None:
+            margin = x @ self.coef + self.intercept
+        else:
+            width = x.shape[1]
+            margin = x @ self.coef[:width] + evidence @ self.coef[width:] + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(self.platt_a * margin + self.platt_b, -40, 40))))
 
 
@@ -75,31 +84,52 @@ class SupervisedModel:
     examples: int = 0
     query_goals: list[str] = field(default_factory=list)
     report: RetrainReport | None = None  # the retrain's verdicts, per goal
+    goal_features: list[str] = field(default_factory=list)
+    """Names of the per-goal evidence each goal's model reads after the text vector and the query hits
+    (empty: none; a workspace retrain reads none)."""
+    blend: float | None = None
+    """How much its log-odds count in the default method's score (None: by its positives, as
+    ``Mapper`` weighs a workspace model)."""
 
     @staticmethod
-    def features(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
-        return np.hstack([vectors, query]).astype(np.float64)
+    def features(vectors: np.ndarray, query: np.ndarray, per_goal: np.ndarray | None = None) -> np.ndarray:
+        """The model's inputs: text vector, query hits, and (for one goal) that goal's evidence."""
+        parts = [vectors, query] if per_goal is None else [vectors, query, per_goal]
+        return np.hstack(parts).astype(np.float64)
 
     @property
     def used_goals(self) -> list[str]:
         return [code for code, m in self.goals.items() if m.used]
 
     def predict(
-        self, vectors: np.ndarray, query: np.ndarray, goals: Sequence[str], *, used_only: bool = False
+        self,
+        vectors: np.ndarray,
+        query: np.ndarray,
+        goals: Sequence[str],
+        *,
+        used_only: bool = False,
+        per_goal: np.ndarray | None = None,
     ) -> np.ndarray:
         """Calibrated probabilities (texts × goals); NaN where a goal has no model (or, with
-        ``used_only``, a model its retrain did not accept)."""
+        ``used_only``, a model its retrain did not accept). ``per_goal`` (texts × goals × evidence, in
+        ``goal_features`` order) is required when the model reads ``goal_features``."""
         out = np.full((len(vectors), len(goals)), np.nan, dtype=np.float64)
         if not len(vectors):
             return out
+        if self.goal_features and (per_goal is None or per_goal.shape[-1] != len(self.goal_features)):
+            raise ValueError(f"this model reads per-goal evidence: {', '.join(self.goal_features)}")
         q = _align(query, list(goals), self.query_goals)
-        x = self.features(vectors, q)
+        shared = self.features(vectors, q)
         for j, goal in enumerate(goals):
             model = self.goals.get(goal)
             if model is None or (used_only and not model.used):
                 continue
-            if model.coef.shape[0] == x.shape[1]:
-                out[:, j] = model.probability(x)
+            evidence = (
+                per_goal[:, j].astype(np.float64) if per_goal is not None and self.goal_features else None
+            )
+            width = shared.shape[1] + (0 if evidence is None else evidence.shape[1])
+            if model.coef.shape[0] == width:
+                out[:, j] = model.probability(shared, evidence)
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -121,6 +151,8 @@ class SupervisedModel:
                 for code, m in self.goals.items()
             },
             **({"retrain_report": self.report.to_dict()} if self.report else {}),
+            **({"goal_features": self.goal_features} if self.goal_features else {}),
+            **({"blend": self.blend} if self.blend is not None else {}),
         }
 
     @classmethod
@@ -144,6 +176,8 @@ class SupervisedModel:
                 for code, m in data.get("goals", {}).items()
             },
             report=RetrainReport.from_dict(data["retrain_report"]) if data.get("retrain_report") else None,
+            goal_features=[str(name) for name in data.get("goal_features", [])],
+            blend=float(data["blend"]) if data.get("blend") is not None else None,
         )
 
 
@@ -178,12 +212,15 @@ def train(
     weights: Sequence[Mapping[str, float]] | None = None,
     c: float = 1.0,
     seed: int = 0,
+    per_goal: np.ndarray | None = None,
+    goal_features: Sequence[str] = (),
 ) -> SupervisedModel:
     """Fit one calibrated classifier per goal that has enough positive and negative examples.
 
     ``labels[i]`` says, for text ``i``, which goals it does (True) or does not (False) serve; goals it
     says nothing about are left out of that goal's training set. ``weights[i][goal]`` (default 1)
-    weighs that example; one weighted 0 is left out.
+    weighs that example; one weighted 0 is left out. ``per_goal`` (texts × goals × evidence, named by
+    ``goal_features``) adds each goal's own evidence to that goal's inputs.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -194,15 +231,16 @@ def train(
         trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         examples=len(labels),
         query_goals=list(goals),
+        goal_features=list(goal_features) if per_goal is not None else [],
     )
-    for goal in goals:
+    for j, goal in enumerate(goals):
         rows = [i for i, lab in enumerate(labels) if goal in lab and _weight(weights, i, goal) > 0]
         y = np.array([1 if labels[i][goal] else 0 for i in rows])
         w = np.array([_weight(weights, i, goal) for i in rows], dtype=np.float64)
         positives, negatives = int(y.sum()), int(len(y) - y.sum())
         if positives < MIN_POSITIVES or negatives < MIN_NEGATIVES:
             continue
-        x = x_all[rows]
+        x = (x_all if per_goal is None else SupervisedModel.features(vectors, query, per_goal[:, j]))[rows]
         clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
         folds = min(3, positives, negatives)
         margins = cross_val_predict(
