@@ -288,9 +288,12 @@ def test_serve_trusts_forwarded_headers_only_from_the_proxies_it_is_given(
 ) -> None:
     import uvicorn
 
+    from missionboard.web import workers
+
     Workspace.open(f"sqlite:///{tmp_path / 'cli.db'}", create=True).close()
     served: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: served.append(kwargs))
+    monkeypatch.setattr(workers, "serve_workers", lambda app, **kwargs: served.append(kwargs))
     for name in ("MISSIONBOARD_DATABASE_URL", "MISSIONBOARD_SECURE_COOKIES"):  # serve --workers sets them
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)

@@ -100,12 +100,9 @@ def serve(
     os.environ["MISSIONBOARD_DATABASE_URL"] = context.settings.url()
     os.environ["MISSIONBOARD_SECURE_COOKIES"] = "1" if secure else "0"
     os.environ["MISSIONBOARD_READ_ONLY"] = "1" if workspace.read_only else "0"
-    uvicorn.run(
-        "missionboard.web.app:from_environment",
-        factory=True,
-        workers=workers,
-        **options,
-    )
+    from missionboard.web.workers import serve_workers
+
+    serve_workers("missionboard.web.app:from_environment", workers=workers, **options)
 
 
 DEMO_USER = "demo"
