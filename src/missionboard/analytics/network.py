@@ -77,11 +77,12 @@ class FundedProjects:
 
 
 def funded_projects(con: duckdb.DuckDBPyConnection) -> FundedProjects:
-    """Table ``funder_codes`` made, and ``project_funders`` read as codes."""
+    """Table ``funder_codes`` made, and ``project_funders`` read as codes, by project and funder."""
     _funder_codes(con)
     names = [str(r["funder"]) for r in rows(con, "SELECT funder FROM funder_codes ORDER BY code")]
     found = con.execute(
-        "SELECT project_funders.project_id, c.code FROM project_funders JOIN funder_codes c USING (funder)"
+        "SELECT project_funders.project_id, c.code FROM project_funders JOIN funder_codes c USING (funder) "
+        "ORDER BY project_funders.project_id, c.code"  # DuckDB's threads give rows in any order otherwise
     ).fetchnumpy()
     return FundedProjects(
         names=names,

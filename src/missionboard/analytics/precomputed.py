@@ -121,7 +121,9 @@ def compute(tables: dict[str, pa.Table], texts: Texts | None = None) -> Computed
             con.register(name, tables[name])
         con.execute(WHOLE_PORTFOLIO_SCOPE)
         make_project_funders(con)
-        project_funders = con.sql("SELECT project_id, funder FROM project_funders").to_arrow_table()
+        project_funders = con.sql(
+            "SELECT project_id, funder FROM project_funders ORDER BY project_id, funder"  # the same every time
+        ).to_arrow_table()
         funded = network.funded_projects(con)
         projects = tables["projects"]
         ids = participants.ints(projects.column("id"), 0)
