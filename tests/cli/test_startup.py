@@ -128,6 +128,8 @@ QUICK_COMMANDS = [
     ["decisions", "school-meals"],
     ["gate", "calendar", "school-meals"],
     ["gate", "calendar", "school-meals", "--format", "json"],
+    ["gate", "list", "agency:p-1"],
+    ["gate", "list", "agency:p-1", "--format", "json"],
     ["indicators", "list"],
     ["ingest", "runs"],
     ["ingest", "runs", "--format", "json"],
@@ -142,6 +144,8 @@ QUICK_COMMANDS = [
     ["learn", "list", "school-meals"],
     ["learn", "list", "school-meals", "--format", "md"],
     ["learn", "list", "school-meals", "--search", "pupils meals"],
+    ["learn", "list", "school-meals", "--about", "agency:p-1"],
+    ["learn", "list", "school-meals", "--about", "food-waste", "--format", "json"],
 ]
 """The commands that read a current SQLite workspace the quick way (``services/glance*.py``)."""
 

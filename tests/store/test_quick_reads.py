@@ -1,8 +1,8 @@
 """Quick reads (``store/quick.py``) answer exactly as the ordinary way does, and step aside where they can't.
 
 ``missionboard mission list``, ``info``, ``mission show``, ``export``, ``history``, ``diff``,
-``decisions`` (of every project or of one mission's portfolio), ``gate calendar``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``,
-``consult list`` and ``learn list`` read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
+``decisions`` (of every project or of one mission's portfolio), ``gate calendar``, ``gate list``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list``, ``taxonomy list``,
+``consult list`` and ``learn list`` (also ``--search`` and ``--about``) read a current SQLite workspace with the standard library's ``sqlite3`` so that they start
 in ≤ 0.3 s (issue 15 item 7, issue 19 item 5). Whatever way they take, the answer must be the same: these
 tests build one workspace and ask both ways, also after edits, and compare what the commands print.
 """
@@ -23,6 +23,7 @@ from missionboard.domain.consultations import Answer, Submission
 from missionboard.domain.missions import HelixType, Level
 from missionboard.errors import NotFound
 from missionboard.ingest.engine import run_import
+from missionboard.mapping import taxonomy as taxonomies
 from missionboard.services import (
     accounts,
     consultations,
@@ -825,6 +826,17 @@ def test_the_quick_admin_reads_on_sqlite_answer_as_postgresql_does(
     assert quick_listed == listed
 
 
+@pytest.mark.parametrize("code", sorted(taxonomies.BUILTIN))
+def test_a_built_in_taxonomy_is_listed_as_its_checked_goals_count(code: str) -> None:
+    """``taxonomy list`` reads the built-in taxonomies without parsing their queries; what it lists of
+    each is what the taxonomy, queries checked, holds."""
+    checked = taxonomies.builtin(code)
+    top = [goal for goal in checked.goals if goal.parent is None]
+    listed = next(entry for entry in taxonomies.list_all(None) if entry.code == code)
+    assert (listed.title, listed.kind) == (checked.title, "built-in")
+    assert (listed.goals, listed.children) == (len(top), len(checked.goals) - len(top))
+
+
 # --- consult list ---------------------------------------------------------------------------------------
 
 
@@ -1059,8 +1071,24 @@ LEARN_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
     ),
     "learn list zero-emission-ferries": _notes("zero-emission-ferries"),
     "learn list digital-leadership": _notes("digital-leadership"),
+    "learn list school-meals --about food-waste": _notes("school-meals", about="food-waste"),
+    "learn list school-meals --about kitchens-buy-sustainable": _notes(
+        "school-meals", about=" kitchens-buy-sustainable "
+    ),
+    "learn list school-meals --about agency:p-1": _notes("school-meals", about="agency:p-1"),
+    "learn list school-meals --about agency:p-2": _notes("school-meals", about=" agency : p-2 "),
+    "learn list school-meals --about decision:1": _notes("school-meals", about="decision:1"),
+    "learn list school-meals --about 'decision: #1' --kind lesson": _notes(
+        "school-meals", about="decision: #1", kind="lesson"
+    ),
+    "learn list school-meals --about decision:2": _notes("school-meals", about="decision:2"),
+    "learn list school-meals --about food-waste --search pupils": _notes(
+        "school-meals", about="food-waste", query="pupils"
+    ),
+    "learn list school-meals --about '  '": _notes("school-meals", about="  "),
 }
-"""What ``learn list`` reads the quick way, and as the ordinary way answers it."""
+"""What ``learn list`` reads the quick way, and as the ordinary way answers it: also about one subject (an
+objective, an outcome, a project by reference, a decision by number), with other filters."""
 
 
 @pytest.mark.parametrize("read", LEARN_READS, ids=str)
@@ -1098,14 +1126,62 @@ def test_a_quick_learning_log_after_a_new_note_equals_the_ordinary_one(noted: Pa
     assert answer == expected
 
 
-@pytest.mark.parametrize("about", ["food-waste", "agency:p-1"])
-def test_a_learning_log_about_one_subject_is_read_the_ordinary_way(noted: Path, about: str) -> None:
-    asked: list[str] = []
-    options: dict[str, Any] = {"search": None, "kind": None, "round": None, "about": about}
-    glance_learning.learning_notes(
-        Settings(workspace=noted), "school-meals", **options, ordinary=lambda: asked.append("ordinary") or []
-    )
-    assert asked == ["ordinary"]
+def test_a_learning_log_about_one_subject_holds_the_notes_about_it(noted: Path) -> None:
+    reader = QuickReader.open(noted)
+    assert reader is not None
+    with reader:
+        about_the_objective = reader.learning_notes("school-meals", about="food-waste")
+        about_the_project = reader.learning_notes("school-meals", about="agency:p-1")
+        about_another_project = reader.learning_notes("school-meals", about="agency:p-2")
+    assert [n.text for n in about_the_objective] == ["Pupils eat more of what they helped cook."]
+    assert [n.text for n in about_the_project] == ["Pupils eat more of what they helped cook."]
+    assert about_another_project == []
+
+
+def test_a_project_named_by_its_number_is_the_subject_its_reference_names(noted: Path) -> None:
+    with sqlite3.connect(noted) as connection:
+        (number,) = connection.execute("SELECT id FROM projects WHERE source_id = 'p-1'").fetchone()
+    reader = QuickReader.open(noted)
+    assert reader is not None
+    with reader:
+        by_number = reader.learning_notes("school-meals", about=str(number))
+        by_reference = reader.learning_notes("school-meals", about="agency:p-1")
+    assert by_number == by_reference
+
+
+UNKNOWN_SUBJECTS = [
+    ("school-meals", "decision:99"),
+    ("school-meals", "decision:x"),
+    ("school-meals", "decision:"),
+    ("school-meals", "agency:no-such-project"),
+    ("school-meals", "no-such-subject"),
+    ("school-meals", "424242"),
+    ("school-meals", "99999999999999999999"),
+    ("school-meals", "decision:99999999999999999999"),
+    ("no-such-mission", "food-waste"),
+]
+"""Subjects ``learn list --about`` cannot resolve (and a mission the workspace lacks)."""
+
+
+@pytest.mark.parametrize(("mission", "about"), UNKNOWN_SUBJECTS)
+def test_an_unknown_subject_is_not_found_as_the_ordinary_way_says(
+    noted: Path, mission: str, about: str
+) -> None:
+    workspace = Workspace.open(f"sqlite:///{noted}")
+    with pytest.raises(NotFound) as ordinary_error:
+        learning.notes(workspace, mission, about=about)
+    workspace.close()
+    with pytest.raises(NotFound) as quick_error:
+        glance_learning.learning_notes(
+            Settings(workspace=noted),
+            mission,
+            search=None,
+            kind=None,
+            round=None,
+            about=about,
+            ordinary=lambda: pytest.fail("the quick way fell back"),
+        )
+    assert str(quick_error.value) == str(ordinary_error.value)
 
 
 SEARCHES = [
@@ -1171,6 +1247,12 @@ LEARN_PRINTED_BOTH_WAYS = [
     ["learn", "list", "no-such-mission", "--search", "pupils"],
     ["learn", "list", "school-meals", "--search", "pupils", "--round", "x" * 200],
     ["learn", "list", "school-meals", "--about", "agency:p-1"],
+    ["learn", "list", "school-meals", "--about", "food-waste", "--format", "json"],
+    ["learn", "list", "school-meals", "--about", "decision:1", "--format", "md"],
+    ["learn", "list", "school-meals", "--about", "decision:99"],
+    ["learn", "list", "school-meals", "--about", "no-such-subject", "--format", "json"],
+    ["learn", "list", "school-meals", "--about", "agency:p-1", "--round", "x" * 200],
+    ["learn", "list", "no-such-mission", "--about", "agency:p-1"],
 ]
 """``learn list`` prints the same (and exits the same) whatever way it reads, errors included."""
 
@@ -1195,17 +1277,19 @@ def test_the_quick_learning_log_on_sqlite_answers_as_postgresql_does(postgres_ur
     run_import(workspace, "csv", [_portfolio_csv(noted.with_name("p.csv"))], source="agency", user="tester")
     _decide(workspace)
     _learn(workspace)
-    on_postgresql = learning.notes(workspace, "school-meals")
+    subjects = ["food-waste", "agency:p-1"]
+    on_postgresql = [learning.notes(workspace, "school-meals", about=a) for a in [None, *subjects]]
     workspace.close()
     reader = QuickReader.open(noted)
     assert reader is not None
     with reader:
-        quick_notes = reader.learning_notes("school-meals")
+        quick_notes = [reader.learning_notes("school-meals", about=a) for a in [None, *subjects]]
 
     def comparable(note: learning.LearningNote) -> tuple[Any, ...]:
         return (note.kind, note.text, note.author, note.round, [(k.kind, k.label) for k in note.links])
 
-    assert [comparable(n) for n in quick_notes] == [comparable(n) for n in on_postgresql]
+    for quick_read, read_on_postgresql in zip(quick_notes, on_postgresql, strict=True):
+        assert [comparable(n) for n in quick_read] == [comparable(n) for n in read_on_postgresql]
 
 
 # --- one mission's decisions and its gate calendar --------------------------------------------------------
@@ -1368,6 +1452,78 @@ def test_a_database_url_reads_the_gate_calendar_the_ordinary_way(gated: Path) ->
     assert asked == ["ordinary"]
 
 
+def _project_gates(project: str, as_of: dt.date | None = None) -> tuple[MissionRead, OrdinaryRead]:
+    return (
+        lambda s, o: glance_monitoring.project_gates(s, project, as_of, o),
+        lambda ws: decisions.project_gates(ws, project, as_of=as_of),
+    )
+
+
+PROJECT_GATE_READS: dict[str, tuple[MissionRead, OrdinaryRead]] = {
+    "gate list agency:p-8": _project_gates("agency:p-8"),
+    "gate list agency:p-8 --as-of 2020-06-01": _project_gates("agency:p-8", dt.date(2020, 6, 1)),
+    "gate list agency:p-3": _project_gates("agency:p-3"),
+    "gate list ' agency : p-3 ' --as-of in a year": _project_gates(
+        " agency : p-3 ", dt.date.today() + dt.timedelta(days=365)
+    ),
+    "gate list agency:p-1": _project_gates("agency:p-1"),
+    "gate list agency:p-5": _project_gates("agency:p-5"),
+}
+"""What ``gate list PROJECT`` reads the quick way, and as the ordinary way answers it: a project with a
+decided gate and an overturned decision (p-8), one with gates far apart (p-3), one decided at its gate
+when it was scheduled (p-1) and one without gates (p-5)."""
+
+
+@pytest.mark.parametrize("read", PROJECT_GATE_READS, ids=str)
+def test_a_quick_read_of_one_projects_gates_equals_the_ordinary_one(gated: Path, read: str) -> None:
+    answer, expected = _both_ways(gated, *PROJECT_GATE_READS[read])
+    assert answer == expected
+
+
+def test_one_projects_gates_are_its_own_in_every_state_they_are_in(gated: Path) -> None:
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        calendar = reader.project_gates("agency:p-8", dt.date.today())
+    assert {gate.project for gate in calendar.gates} == {"agency:p-8"}
+    assert calendar.mission is None
+    assert calendar.counts() == {"overdue": 1, "due": 0, "scheduled": 0, "decided": 0, "cancelled": 1}
+
+
+def test_a_project_named_by_its_number_has_the_gates_its_reference_names(gated: Path) -> None:
+    with sqlite3.connect(gated) as connection:
+        (number,) = connection.execute("SELECT id FROM projects WHERE source_id = 'p-3'").fetchone()
+    reader = QuickReader.open(gated)
+    assert reader is not None
+    with reader:
+        by_number = reader.project_gates(f" {number} ", dt.date.today())
+        by_reference = reader.project_gates("agency:p-3", dt.date.today())
+    assert len(by_reference.gates) == 2
+    assert by_number == by_reference
+
+
+@pytest.mark.parametrize(
+    "project", ["agency:no-such-project", "no-such-project", "  ", "424242", ":", "99999999999999999999"]
+)
+def test_an_unknown_projects_gates_are_not_found_as_the_ordinary_way_says(gated: Path, project: str) -> None:
+    quick, ordinary_read = _project_gates(project)
+    workspace = Workspace.open(f"sqlite:///{gated}")
+    with pytest.raises(NotFound) as ordinary_error:
+        ordinary_read(workspace)
+    workspace.close()
+    with pytest.raises(NotFound) as quick_error:
+        quick(Settings(workspace=gated), lambda: pytest.fail("the quick way fell back"))
+    assert str(quick_error.value) == str(ordinary_error.value)
+
+
+def test_a_database_url_reads_one_projects_gates_the_ordinary_way(gated: Path) -> None:
+    asked: list[str] = []
+    glance_monitoring.project_gates(
+        Settings(database_url=f"sqlite:///{gated}"), "agency:p-8", None, lambda: asked.append("ordinary")
+    )
+    assert asked == ["ordinary"]
+
+
 MISSION_MONITORING_PRINTED_BOTH_WAYS = [
     ["decisions", "school-meals"],
     ["decisions", "school-meals", "--format", "json"],
@@ -1379,9 +1535,16 @@ MISSION_MONITORING_PRINTED_BOTH_WAYS = [
     ["gate", "calendar", "zero-emission-ferries"],
     ["gate", "calendar", "no-such-mission"],
     ["gate", "calendar", "school-meals", "--as-of", "2020-13-01"],
+    ["gate", "list", "agency:p-8"],
+    ["gate", "list", "agency:p-8", "--format", "json"],
+    ["gate", "list", "agency:p-3", "--as-of", "2020-06-01"],
+    ["gate", "list", "agency:p-5"],
+    ["gate", "list", "agency:no-such-project"],
+    ["gate", "list", "no-such-project", "--format", "json"],
+    ["gate", "list", "agency:p-8", "--as-of", "2020-13-01"],
 ]
-"""``decisions MISSION`` and ``gate calendar`` print the same (and exit the same) either way, errors
-included."""
+"""``decisions MISSION``, ``gate calendar`` and ``gate list`` print the same (and exit the same) either
+way, errors included."""
 
 
 @pytest.mark.parametrize("argv", MISSION_MONITORING_PRINTED_BOTH_WAYS, ids=" ".join)
@@ -1410,6 +1573,7 @@ def test_one_missions_quick_decisions_and_gates_on_sqlite_answer_as_postgresql_d
     on_postgresql = (
         decisions.list_decisions(workspace, "school-meals"),
         decisions.gate_calendar(workspace, "school-meals", as_of=day),
+        decisions.project_gates(workspace, "agency:p-8", as_of=day),
     )
     workspace.close()
     reader = QuickReader.open(gated)
@@ -1417,6 +1581,7 @@ def test_one_missions_quick_decisions_and_gates_on_sqlite_answer_as_postgresql_d
     with reader:
         quick_log = reader.decisions("school-meals")
         quick_calendar = reader.gate_calendar("school-meals", day)
+        quick_project_gates = reader.project_gates("agency:p-8", day)
 
     def comparable(calendar: decisions.GateCalendar) -> list[tuple[Any, ...]]:
         return [
@@ -1426,3 +1591,4 @@ def test_one_missions_quick_decisions_and_gates_on_sqlite_answer_as_postgresql_d
 
     assert [_without_times(e) for e in quick_log] == [_without_times(e) for e in on_postgresql[0]]
     assert comparable(quick_calendar) == comparable(on_postgresql[1])
+    assert comparable(quick_project_gates) == comparable(on_postgresql[2])

@@ -384,10 +384,15 @@ def gate_list(
     format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format"),
 ) -> None:
     """List one project's gates with their criteria and where each stands."""
-    _render_gates(
-        decision_service.project_gates(app_context(ctx).workspace(), project, as_of=option_date(as_of)),
-        format,
+    app = app_context(ctx)
+    day = option_date(as_of)
+    gates = glance_monitoring.project_gates(
+        app.settings,
+        project,
+        day,
+        lambda: decision_service.project_gates(app.workspace(), project, as_of=day),
     )
+    _render_gates(gates, format)
 
 
 @gate_app.command("calendar")

@@ -25,6 +25,20 @@ Slug = Annotated[str, AfterValidator(_slug)]
 
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
+LARGEST_ROW_ID = 2**63 - 1
+"""The largest integer key SQLite and PostgreSQL store (a signed 64-bit integer)."""
+
+
+def row_number(ref: str) -> int | None:
+    """The stored row a user names by number (``gate list 42``), or None where ``ref`` is not one: ASCII
+    digits only, and within the range a key can hold (a larger number names no row; it is not an error
+    of the database)."""
+    ref = ref.strip()
+    if not (ref.isascii() and ref.isdigit()):
+        return None
+    number = int(ref)
+    return number if number <= LARGEST_ROW_ID else None
+
 
 def utc_aware(moment: dt.datetime) -> dt.datetime:
     """A time read back from the workspace, time-zone aware. Every time the workspace stores is UTC, and

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import yaml
 from pydantic import Field, ValidationError
 
-from missionboard.domain.common import DomainModel
+from missionboard.domain.common import DomainModel, row_number
 from missionboard.domain.health import (
     HealthRules,
     KpiReport,
@@ -54,7 +54,8 @@ def find_project(session: Session, ref: str, store: ProgressStore | None = None)
     store = store or ProgressStore(session)
     ref = ref.strip()
     if ref.isdigit():
-        return store.project(int(ref))
+        number = row_number(ref)
+        return None if number is None else store.project(number)
     if ":" not in ref:
         return None
     source, source_id = ref.split(":", 1)

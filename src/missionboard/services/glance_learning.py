@@ -1,10 +1,10 @@
 """A mission's learning log as ``learn list`` reads it, quickly where it can.
 
 On a current SQLite workspace ``store/quick.py`` reads the notes, filtered by kind and round, with the
-standard library's ``sqlite3``, and searched (``--search``) with the SQL ``LearningStore`` has
-SQLAlchemy write (``lower`` and ``LIKE``, on the same SQLite library). A note's subject (``--about``: an
-objective, a decision or a project reference, resolved by the stores) is left to ``ordinary``
-(``services.learning.notes``), and so is any other workspace. Both ways give the same
+standard library's ``sqlite3``, searched (``--search``) with the SQL ``LearningStore`` has SQLAlchemy
+write (``lower`` and ``LIKE``, on the same SQLite library), and narrowed to a subject (``--about``: an
+objective or outcome, ``decision:ID`` or a project reference, resolved as ``services.learning`` resolves
+it). Any other workspace is left to ``ordinary`` (``services.learning.notes``). Both ways give the same
 ``LearningNote`` list (``tests/store/test_quick_reads.py``); ``notes_markdown`` renders it for ``--format md``
 without loading the learning service.
 """
@@ -32,10 +32,8 @@ def learning_notes(
     ordinary: Callable[[], list[LearningNote]],
 ) -> list[LearningNote]:
     """The mission's notes, newest first, filtered as ``services.learning.notes`` filters them."""
-    if about and about.strip():
-        return ordinary()
     chosen = note_kind(str(kind)) if kind else None
     words = (search or "").split()
     return quick_or_ordinary(
-        settings, lambda reader: reader.learning_notes(mission_id, chosen, round, words), ordinary
+        settings, lambda reader: reader.learning_notes(mission_id, chosen, round, words, about), ordinary
     )

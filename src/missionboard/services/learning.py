@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from missionboard.domain.common import row_number
 from missionboard.domain.learning import (
     LearningNote,
     LinkKind,
@@ -229,7 +230,8 @@ def _decision_links(session: Session, ids: Iterable[int | str]) -> list[NoteLink
     links: dict[str, NoteLink] = {}
     for ident in ids:
         text = str(ident).strip().lstrip("#")
-        decision = store.get(int(text)) if text.isdigit() else None
+        number = row_number(text)
+        decision = None if number is None else store.get(number)
         if decision is None:
             raise NotFound(f"no decision '{ident}' in this workspace")
         links[text] = NoteLink(LinkKind.DECISION, str(decision.id))

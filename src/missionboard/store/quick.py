@@ -14,9 +14,10 @@ The module also holds the facts about the schema both ways share (its migration 
 ``info`` counts), so that neither has to import the other to know them.
 
 Beyond ``mission list`` and ``info``, the reader serves ``mission show``, ``export``, ``history`` and
-``diff``, the decision log (``decisions``, whole or of one mission's portfolio), ``gate calendar``,
-``indicators list``, ``ingest runs``, ``rates list``, ``users list`` (never reading a password hash), the
-workspace's part of ``taxonomy list``, ``consult list`` and ``learn list`` (also ``--search``): the same
+``diff``, the decision log (``decisions``, whole or of one mission's portfolio), ``gate calendar``, ``gate
+list``, ``indicators list``, ``ingest runs``, ``rates list``, ``users list`` (never reading a password
+hash), the workspace's part of ``taxonomy list``, ``consult list`` and ``learn list`` (also ``--search``
+and ``--about``, its subject resolved as ``services.learning`` resolves it): the same
 domain models as the ORM's stores give, built from the same stored values (SQLite keeps times as ISO text, naive, and amounts as numbers that
 SQLAlchemy hands back as ``Decimal`` with two places), and the same ``NotFound`` messages. A mission's
 portfolio is judged by the portfolio rule itself (``domain.portfolio_rule.DEFAULT_RULE.counts`` and
@@ -43,9 +44,9 @@ if TYPE_CHECKING:
     from missionboard.domain.accounts import Account
     from missionboard.domain.consultations import Consultation
     from missionboard.domain.decisions import AppealEntry, DecisionEntry
-    from missionboard.domain.gate_calendar import GateCalendar
+    from missionboard.domain.gate_calendar import GateCalendar, GateEntry
     from missionboard.domain.indicators import IndicatorInfo
-    from missionboard.domain.learning import LearningNote, NoteKind
+    from missionboard.domain.learning import LearningNote, NoteKind, NoteLink
     from missionboard.domain.missions import Mission, MissionVersion
     from missionboard.domain.records import ImportRun, Rate
 
@@ -165,14 +166,20 @@ _GATES = """
 SELECT g.id, g.project_id, p.source, p.source_id, p.title, g.name, g.due, g.criteria, g.evidence
 FROM gates AS g JOIN projects AS p ON p.id = g.project_id
 """
+_PROJECT_GATES = _GATES + "WHERE g.project_id = ?\n"
 _GATE_DECISIONS = """
 SELECT d.id, d.project_id, d.decision, d.by, dd.decided_on, dd.gate_id, dd.criteria,
        EXISTS (SELECT 1 FROM decision_appeals AS a WHERE a.decision_id = d.id AND a.outcome = ?)
 FROM decisions AS d JOIN decision_details AS dd ON dd.decision_id = d.id
-ORDER BY d.at, d.id
+{where}ORDER BY d.at, d.id
 """
 """The decisions with a detail, oldest first, each with whether an appeal overturned it (the outcome
-bound from ``AppealOutcome``)."""
+bound from ``AppealOutcome``): ``where`` is empty or one project's condition."""
+_EVERY_GATE_DECISION = _GATE_DECISIONS.format(where="")
+_PROJECT_GATE_DECISIONS = _GATE_DECISIONS.format(where="WHERE d.project_id = ?\n")
+_PROJECT_BY_ID = "SELECT id, source, source_id FROM projects WHERE id = ?"
+_PROJECT_BY_SOURCE = "SELECT id, source, source_id FROM projects WHERE source = ? AND source_id = ?"
+_DECISION_EXISTS = "SELECT id FROM decisions WHERE id = ?"
 _INDICATORS = "SELECT id, name, unit, source FROM indicators ORDER BY id"
 _OBSERVATION_STATISTICS = """
 SELECT indicator_id, count(id), min(year), max(year) FROM observations GROUP BY indicator_id
@@ -222,6 +229,11 @@ _LEARNING_NOTE_HAS_WORD = "AND lower(text) LIKE '%' || ? || '%' ESCAPE '/'\n"
 """One word of a search (``learn list --search``), as ``LearningStore.notes`` asks for it through
 SQLAlchemy's ``contains(…, autoescape=True)``: the word lower-cased, ``/``, ``%`` and ``_`` escaped by ``/``
 (``_like_escaped``)."""
+_LEARNING_NOTE_IS_ABOUT = """AND id IN (
+    SELECT note_id FROM learning_note_links WHERE target_kind = ? AND target_id = ?
+)
+"""
+"""What a note is about (``learn list --about``), as ``LearningStore.notes`` asks for it."""
 _LEARNING_NOTES_ORDER = "ORDER BY created_at DESC, id DESC"
 _LEARNING_NOTE_LINKS = """
 SELECT l.note_id, l.target_kind, l.target_id, p.source, p.source_id
@@ -486,19 +498,35 @@ class QuickReader:
         kind: NoteKind | None = None,
         round: str | None = None,
         words: Sequence[str] = (),
+        about: str | None = None,
     ) -> list[LearningNote]:
         """A mission's learning notes (of ``kind``, of ``round``, with each of ``words`` in the text, any
-        case, where given), newest first, with what each is about (``learn list``); ``NotFound`` for an
-        unknown mission, as ``MissionStore.get`` says it."""
+        case, about ``about``, where given), newest first, with what each is about (``learn list``);
+        ``NotFound`` for an unknown mission (as ``MissionStore.get`` says it), decision or project (as
+        ``services.learning`` says it)."""
         from missionboard.domain.learning import LearningNote, LinkKind, NoteKind, NoteLink, round_name
 
-        query = _LEARNING_NOTES + _LEARNING_NOTE_HAS_WORD * len(words) + _LEARNING_NOTES_ORDER
         with self._snapshot():
-            self._current_version(mission_id)
+            subject = None
+            if about and about.strip():
+                subject = self._note_subject(self._mission(mission_id).mission, about)
+            else:
+                self._current_version(mission_id)
             wanted_kind = None if kind is None else kind.value
-            wanted_round = round_name(round)  # after the mission: an unknown one is what it reports first
-            values = (mission_id, wanted_kind, wanted_kind, wanted_round, wanted_round)
-            rows = self._connection.execute(query, (*values, *map(_like_escaped, words))).fetchall()
+            wanted_round = round_name(round)  # after the mission and the subject: what it reports first
+            query = _LEARNING_NOTES + _LEARNING_NOTE_HAS_WORD * len(words)
+            values = [
+                mission_id,
+                wanted_kind,
+                wanted_kind,
+                wanted_round,
+                wanted_round,
+                *map(_like_escaped, words),
+            ]
+            if subject is not None:
+                query += _LEARNING_NOTE_IS_ABOUT
+                values += [subject.kind.value, subject.target]
+            rows = self._connection.execute(query + _LEARNING_NOTES_ORDER, values).fetchall()
             link_rows = self._connection.execute(_LEARNING_NOTE_LINKS, (mission_id,)).fetchall()
         links: dict[int, list[NoteLink]] = {}
         for note_id, target_kind, target, source, source_id in link_rows:
@@ -522,50 +550,119 @@ class QuickReader:
     def gate_calendar(self, mission_id: str, day: dt.date) -> GateCalendar:
         """The gates of the projects in the mission's portfolio, where each stands on ``day``, as
         ``monitoring.gates.gate_calendar`` draws it; ``NotFound`` for an unknown mission."""
-        from missionboard.domain.decisions import AppealOutcome
-        from missionboard.domain.gate_calendar import (
-            GateCalendar,
-            GateDecided,
-            ScheduledGate,
-            calendar_entries,
-        )
+        from missionboard.domain.gate_calendar import GateCalendar
 
         with self._snapshot():
             portfolio = self._portfolio_ids(self._mission(mission_id).mission)
-            gates = [
-                ScheduledGate(
-                    ident,
-                    project_id,
-                    f"{source}:{source_id}",
-                    title,
-                    name,
-                    dt.date.fromisoformat(due),
-                    json.loads(criteria),
-                    json.loads(evidence),
-                )
-                for ident, project_id, source, source_id, title, name, due, criteria, evidence in (
-                    self._connection.execute(_GATES)
-                )
-                if project_id in portfolio
-            ]
-            gated = {gate.project_id for gate in gates}
-            decided = [
-                GateDecided(
-                    ident,
-                    project_id,
-                    kind,
-                    by,
-                    dt.date.fromisoformat(decided_on),
-                    gate_id,
-                    json.loads(criteria),
-                    bool(overturned),
-                )
-                for ident, project_id, kind, by, decided_on, gate_id, criteria, overturned in (
-                    self._connection.execute(_GATE_DECISIONS, (AppealOutcome.OVERTURNED.value,))
-                )
-                if project_id in gated
-            ]
-        return GateCalendar(mission_id, day, calendar_entries(gates, decided, day))
+            gates = [row for row in self._connection.execute(_GATES) if row[1] in portfolio]
+            entries = self._gate_entries(gates, _EVERY_GATE_DECISION, (), day)
+        return GateCalendar(mission_id, day, entries)
+
+    def project_gates(self, project_ref: str, day: dt.date) -> GateCalendar:
+        """One project's gates (``SOURCE:SOURCE_ID`` or its numeric id), where each stands on ``day``, as
+        ``monitoring.gates.project_gates`` draws them; ``NotFound`` for an unknown project, as it says it."""
+        from missionboard.domain.gate_calendar import GateCalendar
+
+        with self._snapshot():
+            project = self._project(project_ref)
+            if project is None:
+                plain = project_ref.strip().isdigit() or ":" in project_ref
+                hint = "" if plain else " (write SOURCE:SOURCE_ID or the numeric id)"
+                raise NotFound(f"no project '{project_ref}' in this workspace{hint}")
+            project_id = project[0]
+            gates = self._connection.execute(_PROJECT_GATES, (project_id,)).fetchall()
+            entries = self._gate_entries(gates, _PROJECT_GATE_DECISIONS, (project_id,), day)
+        return GateCalendar(None, day, entries)
+
+    def _gate_entries(
+        self, gate_rows: Sequence[tuple[Any, ...]], decisions: str, parameters: tuple[Any, ...], day: dt.date
+    ) -> list[GateEntry]:
+        """Where each of the gates read by ``_GATES`` stands on ``day``, given the decisions with a detail
+        that ``decisions`` (with ``parameters``) reads: ``domain.gate_calendar.calendar_entries`` on those
+        of the gates' projects."""
+        from missionboard.domain.decisions import AppealOutcome
+        from missionboard.domain.gate_calendar import GateDecided, ScheduledGate, calendar_entries
+
+        gates = [
+            ScheduledGate(
+                ident,
+                project_id,
+                f"{source}:{source_id}",
+                title,
+                name,
+                dt.date.fromisoformat(due),
+                json.loads(criteria),
+                json.loads(evidence),
+            )
+            for ident, project_id, source, source_id, title, name, due, criteria, evidence in gate_rows
+        ]
+        gated = {gate.project_id for gate in gates}
+        decided = [
+            GateDecided(
+                ident,
+                project_id,
+                kind,
+                by,
+                dt.date.fromisoformat(decided_on),
+                gate_id,
+                json.loads(criteria),
+                bool(overturned),
+            )
+            for ident, project_id, kind, by, decided_on, gate_id, criteria, overturned in (
+                self._connection.execute(decisions, (AppealOutcome.OVERTURNED.value, *parameters))
+            )
+            if project_id in gated
+        ]
+        return calendar_entries(gates, decided, day)
+
+    def _note_subject(self, mission: Mission, about: str) -> NoteLink:
+        """What ``learn list --about`` names, resolved as ``services.learning`` resolves it: an objective or
+        an outcome of the mission, ``decision:ID`` or a project; ``NotFound`` for a decision or a project
+        the workspace lacks, worded as there."""
+        from missionboard.domain.learning import LinkKind, NoteLink
+
+        target = about.strip()
+        if target in {o.id for o in mission.objectives}:
+            return NoteLink(LinkKind.OBJECTIVE, target)
+        if target in {o.id for o in mission.outcomes}:
+            return NoteLink(LinkKind.OUTCOME, target)
+        if target.startswith("decision:"):
+            named = target.removeprefix("decision:")
+            number = named.strip().lstrip("#")
+            from missionboard.domain.common import row_number
+
+            decision = row_number(number)
+            row = (
+                None
+                if decision is None
+                else self._connection.execute(_DECISION_EXISTS, (decision,)).fetchone()
+            )
+            if row is None:
+                raise NotFound(f"no decision '{named}' in this workspace")
+            return NoteLink(LinkKind.DECISION, str(row[0]))
+        project = self._project(target)
+        if project is None:
+            raise NotFound(
+                f"no project '{target}' in this workspace (write SOURCE:SOURCE_ID or the numeric id)"
+            )
+        ident, source, source_id = project
+        return NoteLink(LinkKind.PROJECT, str(ident), f"{source}:{source_id}")
+
+    def _project(self, project_ref: str) -> tuple[int, str, str] | None:
+        """The id, source and source id of the project ``project_ref`` names (``SOURCE:SOURCE_ID`` or the
+        numeric id), as ``monitoring.progress.find_project`` finds it; None for none."""
+        ref = project_ref.strip()
+        if ref.isdigit():
+            from missionboard.domain.common import row_number
+
+            number = row_number(ref)
+            row = None if number is None else self._connection.execute(_PROJECT_BY_ID, (number,)).fetchone()
+        elif ":" in ref:
+            source, source_id = ref.split(":", 1)
+            row = self._connection.execute(_PROJECT_BY_SOURCE, (source.strip(), source_id.strip())).fetchone()
+        else:
+            return None
+        return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
     def _mission(self, mission_id: str, version: int | None = None) -> MissionVersion:
         """``mission`` inside the caller's snapshot."""
