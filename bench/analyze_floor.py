@@ -21,7 +21,10 @@ times in turn, each in a fresh child process:
   unchanged workspace does);
 - mission-cold / mission: the same for ``analyze national-mission`` (unless ``--no-mission``);
 - before / before-mission (with ``--baseline SRC``): the same commands run by another copy of the source
-  (``PYTHONPATH=SRC``, e.g. ``git archive HEAD src | tar -x -C /tmp/base`` then ``--baseline /tmp/base/src``).
+  (``PYTHONPATH=SRC``, e.g. ``git archive HEAD src | tar -x -C /tmp/base`` then ``--baseline /tmp/base/src``);
+  the mission's analysis by both copies is then compared section by section (``meta`` aside): every
+  value equal, sums of money within 1e-9 of each other (DuckDB's threads add them in any order, so
+  the last digits differ from run to run of the same code too).
 - snapshot-step / snapshot-step-before (with ``--snapshot-step``, timed once before the warm-up): the child
   process that saves the snapshot (``python -m missionboard.analytics.save_snapshot DB``), exactly what an
   import runs at its end (``loader.save_after_import``), with the snapshot removed first; the current
@@ -134,6 +137,46 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> dict[str, A
     return {"seconds": wall, "cpu_seconds": cpu, "peak_mib": after.ru_maxrss / 1024, "stdout": done.stdout}
 
 
+def differences(after: Any, before: Any, path: str = "") -> tuple[list[str], int]:
+    """Where two analyses differ: the paths of values that are not equal (floats within 1e-9 relative
+    count as equal), and how many floats differ in their last digits only."""
+    if isinstance(after, dict) and isinstance(before, dict):
+        found: list[str] = []
+        digits = 0
+        for key in sorted(set(after) | set(before)):
+            more, last = differences(after.get(key), before.get(key), f"{path}/{key}")
+            found += more
+            digits += last
+        return found, digits
+    if isinstance(after, list) and isinstance(before, list) and len(after) == len(before):
+        found, digits = [], 0
+        for i, (a, b) in enumerate(zip(after, before, strict=True)):
+            more, last = differences(a, b, f"{path}[{i}]")
+            found += more
+            digits += last
+        return found, digits
+    if after == before:
+        return [], 0
+    if (
+        isinstance(after, float)
+        and isinstance(before, float)
+        and abs(after - before) <= 1e-9 * max(abs(after), abs(before))
+    ):
+        return [], 1
+    return [path], 0
+
+
+def mission_check(after: dict[str, Any], before: dict[str, Any]) -> str:
+    """The line comparing the mission's analysis by the current code with the baseline's."""
+    found, digits = differences(
+        {k: v for k, v in after.items() if k != "meta"}, {k: v for k, v in before.items() if k != "meta"}
+    )
+    return (
+        f"mission scope, after vs before: {'identical' if not found else 'DIFF at ' + ', '.join(found[:5])}"
+        f" ({digits} sums differ in their last digits, within 1e-9)"
+    )
+
+
 def remove_results(path: Path) -> None:
     """Remove the analyses stored next to the workspace (``analytics.result_cache``), not the snapshot."""
     for entry in Path(f"{path}.analytics").glob("results-*"):
@@ -224,6 +267,13 @@ def main() -> None:
             )
         else:  # a --baseline run removed it (other code, other stamp): the two were computed apart
             checks.append("stored result: not read back in the last round (a baseline run removed it)")
+        if "before-mission" in results:
+            checks.append(
+                mission_check(
+                    json.loads(results["mission-cold"][-1]["stdout"]),
+                    json.loads(results["before-mission"][-1]["stdout"]),
+                )
+            )
         edges = computed["network"]["actors"]["edges"]["value"]
         checks.append(
             f"actor network edges: analyze {edges:,} vs floor {floor['edges']:,} → "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from analytics_portfolio import build_portfolio
 
 from missionboard.analytics import analyze_portfolio
 from missionboard.analytics.instruments import infer_instrument
@@ -267,3 +268,18 @@ def test_themes_use_the_embeddings_mapping_cached_and_stirling_follows_by_hand(p
     assert value(diversity["variety"]) == 2
     assert value(diversity["disparity"]) == pytest.approx(1.0, abs=1e-6)
     assert value(diversity["stirling"]) == pytest.approx(2 * p * (1 - p), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "section", ["governance", "logic", "cofunding", "conditions", "disciplines", "gender"]
+)
+def test_a_mission_in_an_in_memory_workspace_gets_the_structure_sections_a_file_gets(
+    sqlite_portfolio: Workspace, section: str
+) -> None:
+    # the structure sections are read in a thread of their own; an in-memory database is per thread
+    in_memory = build_portfolio(Workspace.open("sqlite:///:memory:", create=True))
+    try:
+        found = analyze_portfolio(in_memory, "clean-air").to_dict()[section]
+    finally:
+        in_memory.close()
+    assert found == analyze_portfolio(sqlite_portfolio, "clean-air").to_dict()[section]

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from missionboard.analytics import analyze_portfolio, precomputed, snapshot
+from missionboard.analytics import analyze_portfolio, participants, precomputed, snapshot
 from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 
@@ -162,3 +162,88 @@ def test_a_snapshot_whose_portfolio_changed_while_its_arrays_were_computed_is_no
     )
     assert saved is None
     assert list(Path(f"{database}.analytics").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"mission_id": "clean-air"},
+        {"taxonomy": "mission:clean-air"},
+        {"since": 2022},
+        {"mission_id": "clean-air", "since": 2022},
+        {"mission_id": "clean-air", "currency": "SEK"},
+    ],
+)
+def test_a_narrower_scope_narrows_the_saved_arrangement_and_gets_the_analysis_computed_without_it(
+    sqlite_portfolio: Workspace, scope: dict[str, Any]
+) -> None:
+    analyze_portfolio(sqlite_portfolio)  # saves the snapshot and the whole portfolio's arrays
+    from_arrays = analyze_portfolio(sqlite_portfolio, **scope).to_dict()
+    computed = analyze_portfolio(sqlite_portfolio, snapshot=False, **scope).to_dict()
+    assert from_arrays["meta"]["precomputed_arrangement"] is True
+    assert computed["meta"]["precomputed_arrangement"] is False
+    assert _without_meta(from_arrays) == _without_meta(computed)
+
+
+def _arrangement_rows(arranged: participants.Arrangement) -> dict[str, Any]:
+    """An arrangement as ids and names (its positions and codes resolved), comparable across arrangements."""
+    currency = [arranged.currencies[c] if c >= 0 else None for c in arranged.currency_code.tolist()]
+    return {
+        "projects": arranged.project_ids.tolist(),
+        "years": arranged.project_year.tolist(),
+        "actors": arranged.actor_ids.tolist(),
+        "participations": list(
+            zip(
+                arranged.project_ids[arranged.project].tolist(),
+                arranged.actor_ids[arranged.node].tolist(),
+                np.nan_to_num(arranged.amount, nan=-1.0).tolist(),
+                np.nan_to_num(arranged.share, nan=-1.0).tolist(),
+                currency,
+                strict=True,
+            )
+        ),
+        "helix": [arranged.helix_names[h] for h in arranged.node_helix.tolist()],
+        "raw_helix": [
+            arranged.raw_helix_names[h] if h >= 0 else None for h in arranged.node_helix_raw.tolist()
+        ],
+        "pairs": list(
+            zip(
+                arranged.project_ids[arranged.pair_project].tolist(),
+                arranged.actor_ids[arranged.pair_node].tolist(),
+                strict=True,
+            )
+        ),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_narrowing_the_whole_arrangement_gives_the_arrangement_of_the_kept_projects(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, 81, dtype=np.int64) * 3
+    years = rng.choice([2019, 2020, 2021, participants.NO_YEAR], len(ids)).astype(np.int64)
+    rows = 400
+    parts = pa.table(
+        {
+            "project_id": pa.array(rng.choice(np.r_[ids, [1, 2, 1000]], rows), pa.int64()),
+            "actor_id": pa.array(rng.integers(100, 160, rows), pa.int64()),
+            "amount": pa.array(
+                [None if x < 0.5 else round(x * 100, 2) for x in rng.random(rows)], pa.float64()
+            ),
+            "currency": pa.array(
+                [["EUR", "SEK", "USD", None][i] for i in rng.integers(0, 4, rows)], pa.string()
+            ),
+            "share": pa.array([None if x < 0.7 else 0.25 for x in rng.random(rows)], pa.float64()),
+            "is_funder": pa.array((rng.random(rows) < 0.1).astype(np.int64)),
+        }
+    )
+    actors = pa.table(
+        {
+            "id": pa.array(np.arange(100, 150), pa.int64()),
+            "helix": pa.array([["research", "industry", None][i % 3] for i in range(50)], pa.string()),
+        }
+    )
+    whole = participants.arrange(ids, years, parts, actors)
+    kept = np.sort(rng.choice(len(ids), 30, replace=False))
+    narrowed = participants.restrict(whole, kept)
+    arranged = participants.arrange(ids[kept], years[kept], parts, actors)
+    assert _arrangement_rows(narrowed) == _arrangement_rows(arranged)

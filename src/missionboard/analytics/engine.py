@@ -200,8 +200,8 @@ class Engine:
         self.currency = currency or self._reporting_currency_default()
         self.texts = texts
         self.max_text_inference = max_text_inference
-        # the scope's project_funders rows where they were computed beforehand (the whole portfolio's,
-        # ``precomputed``): registered as they are instead of joined again
+        # the project_funders rows of every project where they were computed beforehand (the whole
+        # portfolio's, ``precomputed``): registered, or narrowed to the scope, instead of joined again
         self.precomputed_funders = project_funders
         # likewise the rows of project_instruments and the rules that inferred them
         self.precomputed_instruments = project_instruments
@@ -446,11 +446,20 @@ class Engine:
         )
 
     def _project_funders(self) -> None:
-        """Table project_funders (``make_project_funders``), or the rows computed beforehand."""
-        if self.precomputed_funders is not None:
+        """Table project_funders (``make_project_funders``), or the rows computed beforehand: those of
+        every project (the whole portfolio's, kept in the order they were saved), narrowed to the
+        scope's projects where it is narrower (the same rows ``make_project_funders`` makes then)."""
+        if self.precomputed_funders is None:
+            make_project_funders(self.con)
+        elif self.taxonomy is None and self.since is None:
             self.con.register("project_funders", self.precomputed_funders)
         else:
-            make_project_funders(self.con)
+            self.con.register("every_project_funder", self.precomputed_funders)
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE project_funders AS SELECT project_id, funder "
+                "FROM every_project_funder SEMI JOIN scope_projects ON scope_projects.id = project_id "
+                "ORDER BY project_id, funder"
+            )
 
     def _scope_counts(self, undated: int) -> dict[str, Any]:
         """The section ``projects``: the scope's projects, those accepted, proposed only, and undated."""

@@ -229,20 +229,63 @@ def build(inputs: Inputs) -> Participants:
 
 
 def build_arranged(arranged: Arrangement, inputs: Inputs) -> Participants | None:
-    """``build(inputs)`` from an ``Arrangement`` made beforehand of the same projects (the whole
-    portfolio's, ``precomputed``): only the money is computed. None where ``inputs.money`` does not hold
-    exactly the arrangement's projects (``build`` is then needed)."""
+    """``build(inputs)`` from an ``Arrangement`` made beforehand of the same projects or more (the whole
+    portfolio's, ``precomputed``): the arrangement is narrowed to the projects of ``inputs.money``
+    (``restrict``) and only the money is computed. None where ``inputs.money`` holds a project the
+    arrangement lacks, or one twice (``build`` is then needed)."""
     ids = ints(inputs.money.column("id"), 0)
-    if len(ids) != len(arranged.project_ids):
-        return None
     where = Positions(arranged.project_ids)(ids)
     if len(where) and (int(where.min()) < 0 or len(distinct_sorted(where)) != len(where)):
         return None
+    if len(ids) != len(arranged.project_ids):
+        arranged = restrict(arranged, where)
+        where = Positions(arranged.project_ids)(ids)
     project_budget = np.empty(len(ids), dtype=np.float64)
     project_budget[where] = _floats(inputs.money.column("budget"))
     budget_in_rc = np.empty(len(ids), dtype=bool)
     budget_in_rc[where] = np.asarray(inputs.money.column("rc").to_numpy(zero_copy_only=False), dtype=bool)
     return price(arranged, project_budget, budget_in_rc, inputs.currency, inputs.rates)
+
+
+def restrict(arranged: Arrangement, kept: np.ndarray) -> Arrangement:
+    """The arrangement of the projects at the positions ``kept`` (distinct) of ``arranged.project_ids``:
+    what ``arrange`` gives for those projects alone (their participations in the same order, the actors
+    taking part in them as the nodes, the pairs by project then actor), from arrays, not from the rows.
+
+    Only ``currencies`` may list more codes than ``arrange`` would (those of the other projects' money):
+    the codes name the same currencies, so the money priced from it is the same.
+    """
+    project_count = len(arranged.project_ids)
+    position = np.full(project_count, -1, dtype=np.int64)
+    chosen = np.sort(kept)
+    position[chosen] = np.arange(len(chosen), dtype=np.int64)
+    project = position[arranged.project]
+    rows_kept = project >= 0
+    project = project[rows_kept]
+    old_node = arranged.node[rows_kept]
+    # the actors taking part in the kept projects, in id order (their old positions, sorted)
+    nodes_kept = distinct_sorted(old_node)
+    node_position = np.full(len(arranged.actor_ids), -1, dtype=np.int64)
+    node_position[nodes_kept] = np.arange(len(nodes_kept), dtype=np.int64)
+    pairs_kept = position[arranged.pair_project] >= 0
+    return Arrangement(
+        project_ids=arranged.project_ids[chosen],
+        project_year=arranged.project_year[chosen],
+        actor_ids=arranged.actor_ids[nodes_kept],
+        project=project,
+        node=node_position[old_node],
+        amount=arranged.amount[rows_kept],
+        share=arranged.share[rows_kept],
+        currency_code=arranged.currency_code[rows_kept],
+        currencies=list(arranged.currencies),
+        helix_names=list(arranged.helix_names),
+        node_helix=arranged.node_helix[nodes_kept],
+        node_helix_raw=arranged.node_helix_raw[nodes_kept],
+        raw_helix_names=list(arranged.raw_helix_names),
+        # both maps keep the order: the pairs stay sorted by project, then actor
+        pair_project=position[arranged.pair_project[pairs_kept]],
+        pair_node=node_position[arranged.pair_node[pairs_kept]],
+    )
 
 
 def _scope_money(money: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from missionboard.errors import (
     UnstorableValue,
@@ -224,6 +225,13 @@ class Workspace:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def shared_across_threads(self) -> bool:
+        """Whether another thread of this process reads the same database: not so for an in-memory SQLite
+        database, where each thread's connection is a database of its own (or all share one connection,
+        which two threads must not use at once)."""
+        return not isinstance(self.engine.pool, SingletonThreadPool | StaticPool)
 
     @classmethod
     def open(cls, url: str, *, create: bool = False, read_only: bool = False) -> Workspace:
