@@ -3,6 +3,7 @@ that reads every row: a stale or missing fingerprint only costs a full read (SQL
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -254,3 +255,25 @@ def test_projects_with_a_fingerprint_of_an_earlier_layout_are_compared_by_conten
 def test_rows_whose_cells_differ_get_different_fingerprints(cells: list[str], other: list[str]) -> None:
     prefix = fingerprints.file_prefix("agency", ["id", "title"], "{}")
     assert fingerprints.row_fingerprint(prefix, cells) != fingerprints.row_fingerprint(prefix, other)
+
+
+@pytest.mark.parametrize(
+    ("cells", "extra"),
+    [(["P-1", "Heat pumps"], ""), (["P-2", "Värme ✓"], "[('KTH', {'role': 'partner'})]"), ([""], "")],
+)
+def test_a_fingerprint_of_version_2_hashes_its_prefix_the_cells_joined_by_nul_a_nul_and_the_partners(
+    cells: list[str], extra: str
+) -> None:
+    prefix = fingerprints.file_prefix("agency", ["id", "title"], "{}")
+    document = prefix + ("\x00".join(cells) + "\x00" + extra).encode("utf-8")
+    expected = hashlib.blake2b(document, digest_size=fingerprints.DIGEST_SIZE).hexdigest()
+    assert fingerprints.VERSION == "2"
+    assert fingerprints.row_fingerprint(prefix, cells, extra) == expected
+
+
+def test_a_fingerprint_depends_on_its_files_prefix() -> None:
+    first = fingerprints.file_prefix("agency", ["id", "title"], "{}")
+    second = fingerprints.file_prefix("council", ["id", "title"], "{}")
+    cells = ["P-1", "Heat pumps"]
+    assert fingerprints.row_fingerprint(first, cells) != fingerprints.row_fingerprint(second, cells)
+    assert fingerprints.row_fingerprint(first, cells) == fingerprints.row_fingerprint(first, list(cells))

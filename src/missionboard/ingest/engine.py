@@ -251,7 +251,8 @@ def run_import(
             repository = portfolio.PortfolioRepository(
                 session, user=user, import_run_id=run_id, normalize=normalize_name
             )
-            with portfolio.bulk_load_settings(session):
+            expected = _expected_records(len(staged), staging.done, options.meter)
+            with portfolio.bulk_load_settings(session), portfolio.deferred_indexes(session, expected):
                 counts = _Counts()
                 write = _Writer(session, repository, counts, stored)
                 for start in range(0, len(staged), BATCH):
@@ -288,6 +289,14 @@ def run_import(
         _refresh_analytics_snapshot(workspace)
     run.seconds = round(time.perf_counter() - clock, 3)
     return run
+
+
+def _expected_records(staged: int, done: bool, meter: Meter | None) -> int:
+    """About how many records an import will write: those staged, or where the files go on, as many
+    more as the bytes still to read promise at the rate read so far."""
+    if done or meter is None or meter.done <= 0:
+        return staged
+    return int(staged * max(meter.total, meter.done) / meter.done)
 
 
 def _refresh_analytics_snapshot(workspace: Workspace) -> None:
