@@ -17,8 +17,9 @@ from pydantic import JsonValue
 
 from missionboard.domain.mapping import mission_of_taxonomy
 from missionboard.domain.missions import Mission
-from missionboard.domain.portfolio_rule import workspace_currency
+from missionboard.domain.portfolio_rule import DEFAULT_RULE, workspace_currency
 from missionboard.errors import InputError, NotFound, Problem
+from missionboard.services.portfolio import MissionPortfolio
 from missionboard.store.contents import write_count
 from missionboard.store.explorer import (
     COUNT_CAP,
@@ -307,11 +308,29 @@ def portfolio_size(session: Session, mission: Mission) -> int:
     return ExplorerStore(session).portfolio_size(mission)
 
 
-def objective_links(session: Session, mission: Mission) -> dict[str, dict[str, int]]:
+def objective_links(
+    session: Session, mission: Mission, portfolio: MissionPortfolio | None = None
+) -> dict[str, dict[str, int]]:
     """For each objective of a mission: projects by how their link counts under the portfolio rule —
     ``accepted``, ``proposed`` (counted, score ≥ threshold), ``below_threshold`` (proposed, not counted)
-    and ``rejected``."""
-    return ExplorerStore(session).objective_links(mission)
+    and ``rejected`` (a figure only where it is not zero). ``portfolio``: the mission's portfolio under
+    the workspace's rule, read in this transaction (``read_portfolio``): its objectives carry the first
+    three figures, so only the rejected links are read again."""
+    store = ExplorerStore(session)
+    if portfolio is None or portfolio.rule != DEFAULT_RULE or portfolio.mission != mission.id:
+        return store.objective_links(mission)
+    out: dict[str, dict[str, int]] = {}
+    for objective in portfolio.objectives:
+        figures = {
+            "accepted": objective.accepted,
+            "proposed": objective.proposed,
+            "below_threshold": objective.below_threshold,
+        }
+        if any(figures.values()):
+            out[objective.objective] = {name: n for name, n in figures.items() if n}
+    for goal, n in store.rejected_links(mission).items():
+        out.setdefault(goal, {})["rejected"] = n
+    return out
 
 
 def top_projects(session: Session, mission: Mission, goal: str, limit: int = 5) -> list[TopProject]:

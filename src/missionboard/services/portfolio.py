@@ -176,10 +176,18 @@ def read_portfolio(
     unconverted: dict[str, list[float]] = defaultdict(list)
     approximate = 0
     via: set[str] = set()
-    for project_id, year, *stated in scope.projects(mission, rule):
-        converted = convert_money(
-            ProjectMoney(*(_number(v) for v in stated)), code, int(year) if year is not None else None, rates
-        )
+    for (
+        project_id,
+        year,
+        budget,
+        budget_currency,
+        public,
+        public_currency,
+        cofunding,
+        cofunding_currency,
+    ) in scope.projects(mission, rule, ids=links.keys()):
+        stated = ProjectMoney(budget, budget_currency, public, public_currency, cofunding, cofunding_currency)
+        converted = convert_money(stated, code, year, rates)
         money[project_id] = converted.amount
         for cur, amount in converted.unconverted:
             unconverted[cur].append(amount)
@@ -229,8 +237,3 @@ def read_portfolio(
         ],
         objectives=per_objective,
     )
-
-
-def _number(value: Any) -> Any:
-    """Decimals (amount columns) as floats; text and None as they are."""
-    return float(value) if value is not None and not isinstance(value, str) else value

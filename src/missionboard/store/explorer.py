@@ -818,6 +818,12 @@ class ExplorerStore:
             out.setdefault(goal, {})[status] = int(n)
         for goal, n in self.session.execute(portfolio_scope.below_threshold_links(mission)):
             out.setdefault(goal, {})["below_threshold"] = int(n)
+        for goal, n in self.rejected_links(mission).items():
+            out.setdefault(goal, {})["rejected"] = n
+        return out
+
+    def rejected_links(self, mission: Mission) -> dict[str, int]:
+        """For each objective: projects with a rejected link to it or to an outcome leading to it."""
         attribution = portfolio_scope.goal_attribution(mission)
         rejected = (
             select(attribution.c.objective, func.count(func.distinct(LinkRow.project_id)))
@@ -825,23 +831,33 @@ class ExplorerStore:
             .where(LinkRow.taxonomy == mission_taxonomy(mission.id), LinkRow.status == "rejected")
             .group_by(attribution.c.objective)
         )
-        for goal, n in self.session.execute(rejected):
-            out.setdefault(goal, {})["rejected"] = int(n)
-        return out
+        return {goal: int(n) for goal, n in self.session.execute(rejected)}
 
     def top_projects(self, mission: Mission, goal: str, limit: int = 5) -> list[TopProject]:
         """The strongest projects of an objective in the portfolio (linked to it or to an outcome leading
         to it): accepted first, then by score; each project once."""
-        rows = self.session.execute(
-            select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
-            .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
-            .where(
-                LinkRow.taxonomy == mission_taxonomy(mission.id),
-                LinkRow.goal.in_(portfolio_scope.goals_leading_to(mission, goal)),
-                portfolio_scope.counts(),
+        # the strongest links first, from the index on (taxonomy, goal, status, score) alone; then those few
+        # rows with their projects (joining first read every link's project: 0.14 s per objective at 1M)
+        strongest = list(
+            self.session.scalars(
+                select(LinkRow.id)
+                .where(
+                    LinkRow.taxonomy == mission_taxonomy(mission.id),
+                    LinkRow.goal.in_(portfolio_scope.goals_leading_to(mission, goal)),
+                    portfolio_scope.counts(),
+                )
+                .order_by(LinkRow.status.asc(), LinkRow.score.desc(), LinkRow.id)
+                .limit(limit * 4)
             )
-            .order_by(LinkRow.status.asc(), LinkRow.score.desc(), LinkRow.id)
-            .limit(limit * 4)
+        )
+        rank = {link_id: n for n, link_id in enumerate(strongest)}
+        rows = sorted(
+            self.session.execute(
+                select(LinkRow, ProjectRow.title, ProjectRow.instrument, ProjectRow.funder)
+                .join(ProjectRow, ProjectRow.id == LinkRow.project_id)
+                .where(LinkRow.id.in_(strongest))
+            ).all(),
+            key=lambda row: rank[row[0].id],
         )
         seen: set[int] = set()
         found: list[TopProject] = []
@@ -856,7 +872,7 @@ class ExplorerStore:
         rows = self.session.execute(
             select(DecisionRow, ProjectRow.title)
             .join(ProjectRow, ProjectRow.id == DecisionRow.project_id)
-            .where(DecisionRow.project_id.in_(portfolio_scope.portfolio_project_ids(mission)))
+            .where(portfolio_scope.in_portfolio(DecisionRow.project_id, mission))
             .order_by(DecisionRow.at.desc())
             .limit(limit)
         )
