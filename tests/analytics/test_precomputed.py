@@ -4,6 +4,8 @@ analysis of every project reads them and gives what it would have computed; anyt
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,54 @@ def test_a_narrower_scope_computes_its_own_arrays(sqlite_portfolio: Workspace, s
     analyze_portfolio(sqlite_portfolio)
     data = analyze_portfolio(sqlite_portfolio, **scope).to_dict()
     assert data["meta"]["precomputed_network"] is False
+    assert data["meta"]["precomputed_overlaps"] is False
+
+
+def test_the_whole_portfolios_overlaps_are_read_from_the_snapshot(sqlite_portfolio: Workspace) -> None:
+    analyze_portfolio(sqlite_portfolio)  # saves the snapshot
+    from_snapshot = analyze_portfolio(sqlite_portfolio).to_dict()
+    computed = analyze_portfolio(sqlite_portfolio, snapshot=False).to_dict()
+    assert from_snapshot["meta"]["precomputed_overlaps"] is True
+    assert computed["meta"]["precomputed_overlaps"] is False
+    assert from_snapshot["overlaps"] == computed["overlaps"]
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [{"overlap_similarity": 0.2}, {"max_text_projects": 3}, {"max_overlap_projects": 2}, {"seed": 7}],
+)
+def test_other_overlap_parameters_compute_the_overlaps_anew(
+    sqlite_portfolio: Workspace, parameters: dict[str, Any]
+) -> None:
+    analyze_portfolio(sqlite_portfolio)
+    from_snapshot = analyze_portfolio(sqlite_portfolio, **parameters).to_dict()
+    computed = analyze_portfolio(sqlite_portfolio, snapshot=False, **parameters).to_dict()
+    assert from_snapshot["meta"]["precomputed_overlaps"] is False
+    assert from_snapshot["overlaps"] == computed["overlaps"]
+
+
+ANALYSIS_IN_A_NEW_PROCESS = """
+import sys
+from missionboard.analytics import analyze_portfolio, loader
+from missionboard.store.workspace import Workspace
+loader.SNAPSHOT_FROM_PROJECTS = 0  # the portfolio is tiny: read its snapshot, as of a large one
+analysis = analyze_portfolio(Workspace.open(sys.argv[1])).to_dict()
+assert analysis["meta"]["precomputed_overlaps"], analysis["meta"]
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+def test_an_analysis_of_the_whole_portfolio_imports_neither_pandas_nor_scipy_nor_yaml(
+    sqlite_portfolio: Workspace,
+) -> None:
+    analyze_portfolio(sqlite_portfolio)  # saves the snapshot and what is computed with it
+    done = subprocess.run(
+        [sys.executable, "-c", ANALYSIS_IN_A_NEW_PROCESS, sqlite_portfolio.url, "pandas", "scipy", "yaml"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.split() == []
 
 
 def test_money_in_another_currency_is_priced_from_the_same_arrays(sqlite_portfolio: Workspace) -> None:
@@ -137,6 +187,7 @@ def test_the_saved_arrays_are_read_back_as_they_were_computed(sqlite_portfolio: 
     assert found.arrays.dynamics == computed.arrays.dynamics
     assert found.arrays.modularity == computed.arrays.modularity
     assert found.network_sections((300, 48, 42)) == (computed.network["actors"], computed.network["funders"])
+    assert found.overlaps_section(precomputed.OVERLAP_PARAMETERS) == computed.overlaps
 
 
 def test_other_broker_parameters_compute_the_network_sections_anew(sqlite_portfolio: Workspace) -> None:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix, csr_matrix
 
 from missionboard.analytics import participants
 from missionboard.analytics.engine import rows
@@ -31,6 +30,7 @@ from missionboard.domain import metrics
 
 if TYPE_CHECKING:  # imported where used: the whole portfolio's network is read, not computed
     import networkx as nx
+    from scipy.sparse import csr_matrix
 
 NO_FUNDER = "(no funder)"
 BROKER_NODES = 300
@@ -200,6 +200,9 @@ def components(people: Arrangement) -> tuple[int, int]:
     per_project = np.bincount(people.pair_project, minlength=projects)
     indptr = np.zeros(n + projects + 1, dtype=index)
     np.cumsum(per_project, out=indptr[n + 1 :])
+    # SciPy takes 0.2-0.3 s to import (measured): only where matrices are built
+    from scipy.sparse import csr_matrix
+
     matrix = csr_matrix(
         (np.ones(edges), people.pair_node.astype(index), indptr), shape=(n + projects, n + projects)
     )
@@ -483,6 +486,9 @@ def _brokers(
 
 def _incidence(entity: np.ndarray, code: np.ndarray, funders: int) -> csr_matrix:
     """A binary (entity × funder) matrix from (entity id, funder code) rows; entities in id order."""
+    # SciPy takes 0.2-0.3 s to import (measured): only where matrices are built
+    from scipy.sparse import coo_matrix, csr_matrix
+
     if len(entity) == 0:
         return csr_matrix((0, funders))
     ids = participants.distinct_sorted(entity)

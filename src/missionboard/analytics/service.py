@@ -14,13 +14,11 @@ import numpy as np
 from missionboard.analytics import network, participants, precomputed, theme_sets, themes
 from missionboard.analytics.engine import Engine, Goal
 from missionboard.analytics.loader import LoadStats, load_workspace
-from missionboard.analytics.mission_structure import mission_structure_sections
 from missionboard.analytics.result import PortfolioAnalysis
 from missionboard.domain.mapping import mission_taxonomy
 from missionboard.domain.portfolio_rule import DEFAULT_RULE, CurrencySource, PortfolioRule, currency_text
 from missionboard.errors import InputError, NotFound
 from missionboard.store.analytics import AnalyticsStore
-from missionboard.store.missions import MissionStore
 from missionboard.store.portfolio_scope import mission_currency
 from missionboard.store.workspace import Workspace
 
@@ -38,6 +36,9 @@ def _goals_and_mission(
             (currency, CurrencySource.CHOSEN) if currency else (None, CurrencySource.WORKSPACE)
         )
         if mission_id is not None:
+            # a mission's store reads mission files (YAML: 0.05-0.1 s to import, measured): only here
+            from missionboard.store.missions import MissionStore
+
             version = MissionStore(session).get(mission_id)
             mission = version.mission
             chosen = mission_currency(session, mission, chosen=currency)
@@ -72,9 +73,9 @@ def analyze_portfolio(
     since: int | None = None,
     threshold: float | None = None,
     currency: str | None = None,
-    max_text_projects: int = 20_000,
-    overlap_similarity: float = 0.8,
-    max_overlap_projects: int = 10_000,
+    max_text_projects: int = themes.MAX_TEXT_PROJECTS,
+    overlap_similarity: float = themes.OVERLAP_SIMILARITY,
+    max_overlap_projects: int = themes.MAX_OVERLAP_PROJECTS,
     broker_nodes: int = network.BROKER_NODES,
     broker_samples: int = network.BROKER_SAMPLES,
     themes_count: int | None = None,
@@ -123,6 +124,9 @@ def analyze_portfolio(
             snapshot=snapshot,
         )
         if mission_id is not None and taxonomy == mission_taxonomy(mission_id):
+            # imports the missions' store (YAML, see _goals_and_mission): only for a mission
+            from missionboard.analytics.mission_structure import mission_structure_sections
+
             structure = _in_thread(
                 structure_pool,
                 workspace,
@@ -161,7 +165,7 @@ def analyze_portfolio(
             whole=whole,
         )
         clock.lap("network")
-        theme_sections, theme_set = _theme_sections(
+        theme_sections, theme_set, saved_overlaps = _theme_sections(
             workspace,
             con,
             clock,
@@ -170,6 +174,7 @@ def analyze_portfolio(
             overlap_similarity=overlap_similarity,
             max_overlap_projects=max_overlap_projects,
             seed=seed,
+            whole=whole,
         )
         sections |= theme_sections
         if structure is not None:
@@ -178,7 +183,9 @@ def analyze_portfolio(
         structure_pool.shutdown(wait=True, cancel_futures=True)
         con.close()
     clock.finish()
-    sections["meta"] = _meta(engine, stats, clock, arrays_seconds, theme_set, whole is not None, narrowed)
+    sections["meta"] = _meta(
+        engine, stats, clock, arrays_seconds, theme_set, whole is not None, narrowed, saved_overlaps
+    )
     return PortfolioAnalysis.of_sections(sections)
 
 
@@ -441,10 +448,21 @@ def _theme_sections(
     overlap_similarity: float,
     max_overlap_projects: int,
     seed: int,
-) -> tuple[dict[str, Any], theme_sets.ThemeSet]:
+    whole: precomputed.Precomputed | None,
+) -> tuple[dict[str, Any], theme_sets.ThemeSet, bool]:
     """The sections ``diversity``, ``themes`` and ``overlaps`` (phases ``texts``, ``theme_set`` and
-    ``themes``), and the shared theme set they used."""
-    sample = themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
+    ``themes``), the shared theme set they used, and whether ``overlaps`` is the whole portfolio's computed
+    with its snapshot (``whole``), taken as it is where the parameters are the same."""
+    saved = (
+        whole.overlaps_section((max_text_projects, overlap_similarity, max_overlap_projects, seed))
+        if whole is not None
+        else None
+    )
+    sample = (
+        themes.sample_texts(workspace, con, max_projects=max_text_projects, seed=seed)
+        if saved is None
+        else None
+    )
     clock.lap("texts")
     # the workspace's shared themes (computed once, stored; every scope is measured on them)
     theme_set = theme_sets.shared_themes(workspace, k=themes_count, seed=seed)
@@ -459,14 +477,18 @@ def _theme_sections(
         np.asarray(in_scope["budget"], dtype=float),
         lambda ids: themes.titles_of(workspace, ids),
     )
-    sections["overlaps"] = themes.overlaps(
-        sample,
-        themes.vectorise(sample.texts),
-        similarity=overlap_similarity,
-        max_projects=max_overlap_projects,
+    sections["overlaps"] = (
+        themes.overlaps(
+            sample,
+            themes.vectorise(sample.texts),
+            similarity=overlap_similarity,
+            max_projects=max_overlap_projects,
+        )
+        if sample is not None
+        else saved
     )
     clock.lap("themes")
-    return sections, theme_set
+    return sections, theme_set, saved is not None
 
 
 def _meta(
@@ -477,6 +499,7 @@ def _meta(
     theme_set: theme_sets.ThemeSet,
     whole_arrays: bool,
     saved_arrangement: bool,
+    saved_overlaps: bool,
 ) -> dict[str, Any]:
     """The section ``meta``: how the analysis ran (engine, load method, seconds per phase, theme set)."""
     return {
@@ -498,6 +521,9 @@ def _meta(
         # whether the participation arrays were the whole portfolio's arrangement saved with the snapshot,
         # narrowed to the scope's projects and priced, rather than arranged from the participations
         "precomputed_arrangement": saved_arrangement,
+        # whether the section overlaps was the whole portfolio's, computed when its snapshot was saved
+        # (its text sample, TF-IDF vectors and their products), rather than computed by this analysis
+        "precomputed_overlaps": saved_overlaps,
         "reporting_currency": engine.currency,
         # whether this call computed the shared themes, reused them, or assigned new projects to them
         "theme_set": theme_set.status,

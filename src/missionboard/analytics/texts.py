@@ -26,7 +26,6 @@ class TextSample:
     titles: list[str]
     abstracts: list[str]
     texts: list[str]
-    budgets: list[float | None]
     funders: list[frozenset[str]]
     population: int
 
@@ -37,7 +36,6 @@ class TextSample:
             titles=[self.titles[i] for i in keep],
             abstracts=[self.abstracts[i] for i in keep],
             texts=[self.texts[i] for i in keep],
-            budgets=[self.budgets[i] for i in keep],
             funders=[self.funders[i] for i in keep],
             population=self.population,
         )

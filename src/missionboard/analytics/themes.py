@@ -11,11 +11,10 @@ scope (``max_projects``), and the result states the sample size.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import duckdb
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from missionboard.analytics.engine import rows
 from missionboard.analytics.result import figure, table
@@ -28,35 +27,73 @@ from missionboard.errors import EmptyVocabulary
 from missionboard.store.analytics import AnalyticsStore
 from missionboard.store.workspace import Workspace
 
+if TYPE_CHECKING:  # imported where matrices are built: an analysis that reads its overlaps needs none
+    from scipy.sparse import csr_matrix
+
+MAX_TEXT_PROJECTS = 20_000
+"""Projects whose texts an analysis samples for near-duplicates (``analyze_portfolio``'s default)."""
+OVERLAP_SIMILARITY = 0.8
+"""TF-IDF cosine similarity from which two projects are near-duplicates (the default)."""
+MAX_OVERLAP_PROJECTS = 10_000
+"""Projects of the sample compared with each other for near-duplicates (the default)."""
+
+Texts: TypeAlias = Callable[[list[int]], dict[int, tuple[str, str]]]
+"""(title, abstract) of the given projects (``AnalyticsStore.project_texts``)."""
+
 
 def sample_texts(
     workspace: Workspace, con: duckdb.DuckDBPyConnection, *, max_projects: int, seed: int = 42
 ) -> TextSample:
     """Up to ``max_projects`` projects in scope (a fixed pseudo-random choice), with their texts."""
+
+    def texts(ids: list[int]) -> dict[int, tuple[str, str]]:
+        with workspace.reading() as session:
+            return AnalyticsStore(session).project_texts(ids)
+
+    return sample_of(con, texts, max_projects=max_projects, seed=seed)
+
+
+def sample_of(con: duckdb.DuckDBPyConnection, texts: Texts, *, max_projects: int, seed: int) -> TextSample:
+    """``sample_texts`` over the tables scope_projects and project_funders of ``con``, the texts read
+    by ``texts``: nothing here depends on exchange rates, so the snapshot's child computes the whole
+    portfolio's sample (``precomputed``) as an analysis does."""
     population = int(con.execute("SELECT count(*) FROM scope_projects").fetchone()[0])  # type: ignore[index]
     chosen = rows(
         con,
         """
         WITH chosen AS (SELECT id FROM scope_projects ORDER BY hash(id + $seed), id LIMIT $n)
-        SELECT c.id, m.budget, list(project_funders.funder) FILTER (WHERE project_funders.funder IS NOT NULL) AS funders
-        FROM chosen c JOIN money m ON m.id = c.id LEFT JOIN project_funders ON project_funders.project_id = c.id
-        GROUP BY c.id, m.budget
+        SELECT c.id, list(project_funders.funder) FILTER (WHERE project_funders.funder IS NOT NULL) AS funders
+        FROM chosen c LEFT JOIN project_funders ON project_funders.project_id = c.id
+        GROUP BY c.id
         """,
         {"seed": seed, "n": max_projects},
     )
     chosen.sort(key=lambda r: r["id"])
     ids = [int(r["id"]) for r in chosen]
-    with workspace.reading() as session:
-        text_by_id = AnalyticsStore(session).project_texts(ids)
+    text_by_id = texts(ids)
     return TextSample(
         ids=ids,
         titles=[text_by_id.get(i, ("", ""))[0] for i in ids],
         abstracts=[text_by_id.get(i, ("", ""))[1] for i in ids],
         texts=[". ".join(t for t in text_by_id.get(i, ("", "")) if t) for i in ids],
-        budgets=[r["budget"] for r in chosen],
         funders=[frozenset(r["funders"] or []) for r in chosen],
         population=population,
     )
+
+
+def overlaps_of_sample(
+    con: duckdb.DuckDBPyConnection,
+    texts: Texts,
+    *,
+    max_text_projects: int = MAX_TEXT_PROJECTS,
+    similarity: float = OVERLAP_SIMILARITY,
+    max_projects: int = MAX_OVERLAP_PROJECTS,
+    seed: int,
+) -> dict[str, Any]:
+    """The section ``overlaps`` of the scope of ``con``: its text sample (``sample_of``), vectorised and
+    compared (``overlaps``)."""
+    sample = sample_of(con, texts, max_projects=max_text_projects, seed=seed)
+    return overlaps(sample, vectorise(sample.texts), similarity=similarity, max_projects=max_projects)
 
 
 def project_texts(workspace: Workspace, ids: list[int]) -> dict[int, str]:
@@ -198,6 +235,9 @@ def overlaps(
         names = sorted({f for funders in compared_funders for f in funders})
         index = {name: k for k, name in enumerate(names)}
         cells = [(i, index[f]) for i, funders in enumerate(compared_funders) for f in funders]
+        # SciPy takes 0.2-0.3 s to import (measured): only where matrices are built
+        from scipy.sparse import csr_matrix
+
         funded = csr_matrix(
             (np.ones(len(cells)), ([c[0] for c in cells], [c[1] for c in cells])),
             shape=(matrix.shape[0], max(1, len(names))),
