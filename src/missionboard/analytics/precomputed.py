@@ -5,8 +5,9 @@ The participation arrangement (``participants.arrange``), the actor network (``n
 its brokers and drawing, the funder network), the table project_funders, each project's instrument
 (``engine.classify_instruments``, text inference included) and the near-duplicate projects
 (``themes.overlaps_of_sample``: the text sample, its TF-IDF vectors and their products, about 1 s of
-the whole command at 1M, measured) depend on those tables and the projects' texts — never on exchange rates, links or the reporting currency — so they are the same for every
-analysis of the whole portfolio until the snapshot is stale. Computing them took 4.2 + 0.6 + 0.4 of the
+the whole command at 1M, measured) depend on those tables and the projects' texts — never on exchange
+rates, links or the reporting currency — so they are the same for every analysis of the whole portfolio
+until the snapshot is stale. Computing them took 4.2 + 0.6 + 0.4 of the
 10.7 CPU seconds of an analysis of 1M projects and 4M participations (measured). The child process that
 saves the snapshot (``save_snapshot``, run at the end of every import that changes the portfolio) computes
 them with the same functions over the same rows and writes them into the snapshot's folder
@@ -116,8 +117,9 @@ class Computed:
 def compute(tables: dict[str, pa.Table], texts: Texts | None = None) -> Computed:
     """The arrangement, the table project_funders, its funders as codes, the actor network arrays, the
     network sections (``actors``, ``funders``) and the instruments (with ``texts``, the ones inferred from
-    titles and abstracts too) and, with ``texts``, the near-duplicate projects (``overlaps``) of every project of the snapshot ``tables``: what an analysis of the whole
-    portfolio computes (the same functions, over the same rows, with ``network``'s default parameters)."""
+    titles and abstracts too) and, with ``texts``, the near-duplicate projects (``overlaps``) of every
+    project of the snapshot ``tables``: what an analysis of the whole portfolio computes (the same
+    functions, over the same rows, with ``network``'s default parameters)."""
     import duckdb
 
     from missionboard.analytics import network, participants, themes
