@@ -345,6 +345,16 @@ def test_a_hostile_iati_attribute_is_imported_or_refused(
     )
 
 
+def test_a_description_type_of_thousands_of_digits_is_imported(workspace: Workspace, folder: Path) -> None:
+    # found by the test above: int() of 5,000 digits raises past Python's 4,300-digit limit
+    text = IATI.replace('<description type="1">', f'<description type="{"9" * 5000}">')
+    assert text != IATI
+    run = import_or_refuse(workspace, "iati", write(folder, text.encode(), ".xml"), on_error="skip")
+    # the workspace is shared by the module's tests: both activities of IATI are new, changed or unchanged
+    assert run is not None and run.rejected == 0
+    assert run.inserted + run.updated + run.unchanged == 2
+
+
 # --- named hostile files --------------------------------------------------------------------------
 
 BILLION_LAUGHS = (

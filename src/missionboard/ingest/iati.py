@@ -564,9 +564,11 @@ def _title(activity: _Activity, element: Any) -> None:
 
 
 def _description(activity: _Activity, element: Any) -> None:
-    """Kept with its type (1 general, 2 objectives …; an unreadable type sorts last)."""
+    """Kept with its type (1 general, 2 objectives …; an unreadable type, or a number no code list has,
+    sorts last)."""
     kind = element.get("type") or "1"
-    activity.descriptions.append((int(kind) if kind.isdigit() else 9, _text(element, activity.lang)))
+    readable = kind.isascii() and kind.isdigit() and len(kind) <= 3
+    activity.descriptions.append((int(kind) if readable else 9, _text(element, activity.lang)))
 
 
 def _participating_org(activity: _Activity, element: Any) -> None:
