@@ -105,10 +105,20 @@ class OidcLoginRow(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-# Indexes the web app's pages and the monitoring board need on the core tables (web_0001, web_0002).
+# Indexes the web app's pages and the monitoring board need on the core tables (web_0001, web_0002,
+# web_0004).
 Index("ix_web_projects_instrument", ProjectRow.instrument)
 Index("ix_web_projects_stage", ProjectRow.stage)
 Index("ix_web_projects_start", ProjectRow.start)
 Index("ix_web_projects_funder_programme", ProjectRow.funder, ProjectRow.programme)
-Index("ix_web_links_rank", LinkRow.taxonomy, LinkRow.goal, LinkRow.status, LinkRow.score)
+# a mission's links in the order the portfolio sums them, with their projects: one covering read
+Index(
+    "ix_web_links_rank_project",
+    LinkRow.taxonomy,
+    LinkRow.goal,
+    LinkRow.status,
+    LinkRow.score,
+    LinkRow.id,
+    LinkRow.project_id,
+)
 Index("ix_web_links_portfolio_goal", LinkRow.taxonomy, LinkRow.status, LinkRow.project_id, LinkRow.goal)
