@@ -13,10 +13,10 @@ from structure_portfolio import rows_by, structure_workspace
 from missionboard.analytics.funding_detail import cofunding_section
 from missionboard.analytics.mission_structure import mission_structure_sections
 from missionboard.domain.missions import Mission
-from missionboard.domain.portfolio_rule import RateTable
+from missionboard.domain.portfolio_rule import PortfolioRule, RateTable
 from missionboard.store.funding_detail import FundingDetailStore
 from missionboard.store.missions import MissionStore
-from missionboard.store.portfolio_scope import held_ids, portfolio_project_ids
+from missionboard.store.portfolio_scope import held_ids, linked_project_ids, portfolio_project_ids
 from missionboard.store.workspace import Workspace
 
 
@@ -208,3 +208,12 @@ def test_a_read_only_workspace_reads_the_portfolio_subquery_itself(structure: Wo
                 assert held is ids
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.95, 1.0])
+def test_the_portfolio_read_by_index_ranges_is_the_portfolio(structure: Workspace, threshold: float) -> None:
+    rule = PortfolioRule(threshold)
+    with structure.reading() as session:
+        mission = MissionStore(session).get("transit").mission
+        expected = sorted(session.scalars(portfolio_project_ids(mission, rule)))
+        assert sorted(session.scalars(linked_project_ids(mission, rule=rule))) == expected

@@ -113,6 +113,28 @@ def test_an_analysis_of_the_whole_portfolio_imports_neither_pandas_nor_scipy_nor
     assert done.stdout.split() == []
 
 
+MISSION_IN_A_NEW_PROCESS = """
+import sys
+from missionboard.analytics import analyze_portfolio, loader
+from missionboard.store.workspace import Workspace
+loader.SNAPSHOT_FROM_PROJECTS = 0  # the portfolio is tiny: read its snapshot, as of a large one
+analysis = analyze_portfolio(Workspace.open(sys.argv[1]), "clean-air").to_dict()
+assert analysis["meta"]["load_method"].startswith("arrow-snapshot"), analysis["meta"]
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules} & set(sys.argv[2:]))))
+"""
+
+
+def test_an_analysis_of_a_mission_imports_neither_pandas_nor_networkx(sqlite_portfolio: Workspace) -> None:
+    analyze_portfolio(sqlite_portfolio)  # saves the snapshot
+    done = subprocess.run(
+        [sys.executable, "-c", MISSION_IN_A_NEW_PROCESS, sqlite_portfolio.url, "pandas", "networkx"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.split() == []
+
+
 def test_money_in_another_currency_is_priced_from_the_same_arrays(sqlite_portfolio: Workspace) -> None:
     analyze_portfolio(sqlite_portfolio)
     from_arrays = analyze_portfolio(sqlite_portfolio, currency="SEK").to_dict()

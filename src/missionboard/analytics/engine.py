@@ -29,6 +29,7 @@ from missionboard.analytics.result import figure, table
 from missionboard.domain import metrics
 from missionboard.domain.portfolio import INSTRUMENT_FAMILY
 from missionboard.domain.portfolio_rule import PortfolioRule, RateTable, reporting_currency
+from missionboard.store.arrow_arrays import numbers, strings
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def classify_instruments(
             }
         )
     columns = ("instrument", "funding_scheme", "programme", "kind", "source")
-    frame = pa.table({name: pa.array([m[name] for m in mapping], pa.string()) for name in columns})
+    # from buffers: pyarrow.array imports pandas (store.arrow_arrays)
+    frame = pa.table({name: strings([m[name] for m in mapping]) for name in columns})
     con.register("instrument_map", frame)
     con.execute(
         """
@@ -144,8 +146,8 @@ def _infer_from_text(
         "text_instruments",
         pa.table(
             {
-                "id": pa.array([pid for pid, _ in found], pa.int64()),
-                "kind": pa.array([kind for _, kind in found], pa.string()),
+                "id": numbers(np.array([pid for pid, _ in found], dtype=np.int64), pa.int64()),
+                "kind": strings([kind for _, kind in found]),
             }
         ),
     )

@@ -111,10 +111,11 @@ def text_rule_candidates(texts: list[str]) -> list[bool]:
     """For each text, whether ``infer_instrument_from_text`` may find something (never a false ``False``)."""
     if not texts:
         return []
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(texts, type=pa.large_string())
+    from missionboard.store.arrow_arrays import strings
+
+    array = strings(texts)  # from buffers: pyarrow.array imports pandas
     maybe = pc.or_(
         pc.match_substring_regex(array, TEXT_RULES_ANY, ignore_case=True),
         pc.invert(pc.string_is_ascii(array)),

@@ -5,9 +5,9 @@ Reading a mission's 200,000 links row by row took 1.6 of the 11 CPU seconds of i
 projects (measured): every row fetched the table's record (the score is in no index with the project)
 and became a Python tuple. Here two grouped reads run over covering indexes — (goal, status, link id,
 score) and (link id, project id) — and return each group's link ids, scores and projects as
-comma-separated text that NumPy parses; the rows are then joined by link id and given in the order of
-``(status, project_id, goal)``, as the row-by-row read gives them. Scores travel as 17 significant digits,
-which read back as the very same doubles. SQLite only (``group_concat``, ``printf``).
+comma-separated text that NumPy parses; the rows are then joined by link id and given in the loader's
+order, ``(goal, status, score, link id)`` (``store.analytics.LINK_ORDER``). Scores travel as 17 significant
+digits, which read back as the very same doubles. SQLite only (``group_concat``, ``printf``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def read_taxonomy_links(workspace: Workspace, taxonomy: str) -> pa.Table:
     (project_id, taxonomy, goal, score, status: int64, string, string, float64, string), one read
     transaction of a SQLite workspace."""
     import pyarrow as pa
+
+    from missionboard.store.arrow_arrays import chosen, numbers
 
     link = LinkRow
     kept = (link.taxonomy == taxonomy, link.status != REJECTED)
@@ -59,22 +61,22 @@ def read_taxonomy_links(workspace: Workspace, taxonomy: str) -> pa.Table:
     project = projects[order][np.searchsorted(by_id[order], ids)]
     goal_names = [str(goal) for goal, *_ in groups]
     status_names = [str(status) for _, status, *_ in groups]
-    # the order the row-by-row read gives (its index: taxonomy, status, project_id, goal)
-    goal_rank = np.argsort(np.argsort(goal_names, kind="stable"), kind="stable")
-    status_rank = np.unique(status_names, return_inverse=True)[1] if groups else np.zeros(0, np.int64)
-    rows = np.lexsort((goal_rank[goals], project, status_rank[goals])) if len(ids) else goals
-    group_of = pa.array(goals[rows], pa.int32())
-
-    def text(names: list[str]) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(group_of, pa.array(names, pa.string())).cast(pa.string())
-
+    # the loader's order (``store.analytics.LINK_ORDER``): goal, status, score, link id; Python orders
+    # strings by code point, as SQLite's BINARY collation orders their UTF-8
+    by_key = sorted(range(len(groups)), key=lambda g: (goal_names[g], status_names[g]))
+    group_rank = np.zeros(len(groups), dtype=np.int64)
+    group_rank[by_key] = np.arange(len(groups))
+    rows = np.lexsort((ids, scores, group_rank[goals])) if len(ids) else goals
+    # built from NumPy's buffers: pyarrow.array would import pandas (store.arrow_arrays); goal and status
+    # are those of each link's group
+    kept_goals = goals[rows]
     return pa.table(
         {
-            "project_id": pa.array(project[rows], pa.int64()),
-            "taxonomy": pa.repeat(pa.scalar(taxonomy, pa.string()), len(rows)),
-            "goal": text(goal_names),
-            "score": pa.array(scores[rows], pa.float64()),
-            "status": text(status_names),
+            "project_id": numbers(project[rows], pa.int64()),
+            "taxonomy": chosen([taxonomy], np.zeros(len(rows), dtype=np.int32)),
+            "goal": chosen(goal_names, kept_goals),
+            "score": numbers(scores[rows], pa.float64()),
+            "status": chosen(status_names, kept_goals),
         }
     )
 
