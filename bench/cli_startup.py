@@ -16,11 +16,16 @@ SQLAlchemy); each also runs given the same file as ``--database-url``, which tak
 (SQLAlchemy, the ORM): the rows beside each other show what each way costs. Commands that do real work
 (``monitor``, ``analyze`` …) are timed until they open the workspace, where their work starts: run so (by
 this Python, ``Workspace.open`` replaced by an exit), a command does none of its work, and its row shows
-what its start costs. The 1-minute load average is
-printed before and after: on a busy 2-core machine the figures are high.
+what its start costs. ``--help`` is timed for the command list, for each command group (``mission
+--help`` …) and for three commands; ``--helps`` times the help of every command and subcommand too.
+The commands run with a bytecode cache of their own (``PYTHONPYCACHEPREFIX`` in the temporary folder,
+written by the warm-up run), as an installed package has one, even where the caller's environment sets
+``PYTHONDONTWRITEBYTECODE``: else every run would compile missionboard's sources again. The 1-minute
+load average is printed before and after: on a busy 2-core machine the figures are high.
 
     python bench/cli_startup.py --runs 7
     python bench/cli_startup.py --runs 7 --demo
+    python bench/cli_startup.py --runs 3 --helps
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 MISSION = Path(__file__).resolve().parents[1] / "src/missionboard/services/demo/missions/school-meals.yaml"
 
@@ -89,6 +95,37 @@ sys.argv[0] = "missionboard"
 sys.exit(main(sys.argv[1:]))
 """
 """``missionboard ARGS`` run by this Python, ending where it opens the workspace."""
+
+
+HELP_COMMANDS = (("mission", "list"), ("analyze",), ("monitor",))
+"""Commands whose help is timed besides the command list and the groups' (all with ``--helps``)."""
+
+
+def _help_paths(*, every: bool) -> list[tuple[str, ...]]:
+    """What ``--help`` is timed for: the command list, each command group, ``HELP_COMMANDS``; with
+    ``every``, every command and subcommand (as the command modules register them)."""
+    import importlib
+
+    import typer.main
+
+    from missionboard.cli.app import MODULES
+
+    full = typer.Typer()
+    for module in MODULES:
+        importlib.import_module(f"missionboard.cli.{module}").register(full)
+    found: list[tuple[str, ...]] = []
+    groups: list[tuple[str, ...]] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        found.append(path)
+        subcommands = getattr(command, "commands", None) or {}
+        if subcommands and len(path) == 1:
+            groups.append(path)
+        for name, sub in subcommands.items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_group(full), ())
+    return found if every else [(), *groups, *HELP_COMMANDS]
 
 
 def _missionboard() -> list[str]:
@@ -155,13 +192,24 @@ def main() -> None:
     parser.add_argument(
         "--demo", action="store_true", help="Time on the demo workspace instead of one with one mission."
     )
+    parser.add_argument(
+        "--helps",
+        action="store_true",
+        help="Time the help of every command and subcommand, not only of the groups and three commands.",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="cli-startup-"))
     try:
         workspace = folder / "ws.db"
-        env = {**os.environ, "MISSIONBOARD_WORKSPACE": str(workspace), "MISSIONBOARD_USER": "bench"}
+        env = {
+            **os.environ,
+            "MISSIONBOARD_WORKSPACE": str(workspace),
+            "MISSIONBOARD_USER": "bench",
+            "PYTHONPYCACHEPREFIX": str(folder / "pycache"),
+        }
         env.pop("MISSIONBOARD_DATABASE_URL", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         mb = _missionboard()
         if args.demo:
             _run_once([*mb, "demo", "--workspace", str(workspace), "--no-serve"], env)
@@ -174,9 +222,8 @@ def main() -> None:
             'python -c "import sqlalchemy"': [sys.executable, "-c", "import sqlalchemy"],
         }
         commands = {
-            "missionboard --help": [*mb, "--help"],
-            "missionboard mission list --help": [*mb, "mission", "list", "--help"],
-            "missionboard analyze --help": [*mb, "analyze", "--help"],
+            " ".join(("missionboard", *path, "--help")): [*mb, *path, "--help"]
+            for path in _help_paths(every=args.helps)
         }
         ordinary = ["--database-url", f"sqlite:///{workspace}"]
         for name, argv in {**QUICK, **(DEMO_QUICK if args.demo else {})}.items():

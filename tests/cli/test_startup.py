@@ -39,11 +39,24 @@ HEAVY = (
 )
 """Libraries that asking for help must not load: only commands that run may."""
 
-HELP = [["--help"]] + [
-    [next(name for name, listed in COMMANDS.items() if listed.module == module), "--help"]
-    for module in MODULES
+GROUPS = ["mission", "ingest", "rates", "taxonomy", "indicators", "progress", "gate", "appeal", "learn"]
+GROUPS += ["landscape", "consult", "users"]
+"""The command groups (``test_the_group_list_names_every_group`` keeps it whole)."""
+
+HELP = [
+    list(argv)
+    for argv in dict.fromkeys(
+        [
+            ("--help",),
+            *[
+                (next(name for name, listed in COMMANDS.items() if listed.module == module), "--help")
+                for module in MODULES
+            ],
+            *[(group, "--help") for group in GROUPS],
+        ]
+    )
 ]
-"""``missionboard --help`` and the help of one command of each command module."""
+"""``missionboard --help``, the help of one command of each command module and of each group."""
 
 LOADED_BY = """
 import contextlib, io, json, sys
@@ -88,6 +101,18 @@ def test_the_command_list_imports_no_command_module() -> None:
 
 def test_the_command_list_loads_no_validation_library() -> None:
     assert "pydantic" not in _packages(_loaded_by(["--help"]))
+
+
+def test_the_group_list_names_every_group() -> None:
+    full = typer.Typer()
+    for module in MODULES:
+        importlib.import_module(f"missionboard.cli.{module}").register(full)
+    groups = [
+        name
+        for name, command in typer.main.get_group(full).commands.items()
+        if getattr(command, "commands", None)
+    ]
+    assert groups == GROUPS
 
 
 def test_a_command_imports_its_own_module_and_no_other() -> None:

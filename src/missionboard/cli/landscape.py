@@ -14,10 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from missionboard.cli import landscape_analyze, lazy
 from missionboard.cli.context import OutputFormat, app_context, errors, print_json
 from missionboard.cli.mapping import Device, Method
-from missionboard.domain.mapping import MISSION_PREFIX
 from missionboard.errors import NotFound
 
 if TYPE_CHECKING:
+    from missionboard.domain import mapping as goal_models
     from missionboard.services import landscape_map as job
     from missionboard.services import mapping as mapping_service
     from missionboard.services.landscape_map import Chunk, ChunkDone, Staged
@@ -25,6 +25,8 @@ else:
     # The job pulls in pyarrow and the classifier, the Spark engine pyspark: loaded when `map` runs.
     job = lazy.module("missionboard.services.landscape_map")
     mapping_service = lazy.module("missionboard.services.mapping")
+    # the goal models (and pydantic under them) load when a command runs, not with the help
+    goal_models = lazy.module("missionboard.domain.mapping")
 
 landscape_app = typer.Typer(
     help="The landscape beyond the portfolio: map public corpora to missions, then analyse them.",
@@ -103,7 +105,7 @@ def map_corpus(
     """
     app = app_context(ctx)
     workspace = None if Path(taxonomy).is_file() else app.optional_workspace()
-    if workspace is None and taxonomy.startswith(MISSION_PREFIX):
+    if workspace is None and taxonomy.startswith(goal_models.MISSION_PREFIX):
         raise NotFound(f"taxonomy {taxonomy!r} needs a workspace (--workspace) holding that mission")
     mapper = mapping_service.make_mapper(
         taxonomy, method=method.value, device=device.value, workspace=workspace

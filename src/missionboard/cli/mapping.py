@@ -10,26 +10,30 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import typer
-from pydantic import JsonValue
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from missionboard.cli import lazy
 from missionboard.cli.context import OutputFormat, app_context, console, errors, print_json
-from missionboard.domain.evidence import closest_sentence, find_passage, matched_terms, term_spans
-from missionboard.domain.mapping import MISSION_PREFIX, GoalDefinition, RetrainReport, mission_taxonomy
 from missionboard.errors import InputError, NotFound, Problem
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from rich.progress import Progress
 
+    from missionboard.domain import evidence as passages
+    from missionboard.domain import mapping as goal_models
+    from missionboard.domain.mapping import GoalDefinition, RetrainReport
     from missionboard.services import glance_mapping
     from missionboard.services import mapping as service
     from missionboard.store.workspace import Workspace
 else:
     glance_mapping = lazy.module("missionboard.services.glance_mapping")
     service = lazy.module("missionboard.services.mapping")
+    # the goal models (and pydantic under them) load when a command runs, not with the help
+    passages = lazy.module("missionboard.domain.evidence")
+    goal_models = lazy.module("missionboard.domain.mapping")
 
 taxonomy_app = typer.Typer(help="Taxonomies of goals to map projects to: built-in, missions, your own YAML.")
 
@@ -98,7 +102,7 @@ def classify(
     app = app_context(ctx)
     # A workspace is used when one exists: for its taxonomies and its supervised model (map --retrain).
     workspace = None if Path(taxonomy).is_file() else app.optional_workspace()
-    if workspace is None and taxonomy.startswith(MISSION_PREFIX):
+    if workspace is None and taxonomy.startswith(goal_models.MISSION_PREFIX):
         raise NotFound(f"taxonomy {taxonomy!r} needs a workspace (--workspace) holding that mission")
     mapper = service.make_mapper(taxonomy, method=method.value, device=device.value, workspace=workspace)
     mapper.load()
@@ -176,7 +180,7 @@ def map_(
     transaction. Example: missionboard map --mission school-meals --retrain --yes
     """
     app = app_context(ctx)
-    app.long_write("map", {"taxonomy": mission_taxonomy(mission) if mission else taxonomy})
+    app.long_write("map", {"taxonomy": goal_models.mission_taxonomy(mission) if mission else taxonomy})
     with _progress() if format == OutputFormat.TEXT else nullcontext() as progress:
         task = progress.add_task("mapping", total=None) if progress else None
 
@@ -454,10 +458,10 @@ def marked_text(text: str, evidence: JsonValue, sentence: str | None) -> Text:
     """The project's text (cut to ``TEXT_SHOWN`` characters) with the matched words in bold yellow and
     the sentence closest to the goal underlined."""
     shown = Text(text[:TEXT_SHOWN] + ("…" if len(text) > TEXT_SHOWN else ""))
-    span = find_passage(text[:TEXT_SHOWN], sentence) if sentence else None
+    span = passages.find_passage(text[:TEXT_SHOWN], sentence) if sentence else None
     if span is not None:
         shown.stylize("underline", *span)
-    for start, end in term_spans(text[:TEXT_SHOWN], matched_terms(evidence)):
+    for start, end in passages.term_spans(text[:TEXT_SHOWN], passages.matched_terms(evidence)):
         shown.stylize("bold yellow", start, end)
     return shown
 
@@ -482,7 +486,7 @@ def _show_item(number: int, total: int, item: service.ReviewItem) -> None:
     console.rule(f"{number}/{total} · link {item.link_id} · {item.taxonomy}")
     console.print(f"[bold]{escape(item.project_title)}[/bold]  (project {item.project_id})", highlight=False)
     text = item.project_text
-    closest = closest_sentence(text, evidence)
+    closest = passages.closest_sentence(text, evidence)
     console.print(marked_text(text, evidence, closest.text if closest else None), highlight=False)
     console.print(
         f"→ goal [bold]{escape(item.goal)}[/bold] {escape(item.goal_title)} · score {item.score:.2f}",

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import JsonValue
 from rich.markup import escape
 from rich.table import Column, Table
 
@@ -20,6 +19,8 @@ from missionboard.cli.context import OutputFormat, app_context, console, option_
 from missionboard.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
+
     from missionboard.services import decisions as decision_service
     from missionboard.services import glance_monitoring, monitoring
 else:

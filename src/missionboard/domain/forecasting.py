@@ -235,9 +235,7 @@ class Forecast:
                 return 1.0
             below = 1.0 if self.centre < goal else 0.0
         else:
-            from scipy import stats  # loaded on first use, not at start-up
-
-            below = float(stats.t.cdf((goal - self.centre) / self.scale, self.df))
+            below = t_cdf((goal - self.centre) / self.scale, self.df)
         return below if direction is Direction.DECREASE else 1.0 - below
 
     def clipped(self, lower: float | None, upper: float | None) -> Forecast:
@@ -299,9 +297,7 @@ def forecast(
     drift = model.drift
     centre = model.last_value + h * drift
     scale = math.sqrt(h * model.sigma**2 + (h * model.drift_se) ** 2)
-    from scipy import stats  # loaded on the first forecast, not at start-up
-
-    q = float(stats.t.ppf(0.5 + level / 2, model.df))
+    q = t_ppf(0.5 + level / 2, model.df)
     low, high, value = centre - q * scale, centre + q * scale, centre
     if log_scale:
         value, low, high = math.exp(centre), math.exp(low), math.exp(high)
@@ -318,6 +314,38 @@ def forecast(
         drift=drift,
         basis=_basis(model, start_year),
     )
+
+
+def t_cdf(x: float, df: float) -> float:
+    """Student's t distribution function: ``scipy.stats.t.cdf(x, df)``, computed as that computes it
+    (``scipy.special.stdtr``, with its answers at the edges: nan for a nan ``x`` or a ``df`` not above 0,
+    0 and 1 at the infinities), without ``scipy.stats``, whose import took 0.5 s more than
+    ``scipy.special``'s of every command that forecasts. ``tests/domain/test_student_t.py`` holds the
+    two to the same bits."""
+    if not df > 0 or math.isnan(x):
+        return math.nan
+    if x == math.inf:
+        return 1.0
+    if x == -math.inf:
+        return 0.0
+    from scipy import special  # loaded on the first forecast, not at start-up
+
+    return float(special.stdtr(df, x))
+
+
+def t_ppf(q: float, df: float) -> float:
+    """Student's t quantile function: ``scipy.stats.t.ppf(q, df)``, computed as that computes it
+    (``scipy.special.stdtrit``; ±inf at q = 0 and 1, nan outside [0, 1] or for a ``df`` not above 0),
+    without importing ``scipy.stats`` (see :func:`t_cdf`)."""
+    if not df > 0 or not 0 <= q <= 1:
+        return math.nan
+    if q == 0:
+        return -math.inf
+    if q == 1:
+        return math.inf
+    from scipy import special  # loaded on the first forecast, not at start-up
+
+    return float(special.stdtrit(df, q)) * 1.0 + 0.0  # scipy.stats' ``* scale + loc``: -0.0 becomes 0.0
 
 
 def _basis(model: Drift, start_year: float | None) -> str:

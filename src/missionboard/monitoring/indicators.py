@@ -37,7 +37,6 @@ from missionboard.monitoring import files
 from missionboard.store import audit
 from missionboard.store.indicators import IndicatorRecord, IndicatorStore, Observation
 from missionboard.store.missions import MissionStore
-from missionboard.store.portfolio import finish_run, start_run
 from missionboard.store.workspace import Session, Workspace
 
 INDICATOR_COLUMNS = ("indicator", "indicator_id", "indicator_code", "series_code", "series", "code")
@@ -327,6 +326,9 @@ def _resolve_indicators(
 
 def import_indicators(workspace: Workspace, path: Path, *, user: str) -> ImportSummary:
     """Import a long or wide CSV/XLSX file of observations in one transaction (nothing on any error)."""
+    # the portfolio store (import runs) is read by imports alone, not by the board or 'indicators show'
+    from missionboard.store.portfolio import finish_run, start_run
+
     started = time.perf_counter()
     table = files.read_table(Path(path))
     fmt, rows, problems = parse(table)

@@ -31,7 +31,6 @@ from missionboard.domain.targets import StatusRules
 from missionboard.errors import InputError, NotFound, Problem
 from missionboard.monitoring import files
 from missionboard.store import audit
-from missionboard.store.portfolio import finish_run, start_run
 from missionboard.store.progress import ProgressStore, ProjectIds, ProjectRecord, StoredLine
 from missionboard.store.progress import ProjectBasics as ProjectBasics  # still importable from here
 from missionboard.store.progress import ProjectKey as ProjectKey
@@ -276,6 +275,9 @@ FIELDS = ("date", "planned", "actual", "unit", "completed", "note")
 
 def import_progress(workspace: Workspace, path: Path, *, user: str) -> ProgressSummary:
     """Import milestones, KPI reports and spend reports in one transaction (nothing on any error)."""
+    # the portfolio store (import runs) is read by imports alone, not by the board or 'indicators show'
+    from missionboard.store.portfolio import finish_run, start_run
+
     started = time.perf_counter()
     table = files.read_table(Path(path))
     lines, problems = _parse(table)
