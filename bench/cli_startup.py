@@ -80,7 +80,7 @@ WORK = {
     "analyze school-meals": ["analyze", "school-meals"],
     "story school-meals": ["story", "school-meals"],
     "compare": ["compare"],
-    "indicators show meals_organic_share": ["indicators", "show", "meals_organic_share"],
+    "indicators show organic_share": ["indicators", "show", "organic_share"],
 }
 """Commands that do real work, timed until they open the workspace (``UNTIL_OPEN``)."""
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from missionboard.domain.missions import Mission, MissionVersion
 from missionboard.errors import AlreadyExists, NotFound
-from missionboard.missionfile import dump_mission, mission_document
 from missionboard.store.tables import MissionRow, MissionVersionRow
 
 
@@ -84,6 +83,10 @@ class MissionStore:
 
         Returns the current version afterwards and whether a new version was written.
         """
+        # imported late: the mission file format (and YAML) only matters when writing; the reads that
+        # monitor, story, compare and the indicator commands make do without it
+        from missionboard.missionfile import dump_mission, mission_document
+
         document = mission_document(mission)
         now = dt.datetime.now(dt.UTC)
         row = self.session.get(MissionRow, mission.id)
