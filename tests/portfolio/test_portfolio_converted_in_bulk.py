@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import astuple
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +64,7 @@ def _rates() -> RateTable:
 @pytest.mark.parametrize("to", ["SEK", "EUR", "USD", "XAF", None])
 def test_converting_many_projects_at_once_equals_converting_each(to: str | None) -> None:
     one_by_one = [convert_money(money, to, year, _rates()) for money, year in MONEY]
-    at_once = convert_many([money.stated(year) for money, year in MONEY], to, _rates())
+    at_once = convert_many([(year, *astuple(money)) for money, year in MONEY], to, _rates())
     assert at_once.amounts == [c.amount for c in one_by_one]
     assert at_once.unconverted == [part for c in one_by_one for part in c.unconverted]
     assert at_once.approximate == sum(c.approximate for c in one_by_one)

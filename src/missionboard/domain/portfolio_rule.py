@@ -241,18 +241,6 @@ class ProjectMoney:
             self.cofunding_currency,
         )
 
-    def stated(self, start_year: int | None) -> StatedMoney:
-        """The money as one row of ``convert_many``."""
-        return (
-            start_year,
-            self.budget_amount,
-            self.budget_currency,
-            self.public_amount,
-            self.public_currency,
-            self.cofunding_amount,
-            self.cofunding_currency,
-        )
-
     def currency(self) -> str | None:
         """The currency the project states its money in (the first stated part's)."""
         parts = self.parts()
